@@ -1,0 +1,10 @@
+"""The open-vcluster-api v1 API as betterproto2 dataclasses.
+
+An alternative to the protobuf messages of :mod:`openvcluster.v1` for those who
+prefer plain dataclasses; install with ``pip install 'open-vcluster-api[betterproto]'``.
+It includes a synchronous grpcio client per service (``VClusterServiceStub``,
+``SnapshotServiceStub``). Nested enums are flattened: ``VCluster.Phase`` is
+``VClusterPhase`` here.
+"""
+
+from openvcluster.betterproto._generated.openvcluster.v1 import *  # noqa: F403

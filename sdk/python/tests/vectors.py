@@ -1,0 +1,49 @@
+"""Loads the cross-language wire vectors of conformance/vectors/."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from dataclasses import dataclass
+from typing import Any
+
+VECTORS_DIR = pathlib.Path(__file__).resolve().parents[3] / "conformance" / "vectors"
+
+
+@dataclass(frozen=True)
+class Vector:
+    """One message, encoded in binary and in canonical proto JSON."""
+
+    name: str
+    type_name: str
+    binary: bytes
+    json_text: str
+    checks: list[tuple[list[str | int], Any]]
+
+    @property
+    def json_value(self) -> Any:
+        return json.loads(self.json_text)
+
+
+def load_vectors() -> list[Vector]:
+    manifest = json.loads((VECTORS_DIR / "manifest.json").read_text())
+    return [
+        Vector(
+            name=entry["name"],
+            type_name=entry["type"],
+            binary=(VECTORS_DIR / entry["binary"]).read_bytes(),
+            json_text=(VECTORS_DIR / entry["json"]).read_text(),
+            checks=[(check["path"], check["value"]) for check in entry["checks"]],
+        )
+        for entry in manifest["vectors"]
+    ]
+
+
+def read_path(value: Any, path: list[str | int]) -> Any:
+    """Follows a check path through attributes, list indexes and map keys."""
+    for step in path:
+        if isinstance(step, int) or hasattr(value, "keys"):
+            value = value[step]
+        else:
+            value = getattr(value, step)
+    return value
