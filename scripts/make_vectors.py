@@ -171,66 +171,56 @@ def watch_deleted() -> vcluster_service_pb2.WatchVClustersResponse:
     )
 
 
+def error_status(code: int, text: str, detail: message.Message) -> status_pb2.Status:
+    """A google.rpc.Status as a server sends it: code, message, one detail."""
+    return status_pb2.Status(code=code, message=text, details=[packed(detail)])
+
+
 def status_invalid_argument() -> status_pb2.Status:
     """The error a server sends for a request with two bad fields."""
-    return status_pb2.Status(
-        code=code_pb2.INVALID_ARGUMENT,
-        message="2 invalid fields: name, spec.resources.memory",
-        details=[
-            packed(
-                error_details_pb2.BadRequest(
-                    field_violations=[
-                        error_details_pb2.BadRequest.FieldViolation(
-                            field="name",
-                            description="must be a DNS-1123 label: lower-case letters, "
-                            "digits and '-', starting and ending with a letter or digit",
-                        ),
-                        error_details_pb2.BadRequest.FieldViolation(
-                            field="spec.resources.memory",
-                            description="'4GB' is not a Kubernetes quantity; did you mean '4Gi'?",
-                        ),
-                    ]
-                )
-            )
-        ],
+    violation = error_details_pb2.BadRequest.FieldViolation
+    return error_status(
+        code_pb2.INVALID_ARGUMENT,
+        "2 invalid fields: name, spec.resources.memory",
+        error_details_pb2.BadRequest(
+            field_violations=[
+                violation(
+                    field="name",
+                    description="must be a DNS-1123 label: lower-case letters, "
+                    "digits and '-', starting and ending with a letter or digit",
+                ),
+                violation(
+                    field="spec.resources.memory",
+                    description="'4GB' is not a Kubernetes quantity; did you mean '4Gi'?",
+                ),
+            ]
+        ),
     )
 
 
 def status_failed_precondition() -> status_pb2.Status:
-    return status_pb2.Status(
-        code=code_pb2.FAILED_PRECONDITION,
-        message="cannot resume vcluster team-a/dev in phase PROVISIONING",
-        details=[
-            packed(
-                error_details_pb2.ErrorInfo(
-                    reason="INVALID_PHASE",
-                    domain="openvcluster.io",
-                    metadata={
-                        "allowed_phases": "SUSPENDED,RESUMING,RUNNING",
-                        "phase": "PROVISIONING",
-                    },
-                )
-            )
-        ],
+    return error_status(
+        code_pb2.FAILED_PRECONDITION,
+        "cannot resume vcluster team-a/dev in phase PROVISIONING",
+        error_details_pb2.ErrorInfo(
+            reason="INVALID_PHASE",
+            domain="openvcluster.io",
+            metadata={"allowed_phases": "SUSPENDED,RESUMING,RUNNING", "phase": "PROVISIONING"},
+        ),
     )
 
 
 def status_resource_exhausted() -> status_pb2.Status:
-    return status_pb2.Status(
-        code=code_pb2.RESOURCE_EXHAUSTED,
-        message="quota exceeded in namespace team-a",
-        details=[
-            packed(
-                error_details_pb2.QuotaFailure(
-                    violations=[
-                        error_details_pb2.QuotaFailure.Violation(
-                            subject="namespace:team-a",
-                            description="at most 10 vclusters; 10 exist",
-                        )
-                    ]
+    return error_status(
+        code_pb2.RESOURCE_EXHAUSTED,
+        "quota exceeded in namespace team-a",
+        error_details_pb2.QuotaFailure(
+            violations=[
+                error_details_pb2.QuotaFailure.Violation(
+                    subject="namespace:team-a", description="at most 10 vclusters; 10 exist"
                 )
-            )
-        ],
+            ]
+        ),
     )
 
 
