@@ -61,8 +61,10 @@ const (
 //     canonical textual form (anything else is INVALID_ARGUMENT). A retry with
 //     the same request_id and the same request returns the first result and
 //     changes nothing; the same request_id with a different request is
-//     INVALID_ARGUMENT. An empty request_id makes the call not idempotent. SDKs
-//     fill it when the caller does not, which makes their retries safe.
+//     INVALID_ARGUMENT (field violation on "request_id"). A server remembers a
+//     request_id for a window it configures. An empty request_id makes the
+//     call not idempotent. SDKs fill it when the caller does not, which makes
+//     their retries safe.
 //   - Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
 //     optional `etag`; when it is set and differs from VCluster.etag, the call
 //     is ABORTED and changes nothing.
@@ -79,7 +81,9 @@ type VClusterServiceClient interface {
 	//
 	// Errors: NOT_FOUND when absent or in a namespace the caller may not see.
 	GetVCluster(ctx context.Context, in *GetVClusterRequest, opts ...grpc.CallOption) (*GetVClusterResponse, error)
-	// Lists vclusters page by page, in stable order of (namespace, name).
+	// Lists vclusters page by page, in stable order of (namespace, name). A
+	// page costs the same however many vclusters exist, and a vcluster created
+	// or deleted between pages does not shift the others.
 	//
 	// Errors: INVALID_ARGUMENT for a negative page_size, a malformed
 	// label_selector, or a page_token that was not issued by this server for
@@ -315,8 +319,10 @@ func (c *vClusterServiceClient) GetVClusterKubeconfig(ctx context.Context, in *G
 //     canonical textual form (anything else is INVALID_ARGUMENT). A retry with
 //     the same request_id and the same request returns the first result and
 //     changes nothing; the same request_id with a different request is
-//     INVALID_ARGUMENT. An empty request_id makes the call not idempotent. SDKs
-//     fill it when the caller does not, which makes their retries safe.
+//     INVALID_ARGUMENT (field violation on "request_id"). A server remembers a
+//     request_id for a window it configures. An empty request_id makes the
+//     call not idempotent. SDKs fill it when the caller does not, which makes
+//     their retries safe.
 //   - Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
 //     optional `etag`; when it is set and differs from VCluster.etag, the call
 //     is ABORTED and changes nothing.
@@ -333,7 +339,9 @@ type VClusterServiceServer interface {
 	//
 	// Errors: NOT_FOUND when absent or in a namespace the caller may not see.
 	GetVCluster(context.Context, *GetVClusterRequest) (*GetVClusterResponse, error)
-	// Lists vclusters page by page, in stable order of (namespace, name).
+	// Lists vclusters page by page, in stable order of (namespace, name). A
+	// page costs the same however many vclusters exist, and a vcluster created
+	// or deleted between pages does not shift the others.
 	//
 	// Errors: INVALID_ARGUMENT for a negative page_size, a malformed
 	// label_selector, or a page_token that was not issued by this server for

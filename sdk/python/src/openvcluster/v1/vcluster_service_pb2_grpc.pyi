@@ -52,8 +52,10 @@ class VClusterServiceStub:
       canonical textual form (anything else is INVALID_ARGUMENT). A retry with
       the same request_id and the same request returns the first result and
       changes nothing; the same request_id with a different request is
-      INVALID_ARGUMENT. An empty request_id makes the call not idempotent. SDKs
-      fill it when the caller does not, which makes their retries safe.
+      INVALID_ARGUMENT (field violation on "request_id"). A server remembers a
+      request_id for a window it configures. An empty request_id makes the
+      call not idempotent. SDKs fill it when the caller does not, which makes
+      their retries safe.
     * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
       optional `etag`; when it is set and differs from VCluster.etag, the call
       is ABORTED and changes nothing.
@@ -78,7 +80,9 @@ class VClusterServiceStub:
     Errors: NOT_FOUND when absent or in a namespace the caller may not see.
     """
     ListVClusters: _grpc.UnaryUnaryMultiCallable[_vcluster_service_pb2.ListVClustersRequest, _vcluster_service_pb2.ListVClustersResponse]
-    """Lists vclusters page by page, in stable order of (namespace, name).
+    """Lists vclusters page by page, in stable order of (namespace, name). A
+    page costs the same however many vclusters exist, and a vcluster created
+    or deleted between pages does not shift the others.
 
     Errors: INVALID_ARGUMENT for a negative page_size, a malformed
     label_selector, or a page_token that was not issued by this server for
@@ -192,8 +196,10 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
       canonical textual form (anything else is INVALID_ARGUMENT). A retry with
       the same request_id and the same request returns the first result and
       changes nothing; the same request_id with a different request is
-      INVALID_ARGUMENT. An empty request_id makes the call not idempotent. SDKs
-      fill it when the caller does not, which makes their retries safe.
+      INVALID_ARGUMENT (field violation on "request_id"). A server remembers a
+      request_id for a window it configures. An empty request_id makes the
+      call not idempotent. SDKs fill it when the caller does not, which makes
+      their retries safe.
     * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
       optional `etag`; when it is set and differs from VCluster.etag, the call
       is ABORTED and changes nothing.
@@ -215,7 +221,9 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
     Errors: NOT_FOUND when absent or in a namespace the caller may not see.
     """
     ListVClusters: _aio.UnaryUnaryMultiCallable[_vcluster_service_pb2.ListVClustersRequest, _vcluster_service_pb2.ListVClustersResponse]  # type: ignore[assignment]
-    """Lists vclusters page by page, in stable order of (namespace, name).
+    """Lists vclusters page by page, in stable order of (namespace, name). A
+    page costs the same however many vclusters exist, and a vcluster created
+    or deleted between pages does not shift the others.
 
     Errors: INVALID_ARGUMENT for a negative page_size, a malformed
     label_selector, or a page_token that was not issued by this server for
@@ -328,8 +336,10 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
       canonical textual form (anything else is INVALID_ARGUMENT). A retry with
       the same request_id and the same request returns the first result and
       changes nothing; the same request_id with a different request is
-      INVALID_ARGUMENT. An empty request_id makes the call not idempotent. SDKs
-      fill it when the caller does not, which makes their retries safe.
+      INVALID_ARGUMENT (field violation on "request_id"). A server remembers a
+      request_id for a window it configures. An empty request_id makes the
+      call not idempotent. SDKs fill it when the caller does not, which makes
+      their retries safe.
     * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
       optional `etag`; when it is set and differs from VCluster.etag, the call
       is ABORTED and changes nothing.
@@ -367,7 +377,9 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _vcluster_service_pb2.ListVClustersRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_vcluster_service_pb2.ListVClustersResponse, _abc.Awaitable[_vcluster_service_pb2.ListVClustersResponse]]:
-        """Lists vclusters page by page, in stable order of (namespace, name).
+        """Lists vclusters page by page, in stable order of (namespace, name). A
+        page costs the same however many vclusters exist, and a vcluster created
+        or deleted between pages does not shift the others.
 
         Errors: INVALID_ARGUMENT for a negative page_size, a malformed
         label_selector, or a page_token that was not issued by this server for
