@@ -297,6 +297,7 @@ def main() -> None:
     for name, (build, checks) in VECTORS.items():
         msg = build()
         (OUT / f"{name}.binpb").write_bytes(msg.SerializeToString(deterministic=True))
+        # Sorted keys: protobuf-python does not iterate maps in a stable order.
         as_json = json_format.MessageToDict(msg)
         (OUT / f"{name}.json").write_text(
             json.dumps(as_json, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
