@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from google.protobuf import descriptor_pool, json_format, message, message_factory
+from google.protobuf import json_format
 from google.rpc import error_details_pb2, status_pb2
 
-from openvcluster.v1 import snapshot_pb2, vcluster_pb2, vcluster_service_pb2
-from tests.vectors import Vector, load_vectors, read_path
-
-# Importing the modules registers their types in the default pool.
-_REGISTERED = (snapshot_pb2, vcluster_pb2, vcluster_service_pb2, status_pb2, error_details_pb2)
+from openvcluster.v1 import vcluster_pb2
+from tests.vectors import Vector, decode, load_vectors, read_path
 
 VECTORS = load_vectors()
-
-
-def decode(vector: Vector) -> message.Message:
-    descriptor = descriptor_pool.Default().FindMessageTypeByName(vector.type_name)
-    return message_factory.GetMessageClass(descriptor).FromString(vector.binary)
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=lambda v: v.name)

@@ -10,13 +10,11 @@ from typing import Any
 
 import betterproto2
 import pytest
-from google.protobuf import descriptor_pool, json_format, message, message_factory, timestamp_pb2
+from google.protobuf import json_format, message, timestamp_pb2
 
 from openvcluster import betterproto
-from openvcluster.v1 import snapshot_pb2, vcluster_pb2, vcluster_service_pb2
-from tests.vectors import Vector, load_vectors, read_path
+from tests.vectors import Vector, decode, load_vectors, read_path
 
-_REGISTERED = (snapshot_pb2, vcluster_pb2, vcluster_service_pb2)
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 # google.rpc types are not part of this flavour: its users read error details
@@ -51,9 +49,7 @@ def _truncate(msg: message.Message) -> None:
 
 
 def expected(vector: Vector) -> message.Message:
-    descriptor = descriptor_pool.Default().FindMessageTypeByName(vector.type_name)
-    decoded = message_factory.GetMessageClass(descriptor).FromString(vector.binary)
-    return truncated_to_microseconds(decoded)
+    return truncated_to_microseconds(decode(vector))
 
 
 def message_class(vector: Vector) -> type[betterproto2.Message]:

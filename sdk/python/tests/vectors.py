@@ -7,6 +7,14 @@ import pathlib
 from dataclasses import dataclass
 from typing import Any
 
+from google.protobuf import descriptor_pool, message, message_factory
+from google.rpc import error_details_pb2, status_pb2
+
+from openvcluster.v1 import snapshot_pb2, vcluster_pb2, vcluster_service_pb2
+
+# Importing the modules registers their types in the default pool.
+_REGISTERED = (snapshot_pb2, vcluster_pb2, vcluster_service_pb2, status_pb2, error_details_pb2)
+
 VECTORS_DIR = pathlib.Path(__file__).resolve().parents[3] / "conformance" / "vectors"
 
 
@@ -37,6 +45,12 @@ def load_vectors() -> list[Vector]:
         )
         for entry in manifest["vectors"]
     ]
+
+
+def decode(vector: Vector) -> message.Message:
+    """The vector's binary, decoded with the protobuf class of its type."""
+    descriptor = descriptor_pool.Default().FindMessageTypeByName(vector.type_name)
+    return message_factory.GetMessageClass(descriptor).FromString(vector.binary)
 
 
 def read_path(value: Any, path: list[str | int]) -> Any:
