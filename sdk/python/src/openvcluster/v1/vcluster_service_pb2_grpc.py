@@ -33,9 +33,11 @@ class VClusterServiceStub:
     * Authentication: a bearer token in the `authorization` metadata
     ("Bearer <token>"). When the server has tokens configured, a missing or
     unknown token is UNAUTHENTICATED. A token grants a role (viewer: reads and
-    watch; editor: everything) on a set of namespaces. A viewer's mutation is
+    watch; editor: everything) on a set of namespaces. A viewer's mutation,
+    or a viewer's GetVClusterKubeconfig (credentials are more than a read), is
     PERMISSION_DENIED. A namespace the caller may not see behaves as empty:
     its vclusters are NOT_FOUND and are left out of lists and watches.
+    Creating a resource in such a namespace is PERMISSION_DENIED.
     * Errors use the rich error model: google.rpc.Status details in the
     `grpc-status-details-bin` trailer. INVALID_ARGUMENT carries
     google.rpc.BadRequest with one field violation per bad field (the field
@@ -131,9 +133,11 @@ class VClusterServiceServicer:
     * Authentication: a bearer token in the `authorization` metadata
     ("Bearer <token>"). When the server has tokens configured, a missing or
     unknown token is UNAUTHENTICATED. A token grants a role (viewer: reads and
-    watch; editor: everything) on a set of namespaces. A viewer's mutation is
+    watch; editor: everything) on a set of namespaces. A viewer's mutation,
+    or a viewer's GetVClusterKubeconfig (credentials are more than a read), is
     PERMISSION_DENIED. A namespace the caller may not see behaves as empty:
     its vclusters are NOT_FOUND and are left out of lists and watches.
+    Creating a resource in such a namespace is PERMISSION_DENIED.
     * Errors use the rich error model: google.rpc.Status details in the
     `grpc-status-details-bin` trailer. INVALID_ARGUMENT carries
     google.rpc.BadRequest with one field violation per bad field (the field
@@ -297,9 +301,12 @@ class VClusterServiceServicer:
         """Returns a vcluster with status.kubeconfig filled: a kubeconfig YAML (kind
         Config, with one cluster, one user and one context) for its API server.
 
+        The kubeconfig grants admin access to the vcluster, so this call needs the
+        editor role: a viewer is PERMISSION_DENIED.
+
         Errors: NOT_FOUND; FAILED_PRECONDITION (reason INVALID_PHASE) while the
         vcluster is PROVISIONING, DELETING or FAILED, when it has no usable API
-        server endpoint.
+        server endpoint; PERMISSION_DENIED for a viewer.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -379,9 +386,11 @@ class VClusterService:
     * Authentication: a bearer token in the `authorization` metadata
     ("Bearer <token>"). When the server has tokens configured, a missing or
     unknown token is UNAUTHENTICATED. A token grants a role (viewer: reads and
-    watch; editor: everything) on a set of namespaces. A viewer's mutation is
+    watch; editor: everything) on a set of namespaces. A viewer's mutation,
+    or a viewer's GetVClusterKubeconfig (credentials are more than a read), is
     PERMISSION_DENIED. A namespace the caller may not see behaves as empty:
     its vclusters are NOT_FOUND and are left out of lists and watches.
+    Creating a resource in such a namespace is PERMISSION_DENIED.
     * Errors use the rich error model: google.rpc.Status details in the
     `grpc-status-details-bin` trailer. INVALID_ARGUMENT carries
     google.rpc.BadRequest with one field violation per bad field (the field

@@ -835,9 +835,11 @@ export const GetVClusterKubeconfigResponseSchema: GenMessage<GetVClusterKubeconf
  * * Authentication: a bearer token in the `authorization` metadata
  *   ("Bearer <token>"). When the server has tokens configured, a missing or
  *   unknown token is UNAUTHENTICATED. A token grants a role (viewer: reads and
- *   watch; editor: everything) on a set of namespaces. A viewer's mutation is
+ *   watch; editor: everything) on a set of namespaces. A viewer's mutation,
+ *   or a viewer's GetVClusterKubeconfig (credentials are more than a read), is
  *   PERMISSION_DENIED. A namespace the caller may not see behaves as empty:
  *   its vclusters are NOT_FOUND and are left out of lists and watches.
+ *   Creating a resource in such a namespace is PERMISSION_DENIED.
  * * Errors use the rich error model: google.rpc.Status details in the
  *   `grpc-status-details-bin` trailer. INVALID_ARGUMENT carries
  *   google.rpc.BadRequest with one field violation per bad field (the field
@@ -1033,9 +1035,12 @@ export const VClusterService: GenService<{
    * Returns a vcluster with status.kubeconfig filled: a kubeconfig YAML (kind
    * Config, with one cluster, one user and one context) for its API server.
    *
+   * The kubeconfig grants admin access to the vcluster, so this call needs the
+   * editor role: a viewer is PERMISSION_DENIED.
+   *
    * Errors: NOT_FOUND; FAILED_PRECONDITION (reason INVALID_PHASE) while the
    * vcluster is PROVISIONING, DELETING or FAILED, when it has no usable API
-   * server endpoint.
+   * server endpoint; PERMISSION_DENIED for a viewer.
    *
    * @generated from rpc openvcluster.v1.VClusterService.GetVClusterKubeconfig
    */
