@@ -1,0 +1,122 @@
+"""The storage interface every backend implements.
+
+The RPC layer never talks to a backend directly: it goes through the engine,
+which holds the only reference to a ``Store``. A backend only stores and
+finds; phases, validation and events live above it. That keeps a future
+Kubernetes-backed store to this one file's worth of methods.
+
+All methods are called from the server's event loop thread, one at a time, so
+a backend needs no locking of its own. Writes inside ``transaction()`` become
+durable together when it exits, or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from openvcluster.v1.snapshot_pb2 import Snapshot
+from openvcluster.v1.vcluster_pb2 import VCluster
+
+# (namespace, name): the identity and the sort order of every stored resource.
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class RememberedRequest:
+    """The first answer to a request_id (see engine idempotency)."""
+
+    fingerprint: bytes
+    method: str
+    response: bytes
+    expires_at: float
+
+
+class Store(Protocol):
+    """Durable (or not) home of vclusters, snapshots and remembered requests."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Groups the writes made inside it into one atomic, durable change."""
+        ...
+
+    def get_vcluster(self, key: Key) -> VCluster | None:
+        """The stored vcluster, or None."""
+        ...
+
+    def put_vcluster(self, vcluster: VCluster) -> None:
+        """Inserts or replaces the vcluster under (namespace, name)."""
+        ...
+
+    def delete_vcluster(self, key: Key) -> None:
+        """Removes the vcluster; absent is fine."""
+        ...
+
+    def scan_vclusters(
+        self, *, namespace: str | None, phase: int | None, after: Key | None
+    ) -> Iterator[VCluster]:
+        """Vclusters in (namespace, name) order, strictly after ``after``.
+
+        ``namespace`` and ``phase`` narrow the scan using an index, so that a
+        caller who stops early pays only for what it read. The iterator is
+        consumed before the next store call, so backends may read lazily.
+        """
+        ...
+
+    def count_vclusters(self, namespace: str) -> int:
+        """How many vclusters the namespace holds."""
+        ...
+
+    def get_snapshot(self, key: Key) -> Snapshot | None:
+        """The stored snapshot, or None."""
+        ...
+
+    def get_snapshot_state(self, key: Key) -> bytes | None:
+        """The opaque captured state of a snapshot, or None before it is READY."""
+        ...
+
+    def put_snapshot(self, snapshot: Snapshot, state: bytes | None = None) -> None:
+        """Inserts or replaces the snapshot; ``state`` replaces the captured state when given."""
+        ...
+
+    def delete_snapshot(self, key: Key) -> None:
+        """Removes the snapshot and its state; absent is fine."""
+        ...
+
+    def scan_snapshots(
+        self, *, namespace: str | None, vcluster: str | None, after: Key | None
+    ) -> Iterator[Snapshot]:
+        """Snapshots in (namespace, name) order, strictly after ``after``.
+
+        ``vcluster`` narrows to the snapshots of one source vcluster name.
+        """
+        ...
+
+    def count_snapshots(self, namespace: str) -> int:
+        """How many snapshots the namespace holds."""
+        ...
+
+    def remember_request(self, request_key: str, remembered: RememberedRequest) -> None:
+        """Stores the first answer to a request_id."""
+        ...
+
+    def recall_request(self, request_key: str, now: float) -> RememberedRequest | None:
+        """The first answer to a request_id, unless it expired before ``now``."""
+        ...
+
+    def forget_expired_requests(self, now: float) -> int:
+        """Drops remembered requests that expired before ``now``; returns how many."""
+        ...
+
+    def get_setting(self, name: str) -> bytes | None:
+        """A server-private value kept across restarts (such as the page-token key)."""
+        ...
+
+    def put_setting(self, name: str, value: bytes) -> None:
+        """Stores a server-private value."""
+        ...
+
+    def close(self) -> None:
+        """Releases the backend; the store is not used afterwards."""
+        ...

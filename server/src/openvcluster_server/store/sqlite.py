@@ -1,0 +1,381 @@
+"""A store in one SQLite file: what the server keeps survives a crash or restart.
+
+Every committed write is durable: the database runs in WAL mode with
+``synchronous=FULL``, so a write that returned (or a ``transaction()`` that
+exited) is on disk even if the process is then killed with SIGKILL or the
+machine loses power. Transactions are managed explicitly (the connection is in
+autocommit mode): a write outside ``transaction()`` is one statement and commits
+on its own.
+
+Scans read the table in pages of ``_PAGE`` rows along an index, resuming after
+the last key read, so a caller who stops early pays only for the pages read.
+
+The connection is opened with ``check_same_thread=False`` because the server
+may hand calls from one thread to another (an executor), but calls still come
+one at a time, as the Store contract says; nothing here is locked.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+from openvcluster.v1.snapshot_pb2 import Snapshot
+from openvcluster.v1.vcluster_pb2 import VCluster
+from openvcluster_server.store.base import Key, RememberedRequest
+
+# Bumped with every change of the statements below; a file written by a newer
+# server is refused rather than misread.
+SCHEMA_VERSION = 1
+
+_SCHEMA = (
+    """
+    CREATE TABLE vclusters (
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        phase INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (namespace, name)
+    )
+    """,
+    "CREATE INDEX vclusters_by_phase ON vclusters (phase, namespace, name)",
+    # state comes last: it can be large, and a row is read only as far as the
+    # last column asked for, so scans never touch its overflow pages.
+    """
+    CREATE TABLE snapshots (
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        vcluster TEXT NOT NULL,
+        data BLOB NOT NULL,
+        state BLOB,
+        PRIMARY KEY (namespace, name)
+    )
+    """,
+    # vcluster leads so that one index serves "this vcluster's snapshots" both
+    # in one namespace and across all of them, in (namespace, name) order.
+    "CREATE INDEX snapshots_by_vcluster ON snapshots (vcluster, namespace, name)",
+    """
+    CREATE TABLE requests (
+        request_key TEXT PRIMARY KEY,
+        fingerprint BLOB NOT NULL,
+        method TEXT NOT NULL,
+        response BLOB NOT NULL,
+        expires_at REAL NOT NULL
+    )
+    """,
+    "CREATE INDEX requests_by_expiry ON requests (expires_at)",
+    "CREATE TABLE settings (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+    # Per-namespace counts, kept by triggers in the same statement as the
+    # change, so counting is one lookup however large the namespace. Puts are
+    # upserts (ON CONFLICT DO UPDATE), which fire no insert trigger on replace.
+    """
+    CREATE TABLE namespace_counts (
+        namespace TEXT PRIMARY KEY,
+        vclusters INTEGER NOT NULL,
+        snapshots INTEGER NOT NULL
+    )
+    """,
+    """
+    CREATE TRIGGER vclusters_counted AFTER INSERT ON vclusters BEGIN
+        INSERT INTO namespace_counts (namespace, vclusters, snapshots)
+        VALUES (NEW.namespace, 1, 0)
+        ON CONFLICT (namespace) DO UPDATE SET vclusters = vclusters + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER vclusters_uncounted AFTER DELETE ON vclusters BEGIN
+        UPDATE namespace_counts SET vclusters = vclusters - 1
+        WHERE namespace = OLD.namespace;
+        DELETE FROM namespace_counts
+        WHERE namespace = OLD.namespace AND vclusters = 0 AND snapshots = 0;
+    END
+    """,
+    """
+    CREATE TRIGGER snapshots_counted AFTER INSERT ON snapshots BEGIN
+        INSERT INTO namespace_counts (namespace, vclusters, snapshots)
+        VALUES (NEW.namespace, 0, 1)
+        ON CONFLICT (namespace) DO UPDATE SET snapshots = snapshots + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER snapshots_uncounted AFTER DELETE ON snapshots BEGIN
+        UPDATE namespace_counts SET snapshots = snapshots - 1
+        WHERE namespace = OLD.namespace;
+        DELETE FROM namespace_counts
+        WHERE namespace = OLD.namespace AND vclusters = 0 AND snapshots = 0;
+    END
+    """,
+)
+
+# Rows read per query of a scan.
+_PAGE = 256
+
+
+class SqliteStore:
+    """The ``Store`` of ``--store sqlite``: one database file, durable on every commit."""
+
+    def __init__(self, path: Path) -> None:
+        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        # Nesting depth of transaction(); inner levels are savepoints.
+        self._depth = 0
+        try:
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._migrate(path)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _migrate(self, path: Path) -> None:
+        """Creates the schema in a new file; refuses a file of an unknown schema."""
+        with self.transaction():
+            (version,) = self._conn.execute("PRAGMA user_version").fetchone()
+            if version == SCHEMA_VERSION:
+                return
+            if version != 0:
+                raise RuntimeError(
+                    f"{path} has store schema version {version}, but this server "
+                    f"reads version {SCHEMA_VERSION}; use the server that wrote it."
+                )
+            for statement in _SCHEMA:
+                self._conn.execute(statement)
+            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        rollback: tuple[str, ...]
+        if self._depth == 0:
+            begin, commit, rollback = "BEGIN IMMEDIATE", "COMMIT", ("ROLLBACK",)
+        else:
+            savepoint = f"level{self._depth}"
+            begin = f"SAVEPOINT {savepoint}"
+            commit = f"RELEASE {savepoint}"
+            rollback = (f"ROLLBACK TO {savepoint}", f"RELEASE {savepoint}")
+        self._conn.execute(begin)
+        self._depth += 1
+        try:
+            yield
+            self._conn.execute(commit)
+        except BaseException:
+            # A failed COMMIT can leave the transaction open, and some errors
+            # end it on their own; roll back only what is still open.
+            if self._conn.in_transaction:
+                for statement in rollback:
+                    self._conn.execute(statement)
+            raise
+        finally:
+            self._depth -= 1
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK if the block raises.
+
+        A nested block is a savepoint: it joins the outer transaction, and if
+        it raises, only its own writes are rolled back.
+        """
+        return self._transaction()
+
+    def _pages(
+        self,
+        table: str,
+        where: Sequence[tuple[str, str | int]],
+        namespace: str | None,
+        after: Key | None,
+    ) -> Iterator[bytes]:
+        """The ``data`` of rows matching ``where``, in (namespace, name) order after ``after``.
+
+        ``table`` and the column names in ``where`` are constants of this
+        module, never caller input.
+        """
+        conditions = [f"{column} = ?" for column, _ in where]
+        params: list[str | int] = [value for _, value in where]
+        if namespace is not None:
+            conditions.append("namespace = ?")
+            params.append(namespace)
+            if after is not None and after[0] > namespace:
+                return
+            last_name = after[1] if after is not None and after[0] == namespace else None
+            bounded = " AND ".join([*conditions, "name > ?"])
+            base = " AND ".join(conditions)
+            while True:
+                if last_name is None:
+                    rows = self._conn.execute(
+                        f"SELECT name, data FROM {table} WHERE {base} ORDER BY name LIMIT ?",
+                        (*params, _PAGE),
+                    ).fetchall()
+                else:
+                    rows = self._conn.execute(
+                        f"SELECT name, data FROM {table} WHERE {bounded} ORDER BY name LIMIT ?",
+                        (*params, last_name, _PAGE),
+                    ).fetchall()
+                for name, data in rows:
+                    yield data
+                    last_name = name
+                if len(rows) < _PAGE:
+                    return
+        else:
+            last = after
+            base = " AND ".join(conditions) or "1"
+            bounded = " AND ".join([*conditions, "(namespace, name) > (?, ?)"])
+            while True:
+                if last is None:
+                    rows = self._conn.execute(
+                        f"SELECT namespace, name, data FROM {table} WHERE {base} "
+                        "ORDER BY namespace, name LIMIT ?",
+                        (*params, _PAGE),
+                    ).fetchall()
+                else:
+                    rows = self._conn.execute(
+                        f"SELECT namespace, name, data FROM {table} WHERE {bounded} "
+                        "ORDER BY namespace, name LIMIT ?",
+                        (*params, *last, _PAGE),
+                    ).fetchall()
+                for row_namespace, name, data in rows:
+                    yield data
+                    last = (row_namespace, name)
+                if len(rows) < _PAGE:
+                    return
+
+    def _one(self, sql: str, params: Sequence[str]) -> bytes | None:
+        """The single column of the single row ``sql`` selects, or None."""
+        row: tuple[bytes | None] | None = self._conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def _count(self, column: str, namespace: str) -> int:
+        row: tuple[int] | None = self._conn.execute(
+            f"SELECT {column} FROM namespace_counts WHERE namespace = ?", (namespace,)
+        ).fetchone()
+        return 0 if row is None else row[0]
+
+    # Vclusters.
+
+    def get_vcluster(self, key: Key) -> VCluster | None:
+        """The stored vcluster, parsed afresh so the caller owns it."""
+        data = self._one("SELECT data FROM vclusters WHERE namespace = ? AND name = ?", key)
+        return None if data is None else VCluster.FromString(data)
+
+    def put_vcluster(self, vcluster: VCluster) -> None:
+        """One upsert; the phase column feeds the phase index."""
+        self._conn.execute(
+            "INSERT INTO vclusters (namespace, name, phase, data) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (namespace, name) DO UPDATE SET phase = excluded.phase, "
+            "data = excluded.data",
+            (
+                vcluster.namespace,
+                vcluster.name,
+                vcluster.status.phase,
+                vcluster.SerializeToString(),
+            ),
+        )
+
+    def delete_vcluster(self, key: Key) -> None:
+        """Removes the vcluster; absent is fine."""
+        self._conn.execute("DELETE FROM vclusters WHERE namespace = ? AND name = ?", key)
+
+    def scan_vclusters(
+        self, *, namespace: str | None, phase: int | None, after: Key | None
+    ) -> Iterator[VCluster]:
+        """Pages along the primary key, or along (phase, namespace, name) for a phase."""
+        where = [] if phase is None else [("phase", phase)]
+        for data in self._pages("vclusters", where, namespace, after):
+            yield VCluster.FromString(data)
+
+    def count_vclusters(self, namespace: str) -> int:
+        """Read from the trigger-kept counter."""
+        return self._count("vclusters", namespace)
+
+    # Snapshots.
+
+    def get_snapshot(self, key: Key) -> Snapshot | None:
+        """The stored snapshot, parsed afresh so the caller owns it."""
+        data = self._one("SELECT data FROM snapshots WHERE namespace = ? AND name = ?", key)
+        return None if data is None else Snapshot.FromString(data)
+
+    def get_snapshot_state(self, key: Key) -> bytes | None:
+        """The captured state, or None if the snapshot or its state is absent."""
+        return self._one("SELECT state FROM snapshots WHERE namespace = ? AND name = ?", key)
+
+    def put_snapshot(self, snapshot: Snapshot, state: bytes | None = None) -> None:
+        """One upsert; without ``state`` the stored state column is left alone."""
+        keep_or_replace = "" if state is None else ", state = excluded.state"
+        self._conn.execute(
+            "INSERT INTO snapshots (namespace, name, vcluster, data, state) "
+            "VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (namespace, name) DO UPDATE SET vcluster = excluded.vcluster, "
+            f"data = excluded.data{keep_or_replace}",
+            (
+                snapshot.namespace,
+                snapshot.name,
+                snapshot.vcluster,
+                snapshot.SerializeToString(),
+                state,
+            ),
+        )
+
+    def delete_snapshot(self, key: Key) -> None:
+        """Removes the snapshot and its state (one row); absent is fine."""
+        self._conn.execute("DELETE FROM snapshots WHERE namespace = ? AND name = ?", key)
+
+    def scan_snapshots(
+        self, *, namespace: str | None, vcluster: str | None, after: Key | None
+    ) -> Iterator[Snapshot]:
+        """Pages along the primary key, or along (vcluster, namespace, name) for a vcluster."""
+        where = [] if vcluster is None else [("vcluster", vcluster)]
+        for data in self._pages("snapshots", where, namespace, after):
+            yield Snapshot.FromString(data)
+
+    def count_snapshots(self, namespace: str) -> int:
+        """Read from the trigger-kept counter."""
+        return self._count("snapshots", namespace)
+
+    # Remembered requests.
+
+    def remember_request(self, request_key: str, remembered: RememberedRequest) -> None:
+        """Stores (or replaces, such as an expired one) the answer to a request_id."""
+        self._conn.execute(
+            "INSERT OR REPLACE INTO requests "
+            "(request_key, fingerprint, method, response, expires_at) VALUES (?, ?, ?, ?, ?)",
+            (
+                request_key,
+                remembered.fingerprint,
+                remembered.method,
+                remembered.response,
+                remembered.expires_at,
+            ),
+        )
+
+    def recall_request(self, request_key: str, now: float) -> RememberedRequest | None:
+        """The answer, unless it expired before ``now``."""
+        row: tuple[bytes, str, bytes, float] | None = self._conn.execute(
+            "SELECT fingerprint, method, response, expires_at FROM requests "
+            "WHERE request_key = ? AND expires_at >= ?",
+            (request_key, now),
+        ).fetchone()
+        if row is None:
+            return None
+        fingerprint, method, response, expires_at = row
+        return RememberedRequest(
+            fingerprint=fingerprint, method=method, response=response, expires_at=expires_at
+        )
+
+    def forget_expired_requests(self, now: float) -> int:
+        """One DELETE along the expiry index."""
+        cursor = self._conn.execute("DELETE FROM requests WHERE expires_at < ?", (now,))
+        return cursor.rowcount
+
+    # Settings.
+
+    def get_setting(self, name: str) -> bytes | None:
+        """The value, or None if never stored."""
+        return self._one("SELECT value FROM settings WHERE name = ?", (name,))
+
+    def put_setting(self, name: str, value: bytes) -> None:
+        """Stores (or replaces) the value."""
+        self._conn.execute(
+            "INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, value)
+        )
+
+    def close(self) -> None:
+        """Closes the connection; WAL content is checkpointed into the file by SQLite."""
+        self._conn.close()
