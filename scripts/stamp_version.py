@@ -1,4 +1,4 @@
-"""Writes the version in VERSION into the three SDKs.
+"""Writes the version in VERSION into the three SDKs and the reference server.
 
 VERSION is the one place the SDK version is set; scripts/generate runs this
 script, so scripts/check-generated fails when an SDK's copy is stale.
@@ -27,9 +27,8 @@ def write_json(path: pathlib.Path, data: object) -> None:
 
 
 def stamp(version: str) -> None:
-    (ROOT / "sdk/python/src/openvcluster/_version.py").write_text(
-        f'"""{HEADER}"""\n\n__version__ = "{version}"\n'
-    )
+    for module in ("sdk/python/src/openvcluster", "server/src/openvcluster_server"):
+        (ROOT / module / "_version.py").write_text(f'"""{HEADER}"""\n\n__version__ = "{version}"\n')
     (ROOT / "sdk/typescript/src/version.ts").write_text(
         f"// {HEADER}\n\n/** The version of this SDK, sent in the user agent. */\n"
         f'export const VERSION = "{version}";\n'

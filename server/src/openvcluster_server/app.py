@@ -1,0 +1,134 @@
+"""Assembles the gRPC server: services, health, reflection, TLS, housekeeping."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from openvcluster.v1 import snapshot_service_pb2, vcluster_service_pb2
+from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
+from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
+from openvcluster_server.auth import load_authenticator
+from openvcluster_server.calls import CallRunner
+from openvcluster_server.config import ConfigError, ServerConfig
+from openvcluster_server.engine import Engine
+from openvcluster_server.services import SnapshotService, VClusterService
+from openvcluster_server.store import Store, open_store
+from openvcluster_server.testhooks import TestHooks
+
+log = logging.getLogger(__name__)
+
+SERVICE_NAMES = (
+    vcluster_service_pb2.DESCRIPTOR.services_by_name["VClusterService"].full_name,
+    snapshot_service_pb2.DESCRIPTOR.services_by_name["SnapshotService"].full_name,
+)
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+_HOUSEKEEPING_SECONDS = 60.0
+
+
+def is_loopback(address: str) -> bool:
+    """Whether a listen address (host:port) only accepts local connections."""
+    host = address.rsplit(":", 1)[0]
+    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+
+
+class ReferenceServer:
+    """One running reference server: start it, read its port, stop it."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self._authenticator = load_authenticator(config.tokens_file)
+        exposed = not is_loopback(config.address)
+        if exposed and not self._authenticator.enabled and not config.insecure:
+            raise ConfigError(
+                f"refusing to listen on {config.address} without tokens: anyone who can "
+                "reach it could change every vcluster. Configure a tokens file, listen on "
+                "127.0.0.1, or pass --insecure to accept the risk."
+            )
+        self._credentials = _server_credentials(config)
+        self.store: Store = open_store(config.store, config.data_dir)
+        self.engine = Engine(self.store, config)
+        self._server: grpc.aio.Server | None = None
+        self._housekeeping: asyncio.Task[None] | None = None
+        self.port = 0
+
+    async def start(self) -> int:
+        """Starts serving; returns the bound port (useful with port 0)."""
+        limit = self.config.max_message_bytes
+        server = grpc.aio.server(
+            options=[
+                ("grpc.max_receive_message_length", limit),
+                ("grpc.max_send_message_length", limit),
+            ]
+        )
+        calls = CallRunner(self._authenticator, TestHooks(self.config.enable_test_hooks))
+        api_grpc.add_VClusterServiceServicer_to_server(VClusterService(self.engine, calls), server)
+        snap_grpc.add_SnapshotServiceServicer_to_server(SnapshotService(self.engine, calls), server)
+        health_servicer = health.aio.HealthServicer()
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        reflection.enable_server_reflection(
+            (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        )
+        if self._credentials is None:
+            self.port = server.add_insecure_port(self.config.address)
+        else:
+            self.port = server.add_secure_port(self.config.address, self._credentials)
+        self.engine.start(asyncio.get_running_loop())
+        await server.start()
+        for name in ("", *SERVICE_NAMES):
+            await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        self._server = server
+        self._housekeeping = asyncio.create_task(self._forget_old_requests())
+        log.info(
+            "serving on %s (store %s, tls %s, tokens %s, test hooks %s)",
+            self.config.address.rsplit(":", 1)[0] + f":{self.port}",
+            self.config.store,
+            "on" if self._credentials else "off",
+            "on" if self._authenticator.enabled else "off",
+            "on" if self.config.enable_test_hooks else "off",
+        )
+        return self.port
+
+    async def stop(self, grace: float | None = None) -> None:
+        """Stops accepting calls, lets in-flight ones finish for ``grace`` s, closes the store."""
+        if self._housekeeping is not None:
+            self._housekeeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._housekeeping
+        if self._server is not None:
+            await self._server.stop(self.config.shutdown_grace if grace is None else grace)
+        self.engine.stop()
+        self.store.close()
+
+    async def wait_for_termination(self) -> None:
+        """Returns when the server has stopped."""
+        if self._server is not None:
+            await self._server.wait_for_termination()
+
+    async def _forget_old_requests(self) -> None:
+        while True:
+            await asyncio.sleep(_HOUSEKEEPING_SECONDS)
+            self.engine.forget_expired_requests()
+
+
+def _server_credentials(config: ServerConfig) -> grpc.ServerCredentials | None:
+    if config.tls_cert_file is None and config.tls_key_file is None:
+        if config.tls_client_ca_file is not None:
+            raise ConfigError("mutual TLS needs a server certificate and key too")
+        return None
+    if config.tls_cert_file is None or config.tls_key_file is None:
+        raise ConfigError("TLS needs both a certificate file and a key file")
+    try:
+        chain = config.tls_cert_file.read_bytes()
+        key = config.tls_key_file.read_bytes()
+        client_ca = config.tls_client_ca_file.read_bytes() if config.tls_client_ca_file else None
+    except OSError as exc:
+        raise ConfigError(f"cannot read a TLS file: {exc}") from exc
+    return grpc.ssl_server_credentials(
+        [(key, chain)], root_certificates=client_ca, require_client_auth=client_ca is not None
+    )

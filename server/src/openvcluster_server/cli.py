@@ -1,0 +1,131 @@
+"""``openvcluster-server``: run the reference server from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from openvcluster_server import __version__
+from openvcluster_server.app import ReferenceServer
+from openvcluster_server.config import (
+    DEFAULT_ADDRESS,
+    ConfigError,
+    ServerConfig,
+    config_kwargs,
+    load_config_file,
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line; flags override the config file, which overrides defaults."""
+    parser = argparse.ArgumentParser(
+        prog="openvcluster-server",
+        description="The open-vcluster-api reference server.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the v1 API until interrupted")
+    serve.add_argument("--config", type=Path, help="YAML file of settings (see README)")
+    serve.add_argument("--address", help=f"host:port to listen on (default {DEFAULT_ADDRESS})")
+    serve.add_argument("--store", choices=("memory", "sqlite"), help="where state lives")
+    serve.add_argument("--data-dir", type=Path, help="directory of the sqlite store")
+    serve.add_argument(
+        "--transition-delay", type=float, help="seconds each intermediate phase lasts (default 2)"
+    )
+    serve.add_argument("--tokens-file", type=Path, help="YAML file of bearer tokens")
+    serve.add_argument("--tls-cert-file", type=Path, help="PEM certificate chain of the server")
+    serve.add_argument("--tls-key-file", type=Path, help="PEM private key of the server")
+    serve.add_argument(
+        "--tls-client-ca-file",
+        type=Path,
+        help="PEM CA that client certificates must chain to (mutual TLS)",
+    )
+    serve.add_argument(
+        "--kubernetes-versions", help="comma-separated supported minor versions, newest last"
+    )
+    serve.add_argument("--request-id-ttl", type=float, help="seconds a request_id is remembered")
+    serve.add_argument(
+        "--insecure",
+        action="store_true",
+        default=None,
+        help="allow listening beyond loopback without tokens",
+    )
+    serve.add_argument(
+        "--enable-test-hooks",
+        action="store_true",
+        default=None,
+        help="honour ovc-test-* metadata (failure injection); never in production",
+    )
+    serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> ServerConfig:
+    """Defaults, then the config file, then flags."""
+    settings: dict[str, Any] = {}
+    if args.config is not None:
+        settings.update(load_config_file(args.config))
+    flags = {
+        name: getattr(args, name)
+        for name in (
+            "address",
+            "store",
+            "data_dir",
+            "transition_delay",
+            "tokens_file",
+            "tls_cert_file",
+            "tls_key_file",
+            "tls_client_ca_file",
+            "request_id_ttl",
+            "insecure",
+            "enable_test_hooks",
+        )
+        if getattr(args, name) is not None
+    }
+    if args.kubernetes_versions:
+        flags["kubernetes_versions"] = args.kubernetes_versions.split(",")
+    settings.update(config_kwargs(flags, source="command line"))
+    config = ServerConfig(**settings)
+    if config.store == "sqlite" and config.data_dir is None:
+        raise ConfigError("--store sqlite needs --data-dir")
+    return config
+
+
+async def serve(config: ServerConfig) -> None:
+    """Serves until SIGINT or SIGTERM, then shuts down gracefully."""
+    server = ReferenceServer(config)
+    await server.start()
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    await stopping.wait()
+    logging.getLogger(__name__).info("shutting down")
+    await server.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    try:
+        config = config_from_args(args)
+        asyncio.run(serve(config))
+    except ConfigError as exc:
+        print(f"openvcluster-server: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,136 @@
+"""Server configuration: defaults, the optional YAML file, and command-line overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_ADDRESS = "127.0.0.1:50051"
+DEFAULT_KUBERNETES_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
+
+
+class ConfigError(ValueError):
+    """A configuration that the server cannot start with; the message says why."""
+
+
+@dataclass(frozen=True)
+class Quota:
+    """Limits of one namespace. ``None`` means unlimited."""
+
+    max_vclusters: int | None = None
+    max_snapshots: int | None = None
+    # Kubernetes quantities, summed over the namespace's vclusters.
+    cpu: str | None = None
+    memory: str | None = None
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything the server can be told. Every field has a working default."""
+
+    address: str = DEFAULT_ADDRESS
+    # "memory" (lost on exit) or "sqlite" (durable, in data_dir).
+    store: str = "memory"
+    data_dir: Path | None = None
+    # Seconds each intermediate phase lasts. 2 s looks lifelike in a demo; tests use 0.
+    transition_delay: float = 2.0
+    tokens_file: Path | None = None
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    # When set, clients must present a certificate signed by this CA (mutual TLS).
+    tls_client_ca_file: Path | None = None
+    # Allows listening beyond loopback without tokens.
+    insecure: bool = False
+    # Minor versions accepted in VClusterSpec.kubernetes_version; the last is the default.
+    kubernetes_versions: tuple[str, ...] = DEFAULT_KUBERNETES_VERSIONS
+    # Per-namespace limits; the "*" entry applies to namespaces not listed.
+    quotas: Mapping[str, Quota] = field(default_factory=dict)
+    # How long a request_id is remembered.
+    request_id_ttl: float = 3600.0
+    # Events a watcher may lag behind before its stream is ended.
+    watch_buffer: int = 1000
+    max_message_bytes: int = 4 * 1024 * 1024
+    # Honour the ovc-test-* request metadata (see testhooks.py). Never in production.
+    enable_test_hooks: bool = False
+    # Seconds in-flight calls get to finish on SIGTERM.
+    shutdown_grace: float = 5.0
+
+    def replace(self, **changes: Any) -> ServerConfig:
+        """Returns a copy with the given fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+_PATH_FIELDS = {"data_dir", "tokens_file", "tls_cert_file", "tls_key_file", "tls_client_ca_file"}
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Reads a YAML config file into ServerConfig keyword arguments.
+
+    Keys are the ServerConfig field names, with '-' or '_' (``transition-delay``).
+    """
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of settings")
+    return config_kwargs(raw, source=str(path))
+
+
+def config_kwargs(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Checks and converts loosely typed settings into ServerConfig keyword arguments."""
+    known = {f.name: f for f in dataclasses.fields(ServerConfig)}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        name = str(key).replace("-", "_")
+        if name not in known:
+            raise ConfigError(f"{source}: unknown setting {key!r}")
+        if name in _PATH_FIELDS:
+            out[name] = Path(value) if value is not None else None
+        elif name == "kubernetes_versions":
+            out[name] = tuple(str(v) for v in value)
+        elif name == "quotas":
+            out[name] = _quotas(value, source)
+        elif name in {"transition_delay", "request_id_ttl", "shutdown_grace"}:
+            out[name] = float(value)
+        elif name in {"watch_buffer", "max_message_bytes"}:
+            out[name] = int(value)
+        elif name in {"insecure", "enable_test_hooks"}:
+            out[name] = bool(value)
+        else:
+            out[name] = str(value)
+    return out
+
+
+def _quotas(value: Any, source: str) -> dict[str, Quota]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: quotas must map namespaces to limits")
+    quotas: dict[str, Quota] = {}
+    allowed = {f.name for f in dataclasses.fields(Quota)}
+    for namespace, limits in value.items():
+        if not isinstance(limits, dict) or not set(limits) <= allowed:
+            raise ConfigError(
+                f"{source}: quota of {namespace!r} may only set {', '.join(sorted(allowed))}"
+            )
+        quotas[str(namespace)] = Quota(
+            max_vclusters=_opt_int(limits.get("max_vclusters")),
+            max_snapshots=_opt_int(limits.get("max_snapshots")),
+            cpu=_opt_str(limits.get("cpu")),
+            memory=_opt_str(limits.get("memory")),
+        )
+    return quotas
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,142 @@
+"""Opaque, signed page tokens and the bounded scan behind every list page.
+
+A token holds the last key a page examined, bound to the list's scope (the
+method, its filters and the caller) and signed with a server key, so a client
+can neither forge one nor reuse it with other filters. Because the key is a
+position in (namespace, name) order, vclusters created or deleted between
+pages do not shift the others.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from openvcluster_server.auth import Principal
+from openvcluster_server.errors import invalid_field
+from openvcluster_server.store import Key
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 1000
+# A page reads at most this many stored items beyond its size, so its cost is
+# bounded even when a filter matches little; it may then hold fewer items.
+SCAN_ALLOWANCE = 2000
+
+_MAC_BYTES = 16
+T = TypeVar("T")
+
+
+def effective_page_size(requested: int) -> int:
+    """0 means the default; larger than the maximum is clamped."""
+    if requested == 0:
+        return DEFAULT_PAGE_SIZE
+    return min(requested, MAX_PAGE_SIZE)
+
+
+class PageTokens:
+    """Issues and checks page tokens with one server key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def issue(self, scope: str, after: Key) -> str:
+        """A token for the page after ``after`` in this scope."""
+        payload = json.dumps([_digest(scope), after[0], after[1]], separators=(",", ":")).encode()
+        mac = hmac.digest(self._key, payload, "sha256")[:_MAC_BYTES]
+        return base64.urlsafe_b64encode(mac + payload).decode().rstrip("=")
+
+    def parse(self, scope: str, token: str) -> Key | None:
+        """The position a token continues from; None for the first page.
+
+        INVALID_ARGUMENT (field ``page_token``) for a token this server did not
+        issue for the same scope.
+        """
+        if not token:
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        except (binascii.Error, ValueError):
+            raise _bad_token() from None
+        mac, payload = raw[:_MAC_BYTES], raw[_MAC_BYTES:]
+        expected = hmac.digest(self._key, payload, "sha256")[:_MAC_BYTES]
+        if len(raw) <= _MAC_BYTES or not hmac.compare_digest(mac, expected):
+            raise _bad_token()
+        scope_digest, namespace, name = json.loads(payload)
+        if scope_digest != _digest(scope):
+            raise invalid_field(
+                "page_token",
+                "was issued for other filters; send the same namespace, filters and caller as "
+                "the first page, or start again without a token",
+            )
+        return (str(namespace), str(name))
+
+
+def _digest(scope: str) -> str:
+    return hashlib.sha256(scope.encode()).hexdigest()[:24]
+
+
+def _bad_token() -> Exception:
+    return invalid_field(
+        "page_token", "is not a token this server issued; use next_page_token as returned"
+    )
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of results and where the next page starts (None on the last)."""
+
+    items: list[T]
+    next_after: Key | None
+
+
+def read_page(
+    scan: Iterator[T], key_of: Callable[[T], Key], matches: Callable[[T], bool], size: int
+) -> Page[T]:
+    """Collects up to ``size`` matching items from an ordered scan.
+
+    Reads at most ``size + SCAN_ALLOWANCE`` items. After a full page it looks
+    ahead for one more match so the last page has no next token.
+    """
+    items: list[T] = []
+    budget = size + SCAN_ALLOWANCE
+    last: Key | None = None
+    for item in scan:
+        if budget == 0:
+            return Page(items, last)
+        budget -= 1
+        if matches(item):
+            if len(items) == size:
+                return Page(items, last)
+            items.append(item)
+        last = key_of(item)
+    return Page(items, None)
+
+
+def scan_visible(
+    principal: Principal,
+    namespace: str,
+    after: Key | None,
+    scan: Callable[[str | None, Key | None], Iterator[T]],
+) -> Iterator[T]:
+    """Scans one namespace, or every namespace the caller may see, in key order.
+
+    ``scan(namespace, after)`` reads one namespace (None: all of them). A
+    caller limited to some namespaces gets them one after another, so hidden
+    namespaces cost nothing to skip.
+    """
+    if namespace:
+        return scan(namespace, after) if principal.can_see(namespace) else iter(())
+    visible = principal.visible_namespaces()
+    if visible is None:
+        return scan(None, after)
+    start = after[0] if after else ""
+    return itertools.chain.from_iterable(
+        scan(ns, after if after and ns == after[0] else None) for ns in visible if ns >= start
+    )

@@ -1,0 +1,94 @@
+"""Failure injection through request metadata, for testing SDKs against this server.
+
+Honoured only when the server runs with ``--enable-test-hooks``; otherwise
+the metadata is ignored. The hooks:
+
+``ovc-test-unavailable: <key>:<n>``
+    Calls carrying the same key fail with UNAVAILABLE, before doing anything,
+    until ``n`` of them have failed; later calls with that key proceed. An SDK
+    resends the same metadata on every retry, so "fail twice, then succeed"
+    needs no coordination. Use a key per test.
+``ovc-test-unavailable-after: <key>:<n>``
+    The same, but the call is carried out first and only its answer is
+    replaced by UNAVAILABLE: a lost response, which request ids make safe.
+``ovc-test-delay-ms: <ms>``
+    The server waits this long before handling the call (deadline tests).
+``ovc-test-fail-transition: <message>``
+    The transition this mutation starts ends in FAILED with this status message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from openvcluster_server.errors import invalid_field
+
+UNAVAILABLE = "ovc-test-unavailable"
+UNAVAILABLE_AFTER = "ovc-test-unavailable-after"
+DELAY_MS = "ovc-test-delay-ms"
+FAIL_TRANSITION = "ovc-test-fail-transition"
+MAX_DELAY_MS = 60_000
+
+
+@dataclass(frozen=True)
+class HookPlan:
+    """What the hooks ask of one call."""
+
+    delay_seconds: float = 0.0
+    fail_before: bool = False
+    fail_after: bool = False
+    fail_transition: str | None = None
+
+
+NO_HOOKS = HookPlan()
+
+
+class TestHooks:
+    """Reads hook metadata and keeps the per-key failure counters."""
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._failed: dict[tuple[str, str], int] = {}
+
+    def plan(self, metadata: Iterable[tuple[str, str | bytes]]) -> HookPlan:
+        """The hooks requested by a call's metadata; NO_HOOKS when disabled."""
+        if not self.enabled:
+            return NO_HOOKS
+        values = {k: str(v) for k, v in metadata if k.startswith("ovc-test-")}
+        if not values:
+            return NO_HOOKS
+        delay = 0.0
+        if DELAY_MS in values:
+            delay = _int(values[DELAY_MS], DELAY_MS, 0, MAX_DELAY_MS) / 1000
+        return HookPlan(
+            delay_seconds=delay,
+            fail_before=UNAVAILABLE in values and self._take(UNAVAILABLE, values[UNAVAILABLE]),
+            fail_after=UNAVAILABLE_AFTER in values
+            and self._take(UNAVAILABLE_AFTER, values[UNAVAILABLE_AFTER]),
+            fail_transition=values.get(FAIL_TRANSITION),
+        )
+
+    def _take(self, hook: str, value: str) -> bool:
+        """Whether this call is one of the ``n`` that fail for the value's key."""
+        key, sep, count = value.rpartition(":")
+        if not sep or not key:
+            raise invalid_field(f"metadata.{hook}", 'must read "<key>:<count>"')
+        limit = _int(count, hook, 0, 1000)
+        failed = self._failed.get((hook, key), 0)
+        if failed >= limit:
+            return False
+        self._failed[(hook, key)] = failed + 1
+        return True
+
+
+def _int(text: str, hook: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise invalid_field(f"metadata.{hook}", f"must be a whole number from {low} to {high}")
+    return value

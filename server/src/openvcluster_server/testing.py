@@ -1,0 +1,109 @@
+"""An in-process reference server for tests: ``with running_server() as server``.
+
+The server runs on its own event loop in a background thread, so both
+synchronous and asyncio tests can call it. Defaults suit tests: a free port
+on loopback, the memory store, zero transition delay and test hooks on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from openvcluster_server.app import ReferenceServer
+from openvcluster_server.config import ServerConfig
+
+T = TypeVar("T")
+
+TEST_DEFAULTS: dict[str, Any] = {
+    "address": "127.0.0.1:0",
+    "transition_delay": 0.0,
+    "enable_test_hooks": True,
+    "shutdown_grace": 0.0,
+}
+
+
+class RunningServer:
+    """A reference server running in a background thread."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self._loop = asyncio.new_event_loop()
+        self._started: Future[ReferenceServer] = Future()
+        self._thread = threading.Thread(target=self._run, name="openvcluster-server", daemon=True)
+        self._stop: asyncio.Event | None = None
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on."""
+        return self._started.result().port
+
+    @property
+    def address(self) -> str:
+        """host:port to dial."""
+        host = self.config.address.rsplit(":", 1)[0]
+        return f"{host}:{self.port}"
+
+    @property
+    def server(self) -> ReferenceServer:
+        """The server object; touch its engine only through ``call``."""
+        return self._started.result()
+
+    def call(self, fn: Callable[[ReferenceServer], T]) -> T:
+        """Runs ``fn`` on the server's event loop thread (the only safe place to touch
+        its engine or store) and returns its result."""
+
+        async def run() -> T:
+            return fn(self.server)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
+
+    def start(self) -> None:
+        """Starts the thread and waits until the server accepts calls (or fails)."""
+        self._thread.start()
+        self._started.result(timeout=30)
+
+    def stop(self) -> None:
+        """Stops the server and joins its thread."""
+        if self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._serve())
+        finally:
+            self._loop.close()
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        try:
+            server = ReferenceServer(self.config)
+            await server.start()
+        except BaseException as exc:
+            self._started.set_exception(exc)
+            return
+        self._started.set_result(server)
+        await self._stop.wait()
+        await server.stop()
+
+
+@contextmanager
+def running_server(config: ServerConfig | None = None, **overrides: Any) -> Iterator[RunningServer]:
+    """Runs a reference server for the duration of the ``with`` block.
+
+    ``overrides`` are ServerConfig fields applied over the test defaults (or
+    over ``config`` when given).
+    """
+    base = config if config is not None else ServerConfig(**TEST_DEFAULTS)
+    running = RunningServer(base.replace(**overrides))
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()

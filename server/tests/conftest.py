@@ -1,0 +1,32 @@
+"""Fixtures for the server tests: an in-process server and stubs for it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from openvcluster_server.testing import RunningServer, running_server
+from support import Api, connect
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[RunningServer]:
+    """One zero-delay server for a whole test module; tests use their own names."""
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def server() -> Iterator[RunningServer]:
+    """A fresh zero-delay server with test hooks on."""
+    with running_server() as running:
+        yield running
+
+
+@pytest.fixture
+def client(server: RunningServer) -> Iterator[Api]:
+    """Stubs for the fresh server."""
+    stubs = connect(server)
+    yield stubs
+    stubs.channel.close()

@@ -1,0 +1,220 @@
+"""Bearer tokens, roles and namespace isolation, for every RPC."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+
+from openvcluster.v1 import snapshot_service_pb2 as snap_api
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1.vcluster_pb2 import Resources
+from openvcluster_server.testing import RunningServer, running_server
+from support import Api, Phase, connect, failure
+
+TOKENS = """
+tokens:
+  - token: root-token
+    role: editor
+    namespaces: ["*"]
+    name: root
+  - token: a-editor-token
+    role: editor
+    namespaces: [team-a]
+  - token: a-viewer-token
+    role: viewer
+    namespaces: [team-a]
+"""
+
+
+@pytest.fixture(scope="module")
+def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A server with tokens, holding team-a/dev and team-b/dev with a snapshot each."""
+    tokens = tmp_path_factory.mktemp("auth") / "tokens.yaml"
+    tokens.write_text(TOKENS)
+    with running_server(tokens_file=tokens) as server:
+        root = as_caller(server, "root-token")
+        for namespace in ("team-a", "team-b"):
+            root.running(namespace, "dev")
+            root.vclusters.SnapshotVCluster(
+                api.SnapshotVClusterRequest(namespace=namespace, name="dev", snapshot_name="snap")
+            )
+            root.wait_snapshot(namespace, "snap", 3)
+        yield server
+
+
+def as_caller(server: RunningServer, token: str | None) -> Api:
+    metadata = (("authorization", f"Bearer {token}"),) if token else ()
+    return connect(server, metadata)
+
+
+# Every RPC, called on namespace `ns`; reads first, then mutations.
+READS: dict[str, Callable[[Api, str], Any]] = {
+    "GetVCluster": lambda c, ns: c.vclusters.GetVCluster(
+        api.GetVClusterRequest(namespace=ns, name="dev")
+    ),
+    "ListVClusters": lambda c, ns: c.vclusters.ListVClusters(
+        api.ListVClustersRequest(namespace=ns)
+    ),
+    "WatchVClusters": lambda c, ns: next(
+        c.vclusters.WatchVClusters(api.WatchVClustersRequest(namespace=ns, name="dev"), timeout=5)
+    ),
+    "GetSnapshot": lambda c, ns: c.snapshots.GetSnapshot(
+        snap_api.GetSnapshotRequest(namespace=ns, name="snap")
+    ),
+    "ListSnapshots": lambda c, ns: c.snapshots.ListSnapshots(
+        snap_api.ListSnapshotsRequest(namespace=ns)
+    ),
+}
+MUTATIONS: dict[str, Callable[[Api, str], Any]] = {
+    "CreateVCluster": lambda c, ns: c.vclusters.CreateVCluster(
+        api.CreateVClusterRequest(namespace=ns, name="new", validate_only=True)
+    ),
+    "DeleteVCluster": lambda c, ns: c.vclusters.DeleteVCluster(
+        api.DeleteVClusterRequest(namespace=ns, name="dev", etag="stale")
+    ),
+    "ScaleVCluster": lambda c, ns: c.vclusters.ScaleVCluster(
+        api.ScaleVClusterRequest(namespace=ns, name="dev", replicas=3, etag="stale")
+    ),
+    "SuspendVCluster": lambda c, ns: c.vclusters.SuspendVCluster(
+        api.SuspendVClusterRequest(namespace=ns, name="dev", etag="stale")
+    ),
+    "ResumeVCluster": lambda c, ns: c.vclusters.ResumeVCluster(
+        api.ResumeVClusterRequest(namespace=ns, name="dev", etag="stale")
+    ),
+    "SnapshotVCluster": lambda c, ns: c.vclusters.SnapshotVCluster(
+        api.SnapshotVClusterRequest(namespace=ns, name="dev", snapshot_name="snap")
+    ),
+    "RestoreVCluster": lambda c, ns: c.vclusters.RestoreVCluster(
+        api.RestoreVClusterRequest(namespace=ns, snapshot_name="snap", etag="stale")
+    ),
+    "GetVClusterKubeconfig": lambda c, ns: c.vclusters.GetVClusterKubeconfig(
+        api.GetVClusterKubeconfigRequest(namespace=ns, name="dev")
+    ),
+    "DeleteSnapshot": lambda c, ns: c.snapshots.DeleteSnapshot(
+        snap_api.DeleteSnapshotRequest(namespace=ns, name="missing")
+    ),
+}
+EVERY_RPC = {**READS, **MUTATIONS}
+
+
+@pytest.mark.parametrize("rpc", EVERY_RPC)
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+def test_missing_or_unknown_token_is_unauthenticated(
+    secured: RunningServer, rpc: str, token: str | None
+) -> None:
+    result = failure(EVERY_RPC[rpc], as_caller(secured, token), "team-a")
+    assert result.code == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_authorization_must_be_a_bearer_token(secured: RunningServer) -> None:
+    client = connect(secured, (("authorization", "Basic root-token"),))
+    result = failure(READS["GetVCluster"], client, "team-a")
+    assert result.code == grpc.StatusCode.UNAUTHENTICATED
+    assert "Bearer" in result.message
+
+
+@pytest.mark.parametrize("rpc", READS)
+def test_viewer_reads_its_namespace(secured: RunningServer, rpc: str) -> None:
+    READS[rpc](as_caller(secured, "a-viewer-token"), "team-a")
+
+
+@pytest.mark.parametrize("rpc", MUTATIONS)
+def test_viewer_mutation_is_permission_denied(secured: RunningServer, rpc: str) -> None:
+    result = failure(MUTATIONS[rpc], as_caller(secured, "a-viewer-token"), "team-a")
+    assert result.code == grpc.StatusCode.PERMISSION_DENIED
+
+
+# Lists and watches of a hidden namespace are empty rather than NOT_FOUND (tested below).
+@pytest.mark.parametrize(
+    "rpc",
+    sorted(set(EVERY_RPC) - {"ListVClusters", "ListSnapshots", "WatchVClusters", "CreateVCluster"}),
+)
+def test_hidden_namespace_behaves_as_empty(secured: RunningServer, rpc: str) -> None:
+    """team-b/dev exists, but for a team-a token it is NOT_FOUND, like a missing one."""
+    client = as_caller(secured, "a-editor-token")
+    hidden = failure(EVERY_RPC[rpc], client, "team-b")
+    absent = failure(EVERY_RPC[rpc], client, "team-c")
+    assert hidden.code == absent.code == grpc.StatusCode.NOT_FOUND
+    assert hidden.message.replace("team-b", "team-c") == absent.message
+
+
+def test_create_in_hidden_namespace_is_permission_denied(secured: RunningServer) -> None:
+    result = failure(MUTATIONS["CreateVCluster"], as_caller(secured, "a-editor-token"), "team-b")
+    assert result.code == grpc.StatusCode.PERMISSION_DENIED
+    restore = failure(
+        as_caller(secured, "a-editor-token").vclusters.RestoreVCluster,
+        api.RestoreVClusterRequest(namespace="team-b", snapshot_name="snap", target_name="copy"),
+    )
+    assert restore.code == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_lists_and_watches_leave_hidden_namespaces_out(secured: RunningServer) -> None:
+    client = as_caller(secured, "a-viewer-token")
+    listed = client.vclusters.ListVClusters(api.ListVClustersRequest())
+    assert [(vc.namespace, vc.name) for vc in listed.vclusters] == [("team-a", "dev")]
+    hidden = client.vclusters.ListVClusters(api.ListVClustersRequest(namespace="team-b"))
+    assert list(hidden.vclusters) == []
+    snapshots = client.snapshots.ListSnapshots(snap_api.ListSnapshotsRequest())
+    assert [s.namespace for s in snapshots.snapshots] == ["team-a"]
+    stream = client.vclusters.WatchVClusters(api.WatchVClustersRequest(), timeout=20)
+    assert next(stream).vcluster.namespace == "team-a"
+    # A change in team-b is not delivered; the next event is team-a's.
+    root = as_caller(secured, "root-token")
+    for namespace in ("team-b", "team-a"):
+        root.vclusters.SnapshotVCluster(
+            api.SnapshotVClusterRequest(
+                namespace=namespace, name="dev", snapshot_name=f"w-{uuid.uuid4().hex[:8]}"
+            )
+        )
+        root.vclusters.ScaleVCluster(
+            api.ScaleVClusterRequest(namespace=namespace, name="dev", resources=Resources(cpu="2"))
+        )
+    assert next(stream).vcluster.namespace == "team-a"
+    stream.cancel()
+    root.wait_phase("team-a", "dev", Phase.PHASE_RUNNING)
+    root.wait_phase("team-b", "dev", Phase.PHASE_RUNNING)
+
+
+def test_page_tokens_belong_to_their_caller(secured: RunningServer) -> None:
+    root = as_caller(secured, "root-token")
+    token = root.vclusters.ListVClusters(api.ListVClustersRequest(page_size=1)).next_page_token
+    assert token
+    result = failure(
+        as_caller(secured, "a-viewer-token").vclusters.ListVClusters,
+        api.ListVClustersRequest(page_size=1, page_token=token),
+    )
+    assert list(result.violations) == ["page_token"]
+
+
+def test_request_ids_are_scoped_to_the_caller(secured: RunningServer) -> None:
+    request_id = str(uuid.uuid4())
+    for token, namespace in (("root-token", "team-b"), ("a-editor-token", "team-a")):
+        answer = as_caller(secured, token).vclusters.CreateVCluster(
+            api.CreateVClusterRequest(
+                namespace=namespace, name="scoped", validate_only=True, request_id=request_id
+            )
+        )
+        assert answer.vcluster.namespace == namespace
+
+
+def test_tokens_file_errors_are_clear(tmp_path: Path) -> None:
+    from openvcluster_server.auth import load_authenticator
+    from openvcluster_server.config import ConfigError
+
+    cases = {
+        "tokens: []": "non-empty list",
+        "tokens: [{token: x, role: admin}]": "role must be",
+        "tokens: [{role: viewer}]": "token must be",
+        "tokens: [{token: x, role: viewer}, {token: x, role: editor}]": "same token twice",
+        "tokens: [{token: x, role: viewer, namespaces: team-a}]": "namespaces must be a list",
+    }
+    for text, message in cases.items():
+        path = tmp_path / "tokens.yaml"
+        path.write_text(text)
+        with pytest.raises(ConfigError, match=message):
+            load_authenticator(path)

@@ -1,0 +1,194 @@
+"""request_id idempotency and etag conditions, including concurrent races."""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+
+from openvcluster.v1 import snapshot_service_pb2 as snap_api
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1.vcluster_pb2 import Resources
+from openvcluster_server.testing import running_server
+from support import Api, Phase, connect, failure
+
+
+def _id() -> str:
+    return str(uuid.uuid4())
+
+
+def test_same_request_id_and_request_returns_first_result_and_changes_nothing(
+    client: Api,
+) -> None:
+    request = api.CreateVClusterRequest(namespace="team-a", name="dev", request_id=_id())
+    first = client.vclusters.CreateVCluster(request).vcluster
+    client.wait_phase("team-a", "dev", Phase.PHASE_RUNNING)
+    again = client.vclusters.CreateVCluster(request).vcluster
+    assert again == first  # the first answer, PROVISIONING, not ALREADY_EXISTS
+    assert client.get().uid == first.uid
+
+
+def test_same_request_id_with_another_request_is_invalid(client: Api) -> None:
+    request_id = _id()
+    client.vclusters.CreateVCluster(
+        api.CreateVClusterRequest(namespace="team-a", name="dev", request_id=request_id)
+    )
+    result = failure(
+        client.vclusters.CreateVCluster,
+        api.CreateVClusterRequest(namespace="team-a", name="other", request_id=request_id),
+    )
+    assert result.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert "different request" in result.violations["request_id"]
+    assert failure(client.get, "team-a", "other").code == grpc.StatusCode.NOT_FOUND
+
+
+def test_request_id_is_checked_across_methods(client: Api) -> None:
+    client.running()
+    request_id = _id()
+    client.vclusters.SuspendVCluster(
+        api.SuspendVClusterRequest(namespace="team-a", name="dev", request_id=request_id)
+    )
+    result = failure(
+        client.vclusters.ResumeVCluster,
+        api.ResumeVClusterRequest(namespace="team-a", name="dev", request_id=request_id),
+    )
+    assert "SuspendVCluster" in result.violations["request_id"]
+
+
+def test_retried_delete_and_snapshot_take_effect_once(client: Api) -> None:
+    client.running()
+    snap = api.SnapshotVClusterRequest(namespace="team-a", name="dev", request_id=_id())
+    names = {client.vclusters.SnapshotVCluster(snap).snapshot.name for _ in range(3)}
+    assert len(names) == 1
+    listed = client.snapshots.ListSnapshots(snap_api.ListSnapshotsRequest(namespace="team-a"))
+    assert len(listed.snapshots) == 1
+    delete_snapshot = snap_api.DeleteSnapshotRequest(
+        namespace="team-a", name=names.pop(), request_id=_id()
+    )
+    client.snapshots.DeleteSnapshot(delete_snapshot)
+    client.snapshots.DeleteSnapshot(delete_snapshot)  # not NOT_FOUND: the first answer
+    delete = api.DeleteVClusterRequest(namespace="team-a", name="dev", request_id=_id())
+    first = client.vclusters.DeleteVCluster(delete).vcluster
+    client.wait_gone("team-a", "dev")
+    assert client.vclusters.DeleteVCluster(delete).vcluster == first
+
+
+def test_failed_calls_are_not_remembered(client: Api) -> None:
+    request = api.SuspendVClusterRequest(namespace="team-a", name="dev", request_id=_id())
+    assert failure(client.vclusters.SuspendVCluster, request).code == grpc.StatusCode.NOT_FOUND
+    client.running()
+    assert client.vclusters.SuspendVCluster(request).vcluster.status.phase == (
+        Phase.PHASE_SUSPENDING
+    )
+
+
+def test_request_ids_expire_after_the_window() -> None:
+    with running_server(request_id_ttl=0.0) as server:
+        client = connect(server)
+        request_id = _id()
+        client.vclusters.CreateVCluster(
+            api.CreateVClusterRequest(namespace="team-a", name="a", request_id=request_id)
+        )
+        # Expired at once: the same id may now carry another request.
+        client.vclusters.CreateVCluster(
+            api.CreateVClusterRequest(namespace="team-a", name="b", request_id=request_id)
+        )
+        assert client.get("team-a", "b").name == "b"
+
+
+def test_concurrent_retries_of_one_create_make_one_vcluster(client: Api) -> None:
+    request = api.CreateVClusterRequest(namespace="team-a", name="dev", request_id=_id())
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(
+            pool.map(lambda _: client.vclusters.CreateVCluster(request).vcluster, range(16))
+        )
+    assert len({a.uid for a in answers}) == 1
+
+
+def test_stale_etag_is_aborted_and_changes_nothing(client: Api) -> None:
+    created = client.running()
+    client.vclusters.ScaleVCluster(
+        api.ScaleVClusterRequest(namespace="team-a", name="dev", replicas=3)
+    )
+    current = client.wait_phase("team-a", "dev", Phase.PHASE_RUNNING)
+    assert current.etag != created.etag
+    requests = [
+        (
+            client.vclusters.ScaleVCluster,
+            api.ScaleVClusterRequest(namespace="team-a", name="dev", replicas=5, etag=created.etag),
+        ),
+        (
+            client.vclusters.SuspendVCluster,
+            api.SuspendVClusterRequest(namespace="team-a", name="dev", etag=created.etag),
+        ),
+        (
+            client.vclusters.ResumeVCluster,
+            api.ResumeVClusterRequest(namespace="team-a", name="dev", etag=created.etag),
+        ),
+        (
+            client.vclusters.DeleteVCluster,
+            api.DeleteVClusterRequest(namespace="team-a", name="dev", etag=created.etag),
+        ),
+    ]
+    for call, request in requests:
+        result = failure(call, request)
+        assert result.code == grpc.StatusCode.ABORTED, request
+        assert result.info.reason == "ETAG_MISMATCH"
+    assert client.get() == current
+    client.vclusters.SuspendVCluster(
+        api.SuspendVClusterRequest(namespace="team-a", name="dev", etag=current.etag)
+    )
+
+
+def test_restore_in_place_checks_the_etag(client: Api) -> None:
+    created = client.running()
+    client.vclusters.SnapshotVCluster(
+        api.SnapshotVClusterRequest(namespace="team-a", name="dev", snapshot_name="s1")
+    )
+    client.wait_snapshot("team-a", "s1", 3)
+    client.vclusters.ScaleVCluster(
+        api.ScaleVClusterRequest(namespace="team-a", name="dev", replicas=3)
+    )
+    client.wait_phase("team-a", "dev", Phase.PHASE_RUNNING)
+    result = failure(
+        client.vclusters.RestoreVCluster,
+        api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1", etag=created.etag),
+    )
+    assert result.code == grpc.StatusCode.ABORTED
+
+
+def test_etag_race_has_exactly_one_winner(client: Api) -> None:
+    etag = client.running().etag
+
+    def scale(replicas: int) -> grpc.StatusCode:
+        try:
+            client.vclusters.ScaleVCluster(
+                api.ScaleVClusterRequest(
+                    namespace="team-a", name="dev", replicas=replicas, etag=etag
+                )
+            )
+        except grpc.RpcError as error:
+            return error.code()
+        return grpc.StatusCode.OK
+
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(scale, [1, 3, 5, 1, 3, 5, 1, 3]))
+    assert codes.count(grpc.StatusCode.OK) == 1
+    assert set(codes) == {grpc.StatusCode.OK, grpc.StatusCode.ABORTED}
+
+
+def test_concurrent_scales_lose_no_update(client: Api) -> None:
+    client.running()
+    client.force_phase("team-a", "dev", Phase.PHASE_SUSPENDED)  # scales apply at once there
+    fields = [Resources(cpu="3"), Resources(memory="5Gi"), Resources(storage="7Gi")]
+
+    def scale(resources: Resources) -> None:
+        client.vclusters.ScaleVCluster(
+            api.ScaleVClusterRequest(namespace="team-a", name="dev", resources=resources)
+        )
+
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(scale, fields))
+    spec = client.get().spec.resources
+    assert (spec.cpu, spec.memory, spec.storage) == ("3", "5Gi", "7Gi")

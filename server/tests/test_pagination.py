@@ -1,0 +1,206 @@
+"""Listing: page sizes, opaque tokens bound to their filters, stable order,
+label selectors and the phase filter."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+
+from openvcluster.v1 import snapshot_service_pb2 as snap_api
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1.snapshot_pb2 import Snapshot
+from openvcluster.v1.vcluster_pb2 import Resources, VClusterSpec
+from openvcluster_server.app import ReferenceServer
+from openvcluster_server.paging import SCAN_ALLOWANCE
+from openvcluster_server.resources import new_vcluster, set_phase
+from support import Api, Phase, failure
+
+
+def _seed(
+    client: Api,
+    count: int,
+    namespaces: tuple[str, ...] = ("ns-a",),
+    labels: dict[str, str] | None = None,
+) -> None:
+    """Stores vclusters straight into the store: fast, and lets tests hold thousands."""
+
+    def put(server: ReferenceServer) -> None:
+        for namespace in namespaces:
+            for index in range(count):
+                vcluster = new_vcluster(namespace, f"vc-{index:05d}", _spec(), dict(labels or {}))
+                set_phase(vcluster, Phase.PHASE_RUNNING)
+                server.store.put_vcluster(vcluster)
+
+    client.server.call(put)
+
+
+def _spec() -> VClusterSpec:
+    return VClusterSpec(resources=Resources(cpu="1", memory="2Gi"), replicas=1)
+
+
+def _all_names(client: Api, **fields: Any) -> list[tuple[str, str]]:
+    names: list[tuple[str, str]] = []
+    token = ""
+    for _ in range(10_000):
+        page = client.vclusters.ListVClusters(api.ListVClustersRequest(page_token=token, **fields))
+        names += [(vc.namespace, vc.name) for vc in page.vclusters]
+        token = page.next_page_token
+        if not token:
+            return names
+    raise AssertionError("paging never ended")
+
+
+def test_page_size_zero_means_fifty_and_large_is_clamped_to_a_thousand(client: Api) -> None:
+    _seed(client, 1200)
+    assert len(client.vclusters.ListVClusters(api.ListVClustersRequest()).vclusters) == 50
+    big = client.vclusters.ListVClusters(api.ListVClustersRequest(page_size=5000))
+    assert len(big.vclusters) == 1000
+    assert big.next_page_token
+
+
+def test_negative_page_size_is_invalid(client: Api) -> None:
+    result = failure(client.vclusters.ListVClusters, api.ListVClustersRequest(page_size=-1))
+    assert list(result.violations) == ["page_size"]
+
+
+def test_pages_cover_everything_once_in_order_and_the_last_has_no_token(client: Api) -> None:
+    _seed(client, 7, namespaces=("ns-b", "ns-a"))
+    names = _all_names(client, page_size=3)
+    assert names == sorted(names)
+    assert len(names) == len(set(names)) == 14
+    last = client.vclusters.ListVClusters(api.ListVClustersRequest(namespace="ns-a", page_size=7))
+    assert len(last.vclusters) == 7 and last.next_page_token == ""
+
+
+def test_empty_listing(client: Api) -> None:
+    page = client.vclusters.ListVClusters(api.ListVClustersRequest(namespace="nobody"))
+    assert list(page.vclusters) == [] and page.next_page_token == ""
+
+
+def test_changes_between_pages_do_not_shift_the_others(client: Api) -> None:
+    _seed(client, 6)
+    first = client.vclusters.ListVClusters(api.ListVClustersRequest(page_size=3))
+    client.vclusters.DeleteVCluster(api.DeleteVClusterRequest(namespace="ns-a", name="vc-00000"))
+    client.create("ns-a", "aaa")
+    second = client.vclusters.ListVClusters(
+        api.ListVClustersRequest(page_size=3, page_token=first.next_page_token)
+    )
+    assert [vc.name for vc in second.vclusters] == ["vc-00003", "vc-00004", "vc-00005"]
+
+
+def test_forged_token_is_invalid(client: Api) -> None:
+    _seed(client, 3)
+    token = client.vclusters.ListVClusters(api.ListVClustersRequest(page_size=1)).next_page_token
+    raw = bytearray(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    raw[-3] ^= 1
+    forged = base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=")
+    for bad in (forged, "garbage", "@@@", token[:-2]):
+        result = failure(
+            client.vclusters.ListVClusters, api.ListVClustersRequest(page_size=1, page_token=bad)
+        )
+        assert list(result.violations) == ["page_token"], bad
+
+
+@pytest.mark.parametrize(
+    "other",
+    [{"namespace": "ns-b"}, {"label_selector": "a=b"}, {"phase": Phase.PHASE_SUSPENDED}],
+)
+def test_token_is_bound_to_its_filters(client: Api, other: dict[str, Any]) -> None:
+    _seed(client, 3)
+    token = client.vclusters.ListVClusters(api.ListVClustersRequest(page_size=1)).next_page_token
+    result = failure(
+        client.vclusters.ListVClusters,
+        api.ListVClustersRequest(page_size=1, page_token=token, **other),
+    )
+    assert "other filters" in result.violations["page_token"]
+    # The page size is not a filter: it may change between pages.
+    client.vclusters.ListVClusters(api.ListVClustersRequest(page_size=2, page_token=token))
+
+
+def test_equivalent_selectors_share_tokens(client: Api) -> None:
+    _seed(client, 3, labels={"a": "1", "b": "2"})
+    token = client.vclusters.ListVClusters(
+        api.ListVClustersRequest(page_size=1, label_selector="a=1,b==2")
+    ).next_page_token
+    page = client.vclusters.ListVClusters(
+        api.ListVClustersRequest(page_size=1, label_selector=" b = 2 , a = 1", page_token=token)
+    )
+    assert [vc.name for vc in page.vclusters] == ["vc-00001"]
+
+
+def test_label_selector_and_phase_filters(client: Api) -> None:
+    client.running("ns-a", "web", labels={"tier": "front", "env": "prod"})
+    client.running("ns-a", "db", labels={"tier": "back", "env": "prod"})
+    client.running("ns-a", "dev", labels={"tier": "front"})
+    client.force_phase("ns-a", "dev", Phase.PHASE_SUSPENDED)
+
+    def names(**fields: Any) -> list[str]:
+        return [name for _, name in _all_names(client, **fields)]
+
+    assert names(label_selector="tier=front") == ["dev", "web"]
+    assert names(label_selector="env,tier!=back") == ["web"]
+    assert names(label_selector="tier in (front,back),!env") == ["dev"]
+    assert names(label_selector="env notin (prod)") == ["dev"]
+    assert names(phase=Phase.PHASE_SUSPENDED) == ["dev"]
+    assert names(phase=Phase.PHASE_RUNNING, label_selector="tier=front") == ["web"]
+
+
+def test_a_sparse_filter_gives_short_pages_not_long_scans(client: Api) -> None:
+    _seed(client, SCAN_ALLOWANCE * 2)
+    client.running("ns-z", "needle", labels={"find": "me"})
+    first = client.vclusters.ListVClusters(api.ListVClustersRequest(label_selector="find=me"))
+    assert list(first.vclusters) == [] and first.next_page_token
+    assert [name for _, name in _all_names(client, label_selector="find=me")] == ["needle"]
+
+
+def test_list_never_carries_kubeconfigs(client: Api) -> None:
+    client.running()
+    client.vclusters.GetVClusterKubeconfig(
+        api.GetVClusterKubeconfigRequest(namespace="team-a", name="dev")
+    )
+    page = client.vclusters.ListVClusters(api.ListVClustersRequest())
+    assert [vc.status.kubeconfig for vc in page.vclusters] == [""]
+
+
+def test_snapshots_page_and_filter_by_vcluster(client: Api) -> None:
+    client.running("team-a", "one")
+    client.running("team-a", "two")
+    for index in range(5):
+        for source in ("one", "two"):
+            client.vclusters.SnapshotVCluster(
+                api.SnapshotVClusterRequest(
+                    namespace="team-a", name=source, snapshot_name=f"{source}-{index}"
+                )
+            )
+    seen: list[str] = []
+    token = ""
+    while True:
+        page = client.snapshots.ListSnapshots(
+            snap_api.ListSnapshotsRequest(
+                namespace="team-a", vcluster="two", page_size=2, page_token=token
+            )
+        )
+        seen += [s.name for s in page.snapshots]
+        token = page.next_page_token
+        if not token:
+            break
+    assert seen == [f"two-{i}" for i in range(5)]
+    other = failure(
+        client.snapshots.ListSnapshots,
+        snap_api.ListSnapshotsRequest(
+            namespace="team-a",
+            vcluster="one",
+            page_size=2,
+            page_token=client.snapshots.ListSnapshots(
+                snap_api.ListSnapshotsRequest(namespace="team-a", vcluster="two", page_size=2)
+            ).next_page_token,
+        ),
+    )
+    assert list(other.violations) == ["page_token"]
+    generated = client.vclusters.SnapshotVCluster(
+        api.SnapshotVClusterRequest(namespace="team-a", name="one")
+    ).snapshot
+    assert generated.name.startswith("one-") and len(generated.name) == len("one-") + 5
+    assert client.wait_snapshot("team-a", generated.name, Snapshot.Phase.PHASE_READY)

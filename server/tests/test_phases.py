@@ -1,0 +1,333 @@
+"""One test per row of the contract's phase table: each allowed transition and
+each refusal (api-contract.md, "Phases and transitions")."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+import yaml
+
+from openvcluster.v1 import snapshot_service_pb2 as snap_api
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1.snapshot_pb2 import Snapshot
+from openvcluster.v1.vcluster_pb2 import Resources
+from openvcluster_server.testing import running_server
+from support import Api, Phase, connect, failure
+
+ALL = [p for p in Phase.values() if p != Phase.PHASE_UNSPECIFIED]
+SCALE_OK = {Phase.PHASE_RUNNING, Phase.PHASE_SUSPENDED}
+SUSPEND_OK = {Phase.PHASE_RUNNING, Phase.PHASE_SUSPENDING, Phase.PHASE_SUSPENDED}
+RESUME_OK = {Phase.PHASE_SUSPENDED, Phase.PHASE_RESUMING, Phase.PHASE_RUNNING}
+SNAPSHOT_OK = {Phase.PHASE_RUNNING, Phase.PHASE_SUSPENDED}
+KUBECONFIG_REFUSED = {Phase.PHASE_PROVISIONING, Phase.PHASE_DELETING, Phase.PHASE_FAILED}
+
+
+def _name(phase: int) -> str:
+    return Phase.Name(Phase.ValueType(phase)).removeprefix("PHASE_")
+
+
+def _expect_invalid_phase(client: Api, phase: int, call: object, *args: object) -> None:
+    result = failure(call, *args)
+    assert result.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert result.info.reason == "INVALID_PHASE"
+    assert result.info.domain == "openvcluster.io"
+    assert result.info.metadata["phase"] == _name(phase)
+    assert result.info.metadata["allowed_phases"]
+
+
+def test_create_goes_through_provisioning_to_running(client: Api) -> None:
+    created = client.create()
+    assert created.status.phase == Phase.PHASE_PROVISIONING
+    assert created.status.api_server_endpoint == ""
+    running = client.wait_phase("team-a", "dev", Phase.PHASE_RUNNING)
+    assert running.status.api_server_endpoint == "https://dev.team-a.vcluster.local:443"
+    assert [(c.type, c.status) for c in running.status.conditions] == [("Ready", 1)]
+    assert running.status.current_usage.pod_count > 0
+
+
+@pytest.mark.parametrize("phase", ALL, ids=_name)
+def test_create_refused_when_present_in_any_phase(client: Api, phase: int) -> None:
+    client.running()
+    client.force_phase("team-a", "dev", phase)
+    assert failure(client.create).code == grpc.StatusCode.ALREADY_EXISTS
+
+
+def test_scale_running_goes_through_scaling_back_to_running(client: Api) -> None:
+    client.running()
+    scaled = client.vclusters.ScaleVCluster(
+        api.ScaleVClusterRequest(
+            namespace="team-a", name="dev", replicas=3, resources=Resources(cpu="2")
+        )
+    ).vcluster
+    assert scaled.status.phase == Phase.PHASE_SCALING
+    done = client.wait_phase("team-a", "dev", Phase.PHASE_RUNNING)
+    assert (done.spec.replicas, done.spec.resources.cpu, done.spec.resources.memory) == (
+        3,
+        "2",
+        "2Gi",
+    )
+
+
+def test_scale_suspended_stores_spec_and_stays_suspended(client: Api) -> None:
+    client.running()
+    client.force_phase("team-a", "dev", Phase.PHASE_SUSPENDED)
+    scaled = client.vclusters.ScaleVCluster(
+        api.ScaleVClusterRequest(namespace="team-a", name="dev", resources=Resources(memory="8Gi"))
+    ).vcluster
+    assert scaled.status.phase == Phase.PHASE_SUSPENDED
+    assert client.get().spec.resources.memory == "8Gi"
+
+
+@pytest.mark.parametrize("phase", sorted(set(ALL) - SCALE_OK), ids=_name)
+def test_scale_refused_in_other_phases(client: Api, phase: int) -> None:
+    client.running()
+    client.force_phase("team-a", "dev", phase)
+    request = api.ScaleVClusterRequest(namespace="team-a", name="dev", replicas=3)
+    _expect_invalid_phase(client, phase, client.vclusters.ScaleVCluster, request)
+    assert client.get().spec.replicas == 1
+
+
+def test_suspend_running_goes_through_suspending_to_suspended(client: Api) -> None:
+    client.running()
+    suspended = client.vclusters.SuspendVCluster(
+        api.SuspendVClusterRequest(namespace="team-a", name="dev", drain_workloads=True)
+    ).vcluster
+    assert suspended.status.phase == Phase.PHASE_SUSPENDING
+    assert "draining" in suspended.status.message
+    done = client.wait_phase("team-a", "dev", Phase.PHASE_SUSPENDED)
+    assert done.status.current_usage.pod_count == 0
+    assert done.status.conditions[0].status == 2  # Ready is false
+
+
+@pytest.mark.parametrize("phase", [Phase.PHASE_SUSPENDING, Phase.PHASE_SUSPENDED], ids=_name)
+def test_suspend_is_a_noop_when_already_suspending_or_suspended(client: Api, phase: int) -> None:
+    client.running()
+    before = client.force_phase("team-a", "dev", phase)
+    answer = client.vclusters.SuspendVCluster(
+        api.SuspendVClusterRequest(namespace="team-a", name="dev")
+    ).vcluster
+    assert answer == before
+    assert client.get() == before
+
+
+@pytest.mark.parametrize("phase", sorted(set(ALL) - SUSPEND_OK), ids=_name)
+def test_suspend_refused_in_other_phases(client: Api, phase: int) -> None:
+    client.running()
+    client.force_phase("team-a", "dev", phase)
+    request = api.SuspendVClusterRequest(namespace="team-a", name="dev")
+    _expect_invalid_phase(client, phase, client.vclusters.SuspendVCluster, request)
+
+
+def test_resume_suspended_goes_through_resuming_to_running(client: Api) -> None:
+    client.running()
+    client.vclusters.SuspendVCluster(api.SuspendVClusterRequest(namespace="team-a", name="dev"))
+    client.wait_phase("team-a", "dev", Phase.PHASE_SUSPENDED)
+    resumed = client.vclusters.ResumeVCluster(
+        api.ResumeVClusterRequest(namespace="team-a", name="dev")
+    ).vcluster
+    assert resumed.status.phase == Phase.PHASE_RESUMING
+    client.wait_phase("team-a", "dev", Phase.PHASE_RUNNING)
+
+
+@pytest.mark.parametrize("phase", [Phase.PHASE_RESUMING, Phase.PHASE_RUNNING], ids=_name)
+def test_resume_is_a_noop_when_already_resuming_or_running(client: Api, phase: int) -> None:
+    client.running()
+    before = client.force_phase("team-a", "dev", phase)
+    answer = client.vclusters.ResumeVCluster(
+        api.ResumeVClusterRequest(namespace="team-a", name="dev")
+    ).vcluster
+    assert answer == before
+
+
+@pytest.mark.parametrize("phase", sorted(set(ALL) - RESUME_OK), ids=_name)
+def test_resume_refused_in_other_phases(client: Api, phase: int) -> None:
+    client.running()
+    client.force_phase("team-a", "dev", phase)
+    request = api.ResumeVClusterRequest(namespace="team-a", name="dev")
+    _expect_invalid_phase(client, phase, client.vclusters.ResumeVCluster, request)
+
+
+@pytest.mark.parametrize("phase", sorted(SNAPSHOT_OK), ids=_name)
+def test_snapshot_goes_pending_in_progress_ready(client: Api, phase: int) -> None:
+    client.running(spec={"replicas": 3})
+    client.force_phase("team-a", "dev", phase)
+    snapshot = client.vclusters.SnapshotVCluster(
+        api.SnapshotVClusterRequest(
+            namespace="team-a",
+            name="dev",
+            snapshot_name="s1",
+            description="before upgrade",
+            labels={"kind": "manual"},
+        )
+    ).snapshot
+    assert snapshot.phase == Snapshot.Phase.PHASE_PENDING
+    assert snapshot.size_bytes == 0
+    assert snapshot.source_spec.replicas == 3
+    ready = client.wait_snapshot("team-a", "s1", Snapshot.Phase.PHASE_READY)
+    assert ready.size_bytes > 0
+    assert ready.ready_time.ToMicroseconds() >= ready.create_time.ToMicroseconds()
+    assert client.get().status.phase == phase  # a snapshot leaves the vcluster's phase alone
+
+
+@pytest.mark.parametrize("phase", sorted(set(ALL) - SNAPSHOT_OK), ids=_name)
+def test_snapshot_refused_in_other_phases(client: Api, phase: int) -> None:
+    client.running()
+    client.force_phase("team-a", "dev", phase)
+    request = api.SnapshotVClusterRequest(namespace="team-a", name="dev")
+    _expect_invalid_phase(client, phase, client.vclusters.SnapshotVCluster, request)
+
+
+def _ready_snapshot(client: Api, replicas: int = 1) -> None:
+    client.running(spec={"replicas": replicas}, labels={"app": "shop"})
+    client.vclusters.SnapshotVCluster(
+        api.SnapshotVClusterRequest(namespace="team-a", name="dev", snapshot_name="s1")
+    )
+    client.wait_snapshot("team-a", "s1", Snapshot.Phase.PHASE_READY)
+
+
+@pytest.mark.parametrize("phase", [Phase.PHASE_RUNNING, Phase.PHASE_SUSPENDED], ids=_name)
+def test_restore_in_place_goes_through_restoring_to_running_with_snapshot_spec(
+    client: Api, phase: int
+) -> None:
+    _ready_snapshot(client, replicas=3)
+    client.vclusters.ScaleVCluster(
+        api.ScaleVClusterRequest(namespace="team-a", name="dev", replicas=5)
+    )
+    client.wait_phase("team-a", "dev", Phase.PHASE_RUNNING)
+    client.force_phase("team-a", "dev", phase)
+    restored = client.vclusters.RestoreVCluster(
+        api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1")
+    ).vcluster
+    assert restored.status.phase == Phase.PHASE_RESTORING
+    done = client.wait_phase("team-a", "dev", Phase.PHASE_RUNNING)
+    assert done.spec.replicas == 3
+
+
+@pytest.mark.parametrize("phase", sorted(set(ALL) - SNAPSHOT_OK), ids=_name)
+def test_restore_in_place_refused_in_other_phases(client: Api, phase: int) -> None:
+    _ready_snapshot(client)
+    client.force_phase("team-a", "dev", phase)
+    request = api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1")
+    _expect_invalid_phase(client, phase, client.vclusters.RestoreVCluster, request)
+
+
+def test_restore_refused_until_snapshot_is_ready() -> None:
+    # A long delay holds the snapshot in PENDING.
+    with running_server(transition_delay=3600) as server:
+        client = connect(server)
+        client.create()
+        client.force_phase("team-a", "dev", Phase.PHASE_RUNNING)
+        client.vclusters.SnapshotVCluster(
+            api.SnapshotVClusterRequest(namespace="team-a", name="dev", snapshot_name="s1")
+        )
+        for target in ("", "copy"):
+            result = failure(
+                client.vclusters.RestoreVCluster,
+                api.RestoreVClusterRequest(
+                    namespace="team-a", snapshot_name="s1", target_name=target
+                ),
+            )
+            assert result.code == grpc.StatusCode.FAILED_PRECONDITION
+            assert result.info.metadata["phase"] == "PENDING"
+            assert result.info.metadata["allowed_phases"] == "READY"
+
+
+def test_restore_to_new_name_goes_through_provisioning_to_running(client: Api) -> None:
+    _ready_snapshot(client, replicas=3)
+    restored = client.vclusters.RestoreVCluster(
+        api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1", target_name="copy")
+    ).vcluster
+    assert restored.status.phase == Phase.PHASE_PROVISIONING
+    assert restored.uid != client.get().uid
+    done = client.wait_phase("team-a", "copy", Phase.PHASE_RUNNING)
+    assert done.spec.replicas == 3
+    assert dict(done.labels) == {"app": "shop"}
+
+
+def test_restore_to_existing_name_is_already_exists(client: Api) -> None:
+    _ready_snapshot(client)
+    result = failure(
+        client.vclusters.RestoreVCluster,
+        api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1", target_name="dev"),
+    )
+    assert result.code == grpc.StatusCode.ALREADY_EXISTS
+
+
+def test_kept_snapshot_restores_to_new_name_after_source_is_deleted(client: Api) -> None:
+    _ready_snapshot(client)
+    client.vclusters.DeleteVCluster(api.DeleteVClusterRequest(namespace="team-a", name="dev"))
+    client.wait_gone("team-a", "dev")
+    in_place = failure(
+        client.vclusters.RestoreVCluster,
+        api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1"),
+    )
+    assert in_place.code == grpc.StatusCode.NOT_FOUND
+    client.vclusters.RestoreVCluster(
+        api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1", target_name="dev")
+    )
+    client.wait_phase("team-a", "dev", Phase.PHASE_RUNNING)
+
+
+@pytest.mark.parametrize("phase", sorted(set(ALL) - {Phase.PHASE_DELETING}), ids=_name)
+def test_delete_goes_through_deleting_to_gone_from_any_phase(client: Api, phase: int) -> None:
+    client.running()
+    client.force_phase("team-a", "dev", phase)
+    deleting = client.vclusters.DeleteVCluster(
+        api.DeleteVClusterRequest(namespace="team-a", name="dev")
+    ).vcluster
+    assert deleting.status.phase == Phase.PHASE_DELETING
+    client.wait_gone("team-a", "dev")
+    assert failure(client.get).code == grpc.StatusCode.NOT_FOUND
+
+
+def test_delete_is_a_noop_when_already_deleting(client: Api) -> None:
+    client.running()
+    before = client.force_phase("team-a", "dev", Phase.PHASE_DELETING)
+    answer = client.vclusters.DeleteVCluster(
+        api.DeleteVClusterRequest(namespace="team-a", name="dev")
+    ).vcluster
+    assert answer == before
+
+
+def test_delete_keeps_snapshots_unless_asked(client: Api) -> None:
+    _ready_snapshot(client)
+    client.running("team-a", "other")
+    client.vclusters.SnapshotVCluster(
+        api.SnapshotVClusterRequest(namespace="team-a", name="other", snapshot_name="s2")
+    )
+    client.vclusters.DeleteVCluster(
+        api.DeleteVClusterRequest(namespace="team-a", name="other", delete_snapshots=True)
+    )
+    client.wait_gone("team-a", "other")
+    names = [
+        s.name
+        for s in client.snapshots.ListSnapshots(
+            snap_api.ListSnapshotsRequest(namespace="team-a")
+        ).snapshots
+    ]
+    assert names == ["s1"]
+
+
+@pytest.mark.parametrize("phase", sorted(KUBECONFIG_REFUSED), ids=_name)
+def test_kubeconfig_refused_without_usable_endpoint(client: Api, phase: int) -> None:
+    client.running()
+    client.force_phase("team-a", "dev", phase)
+    request = api.GetVClusterKubeconfigRequest(namespace="team-a", name="dev")
+    _expect_invalid_phase(client, phase, client.vclusters.GetVClusterKubeconfig, request)
+
+
+@pytest.mark.parametrize("phase", sorted(set(ALL) - KUBECONFIG_REFUSED), ids=_name)
+def test_kubeconfig_is_a_valid_config_for_the_endpoint(client: Api, phase: int) -> None:
+    client.running()
+    client.force_phase("team-a", "dev", phase)
+    answer = client.vclusters.GetVClusterKubeconfig(
+        api.GetVClusterKubeconfigRequest(namespace="team-a", name="dev")
+    ).vcluster
+    config = yaml.safe_load(answer.status.kubeconfig)
+    assert config["kind"] == "Config"
+    assert [c["cluster"]["server"] for c in config["clusters"]] == [
+        "https://dev.team-a.vcluster.local:443"
+    ]
+    assert len(config["users"]) == len(config["contexts"]) == 1
+    assert config["current-context"] == config["contexts"][0]["name"]
+    assert client.get().status.kubeconfig == ""

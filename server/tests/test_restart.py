@@ -1,0 +1,132 @@
+"""Durability on SQLite: a real server process killed with SIGKILL, then restarted."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import grpc
+
+from openvcluster.v1 import snapshot_service_pb2 as snap_api
+from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
+from openvcluster.v1.snapshot_pb2 import Snapshot
+from support import WAIT_DEADLINE, Phase
+
+_SERVING = re.compile(r"serving on 127\.0\.0\.1:(\d+)")
+
+
+@contextmanager
+def server_process(data_dir: Path, delay: float) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """Runs ``openvcluster-server serve`` on SQLite; yields the process and its address."""
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "openvcluster_server",
+            "serve",
+            "--store",
+            "sqlite",
+            "--data-dir",
+            str(data_dir),
+            "--address",
+            "127.0.0.1:0",
+            "--transition-delay",
+            str(delay),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert process.stderr is not None
+    try:
+        for line in process.stderr:
+            match = _SERVING.search(line)
+            if match:
+                yield process, f"127.0.0.1:{match.group(1)}"
+                break
+        else:
+            raise AssertionError("the server exited before serving")
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+        process.stderr.close()
+
+
+def test_acknowledged_mutations_survive_sigkill_and_transitions_finish(tmp_path: Path) -> None:
+    request_id = str(uuid.uuid4())
+    create_held = api.CreateVClusterRequest(namespace="team-a", name="held", request_id=request_id)
+    # A day-long delay keeps every vcluster in its intermediate phase until the kill.
+    with server_process(tmp_path, delay=86_400) as (process, address):
+        with grpc.insecure_channel(address) as channel:
+            stub = api_grpc.VClusterServiceStub(channel)
+            first = stub.CreateVCluster(create_held).vcluster
+            for index in range(20):
+                stub.CreateVCluster(api.CreateVClusterRequest(namespace="bulk", name=f"vc-{index}"))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+
+    with (
+        server_process(tmp_path, delay=0) as (_, address),
+        grpc.insecure_channel(address) as channel,
+    ):
+        stub = api_grpc.VClusterServiceStub(channel)
+        # The interrupted transition finishes after the restart.
+        watch = stub.WatchVClusters(
+            api.WatchVClustersRequest(namespace="team-a", name="held"), timeout=WAIT_DEADLINE
+        )
+        for event in watch:
+            if event.vcluster.status.phase == Phase.PHASE_RUNNING:
+                break
+        watch.cancel()
+        held = stub.GetVCluster(api.GetVClusterRequest(namespace="team-a", name="held")).vcluster
+        assert held.uid == first.uid
+        # The request_id is remembered across the restart.
+        assert stub.CreateVCluster(create_held).vcluster == first
+        listed = stub.ListVClusters(api.ListVClustersRequest(namespace="bulk", page_size=100))
+        assert len(listed.vclusters) == 20
+
+
+def _ready_snapshot(channel: grpc.Channel, namespace: str, name: str) -> None:
+    stub = snap_grpc.SnapshotServiceStub(channel)
+    request = snap_api.GetSnapshotRequest(namespace=namespace, name=name)
+    for _ in range(10_000):
+        if stub.GetSnapshot(request).snapshot.phase == Snapshot.Phase.PHASE_READY:
+            return
+    raise AssertionError("the snapshot never became READY")
+
+
+def test_snapshots_and_page_tokens_survive_a_graceful_restart(tmp_path: Path) -> None:
+    with server_process(tmp_path, delay=0) as (process, address):
+        with grpc.insecure_channel(address) as channel:
+            stub = api_grpc.VClusterServiceStub(channel)
+            for name in ("a", "b", "c"):
+                stub.CreateVCluster(api.CreateVClusterRequest(namespace="team-a", name=name))
+            token = stub.ListVClusters(api.ListVClustersRequest(page_size=1)).next_page_token
+            stub.SnapshotVCluster(
+                api.SnapshotVClusterRequest(namespace="team-a", name="a", snapshot_name="s1")
+            )
+            _ready_snapshot(channel, "team-a", "s1")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+
+    with (
+        server_process(tmp_path, delay=0) as (_, address),
+        grpc.insecure_channel(address) as channel,
+    ):
+        stub = api_grpc.VClusterServiceStub(channel)
+        page = stub.ListVClusters(api.ListVClustersRequest(page_size=1, page_token=token))
+        assert [vc.name for vc in page.vclusters] == ["b"]
+        restored = stub.RestoreVCluster(
+            api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1", target_name="copy")
+        ).vcluster
+        assert restored.status.phase == Phase.PHASE_PROVISIONING

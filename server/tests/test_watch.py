@@ -1,0 +1,151 @@
+"""WatchVClusters: the initial ADDED events, every change in order, filters,
+and bounded buffers for slow watchers."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import grpc
+import pytest
+
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1.vcluster_pb2 import VClusterSpec
+from openvcluster_server.app import ReferenceServer
+from openvcluster_server.resources import new_vcluster
+from openvcluster_server.testing import running_server
+from support import WAIT_DEADLINE, Api, Phase, connect
+
+EventType = api.WatchVClustersResponse.EventType
+ADDED, MODIFIED, DELETED = (
+    EventType.EVENT_TYPE_ADDED,
+    EventType.EVENT_TYPE_MODIFIED,
+    EventType.EVENT_TYPE_DELETED,
+)
+
+
+def _watch(client: Api, **fields: Any) -> grpc._CallIterator[api.WatchVClustersResponse]:
+    return client.vclusters.WatchVClusters(
+        api.WatchVClustersRequest(**fields), timeout=WAIT_DEADLINE
+    )
+
+
+def _take(
+    stream: Iterator[api.WatchVClustersResponse], count: int
+) -> list[api.WatchVClustersResponse]:
+    return [next(stream) for _ in range(count)]
+
+
+def test_starts_with_added_for_every_match_then_changes_in_order(client: Api) -> None:
+    client.running("team-a", "one")
+    client.running("team-a", "two")
+    client.running("team-b", "three")
+    stream = _watch(client, namespace="team-a")
+    initial = _take(stream, 2)
+    assert [(e.type, e.vcluster.name) for e in initial] == [(ADDED, "one"), (ADDED, "two")]
+    client.vclusters.SuspendVCluster(api.SuspendVClusterRequest(namespace="team-a", name="one"))
+    client.vclusters.DeleteVCluster(api.DeleteVClusterRequest(namespace="team-a", name="two"))
+    client.create("team-a", "four")
+    seen = [
+        (e.type, e.vcluster.name, Phase.Name(e.vcluster.status.phase)) for e in _take(stream, 6)
+    ]
+    stream.cancel()
+    by_name: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for event_type, name, phase in seen:
+        by_name[name].append((event_type, phase))
+    assert by_name["one"] == [(MODIFIED, "PHASE_SUSPENDING"), (MODIFIED, "PHASE_SUSPENDED")]
+    assert by_name["two"] == [(MODIFIED, "PHASE_DELETING"), (DELETED, "PHASE_DELETING")]
+    assert by_name["four"] == [(ADDED, "PHASE_PROVISIONING"), (MODIFIED, "PHASE_RUNNING")]
+
+
+def test_filters_by_name_and_selector(client: Api) -> None:
+    client.running("team-a", "web", labels={"tier": "front"})
+    client.running("team-a", "db", labels={"tier": "back"})
+    by_name = _watch(client, namespace="team-a", name="db")
+    assert next(by_name).vcluster.name == "db"
+    by_selector = _watch(client, label_selector="tier=front")
+    assert next(by_selector).vcluster.name == "web"
+    client.vclusters.SuspendVCluster(api.SuspendVClusterRequest(namespace="team-a", name="db"))
+    client.vclusters.SuspendVCluster(api.SuspendVClusterRequest(namespace="team-a", name="web"))
+    assert next(by_name).vcluster.name == "db"
+    assert next(by_selector).vcluster.name == "web"
+    by_name.cancel()
+    by_selector.cancel()
+
+
+def test_every_change_arrives_under_concurrent_writers(client: Api) -> None:
+    stream = _watch(client)
+    names = [f"vc-{i:02d}" for i in range(24)]
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(lambda name: client.create("load", name), names))
+    # Each vcluster: ADDED while PROVISIONING, then MODIFIED when RUNNING.
+    events = _take(stream, 2 * len(names))
+    with ThreadPoolExecutor(6) as pool:
+        list(
+            pool.map(
+                lambda name: client.vclusters.DeleteVCluster(
+                    api.DeleteVClusterRequest(namespace="load", name=name)
+                ),
+                names,
+            )
+        )
+    events += _take(stream, 2 * len(names))
+    stream.cancel()
+    history: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for event in events:
+        history[event.vcluster.name].append((event.type, event.vcluster.status.phase))
+    expected = [
+        (ADDED, Phase.PHASE_PROVISIONING),
+        (MODIFIED, Phase.PHASE_RUNNING),
+        (MODIFIED, Phase.PHASE_DELETING),
+        (DELETED, Phase.PHASE_DELETING),
+    ]
+    assert {name: history[name] for name in names} == {name: expected for name in names}
+
+
+def _burst(server: ReferenceServer, namespace: str, count: int) -> None:
+    """Publishes ``count`` creations in one turn of the event loop, faster than any
+    watcher can send them."""
+    for index in range(count):
+        vcluster = new_vcluster(namespace, f"burst-{index:04d}", VClusterSpec(), {})
+        server.engine.hub.publish(None, vcluster)
+
+
+def test_a_watcher_that_falls_behind_is_ended_and_can_watch_again() -> None:
+    with running_server(watch_buffer=5) as server:
+        client = connect(server)
+        client.running("calm", "steady")
+        slow = _watch(client, namespace="busy")
+        calm = _watch(client, namespace="calm")
+        assert next(calm).vcluster.name == "steady"
+        # Reading the first event proves the busy watch is subscribed.
+        client.create("busy", "first")
+        assert next(slow).vcluster.name == "first"
+        server.call(lambda s: _burst(s, "busy", 50))
+        with pytest.raises(grpc.RpcError) as ended:
+            for _ in range(100):
+                next(slow)
+        assert ended.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert "watch again" in (ended.value.details() or "")
+        # The other watcher is untouched, and the slow one may watch again.
+        client.vclusters.SuspendVCluster(
+            api.SuspendVClusterRequest(namespace="calm", name="steady")
+        )
+        assert next(calm).vcluster.status.phase == Phase.PHASE_SUSPENDING
+        again = _watch(client, namespace="busy")
+        assert next(again).vcluster.name == "first"
+        calm.cancel()
+        again.cancel()
+
+
+def test_initial_events_do_not_count_against_the_buffer() -> None:
+    with running_server(watch_buffer=2) as server:
+        client = connect(server)
+        for index in range(6):
+            client.create("many", f"vc-{index}")
+        stream = _watch(client, namespace="many")
+        names = {e.vcluster.name for e in _take(stream, 6)}
+        assert names == {f"vc-{i}" for i in range(6)}
+        stream.cancel()
