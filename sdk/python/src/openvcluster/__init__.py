@@ -1,9 +1,121 @@
-"""Python SDK for open-vcluster-api.
+"""Python SDK for open-vcluster-api: virtual Kubernetes clusters with a VM-like lifecycle.
 
-The generated protobuf messages and gRPC stubs live in :mod:`openvcluster.v1`;
-the dataclass flavour lives in :mod:`openvcluster.betterproto`.
+Start with :class:`Client` (or :class:`AsyncClient` for ``asyncio``)::
+
+    import openvcluster
+
+    with openvcluster.Client() as client:
+        vc = client.create_vcluster("team-a", "dev", cpu="2", memory="4Gi", wait=True)
+        print(vc.status.phase == openvcluster.Phase.PHASE_RUNNING)
+
+Results are the generated protobuf messages of :mod:`openvcluster.v1`,
+re-exported here (``VCluster``, ``Snapshot``, ...); failures raise the typed
+errors of :mod:`openvcluster.errors`. The betterproto2 dataclass flavour lives
+in :mod:`openvcluster.betterproto`.
 """
 
+from openvcluster._async_client import AsyncClient
+from openvcluster._client import Client
+from openvcluster._config import DEFAULT_ENDPOINT, ConnectionConfig, create_channel
+from openvcluster._enums import DistroLike, ExposeTypeLike, PhaseLike, SnapshotPhaseLike
+from openvcluster._options import DEFAULT, CallOptions, Metadata
+from openvcluster._pagination import AsyncPager, Page, Pager
+from openvcluster._retry import RetryPolicy
 from openvcluster._version import __version__
+from openvcluster._watch import AsyncWatch, Watch
+from openvcluster.errors import (
+    AbortedError,
+    AlreadyExistsError,
+    DeadlineExceededError,
+    FailedPreconditionError,
+    InvalidArgumentError,
+    NotFoundError,
+    OpenVClusterError,
+    PermissionDeniedError,
+    ResourceExhaustedError,
+    SnapshotFailedError,
+    UnauthenticatedError,
+    UnavailableError,
+    UnexpectedStatusError,
+    VClusterFailedError,
+    WaitError,
+    WaitTimeoutError,
+)
+from openvcluster.v1.snapshot_pb2 import Snapshot
+from openvcluster.v1.vcluster_pb2 import (
+    Condition,
+    NetworkSpec,
+    Resources,
+    ResourceUsage,
+    StorageSpec,
+    VCluster,
+    VClusterSpec,
+    VClusterStatus,
+)
+from openvcluster.v1.vcluster_service_pb2 import WatchVClustersResponse
 
-__all__ = ["__version__"]
+Phase = VCluster.Phase
+"""Vcluster phases: ``Phase.PHASE_RUNNING``, ... (``VCluster.Phase``)."""
+SnapshotPhase = Snapshot.Phase
+"""Snapshot phases: ``SnapshotPhase.PHASE_READY``, ... (``Snapshot.Phase``)."""
+Distro = VClusterSpec.Distro
+"""Control-plane distributions: ``Distro.DISTRO_K8S``, ... (``VClusterSpec.Distro``)."""
+ExposeType = NetworkSpec.ExposeType
+"""How the API server is exposed (``NetworkSpec.ExposeType``)."""
+WatchEvent = WatchVClustersResponse
+"""One event of ``watch_vclusters``: ``.type`` and ``.vcluster``."""
+EventType = WatchVClustersResponse.EventType
+"""Watch event types: ``EventType.EVENT_TYPE_ADDED``, ``..._MODIFIED``, ``..._DELETED``."""
+
+__all__ = [
+    "DEFAULT",
+    "DEFAULT_ENDPOINT",
+    "AbortedError",
+    "AlreadyExistsError",
+    "AsyncClient",
+    "AsyncPager",
+    "AsyncWatch",
+    "CallOptions",
+    "Client",
+    "Condition",
+    "ConnectionConfig",
+    "DeadlineExceededError",
+    "Distro",
+    "DistroLike",
+    "EventType",
+    "ExposeType",
+    "ExposeTypeLike",
+    "FailedPreconditionError",
+    "InvalidArgumentError",
+    "Metadata",
+    "NetworkSpec",
+    "NotFoundError",
+    "OpenVClusterError",
+    "Page",
+    "Pager",
+    "PermissionDeniedError",
+    "Phase",
+    "PhaseLike",
+    "ResourceExhaustedError",
+    "ResourceUsage",
+    "Resources",
+    "RetryPolicy",
+    "Snapshot",
+    "SnapshotFailedError",
+    "SnapshotPhase",
+    "SnapshotPhaseLike",
+    "StorageSpec",
+    "UnauthenticatedError",
+    "UnavailableError",
+    "UnexpectedStatusError",
+    "VCluster",
+    "VClusterFailedError",
+    "VClusterSpec",
+    "VClusterStatus",
+    "WaitError",
+    "WaitTimeoutError",
+    "Watch",
+    "WatchEvent",
+    "__version__",
+    "create_channel",
+]

@@ -5,6 +5,11 @@ prefer plain dataclasses; install with ``pip install 'open-vcluster-api[betterpr
 It includes a synchronous grpcio client per service (``VClusterServiceStub``,
 ``SnapshotServiceStub``). Nested enums are flattened: ``VCluster.Phase`` is
 ``VClusterPhase`` here.
+
+The stubs take no timeout or metadata arguments: open their channel with
+:func:`openvcluster.create_channel`, which adds the token to every call, and
+turn ``grpc.RpcError`` into typed errors with
+:func:`openvcluster.errors.from_rpc_error`.
 """
 
 from openvcluster.betterproto._generated.openvcluster.v1 import *  # noqa: F403

@@ -1,0 +1,746 @@
+"""The asynchronous client (grpc.aio): the same surface as Client, awaited."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import grpc
+
+from openvcluster import _requests as build
+from openvcluster._base import ClientBase
+from openvcluster._config import ConnectionConfig, StrPath, open_channel
+from openvcluster._enums import (
+    DistroLike,
+    ExposeTypeLike,
+    PhaseLike,
+    SnapshotPhaseLike,
+    to_phase,
+    to_snapshot_phase,
+)
+from openvcluster._invoke import ainvoke
+from openvcluster._options import DEFAULT, CallOptions, Metadata, WireMetadata, _Default
+from openvcluster._pagination import AsyncPager, Page
+from openvcluster._retry import RetryPolicy
+from openvcluster._wait import SnapshotWaiter, VClusterWaiter, resting_phase
+from openvcluster._watch import AsyncWatch
+from openvcluster.errors import DeadlineExceededError, NotFoundError, OpenVClusterError
+from openvcluster.v1 import snapshot_pb2, vcluster_pb2
+from openvcluster.v1 import snapshot_service_pb2 as ss
+from openvcluster.v1 import snapshot_service_pb2_grpc as ss_grpc
+from openvcluster.v1 import vcluster_service_pb2 as vs
+from openvcluster.v1 import vcluster_service_pb2_grpc as vs_grpc
+
+__all__ = ["AsyncClient"]
+
+_log = logging.getLogger("openvcluster")
+
+
+class _LazyChannel:
+    """A grpc.aio channel opened on first use, inside the event loop that uses it."""
+
+    def __init__(self, config: ConnectionConfig, channel: grpc.aio.Channel | None) -> None:
+        self._config = config
+        self._channel = channel
+        # Certificate files are read now, so a bad path fails at construction.
+        self._credentials = config.credentials() if channel is None else None
+        self._stubs: (
+            tuple[vs_grpc.VClusterServiceAsyncStub, ss_grpc.SnapshotServiceAsyncStub] | None
+        ) = None
+
+    def stubs(self) -> tuple[vs_grpc.VClusterServiceAsyncStub, ss_grpc.SnapshotServiceAsyncStub]:
+        if self._stubs is None:
+            if self._channel is None:
+                self._channel = open_channel(
+                    self._config,
+                    grpc.aio.secure_channel,
+                    grpc.aio.insecure_channel,
+                    self._credentials,
+                )
+            channel = self._channel
+            self._stubs = (
+                vs_grpc.VClusterServiceStub(channel),
+                ss_grpc.SnapshotServiceStub(channel),
+            )
+        return self._stubs
+
+    async def close(self) -> None:
+        if self._channel is not None:
+            await self._channel.close()
+
+
+_Phase = vcluster_pb2.VCluster.Phase
+
+
+class AsyncClient(ClientBase):
+    """The ``asyncio`` twin of :class:`openvcluster.Client`: same arguments, same methods.
+
+    Calls are awaited (``await client.get_vcluster(...)``); listings and
+    watches are iterated with ``async for``. The connection opens on the first
+    call and belongs to that call's event loop; release it with ``async with
+    AsyncClient() as client`` or ``await client.close()``. ``channel`` takes a
+    ``grpc.aio`` channel of your own.
+    """
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        *,
+        token: str | None = None,
+        tls: bool | None = None,
+        ca_file: StrPath | None = None,
+        client_cert_file: StrPath | None = None,
+        client_key_file: StrPath | None = None,
+        tls_server_name: str | None = None,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+        wait_timeout: float | _Default | None = DEFAULT,
+        channel_options: Sequence[tuple[str, Any]] = (),
+        channel: grpc.aio.Channel | None = None,
+    ) -> None:
+        super().__init__(
+            endpoint,
+            token=token,
+            tls=tls,
+            ca_file=ca_file,
+            client_cert_file=client_cert_file,
+            client_key_file=client_key_file,
+            tls_server_name=tls_server_name,
+            timeout=timeout,
+            retry=retry,
+            metadata=metadata,
+            wait_timeout=wait_timeout,
+            channel_options=channel_options,
+        )
+        if channel is not None:
+            self._owns_channel = False
+        self._connection = _LazyChannel(self._config, channel)
+
+    @property
+    def _vclusters(self) -> vs_grpc.VClusterServiceAsyncStub:
+        return self._connection.stubs()[0]
+
+    @property
+    def _snapshots(self) -> ss_grpc.SnapshotServiceAsyncStub:
+        return self._connection.stubs()[1]
+
+    async def close(self) -> None:
+        """Closes the connection (a no-op on clients made by :meth:`with_options`)."""
+        if self._owns_channel:
+            await self._connection.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    # VClusterService
+
+    async def create_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        spec: vcluster_pb2.VClusterSpec | None = None,
+        kubernetes_version: str | None = None,
+        distro: DistroLike | None = None,
+        cpu: str | None = None,
+        memory: str | None = None,
+        storage: str | None = None,
+        replicas: int | None = None,
+        enable_ha: bool | None = None,
+        expose_type: ExposeTypeLike | None = None,
+        labels: Mapping[str, str] | None = None,
+        validate_only: bool = False,
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Creates a vcluster; it starts PROVISIONING and becomes RUNNING on its own.
+
+        Give the spec as friendly arguments (``cpu="2", memory="4Gi"``), as a
+        ``VClusterSpec`` message, or both (the arguments override the message).
+        Empty settings take server defaults, and the returned spec shows them.
+        With ``wait=True`` it returns once the vcluster is RUNNING.
+        ``validate_only`` checks everything and creates nothing.
+
+        Raises:
+            InvalidArgumentError: a bad field (see ``field_violations``).
+            AlreadyExistsError: the name is taken in the namespace.
+            ResourceExhaustedError: the namespace quota would be exceeded.
+            VClusterFailedError: with ``wait=True``, provisioning failed.
+        """
+        request = build.create_request(
+            namespace,
+            name,
+            spec=spec,
+            kubernetes_version=kubernetes_version,
+            distro=distro,
+            cpu=cpu,
+            memory=memory,
+            storage=storage,
+            replicas=replicas,
+            enable_ha=enable_ha,
+            expose_type=expose_type,
+            labels=labels,
+            validate_only=validate_only,
+            request_id=request_id,
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.CreateVCluster
+        vcluster = (
+            await ainvoke("CreateVCluster", stub, request, options, wire, request.request_id)
+        ).vcluster
+        if wait and not validate_only:
+            return await self._wait_phase(vcluster, _Phase.PHASE_RUNNING, options, wire)
+        return vcluster
+
+    async def get_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Returns a vcluster. Raises NotFoundError when it does not exist."""
+        options, wire = self._prepare(timeout, retry, metadata)
+        return await self._get(namespace, name, options, wire)
+
+    def list_vclusters(
+        self,
+        namespace: str = "",
+        *,
+        label_selector: str = "",
+        phase: PhaseLike | None = None,
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> AsyncPager[vcluster_pb2.VCluster]:
+        """Lists vclusters ordered by (namespace, name), fetching pages as you iterate.
+
+        ``namespace=""`` lists every namespace you may see. ``label_selector``
+        uses Kubernetes syntax (``"tier=gold,env!=prod"``); ``phase`` keeps one
+        phase (``"RUNNING"``). ``page_size`` (0: server default of 50) sets how
+        many vclusters each call fetches; ``page_token`` resumes a listing.
+        """
+        first = build.list_vclusters_request(
+            namespace, label_selector=label_selector, phase=phase, page_size=page_size
+        )
+        options, wire = self._prepare(timeout, retry, metadata)
+
+        async def fetch(token: str) -> Page[vcluster_pb2.VCluster]:
+            request = vs.ListVClustersRequest()
+            request.CopyFrom(first)
+            request.page_token = token
+            stub = self._vclusters.ListVClusters
+            response = await ainvoke("ListVClusters", stub, request, options, wire, None)
+            return Page(list(response.vclusters), response.next_page_token)
+
+        return AsyncPager(fetch, page_token)
+
+    async def delete_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        etag: str = "",
+        delete_snapshots: bool = False,
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Deletes a vcluster: it goes through DELETING and is then gone.
+
+        Returns it in DELETING. With ``wait=True`` it returns once the vcluster
+        is gone. Snapshots are kept unless ``delete_snapshots``. ``etag`` makes
+        the call conditional (AbortedError when stale).
+        """
+        request = build.delete_request(
+            namespace,
+            name,
+            etag=etag,
+            delete_snapshots=delete_snapshots,
+            request_id=request_id,
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.DeleteVCluster
+        vcluster = (
+            await ainvoke("DeleteVCluster", stub, request, options, wire, request.request_id)
+        ).vcluster
+        if wait:
+            await self._run_vcluster_waiter(
+                VClusterWaiter(namespace, name, None, options.wait_timeout), options, wire
+            )
+        return vcluster
+
+    async def scale_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        cpu: str | None = None,
+        memory: str | None = None,
+        storage: str | None = None,
+        resources: vcluster_pb2.Resources | None = None,
+        replicas: int | None = None,
+        enable_ha: bool | None = None,
+        etag: str = "",
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Changes resources, replicas or high availability; what is left out is kept.
+
+        A RUNNING vcluster goes through SCALING back to RUNNING; a SUSPENDED
+        one stores the new spec and stays SUSPENDED. With ``wait=True`` it
+        returns once the vcluster is back in that phase.
+
+        Raises:
+            FailedPreconditionError: the vcluster is in another phase.
+            InvalidArgumentError: bad values, or nothing to change.
+        """
+        request = build.scale_request(
+            namespace,
+            name,
+            resources=resources,
+            cpu=cpu,
+            memory=memory,
+            storage=storage,
+            replicas=replicas,
+            enable_ha=enable_ha,
+            etag=etag,
+            request_id=request_id,
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.ScaleVCluster
+        vcluster = (
+            await ainvoke("ScaleVCluster", stub, request, options, wire, request.request_id)
+        ).vcluster
+        if wait:
+            return await self._wait_phase(
+                vcluster, resting_phase(vcluster.status.phase), options, wire
+            )
+        return vcluster
+
+    async def suspend_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        drain_workloads: bool = False,
+        etag: str = "",
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Suspends (powers off) a RUNNING vcluster: SUSPENDING, then SUSPENDED.
+
+        Its state is kept. Suspending a suspended vcluster is a no-op. With
+        ``wait=True`` it returns once the vcluster is SUSPENDED.
+        """
+        request = build.suspend_request(
+            namespace, name, drain_workloads=drain_workloads, etag=etag, request_id=request_id
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.SuspendVCluster
+        vcluster = (
+            await ainvoke("SuspendVCluster", stub, request, options, wire, request.request_id)
+        ).vcluster
+        if wait:
+            return await self._wait_phase(vcluster, _Phase.PHASE_SUSPENDED, options, wire)
+        return vcluster
+
+    async def resume_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        etag: str = "",
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Resumes (powers on) a SUSPENDED vcluster: RESUMING, then RUNNING.
+
+        Resuming a running vcluster is a no-op. With ``wait=True`` it returns
+        once the vcluster is RUNNING.
+        """
+        request = build.resume_request(namespace, name, etag=etag, request_id=request_id)
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.ResumeVCluster
+        vcluster = (
+            await ainvoke("ResumeVCluster", stub, request, options, wire, request.request_id)
+        ).vcluster
+        if wait:
+            return await self._wait_phase(vcluster, _Phase.PHASE_RUNNING, options, wire)
+        return vcluster
+
+    async def snapshot_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        snapshot_name: str = "",
+        description: str = "",
+        labels: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> snapshot_pb2.Snapshot:
+        """Takes a snapshot of a RUNNING or SUSPENDED vcluster (its phase does not change).
+
+        The snapshot starts PENDING and becomes READY on its own; with
+        ``wait=True`` it is returned READY. An empty ``snapshot_name`` lets
+        the server choose one.
+        """
+        request = build.snapshot_request(
+            namespace,
+            name,
+            snapshot_name=snapshot_name,
+            description=description,
+            labels=labels,
+            request_id=request_id,
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.SnapshotVCluster
+        response = await ainvoke(
+            "SnapshotVCluster", stub, request, options, wire, request.request_id
+        )
+        if wait:
+            waiter = SnapshotWaiter(
+                response.snapshot.namespace,
+                response.snapshot.name,
+                snapshot_pb2.Snapshot.PHASE_READY,
+                options.wait_timeout,
+            )
+            return await self._run_snapshot_waiter(waiter, options, wire)
+        return response.snapshot
+
+    async def restore_vcluster(
+        self,
+        namespace: str,
+        snapshot_name: str,
+        *,
+        target_name: str = "",
+        etag: str = "",
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Restores a READY snapshot, in place or as a new vcluster ``target_name``.
+
+        In place (empty ``target_name``), the source vcluster goes through
+        RESTORING and ends RUNNING with the snapshot's spec. To a new name, a
+        vcluster is created through PROVISIONING. With ``wait=True`` it
+        returns once the restored vcluster is RUNNING.
+        """
+        request = build.restore_request(
+            namespace, snapshot_name, target_name=target_name, etag=etag, request_id=request_id
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.RestoreVCluster
+        vcluster = (
+            await ainvoke("RestoreVCluster", stub, request, options, wire, request.request_id)
+        ).vcluster
+        if wait:
+            return await self._wait_phase(vcluster, _Phase.PHASE_RUNNING, options, wire)
+        return vcluster
+
+    async def get_kubeconfig(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> str:
+        """Returns the kubeconfig YAML of a vcluster's API server, ready for kubectl.
+
+        It grants admin access to the vcluster, so it needs an editor token
+        (PermissionDeniedError for a viewer). Raises FailedPreconditionError
+        while the vcluster has no usable API server (PROVISIONING, DELETING, FAILED).
+        """
+        options, wire = self._prepare(timeout, retry, metadata)
+        request = vs.GetVClusterKubeconfigRequest(namespace=namespace, name=name)
+        stub = self._vclusters.GetVClusterKubeconfig
+        response = await ainvoke("GetVClusterKubeconfig", stub, request, options, wire, None)
+        return response.vcluster.status.kubeconfig
+
+    def watch_vclusters(
+        self,
+        namespace: str = "",
+        *,
+        name: str = "",
+        label_selector: str = "",
+        timeout: float | None = None,
+        metadata: Metadata | None = None,
+    ) -> AsyncWatch:
+        """Follows changes of vclusters as a stream of events: ``async for event in watch``.
+
+        The stream replays every matching vcluster as ADDED, then sends ADDED,
+        MODIFIED and DELETED events as they happen. It runs until cancelled
+        (``async with`` block, ``.cancel()``) or for ``timeout`` seconds
+        (DeadlineExceededError). Watches are not retried: watch again, and the
+        replay tells you the current state.
+        """
+        _, wire = self._prepare(DEFAULT, DEFAULT, metadata)
+        request = build.watch_request(namespace, name=name, label_selector=label_selector)
+        return AsyncWatch(
+            lambda: self._vclusters.WatchVClusters(request, timeout=timeout, metadata=wire)
+        )
+
+    # SnapshotService
+
+    async def get_snapshot(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> snapshot_pb2.Snapshot:
+        """Returns a snapshot. Raises NotFoundError when it does not exist."""
+        options, wire = self._prepare(timeout, retry, metadata)
+        return await self._get_snapshot(namespace, name, options, wire)
+
+    def list_snapshots(
+        self,
+        namespace: str = "",
+        *,
+        vcluster: str = "",
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> AsyncPager[snapshot_pb2.Snapshot]:
+        """Lists snapshots ordered by (namespace, name), fetching pages as you iterate.
+
+        ``vcluster`` keeps the snapshots of one source vcluster.
+        """
+        first = build.list_snapshots_request(namespace, vcluster=vcluster, page_size=page_size)
+        options, wire = self._prepare(timeout, retry, metadata)
+
+        async def fetch(token: str) -> Page[snapshot_pb2.Snapshot]:
+            request = ss.ListSnapshotsRequest()
+            request.CopyFrom(first)
+            request.page_token = token
+            stub = self._snapshots.ListSnapshots
+            response = await ainvoke("ListSnapshots", stub, request, options, wire, None)
+            return Page(list(response.snapshots), response.next_page_token)
+
+        return AsyncPager(fetch, page_token)
+
+    async def delete_snapshot(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        request_id: str | None = None,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> None:
+        """Deletes a snapshot at once (a snapshot still being taken is cancelled)."""
+        request = build.delete_snapshot_request(namespace, name, request_id=request_id)
+        options, wire = self._prepare(timeout, retry, metadata)
+        stub = self._snapshots.DeleteSnapshot
+        await ainvoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
+
+    # Waiting
+
+    async def wait_for_phase(
+        self,
+        namespace: str,
+        name: str,
+        phase: PhaseLike,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Waits until a vcluster is in ``phase`` (``"RUNNING"``) and returns it.
+
+        Follows WatchVClusters, or polls GetVCluster when the watch is not
+        available. ``timeout`` defaults to the client's ``wait_timeout``.
+
+        Raises:
+            WaitTimeoutError: not reached in time (``last_seen`` has the last state).
+            VClusterFailedError: the vcluster ended in FAILED instead.
+            NotFoundError: the vcluster does not exist or was deleted meanwhile.
+        """
+        target = to_phase(phase)
+        options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
+        waiter = VClusterWaiter(namespace, name, target, options.wait_timeout)
+        await self._run_vcluster_waiter(waiter, options, wire)
+        assert waiter.last_seen is not None
+        return waiter.last_seen
+
+    async def wait_for_deletion(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> None:
+        """Waits until a vcluster is gone (returns at once if it does not exist).
+
+        Raises WaitTimeoutError when it still exists after ``timeout``.
+        """
+        options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
+        waiter = VClusterWaiter(namespace, name, None, options.wait_timeout)
+        await self._run_vcluster_waiter(waiter, options, wire)
+
+    async def wait_for_snapshot(
+        self,
+        namespace: str,
+        name: str,
+        phase: SnapshotPhaseLike = "READY",
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> snapshot_pb2.Snapshot:
+        """Waits until a snapshot is in ``phase`` (READY by default) and returns it.
+
+        Raises:
+            WaitTimeoutError: not reached in time.
+            SnapshotFailedError: the snapshot ended in FAILED.
+        """
+        target = to_snapshot_phase(phase)
+        options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
+        waiter = SnapshotWaiter(namespace, name, target, options.wait_timeout)
+        return await self._run_snapshot_waiter(waiter, options, wire)
+
+    # Internals
+
+    async def _get(
+        self, namespace: str, name: str, options: CallOptions, wire: WireMetadata
+    ) -> vcluster_pb2.VCluster:
+        request = vs.GetVClusterRequest(namespace=namespace, name=name)
+        stub = self._vclusters.GetVCluster
+        return (await ainvoke("GetVCluster", stub, request, options, wire, None)).vcluster
+
+    async def _get_snapshot(
+        self, namespace: str, name: str, options: CallOptions, wire: WireMetadata
+    ) -> snapshot_pb2.Snapshot:
+        request = ss.GetSnapshotRequest(namespace=namespace, name=name)
+        stub = self._snapshots.GetSnapshot
+        return (await ainvoke("GetSnapshot", stub, request, options, wire, None)).snapshot
+
+    async def _wait_phase(
+        self,
+        vcluster: vcluster_pb2.VCluster,
+        target: vcluster_pb2.VCluster.Phase.ValueType,
+        options: CallOptions,
+        wire: WireMetadata,
+    ) -> vcluster_pb2.VCluster:
+        waiter = VClusterWaiter(vcluster.namespace, vcluster.name, target, options.wait_timeout)
+        if not waiter.observe(vcluster):
+            await self._run_vcluster_waiter(waiter, options, wire)
+        assert waiter.last_seen is not None
+        return waiter.last_seen
+
+    async def _run_vcluster_waiter(
+        self, waiter: VClusterWaiter, options: CallOptions, wire: WireMetadata
+    ) -> None:
+        while True:
+            if waiter.expired():
+                raise waiter.timeout_error()
+            call_options = dataclasses.replace(
+                options, timeout=waiter.call_timeout(options.timeout)
+            )
+            try:
+                current = await self._get(waiter.namespace, waiter.name, call_options, wire)
+            except NotFoundError:
+                if waiter.observe_gone():
+                    return
+            except DeadlineExceededError as exc:
+                if waiter.expired():
+                    raise waiter.timeout_error() from exc
+                raise
+            else:
+                if waiter.observe(current):
+                    return
+            if waiter.use_watch:
+                if await self._follow_watch(waiter, wire):
+                    return
+            else:
+                await asyncio.sleep(waiter.poll_delay())
+
+    async def _follow_watch(self, waiter: VClusterWaiter, wire: WireMetadata) -> bool:
+        request = build.watch_request(waiter.namespace, name=waiter.name, label_selector="")
+        timeout = waiter.watch_timeout()
+        watch = AsyncWatch(
+            lambda: self._vclusters.WatchVClusters(request, timeout=timeout, metadata=wire)
+        )
+        async with watch:
+            while True:
+                try:
+                    event = await anext(watch)
+                except DeadlineExceededError:
+                    return False  # this stretch is over: read the state again
+                except (StopAsyncIteration, OpenVClusterError) as exc:
+                    _log.debug("watch unusable while waiting (%r); polling instead", exc)
+                    waiter.watch_failed()
+                    return False
+                if waiter.observe_event(event):
+                    return True
+
+    async def _run_snapshot_waiter(
+        self, waiter: SnapshotWaiter, options: CallOptions, wire: WireMetadata
+    ) -> snapshot_pb2.Snapshot:
+        while True:
+            if waiter.expired():
+                raise waiter.timeout_error()
+            call_options = dataclasses.replace(
+                options, timeout=waiter.call_timeout(options.timeout)
+            )
+            try:
+                current = await self._get_snapshot(
+                    waiter.namespace, waiter.name, call_options, wire
+                )
+            except DeadlineExceededError as exc:
+                if waiter.expired():
+                    raise waiter.timeout_error() from exc
+                raise
+            if waiter.observe(current):
+                return current
+            await asyncio.sleep(waiter.poll_delay())

@@ -1,0 +1,96 @@
+"""What the sync and async clients share: settings, call options and metadata."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any, Self
+
+from openvcluster._config import ConnectionConfig, StrPath
+from openvcluster._options import DEFAULT, CallOptions, Metadata, WireMetadata, _Default
+from openvcluster._retry import RetryPolicy
+
+__all__ = ["ClientBase"]
+
+
+class ClientBase:
+    """Settings of a client; see :class:`openvcluster.Client` for the arguments."""
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        *,
+        token: str | None = None,
+        tls: bool | None = None,
+        ca_file: StrPath | None = None,
+        client_cert_file: StrPath | None = None,
+        client_key_file: StrPath | None = None,
+        tls_server_name: str | None = None,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+        wait_timeout: float | _Default | None = DEFAULT,
+        channel_options: Sequence[tuple[str, Any]] = (),
+    ) -> None:
+        self._config = ConnectionConfig.resolve(
+            endpoint=endpoint,
+            token=token,
+            tls=tls,
+            ca_file=ca_file,
+            client_cert_file=client_cert_file,
+            client_key_file=client_key_file,
+            tls_server_name=tls_server_name,
+            channel_options=channel_options,
+        )
+        self._options = CallOptions().merged(
+            timeout=timeout, retry=retry, metadata=metadata, wait_timeout=wait_timeout
+        )
+        self._owns_channel = True
+
+    @property
+    def config(self) -> ConnectionConfig:
+        """The resolved connection settings (endpoint, TLS; the token is not shown)."""
+        return self._config
+
+    @property
+    def options(self) -> CallOptions:
+        """The defaults of every call: timeout, retry policy, metadata, wait timeout."""
+        return self._options
+
+    def with_options(
+        self,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+        wait_timeout: float | _Default | None = DEFAULT,
+    ) -> Self:
+        """A client with other defaults that shares this one's connection.
+
+        ``metadata`` is added to this client's. Closing the derived client does
+        not close the connection; close the original when done.
+        """
+        clone = copy.copy(self)
+        clone._options = self._options.merged(
+            timeout=timeout, retry=retry, metadata=metadata, wait_timeout=wait_timeout
+        )
+        clone._owns_channel = False
+        return clone
+
+    def _prepare(
+        self,
+        timeout: float | _Default | None,
+        retry: RetryPolicy | _Default | None,
+        metadata: Metadata | None,
+        wait_timeout: float | _Default | None = DEFAULT,
+    ) -> tuple[CallOptions, WireMetadata]:
+        options = self._options.merged(
+            timeout=timeout, retry=retry, metadata=metadata, wait_timeout=wait_timeout
+        )
+        wire = options.metadata
+        if not any(key.lower() == "authorization" for key, _ in wire):
+            wire += self._config.auth_metadata()
+        return options, wire
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(endpoint={self._config.endpoint!r}, tls={self._config.tls})"

@@ -1,0 +1,718 @@
+"""The synchronous client (grpcio)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Self
+
+import grpc
+
+from openvcluster import _requests as build
+from openvcluster._base import ClientBase
+from openvcluster._config import StrPath, open_channel
+from openvcluster._enums import (
+    DistroLike,
+    ExposeTypeLike,
+    PhaseLike,
+    SnapshotPhaseLike,
+    to_phase,
+    to_snapshot_phase,
+)
+from openvcluster._invoke import invoke
+from openvcluster._options import DEFAULT, CallOptions, Metadata, WireMetadata, _Default
+from openvcluster._pagination import Page, Pager
+from openvcluster._retry import RetryPolicy
+from openvcluster._wait import SnapshotWaiter, VClusterWaiter, resting_phase
+from openvcluster._watch import Watch
+from openvcluster.errors import DeadlineExceededError, NotFoundError, OpenVClusterError
+from openvcluster.v1 import snapshot_pb2, vcluster_pb2
+from openvcluster.v1 import snapshot_service_pb2 as ss
+from openvcluster.v1 import snapshot_service_pb2_grpc as ss_grpc
+from openvcluster.v1 import vcluster_service_pb2 as vs
+from openvcluster.v1 import vcluster_service_pb2_grpc as vs_grpc
+
+__all__ = ["Client"]
+
+_log = logging.getLogger("openvcluster")
+_Phase = vcluster_pb2.VCluster.Phase
+
+
+class Client(ClientBase):
+    """A connection to an open-vcluster-api server, with one method per operation.
+
+    Every argument is optional; what is left out comes from the environment
+    (``OVC_ENDPOINT``, default ``127.0.0.1:50051``; ``OVC_TOKEN``; ``OVC_TLS``;
+    ``OVC_CA_FILE``; ``OVC_CLIENT_CERT_FILE`` and ``OVC_CLIENT_KEY_FILE``;
+    ``OVC_TLS_SERVER_NAME``).
+
+    Args:
+        endpoint: ``host:port`` of the server (``https://host:port`` switches TLS on).
+        token: bearer token sent as ``authorization: Bearer <token>``.
+        tls: force TLS on or off; by default on when a CA file or client
+            certificate is set.
+        ca_file: PEM file of the CA that signed the server (default: system roots).
+        client_cert_file, client_key_file: PEM client certificate and key, for mutual TLS.
+        tls_server_name: the name to check in the server certificate, when it
+            differs from the endpoint's host.
+        timeout: deadline of each attempt of a call in seconds (default 30;
+            ``None`` for none).
+        retry: retry policy (default ``RetryPolicy()``: UNAVAILABLE is retried
+            up to 5 attempts); ``None`` never retries.
+        metadata: extra gRPC metadata sent with every call.
+        wait_timeout: how long wait helpers and ``wait=True`` wait (default 600 s).
+        channel_options: extra grpc channel options.
+        channel: a grpc channel of your own (interceptors, ...) instead of one
+            built from the settings above; the client does not close it.
+
+    Use it as a context manager, or call :meth:`close`, to release the connection.
+    """
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        *,
+        token: str | None = None,
+        tls: bool | None = None,
+        ca_file: StrPath | None = None,
+        client_cert_file: StrPath | None = None,
+        client_key_file: StrPath | None = None,
+        tls_server_name: str | None = None,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+        wait_timeout: float | _Default | None = DEFAULT,
+        channel_options: Sequence[tuple[str, Any]] = (),
+        channel: grpc.Channel | None = None,
+    ) -> None:
+        super().__init__(
+            endpoint,
+            token=token,
+            tls=tls,
+            ca_file=ca_file,
+            client_cert_file=client_cert_file,
+            client_key_file=client_key_file,
+            tls_server_name=tls_server_name,
+            timeout=timeout,
+            retry=retry,
+            metadata=metadata,
+            wait_timeout=wait_timeout,
+            channel_options=channel_options,
+        )
+        if channel is None:
+            channel = open_channel(self._config, grpc.secure_channel, grpc.insecure_channel)
+        else:
+            self._owns_channel = False
+        self._channel = channel
+        self._vclusters = vs_grpc.VClusterServiceStub(channel)
+        self._snapshots = ss_grpc.SnapshotServiceStub(channel)
+
+    def close(self) -> None:
+        """Closes the connection (a no-op on clients made by :meth:`with_options`)."""
+        if self._owns_channel:
+            self._channel.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # VClusterService
+
+    def create_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        spec: vcluster_pb2.VClusterSpec | None = None,
+        kubernetes_version: str | None = None,
+        distro: DistroLike | None = None,
+        cpu: str | None = None,
+        memory: str | None = None,
+        storage: str | None = None,
+        replicas: int | None = None,
+        enable_ha: bool | None = None,
+        expose_type: ExposeTypeLike | None = None,
+        labels: Mapping[str, str] | None = None,
+        validate_only: bool = False,
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Creates a vcluster; it starts PROVISIONING and becomes RUNNING on its own.
+
+        Give the spec as friendly arguments (``cpu="2", memory="4Gi"``), as a
+        ``VClusterSpec`` message, or both (the arguments override the message).
+        Empty settings take server defaults, and the returned spec shows them.
+        With ``wait=True`` it returns once the vcluster is RUNNING.
+        ``validate_only`` checks everything and creates nothing.
+
+        Raises:
+            InvalidArgumentError: a bad field (see ``field_violations``).
+            AlreadyExistsError: the name is taken in the namespace.
+            ResourceExhaustedError: the namespace quota would be exceeded.
+            VClusterFailedError: with ``wait=True``, provisioning failed.
+        """
+        request = build.create_request(
+            namespace,
+            name,
+            spec=spec,
+            kubernetes_version=kubernetes_version,
+            distro=distro,
+            cpu=cpu,
+            memory=memory,
+            storage=storage,
+            replicas=replicas,
+            enable_ha=enable_ha,
+            expose_type=expose_type,
+            labels=labels,
+            validate_only=validate_only,
+            request_id=request_id,
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.CreateVCluster
+        vcluster = invoke(
+            "CreateVCluster", stub, request, options, wire, request.request_id
+        ).vcluster
+        if wait and not validate_only:
+            return self._wait_phase(vcluster, _Phase.PHASE_RUNNING, options, wire)
+        return vcluster
+
+    def get_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Returns a vcluster. Raises NotFoundError when it does not exist."""
+        options, wire = self._prepare(timeout, retry, metadata)
+        return self._get(namespace, name, options, wire)
+
+    def list_vclusters(
+        self,
+        namespace: str = "",
+        *,
+        label_selector: str = "",
+        phase: PhaseLike | None = None,
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> Pager[vcluster_pb2.VCluster]:
+        """Lists vclusters ordered by (namespace, name), fetching pages as you iterate.
+
+        ``namespace=""`` lists every namespace you may see. ``label_selector``
+        uses Kubernetes syntax (``"tier=gold,env!=prod"``); ``phase`` keeps one
+        phase (``"RUNNING"``). ``page_size`` (0: server default of 50) sets how
+        many vclusters each call fetches; ``page_token`` resumes a listing.
+        """
+        first = build.list_vclusters_request(
+            namespace, label_selector=label_selector, phase=phase, page_size=page_size
+        )
+        options, wire = self._prepare(timeout, retry, metadata)
+
+        def fetch(token: str) -> Page[vcluster_pb2.VCluster]:
+            request = vs.ListVClustersRequest()
+            request.CopyFrom(first)
+            request.page_token = token
+            stub = self._vclusters.ListVClusters
+            response = invoke("ListVClusters", stub, request, options, wire, None)
+            return Page(list(response.vclusters), response.next_page_token)
+
+        return Pager(fetch, page_token)
+
+    def delete_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        etag: str = "",
+        delete_snapshots: bool = False,
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Deletes a vcluster: it goes through DELETING and is then gone.
+
+        Returns it in DELETING. With ``wait=True`` it returns once the vcluster
+        is gone. Snapshots are kept unless ``delete_snapshots``. ``etag`` makes
+        the call conditional (AbortedError when stale).
+        """
+        request = build.delete_request(
+            namespace,
+            name,
+            etag=etag,
+            delete_snapshots=delete_snapshots,
+            request_id=request_id,
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.DeleteVCluster
+        vcluster = invoke(
+            "DeleteVCluster", stub, request, options, wire, request.request_id
+        ).vcluster
+        if wait:
+            self._run_vcluster_waiter(
+                VClusterWaiter(namespace, name, None, options.wait_timeout), options, wire
+            )
+        return vcluster
+
+    def scale_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        cpu: str | None = None,
+        memory: str | None = None,
+        storage: str | None = None,
+        resources: vcluster_pb2.Resources | None = None,
+        replicas: int | None = None,
+        enable_ha: bool | None = None,
+        etag: str = "",
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Changes resources, replicas or high availability; what is left out is kept.
+
+        A RUNNING vcluster goes through SCALING back to RUNNING; a SUSPENDED
+        one stores the new spec and stays SUSPENDED. With ``wait=True`` it
+        returns once the vcluster is back in that phase.
+
+        Raises:
+            FailedPreconditionError: the vcluster is in another phase.
+            InvalidArgumentError: bad values, or nothing to change.
+        """
+        request = build.scale_request(
+            namespace,
+            name,
+            resources=resources,
+            cpu=cpu,
+            memory=memory,
+            storage=storage,
+            replicas=replicas,
+            enable_ha=enable_ha,
+            etag=etag,
+            request_id=request_id,
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.ScaleVCluster
+        vcluster = invoke(
+            "ScaleVCluster", stub, request, options, wire, request.request_id
+        ).vcluster
+        if wait:
+            return self._wait_phase(vcluster, resting_phase(vcluster.status.phase), options, wire)
+        return vcluster
+
+    def suspend_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        drain_workloads: bool = False,
+        etag: str = "",
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Suspends (powers off) a RUNNING vcluster: SUSPENDING, then SUSPENDED.
+
+        Its state is kept. Suspending a suspended vcluster is a no-op. With
+        ``wait=True`` it returns once the vcluster is SUSPENDED.
+        """
+        request = build.suspend_request(
+            namespace, name, drain_workloads=drain_workloads, etag=etag, request_id=request_id
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.SuspendVCluster
+        vcluster = invoke(
+            "SuspendVCluster", stub, request, options, wire, request.request_id
+        ).vcluster
+        if wait:
+            return self._wait_phase(vcluster, _Phase.PHASE_SUSPENDED, options, wire)
+        return vcluster
+
+    def resume_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        etag: str = "",
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Resumes (powers on) a SUSPENDED vcluster: RESUMING, then RUNNING.
+
+        Resuming a running vcluster is a no-op. With ``wait=True`` it returns
+        once the vcluster is RUNNING.
+        """
+        request = build.resume_request(namespace, name, etag=etag, request_id=request_id)
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.ResumeVCluster
+        vcluster = invoke(
+            "ResumeVCluster", stub, request, options, wire, request.request_id
+        ).vcluster
+        if wait:
+            return self._wait_phase(vcluster, _Phase.PHASE_RUNNING, options, wire)
+        return vcluster
+
+    def snapshot_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        snapshot_name: str = "",
+        description: str = "",
+        labels: Mapping[str, str] | None = None,
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> snapshot_pb2.Snapshot:
+        """Takes a snapshot of a RUNNING or SUSPENDED vcluster (its phase does not change).
+
+        The snapshot starts PENDING and becomes READY on its own; with
+        ``wait=True`` it is returned READY. An empty ``snapshot_name`` lets
+        the server choose one.
+        """
+        request = build.snapshot_request(
+            namespace,
+            name,
+            snapshot_name=snapshot_name,
+            description=description,
+            labels=labels,
+            request_id=request_id,
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.SnapshotVCluster
+        response = invoke("SnapshotVCluster", stub, request, options, wire, request.request_id)
+        if wait:
+            waiter = SnapshotWaiter(
+                response.snapshot.namespace,
+                response.snapshot.name,
+                snapshot_pb2.Snapshot.PHASE_READY,
+                options.wait_timeout,
+            )
+            return self._run_snapshot_waiter(waiter, options, wire)
+        return response.snapshot
+
+    def restore_vcluster(
+        self,
+        namespace: str,
+        snapshot_name: str,
+        *,
+        target_name: str = "",
+        etag: str = "",
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | _Default | None = DEFAULT,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Restores a READY snapshot, in place or as a new vcluster ``target_name``.
+
+        In place (empty ``target_name``), the source vcluster goes through
+        RESTORING and ends RUNNING with the snapshot's spec. To a new name, a
+        vcluster is created through PROVISIONING. With ``wait=True`` it
+        returns once the restored vcluster is RUNNING.
+        """
+        request = build.restore_request(
+            namespace, snapshot_name, target_name=target_name, etag=etag, request_id=request_id
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.RestoreVCluster
+        vcluster = invoke(
+            "RestoreVCluster", stub, request, options, wire, request.request_id
+        ).vcluster
+        if wait:
+            return self._wait_phase(vcluster, _Phase.PHASE_RUNNING, options, wire)
+        return vcluster
+
+    def get_kubeconfig(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> str:
+        """Returns the kubeconfig YAML of a vcluster's API server, ready for kubectl.
+
+        It grants admin access to the vcluster, so it needs an editor token
+        (PermissionDeniedError for a viewer). Raises FailedPreconditionError
+        while the vcluster has no usable API server (PROVISIONING, DELETING, FAILED).
+        """
+        options, wire = self._prepare(timeout, retry, metadata)
+        request = vs.GetVClusterKubeconfigRequest(namespace=namespace, name=name)
+        stub = self._vclusters.GetVClusterKubeconfig
+        response = invoke("GetVClusterKubeconfig", stub, request, options, wire, None)
+        return response.vcluster.status.kubeconfig
+
+    def watch_vclusters(
+        self,
+        namespace: str = "",
+        *,
+        name: str = "",
+        label_selector: str = "",
+        timeout: float | None = None,
+        metadata: Metadata | None = None,
+    ) -> Watch:
+        """Follows changes of vclusters as a stream of events.
+
+        The stream replays every matching vcluster as ADDED, then sends ADDED,
+        MODIFIED and DELETED events as they happen. It runs until cancelled
+        (``with`` block, ``.cancel()``) or for ``timeout`` seconds
+        (DeadlineExceededError). Watches are not retried: watch again, and the
+        replay tells you the current state.
+        """
+        _, wire = self._prepare(DEFAULT, DEFAULT, metadata)
+        request = build.watch_request(namespace, name=name, label_selector=label_selector)
+        return Watch(self._vclusters.WatchVClusters(request, timeout=timeout, metadata=wire))
+
+    # SnapshotService
+
+    def get_snapshot(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> snapshot_pb2.Snapshot:
+        """Returns a snapshot. Raises NotFoundError when it does not exist."""
+        options, wire = self._prepare(timeout, retry, metadata)
+        return self._get_snapshot(namespace, name, options, wire)
+
+    def list_snapshots(
+        self,
+        namespace: str = "",
+        *,
+        vcluster: str = "",
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> Pager[snapshot_pb2.Snapshot]:
+        """Lists snapshots ordered by (namespace, name), fetching pages as you iterate.
+
+        ``vcluster`` keeps the snapshots of one source vcluster.
+        """
+        first = build.list_snapshots_request(namespace, vcluster=vcluster, page_size=page_size)
+        options, wire = self._prepare(timeout, retry, metadata)
+
+        def fetch(token: str) -> Page[snapshot_pb2.Snapshot]:
+            request = ss.ListSnapshotsRequest()
+            request.CopyFrom(first)
+            request.page_token = token
+            stub = self._snapshots.ListSnapshots
+            response = invoke("ListSnapshots", stub, request, options, wire, None)
+            return Page(list(response.snapshots), response.next_page_token)
+
+        return Pager(fetch, page_token)
+
+    def delete_snapshot(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        request_id: str | None = None,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> None:
+        """Deletes a snapshot at once (a snapshot still being taken is cancelled)."""
+        request = build.delete_snapshot_request(namespace, name, request_id=request_id)
+        options, wire = self._prepare(timeout, retry, metadata)
+        stub = self._snapshots.DeleteSnapshot
+        invoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
+
+    # Waiting
+
+    def wait_for_phase(
+        self,
+        namespace: str,
+        name: str,
+        phase: PhaseLike,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Waits until a vcluster is in ``phase`` (``"RUNNING"``) and returns it.
+
+        Follows WatchVClusters, or polls GetVCluster when the watch is not
+        available. ``timeout`` defaults to the client's ``wait_timeout``.
+
+        Raises:
+            WaitTimeoutError: not reached in time (``last_seen`` has the last state).
+            VClusterFailedError: the vcluster ended in FAILED instead.
+            NotFoundError: the vcluster does not exist or was deleted meanwhile.
+        """
+        target = to_phase(phase)
+        options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
+        waiter = VClusterWaiter(namespace, name, target, options.wait_timeout)
+        self._run_vcluster_waiter(waiter, options, wire)
+        assert waiter.last_seen is not None
+        return waiter.last_seen
+
+    def wait_for_deletion(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> None:
+        """Waits until a vcluster is gone (returns at once if it does not exist).
+
+        Raises WaitTimeoutError when it still exists after ``timeout``.
+        """
+        options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
+        waiter = VClusterWaiter(namespace, name, None, options.wait_timeout)
+        self._run_vcluster_waiter(waiter, options, wire)
+
+    def wait_for_snapshot(
+        self,
+        namespace: str,
+        name: str,
+        phase: SnapshotPhaseLike = "READY",
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> snapshot_pb2.Snapshot:
+        """Waits until a snapshot is in ``phase`` (READY by default) and returns it.
+
+        Raises:
+            WaitTimeoutError: not reached in time.
+            SnapshotFailedError: the snapshot ended in FAILED.
+        """
+        target = to_snapshot_phase(phase)
+        options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
+        waiter = SnapshotWaiter(namespace, name, target, options.wait_timeout)
+        return self._run_snapshot_waiter(waiter, options, wire)
+
+    # Internals
+
+    def _get(
+        self, namespace: str, name: str, options: CallOptions, wire: WireMetadata
+    ) -> vcluster_pb2.VCluster:
+        request = vs.GetVClusterRequest(namespace=namespace, name=name)
+        stub = self._vclusters.GetVCluster
+        return invoke("GetVCluster", stub, request, options, wire, None).vcluster
+
+    def _get_snapshot(
+        self, namespace: str, name: str, options: CallOptions, wire: WireMetadata
+    ) -> snapshot_pb2.Snapshot:
+        request = ss.GetSnapshotRequest(namespace=namespace, name=name)
+        stub = self._snapshots.GetSnapshot
+        return invoke("GetSnapshot", stub, request, options, wire, None).snapshot
+
+    def _wait_phase(
+        self,
+        vcluster: vcluster_pb2.VCluster,
+        target: vcluster_pb2.VCluster.Phase.ValueType,
+        options: CallOptions,
+        wire: WireMetadata,
+    ) -> vcluster_pb2.VCluster:
+        waiter = VClusterWaiter(vcluster.namespace, vcluster.name, target, options.wait_timeout)
+        if not waiter.observe(vcluster):
+            self._run_vcluster_waiter(waiter, options, wire)
+        assert waiter.last_seen is not None
+        return waiter.last_seen
+
+    def _run_vcluster_waiter(
+        self, waiter: VClusterWaiter, options: CallOptions, wire: WireMetadata
+    ) -> None:
+        while True:
+            if waiter.expired():
+                raise waiter.timeout_error()
+            call_options = dataclasses.replace(
+                options, timeout=waiter.call_timeout(options.timeout)
+            )
+            try:
+                current = self._get(waiter.namespace, waiter.name, call_options, wire)
+            except NotFoundError:
+                if waiter.observe_gone():
+                    return
+            except DeadlineExceededError as exc:
+                if waiter.expired():
+                    raise waiter.timeout_error() from exc
+                raise
+            else:
+                if waiter.observe(current):
+                    return
+            if waiter.use_watch:
+                if self._follow_watch(waiter, wire):
+                    return
+            else:
+                time.sleep(waiter.poll_delay())
+
+    def _follow_watch(self, waiter: VClusterWaiter, wire: WireMetadata) -> bool:
+        request = build.watch_request(waiter.namespace, name=waiter.name, label_selector="")
+        call = self._vclusters.WatchVClusters(
+            request, timeout=waiter.watch_timeout(), metadata=wire
+        )
+        with Watch(call) as watch:
+            while True:
+                try:
+                    event = next(watch)
+                except DeadlineExceededError:
+                    return False  # this stretch is over: read the state again
+                except (StopIteration, OpenVClusterError) as exc:
+                    _log.debug("watch unusable while waiting (%r); polling instead", exc)
+                    waiter.watch_failed()
+                    return False
+                if waiter.observe_event(event):
+                    return True
+
+    def _run_snapshot_waiter(
+        self, waiter: SnapshotWaiter, options: CallOptions, wire: WireMetadata
+    ) -> snapshot_pb2.Snapshot:
+        while True:
+            if waiter.expired():
+                raise waiter.timeout_error()
+            call_options = dataclasses.replace(
+                options, timeout=waiter.call_timeout(options.timeout)
+            )
+            try:
+                current = self._get_snapshot(waiter.namespace, waiter.name, call_options, wire)
+            except DeadlineExceededError as exc:
+                if waiter.expired():
+                    raise waiter.timeout_error() from exc
+                raise
+            if waiter.observe(current):
+                return current
+            time.sleep(waiter.poll_delay())

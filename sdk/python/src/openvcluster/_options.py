@@ -1,0 +1,75 @@
+"""Per-call behaviour (timeout, retry, metadata, wait timeout): client defaults and overrides."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final, TypeAlias
+
+from openvcluster._retry import RetryPolicy
+
+__all__ = ["DEFAULT", "DEFAULT_TIMEOUT", "DEFAULT_WAIT_TIMEOUT", "CallOptions", "Metadata"]
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_WAIT_TIMEOUT = 600.0
+
+
+class _Default(enum.Enum):
+    """Marks an argument left out, where ``None`` has a meaning of its own."""
+
+    DEFAULT = "DEFAULT"
+
+    def __repr__(self) -> str:
+        return "DEFAULT"
+
+
+DEFAULT: Final = _Default.DEFAULT
+"""An argument left out: the client's setting applies."""
+
+Metadata: TypeAlias = Sequence[tuple[str, str | bytes]] | Mapping[str, str | bytes]
+"""Extra gRPC metadata: pairs or a mapping. Keys are lower case; ``-bin`` keys take bytes."""
+
+WireMetadata: TypeAlias = tuple[tuple[str, str | bytes], ...]
+
+
+def normalize_metadata(metadata: Metadata | None) -> WireMetadata:
+    """The pairs of metadata given as pairs or as a mapping."""
+    if metadata is None:
+        return ()
+    if isinstance(metadata, Mapping):
+        return tuple(metadata.items())
+    return tuple((key, value) for key, value in metadata)
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """How calls behave unless a call says otherwise.
+
+    Attributes:
+        timeout: deadline of each attempt in seconds (``None``: no deadline).
+        retry: retry policy for failed attempts (``None``: never retry).
+        metadata: extra gRPC metadata sent with every call.
+        wait_timeout: how long wait helpers and ``wait=True`` wait, in seconds.
+    """
+
+    timeout: float | None = DEFAULT_TIMEOUT
+    retry: RetryPolicy | None = field(default_factory=RetryPolicy)
+    metadata: WireMetadata = ()
+    wait_timeout: float | None = DEFAULT_WAIT_TIMEOUT
+
+    def merged(
+        self,
+        *,
+        timeout: float | _Default | None = DEFAULT,
+        retry: RetryPolicy | _Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+        wait_timeout: float | _Default | None = DEFAULT,
+    ) -> CallOptions:
+        """These options with the given ones applied; metadata is added, not replaced."""
+        return CallOptions(
+            timeout=self.timeout if timeout is DEFAULT else timeout,
+            retry=self.retry if retry is DEFAULT else retry,
+            metadata=self.metadata + normalize_metadata(metadata),
+            wait_timeout=self.wait_timeout if wait_timeout is DEFAULT else wait_timeout,
+        )

@@ -1,0 +1,233 @@
+"""Builds request messages from friendly arguments; shared by both clients.
+
+Mutations get a fresh ``request_id`` here, once per logical call, so every
+retry of that call carries the same key and the server applies it once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from openvcluster._enums import (
+    DistroLike,
+    ExposeTypeLike,
+    PhaseLike,
+    to_distro,
+    to_expose_type,
+    to_phase,
+)
+from openvcluster.v1 import snapshot_service_pb2 as ss
+from openvcluster.v1 import vcluster_pb2 as vc
+from openvcluster.v1 import vcluster_service_pb2 as vs
+
+__all__ = [
+    "create_request",
+    "delete_request",
+    "delete_snapshot_request",
+    "list_snapshots_request",
+    "list_vclusters_request",
+    "new_request_id",
+    "restore_request",
+    "resume_request",
+    "scale_request",
+    "snapshot_request",
+    "suspend_request",
+    "watch_request",
+]
+
+
+def new_request_id() -> str:
+    """A fresh idempotency key: a random UUID in canonical text form."""
+    return str(uuid.uuid4())
+
+
+def _resources(
+    base: vc.Resources | None, cpu: str | None, memory: str | None, storage: str | None
+) -> vc.Resources:
+    resources = vc.Resources()
+    if base is not None:
+        resources.CopyFrom(base)
+    if cpu is not None:
+        resources.cpu = cpu
+    if memory is not None:
+        resources.memory = memory
+    if storage is not None:
+        resources.storage = storage
+    return resources
+
+
+def create_request(
+    namespace: str,
+    name: str,
+    *,
+    spec: vc.VClusterSpec | None,
+    kubernetes_version: str | None,
+    distro: DistroLike | None,
+    cpu: str | None,
+    memory: str | None,
+    storage: str | None,
+    replicas: int | None,
+    enable_ha: bool | None,
+    expose_type: ExposeTypeLike | None,
+    labels: Mapping[str, str] | None,
+    validate_only: bool,
+    request_id: str | None,
+) -> vs.CreateVClusterRequest:
+    """A CreateVClusterRequest: ``spec`` (if any) with the friendly arguments applied on top."""
+    merged = vc.VClusterSpec()
+    if spec is not None:
+        merged.CopyFrom(spec)
+    if kubernetes_version is not None:
+        merged.kubernetes_version = kubernetes_version
+    if distro is not None:
+        merged.distro = to_distro(distro)
+    if cpu is not None or memory is not None or storage is not None:
+        merged.resources.CopyFrom(_resources(merged.resources, cpu, memory, storage))
+    if replicas is not None:
+        merged.replicas = replicas
+    if enable_ha is not None:
+        merged.enable_ha = enable_ha
+    if expose_type is not None:
+        merged.network.expose_type = to_expose_type(expose_type)
+    return vs.CreateVClusterRequest(
+        namespace=namespace,
+        name=name,
+        spec=merged,
+        labels=dict(labels or {}),
+        validate_only=validate_only,
+        request_id=request_id or new_request_id(),
+    )
+
+
+def list_vclusters_request(
+    namespace: str,
+    *,
+    label_selector: str,
+    phase: PhaseLike | None,
+    page_size: int,
+) -> vs.ListVClustersRequest:
+    """The first-page request of a vcluster listing (the pager fills page_token)."""
+    return vs.ListVClustersRequest(
+        namespace=namespace,
+        label_selector=label_selector,
+        phase=to_phase(phase) if phase is not None else vc.VCluster.PHASE_UNSPECIFIED,
+        page_size=page_size,
+    )
+
+
+def delete_request(
+    namespace: str, name: str, *, etag: str, delete_snapshots: bool, request_id: str | None
+) -> vs.DeleteVClusterRequest:
+    """A DeleteVClusterRequest with an idempotency key."""
+    return vs.DeleteVClusterRequest(
+        namespace=namespace,
+        name=name,
+        etag=etag,
+        delete_snapshots=delete_snapshots,
+        request_id=request_id or new_request_id(),
+    )
+
+
+def scale_request(
+    namespace: str,
+    name: str,
+    *,
+    resources: vc.Resources | None,
+    cpu: str | None,
+    memory: str | None,
+    storage: str | None,
+    replicas: int | None,
+    enable_ha: bool | None,
+    etag: str,
+    request_id: str | None,
+) -> vs.ScaleVClusterRequest:
+    """A ScaleVClusterRequest: what is left out keeps its current value on the server."""
+    request = vs.ScaleVClusterRequest(
+        namespace=namespace,
+        name=name,
+        replicas=replicas or 0,
+        etag=etag,
+        request_id=request_id or new_request_id(),
+    )
+    if resources is not None or cpu is not None or memory is not None or storage is not None:
+        request.resources.CopyFrom(_resources(resources, cpu, memory, storage))
+    if enable_ha is not None:
+        request.enable_ha = enable_ha
+    return request
+
+
+def suspend_request(
+    namespace: str, name: str, *, drain_workloads: bool, etag: str, request_id: str | None
+) -> vs.SuspendVClusterRequest:
+    """A SuspendVClusterRequest with an idempotency key."""
+    return vs.SuspendVClusterRequest(
+        namespace=namespace,
+        name=name,
+        drain_workloads=drain_workloads,
+        etag=etag,
+        request_id=request_id or new_request_id(),
+    )
+
+
+def resume_request(
+    namespace: str, name: str, *, etag: str, request_id: str | None
+) -> vs.ResumeVClusterRequest:
+    """A ResumeVClusterRequest with an idempotency key."""
+    return vs.ResumeVClusterRequest(
+        namespace=namespace, name=name, etag=etag, request_id=request_id or new_request_id()
+    )
+
+
+def snapshot_request(
+    namespace: str,
+    name: str,
+    *,
+    snapshot_name: str,
+    description: str,
+    labels: Mapping[str, str] | None,
+    request_id: str | None,
+) -> vs.SnapshotVClusterRequest:
+    """A SnapshotVClusterRequest with an idempotency key."""
+    return vs.SnapshotVClusterRequest(
+        namespace=namespace,
+        name=name,
+        snapshot_name=snapshot_name,
+        description=description,
+        labels=dict(labels or {}),
+        request_id=request_id or new_request_id(),
+    )
+
+
+def restore_request(
+    namespace: str, snapshot_name: str, *, target_name: str, etag: str, request_id: str | None
+) -> vs.RestoreVClusterRequest:
+    """A RestoreVClusterRequest with an idempotency key."""
+    return vs.RestoreVClusterRequest(
+        namespace=namespace,
+        snapshot_name=snapshot_name,
+        target_name=target_name,
+        etag=etag,
+        request_id=request_id or new_request_id(),
+    )
+
+
+def watch_request(namespace: str, *, name: str, label_selector: str) -> vs.WatchVClustersRequest:
+    """A WatchVClustersRequest."""
+    return vs.WatchVClustersRequest(namespace=namespace, name=name, label_selector=label_selector)
+
+
+def list_snapshots_request(
+    namespace: str, *, vcluster: str, page_size: int
+) -> ss.ListSnapshotsRequest:
+    """The first-page request of a snapshot listing (the pager fills page_token)."""
+    return ss.ListSnapshotsRequest(namespace=namespace, vcluster=vcluster, page_size=page_size)
+
+
+def delete_snapshot_request(
+    namespace: str, name: str, *, request_id: str | None
+) -> ss.DeleteSnapshotRequest:
+    """A DeleteSnapshotRequest with an idempotency key."""
+    return ss.DeleteSnapshotRequest(
+        namespace=namespace, name=name, request_id=request_id or new_request_id()
+    )

@@ -1,0 +1,248 @@
+"""Every method of the sync Client against the reference server."""
+
+from __future__ import annotations
+
+import pytest
+
+import openvcluster
+from openvcluster import EventType, Phase, SnapshotPhase
+
+
+def test_create_get_delete(client: openvcluster.Client, ns: str) -> None:
+    created = client.create_vcluster(
+        ns,
+        "dev",
+        kubernetes_version="1.31",
+        cpu="2",
+        memory="4Gi",
+        labels={"tier": "gold"},
+        replicas=3,
+        enable_ha=True,
+    )
+    assert isinstance(created, openvcluster.VCluster)
+    assert created.status.phase == Phase.PHASE_PROVISIONING
+    assert created.uid and created.etag
+    assert created.spec.kubernetes_version.startswith("1.31")
+    assert (created.spec.resources.cpu, created.spec.resources.memory) == ("2", "4Gi")
+    assert (created.spec.replicas, created.spec.enable_ha) == (3, True)
+    assert dict(created.labels) == {"tier": "gold"}
+
+    running = client.wait_for_phase(ns, "dev", "RUNNING")
+    assert running.status.phase == Phase.PHASE_RUNNING
+    got = client.get_vcluster(ns, "dev")
+    assert got.uid == created.uid
+    assert got.status.kubeconfig == ""
+
+    deleting = client.delete_vcluster(ns, "dev")
+    assert deleting.status.phase in (Phase.PHASE_DELETING, Phase.PHASE_RUNNING)
+    client.wait_for_deletion(ns, "dev")
+    with pytest.raises(openvcluster.NotFoundError):
+        client.get_vcluster(ns, "dev")
+
+
+def test_create_with_wait_returns_running(client: openvcluster.Client, ns: str) -> None:
+    vc = client.create_vcluster(ns, "dev", wait=True)
+    assert vc.status.phase == Phase.PHASE_RUNNING
+    # Server defaults show in the stored spec.
+    assert vc.spec.resources.cpu and vc.spec.resources.memory and vc.spec.replicas == 1
+
+
+def test_create_merges_spec_message_and_friendly_arguments(
+    client: openvcluster.Client, ns: str
+) -> None:
+    spec = openvcluster.VClusterSpec(
+        kubernetes_version="1.30",
+        distro=openvcluster.Distro.DISTRO_K3S,
+        resources=openvcluster.Resources(cpu="1", memory="1Gi"),
+    )
+    vc = client.create_vcluster(ns, "dev", spec=spec, cpu="3", expose_type="NODE_PORT")
+    assert vc.spec.kubernetes_version.startswith("1.30")
+    assert vc.spec.distro == openvcluster.Distro.DISTRO_K3S
+    assert (vc.spec.resources.cpu, vc.spec.resources.memory) == ("3", "1Gi")
+    assert vc.spec.network.expose_type == openvcluster.ExposeType.EXPOSE_TYPE_NODE_PORT
+    assert spec.resources.cpu == "1"  # the caller's message is left alone
+
+
+def test_validate_only_creates_nothing(client: openvcluster.Client, ns: str) -> None:
+    vc = client.create_vcluster(ns, "dev", validate_only=True, wait=True)
+    assert vc.name == "dev"
+    with pytest.raises(openvcluster.NotFoundError):
+        client.get_vcluster(ns, "dev")
+
+
+def test_scale_running_and_suspended(client: openvcluster.Client, ns: str) -> None:
+    client.create_vcluster(ns, "dev", wait=True)
+    scaled = client.scale_vcluster(ns, "dev", cpu="4", memory="8Gi", wait=True)
+    assert scaled.status.phase == Phase.PHASE_RUNNING
+    assert (scaled.spec.resources.cpu, scaled.spec.resources.memory) == ("4", "8Gi")
+
+    client.suspend_vcluster(ns, "dev", wait=True)
+    scaled = client.scale_vcluster(
+        ns, "dev", resources=openvcluster.Resources(cpu="2"), replicas=3, enable_ha=True, wait=True
+    )
+    assert scaled.status.phase == Phase.PHASE_SUSPENDED
+    assert (scaled.spec.resources.cpu, scaled.spec.replicas, scaled.spec.enable_ha) == (
+        "2",
+        3,
+        True,
+    )
+
+
+def test_suspend_and_resume(client: openvcluster.Client, ns: str) -> None:
+    client.create_vcluster(ns, "dev", wait=True)
+    suspended = client.suspend_vcluster(ns, "dev", drain_workloads=True, wait=True)
+    assert suspended.status.phase == Phase.PHASE_SUSPENDED
+    # Suspending again is a no-op.
+    again = client.suspend_vcluster(ns, "dev", wait=True)
+    assert again.status.phase == Phase.PHASE_SUSPENDED
+    resumed = client.resume_vcluster(ns, "dev", wait=True)
+    assert resumed.status.phase == Phase.PHASE_RUNNING
+    # Resuming a running vcluster is a no-op.
+    assert client.resume_vcluster(ns, "dev").status.phase == Phase.PHASE_RUNNING
+
+
+def test_mutations_without_wait_return_intermediate_phases(
+    client: openvcluster.Client, ns: str
+) -> None:
+    client.create_vcluster(ns, "dev", wait=True)
+    assert client.suspend_vcluster(ns, "dev").status.phase == Phase.PHASE_SUSPENDING
+    client.wait_for_phase(ns, "dev", Phase.PHASE_SUSPENDED)
+    assert client.resume_vcluster(ns, "dev").status.phase == Phase.PHASE_RESUMING
+    client.wait_for_phase(ns, "dev", "running")
+    assert client.scale_vcluster(ns, "dev", replicas=2).status.phase == Phase.PHASE_SCALING
+
+
+def test_snapshot_restore_and_snapshot_service(client: openvcluster.Client, ns: str) -> None:
+    client.create_vcluster(ns, "dev", cpu="2", wait=True)
+    pending = client.snapshot_vcluster(
+        ns, "dev", snapshot_name="before", description="first", labels={"kind": "manual"}
+    )
+    assert isinstance(pending, openvcluster.Snapshot)
+    assert pending.phase in (SnapshotPhase.PHASE_PENDING, SnapshotPhase.PHASE_IN_PROGRESS)
+    ready = client.wait_for_snapshot(ns, "before")
+    assert ready.phase == SnapshotPhase.PHASE_READY
+    assert ready.source_spec.resources.cpu == "2"
+    assert client.get_snapshot(ns, "before").description == "first"
+
+    generated = client.snapshot_vcluster(ns, "dev", wait=True)
+    assert generated.name.startswith("dev-") and generated.phase == SnapshotPhase.PHASE_READY
+    names = [s.name for s in client.list_snapshots(ns, vcluster="dev")]
+    assert names == sorted(["before", generated.name])
+
+    client.scale_vcluster(ns, "dev", cpu="6", wait=True)
+    restored = client.restore_vcluster(ns, "before", wait=True)
+    assert restored.name == "dev"
+    assert restored.status.phase == Phase.PHASE_RUNNING
+    assert restored.spec.resources.cpu == "2"
+
+    copy = client.restore_vcluster(ns, "before", target_name="dev-copy", wait=True)
+    assert (copy.name, copy.status.phase) == ("dev-copy", Phase.PHASE_RUNNING)
+
+    client.delete_snapshot(ns, generated.name)
+    with pytest.raises(openvcluster.NotFoundError):
+        client.get_snapshot(ns, generated.name)
+
+
+def test_get_kubeconfig(client: openvcluster.Client, ns: str) -> None:
+    client.create_vcluster(ns, "dev", wait=True)
+    kubeconfig = client.get_kubeconfig(ns, "dev")
+    assert "kind: Config" in kubeconfig
+    assert client.get_vcluster(ns, "dev").status.kubeconfig == ""
+
+
+def test_delete_with_wait_and_snapshots(client: openvcluster.Client, ns: str) -> None:
+    client.create_vcluster(ns, "dev", wait=True)
+    client.snapshot_vcluster(ns, "dev", snapshot_name="keep", wait=True)
+    client.delete_vcluster(ns, "dev", wait=True)
+    with pytest.raises(openvcluster.NotFoundError):
+        client.get_vcluster(ns, "dev")
+    # Snapshots outlive their vcluster by default and restore to a new name.
+    assert client.get_snapshot(ns, "keep").vcluster == "dev"
+    assert client.restore_vcluster(ns, "keep", target_name="back", wait=True).name == "back"
+    client.delete_vcluster(ns, "back", delete_snapshots=True, wait=True)
+
+
+def test_list_filters(client: openvcluster.Client, ns: str) -> None:
+    client.create_vcluster(ns, "a", labels={"tier": "gold"}, wait=True)
+    client.create_vcluster(ns, "b", labels={"tier": "silver"}, wait=True)
+    client.create_vcluster(ns, "c", labels={"tier": "gold"}, wait=True)
+    client.suspend_vcluster(ns, "c", wait=True)
+
+    assert [v.name for v in client.list_vclusters(ns)] == ["a", "b", "c"]
+    assert [v.name for v in client.list_vclusters(ns, label_selector="tier=gold")] == ["a", "c"]
+    assert [v.name for v in client.list_vclusters(ns, phase="SUSPENDED")] == ["c"]
+    running = client.list_vclusters(ns, label_selector="tier in (gold)", phase=Phase.PHASE_RUNNING)
+    assert [v.name for v in running] == ["a"]
+    assert all(v.status.kubeconfig == "" for v in client.list_vclusters(ns))
+
+
+def test_watch_events(client: openvcluster.Client, ns: str) -> None:
+    client.create_vcluster(ns, "old", wait=True)
+    with client.watch_vclusters(ns) as watch:
+        first = next(watch)
+        assert (first.type, first.vcluster.name) == (EventType.EVENT_TYPE_ADDED, "old")
+        client.create_vcluster(ns, "new")
+        seen: list[tuple[int, str, int]] = []
+        for event in watch:
+            assert isinstance(event, openvcluster.WatchEvent)
+            seen.append((event.type, event.vcluster.name, event.vcluster.status.phase))
+            if event.vcluster.status.phase == Phase.PHASE_RUNNING:
+                break
+    assert seen[0] == (EventType.EVENT_TYPE_ADDED, "new", Phase.PHASE_PROVISIONING)
+    assert seen[-1] == (EventType.EVENT_TYPE_MODIFIED, "new", Phase.PHASE_RUNNING)
+    # Leaving the block cancelled the stream: iterating again just ends.
+    assert list(watch) == []
+
+
+def test_watch_by_name_sees_deletion_and_cancel_ends_iteration(
+    client: openvcluster.Client, ns: str
+) -> None:
+    client.create_vcluster(ns, "dev", wait=True)
+    client.create_vcluster(ns, "other", wait=True)
+    watch = client.watch_vclusters(ns, name="dev")
+    assert next(watch).vcluster.name == "dev"
+    client.delete_vcluster(ns, "dev")
+    types = []
+    for event in watch:
+        assert event.vcluster.name == "dev"
+        types.append(event.type)
+        if event.type == EventType.EVENT_TYPE_DELETED:
+            watch.cancel()
+    assert types[-1] == EventType.EVENT_TYPE_DELETED
+    watch.cancel()  # twice is fine
+
+
+def test_with_options_shares_the_connection(client: openvcluster.Client, ns: str) -> None:
+    quick = client.with_options(timeout=5, retry=None, metadata={"x-extra": "1"})
+    assert quick.options.timeout == 5 and quick.options.retry is None
+    assert quick.options.metadata == (("x-extra", "1"),)
+    assert client.options.timeout == openvcluster.CallOptions().timeout
+    with quick:
+        quick.create_vcluster(ns, "dev")
+    # Closing the derived client left the original open.
+    assert client.get_vcluster(ns, "dev").name == "dev"
+
+
+def test_client_reads_endpoint_from_environment(
+    server: object, monkeypatch: pytest.MonkeyPatch, ns: str
+) -> None:
+    from openvcluster_server.testing import RunningServer
+
+    assert isinstance(server, RunningServer)
+    monkeypatch.setenv("OVC_ENDPOINT", server.address)
+    with openvcluster.Client() as c:
+        assert c.config.endpoint == server.address
+        assert c.config.tls is False
+        c.create_vcluster(ns, "env")
+        assert [v.name for v in c.list_vclusters(ns)] == ["env"]
+
+
+def test_caller_request_id_makes_a_repeat_idempotent(client: openvcluster.Client, ns: str) -> None:
+    request_id = "0b6a4b1e-7f0c-4c55-9a57-2f2b1d6f3c11"
+    first = client.create_vcluster(ns, "dev", request_id=request_id)
+    again = client.create_vcluster(ns, "dev", request_id=request_id)
+    assert again.uid == first.uid
+    with pytest.raises(openvcluster.InvalidArgumentError) as caught:
+        client.create_vcluster(ns, "other", request_id=request_id)
+    assert [v.field for v in caught.value.field_violations] == ["request_id"]
+    assert caught.value.request_id == request_id
