@@ -7,8 +7,9 @@ machine loses power. Transactions are managed explicitly (the connection is in
 autocommit mode): a write outside ``transaction()`` is one statement and commits
 on its own.
 
-Scans read the table in pages of ``_PAGE`` rows along an index, resuming after
-the last key read, so a caller who stops early pays only for the pages read.
+Scans read the table in batches along an index, resuming after the last key
+read, so a caller who stops early pays only for the batches read. Batches
+start small (most callers want one list page) and double for long scans.
 
 The connection is opened with ``check_same_thread=False`` because the server
 may hand calls from one thread to another (an executor), but calls still come
@@ -109,8 +110,9 @@ _SCHEMA = (
     """,
 )
 
-# Rows read per query of a scan.
-_PAGE = 256
+# Rows read by the first query of a scan, and by any query at most.
+_FIRST_BATCH = 64
+_MAX_BATCH = 1024
 
 
 class SqliteStore:
@@ -198,44 +200,48 @@ class SqliteStore:
             last_name = after[1] if after is not None and after[0] == namespace else None
             bounded = " AND ".join([*conditions, "name > ?"])
             base = " AND ".join(conditions)
+            batch = _FIRST_BATCH
             while True:
                 if last_name is None:
                     rows = self._conn.execute(
                         f"SELECT name, data FROM {table} WHERE {base} ORDER BY name LIMIT ?",
-                        (*params, _PAGE),
+                        (*params, batch),
                     ).fetchall()
                 else:
                     rows = self._conn.execute(
                         f"SELECT name, data FROM {table} WHERE {bounded} ORDER BY name LIMIT ?",
-                        (*params, last_name, _PAGE),
+                        (*params, last_name, batch),
                     ).fetchall()
                 for name, data in rows:
                     yield data
                     last_name = name
-                if len(rows) < _PAGE:
+                if len(rows) < batch:
                     return
+                batch = min(batch * 2, _MAX_BATCH)
         else:
             last = after
             base = " AND ".join(conditions) or "1"
             bounded = " AND ".join([*conditions, "(namespace, name) > (?, ?)"])
+            batch = _FIRST_BATCH
             while True:
                 if last is None:
                     rows = self._conn.execute(
                         f"SELECT namespace, name, data FROM {table} WHERE {base} "
                         "ORDER BY namespace, name LIMIT ?",
-                        (*params, _PAGE),
+                        (*params, batch),
                     ).fetchall()
                 else:
                     rows = self._conn.execute(
                         f"SELECT namespace, name, data FROM {table} WHERE {bounded} "
                         "ORDER BY namespace, name LIMIT ?",
-                        (*params, *last, _PAGE),
+                        (*params, *last, batch),
                     ).fetchall()
                 for row_namespace, name, data in rows:
                     yield data
                     last = (row_namespace, name)
-                if len(rows) < _PAGE:
+                if len(rows) < batch:
                     return
+                batch = min(batch * 2, _MAX_BATCH)
 
     def _one(self, sql: str, params: Sequence[str]) -> bytes | None:
         """The single column of the single row ``sql`` selects, or None."""
