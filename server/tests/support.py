@@ -6,6 +6,7 @@ SDK, so they pin down the wire behaviour every SDK relies on.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ from openvcluster_server.app import ReferenceServer
 from openvcluster_server.testing import RunningServer
 
 Phase = VCluster.Phase
+EventType = api.WatchVClustersResponse.EventType
 M = TypeVar("M", bound=Message)
 # A safety net so a broken server fails a test instead of hanging it; no
 # outcome depends on it.
@@ -56,32 +58,36 @@ class Api:
 
     def wait_phase(self, namespace: str, name: str, phase: int) -> VCluster:
         """Follows a watch of one vcluster until it reaches ``phase``."""
+        for event in self._follow(namespace, name):
+            if event.type == EventType.EVENT_TYPE_DELETED:
+                break
+            if event.vcluster.status.phase == phase:
+                return event.vcluster
+        wanted = Phase.Name(Phase.ValueType(phase))
+        raise AssertionError(f"{namespace}/{name} is gone; it never reached {wanted}")
+
+    def wait_gone(self, namespace: str, name: str) -> None:
+        """Follows a watch of one vcluster until it is deleted (or found absent)."""
+        for event in self._follow(namespace, name):
+            if event.type == EventType.EVENT_TYPE_DELETED:
+                return
+
+    def _follow(self, namespace: str, name: str) -> Iterator[api.WatchVClustersResponse]:
+        """The events of one vcluster, ending after SYNCED if it does not exist."""
         stream = self.vclusters.WatchVClusters(
             api.WatchVClustersRequest(namespace=namespace, name=name), timeout=WAIT_DEADLINE
         )
+        seen = False
         try:
             for event in stream:
-                if event.vcluster.status.phase == phase:
-                    return event.vcluster
+                if event.type == EventType.EVENT_TYPE_SYNCED:
+                    if not seen:
+                        return
+                    continue
+                seen = True
+                yield event
         finally:
             stream.cancel()
-        raise AssertionError(
-            f"watch of {namespace}/{name} ended before {Phase.Name(Phase.ValueType(phase))}"
-        )
-
-    def wait_gone(self, namespace: str, name: str) -> None:
-        """Polls GetVCluster until NOT_FOUND. A watch cannot tell "already gone"
-        from "nothing yet"; with zero delay each poll lets the server's timers
-        run, so this ends."""
-        request = api.GetVClusterRequest(namespace=namespace, name=name)
-        for _ in range(10_000):
-            try:
-                self.vclusters.GetVCluster(request)
-            except grpc.RpcError as error:
-                if error.code() == grpc.StatusCode.NOT_FOUND:
-                    return
-                raise
-        raise AssertionError(f"{namespace}/{name} was never deleted")
 
     def wait_snapshot(self, namespace: str, name: str, phase: int) -> Snapshot:
         """Polls GetSnapshot until ``phase``: snapshots have no watch. With zero

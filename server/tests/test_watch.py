@@ -19,10 +19,11 @@ from openvcluster_server.testing import running_server
 from support import WAIT_DEADLINE, Api, Phase, connect
 
 EventType = api.WatchVClustersResponse.EventType
-ADDED, MODIFIED, DELETED = (
+ADDED, MODIFIED, DELETED, SYNCED = (
     EventType.EVENT_TYPE_ADDED,
     EventType.EVENT_TYPE_MODIFIED,
     EventType.EVENT_TYPE_DELETED,
+    EventType.EVENT_TYPE_SYNCED,
 )
 
 
@@ -43,8 +44,13 @@ def test_starts_with_added_for_every_match_then_changes_in_order(client: Api) ->
     client.running("team-a", "two")
     client.running("team-b", "three")
     stream = _watch(client, namespace="team-a")
-    initial = _take(stream, 2)
-    assert [(e.type, e.vcluster.name) for e in initial] == [(ADDED, "one"), (ADDED, "two")]
+    initial = _take(stream, 3)
+    assert [(e.type, e.vcluster.name) for e in initial] == [
+        (ADDED, "one"),
+        (ADDED, "two"),
+        (SYNCED, ""),
+    ]
+    assert not initial[2].HasField("vcluster")
     client.vclusters.SuspendVCluster(api.SuspendVClusterRequest(namespace="team-a", name="one"))
     client.vclusters.DeleteVCluster(api.DeleteVClusterRequest(namespace="team-a", name="two"))
     client.create("team-a", "four")
@@ -64,9 +70,9 @@ def test_filters_by_name_and_selector(client: Api) -> None:
     client.running("team-a", "web", labels={"tier": "front"})
     client.running("team-a", "db", labels={"tier": "back"})
     by_name = _watch(client, namespace="team-a", name="db")
-    assert next(by_name).vcluster.name == "db"
+    assert [(e.type, e.vcluster.name) for e in _take(by_name, 2)] == [(ADDED, "db"), (SYNCED, "")]
     by_selector = _watch(client, label_selector="tier=front")
-    assert next(by_selector).vcluster.name == "web"
+    assert [e.vcluster.name for e in _take(by_selector, 2)] == ["web", ""]
     client.vclusters.SuspendVCluster(api.SuspendVClusterRequest(namespace="team-a", name="db"))
     client.vclusters.SuspendVCluster(api.SuspendVClusterRequest(namespace="team-a", name="web"))
     assert next(by_name).vcluster.name == "db"
@@ -77,6 +83,7 @@ def test_filters_by_name_and_selector(client: Api) -> None:
 
 def test_every_change_arrives_under_concurrent_writers(client: Api) -> None:
     stream = _watch(client)
+    assert next(stream).type == SYNCED  # nothing yet; the watch is subscribed
     names = [f"vc-{i:02d}" for i in range(24)]
     with ThreadPoolExecutor(6) as pool:
         list(pool.map(lambda name: client.create("load", name), names))
@@ -119,8 +126,8 @@ def test_a_watcher_that_falls_behind_is_ended_and_can_watch_again() -> None:
         client.running("calm", "steady")
         slow = _watch(client, namespace="busy")
         calm = _watch(client, namespace="calm")
-        assert next(calm).vcluster.name == "steady"
-        # Reading the first event proves the busy watch is subscribed.
+        assert [e.vcluster.name for e in _take(calm, 2)] == ["steady", ""]
+        assert next(slow).type == SYNCED  # the busy watch is subscribed
         client.create("busy", "first")
         assert next(slow).vcluster.name == "first"
         server.call(lambda s: _burst(s, "busy", 50))
@@ -135,7 +142,7 @@ def test_a_watcher_that_falls_behind_is_ended_and_can_watch_again() -> None:
         )
         assert next(calm).vcluster.status.phase == Phase.PHASE_SUSPENDING
         again = _watch(client, namespace="busy")
-        assert next(again).vcluster.name == "first"
+        assert [e.type for e in _take(again, 2)] == [ADDED, SYNCED]
         calm.cancel()
         again.cancel()
 
@@ -146,6 +153,15 @@ def test_initial_events_do_not_count_against_the_buffer() -> None:
         for index in range(6):
             client.create("many", f"vc-{index}")
         stream = _watch(client, namespace="many")
-        names = {e.vcluster.name for e in _take(stream, 6)}
-        assert names == {f"vc-{i}" for i in range(6)}
+        events = _take(stream, 7)
+        assert {e.vcluster.name for e in events[:6]} == {f"vc-{i}" for i in range(6)}
+        assert events[6].type == SYNCED
         stream.cancel()
+
+
+def test_a_missing_vcluster_gets_only_synced(client: Api) -> None:
+    stream = _watch(client, namespace="team-a", name="ghost")
+    assert next(stream).type == SYNCED
+    client.create("team-a", "ghost")
+    assert next(stream).type == ADDED
+    stream.cancel()

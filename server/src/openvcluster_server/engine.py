@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from google.protobuf.message import Message
@@ -382,7 +382,7 @@ class Engine:
         return api.GetVClusterKubeconfigResponse(vcluster=vcluster)
 
     def watch_vclusters(self, principal: Principal, request: api.WatchVClustersRequest) -> Watcher:
-        """WatchVClusters: a watcher preloaded with ADDED for every current match."""
+        """WatchVClusters: a watcher preloaded with ADDED for every current match, then SYNCED."""
         violations = FieldViolations()
         validation.check_optional_name(violations, "namespace", request.namespace)
         validation.check_optional_name(violations, "name", request.name)
@@ -391,16 +391,19 @@ class Engine:
         assert selector is not None
         matches = _watch_matcher(principal, request, selector)
         watcher = self.hub.subscribe(matches)
-        current = scan_visible(
-            principal,
-            request.namespace,
-            None,
-            lambda ns, start: self._store.scan_vclusters(namespace=ns, phase=None, after=start),
-        )
-        added = api.WatchVClustersResponse.EventType.EVENT_TYPE_ADDED
-        watcher.preload(
-            api.WatchVClustersResponse(type=added, vcluster=vc) for vc in current if matches(vc)
-        )
+        current: Iterable[VCluster]
+        if request.namespace and request.name:
+            # One vcluster, as wait helpers watch: a lookup, not a namespace scan.
+            found = self._store.get_vcluster((request.namespace, request.name))
+            current = [found] if found is not None else []
+        else:
+            current = scan_visible(
+                principal,
+                request.namespace,
+                None,
+                lambda ns, start: self._store.scan_vclusters(namespace=ns, phase=None, after=start),
+            )
+        watcher.preload(current)
         return watcher
 
     # --- SnapshotService ------------------------------------------------------------------

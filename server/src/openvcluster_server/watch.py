@@ -47,9 +47,17 @@ class Watcher:
             self._events.append(event)
         self._ready.set()
 
-    def preload(self, events: Iterable[WatchVClustersResponse]) -> None:
-        """Queues the initial ADDED events; they do not count against the buffer."""
-        self._events.extend(events)
+    def preload(self, current: Iterable[VCluster]) -> None:
+        """Queues an ADDED event per vcluster that matches now, then the SYNCED marker.
+
+        These initial events do not count against the buffer.
+        """
+        self._events.extend(
+            WatchVClustersResponse(type=EventType.EVENT_TYPE_ADDED, vcluster=vcluster)
+            for vcluster in current
+            if self.matches(vcluster)
+        )
+        self._events.append(WatchVClustersResponse(type=EventType.EVENT_TYPE_SYNCED))
         self._initial = len(self._events)
         self._ready.set()
 

@@ -35,6 +35,11 @@ const (
 	// The vcluster was deleted (its DELETING phase ended) or stopped matching
 	// the watch's selector.
 	WatchVClustersResponse_EVENT_TYPE_DELETED WatchVClustersResponse_EventType = 3
+	// Sent once, right after the ADDED events of the vclusters that matched
+	// when the watch started; its vcluster is unset. Every later event is a
+	// change. A client waiting for one vcluster learns from it that the
+	// vcluster does not exist when no ADDED event came for it first.
+	WatchVClustersResponse_EVENT_TYPE_SYNCED WatchVClustersResponse_EventType = 4
 )
 
 // Enum value maps for WatchVClustersResponse_EventType.
@@ -44,12 +49,14 @@ var (
 		1: "EVENT_TYPE_ADDED",
 		2: "EVENT_TYPE_MODIFIED",
 		3: "EVENT_TYPE_DELETED",
+		4: "EVENT_TYPE_SYNCED",
 	}
 	WatchVClustersResponse_EventType_value = map[string]int32{
 		"EVENT_TYPE_UNSPECIFIED": 0,
 		"EVENT_TYPE_ADDED":       1,
 		"EVENT_TYPE_MODIFIED":    2,
 		"EVENT_TYPE_DELETED":     3,
+		"EVENT_TYPE_SYNCED":      4,
 	}
 )
 
@@ -1329,7 +1336,8 @@ type WatchVClustersResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// What happened.
 	Type WatchVClustersResponse_EventType `protobuf:"varint,1,opt,name=type,proto3,enum=openvcluster.v1.WatchVClustersResponse_EventType" json:"type,omitempty"`
-	// The full vcluster after the change (for DELETED, its last state).
+	// The full vcluster after the change (for DELETED, its last state; unset
+	// for SYNCED).
 	Vcluster      *VCluster `protobuf:"bytes,2,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1578,15 +1586,16 @@ const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"\x15WatchVClustersRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12%\n" +
-	"\x0elabel_selector\x18\x03 \x01(\tR\rlabelSelector\"\x86\x02\n" +
+	"\x0elabel_selector\x18\x03 \x01(\tR\rlabelSelector\"\x9e\x02\n" +
 	"\x16WatchVClustersResponse\x12E\n" +
 	"\x04type\x18\x01 \x01(\x0e21.openvcluster.v1.WatchVClustersResponse.EventTypeR\x04type\x125\n" +
-	"\bvcluster\x18\x02 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"n\n" +
+	"\bvcluster\x18\x02 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\x85\x01\n" +
 	"\tEventType\x12\x1a\n" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EVENT_TYPE_ADDED\x10\x01\x12\x17\n" +
 	"\x13EVENT_TYPE_MODIFIED\x10\x02\x12\x16\n" +
-	"\x12EVENT_TYPE_DELETED\x10\x03\"P\n" +
+	"\x12EVENT_TYPE_DELETED\x10\x03\x12\x15\n" +
+	"\x11EVENT_TYPE_SYNCED\x10\x04\"P\n" +
 	"\x1cGetVClusterKubeconfigRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\"V\n" +

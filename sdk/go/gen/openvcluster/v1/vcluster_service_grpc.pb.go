@@ -149,7 +149,8 @@ type VClusterServiceClient interface {
 	RestoreVCluster(ctx context.Context, in *RestoreVClusterRequest, opts ...grpc.CallOption) (*RestoreVClusterResponse, error)
 	// Streams changes of the matching vclusters. The stream starts with an
 	// ADDED event for every vcluster that matches at that moment, so a client
-	// never misses a state, then sends ADDED, MODIFIED and DELETED events in the
+	// never misses a state, and one SYNCED event that marks the end of that
+	// initial state. It then sends ADDED, MODIFIED and DELETED events in the
 	// order the changes happened, each with the full resource. The stream stays
 	// open until the client cancels it; a client that falls too far behind is
 	// ended with RESOURCE_EXHAUSTED and may watch again.
@@ -412,7 +413,8 @@ type VClusterServiceServer interface {
 	RestoreVCluster(context.Context, *RestoreVClusterRequest) (*RestoreVClusterResponse, error)
 	// Streams changes of the matching vclusters. The stream starts with an
 	// ADDED event for every vcluster that matches at that moment, so a client
-	// never misses a state, then sends ADDED, MODIFIED and DELETED events in the
+	// never misses a state, and one SYNCED event that marks the end of that
+	// initial state. It then sends ADDED, MODIFIED and DELETED events in the
 	// order the changes happened, each with the full resource. The stream stays
 	// open until the client cancels it; a client that falls too far behind is
 	// ended with RESOURCE_EXHAUSTED and may watch again.

@@ -722,6 +722,12 @@ class WatchVClustersResponse(_message.Message):
         """The vcluster was deleted (its DELETING phase ended) or stopped matching
         the watch's selector.
         """
+        EVENT_TYPE_SYNCED: WatchVClustersResponse._EventType.ValueType  # 4
+        """Sent once, right after the ADDED events of the vclusters that matched
+        when the watch started; its vcluster is unset. Every later event is a
+        change. A client waiting for one vcluster learns from it that the
+        vcluster does not exist when no ADDED event came for it first.
+        """
 
     class EventType(_EventType, metaclass=_EventTypeEnumTypeWrapper):
         """What happened to the vcluster."""
@@ -738,6 +744,12 @@ class WatchVClustersResponse(_message.Message):
     """The vcluster was deleted (its DELETING phase ended) or stopped matching
     the watch's selector.
     """
+    EVENT_TYPE_SYNCED: WatchVClustersResponse.EventType.ValueType  # 4
+    """Sent once, right after the ADDED events of the vclusters that matched
+    when the watch started; its vcluster is unset. Every later event is a
+    change. A client waiting for one vcluster learns from it that the
+    vcluster does not exist when no ADDED event came for it first.
+    """
 
     TYPE_FIELD_NUMBER: _builtins.int
     VCLUSTER_FIELD_NUMBER: _builtins.int
@@ -745,7 +757,9 @@ class WatchVClustersResponse(_message.Message):
     """What happened."""
     @_builtins.property
     def vcluster(self) -> _vcluster_pb2.VCluster:
-        """The full vcluster after the change (for DELETED, its last state)."""
+        """The full vcluster after the change (for DELETED, its last state; unset
+        for SYNCED).
+        """
 
     def __init__(
         self,

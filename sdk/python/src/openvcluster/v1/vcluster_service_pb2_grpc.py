@@ -286,7 +286,8 @@ class VClusterServiceServicer:
     def WatchVClusters(self, request, context):
         """Streams changes of the matching vclusters. The stream starts with an
         ADDED event for every vcluster that matches at that moment, so a client
-        never misses a state, then sends ADDED, MODIFIED and DELETED events in the
+        never misses a state, and one SYNCED event that marks the end of that
+        initial state. It then sends ADDED, MODIFIED and DELETED events in the
         order the changes happened, each with the full resource. The stream stays
         open until the client cancels it; a client that falls too far behind is
         ended with RESOURCE_EXHAUSTED and may watch again.

@@ -155,7 +155,8 @@ class VClusterServiceStub:
     WatchVClusters: _grpc.UnaryStreamMultiCallable[_vcluster_service_pb2.WatchVClustersRequest, _vcluster_service_pb2.WatchVClustersResponse]
     """Streams changes of the matching vclusters. The stream starts with an
     ADDED event for every vcluster that matches at that moment, so a client
-    never misses a state, then sends ADDED, MODIFIED and DELETED events in the
+    never misses a state, and one SYNCED event that marks the end of that
+    initial state. It then sends ADDED, MODIFIED and DELETED events in the
     order the changes happened, each with the full resource. The stream stays
     open until the client cancels it; a client that falls too far behind is
     ended with RESOURCE_EXHAUSTED and may watch again.
@@ -301,7 +302,8 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
     WatchVClusters: _aio.UnaryStreamMultiCallable[_vcluster_service_pb2.WatchVClustersRequest, _vcluster_service_pb2.WatchVClustersResponse]  # type: ignore[assignment]
     """Streams changes of the matching vclusters. The stream starts with an
     ADDED event for every vcluster that matches at that moment, so a client
-    never misses a state, then sends ADDED, MODIFIED and DELETED events in the
+    never misses a state, and one SYNCED event that marks the end of that
+    initial state. It then sends ADDED, MODIFIED and DELETED events in the
     order the changes happened, each with the full resource. The stream stays
     open until the client cancels it; a client that falls too far behind is
     ended with RESOURCE_EXHAUSTED and may watch again.
@@ -504,7 +506,8 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_vcluster_service_pb2.WatchVClustersResponse], _abc.AsyncIterator[_vcluster_service_pb2.WatchVClustersResponse]]:
         """Streams changes of the matching vclusters. The stream starts with an
         ADDED event for every vcluster that matches at that moment, so a client
-        never misses a state, then sends ADDED, MODIFIED and DELETED events in the
+        never misses a state, and one SYNCED event that marks the end of that
+        initial state. It then sends ADDED, MODIFIED and DELETED events in the
         order the changes happened, each with the full resource. The stream stays
         open until the client cancels it; a client that falls too far behind is
         ended with RESOURCE_EXHAUSTED and may watch again.

@@ -380,6 +380,14 @@ class WatchVClustersResponseEventType(betterproto2.Enum):
     the watch's selector.
     """
 
+    SYNCED = 4
+    """
+    Sent once, right after the ADDED events of the vclusters that matched
+    when the watch started; its vcluster is unset. Every later event is a
+    change. A client waiting for one vcluster learns from it that the
+    vcluster does not exist when no ADDED event came for it first.
+    """
+
     @classmethod
     def betterproto_value_to_renamed_proto_names(cls) -> dict[int, str]:
         return {
@@ -387,6 +395,7 @@ class WatchVClustersResponseEventType(betterproto2.Enum):
             1: "EVENT_TYPE_ADDED",
             2: "EVENT_TYPE_MODIFIED",
             3: "EVENT_TYPE_DELETED",
+            4: "EVENT_TYPE_SYNCED",
         }
 
     @classmethod
@@ -396,6 +405,7 @@ class WatchVClustersResponseEventType(betterproto2.Enum):
             "EVENT_TYPE_ADDED": 1,
             "EVENT_TYPE_MODIFIED": 2,
             "EVENT_TYPE_DELETED": 3,
+            "EVENT_TYPE_SYNCED": 4,
         }
 
 
@@ -1545,7 +1555,8 @@ class WatchVClustersResponse(betterproto2.Message):
 
     vcluster: "VCluster | None" = betterproto2.field(2, betterproto2.TYPE_MESSAGE, optional=True)
     """
-    The full vcluster after the change (for DELETED, its last state).
+    The full vcluster after the change (for DELETED, its last state; unset
+    for SYNCED).
     """
 
 
@@ -1812,7 +1823,8 @@ class VClusterServiceStub:
         """
         Streams changes of the matching vclusters. The stream starts with an
         ADDED event for every vcluster that matches at that moment, so a client
-        never misses a state, then sends ADDED, MODIFIED and DELETED events in the
+        never misses a state, and one SYNCED event that marks the end of that
+        initial state. It then sends ADDED, MODIFIED and DELETED events in the
         order the changes happened, each with the full resource. The stream stays
         open until the client cancels it; a client that falls too far behind is
         ended with RESOURCE_EXHAUSTED and may watch again.
