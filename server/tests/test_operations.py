@@ -152,3 +152,14 @@ def test_supported_versions_are_configurable() -> None:
     with running_server(kubernetes_versions=("1.30", "1.31")) as server:
         client = connect(server)
         assert client.create().spec.kubernetes_version == "1.31"
+
+
+def test_messages_over_the_size_limit_are_refused() -> None:
+    with running_server(max_message_bytes=4096) as server:
+        client = connect(server)
+        request = api.CreateVClusterRequest(namespace="team-a", name="big")
+        request.labels.update({f"k{i}": "v" * 60 for i in range(100)})
+        with pytest.raises(grpc.RpcError) as refused:
+            client.vclusters.CreateVCluster(request)
+        assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert client.create("team-a", "small").name == "small"
