@@ -133,6 +133,10 @@ def test_flags_override_the_config_file(tmp_path: Path) -> None:
         ("colour: blue\n", "unknown setting 'colour'"),
         ("quotas: {team-a: {gpus: 1}}\n", "may only set"),
         ("- a list\n", "must hold a mapping"),
+        ("transition-delay: soon\n", "transition-delay cannot be 'soon'"),
+        ("transition-delay: -1\n", "must not be negative"),
+        ("watch_buffer: 0\n", "at least 1"),
+        ("store: etcd\n", "memory or sqlite"),
     ],
 )
 def test_config_file_errors_are_clear(tmp_path: Path, text: str, message: str) -> None:

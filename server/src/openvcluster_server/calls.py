@@ -92,8 +92,6 @@ class CallRunner:
         if isinstance(exc, ApiError):
             record.log(exc.code)
             await context.abort(exc.code, exc.message, trailing_metadata=exc.trailing_metadata())
-        if isinstance(exc, grpc.aio.AbortError):
-            raise exc
         log.exception("internal error in %s", record.method)
         record.log(grpc.StatusCode.INTERNAL)
         await context.abort(grpc.StatusCode.INTERNAL, "internal error; the server log has details")

@@ -60,6 +60,19 @@ class ServerConfig:
     # Seconds in-flight calls get to finish on SIGTERM.
     shutdown_grace: float = 5.0
 
+    def __post_init__(self) -> None:
+        for name in ("transition_delay", "request_id_ttl", "shutdown_grace"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name.replace('_', '-')} must not be negative")
+        if self.watch_buffer < 1:
+            raise ConfigError("watch-buffer must be at least 1")
+        if self.max_message_bytes < 1024:
+            raise ConfigError("max-message-bytes must be at least 1024")
+        if self.store not in ("memory", "sqlite"):
+            raise ConfigError(f"store must be memory or sqlite, not {self.store!r}")
+        if not self.kubernetes_versions:
+            raise ConfigError("kubernetes-versions must name at least one version")
+
     def replace(self, **changes: Any) -> ServerConfig:
         """Returns a copy with the given fields changed."""
         return dataclasses.replace(self, **changes)
@@ -86,27 +99,34 @@ def load_config_file(path: Path) -> dict[str, Any]:
 
 def config_kwargs(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
     """Checks and converts loosely typed settings into ServerConfig keyword arguments."""
-    known = {f.name: f for f in dataclasses.fields(ServerConfig)}
+    known = {f.name for f in dataclasses.fields(ServerConfig)}
     out: dict[str, Any] = {}
     for key, value in raw.items():
         name = str(key).replace("-", "_")
         if name not in known:
             raise ConfigError(f"{source}: unknown setting {key!r}")
-        if name in _PATH_FIELDS:
-            out[name] = Path(value) if value is not None else None
-        elif name == "kubernetes_versions":
-            out[name] = tuple(str(v) for v in value)
-        elif name == "quotas":
-            out[name] = _quotas(value, source)
-        elif name in {"transition_delay", "request_id_ttl", "shutdown_grace"}:
-            out[name] = float(value)
-        elif name in {"watch_buffer", "max_message_bytes"}:
-            out[name] = int(value)
-        elif name in {"insecure", "enable_test_hooks"}:
-            out[name] = bool(value)
-        else:
-            out[name] = str(value)
+        try:
+            out[name] = _convert(name, value, source)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{source}: {key} cannot be {value!r}: {exc}") from None
     return out
+
+
+def _convert(name: str, value: Any, source: str) -> Any:
+    """One setting in the type ServerConfig holds it in."""
+    if name in _PATH_FIELDS:
+        return Path(value) if value is not None else None
+    if name == "kubernetes_versions":
+        return tuple(str(v) for v in value)
+    if name == "quotas":
+        return _quotas(value, source)
+    if name in {"transition_delay", "request_id_ttl", "shutdown_grace"}:
+        return float(value)
+    if name in {"watch_buffer", "max_message_bytes"}:
+        return int(value)
+    if name in {"insecure", "enable_test_hooks"}:
+        return bool(value)
+    return str(value)
 
 
 def _quotas(value: Any, source: str) -> dict[str, Quota]:
