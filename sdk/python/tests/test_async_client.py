@@ -93,6 +93,9 @@ async def test_watch_events(aclient: openvcluster.AsyncClient, ns: str) -> None:
     async with aclient.watch_vclusters(ns) as watch:
         first = await anext(watch)
         assert (first.type, first.vcluster.name) == (EventType.EVENT_TYPE_ADDED, "old")
+        synced = await anext(watch)
+        assert synced.type == EventType.EVENT_TYPE_SYNCED
+        assert not synced.HasField("vcluster")
         await aclient.create_vcluster(ns, "new")
         seen: list[tuple[int, str, int]] = []
         async for event in watch:
@@ -102,6 +105,28 @@ async def test_watch_events(aclient: openvcluster.AsyncClient, ns: str) -> None:
     assert seen[0] == (EventType.EVENT_TYPE_ADDED, "new", Phase.PHASE_PROVISIONING)
     assert seen[-1] == (EventType.EVENT_TYPE_MODIFIED, "new", Phase.PHASE_RUNNING)
     assert [e async for e in watch] == []
+
+
+async def test_watch_sends_synced_after_the_initial_state(
+    aclient: openvcluster.AsyncClient, ns: str
+) -> None:
+    for name in ("a", "b"):
+        await aclient.create_vcluster(ns, name, wait=True)
+    async with aclient.watch_vclusters(ns) as watch:
+        initial = [await anext(watch) for _ in range(3)]
+        assert [(e.type, e.vcluster.name) for e in initial] == [
+            (EventType.EVENT_TYPE_ADDED, "a"),
+            (EventType.EVENT_TYPE_ADDED, "b"),
+            (EventType.EVENT_TYPE_SYNCED, ""),
+        ]
+        assert not initial[2].HasField("vcluster")
+        await aclient.create_vcluster(ns, "c")
+        change = await anext(watch)
+        assert (change.type, change.vcluster.name) == (EventType.EVENT_TYPE_ADDED, "c")
+    async with aclient.watch_vclusters(ns, name="ghost") as watch:
+        assert (await anext(watch)).type == EventType.EVENT_TYPE_SYNCED
+        await aclient.create_vcluster(ns, "ghost")
+        assert (await anext(watch)).type == EventType.EVENT_TYPE_ADDED
 
 
 async def test_watch_cancel_ends_iteration(aclient: openvcluster.AsyncClient, ns: str) -> None:

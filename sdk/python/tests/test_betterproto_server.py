@@ -107,3 +107,6 @@ def test_watch(server: RunningServer, ns: str) -> None:
         first = next(events)
         assert first.type == bp.WatchVClustersResponseEventType.ADDED
         assert first.vcluster is not None and first.vcluster.name == "dev"
+        synced = next(events)
+        assert synced.type == bp.WatchVClustersResponseEventType.SYNCED
+        assert synced.vcluster is None

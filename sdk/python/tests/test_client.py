@@ -181,6 +181,9 @@ def test_watch_events(client: openvcluster.Client, ns: str) -> None:
     with client.watch_vclusters(ns) as watch:
         first = next(watch)
         assert (first.type, first.vcluster.name) == (EventType.EVENT_TYPE_ADDED, "old")
+        synced = next(watch)
+        assert synced.type == EventType.EVENT_TYPE_SYNCED
+        assert not synced.HasField("vcluster")
         client.create_vcluster(ns, "new")
         seen: list[tuple[int, str, int]] = []
         for event in watch:
@@ -194,6 +197,29 @@ def test_watch_events(client: openvcluster.Client, ns: str) -> None:
     assert list(watch) == []
 
 
+def test_watch_sends_synced_after_the_initial_state(client: openvcluster.Client, ns: str) -> None:
+    for name in ("a", "b", "c"):
+        client.create_vcluster(ns, name, wait=True)
+    with client.watch_vclusters(ns) as watch:
+        initial = [next(watch) for _ in range(4)]
+        assert [(e.type, e.vcluster.name) for e in initial] == [
+            (EventType.EVENT_TYPE_ADDED, "a"),
+            (EventType.EVENT_TYPE_ADDED, "b"),
+            (EventType.EVENT_TYPE_ADDED, "c"),
+            (EventType.EVENT_TYPE_SYNCED, ""),
+        ]
+        assert [e.HasField("vcluster") for e in initial] == [True, True, True, False]
+        # Every later event is a change.
+        client.delete_vcluster(ns, "b")
+        change = next(watch)
+        assert (change.type, change.vcluster.name) == (EventType.EVENT_TYPE_MODIFIED, "b")
+    # A vcluster that does not exist: SYNCED alone, then its creation.
+    with client.watch_vclusters(ns, name="ghost") as watch:
+        assert next(watch).type == openvcluster.EventType.EVENT_TYPE_SYNCED
+        client.create_vcluster(ns, "ghost")
+        assert next(watch).type == EventType.EVENT_TYPE_ADDED
+
+
 def test_watch_by_name_sees_deletion_and_cancel_ends_iteration(
     client: openvcluster.Client, ns: str
 ) -> None:
@@ -201,6 +227,7 @@ def test_watch_by_name_sees_deletion_and_cancel_ends_iteration(
     client.create_vcluster(ns, "other", wait=True)
     watch = client.watch_vclusters(ns, name="dev")
     assert next(watch).vcluster.name == "dev"
+    assert next(watch).type == EventType.EVENT_TYPE_SYNCED
     client.delete_vcluster(ns, "dev")
     types = []
     for event in watch:

@@ -63,9 +63,10 @@ Distro = VClusterSpec.Distro
 ExposeType = NetworkSpec.ExposeType
 """How the API server is exposed (``NetworkSpec.ExposeType``)."""
 WatchEvent = WatchVClustersResponse
-"""One event of ``watch_vclusters``: ``.type`` and ``.vcluster``."""
+"""One event of ``watch_vclusters``: ``.type`` and ``.vcluster`` (unset for SYNCED)."""
 EventType = WatchVClustersResponse.EventType
-"""Watch event types: ``EventType.EVENT_TYPE_ADDED``, ``..._MODIFIED``, ``..._DELETED``."""
+"""Watch event types: ``EventType.EVENT_TYPE_ADDED``, ``..._MODIFIED``, ``..._DELETED``,
+and ``..._SYNCED`` (the initial state is complete)."""
 
 __all__ = [
     "DEFAULT",

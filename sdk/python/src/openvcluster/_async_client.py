@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from types import TracebackType
@@ -289,9 +290,9 @@ class AsyncClient(ClientBase):
             await ainvoke("DeleteVCluster", stub, request, options, wire, request.request_id)
         ).vcluster
         if wait:
-            await self._run_vcluster_waiter(
-                VClusterWaiter(namespace, name, None, options.wait_timeout), options, wire
-            )
+            waiter = self._vcluster_waiter(namespace, name, None, options)
+            waiter.last_seen = vcluster
+            await self._run_vcluster_waiter(waiter, options, wire)
         return vcluster
 
     async def scale_vcluster(
@@ -514,7 +515,9 @@ class AsyncClient(ClientBase):
     ) -> AsyncWatch:
         """Follows changes of vclusters as a stream of events: ``async for event in watch``.
 
-        The stream replays every matching vcluster as ADDED, then sends ADDED,
+        The stream replays every matching vcluster as ADDED, then sends one
+        SYNCED event once that initial state is complete (its ``vcluster`` is
+        unset; a vcluster with no ADDED before it does not exist), then ADDED,
         MODIFIED and DELETED events as they happen. It runs until cancelled
         (``async with`` block, ``.cancel()``) or for ``timeout`` seconds
         (DeadlineExceededError). Watches are not retried: watch again, and the
@@ -598,8 +601,9 @@ class AsyncClient(ClientBase):
     ) -> vcluster_pb2.VCluster:
         """Waits until a vcluster is in ``phase`` (``"RUNNING"``) and returns it.
 
-        Follows WatchVClusters, or polls GetVCluster when the watch is not
-        available. ``timeout`` defaults to the client's ``wait_timeout``.
+        Follows one WatchVClusters stream of the vcluster (its initial state
+        and SYNCED event, then its changes), or polls GetVCluster when the
+        watch is not available. ``timeout`` defaults to the client's ``wait_timeout``.
 
         Raises:
             WaitTimeoutError: not reached in time (``last_seen`` has the last state).
@@ -608,7 +612,7 @@ class AsyncClient(ClientBase):
         """
         target = to_phase(phase)
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        waiter = VClusterWaiter(namespace, name, target, options.wait_timeout)
+        waiter = self._vcluster_waiter(namespace, name, target, options)
         await self._run_vcluster_waiter(waiter, options, wire)
         assert waiter.last_seen is not None
         return waiter.last_seen
@@ -626,7 +630,7 @@ class AsyncClient(ClientBase):
         Raises WaitTimeoutError when it still exists after ``timeout``.
         """
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        waiter = VClusterWaiter(namespace, name, None, options.wait_timeout)
+        waiter = self._vcluster_waiter(namespace, name, None, options)
         await self._run_vcluster_waiter(waiter, options, wire)
 
     async def wait_for_snapshot(
@@ -672,13 +676,47 @@ class AsyncClient(ClientBase):
         options: CallOptions,
         wire: WireMetadata,
     ) -> vcluster_pb2.VCluster:
-        waiter = VClusterWaiter(vcluster.namespace, vcluster.name, target, options.wait_timeout)
+        waiter = self._vcluster_waiter(vcluster.namespace, vcluster.name, target, options)
         if not waiter.observe(vcluster):
             await self._run_vcluster_waiter(waiter, options, wire)
         assert waiter.last_seen is not None
         return waiter.last_seen
 
     async def _run_vcluster_waiter(
+        self, waiter: VClusterWaiter, options: CallOptions, wire: WireMetadata
+    ) -> None:
+        request = build.watch_request(waiter.namespace, name=waiter.name, label_selector="")
+        while True:
+            watch = AsyncWatch(
+                functools.partial(
+                    self._vclusters.WatchVClusters,
+                    request,
+                    timeout=waiter.watch_timeout(),
+                    metadata=wire,
+                )
+            )
+            ended: OpenVClusterError | None = None
+            async with watch:
+                waiter.watch_started()
+                while True:
+                    try:
+                        event = await anext(watch)
+                    except StopAsyncIteration:
+                        break
+                    except OpenVClusterError as exc:
+                        ended = exc
+                        break
+                    if waiter.observe_event(event):
+                        return
+            pause = waiter.watch_ended(ended)
+            if pause is None:
+                _log.debug("watch unusable while waiting (%r); polling instead", ended)
+                break
+            _log.debug("watch ended while waiting (%r); watching again", ended)
+            await asyncio.sleep(pause)
+        await self._poll_vcluster(waiter, options, wire)
+
+    async def _poll_vcluster(
         self, waiter: VClusterWaiter, options: CallOptions, wire: WireMetadata
     ) -> None:
         while True:
@@ -699,30 +737,7 @@ class AsyncClient(ClientBase):
             else:
                 if waiter.observe(current):
                     return
-            if waiter.use_watch:
-                if await self._follow_watch(waiter, wire):
-                    return
-            else:
-                await asyncio.sleep(waiter.poll_delay())
-
-    async def _follow_watch(self, waiter: VClusterWaiter, wire: WireMetadata) -> bool:
-        request = build.watch_request(waiter.namespace, name=waiter.name, label_selector="")
-        timeout = waiter.watch_timeout()
-        watch = AsyncWatch(
-            lambda: self._vclusters.WatchVClusters(request, timeout=timeout, metadata=wire)
-        )
-        async with watch:
-            while True:
-                try:
-                    event = await anext(watch)
-                except DeadlineExceededError:
-                    return False  # this stretch is over: read the state again
-                except (StopAsyncIteration, OpenVClusterError) as exc:
-                    _log.debug("watch unusable while waiting (%r); polling instead", exc)
-                    waiter.watch_failed()
-                    return False
-                if waiter.observe_event(event):
-                    return True
+            await asyncio.sleep(waiter.poll_delay())
 
     async def _run_snapshot_waiter(
         self, waiter: SnapshotWaiter, options: CallOptions, wire: WireMetadata

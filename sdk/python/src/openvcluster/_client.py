@@ -270,9 +270,9 @@ class Client(ClientBase):
             "DeleteVCluster", stub, request, options, wire, request.request_id
         ).vcluster
         if wait:
-            self._run_vcluster_waiter(
-                VClusterWaiter(namespace, name, None, options.wait_timeout), options, wire
-            )
+            waiter = self._vcluster_waiter(namespace, name, None, options)
+            waiter.last_seen = vcluster
+            self._run_vcluster_waiter(waiter, options, wire)
         return vcluster
 
     def scale_vcluster(
@@ -491,7 +491,9 @@ class Client(ClientBase):
     ) -> Watch:
         """Follows changes of vclusters as a stream of events.
 
-        The stream replays every matching vcluster as ADDED, then sends ADDED,
+        The stream replays every matching vcluster as ADDED, then sends one
+        SYNCED event once that initial state is complete (its ``vcluster`` is
+        unset; a vcluster with no ADDED before it does not exist), then ADDED,
         MODIFIED and DELETED events as they happen. It runs until cancelled
         (``with`` block, ``.cancel()``) or for ``timeout`` seconds
         (DeadlineExceededError). Watches are not retried: watch again, and the
@@ -573,8 +575,9 @@ class Client(ClientBase):
     ) -> vcluster_pb2.VCluster:
         """Waits until a vcluster is in ``phase`` (``"RUNNING"``) and returns it.
 
-        Follows WatchVClusters, or polls GetVCluster when the watch is not
-        available. ``timeout`` defaults to the client's ``wait_timeout``.
+        Follows one WatchVClusters stream of the vcluster (its initial state
+        and SYNCED event, then its changes), or polls GetVCluster when the
+        watch is not available. ``timeout`` defaults to the client's ``wait_timeout``.
 
         Raises:
             WaitTimeoutError: not reached in time (``last_seen`` has the last state).
@@ -583,7 +586,7 @@ class Client(ClientBase):
         """
         target = to_phase(phase)
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        waiter = VClusterWaiter(namespace, name, target, options.wait_timeout)
+        waiter = self._vcluster_waiter(namespace, name, target, options)
         self._run_vcluster_waiter(waiter, options, wire)
         assert waiter.last_seen is not None
         return waiter.last_seen
@@ -601,7 +604,7 @@ class Client(ClientBase):
         Raises WaitTimeoutError when it still exists after ``timeout``.
         """
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        waiter = VClusterWaiter(namespace, name, None, options.wait_timeout)
+        waiter = self._vcluster_waiter(namespace, name, None, options)
         self._run_vcluster_waiter(waiter, options, wire)
 
     def wait_for_snapshot(
@@ -647,13 +650,42 @@ class Client(ClientBase):
         options: CallOptions,
         wire: WireMetadata,
     ) -> vcluster_pb2.VCluster:
-        waiter = VClusterWaiter(vcluster.namespace, vcluster.name, target, options.wait_timeout)
+        waiter = self._vcluster_waiter(vcluster.namespace, vcluster.name, target, options)
         if not waiter.observe(vcluster):
             self._run_vcluster_waiter(waiter, options, wire)
         assert waiter.last_seen is not None
         return waiter.last_seen
 
     def _run_vcluster_waiter(
+        self, waiter: VClusterWaiter, options: CallOptions, wire: WireMetadata
+    ) -> None:
+        request = build.watch_request(waiter.namespace, name=waiter.name, label_selector="")
+        while True:
+            call = self._vclusters.WatchVClusters(
+                request, timeout=waiter.watch_timeout(), metadata=wire
+            )
+            ended: OpenVClusterError | None = None
+            with Watch(call) as watch:
+                waiter.watch_started()
+                while True:
+                    try:
+                        event = next(watch)
+                    except StopIteration:
+                        break
+                    except OpenVClusterError as exc:
+                        ended = exc
+                        break
+                    if waiter.observe_event(event):
+                        return
+            pause = waiter.watch_ended(ended)
+            if pause is None:
+                _log.debug("watch unusable while waiting (%r); polling instead", ended)
+                break
+            _log.debug("watch ended while waiting (%r); watching again", ended)
+            time.sleep(pause)
+        self._poll_vcluster(waiter, options, wire)
+
+    def _poll_vcluster(
         self, waiter: VClusterWaiter, options: CallOptions, wire: WireMetadata
     ) -> None:
         while True:
@@ -674,29 +706,7 @@ class Client(ClientBase):
             else:
                 if waiter.observe(current):
                     return
-            if waiter.use_watch:
-                if self._follow_watch(waiter, wire):
-                    return
-            else:
-                time.sleep(waiter.poll_delay())
-
-    def _follow_watch(self, waiter: VClusterWaiter, wire: WireMetadata) -> bool:
-        request = build.watch_request(waiter.namespace, name=waiter.name, label_selector="")
-        call = self._vclusters.WatchVClusters(
-            request, timeout=waiter.watch_timeout(), metadata=wire
-        )
-        with Watch(call) as watch:
-            while True:
-                try:
-                    event = next(watch)
-                except DeadlineExceededError:
-                    return False  # this stretch is over: read the state again
-                except (StopIteration, OpenVClusterError) as exc:
-                    _log.debug("watch unusable while waiting (%r); polling instead", exc)
-                    waiter.watch_failed()
-                    return False
-                if waiter.observe_event(event):
-                    return True
+            time.sleep(waiter.poll_delay())
 
     def _run_snapshot_waiter(
         self, waiter: SnapshotWaiter, options: CallOptions, wire: WireMetadata

@@ -1,10 +1,18 @@
 """The decisions of the wait helpers, free of I/O so both clients share them.
 
-A vcluster wait alternates two steps until it is done or out of time: read
-the current state with GetVCluster, then follow WatchVClusters for a while
-(the stream replays the current state first, so nothing is missed). When the
-watch cannot be used (not implemented, unavailable, ...), it polls GetVCluster
-with a growing interval instead. Snapshots have no watch and are polled.
+A vcluster wait follows one WatchVClusters stream of that vcluster, whose
+deadline is the time left of the wait. The stream starts with the current
+state (an ADDED event when the vcluster exists) and then one SYNCED event, so
+the waiter knows the exact state at the start without a separate read: a
+SYNCED with no event of the vcluster before it means the vcluster does not
+exist. Every later event is a change; DELETED means gone.
+
+A watch the server ended because it fell behind (RESOURCE_EXHAUSTED) is simply
+started again, and one that failed with a retryable code (UNAVAILABLE by
+default) is started again under the client's retry policy. When the watch
+cannot be used otherwise (not implemented, retries used up, the stream ended
+without an error, ...), the wait polls GetVCluster with a growing interval
+instead. Snapshots have no watch and are always polled.
 """
 
 from __future__ import annotations
@@ -12,9 +20,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+import grpc
+
 from openvcluster._enums import phase_name, snapshot_phase_name
+from openvcluster._retry import RetryPolicy, RetryState
 from openvcluster.errors import (
+    DeadlineExceededError,
     NotFoundError,
+    OpenVClusterError,
     SnapshotFailedError,
     VClusterFailedError,
     WaitTimeoutError,
@@ -32,11 +45,8 @@ _RESTING: dict[int, vcluster_pb2.VCluster.Phase.ValueType] = {
     _Phase.PHASE_RESUMING: _Phase.PHASE_RUNNING,
     _Phase.PHASE_RESTORING: _Phase.PHASE_RUNNING,
 }
+_STATES = (WatchVClustersResponse.EVENT_TYPE_ADDED, WatchVClustersResponse.EVENT_TYPE_MODIFIED)
 
-# A watch is followed at most this long before the state is read again: it
-# bounds how late a deletion that raced with the start of the watch is seen.
-WATCH_SEGMENT = 10.0
-_FIRST_DELETION_SEGMENT = 0.5
 _FIRST_POLL = 0.05
 _MAX_POLL = 1.0
 
@@ -76,6 +86,9 @@ class _Waiter:
         """The next pause between two reads: 50 ms, growing to 1 s, cut to the time left."""
         delay = self._poll
         self._poll = min(self._poll * 2, _MAX_POLL)
+        return self._cut(delay)
+
+    def _cut(self, delay: float) -> float:
         remaining = self.remaining()
         return delay if remaining is None else min(delay, remaining)
 
@@ -84,7 +97,13 @@ class _Waiter:
 
 
 class VClusterWaiter(_Waiter):
-    """Waits for a vcluster to reach ``target``, or to be gone when ``target`` is ``None``."""
+    """Waits for a vcluster to reach ``target``, or to be gone when ``target`` is ``None``.
+
+    The clients feed it: the state a mutation returned (:meth:`observe`), then
+    the events of a watch (:meth:`watch_started`, :meth:`observe_event`,
+    :meth:`watch_ended`), or, once it says to poll, the results of GetVCluster
+    (:meth:`observe`, :meth:`observe_gone`, :meth:`poll_delay`).
+    """
 
     def __init__(
         self,
@@ -93,6 +112,7 @@ class VClusterWaiter(_Waiter):
         target: vcluster_pb2.VCluster.Phase.ValueType | None,
         timeout: float | None,
         *,
+        retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__(timeout, clock)
@@ -100,8 +120,12 @@ class VClusterWaiter(_Waiter):
         self.name = name
         self.target = target
         self.last_seen: vcluster_pb2.VCluster | None = None
-        self.use_watch = True
-        self._segment = _FIRST_DELETION_SEGMENT
+        self._retry = retry
+        self._retries = RetryState(retry, clock=clock)
+        self._rewatch_pause = _FIRST_POLL
+        # What the current watch has sent: the vcluster's state, and SYNCED.
+        self._present = False
+        self._synced = False
 
     def observe(self, vcluster: vcluster_pb2.VCluster) -> bool:
         """Takes a state in: ``True`` when the wait is over.
@@ -120,37 +144,72 @@ class VClusterWaiter(_Waiter):
         """The vcluster does not exist: done when awaiting deletion, NotFoundError otherwise."""
         if self.target is None:
             return True
-        raise NotFoundError(
-            f"vcluster {self.namespace}/{self.name} does not exist "
-            f"(it was deleted while waiting for {phase_name(self.target)})"
-        )
+        vcluster, phase = f"vcluster {self.namespace}/{self.name}", phase_name(self.target)
+        if self.last_seen is None:
+            raise NotFoundError(f"{vcluster} does not exist, so it cannot reach {phase}")
+        raise NotFoundError(f"{vcluster} was deleted while waiting for {phase}")
+
+    def watch_started(self) -> None:
+        """A new watch begins: it sends the current state again, then SYNCED."""
+        self._present = False
+        self._synced = False
 
     def observe_event(self, event: WatchVClustersResponse) -> bool:
-        """Takes a watch event in: ``True`` when the wait is over."""
+        """Takes a watch event in: ``True`` when the wait is over.
+
+        SYNCED with no state of the vcluster before it means the vcluster does
+        not exist; DELETED means it is gone. Events of other vclusters and of
+        types this SDK does not know are ignored.
+        """
+        if event.type == WatchVClustersResponse.EVENT_TYPE_SYNCED:
+            self._synced = True
+            return False if self._present else self.observe_gone()
+        if not event.HasField("vcluster"):
+            return False
         if event.vcluster.name != self.name or event.vcluster.namespace != self.namespace:
             return False
         if event.type == WatchVClustersResponse.EVENT_TYPE_DELETED:
             self.last_seen = event.vcluster
+            self._present = False
             return self.observe_gone()
-        return self.observe(event.vcluster)
+        if event.type in _STATES:
+            self._present = True
+            return self.observe(event.vcluster)
+        return False
 
-    def watch_failed(self) -> None:
-        """The watch cannot be used: poll from now on."""
-        self.use_watch = False
+    def watch_timeout(self) -> float | None:
+        """The deadline of a watch: the time left of the wait (``None``: no limit)."""
+        return self.call_timeout(None)
 
-    def watch_timeout(self) -> float:
-        """How long to follow the watch before reading the state again.
+    def watch_ended(self, error: OpenVClusterError | None) -> float | None:
+        """A watch ended before the wait was over (``error`` is ``None`` when the
+        stream just ended): the seconds to pause before watching again, or
+        ``None`` to poll from now on.
 
-        A deletion that happens between the read and the start of the watch
-        leaves no trace in the watch, so deletion waits start with short
-        stretches, doubling up to the regular one.
+        Raises the timeout error when the time is up: the watch's deadline is
+        the wait's.
         """
-        segment = WATCH_SEGMENT
-        if self.target is None:
-            segment = self._segment
-            self._segment = min(self._segment * 2, WATCH_SEGMENT)
-        remaining = self.remaining()
-        return segment if remaining is None else max(min(segment, remaining), 0.001)
+        if self.expired() or (
+            isinstance(error, DeadlineExceededError) and self._deadline is not None
+        ):
+            raise self.timeout_error() from error
+        if error is None:
+            return None
+        if self._synced:
+            # The watch worked: its failure starts a fresh round of retries.
+            self._retries = RetryState(self._retry, clock=self._clock)
+            self._rewatch_pause = _FIRST_POLL
+        if error.code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+            # The server ended a watcher that fell behind: watch again. Pause
+            # only when the watch never got through its initial state, so a
+            # server that refuses every watch is not called in a busy loop.
+            if self._synced:
+                return 0.0
+            pause = self._rewatch_pause
+            self._rewatch_pause = min(pause * 2, _MAX_POLL)
+            return self._cut(pause)
+        backoff = self._retries.next_backoff(error.code)
+        return None if backoff is None else self._cut(backoff)
 
     def timeout_error(self) -> WaitTimeoutError:
         """The error to raise when the time is up."""

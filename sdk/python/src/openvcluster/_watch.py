@@ -22,10 +22,15 @@ __all__ = ["AsyncWatch", "Watch"]
 class Watch:
     """The events of ``watch_vclusters``: ``for event in watch``.
 
-    Each event has ``.type`` (``EventType.EVENT_TYPE_ADDED``, ``..._MODIFIED``,
-    ``..._DELETED``) and ``.vcluster`` (its full state). The stream first
-    replays every matching vcluster as ADDED, then follows changes until you
-    ``cancel()`` it or leave its ``with`` block; iteration then simply ends.
+    Each event has ``.type`` and ``.vcluster``. The stream first replays every
+    matching vcluster as ``EventType.EVENT_TYPE_ADDED``, then sends one
+    ``EVENT_TYPE_SYNCED`` event: the initial state is complete (like an
+    informer's has-synced), so a vcluster with no ADDED event before it does
+    not exist. SYNCED is the only event whose ``.vcluster`` is unset
+    (``event.HasField("vcluster")`` is false). Every later event is a change:
+    ``EVENT_TYPE_ADDED``, ``..._MODIFIED`` or ``..._DELETED``, with the full
+    state (for DELETED, the last one). The stream runs until you ``cancel()``
+    it or leave its ``with`` block; iteration then simply ends.
     """
 
     def __init__(self, call: _SyncCall) -> None:
@@ -65,6 +70,8 @@ class Watch:
 class AsyncWatch:
     """The async twin of :class:`Watch`: ``async for event in watch``.
 
+    It yields the same events: ADDED for every matching vcluster, one SYNCED
+    (no ``.vcluster``) once that initial state is complete, then changes.
     The call starts at the first iteration (or on entering ``async with``).
     """
 
