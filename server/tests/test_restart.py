@@ -81,13 +81,7 @@ def test_acknowledged_mutations_survive_sigkill_and_transitions_finish(tmp_path:
     ):
         stub = api_grpc.VClusterServiceStub(channel)
         # The interrupted transition finishes after the restart.
-        watch = stub.WatchVClusters(
-            api.WatchVClustersRequest(namespace="team-a", name="held"), timeout=WAIT_DEADLINE
-        )
-        for event in watch:
-            if event.vcluster.status.phase == Phase.PHASE_RUNNING:
-                break
-        watch.cancel()
+        _wait_running(channel, "team-a", "held")
         held = stub.GetVCluster(api.GetVClusterRequest(namespace="team-a", name="held")).vcluster
         assert held.uid == first.uid
         # The request_id is remembered across the restart.
@@ -130,3 +124,43 @@ def test_snapshots_and_page_tokens_survive_a_graceful_restart(tmp_path: Path) ->
             api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1", target_name="copy")
         ).vcluster
         assert restored.status.phase == Phase.PHASE_PROVISIONING
+
+
+def test_a_snapshot_interrupted_by_sigkill_completes_after_restart(tmp_path: Path) -> None:
+    with server_process(tmp_path, delay=0) as (process, address):
+        with grpc.insecure_channel(address) as channel:
+            api_grpc.VClusterServiceStub(channel).CreateVCluster(
+                api.CreateVClusterRequest(namespace="team-a", name="src")
+            )
+            _wait_running(channel, "team-a", "src")
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    # A day-long delay holds the new snapshot in PENDING until the kill.
+    with server_process(tmp_path, delay=86_400) as (process, address):
+        with grpc.insecure_channel(address) as channel:
+            pending = (
+                api_grpc.VClusterServiceStub(channel)
+                .SnapshotVCluster(
+                    api.SnapshotVClusterRequest(namespace="team-a", name="src", snapshot_name="s1")
+                )
+                .snapshot
+            )
+            assert pending.phase == Snapshot.Phase.PHASE_PENDING
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    with (
+        server_process(tmp_path, delay=0) as (_, address),
+        grpc.insecure_channel(address) as channel,
+    ):
+        _ready_snapshot(channel, "team-a", "s1")
+
+
+def _wait_running(channel: grpc.Channel, namespace: str, name: str) -> None:
+    watch = api_grpc.VClusterServiceStub(channel).WatchVClusters(
+        api.WatchVClustersRequest(namespace=namespace, name=name), timeout=WAIT_DEADLINE
+    )
+    for event in watch:
+        if event.vcluster.status.phase == Phase.PHASE_RUNNING:
+            watch.cancel()
+            return
+    raise AssertionError(f"{namespace}/{name} never became RUNNING")
