@@ -219,3 +219,28 @@ def test_tokens_file_errors_are_clear(tmp_path: Path) -> None:
         path.write_text(text)
         with pytest.raises(ConfigError, match=message):
             load_authenticator(path)
+
+
+def test_tokens_with_the_same_name_do_not_share_scopes(tmp_path: Path) -> None:
+    tokens = tmp_path / "tokens.yaml"
+    tokens.write_text(
+        "tokens:\n"
+        "  - {token: first-secret, role: editor, name: twin}\n"
+        "  - {token: second-secret, role: editor, name: twin}\n"
+    )
+    with running_server(tokens_file=tokens) as server:
+        first, second = as_caller(server, "first-secret"), as_caller(server, "second-secret")
+        first.create("team-a", "one")
+        first.create("team-a", "two")
+        page = first.vclusters.ListVClusters(api.ListVClustersRequest(page_size=1))
+        refused = failure(
+            second.vclusters.ListVClusters,
+            api.ListVClustersRequest(page_size=1, page_token=page.next_page_token),
+        )
+        assert list(refused.violations) == ["page_token"]
+        request_id = str(uuid.uuid4())
+        for client, name in ((first, "three"), (second, "four")):
+            client.vclusters.CreateVCluster(
+                api.CreateVClusterRequest(namespace="team-a", name=name, request_id=request_id)
+            )
+        assert second.get("team-a", "four").name == "four"

@@ -7,6 +7,7 @@ every namespace, which is what a laptop emulator wants.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,11 +27,14 @@ ALL_NAMESPACES = "*"
 class Principal:
     """Who is calling and what they may do."""
 
-    # Shown in logs and used to scope request ids; never the token itself.
+    # Shown in logs; never the token itself.
     name: str
     role: str
     # None means every namespace.
     namespaces: frozenset[str] | None
+    # Scopes request ids and page tokens to the caller: a digest of the token,
+    # so two tokens never share a scope even when their names are the same.
+    scope: str = "anonymous"
 
     def can_see(self, namespace: str) -> bool:
         """Whether the namespace exists for this caller at all."""
@@ -129,5 +133,7 @@ def _grant(entry: object, where: str, index: int) -> _Grant:
     if not isinstance(namespaces, list) or not all(isinstance(n, str) for n in namespaces):
         raise ConfigError(f"{where}.namespaces must be a list of namespaces, or ['*']")
     name = str(entry.get("name") or f"token #{index + 1}")
-    scope = None if ALL_NAMESPACES in namespaces else frozenset(namespaces)
-    return _Grant(token=token.strip().encode(), principal=Principal(name, role, scope))
+    visible = None if ALL_NAMESPACES in namespaces else frozenset(namespaces)
+    secret = token.strip().encode()
+    digest = hashlib.sha256(secret).hexdigest()[:32]
+    return _Grant(token=secret, principal=Principal(name, role, visible, scope=digest))

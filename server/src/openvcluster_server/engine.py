@@ -148,7 +148,7 @@ class Engine:
         violations.raise_if_any()
         assert selector is not None
         scope = (
-            f"ListVClusters\x00{principal.name}\x00{request.namespace}\x00{selector}"
+            f"ListVClusters\x00{principal.scope}\x00{request.namespace}\x00{selector}"
             f"\x00{request.phase}"
         )
         after = self._tokens.parse(scope, request.page_token)
@@ -429,7 +429,7 @@ class Engine:
         validation.check_optional_name(violations, "vcluster", request.vcluster)
         validation.check_page_size(violations, request.page_size)
         violations.raise_if_any()
-        scope = f"ListSnapshots\x00{principal.name}\x00{request.namespace}\x00{request.vcluster}"
+        scope = f"ListSnapshots\x00{principal.scope}\x00{request.namespace}\x00{request.vcluster}"
         after = self._tokens.parse(scope, request.page_token)
         source = request.vcluster or None
         scan = scan_visible(

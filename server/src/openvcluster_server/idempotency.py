@@ -57,7 +57,7 @@ class RequestLog:
         violations.raise_if_any()
         if not request.request_id:
             return mutate()
-        key = f"{principal.name}\x00{request.request_id.lower()}"
+        key = f"{principal.scope}\x00{request.request_id.lower()}"
         fingerprint = hashlib.sha256(
             method.encode() + b"\x00" + request.SerializeToString(deterministic=True)
         ).digest()
