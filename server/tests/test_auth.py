@@ -9,6 +9,10 @@ from typing import Any
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
+    ProtoReflectionDescriptorDatabase,
+)
 
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
@@ -244,3 +248,12 @@ def test_tokens_with_the_same_name_do_not_share_scopes(tmp_path: Path) -> None:
                 api.CreateVClusterRequest(namespace="team-a", name=name, request_id=request_id)
             )
         assert second.get("team-a", "four").name == "four"
+
+
+def test_health_and_reflection_need_no_token(secured: RunningServer) -> None:
+    with grpc.insecure_channel(secured.address) as channel:
+        health: Any = health_pb2_grpc.HealthStub(channel)  # its stubs declare no methods
+        answer = health.Check(health_pb2.HealthCheckRequest(service=""))
+        assert answer.status == health_pb2.HealthCheckResponse.SERVING
+        services = ProtoReflectionDescriptorDatabase(channel).get_services()
+        assert "openvcluster.v1.VClusterService" in services
