@@ -38,6 +38,15 @@ def stamp(version: str) -> None:
         f"package openvcluster\n\n// Version is the version of this SDK, sent in the user agent.\n"
         f'const Version = "{version}"\n'
     )
+    # The server is built on the SDK's generated messages of the same release.
+    server_project = ROOT / "server/pyproject.toml"
+    server_project.write_text(
+        re.sub(
+            r'"open-vcluster-api==[^"]*"',
+            f'"open-vcluster-api=={version}"',
+            server_project.read_text(),
+        )
+    )
     package_json = ROOT / "sdk/typescript/package.json"
     package = json.loads(package_json.read_text())
     package["version"] = version
