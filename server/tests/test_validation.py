@@ -7,6 +7,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
 
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
@@ -190,6 +191,8 @@ def test_not_found_names_the_resource(client: Api) -> None:
     result = failure(client.get, "team-a", "ghost")
     assert result.code == grpc.StatusCode.NOT_FOUND
     assert "team-a/ghost" in result.message
+    info = result.detail(error_details_pb2.ResourceInfo)
+    assert (info.resource_type, info.resource_name) == ("vcluster", "team-a/ghost")
     snapshot = failure(
         client.snapshots.GetSnapshot, snap_api.GetSnapshotRequest(namespace="team-a", name="ghost")
     )
@@ -199,3 +202,11 @@ def test_not_found_names_the_resource(client: Api) -> None:
         snap_api.DeleteSnapshotRequest(namespace="team-a", name="ghost"),
     )
     assert deleted.code == grpc.StatusCode.NOT_FOUND
+
+
+def test_already_exists_names_the_resource(client: Api) -> None:
+    client.create()
+    result = failure(client.create)
+    assert result.code == grpc.StatusCode.ALREADY_EXISTS
+    info = result.detail(error_details_pb2.ResourceInfo)
+    assert (info.resource_type, info.resource_name) == ("vcluster", "team-a/dev")
