@@ -164,3 +164,27 @@ def _wait_running(channel: grpc.Channel, namespace: str, name: str) -> None:
             watch.cancel()
             return
     raise AssertionError(f"{namespace}/{name} never became RUNNING")
+
+
+def test_a_second_server_on_the_same_data_dir_refuses_to_start(tmp_path: Path) -> None:
+    with server_process(tmp_path, delay=0):
+        second = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "openvcluster_server",
+                "serve",
+                "--store",
+                "sqlite",
+                "--data-dir",
+                str(tmp_path),
+                "--address",
+                "127.0.0.1:0",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert second.returncode == 2
+    assert "another process uses the store" in second.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -51,7 +52,10 @@ class ReferenceServer:
                 "127.0.0.1, or pass --insecure to accept the risk."
             )
         self._credentials = _server_credentials(config)
-        self.store: Store = open_store(config.store, config.data_dir)
+        try:
+            self.store: Store = open_store(config.store, config.data_dir)
+        except (OSError, RuntimeError, ValueError, sqlite3.Error) as exc:
+            raise ConfigError(f"cannot open the {config.store} store: {exc}") from exc
         self.engine = Engine(self.store, config)
         self._server: grpc.aio.Server | None = None
         self._housekeeping: asyncio.Task[None] | None = None

@@ -18,10 +18,12 @@ one at a time, as the Store contract says; nothing here is locked.
 
 from __future__ import annotations
 
+import fcntl
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import IO
 
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster
@@ -119,7 +121,12 @@ class SqliteStore:
     """The ``Store`` of ``--store sqlite``: one database file, durable on every commit."""
 
     def __init__(self, path: Path) -> None:
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._lock = _lock_exclusively(path.parent / f"{path.name}.lock")
+        try:
+            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except BaseException:
+            self._lock.close()
+            raise
         # Nesting depth of transaction(); inner levels are savepoints.
         self._depth = 0
         try:
@@ -131,6 +138,7 @@ class SqliteStore:
             self._migrate(path)
         except BaseException:
             self._conn.close()
+            self._lock.close()
             raise
 
     def _migrate(self, path: Path) -> None:
@@ -386,5 +394,30 @@ class SqliteStore:
         )
 
     def close(self) -> None:
-        """Closes the connection; WAL content is checkpointed into the file by SQLite."""
+        """Closes the connection (SQLite checkpoints the WAL into the file) and
+        lets another process open the store."""
         self._conn.close()
+        self._lock.close()
+
+
+def _lock_exclusively(path: Path) -> IO[bytes]:
+    """Holds an exclusive lock on ``path`` for as long as the returned file is open.
+
+    Two servers on one database would each run their own timers and watchers
+    over the other's writes; the lock makes the second one refuse to start.
+    The operating system drops the lock when its process dies, even by SIGKILL.
+    """
+    handle = path.open("ab")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise StoreInUseError(
+            f"another process uses the store in {path.parent}; stop it or choose another "
+            "data directory"
+        ) from None
+    return handle
+
+
+class StoreInUseError(RuntimeError):
+    """The SQLite store is open in another process."""
