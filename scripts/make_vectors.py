@@ -171,6 +171,13 @@ def watch_deleted() -> vcluster_service_pb2.WatchVClustersResponse:
     )
 
 
+def watch_synced() -> vcluster_service_pb2.WatchVClustersResponse:
+    """The marker after a watch's initial ADDED events: a type and no vcluster."""
+    return vcluster_service_pb2.WatchVClustersResponse(
+        type=vcluster_service_pb2.WatchVClustersResponse.EVENT_TYPE_SYNCED
+    )
+
+
 def error_status(code: int, text: str, detail: message.Message) -> status_pb2.Status:
     """A google.rpc.Status as a server sends it: code, message, one detail."""
     return status_pb2.Status(code=code, message=text, details=[packed(detail)])
@@ -283,6 +290,7 @@ VECTORS: dict[str, tuple[Callable[[], message.Message], list[Check]]] = {
         [(["vclusters", 1, "name"], "prod"), (["next_page_token"], "b3BhcXVlLXRva2Vu")],
     ),
     "watch_deleted": (watch_deleted, [(["type"], 3), (["vcluster", "status", "phase"], 8)]),
+    "watch_synced": (watch_synced, [(["type"], 4), (["vcluster", "name"], "")]),
     "status_invalid_argument": (status_invalid_argument, [(["code"], 3)]),
     "status_failed_precondition": (status_failed_precondition, [(["code"], 9)]),
     "status_resource_exhausted": (status_resource_exhausted, [(["code"], 8)]),
