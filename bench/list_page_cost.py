@@ -45,11 +45,11 @@ def median_page_seconds(engine: Engine, pages: int, token: str) -> float:
         page_size=PAGE_SIZE, page_token=token, label_selector="app=bench"
     )
     for _ in range(pages // 5):  # warm caches before timing
-        engine.list_vclusters(ANONYMOUS, request)
+        engine.vclusters.list_vclusters(ANONYMOUS, request)
     samples = []
     for _ in range(pages):
         started = time.perf_counter()
-        engine.list_vclusters(ANONYMOUS, request)
+        engine.vclusters.list_vclusters(ANONYMOUS, request)
         samples.append(time.perf_counter() - started)
     return statistics.median(samples)
 
@@ -58,7 +58,7 @@ def deep_token(engine: Engine, hops: int) -> str:
     """The page token after ``hops`` pages: a page from the middle of the listing."""
     token = ""
     for _ in range(hops):
-        token = engine.list_vclusters(
+        token = engine.vclusters.list_vclusters(
             ANONYMOUS,
             api.ListVClustersRequest(
                 page_size=PAGE_SIZE, page_token=token, label_selector="app=bench"

@@ -20,6 +20,7 @@ from openvcluster.v1.vcluster_pb2 import (
 from openvcluster_server.kubeconfig import api_server_endpoint
 from openvcluster_server.phases import Phase, phase_name
 from openvcluster_server.quantity import format_bytes, format_cpu, parse_quantity
+from openvcluster_server.store import Key
 
 READY = "Ready"
 _MIB = Decimal(1024 * 1024)
@@ -42,6 +43,18 @@ def now() -> Timestamp:
     stamp = Timestamp()
     stamp.FromMicroseconds(time.time_ns() // 1000)
     return stamp
+
+
+def key_of(resource: VCluster | Snapshot) -> Key:
+    """The (namespace, name) a resource is stored under."""
+    return (resource.namespace, resource.name)
+
+
+def copy_vcluster(vcluster: VCluster) -> VCluster:
+    """A deep copy, so a published or remembered state cannot change later."""
+    copied = VCluster()
+    copied.CopyFrom(vcluster)
+    return copied
 
 
 def new_uid() -> str:

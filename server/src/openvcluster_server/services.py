@@ -28,63 +28,69 @@ class VClusterService(api_grpc.VClusterServiceServicer):
         self, request: api.CreateVClusterRequest, context: Context
     ) -> api.CreateVClusterResponse:
         return await self._calls.unary(
-            "CreateVCluster", request, context, self._engine.create_vcluster
+            "CreateVCluster", request, context, self._engine.vclusters.create_vcluster
         )
 
     async def GetVCluster(  # noqa: N802
         self, request: api.GetVClusterRequest, context: Context
     ) -> api.GetVClusterResponse:
         return await self._calls.unary(
-            "GetVCluster", request, context, lambda p, r, _: self._engine.get_vcluster(p, r)
+            "GetVCluster",
+            request,
+            context,
+            lambda p, r, _: self._engine.vclusters.get_vcluster(p, r),
         )
 
     async def ListVClusters(  # noqa: N802
         self, request: api.ListVClustersRequest, context: Context
     ) -> api.ListVClustersResponse:
         return await self._calls.unary(
-            "ListVClusters", request, context, lambda p, r, _: self._engine.list_vclusters(p, r)
+            "ListVClusters",
+            request,
+            context,
+            lambda p, r, _: self._engine.vclusters.list_vclusters(p, r),
         )
 
     async def DeleteVCluster(  # noqa: N802
         self, request: api.DeleteVClusterRequest, context: Context
     ) -> api.DeleteVClusterResponse:
         return await self._calls.unary(
-            "DeleteVCluster", request, context, self._engine.delete_vcluster
+            "DeleteVCluster", request, context, self._engine.vclusters.delete_vcluster
         )
 
     async def ScaleVCluster(  # noqa: N802
         self, request: api.ScaleVClusterRequest, context: Context
     ) -> api.ScaleVClusterResponse:
         return await self._calls.unary(
-            "ScaleVCluster", request, context, self._engine.scale_vcluster
+            "ScaleVCluster", request, context, self._engine.vclusters.scale_vcluster
         )
 
     async def SuspendVCluster(  # noqa: N802
         self, request: api.SuspendVClusterRequest, context: Context
     ) -> api.SuspendVClusterResponse:
         return await self._calls.unary(
-            "SuspendVCluster", request, context, self._engine.suspend_vcluster
+            "SuspendVCluster", request, context, self._engine.vclusters.suspend_vcluster
         )
 
     async def ResumeVCluster(  # noqa: N802
         self, request: api.ResumeVClusterRequest, context: Context
     ) -> api.ResumeVClusterResponse:
         return await self._calls.unary(
-            "ResumeVCluster", request, context, self._engine.resume_vcluster
+            "ResumeVCluster", request, context, self._engine.vclusters.resume_vcluster
         )
 
     async def SnapshotVCluster(  # noqa: N802
         self, request: api.SnapshotVClusterRequest, context: Context
     ) -> api.SnapshotVClusterResponse:
         return await self._calls.unary(
-            "SnapshotVCluster", request, context, self._engine.snapshot_vcluster
+            "SnapshotVCluster", request, context, self._engine.snapshots.snapshot_vcluster
         )
 
     async def RestoreVCluster(  # noqa: N802
         self, request: api.RestoreVClusterRequest, context: Context
     ) -> api.RestoreVClusterResponse:
         return await self._calls.unary(
-            "RestoreVCluster", request, context, self._engine.restore_vcluster
+            "RestoreVCluster", request, context, self._engine.vclusters.restore_vcluster
         )
 
     async def GetVClusterKubeconfig(  # noqa: N802
@@ -94,7 +100,7 @@ class VClusterService(api_grpc.VClusterServiceServicer):
             "GetVClusterKubeconfig",
             request,
             context,
-            lambda p, r, _: self._engine.get_kubeconfig(p, r),
+            lambda p, r, _: self._engine.vclusters.get_kubeconfig(p, r),
         )
 
     async def WatchVClusters(  # type: ignore[override]  # noqa: N802 - written with context.write
@@ -105,7 +111,7 @@ class VClusterService(api_grpc.VClusterServiceServicer):
     async def _events(
         self, principal: Principal, request: api.WatchVClustersRequest
     ) -> AsyncIterator[api.WatchVClustersResponse]:
-        watcher = self._engine.watch_vclusters(principal, request)
+        watcher = self._engine.vclusters.watch_vclusters(principal, request)
         try:
             while True:
                 yield await watcher.next()
@@ -130,19 +136,25 @@ class SnapshotService(snap_grpc.SnapshotServiceServicer):
         self, request: snap_api.GetSnapshotRequest, context: Context
     ) -> snap_api.GetSnapshotResponse:
         return await self._calls.unary(
-            "GetSnapshot", request, context, lambda p, r, _: self._engine.get_snapshot(p, r)
+            "GetSnapshot",
+            request,
+            context,
+            lambda p, r, _: self._engine.snapshots.get_snapshot(p, r),
         )
 
     async def ListSnapshots(  # noqa: N802
         self, request: snap_api.ListSnapshotsRequest, context: Context
     ) -> snap_api.ListSnapshotsResponse:
         return await self._calls.unary(
-            "ListSnapshots", request, context, lambda p, r, _: self._engine.list_snapshots(p, r)
+            "ListSnapshots",
+            request,
+            context,
+            lambda p, r, _: self._engine.snapshots.list_snapshots(p, r),
         )
 
     async def DeleteSnapshot(  # noqa: N802
         self, request: snap_api.DeleteSnapshotRequest, context: Context
     ) -> snap_api.DeleteSnapshotResponse:
         return await self._calls.unary(
-            "DeleteSnapshot", request, context, self._engine.delete_snapshot
+            "DeleteSnapshot", request, context, self._engine.snapshots.delete_snapshot
         )

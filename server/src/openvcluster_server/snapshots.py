@@ -1,0 +1,125 @@
+"""Snapshot operations: SnapshotVCluster and SnapshotService, on top of the shared Core."""
+
+from __future__ import annotations
+
+from openvcluster.v1 import snapshot_service_pb2 as snap_api
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1.vcluster_pb2 import VCluster
+from openvcluster_server import phases, resources, validation
+from openvcluster_server.auth import Principal
+from openvcluster_server.core import SNAPSHOT, Core
+from openvcluster_server.errors import FieldViolations, already_exists
+from openvcluster_server.paging import effective_page_size, read_page, scan_visible
+from openvcluster_server.resources import key_of
+from openvcluster_server.testhooks import NO_HOOKS, HookPlan
+
+
+class SnapshotOperations:
+    """Take, get, list and delete snapshots (restoring is a vcluster operation)."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    def snapshot_vcluster(
+        self,
+        principal: Principal,
+        request: api.SnapshotVClusterRequest,
+        hooks: HookPlan = NO_HOOKS,
+    ) -> api.SnapshotVClusterResponse:
+        """SnapshotVCluster: a snapshot that goes PENDING, IN_PROGRESS, READY."""
+        principal.require_editor("SnapshotVCluster")
+        violations = FieldViolations()
+        validation.check_name(violations, "namespace", request.namespace)
+        validation.check_name(violations, "name", request.name)
+        validation.check_optional_name(violations, "snapshot_name", request.snapshot_name)
+        validation.check_description(violations, request.description)
+        validation.check_labels(violations, "labels", request.labels)
+        validation.check_request_id(violations, request.request_id)
+        violations.raise_if_any()
+
+        def snapshot() -> api.SnapshotVClusterResponse:
+            vcluster = self._core.existing(principal, request.namespace, request.name, etag="")
+            phases.require_phase(vcluster, phases.SNAPSHOT_FROM, "snapshot")
+            name = request.snapshot_name or self._free_snapshot_name(vcluster)
+            key = (vcluster.namespace, name)
+            if self._core.store.get_snapshot(key) is not None:
+                raise already_exists(SNAPSHOT, *key)
+            self._core.quotas.check_snapshots(
+                vcluster.namespace, self._core.store.count_snapshots(vcluster.namespace)
+            )
+            created, state = resources.new_snapshot(
+                vcluster, name, request.description, dict(request.labels)
+            )
+            self._core.store.put_snapshot(created, state)
+            self._core.schedule_after_commit(
+                SNAPSHOT, key, self._core.advance_snapshot, hooks.fail_transition
+            )
+            return api.SnapshotVClusterResponse(snapshot=created)
+
+        return self._core.mutate(
+            principal, "SnapshotVCluster", request, api.SnapshotVClusterResponse, snapshot
+        )
+
+    def get_snapshot(
+        self, principal: Principal, request: snap_api.GetSnapshotRequest
+    ) -> snap_api.GetSnapshotResponse:
+        """GetSnapshot."""
+        violations = FieldViolations()
+        validation.check_name(violations, "namespace", request.namespace)
+        validation.check_name(violations, "name", request.name)
+        violations.raise_if_any()
+        return snap_api.GetSnapshotResponse(
+            snapshot=self._core.visible_snapshot(principal, request.namespace, request.name)
+        )
+
+    def list_snapshots(
+        self, principal: Principal, request: snap_api.ListSnapshotsRequest
+    ) -> snap_api.ListSnapshotsResponse:
+        """ListSnapshots: one page in (namespace, name) order."""
+        violations = FieldViolations()
+        validation.check_optional_name(violations, "namespace", request.namespace)
+        validation.check_optional_name(violations, "vcluster", request.vcluster)
+        validation.check_page_size(violations, request.page_size)
+        violations.raise_if_any()
+        scope = f"ListSnapshots\x00{principal.scope}\x00{request.namespace}\x00{request.vcluster}"
+        after = self._core.page_tokens.parse(scope, request.page_token)
+        source = request.vcluster or None
+        scan = scan_visible(
+            principal,
+            request.namespace,
+            after,
+            lambda ns, start: self._core.store.scan_snapshots(
+                namespace=ns, vcluster=source, after=start
+            ),
+        )
+        page = read_page(scan, key_of, lambda _: True, effective_page_size(request.page_size))
+        token = self._core.page_tokens.issue(scope, page.next_after) if page.next_after else ""
+        return snap_api.ListSnapshotsResponse(snapshots=page.items, next_page_token=token)
+
+    def delete_snapshot(
+        self,
+        principal: Principal,
+        request: snap_api.DeleteSnapshotRequest,
+        hooks: HookPlan = NO_HOOKS,
+    ) -> snap_api.DeleteSnapshotResponse:
+        """DeleteSnapshot: at once, in any phase."""
+        principal.require_editor("DeleteSnapshot")
+        self._core.check_key(request.namespace, request.name, request.request_id)
+
+        def delete() -> snap_api.DeleteSnapshotResponse:
+            snapshot = self._core.visible_snapshot(principal, request.namespace, request.name)
+            self._core.remove_snapshot(key_of(snapshot))
+            return snap_api.DeleteSnapshotResponse()
+
+        return self._core.mutate(
+            principal, "DeleteSnapshot", request, snap_api.DeleteSnapshotResponse, delete
+        )
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _free_snapshot_name(self, vcluster: VCluster) -> str:
+        base = vcluster.name[:57].rstrip("-")
+        while True:
+            name = f"{base}-{resources.random_suffix()}"
+            if self._core.store.get_snapshot((vcluster.namespace, name)) is None:
+                return name
