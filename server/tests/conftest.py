@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from openvcluster_server.testing import RunningServer, running_server
 from support import Api, connect
+
+# Property tests draw the same examples on every run, so CI results do not
+# depend on luck. HYPOTHESIS_PROFILE=default searches afresh on each run.
+settings.register_profile("deterministic", derandomize=True, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 
 @pytest.fixture(scope="module")
