@@ -203,56 +203,33 @@ class SqliteStore:
         """
         conditions = [f"{column} = ?" for column, _ in where]
         params: list[str | int] = [value for _, value in where]
+        last: tuple[str, ...] | None
         if namespace is not None:
-            conditions.append("namespace = ?")
-            params.append(namespace)
             if after is not None and after[0] > namespace:
                 return
-            last_name = after[1] if after is not None and after[0] == namespace else None
-            bounded = " AND ".join([*conditions, "name > ?"])
-            base = " AND ".join(conditions)
-            batch = _FIRST_BATCH
-            while True:
-                if last_name is None:
-                    rows = self._conn.execute(
-                        f"SELECT name, data FROM {table} WHERE {base} ORDER BY name LIMIT ?",
-                        (*params, batch),
-                    ).fetchall()
-                else:
-                    rows = self._conn.execute(
-                        f"SELECT name, data FROM {table} WHERE {bounded} ORDER BY name LIMIT ?",
-                        (*params, last_name, batch),
-                    ).fetchall()
-                for name, data in rows:
-                    yield data
-                    last_name = name
-                if len(rows) < batch:
-                    return
-                batch = min(batch * 2, _MAX_BATCH)
+            conditions.append("namespace = ?")
+            params.append(namespace)
+            # Within one namespace the position is the name alone.
+            position = "name"
+            last = (after[1],) if after is not None and after[0] == namespace else None
         else:
+            position = "namespace, name"
             last = after
-            base = " AND ".join(conditions) or "1"
-            bounded = " AND ".join([*conditions, "(namespace, name) > (?, ?)"])
-            batch = _FIRST_BATCH
-            while True:
-                if last is None:
-                    rows = self._conn.execute(
-                        f"SELECT namespace, name, data FROM {table} WHERE {base} "
-                        "ORDER BY namespace, name LIMIT ?",
-                        (*params, batch),
-                    ).fetchall()
-                else:
-                    rows = self._conn.execute(
-                        f"SELECT namespace, name, data FROM {table} WHERE {bounded} "
-                        "ORDER BY namespace, name LIMIT ?",
-                        (*params, *last, batch),
-                    ).fetchall()
-                for row_namespace, name, data in rows:
-                    yield data
-                    last = (row_namespace, name)
-                if len(rows) < batch:
-                    return
-                batch = min(batch * 2, _MAX_BATCH)
+        after_last = f"({position}) > ({', '.join('?' for _ in position.split(','))})"
+        batch = _FIRST_BATCH
+        while True:
+            clauses = conditions if last is None else [*conditions, after_last]
+            rows = self._conn.execute(
+                f"SELECT {position}, data FROM {table} WHERE {' AND '.join(clauses) or '1'} "
+                f"ORDER BY {position} LIMIT ?",
+                (*params, *(last or ()), batch),
+            ).fetchall()
+            for *key, data in rows:
+                yield data
+                last = tuple(key)
+            if len(rows) < batch:
+                return
+            batch = min(batch * 2, _MAX_BATCH)
 
     def _one(self, sql: str, params: Sequence[str]) -> bytes | None:
         """The single column of the single row ``sql`` selects, or None."""
