@@ -24,24 +24,29 @@ from support import WAIT_DEADLINE, Phase
 _SERVING = re.compile(r"serving on 127\.0\.0\.1:(\d+)")
 
 
+def serve_command(data_dir: Path, delay: float) -> list[str]:
+    """The command line of a server on the SQLite store in ``data_dir``, on a free port."""
+    return [
+        sys.executable,
+        "-m",
+        "openvcluster_server",
+        "serve",
+        "--store",
+        "sqlite",
+        "--data-dir",
+        str(data_dir),
+        "--address",
+        "127.0.0.1:0",
+        "--transition-delay",
+        str(delay),
+    ]
+
+
 @contextmanager
 def server_process(data_dir: Path, delay: float) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """Runs ``openvcluster-server serve`` on SQLite; yields the process and its address."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "openvcluster_server",
-            "serve",
-            "--store",
-            "sqlite",
-            "--data-dir",
-            str(data_dir),
-            "--address",
-            "127.0.0.1:0",
-            "--transition-delay",
-            str(delay),
-        ],
+        serve_command(data_dir, delay),
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -169,18 +174,7 @@ def _wait_running(channel: grpc.Channel, namespace: str, name: str) -> None:
 def test_a_second_server_on_the_same_data_dir_refuses_to_start(tmp_path: Path) -> None:
     with server_process(tmp_path, delay=0):
         second = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "openvcluster_server",
-                "serve",
-                "--store",
-                "sqlite",
-                "--data-dir",
-                str(tmp_path),
-                "--address",
-                "127.0.0.1:0",
-            ],
+            serve_command(tmp_path, delay=0),
             capture_output=True,
             text=True,
             timeout=60,
