@@ -59,7 +59,13 @@ def resting_phase(
 
 
 class _Waiter:
-    def __init__(self, timeout: float | None, clock: Callable[[], float]) -> None:
+    """What every wait tracks: what it waits for, and how much time is left."""
+
+    def __init__(
+        self, namespace: str, name: str, timeout: float | None, clock: Callable[[], float]
+    ) -> None:
+        self.namespace = namespace
+        self.name = name
         self._clock = clock
         self._timeout = timeout
         self._deadline = None if timeout is None else clock() + timeout
@@ -115,9 +121,7 @@ class VClusterWaiter(_Waiter):
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(timeout, clock)
-        self.namespace = namespace
-        self.name = name
+        super().__init__(namespace, name, timeout, clock)
         self.target = target
         self.last_seen: vcluster_pb2.VCluster | None = None
         self._retry = retry
@@ -237,9 +241,7 @@ class SnapshotWaiter(_Waiter):
         *,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(timeout, clock)
-        self.namespace = namespace
-        self.name = name
+        super().__init__(namespace, name, timeout, clock)
         self.target = target
         self.last_seen: snapshot_pb2.Snapshot | None = None
 
