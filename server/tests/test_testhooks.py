@@ -62,6 +62,40 @@ def test_fail_transition_ends_in_failed(client: Api) -> None:
     client.wait_gone("team-a", "dev")
 
 
+def test_transition_delay_holds_the_intermediate_phase(client: Api) -> None:
+    client.running()
+    hold = (("ovc-test-transition-delay-ms", "3600000"),)
+    request = api.SuspendVClusterRequest(namespace="team-a", name="dev")
+    assert client.vclusters.SuspendVCluster(request, metadata=hold).vcluster.status.phase == (
+        Phase.PHASE_SUSPENDING
+    )
+    # Held: calls see SUSPENDING for as long as the hook says.
+    assert client.vclusters.SuspendVCluster(request).vcluster.status.phase == (
+        Phase.PHASE_SUSPENDING
+    )
+    refused = failure(
+        client.vclusters.ResumeVCluster, api.ResumeVClusterRequest(namespace="team-a", name="dev")
+    )
+    assert refused.info.metadata["phase"] == "SUSPENDING"
+    # A later transition with no hook takes the configured (zero) delay again.
+    client.vclusters.DeleteVCluster(api.DeleteVClusterRequest(namespace="team-a", name="dev"))
+    client.wait_gone("team-a", "dev")
+
+
+def test_transition_delay_holds_a_snapshot_unfinished(client: Api) -> None:
+    client.running()
+    snapshot = client.vclusters.SnapshotVCluster(
+        api.SnapshotVClusterRequest(namespace="team-a", name="dev", snapshot_name="s1"),
+        metadata=(("ovc-test-transition-delay-ms", "3600000"),),
+    ).snapshot
+    assert snapshot.phase == snapshot.Phase.PHASE_PENDING
+    refused = failure(
+        client.vclusters.RestoreVCluster,
+        api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1", target_name="copy"),
+    )
+    assert refused.code == grpc.StatusCode.FAILED_PRECONDITION
+
+
 def test_malformed_hook_metadata_is_invalid(client: Api) -> None:
     request = api.GetVClusterRequest(namespace="team-a", name="dev")
     result = failure(
@@ -72,6 +106,12 @@ def test_malformed_hook_metadata_is_invalid(client: Api) -> None:
         client.vclusters.GetVCluster, request, metadata=(("ovc-test-delay-ms", "soon"),)
     )
     assert list(delay.violations) == ["metadata.ovc-test-delay-ms"]
+    hold = failure(
+        client.vclusters.GetVCluster,
+        request,
+        metadata=(("ovc-test-transition-delay-ms", "-1"),),
+    )
+    assert list(hold.violations) == ["metadata.ovc-test-transition-delay-ms"]
 
 
 def test_hooks_are_ignored_unless_enabled() -> None:

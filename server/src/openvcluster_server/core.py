@@ -75,11 +75,11 @@ class Core:
             for vcluster in list(
                 self.store.scan_vclusters(namespace=None, phase=phase, after=None)
             ):
-                self.timers.schedule(VCLUSTER, key_of(vcluster), self.finish_transition, None)
+                self.timers.schedule(VCLUSTER, key_of(vcluster), self.finish_transition)
         unfinished = (Snapshot.Phase.PHASE_PENDING, Snapshot.Phase.PHASE_IN_PROGRESS)
         for snapshot in list(self.store.scan_snapshots(namespace=None, vcluster=None, after=None)):
             if snapshot.phase in unfinished:
-                self.timers.schedule(SNAPSHOT, key_of(snapshot), self.advance_snapshot, None)
+                self.timers.schedule(SNAPSHOT, key_of(snapshot), self.advance_snapshot)
 
     def stop(self) -> None:
         """Cancels pending transitions; the store keeps their intermediate phases."""
@@ -175,24 +175,21 @@ class Core:
         resources.set_phase(vcluster, phase, message)
         resources.touch(vcluster)
         self.put(before, vcluster)
-        self.schedule_after_commit(
-            VCLUSTER, key_of(vcluster), self.finish_transition, hooks.fail_transition
-        )
+        self.schedule_after_commit(VCLUSTER, key_of(vcluster), self.finish_transition, hooks)
         return vcluster
 
-    def schedule_after_commit(
-        self, kind: str, key: Key, step: Step, fail_message: str | None
-    ) -> None:
+    def schedule_after_commit(self, kind: str, key: Key, step: Step, hooks: HookPlan) -> None:
         """Starts ``step``'s timer once the current mutation has committed."""
-        self._after_commit.append(lambda: self.timers.schedule(kind, key, step, fail_message))
+        self._after_commit.append(lambda: self.timers.schedule(kind, key, step, hooks))
 
     def remove_snapshot(self, key: Key) -> None:
         """Deletes a snapshot and cancels its unfinished capture."""
         self.timers.cancel(SNAPSHOT, key)
         self.store.delete_snapshot(key)
 
-    def finish_transition(self, key: Key, fail_message: str | None) -> None:
+    def finish_transition(self, key: Key, hooks: HookPlan) -> None:
         """Timer step: ends a vcluster's intermediate phase (or the vcluster, after DELETING)."""
+        fail_message = hooks.fail_transition
         vcluster = self.store.get_vcluster(key)
         if vcluster is None or vcluster.status.phase not in phases.INTERMEDIATE:
             return
@@ -210,8 +207,9 @@ class Core:
                 self.store.put_vcluster(vcluster)
         self.hub.publish(before, None if fail_message is None and end is None else vcluster)
 
-    def advance_snapshot(self, key: Key, fail_message: str | None) -> None:
+    def advance_snapshot(self, key: Key, hooks: HookPlan) -> None:
         """Timer step: PENDING to IN_PROGRESS to READY (or FAILED by the test hook)."""
+        fail_message = hooks.fail_transition
         snapshot = self.store.get_snapshot(key)
         if snapshot is None:
             return
@@ -222,7 +220,7 @@ class Core:
             snapshot.phase = Snapshot.Phase.PHASE_IN_PROGRESS
             snapshot.message = "copying the control-plane state"
             self.store.put_snapshot(snapshot)
-            self.timers.schedule(SNAPSHOT, key, self.advance_snapshot, None)
+            self.timers.schedule(SNAPSHOT, key, self.advance_snapshot, hooks)
             return
         elif snapshot.phase == Snapshot.Phase.PHASE_IN_PROGRESS:
             state = self.store.get_snapshot_state(key) or b""

@@ -51,9 +51,7 @@ class SnapshotOperations:
                 vcluster, name, request.description, dict(request.labels)
             )
             self._core.store.put_snapshot(created, state)
-            self._core.schedule_after_commit(
-                SNAPSHOT, key, self._core.advance_snapshot, hooks.fail_transition
-            )
+            self._core.schedule_after_commit(SNAPSHOT, key, self._core.advance_snapshot, hooks)
             return api.SnapshotVClusterResponse(snapshot=created)
 
         return self._core.mutate(

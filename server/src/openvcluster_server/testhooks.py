@@ -15,6 +15,11 @@ the metadata is ignored. The hooks:
     The server waits this long before handling the call (deadline tests).
 ``ovc-test-fail-transition: <message>``
     The transition this mutation starts ends in FAILED with this status message.
+``ovc-test-transition-delay-ms: <ms>``
+    Each step of the transition this mutation starts takes this long instead
+    of the configured delay. A long one holds a vcluster in its intermediate
+    phase (SUSPENDING, ...) or a snapshot unfinished, so a client can see how
+    calls are answered there.
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ UNAVAILABLE = "ovc-test-unavailable"
 UNAVAILABLE_AFTER = "ovc-test-unavailable-after"
 DELAY_MS = "ovc-test-delay-ms"
 FAIL_TRANSITION = "ovc-test-fail-transition"
+TRANSITION_DELAY_MS = "ovc-test-transition-delay-ms"
 MAX_DELAY_MS = 60_000
+MAX_TRANSITION_DELAY_MS = 3_600_000
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,8 @@ class HookPlan:
     fail_before: bool = False
     fail_after: bool = False
     fail_transition: str | None = None
+    # Seconds per transition step; None keeps the configured delay.
+    transition_delay: float | None = None
 
 
 NO_HOOKS = HookPlan()
@@ -63,12 +72,19 @@ class TestHooks:
         delay = 0.0
         if DELAY_MS in values:
             delay = _int(values[DELAY_MS], DELAY_MS, 0, MAX_DELAY_MS) / 1000
+        transition_delay = None
+        if TRANSITION_DELAY_MS in values:
+            transition_delay = (
+                _int(values[TRANSITION_DELAY_MS], TRANSITION_DELAY_MS, 0, MAX_TRANSITION_DELAY_MS)
+                / 1000
+            )
         return HookPlan(
             delay_seconds=delay,
             fail_before=UNAVAILABLE in values and self._take(UNAVAILABLE, values[UNAVAILABLE]),
             fail_after=UNAVAILABLE_AFTER in values
             and self._take(UNAVAILABLE_AFTER, values[UNAVAILABLE_AFTER]),
             fail_transition=values.get(FAIL_TRANSITION),
+            transition_delay=transition_delay,
         )
 
     def _take(self, hook: str, value: str) -> bool:

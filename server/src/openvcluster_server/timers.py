@@ -12,12 +12,13 @@ import logging
 from collections.abc import Callable
 
 from openvcluster_server.store import Key
+from openvcluster_server.testhooks import NO_HOOKS, HookPlan
 
 log = logging.getLogger(__name__)
 
-# A step gets the resource's key and the failure message of the
-# ovc-test-fail-transition hook (None normally).
-Step = Callable[[Key, str | None], None]
+# A step gets the resource's key and the test hooks of the call that started
+# the transition (NO_HOOKS normally): they may fail it or change its delay.
+Step = Callable[[Key, HookPlan], None]
 RETRY_SECONDS = 1.0
 
 
@@ -38,15 +39,19 @@ class Timers:
         kind: str,
         key: Key,
         step: Step,
-        fail_message: str | None,
+        hooks: HookPlan = NO_HOOKS,
         delay: float | None = None,
     ) -> None:
-        """Runs ``step`` after the transition delay, replacing any pending step of the key."""
+        """Runs ``step`` after the transition delay, replacing any pending step of the key.
+
+        The delay is ``delay`` if given, else the hooks' transition delay, else
+        the configured one.
+        """
         assert self._loop is not None, "Timers.bind() was not called"
         self.cancel(kind, key)
-        self._handles[(kind, key)] = self._loop.call_later(
-            self._delay if delay is None else delay, self._run, kind, key, step, fail_message
-        )
+        if delay is None:
+            delay = self._delay if hooks.transition_delay is None else hooks.transition_delay
+        self._handles[(kind, key)] = self._loop.call_later(delay, self._run, kind, key, step, hooks)
 
     def cancel(self, kind: str, key: Key) -> None:
         """Forgets the pending step of a resource, if any."""
@@ -60,10 +65,10 @@ class Timers:
             handle.cancel()
         self._handles.clear()
 
-    def _run(self, kind: str, key: Key, step: Step, fail_message: str | None) -> None:
+    def _run(self, kind: str, key: Key, step: Step, hooks: HookPlan) -> None:
         self._handles.pop((kind, key), None)
         try:
-            step(key, fail_message)
+            step(key, hooks)
         except Exception:
             log.exception("transition of %s %s/%s failed; retrying", kind, *key)
-            self.schedule(kind, key, step, fail_message, delay=RETRY_SECONDS)
+            self.schedule(kind, key, step, hooks, delay=RETRY_SECONDS)

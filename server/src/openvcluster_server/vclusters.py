@@ -51,9 +51,7 @@ class VClusterOperations:
             if request.validate_only:
                 return api.CreateVClusterResponse(vcluster=_as_planned(vcluster))
             self._core.put(None, vcluster)
-            self._core.schedule_after_commit(
-                VCLUSTER, key, self._core.finish_transition, hooks.fail_transition
-            )
+            self._core.schedule_after_commit(VCLUSTER, key, self._core.finish_transition, hooks)
             return api.CreateVClusterResponse(vcluster=vcluster)
 
         return self._core.mutate(
@@ -346,9 +344,7 @@ class VClusterOperations:
         vcluster = resources.new_vcluster(*key, snapshot.source_spec, labels)
         vcluster.status.message = f"restoring from snapshot {snapshot.name}"
         self._core.put(None, vcluster)
-        self._core.schedule_after_commit(
-            VCLUSTER, key, self._core.finish_transition, hooks.fail_transition
-        )
+        self._core.schedule_after_commit(VCLUSTER, key, self._core.finish_transition, hooks)
         return vcluster
 
 
