@@ -1,0 +1,1 @@
+"""Generated from conformance/proto by scripts/generate. DO NOT EDIT."""

@@ -1,0 +1,188 @@
+"""``python -m conformance``: run the cases through every client under test."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+
+from conformance.cases import Case, CaseError, load_cases, select
+from conformance.clients import (
+    ClientRun,
+    ClientSpec,
+    build_client,
+    known_failing,
+    load_clients,
+    run_client,
+)
+from conformance.plan import CaseRun, Endpoint, Environment, plan
+from conformance.report import details, matrix
+from conformance.servers import external, managed
+from conformance.verdicts import FAIL, PASS, SKIP, Verdict, judge
+
+CASES_DIR = Path(__file__).resolve().parent / "cases"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the suite; 0 when every result is as expected, 1 when not, 2 on bad input."""
+    args = _parser().parse_args(argv)
+    try:
+        cases = select(load_cases(args.cases), args.run, args.skip)
+        clients = _clients(args)
+    except CaseError as exc:
+        print(f"conformance: {exc}", file=sys.stderr)
+        return 2
+    if args.list:
+        for case in cases:
+            print(case.name)
+        return 0
+    if not cases:
+        print("conformance: no case matches --run/--skip", file=sys.stderr)
+        return 2
+    with _environment(args, cases, clients) as environment:
+        try:
+            runs = {c.name: [plan(case, c.name, environment) for case in cases] for c in clients}
+        except CaseError as exc:
+            print(f"conformance: {exc}", file=sys.stderr)
+            return 2
+        verdicts: list[Verdict] = []
+        unexpected: list[str] = []
+        for client in clients:
+            found, problems = _run_one(client, runs[client.name], environment, args)
+            verdicts += found
+            unexpected += problems
+    print()
+    print(matrix(verdicts, [c.name for c in clients]))
+    if unexpected:
+        print(f"\n{len(unexpected)} unexpected result(s):")
+        for line in unexpected:
+            print(f"  {line}")
+        return 1
+    print("\nevery result is as expected")
+    return 0
+
+
+def _run_one(
+    client: ClientSpec, runs: list[CaseRun], environment: Environment, args: argparse.Namespace
+) -> tuple[list[Verdict], list[str]]:
+    """Runs one client over the cases; its verdicts and its unexpected results."""
+    verdicts: list[Verdict] = []
+    runnable = []
+    for run in runs:
+        missing = run.case.requires - environment.offers
+        if missing:
+            note = f"the server does not offer {', '.join(sorted(missing))}"
+            verdicts.append(Verdict(run.case.name, run.case.area, client.name, SKIP, (note,)))
+        else:
+            runnable.append(run)
+    build_client(client)
+    report = run_client(client, runnable, args.timeout)
+    note = _missing_note(report)
+    verdicts += [judge(run, report.results.get(run.case.name, {}), note) for run in runnable]
+    print(f"{client.name}: {len(runnable)} case(s) in {report.seconds:.1f} s", flush=True)
+    listed = known_failing(client.name)
+    unexpected = [f"{client.name}: protocol: {p}" for p in report.protocol_errors]
+    if report.returncode not in (0, None) and not report.timed_out:
+        unexpected.append(f"{client.name}: exited with code {report.returncode}")
+    for verdict in verdicts:
+        if verdict.outcome == FAIL and verdict.case not in listed:
+            unexpected.append(f"{client.name}: {verdict.case} failed")
+            print(details(verdict))
+        elif verdict.outcome == PASS and verdict.case in listed:
+            unexpected.append(
+                f"{client.name}: {verdict.case} passes; "
+                f"remove it from known-failing/{client.name}.txt"
+            )
+        elif args.verbose and verdict.outcome != PASS:
+            print(details(verdict))
+    if unexpected and report.stderr.strip():
+        tail = report.stderr.strip().splitlines()[-20:]
+        print(f"--- last lines of {client.name}'s stderr ---", *tail, sep="\n")
+    return verdicts, unexpected
+
+
+def _missing_note(report: ClientRun) -> str:
+    if report.timed_out:
+        return " (the client was stopped at --timeout)"
+    if report.returncode not in (0, None):
+        return f" (the client exited with code {report.returncode})"
+    return ""
+
+
+def _clients(args: argparse.Namespace) -> list[ClientSpec]:
+    specs = load_clients()
+    wanted = args.client or (["python-sync"] if args.server_address else [s.name for s in specs])
+    by_name = {s.name: s for s in specs}
+    unknown = [name for name in wanted if name not in by_name]
+    if unknown:
+        raise CaseError(
+            f"unknown client(s) {', '.join(unknown)}; clients.yaml has {', '.join(by_name)}"
+        )
+    return [by_name[name] for name in wanted]
+
+
+def _environment(
+    args: argparse.Namespace, cases: Sequence[Case], clients: Sequence[ClientSpec]
+) -> AbstractContextManager[Environment]:
+    if not args.server_address:
+        workdir = Path(tempfile.mkdtemp(prefix="ovc-conformance-"))
+        return managed(cases, [c.name for c in clients], workdir)
+    endpoint = Endpoint(
+        args.server_address,
+        tls=bool(args.ca_file or args.client_cert_file),
+        ca_file=args.ca_file or "",
+        client_cert_file=args.client_cert_file or "",
+        client_key_file=args.client_key_file or "",
+        server_name=args.tls_server_name or "",
+    )
+    return nullcontext(external(endpoint, args.token or "", args.test_hooks))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m conformance",
+        description="Runs the conformance cases through every client under test "
+        "against reference servers it starts, or against your server.",
+    )
+    parser.add_argument(
+        "--run",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="only cases whose name matches (repeatable)",
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="leave out cases whose name matches (repeatable)",
+    )
+    parser.add_argument(
+        "--client",
+        action="append",
+        metavar="NAME",
+        help="only this client of clients.yaml (repeatable)",
+    )
+    parser.add_argument("--list", action="store_true", help="print the selected case names")
+    parser.add_argument("--cases", type=Path, default=CASES_DIR, help="the case directory")
+    parser.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds a client may take for all its cases"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="also show skipped and known-failing cases"
+    )
+    server = parser.add_argument_group("your server (instead of reference servers)")
+    server.add_argument("--server-address", metavar="HOST:PORT")
+    server.add_argument("--token", help="an editor token of every namespace")
+    server.add_argument("--ca-file", help="CA of the server certificate (switches TLS on)")
+    server.add_argument("--client-cert-file", help="client certificate for mutual TLS")
+    server.add_argument("--client-key-file", help="key of --client-cert-file")
+    server.add_argument("--tls-server-name", help="name to check in the server certificate")
+    server.add_argument(
+        "--test-hooks", action="store_true", help="the server honours the ovc-test-* metadata hooks"
+    )
+    return parser

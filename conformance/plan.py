@@ -1,0 +1,248 @@
+"""Turning a case into the CaseRequest one client under test receives.
+
+Each (client, case) pair gets namespaces, request ids and tokens of its own,
+so every client can run every case against the same server, concurrently,
+without one run seeing another's vclusters or test-hook counters. Case files
+use placeholders for them:
+
+``${ns}``, ``${ns2}``
+    the case's two namespaces (requests without a namespace get ``${ns}``)
+``${uuid:LABEL}``
+    a request id, the same for the same LABEL within the run of a case
+``${case}``
+    a short unique key, for test-hook keys such as ``${case}-create:2``
+``${STEP.PATH}``
+    a value from an earlier step's result (``${get.vcluster.etag}``): as a
+    whole top-level request field it travels as a Ref for the client to fill
+    in; in an expectation the runner looks it up when judging.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from google.protobuf import json_format
+from google.protobuf.descriptor import FieldDescriptor
+from google.protobuf.message import Message
+
+from conformance.cases import Case, CaseError, StepSpec
+from conformance.protocol import CaseRequest, Connection, Step, Tls
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+INVALID_TOKEN = "not-a-token-this-server-issued"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """How clients reach one server."""
+
+    address: str
+    tls: bool = False
+    ca_file: str = ""
+    # A CA that did not sign the server certificate, for refusal cases.
+    untrusted_ca_file: str = ""
+    client_cert_file: str = ""
+    client_key_file: str = ""
+    server_name: str = ""
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The servers of a run and what they offer."""
+
+    endpoints: Mapping[str, Endpoint]
+    admin_token: str
+    # What the servers offer beyond the API: test_hooks, tokens, tls.
+    offers: frozenset[str]
+    # Mixed into namespaces, request ids and tokens so that runs against a
+    # long-lived server never collide with earlier ones.
+    salt: str = ""
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What one step must answer, placeholders filled in (references to earlier
+    results stay for the judge)."""
+
+    result: Mapping[str, Any] | None
+    error: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True)
+class CaseRun:
+    """One case prepared for one client."""
+
+    case: Case
+    client: str
+    variables: Mapping[str, str]
+    request: CaseRequest
+    expectations: tuple[Expectation, ...]
+
+
+def variables(client: str, case: Case, salt: str) -> dict[str, str]:
+    """The placeholder values of one case for one client."""
+    slug = re.sub(r"[^a-z0-9]+", "-", case.name.lower()).strip("-")[:40].strip("-")
+    digest = _digest(salt, client, case.name)
+    return {
+        "ns": f"{slug}-{digest[:8]}",
+        "ns2": f"{slug}-{digest[8:16]}",
+        "case": digest[:16],
+    }
+
+
+def token_value(salt: str, client: str, case: str, token: str) -> str:
+    """The secret of a token a case declares, for the server's tokens file."""
+    return f"ovc-conformance-{_digest(salt, client, case, token)[:32]}"
+
+
+def plan(case: Case, client: str, environment: Environment) -> CaseRun:
+    """The CaseRequest of ``case`` for ``client``; CaseError when a step cannot be built."""
+    values = variables(client, case, environment.salt)
+    endpoint = environment.endpoints.get(case.server)
+    if endpoint is None:
+        raise CaseError(f"{case.name}: no {case.server} server in this run")
+    request = CaseRequest(
+        case_name=case.name,
+        connection=_connection(case, endpoint, environment.admin_token),
+    )
+    watches: set[str] = set()
+    expectations = []
+    for spec in case.steps:
+        try:
+            step = _step(spec, case, client, values, environment)
+            earlier = {s.name for s in case.steps[: spec.index]}
+            expectations.append(
+                Expectation(
+                    substitute(spec.expect, values, earlier, "expect"),
+                    substitute(spec.expect_error, values, earlier, "expect_error"),
+                )
+            )
+        except (json_format.ParseError, CaseError, KeyError, TypeError, ValueError) as exc:
+            raise CaseError(f"{case.source}: case {case.name!r} step {spec.name!r}: {exc}") from exc
+        if spec.action == "watch_start":
+            watches.add(spec.name)
+        if spec.action == "watch_collect" and step.watch_collect.watch not in watches:
+            raise CaseError(
+                f"{case.name}: step {spec.name!r} collects from {step.watch_collect.watch!r}, "
+                "which is no earlier watch_start step"
+            )
+        request.steps.append(step)
+    return CaseRun(case, client, values, request, tuple(expectations))
+
+
+def _connection(case: Case, endpoint: Endpoint, admin_token: str) -> Connection:
+    connection = Connection(address=endpoint.address, token=admin_token)
+    if endpoint.tls:
+        settings = case.connection
+        ca = settings.get("ca", "trusted")
+        if ca not in ("trusted", "untrusted"):
+            raise CaseError(f"{case.name}: connection.ca must be trusted or untrusted")
+        tls = Tls(
+            ca_file=endpoint.ca_file if ca == "trusted" else endpoint.untrusted_ca_file,
+            server_name=str(settings.get("server_name", endpoint.server_name)),
+        )
+        if settings.get("client_cert", case.server == "mtls"):
+            tls.client_cert_file = endpoint.client_cert_file
+            tls.client_key_file = endpoint.client_key_file
+        connection.tls.CopyFrom(tls)
+    return connection
+
+
+def _step(
+    spec: StepSpec, case: Case, client: str, values: Mapping[str, str], env: Environment
+) -> Step:
+    step = Step(name=spec.name)
+    request: Message = getattr(step, spec.action)
+    request.SetInParent()
+    fields = request.DESCRIPTOR.fields_by_name
+    earlier = {s.name for s in case.steps[: spec.index]}
+    args: dict[str, Any] = {}
+    for key, value in spec.args.items():
+        reference = _whole_reference(value, earlier)
+        if reference is None:
+            args[key] = substitute(value, values, earlier, where=f"argument {key}")
+            continue
+        descriptor = fields.get(key)
+        if descriptor is None or descriptor.type != FieldDescriptor.TYPE_STRING:
+            raise CaseError(f"{key} is not a string field of {spec.action}, so it cannot be a ref")
+        source, path = reference
+        step.refs.add(field=descriptor.json_name, step=source, path=_camel_path(path))
+    if "namespace" in fields and "namespace" not in args:
+        args["namespace"] = values["ns"]
+    json_format.ParseDict(args, request)
+    options = spec.options
+    step.options.timeout_ms = int(options.get("timeout_ms", 0))
+    step.options.max_attempts = int(options.get("max_attempts", 0))
+    for key, value in options.get("metadata", {}).items():
+        step.options.metadata[str(key)] = substitute(str(value), values, set(), "metadata")
+    if "token" in options:
+        step.options.token = _token(options["token"], case, client, env)
+    return step
+
+
+def _token(name: str, case: Case, client: str, env: Environment) -> str:
+    if name == "admin":
+        return env.admin_token
+    if name == "none":
+        return ""
+    if name == "invalid":
+        return INVALID_TOKEN
+    return token_value(env.salt, client, case.name, name)
+
+
+def substitute(value: Any, values: Mapping[str, str], earlier: set[str], where: str) -> Any:
+    """``value`` with every variable placeholder replaced, recursively.
+
+    References to earlier steps stay in place for the judge; anything else
+    unknown is a CaseError.
+    """
+    if isinstance(value, dict):
+        return {k: substitute(v, values, earlier, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, values, earlier, where) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def replace(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key in values:
+            return values[key]
+        if key.startswith("uuid:"):
+            return str(uuid.UUID(_digest(values["case"], key)[:32], version=4))
+        if key.split(".", 1)[0] in earlier and "." in key:
+            return match.group(0)
+        raise CaseError(f"{where}: unknown placeholder ${{{key}}}")
+
+    return _PLACEHOLDER.sub(replace, value)
+
+
+def _whole_reference(value: Any, earlier: set[str]) -> tuple[str, str] | None:
+    """(step, path) when ``value`` is exactly one ``${step.path}`` of an earlier step."""
+    if not isinstance(value, str):
+        return None
+    match = _PLACEHOLDER.fullmatch(value)
+    if match is None or "." not in match.group(1):
+        return None
+    source, path = match.group(1).split(".", 1)
+    if source not in earlier:
+        raise CaseError(f"${{{match.group(1)}}} names no earlier step")
+    return source, path
+
+
+def _camel_path(path: str) -> str:
+    """A dotted path of declared field names in proto3 JSON names (lowerCamelCase)."""
+    return ".".join(_camel(part) for part in path.split("."))
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()

@@ -1,0 +1,109 @@
+"""The servers cases run against: reference servers the runner starts, or one of yours.
+
+Managed servers are in-process reference servers with the memory store, zero
+transition delay and test hooks on, sharing one tokens file that holds an
+admin token and every token the cases declare. Only the kinds the selected
+cases need are started: plain, tls (server certificate) and mtls (client
+certificates required too), the TLS ones with throwaway trustme CAs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import trustme
+import yaml
+
+from conformance.cases import Case
+from conformance.plan import Endpoint, Environment, substitute, token_value, variables
+from openvcluster_server.testing import running_server
+
+ALL_OFFERS = frozenset({"test_hooks", "tokens", "tls"})
+
+
+@contextmanager
+def managed(cases: Sequence[Case], clients: Sequence[str], workdir: Path) -> Iterator[Environment]:
+    """Starts the reference servers the cases need, for the ``with`` block."""
+    salt = secrets.token_hex(4)
+    admin = f"ovc-conformance-admin-{salt}"
+    tokens_file = workdir / "tokens.yaml"
+    tokens_file.write_text(yaml.safe_dump({"tokens": _grants(cases, clients, salt, admin)}))
+    kinds = {case.server for case in cases} | {"plain"}
+    with ExitStack() as stack:
+        endpoints: dict[str, Endpoint] = {}
+        if kinds & {"tls", "mtls"}:
+            certs = _certificates(workdir)
+        for kind in sorted(kinds):
+            tls: dict[str, Any] = {}
+            if kind != "plain":
+                tls = {"tls_cert_file": certs["server_cert"], "tls_key_file": certs["server_key"]}
+            if kind == "mtls":
+                tls["tls_client_ca_file"] = certs["ca"]
+            server = stack.enter_context(running_server(tokens_file=tokens_file, **tls))
+            endpoints[kind] = (
+                Endpoint(server.address)
+                if kind == "plain"
+                else Endpoint(
+                    server.address,
+                    tls=True,
+                    ca_file=str(certs["ca"]),
+                    untrusted_ca_file=str(certs["other_ca"]),
+                    client_cert_file=str(certs["client_cert"]),
+                    client_key_file=str(certs["client_key"]),
+                )
+            )
+        yield Environment(endpoints, admin, ALL_OFFERS, salt)
+
+
+def external(endpoint: Endpoint, token: str, test_hooks: bool) -> Environment:
+    """Your server: only cases needing nothing beyond the API (and the test hooks
+    when it honours them) can run against it."""
+    offers = frozenset({"test_hooks"}) if test_hooks else frozenset()
+    return Environment({"plain": endpoint}, token, offers, secrets.token_hex(4))
+
+
+def _grants(
+    cases: Sequence[Case], clients: Sequence[str], salt: str, admin: str
+) -> list[dict[str, object]]:
+    grants: list[dict[str, object]] = [
+        {"token": admin, "role": "editor", "namespaces": ["*"], "name": "conformance-admin"}
+    ]
+    for client in clients:
+        for case in cases:
+            values = variables(client, case, salt)
+            for name, grant in case.tokens.items():
+                namespaces = [substitute(n, values, set(), "token") for n in grant.namespaces]
+                grants.append(
+                    {
+                        "token": token_value(salt, client, case.name, name),
+                        "role": grant.role,
+                        "namespaces": namespaces,
+                        "name": f"{client}/{case.name}/{name}",
+                    }
+                )
+    return grants
+
+
+def _certificates(workdir: Path) -> dict[str, Path]:
+    ca, other = trustme.CA(), trustme.CA()
+    server = ca.issue_cert("127.0.0.1", "localhost")
+    client = ca.issue_cert("conformance-client@example.com")
+    files = {
+        "ca": workdir / "ca.pem",
+        "other_ca": workdir / "other-ca.pem",
+        "server_cert": workdir / "server.pem",
+        "server_key": workdir / "server.key",
+        "client_cert": workdir / "client.pem",
+        "client_key": workdir / "client.key",
+    }
+    ca.cert_pem.write_to_path(str(files["ca"]))
+    other.cert_pem.write_to_path(str(files["other_ca"]))
+    server.private_key_pem.write_to_path(str(files["server_key"]))
+    server.cert_chain_pems[0].write_to_path(str(files["server_cert"]))
+    client.private_key_pem.write_to_path(str(files["client_key"]))
+    client.cert_chain_pems[0].write_to_path(str(files["client_cert"]))
+    return files

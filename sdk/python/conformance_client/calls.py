@@ -1,0 +1,199 @@
+"""Which SDK method a step calls, with which arguments: shared by the sync and
+async flavours, whose clients have the same methods."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from google.protobuf.message import Message
+
+import openvcluster
+from conformance.protocol import CallOptions, Connection, Step
+
+UNARY, LIST_ALL, LIST_PAGE, WATCH_START, WATCH_COLLECT = (
+    "unary",
+    "list_all",
+    "list_page",
+    "watch_start",
+    "watch_collect",
+)
+
+
+class UnresolvedRefError(Exception):
+    """A ref of the step could not be resolved."""
+
+
+@dataclass(frozen=True)
+class Call:
+    """One SDK method call, and where its answer goes in the StepResult."""
+
+    method: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    # The StepResult.outcome field that receives the answer.
+    outcome: str = "done"
+    shape: str = UNARY
+
+
+def request_of(step: Step, earlier: Mapping[str, Mapping[str, Any]]) -> Message:
+    """The step's request with its refs filled in from earlier results (proto3 JSON dicts)."""
+    action = step.WhichOneof("action")
+    assert action is not None, "a step without an action"
+    request: Message = getattr(step, action)
+    if not step.refs:
+        return request
+    fields = {f.json_name: f for f in request.DESCRIPTOR.fields}
+    request = type(request).FromString(request.SerializeToString())
+    for ref in step.refs:
+        value: Any = earlier.get(ref.step)
+        for part in ref.path.split("."):
+            if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            elif isinstance(value, Mapping) and part in value:
+                value = value[part]
+            else:
+                raise UnresolvedRefError(f"{ref.step}.{ref.path} has no value")
+        if ref.field not in fields:
+            raise UnresolvedRefError(f"{ref.field} is not a field of {request.DESCRIPTOR.name}")
+        setattr(request, fields[ref.field].name, str(value))
+    return request
+
+
+def options_kwargs(options: CallOptions) -> dict[str, Any]:
+    """timeout, retry and metadata keyword arguments of a unary SDK call."""
+    kwargs: dict[str, Any] = {}
+    if options.timeout_ms:
+        kwargs["timeout"] = options.timeout_ms / 1000
+    if options.max_attempts == 1:
+        kwargs["retry"] = None
+    elif options.max_attempts > 1:
+        kwargs["retry"] = openvcluster.RetryPolicy(max_attempts=options.max_attempts)
+    if options.metadata:
+        kwargs["metadata"] = tuple(sorted(options.metadata.items()))
+    return kwargs
+
+
+def sdk_call(step: Step, request: Any) -> Call:
+    """The SDK call a step makes (``request`` is its request, refs applied)."""
+    action = step.WhichOneof("action")
+    unary = options_kwargs(step.options)
+    metadata = {"metadata": unary["metadata"]} if "metadata" in unary else {}
+    r = request
+    if action == "create_vcluster":
+        return Call(
+            "create_vcluster",
+            (r.namespace, r.name),
+            {
+                "spec": r.spec if r.HasField("spec") else None,
+                "labels": dict(r.labels) or None,
+                "validate_only": r.validate_only,
+                "request_id": r.request_id or None,
+                **unary,
+            },
+            "vcluster",
+        )
+    if action == "get_vcluster":
+        return Call("get_vcluster", (r.namespace, r.name), unary, "vcluster")
+    if action in ("list_vclusters", "list_vclusters_page"):
+        kwargs = {
+            "label_selector": r.label_selector,
+            "phase": r.phase or None,
+            "page_size": r.page_size,
+            "page_token": r.page_token,
+            **unary,
+        }
+        if action == "list_vclusters":
+            return Call("list_vclusters", (r.namespace,), kwargs, "vclusters", LIST_ALL)
+        return Call("list_vclusters", (r.namespace,), kwargs, "vcluster_page", LIST_PAGE)
+    if action == "delete_vcluster":
+        kwargs = {
+            "etag": r.etag,
+            "delete_snapshots": r.delete_snapshots,
+            "request_id": r.request_id or None,
+        }
+        return Call("delete_vcluster", (r.namespace, r.name), {**kwargs, **unary}, "vcluster")
+    if action == "scale_vcluster":
+        kwargs = {
+            "resources": r.resources if r.HasField("resources") else None,
+            "replicas": r.replicas or None,
+            "enable_ha": r.enable_ha if r.HasField("enable_ha") else None,
+            "etag": r.etag,
+            "request_id": r.request_id or None,
+        }
+        return Call("scale_vcluster", (r.namespace, r.name), {**kwargs, **unary}, "vcluster")
+    if action == "suspend_vcluster":
+        kwargs = {
+            "drain_workloads": r.drain_workloads,
+            "etag": r.etag,
+            "request_id": r.request_id or None,
+        }
+        return Call("suspend_vcluster", (r.namespace, r.name), {**kwargs, **unary}, "vcluster")
+    if action == "resume_vcluster":
+        kwargs = {"etag": r.etag, "request_id": r.request_id or None}
+        return Call("resume_vcluster", (r.namespace, r.name), {**kwargs, **unary}, "vcluster")
+    if action == "snapshot_vcluster":
+        kwargs = {
+            "snapshot_name": r.snapshot_name,
+            "description": r.description,
+            "labels": dict(r.labels) or None,
+            "request_id": r.request_id or None,
+        }
+        return Call("snapshot_vcluster", (r.namespace, r.name), {**kwargs, **unary}, "snapshot")
+    if action == "restore_vcluster":
+        kwargs = {"target_name": r.target_name, "etag": r.etag, "request_id": r.request_id or None}
+        return Call(
+            "restore_vcluster", (r.namespace, r.snapshot_name), {**kwargs, **unary}, "vcluster"
+        )
+    if action == "get_kubeconfig":
+        return Call("get_kubeconfig", (r.namespace, r.name), unary, "kubeconfig")
+    if action == "get_snapshot":
+        return Call("get_snapshot", (r.namespace, r.name), unary, "snapshot")
+    if action in ("list_snapshots", "list_snapshots_page"):
+        kwargs = {
+            "vcluster": r.vcluster,
+            "page_size": r.page_size,
+            "page_token": r.page_token,
+            **unary,
+        }
+        if action == "list_snapshots":
+            return Call("list_snapshots", (r.namespace,), kwargs, "snapshots", LIST_ALL)
+        return Call("list_snapshots", (r.namespace,), kwargs, "snapshot_page", LIST_PAGE)
+    if action == "delete_snapshot":
+        kwargs = {"request_id": r.request_id or None, **unary}
+        return Call("delete_snapshot", (r.namespace, r.name), kwargs, "done")
+    if action in ("wait_for_phase", "wait_for_deletion", "wait_for_snapshot"):
+        wait = {"timeout": r.timeout_ms / 1000} if r.timeout_ms else {}
+        if action == "wait_for_phase":
+            args: tuple[Any, ...] = (r.namespace, r.name, r.phase)
+            return Call(action, args, {**wait, **metadata}, "vcluster")
+        if action == "wait_for_snapshot":
+            args = (r.namespace, r.name, r.phase)
+            return Call(action, args, {**wait, **metadata}, "snapshot")
+        return Call(action, (r.namespace, r.name), {**wait, **metadata}, "done")
+    if action == "watch_start":
+        kwargs = {"name": r.name, "label_selector": r.label_selector, **metadata}
+        return Call("watch_vclusters", (r.namespace,), kwargs, "done", WATCH_START)
+    if action == "watch_collect":
+        return Call("", (), {}, "watch_events", WATCH_COLLECT)
+    raise ValueError(f"unknown action {action}")
+
+
+def token_of(step: Step, connection: Connection) -> str:
+    """The bearer token of a step: its own when it chooses one, else the connection's."""
+    return step.options.token if step.options.HasField("token") else connection.token
+
+
+def connection_kwargs(connection: Connection, token: str) -> dict[str, Any]:
+    """Keyword arguments of ``Client``, ``AsyncClient`` and ``create_channel``."""
+    kwargs: dict[str, Any] = {"token": token or None, "tls": connection.HasField("tls")}
+    if connection.HasField("tls"):
+        tls = connection.tls
+        kwargs.update(
+            ca_file=tls.ca_file or None,
+            client_cert_file=tls.client_cert_file or None,
+            client_key_file=tls.client_key_file or None,
+            tls_server_name=tls.server_name or None,
+        )
+    return kwargs
