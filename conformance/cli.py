@@ -11,6 +11,8 @@ from pathlib import Path
 
 from conformance.cases import Case, CaseError, load_cases, select
 from conformance.clients import (
+    CLIENTS_FILE,
+    KNOWN_FAILING_DIR,
     ClientRun,
     ClientSpec,
     build_client,
@@ -83,7 +85,7 @@ def _run_one(
     note = _missing_note(report)
     verdicts += [judge(run, report.results.get(run.case.name, {}), note) for run in runnable]
     print(f"{client.name}: {len(runnable)} case(s) in {report.seconds:.1f} s", flush=True)
-    listed = known_failing(client.name)
+    listed = known_failing(client.name, args.known_failing)
     unexpected = [f"{client.name}: protocol: {p}" for p in report.protocol_errors]
     if report.returncode not in (0, None) and not report.timed_out:
         unexpected.append(f"{client.name}: exited with code {report.returncode}")
@@ -113,7 +115,7 @@ def _missing_note(report: ClientRun) -> str:
 
 
 def _clients(args: argparse.Namespace) -> list[ClientSpec]:
-    specs = load_clients()
+    specs = load_clients(args.clients_file)
     wanted = args.client or (["python-sync"] if args.server_address else [s.name for s in specs])
     by_name = {s.name: s for s in specs}
     unknown = [name for name in wanted if name not in by_name]
@@ -169,6 +171,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--list", action="store_true", help="print the selected case names")
     parser.add_argument("--cases", type=Path, default=CASES_DIR, help="the case directory")
+    parser.add_argument(
+        "--clients-file",
+        type=Path,
+        default=CLIENTS_FILE,
+        help="the clients under test (default: conformance/clients.yaml)",
+    )
+    parser.add_argument(
+        "--known-failing",
+        type=Path,
+        default=KNOWN_FAILING_DIR,
+        metavar="DIR",
+        help="the known-failing lists (default: conformance/known-failing)",
+    )
     parser.add_argument(
         "--timeout", type=float, default=600.0, help="seconds a client may take for all its cases"
     )

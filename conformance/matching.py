@@ -11,7 +11,8 @@ picture of the result:
 - ``$nonempty``, ``$empty`` and ``$any`` match what they say;
 - a one-key mapping with an operator: ``{$ne: X}``, ``{$len: N}``,
   ``{$contains: [...]}`` (each item matches some item of the list),
-  ``{$regex: PATTERN}`` (searched), ``{$in: [...]}``, ``{$gt: N}``.
+  ``{$regex: PATTERN}`` (searched, ``^`` and ``$`` at line ends too),
+  ``{$in: [...]}``, ``{$gt: N}``.
 
 ``match`` returns the differences as sentences, empty when it matches.
 """
@@ -90,7 +91,7 @@ def _operator(operator: str, operand: Any, actual: Any, where: str) -> list[str]
         ]
     if operator == "$regex":
         text = actual if isinstance(actual, str) else ""
-        found = re.search(operand, text)
+        found = re.search(operand, text, re.MULTILINE)
         return [] if found else [f"{where}: {text!r} does not match /{operand}/"]
     if operator == "$in":
         return (
@@ -107,8 +108,10 @@ def _operator(operator: str, operand: Any, actual: Any, where: str) -> list[str]
 
 
 def _equal(expected: Any, actual: Any) -> bool:
+    if actual is None:  # a field of an unset message: its default
+        return expected in (None, "", 0, False) or expected in ([], {})
     if isinstance(expected, bool) or isinstance(actual, bool):
-        return expected is actual or (actual is None and expected is False)
+        return expected is actual
     if isinstance(expected, (int, float)):
         return _number(actual) == expected
     if expected is None:

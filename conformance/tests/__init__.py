@@ -1,0 +1,1 @@
+"""Tests of the conformance runner itself (the cases test the SDKs)."""
