@@ -37,7 +37,9 @@ class VClusterServiceStub:
     or a viewer's GetVClusterKubeconfig (credentials are more than a read), is
     PERMISSION_DENIED. A namespace the caller may not see behaves as empty:
     its vclusters are NOT_FOUND and are left out of lists and watches.
-    Creating a resource in such a namespace is PERMISSION_DENIED.
+    CreateVCluster in such a namespace is PERMISSION_DENIED; a call that
+    names an existing vcluster or snapshot there (SnapshotVCluster,
+    RestoreVCluster, ...) is NOT_FOUND, as it is for any missing resource.
     * Errors use the rich error model: google.rpc.Status details in the
     `grpc-status-details-bin` trailer. INVALID_ARGUMENT carries
     google.rpc.BadRequest with one field violation per bad field (the field
@@ -137,7 +139,9 @@ class VClusterServiceServicer:
     or a viewer's GetVClusterKubeconfig (credentials are more than a read), is
     PERMISSION_DENIED. A namespace the caller may not see behaves as empty:
     its vclusters are NOT_FOUND and are left out of lists and watches.
-    Creating a resource in such a namespace is PERMISSION_DENIED.
+    CreateVCluster in such a namespace is PERMISSION_DENIED; a call that
+    names an existing vcluster or snapshot there (SnapshotVCluster,
+    RestoreVCluster, ...) is NOT_FOUND, as it is for any missing resource.
     * Errors use the rich error model: google.rpc.Status details in the
     `grpc-status-details-bin` trailer. INVALID_ARGUMENT carries
     google.rpc.BadRequest with one field violation per bad field (the field
@@ -391,7 +395,9 @@ class VClusterService:
     or a viewer's GetVClusterKubeconfig (credentials are more than a read), is
     PERMISSION_DENIED. A namespace the caller may not see behaves as empty:
     its vclusters are NOT_FOUND and are left out of lists and watches.
-    Creating a resource in such a namespace is PERMISSION_DENIED.
+    CreateVCluster in such a namespace is PERMISSION_DENIED; a call that
+    names an existing vcluster or snapshot there (SnapshotVCluster,
+    RestoreVCluster, ...) is NOT_FOUND, as it is for any missing resource.
     * Errors use the rich error model: google.rpc.Status details in the
     `grpc-status-details-bin` trailer. INVALID_ARGUMENT carries
     google.rpc.BadRequest with one field violation per bad field (the field
