@@ -1,0 +1,112 @@
+"""The ``ovc`` command group: global options, the command list and the entry point."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from click.shell_completion import get_completion_class
+
+from openvcluster._version import __version__
+from openvcluster.cli.base import OvcGroup
+from openvcluster.cli.contexts import config
+from openvcluster.cli.errors import EXIT_CODES_HELP, ExitCode
+from openvcluster.cli.snapshots import restore, snapshot
+from openvcluster.cli.vclusters import (
+    create,
+    delete,
+    get,
+    kubeconfig,
+    list_vclusters,
+    resume,
+    scale,
+    suspend,
+)
+from openvcluster.cli.watch import watch
+
+__all__ = ["cli", "run"]
+
+_EPILOG = f"""\b
+Examples:
+  ovc create dev --cpu 2 --memory 4Gi --wait
+  ovc list -A
+  ovc suspend dev --wait && ovc resume dev --wait
+  ovc snapshot create dev --name dev-snap
+  ovc restore dev-snap --to dev2 --wait
+  ovc kubeconfig dev --write dev.kubeconfig
+
+\b
+Shell completion (bash; also zsh and fish):
+  eval "$(ovc completion bash)"
+
+{EXIT_CODES_HELP}
+"""
+
+
+@click.group(
+    "ovc",
+    cls=OvcGroup,
+    aliases={"describe": "get", "ls": "list", "rm": "delete"},
+    epilog=_EPILOG,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--context",
+    envvar="OVC_CONTEXT",
+    metavar="NAME",
+    help="Context of the config file to use (default: its current one).",
+)
+@click.option(
+    "--endpoint",
+    envvar="OVC_ENDPOINT",
+    metavar="HOST:PORT",
+    help="Server address, over the context's (default 127.0.0.1:50051).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    envvar="OVC_CONFIG",
+    type=click.Path(dir_okay=False),
+    help="Config file (default $XDG_CONFIG_HOME/ovc/config.yaml).",
+)
+@click.version_option(__version__, "--version", prog_name="ovc")
+def cli(context: str | None, endpoint: str | None, config_path: str | None) -> None:
+    """ovc: virtual Kubernetes clusters with a VM-like lifecycle.
+
+    Create, list, suspend (power off), resume (power on), snapshot, restore
+    and delete vclusters on an open-vcluster-api server. Mutations return at
+    once; --wait follows them to the end.
+    """
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script: eval "$(ovc completion bash)".
+
+    The same as click's `_OVC_COMPLETE=bash_source ovc`.
+    """
+    cls = get_completion_class(shell)
+    assert cls is not None  # every choice has a class
+    click.echo(cls(cli, {}, "ovc", "_OVC_COMPLETE").source())
+
+
+for command in (create, get, list_vclusters, delete, scale, suspend, resume):
+    cli.add_command(command)
+cli.add_command(snapshot)
+cli.add_command(restore)
+cli.add_command(kubeconfig)
+cli.add_command(watch)
+cli.add_command(config)
+
+
+def run() -> None:
+    """Runs ``ovc`` on the process's arguments and exits."""
+    try:
+        cli.main(prog_name="ovc")
+    except BrokenPipeError:
+        # Whoever read stdout stopped (`ovc watch | head`): end quietly, and keep
+        # Python from complaining again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(ExitCode.ERROR)

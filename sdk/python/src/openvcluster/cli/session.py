@@ -1,0 +1,91 @@
+"""What one ``ovc`` invocation shares: the global options, the settings and the client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from openvcluster import DEFAULT_ENDPOINT, Client
+from openvcluster.cli.config import ConfigFile, Settings, default_path, resolve
+
+__all__ = ["Session", "get_session"]
+
+
+@dataclass
+class Session:
+    """The global options of the invocation; settings and client are made on first use."""
+
+    config_path: Path | None = None
+    context: str | None = None
+    endpoint: str | None = None
+    _config: ConfigFile | None = field(default=None, repr=False)
+    _settings: Settings | None = field(default=None, repr=False)
+    _client: Client | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> ConfigFile:
+        """The contexts file (``--config``, ``$OVC_CONFIG`` or the XDG location)."""
+        if self._config is None:
+            self._config = ConfigFile.load(self.config_path or default_path())
+        return self._config
+
+    @property
+    def settings(self) -> Settings:
+        """Flags, environment and context resolved (ConfigError when unusable)."""
+        if self._settings is None:
+            self._settings = resolve(self.config, context=self.context, endpoint=self.endpoint)
+        return self._settings
+
+    @property
+    def endpoint_shown(self) -> str:
+        """The endpoint for messages; never fails, unlike ``settings``."""
+        if self._settings is not None and self._settings.endpoint:
+            return self._settings.endpoint
+        return self.endpoint or DEFAULT_ENDPOINT
+
+    def namespace(self, flag: str | None) -> str:
+        """``-n``'s value, else ``OVC_NAMESPACE``, else the context's, else ``default``."""
+        return flag or self.settings.namespace
+
+    def client(self) -> Client:
+        """The SDK client of the settings, closed when the invocation ends."""
+        if self._client is None:
+            s = self.settings
+            self._client = Client(
+                s.endpoint,
+                token=s.token,
+                tls=s.tls,
+                ca_file=s.ca_file,
+                client_cert_file=s.client_cert_file,
+                client_key_file=s.client_key_file,
+                tls_server_name=s.tls_server_name,
+            )
+        return self._client
+
+    def close(self) -> None:
+        """Closes the client, if one was made."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def get_session(ctx: click.Context | None = None) -> Session:
+    """The session of the invocation, made from the root command's options on first use.
+
+    Shell completion parses the command line without running the root
+    command, so the session cannot be made there.
+    """
+    ctx = ctx or click.get_current_context()
+    root = ctx.find_root()
+    if not isinstance(root.obj, Session):
+        params = root.params
+        config = params.get("config_path")
+        root.obj = Session(
+            config_path=Path(config) if config else None,
+            context=params.get("context"),
+            endpoint=params.get("endpoint"),
+        )
+        root.call_on_close(root.obj.close)
+    return root.obj

@@ -1,0 +1,309 @@
+"""The vcluster commands: create, get, list, delete, scale, suspend, resume, kubeconfig."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from openvcluster._enums import to_phase
+from openvcluster._wait import resting_phase
+from openvcluster.cli import waiting
+from openvcluster.cli.base import (
+    OvcCommand,
+    all_namespaces_option,
+    complete_vclusters,
+    label_option,
+    namespace_option,
+    output_option,
+    wait_options,
+)
+from openvcluster.cli.output import emit, kind_name, vcluster_columns
+from openvcluster.cli.session import get_session
+from openvcluster.v1 import vcluster_pb2
+
+__all__ = [
+    "create",
+    "delete",
+    "get",
+    "kubeconfig",
+    "list_vclusters",
+    "resume",
+    "scale",
+    "suspend",
+]
+
+_Phase = vcluster_pb2.VCluster.Phase
+_PHASES = [v.name.removeprefix("PHASE_").lower() for v in _Phase.DESCRIPTOR.values if v.number != 0]
+_DISTROS = ["k8s", "k3s", "k0s"]
+_EXPOSE = ["cluster-ip", "node-port", "load-balancer", "ingress"]
+
+name_argument = click.argument("name", metavar="NAME", shell_complete=complete_vclusters)
+
+
+def show(vcluster: vcluster_pb2.VCluster, output: str | None, verb: str) -> None:
+    """Prints a mutation's result: ``vcluster/dev created``, or the resource in ``output``."""
+    if output is None:
+        click.echo(f"{kind_name(vcluster)} {verb}")
+    else:
+        columns = vcluster_columns(wide=output == "wide", all_namespaces=False)
+        emit([vcluster], output, columns, single=True)
+
+
+def wants_wait(wait: bool, timeout: float | None) -> bool:
+    """``--timeout`` implies ``--wait``."""
+    return wait or timeout is not None
+
+
+@click.command(cls=OvcCommand)
+@name_argument
+@namespace_option
+@click.option(
+    "--kubernetes-version", metavar="X.Y", help="Kubernetes minor version (default: newest)."
+)
+@click.option(
+    "--distro", type=click.Choice(_DISTROS), help="Control-plane distribution (default k8s)."
+)
+@click.option("--cpu", metavar="QUANTITY", help="CPU, a Kubernetes quantity: 2, 500m (default 1).")
+@click.option("--memory", metavar="QUANTITY", help="Memory: 4Gi, 512Mi (default 2Gi).")
+@click.option("--storage", metavar="QUANTITY", help="Storage: 20Gi (default 10Gi).")
+@click.option("--replicas", type=click.IntRange(min=1), help="Control-plane replicas (default 1).")
+@click.option("--ha/--no-ha", default=None, help="High availability (needs odd replicas >= 3).")
+@click.option("--expose", type=click.Choice(_EXPOSE), help="How the API server is exposed.")
+@label_option("Label to set, repeatable.")
+@click.option("--dry-run", is_flag=True, help="Validate only; create nothing.")
+@wait_options
+@output_option(default=None)
+def create(
+    name: str,
+    namespace: str | None,
+    kubernetes_version: str | None,
+    distro: str | None,
+    cpu: str | None,
+    memory: str | None,
+    storage: str | None,
+    replicas: int | None,
+    ha: bool | None,
+    expose: str | None,
+    labels: tuple[tuple[str, str], ...],
+    dry_run: bool,
+    wait: bool,
+    timeout: float | None,
+    output: str | None,
+) -> None:
+    """Create the vcluster NAME; it is PROVISIONING, then RUNNING.
+
+    Settings left out take the server's defaults.
+    """
+    session = get_session()
+    client = session.client()
+    vcluster = client.create_vcluster(
+        session.namespace(namespace),
+        name,
+        kubernetes_version=kubernetes_version,
+        distro=distro,
+        cpu=cpu,
+        memory=memory,
+        storage=storage,
+        replicas=replicas,
+        enable_ha=ha,
+        expose_type=expose,
+        labels=dict(labels),
+        validate_only=dry_run,
+    )
+    if dry_run:
+        show(vcluster, output, "is valid (dry run: nothing created)")
+        return
+    if wants_wait(wait, timeout):
+        vcluster = waiting.wait_for_phase(client, vcluster, _Phase.PHASE_RUNNING, timeout)
+    show(vcluster, output, "created")
+
+
+@click.command(cls=OvcCommand)
+@name_argument
+@namespace_option
+@output_option()
+def get(name: str, namespace: str | None, output: str) -> None:
+    """Show the vcluster NAME (alias: describe)."""
+    session = get_session()
+    vcluster = session.client().get_vcluster(session.namespace(namespace), name)
+    columns = vcluster_columns(wide=output == "wide", all_namespaces=False)
+    emit([vcluster], output, columns, single=True)
+
+
+@click.command("list", cls=OvcCommand)
+@namespace_option
+@all_namespaces_option
+@click.option(
+    "-l", "--selector", metavar="SELECTOR", default="", help="Label selector: app=web,tier!=db."
+)
+@click.option("--phase", type=click.Choice(_PHASES, case_sensitive=False), help="Only this phase.")
+@output_option()
+def list_vclusters(
+    namespace: str | None, all_namespaces: bool, selector: str, phase: str | None, output: str
+) -> None:
+    """List vclusters of one namespace, or all with -A (alias: ls)."""
+    session = get_session()
+    ns = "" if all_namespaces else session.namespace(namespace)
+    pager = session.client().list_vclusters(
+        ns, label_selector=selector, phase=to_phase(phase) if phase else None
+    )
+    vclusters = list(pager)
+    if not vclusters and output in ("table", "wide"):
+        where = "any namespace" if all_namespaces else f"namespace {ns}"
+        click.echo(f"No vclusters in {where}.", err=True)
+        return
+    emit(vclusters, output, vcluster_columns(wide=output == "wide", all_namespaces=all_namespaces))
+
+
+@click.command(cls=OvcCommand)
+@name_argument
+@namespace_option
+@click.option(
+    "--delete-snapshots", is_flag=True, help="Delete its snapshots too (kept by default)."
+)
+@wait_options
+@output_option(default=None)
+def delete(
+    name: str,
+    namespace: str | None,
+    delete_snapshots: bool,
+    wait: bool,
+    timeout: float | None,
+    output: str | None,
+) -> None:
+    """Delete the vcluster NAME; it is DELETING, then gone (alias: rm)."""
+    session = get_session()
+    client = session.client()
+    vcluster = client.delete_vcluster(
+        session.namespace(namespace), name, delete_snapshots=delete_snapshots
+    )
+    if wants_wait(wait, timeout):
+        waiting.wait_for_deletion(client, vcluster, timeout)
+        show(vcluster, output, "deleted")
+    else:
+        show(vcluster, output, "deleting")
+
+
+@click.command(cls=OvcCommand)
+@name_argument
+@namespace_option
+@click.option("--cpu", metavar="QUANTITY", help="New CPU: 4, 1500m.")
+@click.option("--memory", metavar="QUANTITY", help="New memory: 8Gi.")
+@click.option("--storage", metavar="QUANTITY", help="New storage: 50Gi.")
+@click.option("--replicas", type=click.IntRange(min=1), help="New control-plane replica count.")
+@click.option("--ha/--no-ha", default=None, help="Switch high availability on or off.")
+@wait_options
+@output_option(default=None)
+def scale(
+    name: str,
+    namespace: str | None,
+    cpu: str | None,
+    memory: str | None,
+    storage: str | None,
+    replicas: int | None,
+    ha: bool | None,
+    wait: bool,
+    timeout: float | None,
+    output: str | None,
+) -> None:
+    """Change the resources, replicas or HA of the vcluster NAME; the rest is kept.
+
+    A RUNNING vcluster is SCALING, then RUNNING; a SUSPENDED one keeps the new
+    settings for when it resumes.
+    """
+    if cpu is None and memory is None and storage is None and replicas is None and ha is None:
+        raise click.UsageError(
+            "nothing to change: give --cpu, --memory, --storage, --replicas or --ha/--no-ha"
+        )
+    session = get_session()
+    client = session.client()
+    vcluster = client.scale_vcluster(
+        session.namespace(namespace),
+        name,
+        cpu=cpu,
+        memory=memory,
+        storage=storage,
+        replicas=replicas,
+        enable_ha=ha,
+    )
+    if wants_wait(wait, timeout):
+        target = resting_phase(vcluster.status.phase)
+        vcluster = waiting.wait_for_phase(client, vcluster, target, timeout)
+    show(vcluster, output, "scaled")
+
+
+@click.command(cls=OvcCommand)
+@name_argument
+@namespace_option
+@click.option("--drain", is_flag=True, help="Drain workloads before powering off.")
+@wait_options
+@output_option(default=None)
+def suspend(
+    name: str,
+    namespace: str | None,
+    drain: bool,
+    wait: bool,
+    timeout: float | None,
+    output: str | None,
+) -> None:
+    """Suspend (power off) the vcluster NAME, keeping its state: SUSPENDING, then SUSPENDED."""
+    session = get_session()
+    client = session.client()
+    vcluster = client.suspend_vcluster(session.namespace(namespace), name, drain_workloads=drain)
+    if wants_wait(wait, timeout):
+        vcluster = waiting.wait_for_phase(client, vcluster, _Phase.PHASE_SUSPENDED, timeout)
+    show(vcluster, output, "suspended")
+
+
+@click.command(cls=OvcCommand)
+@name_argument
+@namespace_option
+@wait_options
+@output_option(default=None)
+def resume(
+    name: str, namespace: str | None, wait: bool, timeout: float | None, output: str | None
+) -> None:
+    """Resume (power on) the suspended vcluster NAME: RESUMING, then RUNNING."""
+    session = get_session()
+    client = session.client()
+    vcluster = client.resume_vcluster(session.namespace(namespace), name)
+    if wants_wait(wait, timeout):
+        vcluster = waiting.wait_for_phase(client, vcluster, _Phase.PHASE_RUNNING, timeout)
+    show(vcluster, output, "resumed")
+
+
+@click.command(cls=OvcCommand)
+@name_argument
+@namespace_option
+@click.option(
+    "--write",
+    "path",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write it to this file (mode 0600) instead of stdout.",
+)
+def kubeconfig(name: str, namespace: str | None, path: str | None) -> None:
+    """Print the kubeconfig of the vcluster NAME (admin access: handle it like a password)."""
+    session = get_session()
+    text = session.client().get_kubeconfig(session.namespace(namespace), name)
+    if path is None:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
+    target = Path(path).expanduser()
+    write_private(target, text)
+    click.echo(f"Wrote the kubeconfig of vcluster/{name} to {target} (mode 0600).")
+    click.echo(f"Use it with: KUBECONFIG={target} kubectl get namespaces")
+
+
+def write_private(path: Path, text: str) -> None:
+    """Writes ``text`` to ``path`` readable by its owner only, also when the file exists."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # O_CREAT's mode does not apply to an existing file
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            fd = -1
+            handle.write(text)
+    finally:
+        if fd >= 0:
+            os.close(fd)
