@@ -32,8 +32,13 @@ def match(expected: Any, actual: Any, path: str = "") -> list[str]:
     if isinstance(expected, str) and expected.startswith("$"):
         return _keyword(expected, actual, where)
     if isinstance(expected, Mapping):
-        if len(expected) == 1 and next(iter(expected)) in _OPERATORS:
+        operators = [key for key in expected if str(key).startswith("$")]
+        if operators and len(expected) > 1:
+            raise ValueError(f"{where}: {operators[0]} must be the only key of its mapping")
+        if operators:
             operator, operand = next(iter(expected.items()))
+            if operator not in _OPERATORS:
+                raise ValueError(f"{where}: unknown operator {operator}")
             return _operator(operator, operand, actual, where)
         if actual is None:
             actual = {}

@@ -165,7 +165,8 @@ def _step(
     for key, value in spec.args.items():
         reference = _whole_reference(value, earlier)
         if reference is None:
-            args[key] = substitute(value, values, earlier, where=f"argument {key}")
+            # Only a whole top-level field can travel as a Ref.
+            args[key] = substitute(value, values, set(), where=f"argument {key}")
             continue
         descriptor = fields.get(key)
         if descriptor is None or descriptor.type != FieldDescriptor.TYPE_STRING:
@@ -216,6 +217,11 @@ def substitute(value: Any, values: Mapping[str, str], earlier: set[str], where: 
             return str(uuid.UUID(_digest(values["case"], key)[:32], version=4))
         if key.split(".", 1)[0] in earlier and "." in key:
             return match.group(0)
+        if "." in key:
+            raise CaseError(
+                f"{where}: ${{{key}}} must be the whole value of a top-level request field "
+                "naming an earlier step (or an expectation)"
+            )
         raise CaseError(f"{where}: unknown placeholder ${{{key}}}")
 
     return _PLACEHOLDER.sub(replace, value)

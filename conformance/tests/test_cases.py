@@ -68,7 +68,11 @@ def test_mistakes_in_case_files_are_named(tmp_path: Path, text: str, says: str) 
         ("{get_vcluster: {name: '${ghost.vcluster.etag}'}}", "no earlier step"),
         ("{get_vcluster: {name: '${nothing}'}}", "unknown placeholder"),
         ("{watch_collect: {watch: w, count: 1}}", "no earlier watch_start"),
-        ("{create_vcluster: {spec: {replicas: '${a.b}'}}}", "unknown placeholder"),
+        ("{create_vcluster: {spec: {replicas: '${a.b}'}}}", "whole value"),
+        (
+            "{name: a, get_vcluster: {}}, {get_vcluster: {name: '${a.vcluster.name}x'}}",
+            "whole value",
+        ),
     ],
 )
 def test_steps_that_cannot_be_built_are_named(tmp_path: Path, step: str, says: str) -> None:

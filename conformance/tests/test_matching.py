@@ -59,6 +59,10 @@ def test_differences_name_the_path(expected: Any, actual: Any, says: str) -> Non
 def test_unknown_keyword_is_a_case_mistake() -> None:
     with pytest.raises(ValueError, match="unknown matcher"):
         match("$nonsense", "x")
+    with pytest.raises(ValueError, match="unknown operator"):
+        match({"$nonsense": 1}, "x")
+    with pytest.raises(ValueError, match="only key"):
+        match({"$len": 2, "$contains": [1]}, [1, 2])
 
 
 def test_lookup_walks_fields_and_indexes() -> None:
