@@ -94,7 +94,8 @@ class BetterprotoSession:
         action = step.WhichOneof("action")
         assert action is not None
         options = step.options
-        if options.timeout_ms or options.metadata or options.max_attempts:
+        # It never retries, so asking for a single attempt is already met.
+        if options.timeout_ms or options.metadata or options.max_attempts > 1:
             raise UnsupportedError(
                 "the betterproto stubs take no timeout, metadata or retry options"
             )

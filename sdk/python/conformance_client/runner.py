@@ -78,9 +78,14 @@ def run_case(flavour: Flavour, case: CaseRequest, emit: Callable[[StepResult], N
     """Runs the steps of one case in order, emitting each result as it comes."""
     session = flavour.open(case.connection)
     earlier: dict[str, dict[str, Any]] = {}
+    unsupported: StepResult | None = None
     try:
         for index, step in enumerate(case.steps):
-            result = _run_step(session, step, earlier)
+            # After one unsupported step the case cannot be judged, so the
+            # rest are not run (the runner counts the case as skipped).
+            result = unsupported or _run_step(session, step, earlier)
+            if result.error.kind == Error.KIND_UNSUPPORTED:
+                unsupported = result
             result.case_name = case.case_name
             result.step_index = index
             result.step_name = step.name

@@ -762,7 +762,8 @@ class Error(_message.Message):
         """A wait helper saw the snapshot end in FAILED."""
         KIND_UNSUPPORTED: Error._Kind.ValueType  # 5
         """The SDK does not offer this action or option; the runner counts the
-        case as skipped for this client, not failed.
+        case as skipped for this client, not failed. The client may answer
+        the case's later steps the same way without running them.
         """
         KIND_UNRESOLVED_REF: Error._Kind.ValueType  # 6
         """A ref could not be resolved (its step failed or the path is missing)."""
@@ -784,7 +785,8 @@ class Error(_message.Message):
     """A wait helper saw the snapshot end in FAILED."""
     KIND_UNSUPPORTED: Error.Kind.ValueType  # 5
     """The SDK does not offer this action or option; the runner counts the
-    case as skipped for this client, not failed.
+    case as skipped for this client, not failed. The client may answer
+    the case's later steps the same way without running them.
     """
     KIND_UNRESOLVED_REF: Error.Kind.ValueType  # 6
     """A ref could not be resolved (its step failed or the path is missing)."""
