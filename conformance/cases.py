@@ -26,7 +26,9 @@ OPTION_KEYS = frozenset({"timeout_ms", "metadata", "max_attempts", "token"})
 # Token names a step may use without declaring them.
 BUILTIN_TOKENS = frozenset({"admin", "none", "invalid"})
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-_CASE_KEYS = frozenset({"name", "description", "server", "connection", "tokens", "steps"})
+_CASE_KEYS = frozenset({"name", "description", "server", "connection", "tokens", "quota", "steps"})
+# The limits a case may give its namespace ${ns} (the server's Quota settings).
+QUOTA_KEYS = frozenset({"max_vclusters", "max_snapshots", "cpu", "memory"})
 _STEP_KEYS = frozenset({"name", "options", "expect", "expect_error"})
 _CONNECTION_KEYS = frozenset({"ca", "client_cert", "server_name"})
 
@@ -70,12 +72,16 @@ class Case:
     # TLS client settings: ca (trusted|untrusted), client_cert (bool), server_name.
     connection: Mapping[str, Any] = field(default_factory=dict)
     tokens: Mapping[str, TokenGrant] = field(default_factory=dict)
+    # Limits of the case's namespace ${ns}; empty for none.
+    quota: Mapping[str, Any] = field(default_factory=dict)
     source: Path = Path()
 
     @property
     def requires(self) -> frozenset[str]:
-        """What the server must offer beyond the API: test_hooks, tokens, tls."""
+        """What the server must offer beyond the API: test_hooks, tokens, tls, quotas."""
         needs = set()
+        if self.quota:
+            needs.add("quotas")
         if self.server != "plain":
             needs.add("tls")
         if self.tokens or any(s.options.get("token") not in (None, "admin") for s in self.steps):
@@ -135,6 +141,10 @@ def _case(path: Path, area: str, entry: Any) -> Case:
     if connection and server == "plain":
         raise CaseError(f"{where}: connection settings need server tls or mtls")
     tokens = _tokens(entry.get("tokens", {}), where)
+    quota = entry.get("quota", {})
+    if not isinstance(quota, dict):
+        raise CaseError(f"{where}: quota must map limits to values")
+    _only(quota, QUOTA_KEYS, f"{where}: quota")
     raw_steps = entry.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise CaseError(f"{where}: steps must be a non-empty list")
@@ -154,6 +164,7 @@ def _case(path: Path, area: str, entry: Any) -> Case:
         server=server,
         connection=connection,
         tokens=tokens,
+        quota=quota,
         source=path,
     )
 

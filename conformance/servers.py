@@ -2,7 +2,8 @@
 
 Managed servers are in-process reference servers with the memory store, zero
 transition delay and test hooks on, sharing one tokens file that holds an
-admin token and every token the cases declare. Only the kinds the selected
+admin token and every token the cases declare, and the quotas cases give
+their namespaces. Only the kinds the selected
 cases need are started: plain, tls (server certificate) and mtls (client
 certificates required too), the TLS ones with throwaway trustme CAs.
 """
@@ -20,9 +21,10 @@ import yaml
 
 from conformance.cases import Case
 from conformance.plan import Endpoint, Environment, substitute, token_value, variables
+from openvcluster_server.config import Quota
 from openvcluster_server.testing import running_server
 
-ALL_OFFERS = frozenset({"test_hooks", "tokens", "tls"})
+ALL_OFFERS = frozenset({"test_hooks", "tokens", "tls", "quotas"})
 
 
 @contextmanager
@@ -32,6 +34,7 @@ def managed(cases: Sequence[Case], clients: Sequence[str], workdir: Path) -> Ite
     admin = f"ovc-conformance-admin-{salt}"
     tokens_file = workdir / "tokens.yaml"
     tokens_file.write_text(yaml.safe_dump({"tokens": _grants(cases, clients, salt, admin)}))
+    quotas = _quotas(cases, clients, salt)
     kinds = {case.server for case in cases} | {"plain"}
     with ExitStack() as stack:
         endpoints: dict[str, Endpoint] = {}
@@ -43,7 +46,9 @@ def managed(cases: Sequence[Case], clients: Sequence[str], workdir: Path) -> Ite
                 tls = {"tls_cert_file": certs["server_cert"], "tls_key_file": certs["server_key"]}
             if kind == "mtls":
                 tls["tls_client_ca_file"] = certs["ca"]
-            server = stack.enter_context(running_server(tokens_file=tokens_file, **tls))
+            server = stack.enter_context(
+                running_server(tokens_file=tokens_file, quotas=quotas, **tls)
+            )
             endpoints[kind] = (
                 Endpoint(server.address)
                 if kind == "plain"
@@ -86,6 +91,16 @@ def _grants(
                     }
                 )
     return grants
+
+
+def _quotas(cases: Sequence[Case], clients: Sequence[str], salt: str) -> dict[str, Quota]:
+    """The limits cases give their namespace, for every client's copy of it."""
+    return {
+        variables(client, case, salt)["ns"]: Quota(**case.quota)
+        for client in clients
+        for case in cases
+        if case.quota
+    }
 
 
 def _certificates(workdir: Path) -> dict[str, Path]:

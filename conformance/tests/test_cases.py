@@ -50,6 +50,10 @@ def _write(tmp_path: Path, text: str) -> Path:
             "undeclared token",
         ),
         (
+            "area: x\ncases: [{name: a, quota: {pods: 3}, steps: [{get_vcluster: {}}]}]\n",
+            "unknown key",
+        ),
+        (
             "area: x\ncases: [{name: a, steps: [{name: s, get_vcluster: {}}, "
             "{name: s, get_vcluster: {}}]}]\n",
             "unique",

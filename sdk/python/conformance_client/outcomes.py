@@ -66,6 +66,9 @@ def error_of(exc: BaseException) -> Error:
         if isinstance(exc, errors.InvalidArgumentError):
             for violation in exc.field_violations:
                 error.field_violations.add(field=violation.field, description=violation.description)
+        if isinstance(exc, errors.ResourceExhaustedError):
+            for quota in exc.quota_violations:
+                error.quota_violations.add(subject=quota.subject, description=quota.description)
         return error
     traceback.print_exception(exc, file=sys.stderr)
     return Error(kind=Error.KIND_CLIENT, message=f"{_name(exc)}: {exc}", sdk_error=_name(exc))

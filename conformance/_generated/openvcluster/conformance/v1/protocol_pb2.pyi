@@ -821,6 +821,7 @@ class Error(_message.Message):
     METADATA_FIELD_NUMBER: _builtins.int
     FIELD_VIOLATIONS_FIELD_NUMBER: _builtins.int
     SDK_ERROR_FIELD_NUMBER: _builtins.int
+    QUOTA_VIOLATIONS_FIELD_NUMBER: _builtins.int
     kind: Global___Error.Kind.ValueType
     """The kind of failure."""
     code: _builtins.str
@@ -845,6 +846,10 @@ class Error(_message.Message):
     def field_violations(self) -> _containers.RepeatedCompositeFieldContainer[Global___FieldViolation]:
         """google.rpc.BadRequest field violations, in the order received."""
 
+    @_builtins.property
+    def quota_violations(self) -> _containers.RepeatedCompositeFieldContainer[Global___QuotaViolation]:
+        """google.rpc.QuotaFailure violations, in the order received."""
+
     def __init__(
         self,
         *,
@@ -856,14 +861,41 @@ class Error(_message.Message):
         metadata: _abc.Mapping[_builtins.str, _builtins.str] | None = ...,
         field_violations: _abc.Iterable[Global___FieldViolation] | None = ...,
         sdk_error: _builtins.str = ...,
+        quota_violations: _abc.Iterable[Global___QuotaViolation] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "domain", b"domain", "field_violations", b"field_violations", "kind", b"kind", "message", b"message", "metadata", b"metadata", "reason", b"reason", "sdk_error", b"sdk_error"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "domain", b"domain", "field_violations", b"field_violations", "kind", b"kind", "message", b"message", "metadata", b"metadata", "quota_violations", b"quota_violations", "reason", b"reason", "sdk_error", b"sdk_error"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Error: _TypeAlias = Error  # noqa: Y015
+
+@_typing.final
+class QuotaViolation(_message.Message):
+    """One google.rpc.QuotaFailure violation."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SUBJECT_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    subject: _builtins.str
+    """What the quota applies to, such as "namespace:team-a"."""
+    description: _builtins.str
+    """The sentence saying which limit would be exceeded."""
+    def __init__(
+        self,
+        *,
+        subject: _builtins.str = ...,
+        description: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "subject", b"subject"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___QuotaViolation: _TypeAlias = QuotaViolation  # noqa: Y015
 
 @_typing.final
 class FieldViolation(_message.Message):
