@@ -163,25 +163,23 @@ def complete_vclusters(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Shell completion of vcluster names in the namespace of the command line."""
-    try:
-        session = get_session(ctx)
-        client = session.client()
-        namespace = session.namespace(ctx.params.get("namespace"))
-        names = [vc.name for vc in client.list_vclusters(namespace, timeout=2, retry=None)]
-    except Exception:  # completion must never fail loudly
-        return []
-    return [CompletionItem(n) for n in names if n.startswith(incomplete)]
+    return _complete(ctx, incomplete, "list_vclusters")
 
 
 def complete_snapshots(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
     """Shell completion of snapshot names in the namespace of the command line."""
+    return _complete(ctx, incomplete, "list_snapshots")
+
+
+def _complete(ctx: click.Context, incomplete: str, listing: str) -> list[CompletionItem]:
+    """The names a client listing method yields that start with ``incomplete``."""
     try:
         session = get_session(ctx)
         client = session.client()
         namespace = session.namespace(ctx.params.get("namespace"))
-        names = [s.name for s in client.list_snapshots(namespace, timeout=2, retry=None)]
+        names = [item.name for item in getattr(client, listing)(namespace, timeout=2, retry=None)]
     except Exception:  # completion must never fail loudly
         return []
     return [CompletionItem(n) for n in names if n.startswith(incomplete)]
