@@ -1,0 +1,84 @@
+"""The bare grpcio server the reference server is compared with.
+
+The same process model as the reference server (one Python process, a
+``grpc.aio`` server with the same options on the default asyncio loop), but
+its only RPC, GetVCluster, answers with a fixed response read from a file: a
+real one, fetched from the reference server, so both send the same bytes.
+
+    python -m bench.bare_server --address 127.0.0.1:0 --response FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from openvcluster.v1 import vcluster_service_pb2 as api
+
+log = logging.getLogger("bench.bare_server")
+# The reference server's default (ServerConfig.max_message_bytes).
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+SERVICE = api.DESCRIPTOR.services_by_name["VClusterService"].full_name
+
+
+def add_fixed_get_vcluster(server: grpc.aio.Server, response: api.GetVClusterResponse) -> None:
+    """Serves openvcluster.v1.VClusterService with one method, GetVCluster, always
+    answering ``response``; registered the way the generated ``add_..._to_server`` does."""
+
+    async def get_vcluster(
+        request: api.GetVClusterRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> api.GetVClusterResponse:
+        return response
+
+    handlers = {
+        "GetVCluster": grpc.unary_unary_rpc_method_handler(
+            get_vcluster,
+            request_deserializer=api.GetVClusterRequest.FromString,
+            response_serializer=api.GetVClusterResponse.SerializeToString,
+        )
+    }
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
+    server.add_registered_method_handlers(SERVICE, handlers)
+
+
+async def serve(address: str, response: api.GetVClusterResponse) -> None:
+    """Serves until cancelled (SIGTERM ends the process)."""
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ]
+    )
+    add_fixed_get_vcluster(server, response)
+    port = server.add_insecure_port(address)
+    await server.start()
+    log.info("serving on %s", address.rsplit(":", 1)[0] + f":{port}")
+    await server.wait_for_termination()
+
+
+def main() -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--address", default="127.0.0.1:0", help="host:port to listen on")
+    parser.add_argument(
+        "--response", type=Path, required=True, help="a serialized GetVClusterResponse"
+    )
+    args = parser.parse_args()
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    response = api.GetVClusterResponse.FromString(args.response.read_bytes())
+    asyncio.run(serve(args.address, response))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"sync"
+	"time"
+
+	v1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
+)
+
+// UnaryResult is what the unary mode prints.
+type UnaryResult struct {
+	Concurrency int         `json:"concurrency"`
+	Connections int         `json:"connections"`
+	Seconds     float64     `json:"seconds"`
+	Requests    int         `json:"requests"`
+	Errors      int         `json:"errors"`
+	FirstError  string      `json:"first_error,omitempty"`
+	RPS         float64     `json:"rps"`
+	Latency     Percentiles `json:"latency"`
+}
+
+// runUnary calls GetVCluster from -concurrency workers, each waiting for its
+// answer before the next call, for -warmup and then -duration. Only calls
+// that start after the warm-up and end within the measured window count.
+func runUnary(args []string) (*UnaryResult, error) {
+	flags := flag.NewFlagSet("unary", flag.ExitOnError)
+	address := flags.String("address", "127.0.0.1:50051", "host:port of the server")
+	namespace := flags.String("namespace", "default", "namespace of the vcluster to get")
+	name := flags.String("name", "", "name of the vcluster to get")
+	concurrency := flags.Int("concurrency", 1, "workers calling in parallel")
+	connections := flags.Int("connections", 1, "connections the workers share round-robin")
+	duration := flags.Duration("duration", 5*time.Second, "measured time")
+	warmup := flags.Duration("warmup", time.Second, "time before measuring")
+	if err := flags.Parse(args); err != nil {
+		return nil, err
+	}
+	if *name == "" || *concurrency < 1 || *connections < 1 || *duration <= 0 {
+		return nil, errors.New("-name is required; -concurrency, -connections and -duration must be positive")
+	}
+	conns, err := dial(*address, *connections)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(conns)
+	request := &v1.GetVClusterRequest{Namespace: *namespace, Name: *name}
+	// One call first, so that a wrong address or name fails fast and loudly.
+	check, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := v1.NewVClusterServiceClient(conns[0]).GetVCluster(check, request); err != nil {
+		return nil, fmt.Errorf("first GetVCluster: %w", err)
+	}
+
+	start := time.Now()
+	measureFrom := start.Add(*warmup)
+	measureTo := measureFrom.Add(*duration)
+	workers := make([]unaryWorker, *concurrency)
+	var wg sync.WaitGroup
+	for i := range workers {
+		worker := &workers[i]
+		client := v1.NewVClusterServiceClient(conns[i%len(conns)])
+		wg.Go(func() { worker.run(client, request, measureFrom, measureTo) })
+	}
+	wg.Wait()
+
+	result := &UnaryResult{
+		Concurrency: *concurrency,
+		Connections: *connections,
+		Seconds:     duration.Seconds(),
+	}
+	var latencies []time.Duration
+	for i := range workers {
+		latencies = append(latencies, workers[i].latencies...)
+		result.Errors += workers[i].errors
+		if result.FirstError == "" && workers[i].firstError != nil {
+			result.FirstError = workers[i].firstError.Error()
+		}
+	}
+	result.Requests = len(latencies)
+	result.RPS = float64(result.Requests) / duration.Seconds()
+	result.Latency = summarize(latencies)
+	return result, nil
+}
+
+// unaryWorker is one sequential caller and what it measured.
+type unaryWorker struct {
+	latencies  []time.Duration
+	errors     int
+	firstError error
+}
+
+func (w *unaryWorker) run(
+	client v1.VClusterServiceClient, request *v1.GetVClusterRequest, from, to time.Time,
+) {
+	ctx := context.Background()
+	for {
+		began := time.Now()
+		if !began.Before(to) {
+			return
+		}
+		_, err := client.GetVCluster(ctx, request)
+		ended := time.Now()
+		if err != nil {
+			w.errors++
+			if w.firstError == nil {
+				w.firstError = err
+			}
+			continue
+		}
+		if !began.Before(from) && !ended.After(to) {
+			w.latencies = append(w.latencies, ended.Sub(began))
+		}
+	}
+}

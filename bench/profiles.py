@@ -1,0 +1,50 @@
+"""How much each part measures: the full profile, and --quick for CI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Profile:
+    """The sizes, durations and repetitions of one run."""
+
+    name: str
+    # 1. throughput: loadgen runs of each server per concurrency, interleaved.
+    concurrencies: tuple[int, ...] = (1, 16, 64)
+    throughput_rounds: int = 5
+    throughput_seconds: float = 3.0
+    throughput_warmup: float = 1.0
+    # 2. SDK overhead: rounds of `sdk_calls` sequential calls per mode.
+    sdk_calls: int = 200
+    sdk_rounds: int = 21
+    sdk_warmup_calls: int = 300
+    # 3. scale: stored vclusters; rounds of `scale_pages` timed pages per size.
+    scale_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
+    scale_rounds: int = 7
+    scale_pages: int = 40
+    # 4. watch fan-out.
+    watchers: int = 100
+    mutations: int = 1_000
+    # 5. tooling: runs of scripts/generate; conformance cases (regex, "" = all).
+    generate_runs: int = 3
+    conformance_run: str = ""
+
+
+FULL = Profile("full")
+QUICK = Profile(
+    "quick",
+    throughput_rounds=1,
+    throughput_seconds=1.0,
+    throughput_warmup=0.5,
+    sdk_calls=100,
+    sdk_rounds=5,
+    sdk_warmup_calls=100,
+    scale_sizes=(1_000, 10_000),
+    scale_rounds=3,
+    scale_pages=10,
+    watchers=20,
+    mutations=200,
+    generate_runs=1,
+    conformance_run="^lifecycle/",
+)

@@ -1,0 +1,123 @@
+"""The servers the parts measure, each a real subprocess: the reference server
+(``openvcluster-server serve``) and the bare grpcio server (bench/bare_server.py)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+import openvcluster
+from bench.report import ROOT
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
+
+# Both servers log this line once they accept calls; port 0 means "any free port".
+_SERVING = re.compile(rb"serving on (\S+)")
+START_TIMEOUT = 30.0
+# The vcluster GetVCluster fetches in the throughput and SDK parts.
+TARGET_NAMESPACE, TARGET_NAME = "bench", "target"
+
+
+@dataclass(frozen=True)
+class ServerProcess:
+    """A running server subprocess."""
+
+    name: str
+    address: str
+    pid: int
+    log: Path
+
+
+def clean_env() -> dict[str, str]:
+    """The environment for subprocesses: this one without the SDK's OVC_* settings."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("OVC_")}
+
+
+@contextmanager
+def serve(name: str, command: Sequence[str], workdir: Path) -> Iterator[ServerProcess]:
+    """Starts ``command``, waits for its "serving on HOST:PORT" line, stops it on exit.
+
+    Its output goes to ``workdir/NAME.log`` (a file, so that a chatty server
+    never blocks on a full pipe).
+    """
+    log = workdir / f"{name}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            list(command), stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT, env=clean_env()
+        )
+    try:
+        address = _wait_for_address(process, log)
+        yield ServerProcess(name, address, process.pid, log)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_address(process: subprocess.Popen[bytes], log: Path) -> str:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        found = _SERVING.search(log.read_bytes())
+        if found:
+            return found.group(1).decode()
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    tail = log.read_text(errors="replace").strip().splitlines()[-10:]
+    raise RuntimeError(f"{log.stem} did not start: " + " | ".join(tail))
+
+
+def reference_command(store: str = "memory", data_dir: Path | None = None) -> list[str]:
+    """``openvcluster-server serve`` on a free loopback port, phases ending at once."""
+    command = [sys.executable, "-m", "openvcluster_server", "serve", "--address", "127.0.0.1:0"]
+    command += ["--transition-delay", "0", "--store", store]
+    if data_dir is not None:
+        command += ["--data-dir", str(data_dir)]
+    return command
+
+
+def bare_command(response_file: Path) -> list[str]:
+    """The bare grpcio server answering every GetVCluster with the message in the file."""
+    return [
+        sys.executable,
+        "-m",
+        "bench.bare_server",
+        "--address",
+        "127.0.0.1:0",
+        "--response",
+        str(response_file),
+    ]
+
+
+def create_target(address: str) -> bytes:
+    """Creates the benchmark's vcluster (a realistic one: spec, labels, RUNNING) through
+    the SDK and returns its serialized GetVClusterResponse."""
+    with openvcluster.Client(address, timeout=30) as client:
+        client.create_vcluster(
+            TARGET_NAMESPACE,
+            TARGET_NAME,
+            kubernetes_version="1.31",
+            cpu="2",
+            memory="4Gi",
+            storage="20Gi",
+            replicas=2,
+            labels={"app": "bench", "team": "platform", "tier": "gold"},
+            wait=True,
+        )
+    with grpc.insecure_channel(address) as channel:
+        response: api.GetVClusterResponse = api_grpc.VClusterServiceStub(channel).GetVCluster(
+            api.GetVClusterRequest(namespace=TARGET_NAMESPACE, name=TARGET_NAME), timeout=30
+        )
+    return response.SerializeToString()
