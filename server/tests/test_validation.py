@@ -210,3 +210,45 @@ def test_already_exists_names_the_resource(client: Api) -> None:
     assert result.code == grpc.StatusCode.ALREADY_EXISTS
     info = result.detail(error_details_pb2.ResourceInfo)
     assert (info.resource_type, info.resource_name) == ("vcluster", "team-a/dev")
+
+
+def test_undecodable_bytes_are_invalid_argument(client: Api) -> None:
+    # Field 1 (namespace) as a string whose declared length runs past the end.
+    broken = b"\x0a\x05ab"
+    unary: Any = client.channel.unary_unary("/openvcluster.v1.VClusterService/GetVCluster")
+    stream: Any = client.channel.unary_stream("/openvcluster.v1.VClusterService/WatchVClusters")
+    for result in (failure(unary, broken), failure(lambda: list(stream(broken)))):
+        assert result.code == grpc.StatusCode.INVALID_ARGUMENT
+        assert list(result.violations) == [""]
+        assert "does not decode" in result.violations[""]
+
+
+def test_many_long_bad_fields_still_fit_in_the_trailer(client: Api) -> None:
+    labels = {f"bad key {i} " + "x" * 200: "v" for i in range(40)}
+    result = failure(
+        client.vclusters.CreateVCluster,
+        api.CreateVClusterRequest(namespace="team-a", name="dev", labels=labels),
+    )
+    assert result.code == grpc.StatusCode.INVALID_ARGUMENT
+    fields = list(result.violations)
+    assert 1 < len(fields) < 40 and fields[-1] == ""
+    assert "more invalid" in result.violations[""]
+
+
+@pytest.mark.parametrize("version", ["1" * 5000 + ".31", "1.31." + "9" * 30, "\u0661.\u0663\u0661"])
+def test_versions_are_short_ascii_numbers(client: Api, version: str) -> None:
+    result = failure(
+        client.vclusters.CreateVCluster,
+        api.CreateVClusterRequest(
+            namespace="team-a", name="dev", spec=VClusterSpec(kubernetes_version=version)
+        ),
+    )
+    assert result.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert list(result.violations) == ["spec.kubernetes_version"]
+
+
+def test_huge_numbers_in_selectors_are_not_an_internal_error(client: Api) -> None:
+    request = api.ListVClustersRequest(namespace="team-a", label_selector="size>" + "9" * 5000)
+    result = failure(client.vclusters.ListVClusters, request)
+    assert result.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert list(result.violations) == ["label_selector"]

@@ -17,6 +17,7 @@ from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster_server.auth import load_authenticator
 from openvcluster_server.calls import CallRunner
 from openvcluster_server.config import ConfigError, ServerConfig
+from openvcluster_server.decoding import UndecodableRequests
 from openvcluster_server.engine import Engine
 from openvcluster_server.services import SnapshotService, VClusterService
 from openvcluster_server.store import Store, open_store
@@ -65,10 +66,11 @@ class ReferenceServer:
         """Starts serving; returns the bound port (useful with port 0)."""
         limit = self.config.max_message_bytes
         server = grpc.aio.server(
+            interceptors=[UndecodableRequests()],
             options=[
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
-            ]
+            ],
         )
         calls = CallRunner(self._authenticator, TestHooks(self.config.enable_test_hooks))
         api_grpc.add_VClusterServiceServicer_to_server(VClusterService(self.engine, calls), server)

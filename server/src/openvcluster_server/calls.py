@@ -43,7 +43,7 @@ class CallRunner:
         The log line is written before the answer leaves, so whoever sees the
         answer can also see the line.
         """
-        record = _CallRecord(method, request)
+        record = CallRecord(method, request)
         try:
             principal, plan = await self._admit(context, record)
             response = handler(principal, request, plan)
@@ -65,7 +65,7 @@ class CallRunner:
         handler: Callable[[Principal, Req], AsyncIterator[Resp]],
     ) -> None:
         """Writes a server stream's messages until it ends, fails or is cancelled."""
-        record = _CallRecord(method, request)
+        record = CallRecord(method, request)
         try:
             principal, _ = await self._admit(context, record)
             async for message in handler(principal, request):
@@ -77,7 +77,7 @@ class CallRunner:
             await self._fail(context, record, exc)
         record.log(grpc.StatusCode.OK)
 
-    async def _admit(self, context: Context, record: _CallRecord) -> tuple[Principal, HookPlan]:
+    async def _admit(self, context: Context, record: CallRecord) -> tuple[Principal, HookPlan]:
         metadata = tuple(context.invocation_metadata() or ())
         principal = self._auth.authenticate(metadata)
         record.caller = principal.name
@@ -88,7 +88,7 @@ class CallRunner:
             raise unavailable("test hook: injected UNAVAILABLE before the call")
         return principal, plan
 
-    async def _fail(self, context: Context, record: _CallRecord, exc: Exception) -> NoReturn:
+    async def _fail(self, context: Context, record: CallRecord, exc: Exception) -> NoReturn:
         if isinstance(exc, ApiError):
             record.log(exc.code)
             await context.abort(exc.code, exc.message, trailing_metadata=exc.trailing_metadata())
@@ -97,7 +97,7 @@ class CallRunner:
         await context.abort(grpc.StatusCode.INTERNAL, "internal error; the server log has details")
 
 
-class _CallRecord:
+class CallRecord:
     """The fields of a call's log line. Never holds tokens or kubeconfigs."""
 
     def __init__(self, method: str, request: Message) -> None:

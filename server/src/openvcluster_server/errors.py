@@ -62,9 +62,40 @@ class FieldViolations:
             raise invalid_argument(self._violations)
 
 
+# gRPC clients refuse response trailers beyond 8 KiB by default (at random
+# between 8 and 16 KiB, always beyond), and then report RESOURCE_EXHAUSTED
+# instead of the answer. An INVALID_ARGUMENT trailer holds each violation
+# twice (in the message, and base64-encoded in grpc-status-details-bin), so
+# client input quoted in it is cut short, non-ASCII is escaped (grpc-message
+# percent-encodes it), and violations beyond a byte budget are summarised.
+_MAX_FIELD = 100
+_MAX_DESCRIPTION = 250
+_VIOLATIONS_BUDGET = 3500
+
+
+def _bounded(text: str, limit: int) -> str:
+    """``text`` in ASCII without '%' (both grow when percent-encoded), cut to ``limit``."""
+    text = text.encode("ascii", "backslashreplace").decode("ascii").replace("%", "\\x25")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def invalid_argument(violations: Iterable[tuple[str, str]]) -> ApiError:
-    """INVALID_ARGUMENT with one BadRequest field violation per bad field."""
-    pairs = list(violations)
+    """INVALID_ARGUMENT with one BadRequest field violation per bad field.
+
+    Should the violations outgrow what a trailer can carry, the last one
+    names the fields left out.
+    """
+    pairs = [(_bounded(f, _MAX_FIELD), _bounded(d, _MAX_DESCRIPTION)) for f, d in violations]
+    kept: list[tuple[str, str]] = []
+    used = 0
+    for index, (field, description) in enumerate(pairs):
+        used += 2 * (len(field) + len(description) + 8)
+        if used > _VIOLATIONS_BUDGET:
+            rest = ", ".join(f for f, _ in pairs[index:])
+            kept.append(("", _bounded(f"{len(pairs) - index} more invalid: {rest}", 300)))
+            break
+        kept.append((field, description))
+    pairs = kept
     request = error_details_pb2.BadRequest(
         field_violations=[
             error_details_pb2.BadRequest.FieldViolation(field=field, description=description)

@@ -27,7 +27,8 @@ class SelectorError(ValueError):
 
 def _as_integer(text: str) -> int | None:
     """Reads a '>'/'<' operand or label value; None when Kubernetes would not compare it."""
-    if _INTEGER.fullmatch(text) is None:
+    # int64 has at most 19 digits; int() refuses strings of more than 4,300.
+    if _INTEGER.fullmatch(text) is None or len(text.lstrip("+-").lstrip("0")) > 19:
         return None
     number = int(text)
     if not _INT64_MIN <= number <= _INT64_MAX:

@@ -29,7 +29,8 @@ MAX_REPLICAS = 5
 MAX_DESCRIPTION = 1024
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+# ASCII digits only (\d also matches other scripts), and few enough for int().
+_VERSION = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})(?:\.([0-9]{1,9}))?")
 
 
 def check_name(violations: FieldViolations, field: str, value: str) -> None:

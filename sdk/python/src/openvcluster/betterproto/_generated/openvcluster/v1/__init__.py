@@ -1639,7 +1639,11 @@ class VClusterServiceStub:
       `grpc-status-details-bin` trailer. INVALID_ARGUMENT carries
       google.rpc.BadRequest with one field violation per bad field (the field
       path, such as "spec.resources.memory", and a sentence a person can act
-      on). FAILED_PRECONDITION carries google.rpc.ErrorInfo with domain
+      on). So that the error fits in a response trailer (clients refuse ones
+      beyond 8 KiB), quoted input is shortened and, past a few KB of
+      violations, the last one (with an empty field) names the fields left
+      out; a request whose bytes do not decode gets one violation with an
+      empty field. FAILED_PRECONDITION carries google.rpc.ErrorInfo with domain
       "openvcluster.io", reason "INVALID_PHASE" and metadata "phase" (the
       current phase name) and "allowed_phases" (comma-separated).
       RESOURCE_EXHAUSTED carries google.rpc.QuotaFailure. ABORTED means a stale

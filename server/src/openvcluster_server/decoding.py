@@ -1,0 +1,101 @@
+"""Requests whose bytes do not decode: INVALID_ARGUMENT instead of grpcio's UNKNOWN."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, NoReturn, TypeVar
+
+import grpc
+from google.protobuf.message import DecodeError, Message
+from google.rpc import error_details_pb2
+
+from openvcluster_server.calls import CallRecord, Context
+from openvcluster_server.errors import ApiError
+
+Q = TypeVar("Q")
+R = TypeVar("R")
+
+
+class _Undecodable:
+    """Stands in for a request whose bytes do not decode as the method's message."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+
+
+class UndecodableRequests(grpc.aio.ServerInterceptor):
+    """Answers a request that does not decode with INVALID_ARGUMENT.
+
+    grpcio answers it with UNKNOWN, but the contract promises that no input a
+    client can send gets UNKNOWN or INTERNAL. Requests that decode, and
+    client-streaming methods (reflection), pass through untouched.
+    """
+
+    async def intercept_service(
+        self,
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Q, R] | None]
+        ],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler[Q, R] | None:
+        handler = await continuation(handler_call_details)
+        if handler is None or handler.request_streaming or handler.request_deserializer is None:
+            return handler
+        parse = handler.request_deserializer
+        method = str(handler_call_details.method).rsplit("/", 1)[-1]
+
+        def deserialize(raw: bytes) -> Any:
+            try:
+                return parse(raw)
+            except DecodeError as exc:
+                return _Undecodable(str(exc))
+
+        async def refuse(request: _Undecodable, context: Context) -> NoReturn:
+            # No field is to blame, so the one violation names none.
+            problem = f"the request does not decode: {request.problem}"
+            violation = error_details_pb2.BadRequest.FieldViolation(field="", description=problem)
+            error = ApiError(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                f"invalid request: {problem}",
+                [error_details_pb2.BadRequest(field_violations=[violation])],
+            )
+            CallRecord(method, Message()).log(error.code)
+            await context.abort(
+                error.code, error.message, trailing_metadata=error.trailing_metadata()
+            )
+
+        # The servicers' behaviours are coroutine functions (or async generators).
+        unary: Any = handler.unary_unary
+        stream: Any = handler.unary_stream
+        serialize = handler.response_serializer
+        if unary is not None:
+
+            async def unary_unary(request: Any, context: Context) -> Any:
+                if isinstance(request, _Undecodable):
+                    await refuse(request, context)
+                return await unary(request, context)
+
+            return grpc.unary_unary_rpc_method_handler(
+                unary_unary, request_deserializer=deserialize, response_serializer=serialize
+            )
+        if inspect.isasyncgenfunction(stream):
+
+            async def stream_generator(request: Any, context: Context) -> AsyncIterator[Any]:
+                if isinstance(request, _Undecodable):
+                    await refuse(request, context)
+                async for message in stream(request, context):
+                    yield message
+
+            return grpc.unary_stream_rpc_method_handler(
+                stream_generator, request_deserializer=deserialize, response_serializer=serialize
+            )
+
+        async def stream_writer(request: Any, context: Context) -> Any:
+            if isinstance(request, _Undecodable):
+                await refuse(request, context)
+            return await stream(request, context)
+
+        return grpc.unary_stream_rpc_method_handler(
+            stream_writer, request_deserializer=deserialize, response_serializer=serialize
+        )
