@@ -44,10 +44,10 @@ from openvcluster.v1.vcluster_pb2 import Resources, VCluster
 from openvcluster_server import phases
 from openvcluster_server.phases import Phase
 from openvcluster_server.store import DATABASE_FILE, SqliteStore
+from openvcluster_server.testing import ServerProcess, serve_command
 from reliability.history import scaled_spec, step_kinds
 from reliability.knobs import scaled, seed
 from reliability.rpcs import BY_NAME, Outcome, invoke
-from reliability.server_process import ServerProcess
 from reliability.store_state import StoreState, read_store, snapshot_problems, vcluster_problems
 
 NAMESPACE = "durable"
@@ -516,7 +516,7 @@ def test_acknowledged_mutations_survive_repeated_sigkill(data_dir: Path) -> None
         for index in range(WORKERS)
     ]
     ledger = Ledger()
-    server = ServerProcess(data_dir, DELAY)
+    server = ServerProcess(serve_command(data_dir, DELAY))
     try:
         for round_number in range(scaled(4)):
             kill_after = rng.choice([0, *range(3, 40)])
@@ -538,7 +538,7 @@ def test_acknowledged_mutations_survive_repeated_sigkill(data_dir: Path) -> None
             assert not ledger.problems, f"{where}:\n" + "\n".join(ledger.problems)
 
             database = _read_database(data_dir)
-            server = ServerProcess(data_dir, DELAY)
+            server = ServerProcess(serve_command(data_dir, DELAY))
             with grpc.insecure_channel(server.address) as channel:
                 resolutions = {
                     w.index: r

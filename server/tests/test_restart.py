@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import re
 import signal
 import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import grpc
@@ -19,70 +14,26 @@ from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster.v1.snapshot_pb2 import Snapshot
+from openvcluster_server.testing import ServerProcess, serve_command
 from support import WAIT_DEADLINE, Phase
-
-_SERVING = re.compile(r"serving on 127\.0\.0\.1:(\d+)")
-
-
-def serve_command(data_dir: Path, delay: float) -> list[str]:
-    """The command line of a server on the SQLite store in ``data_dir``, on a free port."""
-    return [
-        sys.executable,
-        "-m",
-        "openvcluster_server",
-        "serve",
-        "--store",
-        "sqlite",
-        "--data-dir",
-        str(data_dir),
-        "--address",
-        "127.0.0.1:0",
-        "--transition-delay",
-        str(delay),
-    ]
-
-
-@contextmanager
-def server_process(data_dir: Path, delay: float) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """Runs ``openvcluster-server serve`` on SQLite; yields the process and its address."""
-    process = subprocess.Popen(
-        serve_command(data_dir, delay),
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert process.stderr is not None
-    try:
-        for line in process.stderr:
-            match = _SERVING.search(line)
-            if match:
-                yield process, f"127.0.0.1:{match.group(1)}"
-                break
-        else:
-            raise AssertionError("the server exited before serving")
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
-        process.stderr.close()
 
 
 def test_acknowledged_mutations_survive_sigkill_and_transitions_finish(tmp_path: Path) -> None:
     request_id = str(uuid.uuid4())
     create_held = api.CreateVClusterRequest(namespace="team-a", name="held", request_id=request_id)
     # A day-long delay keeps every vcluster in its intermediate phase until the kill.
-    with server_process(tmp_path, delay=86_400) as (process, address):
-        with grpc.insecure_channel(address) as channel:
+    with ServerProcess(serve_command(tmp_path, 86_400)) as server:
+        with grpc.insecure_channel(server.address) as channel:
             stub = api_grpc.VClusterServiceStub(channel)
             first = stub.CreateVCluster(create_held).vcluster
             for index in range(20):
                 stub.CreateVCluster(api.CreateVClusterRequest(namespace="bulk", name=f"vc-{index}"))
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(timeout=30)
 
     with (
-        server_process(tmp_path, delay=0) as (_, address),
-        grpc.insecure_channel(address) as channel,
+        ServerProcess(serve_command(tmp_path, 0)) as server,
+        grpc.insecure_channel(server.address) as channel,
     ):
         stub = api_grpc.VClusterServiceStub(channel)
         # The interrupted transition finishes after the restart.
@@ -105,8 +56,8 @@ def _ready_snapshot(channel: grpc.Channel, namespace: str, name: str) -> None:
 
 
 def test_snapshots_and_page_tokens_survive_a_graceful_restart(tmp_path: Path) -> None:
-    with server_process(tmp_path, delay=0) as (process, address):
-        with grpc.insecure_channel(address) as channel:
+    with ServerProcess(serve_command(tmp_path, 0)) as server:
+        with grpc.insecure_channel(server.address) as channel:
             stub = api_grpc.VClusterServiceStub(channel)
             for name in ("a", "b", "c"):
                 stub.CreateVCluster(api.CreateVClusterRequest(namespace="team-a", name=name))
@@ -115,12 +66,12 @@ def test_snapshots_and_page_tokens_survive_a_graceful_restart(tmp_path: Path) ->
                 api.SnapshotVClusterRequest(namespace="team-a", name="a", snapshot_name="s1")
             )
             _ready_snapshot(channel, "team-a", "s1")
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=30) == 0
 
     with (
-        server_process(tmp_path, delay=0) as (_, address),
-        grpc.insecure_channel(address) as channel,
+        ServerProcess(serve_command(tmp_path, 0)) as server,
+        grpc.insecure_channel(server.address) as channel,
     ):
         stub = api_grpc.VClusterServiceStub(channel)
         page = stub.ListVClusters(api.ListVClustersRequest(page_size=1, page_token=token))
@@ -132,17 +83,17 @@ def test_snapshots_and_page_tokens_survive_a_graceful_restart(tmp_path: Path) ->
 
 
 def test_a_snapshot_interrupted_by_sigkill_completes_after_restart(tmp_path: Path) -> None:
-    with server_process(tmp_path, delay=0) as (process, address):
-        with grpc.insecure_channel(address) as channel:
+    with ServerProcess(serve_command(tmp_path, 0)) as server:
+        with grpc.insecure_channel(server.address) as channel:
             api_grpc.VClusterServiceStub(channel).CreateVCluster(
                 api.CreateVClusterRequest(namespace="team-a", name="src")
             )
             _wait_running(channel, "team-a", "src")
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=30)
     # A day-long delay holds the new snapshot in PENDING until the kill.
-    with server_process(tmp_path, delay=86_400) as (process, address):
-        with grpc.insecure_channel(address) as channel:
+    with ServerProcess(serve_command(tmp_path, 86_400)) as server:
+        with grpc.insecure_channel(server.address) as channel:
             pending = (
                 api_grpc.VClusterServiceStub(channel)
                 .SnapshotVCluster(
@@ -151,11 +102,11 @@ def test_a_snapshot_interrupted_by_sigkill_completes_after_restart(tmp_path: Pat
                 .snapshot
             )
             assert pending.phase == Snapshot.Phase.PHASE_PENDING
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait(timeout=30)
     with (
-        server_process(tmp_path, delay=0) as (_, address),
-        grpc.insecure_channel(address) as channel,
+        ServerProcess(serve_command(tmp_path, 0)) as server,
+        grpc.insecure_channel(server.address) as channel,
     ):
         _ready_snapshot(channel, "team-a", "s1")
 
@@ -172,9 +123,9 @@ def _wait_running(channel: grpc.Channel, namespace: str, name: str) -> None:
 
 
 def test_a_second_server_on_the_same_data_dir_refuses_to_start(tmp_path: Path) -> None:
-    with server_process(tmp_path, delay=0):
+    with ServerProcess(serve_command(tmp_path, 0)):
         second = subprocess.run(
-            serve_command(tmp_path, delay=0),
+            serve_command(tmp_path, 0),
             capture_output=True,
             text=True,
             timeout=60,

@@ -1,4 +1,5 @@
-"""An in-process reference server for tests: ``with running_server() as server``.
+"""Reference servers for tests: ``with running_server() as server`` in process,
+and ``ServerProcess`` for a real process to kill and restart.
 
 The server runs on its own event loop in a background thread, so both
 synchronous and asyncio tests can call it. Defaults suit tests: a free port
@@ -8,10 +9,17 @@ on loopback, the memory store, zero transition delay and test hooks on.
 from __future__ import annotations
 
 import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from openvcluster_server.app import ReferenceServer
@@ -107,3 +115,90 @@ def running_server(config: ServerConfig | None = None, **overrides: Any) -> Iter
         yield running
     finally:
         running.stop()
+
+
+_SERVING = re.compile(r"serving on (127\.0\.0\.1:\d+)")
+START_TIMEOUT = 60.0
+
+
+def serve_command(data_dir: Path, transition_delay: float, *extra: str) -> list[str]:
+    """``openvcluster-server serve`` on the SQLite store in ``data_dir``, on a free port."""
+    return [
+        sys.executable,
+        "-m",
+        "openvcluster_server",
+        "serve",
+        "--store",
+        "sqlite",
+        "--data-dir",
+        str(data_dir),
+        "--address",
+        "127.0.0.1:0",
+        "--transition-delay",
+        str(transition_delay),
+        *extra,
+    ]
+
+
+class ServerProcess:
+    """``openvcluster-server serve`` as a real process (see serve_command), for
+    tests that kill and restart it.
+
+    Its log is read on a thread for the process's whole life: under load the
+    server writes a line per call, and a full stderr pipe would block it. The
+    last lines are kept for failure messages. As a context manager it kills
+    the process on exit.
+    """
+
+    def __init__(self, command: Sequence[str]) -> None:
+        self.process = subprocess.Popen(
+            list(command),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        self.address = ""
+        self._tail: deque[str] = deque(maxlen=40)
+        self._serving = threading.Event()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        if not self._serving.wait(START_TIMEOUT) or not self.address:
+            self.kill()
+            raise AssertionError(f"the server did not start:\n{self.log_tail()}")
+
+    def _read(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self._tail.append(line.rstrip())
+            match = _SERVING.search(line)
+            if match and not self.address:
+                self.address = match.group(1)
+                self._serving.set()
+        self._serving.set()  # the process ended: stop waiting for it
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.kill()
+
+    def log_tail(self) -> str:
+        """The last lines the server logged."""
+        return "\n".join(self._tail)
+
+    def kill(self) -> None:
+        """SIGKILL: no handler runs, nothing is flushed or closed."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self._reader.join(timeout=30)
+
+    def terminate(self) -> int:
+        """SIGTERM: a graceful stop; returns the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=30)
+        self._reader.join(timeout=30)
+        return code
