@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar, cast
 
 import grpc
 from google.protobuf.message import DecodeError, Message
@@ -32,6 +32,11 @@ class UndecodableRequests(grpc.aio.ServerInterceptor):
     client-streaming methods (reflection), pass through untouched.
     """
 
+    def __init__(self) -> None:
+        # Wrapped handlers by method: the services never change, and building
+        # handlers on every call costs throughput.
+        self._wrapped: dict[str, Any] = {}
+
     async def intercept_service(
         self,
         continuation: Callable[
@@ -42,60 +47,68 @@ class UndecodableRequests(grpc.aio.ServerInterceptor):
         handler = await continuation(handler_call_details)
         if handler is None or handler.request_streaming or handler.request_deserializer is None:
             return handler
-        parse = handler.request_deserializer
-        method = str(handler_call_details.method).rsplit("/", 1)[-1]
+        key = str(handler_call_details.method)
+        wrapped = self._wrapped.get(key)
+        if wrapped is None:
+            wrapped = self._wrapped[key] = _wrap(handler, key.rsplit("/", 1)[-1])
+        return cast("grpc.RpcMethodHandler[Q, R]", wrapped)
 
-        def deserialize(raw: bytes) -> Any:
-            try:
-                return parse(raw)
-            except DecodeError as exc:
-                return _Undecodable(str(exc))
 
-        async def refuse(request: _Undecodable, context: Context) -> NoReturn:
-            # No field is to blame, so the one violation names none.
-            problem = f"the request does not decode: {request.problem}"
-            violation = error_details_pb2.BadRequest.FieldViolation(field="", description=problem)
-            error = ApiError(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"invalid request: {problem}",
-                [error_details_pb2.BadRequest(field_violations=[violation])],
-            )
-            CallRecord(method, Message()).log(error.code)
-            await context.abort(
-                error.code, error.message, trailing_metadata=error.trailing_metadata()
-            )
+def _wrap(handler: grpc.RpcMethodHandler[Any, Any], method: str) -> Any:
+    """``handler`` with a deserializer that never raises and a refusal of what it
+    could not decode."""
+    parse = handler.request_deserializer
+    assert parse is not None  # intercept_service passes only handlers that have one
 
-        # The servicers' behaviours are coroutine functions (or async generators).
-        unary: Any = handler.unary_unary
-        stream: Any = handler.unary_stream
-        serialize = handler.response_serializer
-        if unary is not None:
+    def deserialize(raw: bytes) -> Any:
+        try:
+            return parse(raw)
+        except DecodeError as exc:
+            return _Undecodable(str(exc))
 
-            async def unary_unary(request: Any, context: Context) -> Any:
-                if isinstance(request, _Undecodable):
-                    await refuse(request, context)
-                return await unary(request, context)
+    async def refuse(request: _Undecodable, context: Context) -> NoReturn:
+        # No field is to blame, so the one violation names none.
+        problem = f"the request does not decode: {request.problem}"
+        violation = error_details_pb2.BadRequest.FieldViolation(field="", description=problem)
+        error = ApiError(
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"invalid request: {problem}",
+            [error_details_pb2.BadRequest(field_violations=[violation])],
+        )
+        CallRecord(method, Message()).log(error.code)
+        await context.abort(error.code, error.message, trailing_metadata=error.trailing_metadata())
 
-            return grpc.unary_unary_rpc_method_handler(
-                unary_unary, request_deserializer=deserialize, response_serializer=serialize
-            )
-        if inspect.isasyncgenfunction(stream):
+    # The servicers' behaviours are coroutine functions (or async generators).
+    unary: Any = handler.unary_unary
+    stream: Any = handler.unary_stream
+    serialize = handler.response_serializer
+    if unary is not None:
 
-            async def stream_generator(request: Any, context: Context) -> AsyncIterator[Any]:
-                if isinstance(request, _Undecodable):
-                    await refuse(request, context)
-                async for message in stream(request, context):
-                    yield message
-
-            return grpc.unary_stream_rpc_method_handler(
-                stream_generator, request_deserializer=deserialize, response_serializer=serialize
-            )
-
-        async def stream_writer(request: Any, context: Context) -> Any:
+        async def unary_unary(request: Any, context: Context) -> Any:
             if isinstance(request, _Undecodable):
                 await refuse(request, context)
-            return await stream(request, context)
+            return await unary(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(
+            unary_unary, request_deserializer=deserialize, response_serializer=serialize
+        )
+    if inspect.isasyncgenfunction(stream):
+
+        async def stream_generator(request: Any, context: Context) -> AsyncIterator[Any]:
+            if isinstance(request, _Undecodable):
+                await refuse(request, context)
+            async for message in stream(request, context):
+                yield message
 
         return grpc.unary_stream_rpc_method_handler(
-            stream_writer, request_deserializer=deserialize, response_serializer=serialize
+            stream_generator, request_deserializer=deserialize, response_serializer=serialize
         )
+
+    async def stream_writer(request: Any, context: Context) -> Any:
+        if isinstance(request, _Undecodable):
+            await refuse(request, context)
+        return await stream(request, context)
+
+    return grpc.unary_stream_rpc_method_handler(
+        stream_writer, request_deserializer=deserialize, response_serializer=serialize
+    )
