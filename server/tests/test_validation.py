@@ -217,7 +217,12 @@ def test_undecodable_bytes_are_invalid_argument(client: Api) -> None:
     broken = b"\x0a\x05ab"
     unary: Any = client.channel.unary_unary("/openvcluster.v1.VClusterService/GetVCluster")
     stream: Any = client.channel.unary_stream("/openvcluster.v1.VClusterService/WatchVClusters")
-    for result in (failure(unary, broken), failure(lambda: list(stream(broken)))):
+    health: Any = client.channel.unary_unary("/grpc.health.v1.Health/Check")
+    for result in (
+        failure(unary, broken),
+        failure(lambda: list(stream(broken))),
+        failure(health, broken),
+    ):
         assert result.code == grpc.StatusCode.INVALID_ARGUMENT
         assert list(result.violations) == [""]
         assert "does not decode" in result.violations[""]

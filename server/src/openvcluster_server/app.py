@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -17,7 +18,7 @@ from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster_server.auth import load_authenticator
 from openvcluster_server.calls import CallRunner
 from openvcluster_server.config import ConfigError, ServerConfig
-from openvcluster_server.decoding import UndecodableRequests
+from openvcluster_server.decoding import GuardedRegistrar
 from openvcluster_server.engine import Engine
 from openvcluster_server.services import SnapshotService, VClusterService
 from openvcluster_server.store import Store, open_store
@@ -66,17 +67,22 @@ class ReferenceServer:
         """Starts serving; returns the bound port (useful with port 0)."""
         limit = self.config.max_message_bytes
         server = grpc.aio.server(
-            interceptors=[UndecodableRequests()],
             options=[
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
             ],
         )
         calls = CallRunner(self._authenticator, TestHooks(self.config.enable_test_hooks))
-        api_grpc.add_VClusterServiceServicer_to_server(VClusterService(self.engine, calls), server)
-        snap_grpc.add_SnapshotServiceServicer_to_server(SnapshotService(self.engine, calls), server)
+        # The generated add_* functions only call the two registration methods.
+        registrar: Any = GuardedRegistrar(server)
+        api_grpc.add_VClusterServiceServicer_to_server(
+            VClusterService(self.engine, calls), registrar
+        )
+        snap_grpc.add_SnapshotServiceServicer_to_server(
+            SnapshotService(self.engine, calls), registrar
+        )
         health_servicer = health.aio.HealthServicer()
-        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, registrar)
         reflection.enable_server_reflection(
             (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
         )
