@@ -4,10 +4,10 @@ errors into rich statuses, and write one structured log line."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from json.encoder import encode_basestring_ascii as _json_string
 from typing import Any, NoReturn, TypeVar
 
 import grpc
@@ -107,12 +107,20 @@ class CallRecord:
         self._started = time.perf_counter()
 
     def log(self, code: grpc.StatusCode) -> None:
-        """Writes the call's one log line."""
-        line = {
-            "method": self.method,
-            "code": code.name,
-            "latency_ms": round((time.perf_counter() - self._started) * 1000, 3),
-            "request_id": self.request_id,
-            "caller": self.caller,
-        }
-        log.info(json.dumps(line, separators=(",", ":")))
+        """Writes the call's one log line, a JSON object.
+
+        Built by hand rather than with json.dumps: the line is written for
+        every call, and this is measurably cheaper. Only the two strings a
+        caller controls need escaping.
+        """
+        if not log.isEnabledFor(logging.INFO):
+            return
+        latency_ms = round((time.perf_counter() - self._started) * 1000, 3)
+        log.info(
+            '{"method":"%s","code":"%s","latency_ms":%s,"request_id":%s,"caller":%s}',
+            self.method,
+            code.name,
+            latency_ms,
+            _json_string(self.request_id),
+            _json_string(self.caller),
+        )
