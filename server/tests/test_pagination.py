@@ -13,9 +13,10 @@ from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import Resources, VClusterSpec
 from openvcluster_server.app import ReferenceServer
-from openvcluster_server.paging import SCAN_ALLOWANCE
+from openvcluster_server.paging import SCAN_ALLOWANCE, page_byte_budget
 from openvcluster_server.resources import new_vcluster, set_phase
-from support import Api, Phase, failure
+from openvcluster_server.testing import running_server
+from support import Api, Phase, connect, failure
 
 
 def _seed(
@@ -153,6 +154,30 @@ def test_a_sparse_filter_gives_short_pages_not_long_scans(client: Api) -> None:
     first = client.vclusters.ListVClusters(api.ListVClustersRequest(label_selector="find=me"))
     assert list(first.vclusters) == [] and first.next_page_token
     assert [name for _, name in _all_names(client, label_selector="find=me")] == ["needle"]
+
+
+def test_pages_stay_below_the_message_limit_a_client_accepts() -> None:
+    # 64 long labels make each vcluster about 20 KiB: a full page of them
+    # would far exceed this server's 64 KiB limit (and, with 1,000 of them,
+    # the 4 MiB a default client accepts).
+    labels = {f"example.com/label-{i:02d}-" + "k" * 40: "v" * 63 for i in range(64)}
+    with running_server(max_message_bytes=64 * 1024) as server:
+        stubs = connect(server)
+        _seed(stubs, 12, labels=labels)
+        names: list[str] = []
+        token = ""
+        for _ in range(100):
+            page = stubs.vclusters.ListVClusters(
+                api.ListVClustersRequest(page_size=1000, page_token=token)
+            )
+            assert page.ByteSize() <= page_byte_budget(64 * 1024) + 1024
+            assert 1 <= len(page.vclusters) < 12
+            names += [vc.name for vc in page.vclusters]
+            token = page.next_page_token
+            if not token:
+                break
+        stubs.channel.close()
+    assert names == [f"vc-{index:05d}" for index in range(12)]
 
 
 def test_list_never_carries_kubeconfigs(client: Api) -> None:

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from google.protobuf.message import Message
+
 from openvcluster_server.auth import Principal
 from openvcluster_server.errors import invalid_field
 from openvcluster_server.store import Key
@@ -28,9 +30,17 @@ MAX_PAGE_SIZE = 1000
 # A page reads at most this many stored items beyond its size, so its cost is
 # bounded even when a filter matches little; it may then hold fewer items.
 SCAN_ALLOWANCE = 2000
+# gRPC clients refuse answers above 4 MiB unless told otherwise, so a page
+# stops short of that (or of the server's own limit, when lower), leaving
+# room for the page token and the framing. A full page of vclusters with
+# maximal labels would otherwise be unreadable.
+CLIENT_MESSAGE_BYTES = 4 * 1024 * 1024
+PAGE_MARGIN_BYTES = 16 * 1024
+# Tag and length prefix of one repeated item, at most.
+_ITEM_FRAMING_BYTES = 6
 
 _MAC_BYTES = 16
-T = TypeVar("T")
+T = TypeVar("T", bound=Message)
 
 
 def effective_page_size(requested: int) -> int:
@@ -96,16 +106,28 @@ class Page(Generic[T]):
     next_after: Key | None
 
 
-def read_page(
-    scan: Iterator[T], key_of: Callable[[T], Key], matches: Callable[[T], bool], size: int
-) -> Page[T]:
-    """Collects up to ``size`` matching items from an ordered scan.
+def page_byte_budget(max_message_bytes: int) -> int:
+    """The encoded bytes a page's items may take on a server with this message limit."""
+    return max(min(max_message_bytes, CLIENT_MESSAGE_BYTES) - PAGE_MARGIN_BYTES, 0)
 
-    Reads at most ``size + SCAN_ALLOWANCE`` items. After a full page it looks
-    ahead for one more match so the last page has no next token.
+
+def read_page(
+    scan: Iterator[T],
+    key_of: Callable[[T], Key],
+    matches: Callable[[T], bool],
+    size: int,
+    max_bytes: int,
+) -> Page[T]:
+    """Collects up to ``size`` matching protobuf items from an ordered scan.
+
+    Reads at most ``size + SCAN_ALLOWANCE`` items, and ends the page early
+    when the next item would take its items past ``max_bytes`` encoded (a
+    page always holds at least one). After a full page it looks ahead for one
+    more match so the last page has no next token.
     """
     items: list[T] = []
     budget = size + SCAN_ALLOWANCE
+    used = 0
     last: Key | None = None
     for item in scan:
         if budget == 0:
@@ -113,6 +135,9 @@ def read_page(
         budget -= 1
         if matches(item):
             if len(items) == size:
+                return Page(items, last)
+            used += item.ByteSize() + _ITEM_FRAMING_BYTES
+            if items and used > max_bytes:
                 return Page(items, last)
             items.append(item)
         last = key_of(item)

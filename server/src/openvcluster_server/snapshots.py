@@ -9,7 +9,12 @@ from openvcluster_server import phases, resources, validation
 from openvcluster_server.auth import Principal
 from openvcluster_server.core import SNAPSHOT, Core
 from openvcluster_server.errors import FieldViolations, already_exists
-from openvcluster_server.paging import effective_page_size, read_page, scan_visible
+from openvcluster_server.paging import (
+    effective_page_size,
+    page_byte_budget,
+    read_page,
+    scan_visible,
+)
 from openvcluster_server.resources import key_of
 from openvcluster_server.testhooks import NO_HOOKS, HookPlan
 
@@ -90,7 +95,13 @@ class SnapshotOperations:
                 namespace=ns, vcluster=source, after=start
             ),
         )
-        page = read_page(scan, key_of, lambda _: True, effective_page_size(request.page_size))
+        page = read_page(
+            scan,
+            key_of,
+            lambda _: True,
+            effective_page_size(request.page_size),
+            page_byte_budget(self._core.config.max_message_bytes),
+        )
         token = self._core.page_tokens.issue(scope, page.next_after) if page.next_after else ""
         return snap_api.ListSnapshotsResponse(snapshots=page.items, next_page_token=token)
 

@@ -12,7 +12,12 @@ from openvcluster_server.auth import Principal
 from openvcluster_server.core import VCLUSTER, Core
 from openvcluster_server.errors import FieldViolations, already_exists
 from openvcluster_server.kubeconfig import render_kubeconfig
-from openvcluster_server.paging import effective_page_size, read_page, scan_visible
+from openvcluster_server.paging import (
+    effective_page_size,
+    page_byte_budget,
+    read_page,
+    scan_visible,
+)
 from openvcluster_server.phases import Phase
 from openvcluster_server.resources import copy_vcluster, key_of
 from openvcluster_server.selector import Selector
@@ -95,6 +100,7 @@ class VClusterOperations:
             key_of,
             lambda vc: selector.matches(vc.labels),
             effective_page_size(request.page_size),
+            page_byte_budget(self._core.config.max_message_bytes),
         )
         token = self._core.page_tokens.issue(scope, page.next_after) if page.next_after else ""
         return api.ListVClustersResponse(vclusters=page.items, next_page_token=token)
