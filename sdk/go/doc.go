@@ -1,5 +1,39 @@
 // Package openvcluster is the Go SDK for the open-vcluster API, which manages
-// virtual Kubernetes clusters over gRPC.
+// virtual Kubernetes clusters over gRPC with the lifecycle of a virtual
+// machine: create, scale, suspend, resume, snapshot, restore and delete.
+//
+// A Client has one method per operation of VClusterService and
+// SnapshotService, each taking a context.Context:
+//
+//	client, err := openvcluster.New("") // OVC_ENDPOINT, or 127.0.0.1:50051
+//	if err != nil {
+//		return err
+//	}
+//	defer client.Close()
+//	vc, err := client.CreateVCluster(ctx, "team-a", "dev", &openvcluster.CreateParams{
+//		CPU: "2", Memory: "4Gi", Wait: true, // returns once it is RUNNING
+//	})
+//
+// Mutations take an optional params struct (nil for the defaults) and
+// return the resource in its new, possibly intermediate, phase; set Wait, or
+// call WaitForPhase, WaitForDeletion or WaitForSnapshot, to wait for the
+// phase they end in. Listings are iterators that fetch pages as the loop
+// goes (ListVClusters, ListSnapshots), with page-at-a-time variants;
+// WatchVClusters is an iterator of events.
+//
+// Results are the generated messages, re-exported here as aliases (VCluster,
+// Snapshot, Phase, ...). Errors are *Error, with the google.rpc details of
+// the rich error model decoded (FieldViolations, Reason, Metadata,
+// QuotaViolations); helpers such as IsNotFound test the code. The wait
+// helpers add *WaitTimeoutError, *VClusterFailedError and
+// *SnapshotFailedError.
+//
+// Unary calls that fail with UNAVAILABLE are retried with exponential backoff
+// and full jitter (see RetryPolicy); mutations stay safe to retry because the
+// client fills their request_id once per logical call and sends it on every
+// attempt. Settings come from options (WithToken, WithTLS, WithRetry, ...)
+// and, for what they leave out, from the OVC_* environment variables shared
+// with the other SDKs of the project.
 //
 // The generated messages and gRPC stubs live in
 // github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1. They are

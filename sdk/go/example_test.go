@@ -1,0 +1,188 @@
+package openvcluster_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"google.golang.org/grpc/metadata"
+
+	openvcluster "github.com/turtacn/open-vcluster-api/sdk/go"
+)
+
+// The examples connect with New(""), which reads OVC_ENDPOINT and the other
+// OVC_* variables; in this package's tests they point at the reference
+// server TestMain starts.
+
+func ExampleNew() {
+	// "" means OVC_ENDPOINT, or 127.0.0.1:50051. Options win over the
+	// environment.
+	client, err := openvcluster.New("",
+		openvcluster.WithTimeout(10*time.Second),
+		openvcluster.WithRetry(openvcluster.RetryPolicy{MaxAttempts: 3}),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	fmt.Println(client.TLS())
+	// Output: false
+}
+
+func ExampleClient_CreateVCluster() {
+	ctx := context.Background()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	// A fresh namespace, so the example can run again.
+	namespace := "example-" + openvcluster.NewRequestID()[:8]
+
+	vc, err := client.CreateVCluster(ctx, namespace, "dev", &openvcluster.CreateParams{
+		KubernetesVersion: "1.31",
+		CPU:               "2",
+		Memory:            "4Gi",
+		Wait:              true, // returns once it is RUNNING
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(vc.GetName(), openvcluster.PhaseName(vc.GetStatus().GetPhase()), vc.GetSpec().GetResources().GetMemory())
+	// Output: dev RUNNING 4Gi
+}
+
+func ExampleClient_ListVClusters() {
+	ctx := context.Background()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	// A fresh namespace, so the example can run again.
+	namespace := "example-" + openvcluster.NewRequestID()[:8]
+	for _, name := range []string{"a", "b", "c"} {
+		if _, err := client.CreateVCluster(ctx, namespace, name, nil); err != nil {
+			log.Fatal(err)
+		}
+	}
+
+	// Pages of two are fetched as the loop goes.
+	for vc, err := range client.ListVClusters(ctx, namespace, &openvcluster.ListVClustersParams{PageSize: 2}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(vc.GetName())
+	}
+	// Output:
+	// a
+	// b
+	// c
+}
+
+func ExampleClient_WatchVClusters() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	// A fresh namespace, so the example can run again.
+	namespace := "example-" + openvcluster.NewRequestID()[:8]
+	if _, err := client.CreateVCluster(ctx, namespace, "web", &openvcluster.CreateParams{Wait: true}); err != nil {
+		log.Fatal(err)
+	}
+
+	for event, err := range client.WatchVClusters(ctx, namespace, nil) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(event.GetType(), event.GetVcluster().GetName())
+		if event.GetType() == openvcluster.EventSynced {
+			break // the initial state is complete; breaking ends the watch
+		}
+	}
+	// Output:
+	// EVENT_TYPE_ADDED web
+	// EVENT_TYPE_SYNCED
+}
+
+func ExampleClient_WaitForPhase() {
+	ctx := context.Background()
+	client, err := openvcluster.New("", openvcluster.WithWaitTimeout(time.Minute))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	// A fresh namespace, so the example can run again.
+	namespace := "example-" + openvcluster.NewRequestID()[:8]
+	if _, err := client.CreateVCluster(ctx, namespace, "db", nil); err != nil {
+		log.Fatal(err)
+	}
+
+	vc, err := client.WaitForPhase(ctx, namespace, "db", openvcluster.PhaseRunning)
+	var timeout *openvcluster.WaitTimeoutError
+	switch {
+	case errors.As(err, &timeout):
+		fmt.Println("still", openvcluster.PhaseName(timeout.LastSeenVCluster.GetStatus().GetPhase()))
+	case err != nil:
+		log.Fatal(err)
+	default:
+		fmt.Println(openvcluster.PhaseName(vc.GetStatus().GetPhase()))
+	}
+	// Output: RUNNING
+}
+
+func ExampleError() {
+	ctx := context.Background()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	_, err = client.CreateVCluster(ctx, "example-errors", "dev", &openvcluster.CreateParams{Memory: "lots"})
+	var e *openvcluster.Error
+	if errors.As(err, &e) {
+		fmt.Println(openvcluster.CodeName(e.Code))
+		for _, v := range e.FieldViolations {
+			fmt.Println(v.GetField())
+		}
+	}
+	// Output:
+	// INVALID_ARGUMENT
+	// spec.resources.memory
+}
+
+func ExampleIsNotFound() {
+	ctx := context.Background()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	_, err = client.GetVCluster(ctx, "example-errors", "nobody")
+	fmt.Println(openvcluster.IsNotFound(err))
+	// Output: true
+}
+
+func ExampleClient_With() {
+	ctx := context.Background()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	// A derived client shares the connection with other call defaults.
+	once := client.With(openvcluster.WithoutRetry(), openvcluster.WithTimeout(2*time.Second))
+	// Metadata for one call goes on its context.
+	ctx = metadata.AppendToOutgoingContext(ctx, "x-trace", "example")
+	_, err = once.GetVCluster(ctx, "example-with", "nobody")
+	fmt.Println(openvcluster.CodeName(openvcluster.Code(err)))
+	// Output: NOT_FOUND
+}
