@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"iter"
+	"time"
+
+	"google.golang.org/grpc/metadata"
+
+	openvcluster "github.com/turtacn/open-vcluster-api/sdk/go"
+	openvclusterv1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
+	conformancev1 "github.com/turtacn/open-vcluster-api/sdk/go/internal/gen/conformance/v1"
+)
+
+// execute runs a step's action through the SDK method that offers it, with
+// every set field of its request passed on.
+func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conformancev1.StepResult {
+	ctx := s.ctx
+	if md := step.GetOptions().GetMetadata(); len(md) > 0 {
+		ctx = metadata.NewOutgoingContext(ctx, metadata.New(md))
+	}
+	switch action := step.GetAction().(type) {
+	case *conformancev1.Step_CreateVcluster:
+		r := action.CreateVcluster
+		return vclusterResult(c.CreateVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.CreateParams{
+			Spec: r.GetSpec(), Labels: r.GetLabels(), ValidateOnly: r.GetValidateOnly(), RequestID: r.GetRequestId(),
+		}))
+	case *conformancev1.Step_GetVcluster:
+		r := action.GetVcluster
+		return vclusterResult(c.GetVCluster(ctx, r.GetNamespace(), r.GetName()))
+	case *conformancev1.Step_ListVclusters:
+		r := action.ListVclusters
+		list := &conformancev1.VClusterList{}
+		for vc, err := range c.ListVClusters(ctx, r.GetNamespace(), listVClustersParams(r)) {
+			if err != nil {
+				return errorResult(errorOf(err))
+			}
+			list.Items = append(list.Items, vc)
+		}
+		return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Vclusters{Vclusters: list}}
+	case *conformancev1.Step_ListVclustersPage:
+		r := action.ListVclustersPage
+		page, err := c.ListVClustersPage(ctx, r.GetNamespace(), listVClustersParams(r))
+		if err != nil {
+			return errorResult(errorOf(err))
+		}
+		return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_VclusterPage{VclusterPage: &openvclusterv1.ListVClustersResponse{
+			Vclusters: page.Items, NextPageToken: page.NextPageToken,
+		}}}
+	case *conformancev1.Step_DeleteVcluster:
+		r := action.DeleteVcluster
+		return vclusterResult(c.DeleteVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.DeleteParams{
+			Etag: r.GetEtag(), DeleteSnapshots: r.GetDeleteSnapshots(), RequestID: r.GetRequestId(),
+		}))
+	case *conformancev1.Step_ScaleVcluster:
+		r := action.ScaleVcluster
+		return vclusterResult(c.ScaleVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.ScaleParams{
+			Resources: r.GetResources(), Replicas: r.GetReplicas(), EnableHA: r.EnableHa, Etag: r.GetEtag(), RequestID: r.GetRequestId(),
+		}))
+	case *conformancev1.Step_SuspendVcluster:
+		r := action.SuspendVcluster
+		return vclusterResult(c.SuspendVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.SuspendParams{
+			DrainWorkloads: r.GetDrainWorkloads(), Etag: r.GetEtag(), RequestID: r.GetRequestId(),
+		}))
+	case *conformancev1.Step_ResumeVcluster:
+		r := action.ResumeVcluster
+		return vclusterResult(c.ResumeVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.ResumeParams{
+			Etag: r.GetEtag(), RequestID: r.GetRequestId(),
+		}))
+	case *conformancev1.Step_SnapshotVcluster:
+		r := action.SnapshotVcluster
+		return snapshotResult(c.SnapshotVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.SnapshotParams{
+			SnapshotName: r.GetSnapshotName(), Description: r.GetDescription(), Labels: r.GetLabels(), RequestID: r.GetRequestId(),
+		}))
+	case *conformancev1.Step_RestoreVcluster:
+		r := action.RestoreVcluster
+		return vclusterResult(c.RestoreVCluster(ctx, r.GetNamespace(), r.GetSnapshotName(), &openvcluster.RestoreParams{
+			TargetName: r.GetTargetName(), Etag: r.GetEtag(), RequestID: r.GetRequestId(),
+		}))
+	case *conformancev1.Step_GetKubeconfig:
+		r := action.GetKubeconfig
+		kubeconfig, err := c.GetVClusterKubeconfig(ctx, r.GetNamespace(), r.GetName())
+		if err != nil {
+			return errorResult(errorOf(err))
+		}
+		return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Kubeconfig{Kubeconfig: kubeconfig}}
+	case *conformancev1.Step_GetSnapshot:
+		r := action.GetSnapshot
+		return snapshotResult(c.GetSnapshot(ctx, r.GetNamespace(), r.GetName()))
+	case *conformancev1.Step_ListSnapshots:
+		r := action.ListSnapshots
+		list := &conformancev1.SnapshotList{}
+		for snap, err := range c.ListSnapshots(ctx, r.GetNamespace(), listSnapshotsParams(r)) {
+			if err != nil {
+				return errorResult(errorOf(err))
+			}
+			list.Items = append(list.Items, snap)
+		}
+		return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Snapshots{Snapshots: list}}
+	case *conformancev1.Step_ListSnapshotsPage:
+		r := action.ListSnapshotsPage
+		page, err := c.ListSnapshotsPage(ctx, r.GetNamespace(), listSnapshotsParams(r))
+		if err != nil {
+			return errorResult(errorOf(err))
+		}
+		return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_SnapshotPage{SnapshotPage: &openvclusterv1.ListSnapshotsResponse{
+			Snapshots: page.Items, NextPageToken: page.NextPageToken,
+		}}}
+	case *conformancev1.Step_DeleteSnapshot:
+		r := action.DeleteSnapshot
+		return doneResult(c.DeleteSnapshot(ctx, r.GetNamespace(), r.GetName(), &openvcluster.DeleteSnapshotParams{RequestID: r.GetRequestId()}))
+	case *conformancev1.Step_WaitForPhase:
+		r := action.WaitForPhase
+		return vclusterResult(waiter(c, r.GetTimeoutMs()).WaitForPhase(ctx, r.GetNamespace(), r.GetName(), r.GetPhase()))
+	case *conformancev1.Step_WaitForDeletion:
+		r := action.WaitForDeletion
+		return doneResult(waiter(c, r.GetTimeoutMs()).WaitForDeletion(ctx, r.GetNamespace(), r.GetName()))
+	case *conformancev1.Step_WaitForSnapshot:
+		r := action.WaitForSnapshot
+		return snapshotResult(waiter(c, r.GetTimeoutMs()).WaitForSnapshot(ctx, r.GetNamespace(), r.GetName(), r.GetPhase()))
+	case *conformancev1.Step_WatchStart:
+		r := action.WatchStart
+		s.watches.start(ctx, step.GetName(), c.WatchVClusters, r)
+		return doneResult(nil)
+	case *conformancev1.Step_WatchCollect:
+		return s.watches.collect(action.WatchCollect)
+	}
+	return errorResult(&conformancev1.Error{
+		Kind:    conformancev1.Error_KIND_UNSUPPORTED,
+		Message: fmt.Sprintf("step %s: an action this client does not know", step.GetName()),
+	})
+}
+
+// waiter is c with the wait timeout a wait step asks for (0 keeps c's).
+func waiter(c *openvcluster.Client, timeoutMs int64) *openvcluster.Client {
+	if timeoutMs <= 0 {
+		return c
+	}
+	return c.With(openvcluster.WithWaitTimeout(time.Duration(timeoutMs) * time.Millisecond))
+}
+
+func listVClustersParams(r *openvclusterv1.ListVClustersRequest) *openvcluster.ListVClustersParams {
+	return &openvcluster.ListVClustersParams{
+		LabelSelector: r.GetLabelSelector(), Phase: r.GetPhase(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
+	}
+}
+
+func listSnapshotsParams(r *openvclusterv1.ListSnapshotsRequest) *openvcluster.ListSnapshotsParams {
+	return &openvcluster.ListSnapshotsParams{VCluster: r.GetVcluster(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()}
+}
+
+// watchFunc is Client.WatchVClusters, which the watches start.
+type watchFunc = func(context.Context, string, *openvcluster.WatchParams) iter.Seq2[*openvcluster.WatchEvent, error]

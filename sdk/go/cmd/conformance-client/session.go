@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protojson"
+
+	openvcluster "github.com/turtacn/open-vcluster-api/sdk/go"
+	conformancev1 "github.com/turtacn/open-vcluster-api/sdk/go/internal/gen/conformance/v1"
+)
+
+// waitTimeout bounds the wait helpers unless a step sets its own, as the
+// Python clients under test do.
+const waitTimeout = 60 * time.Second
+
+// session holds what one case uses: its client (one connection, derived
+// clients per token) and its background watches.
+type session struct {
+	ctx     context.Context
+	conn    *conformancev1.Connection
+	client  *openvcluster.Client
+	watches *watches
+	// earlier is the proto3 JSON of every earlier step's result, for refs.
+	earlier map[string]map[string]any
+}
+
+func runCase(request *conformancev1.CaseRequest, emit func(*conformancev1.StepResult)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &session{ctx: ctx, conn: request.GetConnection(), watches: newWatches(), earlier: map[string]map[string]any{}}
+	defer func() {
+		cancel()
+		s.watches.stopAll()
+		if s.client != nil {
+			_ = s.client.Close()
+		}
+	}()
+	for index, step := range request.GetSteps() {
+		result := s.runStep(step)
+		result.CaseName = request.GetCaseName()
+		result.StepIndex = int32(index)
+		result.StepName = step.GetName()
+		s.remember(step.GetName(), result)
+		emit(result)
+	}
+}
+
+// runStep runs one step, turning a panic of the SDK into a client error.
+func (s *session) runStep(step *conformancev1.Step) (result *conformancev1.StepResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(os.Stderr, "panic in step %s: %v\n%s", step.GetName(), p, debug.Stack())
+			result = errorResult(&conformancev1.Error{Kind: conformancev1.Error_KIND_CLIENT, Message: fmt.Sprint("panic: ", p)})
+		}
+	}()
+	resolved, err := resolveRefs(step, s.earlier)
+	if err != nil {
+		return errorResult(&conformancev1.Error{Kind: conformancev1.Error_KIND_UNRESOLVED_REF, Message: err.Error()})
+	}
+	client, err := s.clientFor(step)
+	if err != nil {
+		return errorResult(errorOf(err))
+	}
+	return execute(s, client, resolved)
+}
+
+// clientFor is the case's client with the step's token and call options.
+func (s *session) clientFor(step *conformancev1.Step) (*openvcluster.Client, error) {
+	if s.client == nil {
+		opts := []openvcluster.Option{
+			openvcluster.WithToken(s.conn.GetToken()),
+			openvcluster.WithWaitTimeout(waitTimeout),
+		}
+		if tls := s.conn.GetTls(); tls != nil {
+			opts = append(opts, openvcluster.WithTLS(nil))
+			if tls.GetCaFile() != "" {
+				opts = append(opts, openvcluster.WithCAFile(tls.GetCaFile()))
+			}
+			if tls.GetClientCertFile() != "" {
+				opts = append(opts, openvcluster.WithClientCertificateFiles(tls.GetClientCertFile(), tls.GetClientKeyFile()))
+			}
+			if tls.GetServerName() != "" {
+				opts = append(opts, openvcluster.WithTLSServerName(tls.GetServerName()))
+			}
+		} else {
+			opts = append(opts, openvcluster.WithPlaintext())
+		}
+		client, err := openvcluster.New(s.conn.GetAddress(), opts...)
+		if err != nil {
+			return nil, err
+		}
+		s.client = client
+	}
+	options := step.GetOptions()
+	var call []openvcluster.CallOption
+	if options.Token != nil {
+		call = append(call, openvcluster.WithToken(options.GetToken()))
+	}
+	if ms := options.GetTimeoutMs(); ms > 0 {
+		call = append(call, openvcluster.WithTimeout(time.Duration(ms)*time.Millisecond))
+	}
+	switch n := options.GetMaxAttempts(); {
+	case n == 1:
+		call = append(call, openvcluster.WithoutRetry())
+	case n > 1:
+		call = append(call, openvcluster.WithRetry(openvcluster.RetryPolicy{MaxAttempts: int(n)}))
+	}
+	if len(call) == 0 {
+		return s.client, nil
+	}
+	return s.client.With(call...), nil
+}
+
+// remember keeps a result's proto3 JSON for the refs of later steps.
+func (s *session) remember(name string, result *conformancev1.StepResult) {
+	data, err := protojson.Marshal(result)
+	if err != nil {
+		return
+	}
+	var decoded map[string]any
+	decoder := json.NewDecoder(bytes.NewReader(data))
+	decoder.UseNumber()
+	if decoder.Decode(&decoded) == nil {
+		s.earlier[name] = decoded
+	}
+}
