@@ -61,6 +61,13 @@ DRIVERS: tuple[Driver, ...] = (
         "Python",
         ("{python}", "-m", "bench.sdk_drivers.python", "--flavour", "async"),
     ),
+    Driver(
+        "go",
+        "Go",
+        ("{bin}/sdkdriver",),
+        build=("go", "build", "-C", "bench/sdk_drivers/go", "-o", "{bin}/sdkdriver", "."),
+        requires=("go",),
+    ),
 )
 
 
