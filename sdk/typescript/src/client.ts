@@ -1,0 +1,612 @@
+/**
+ * {@link VClusterClient}: one method per operation of the API, with friendly
+ * arguments, typed results, typed errors, retries and wait helpers.
+ *
+ * @module
+ */
+
+import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { createContextValues, type Transport } from "@connectrpc/connect";
+import { createAsyncIterable } from "@connectrpc/connect/protocol";
+
+import { grpcTimeout } from "./deadline.js";
+import { resolveConnection, type ConnectionConfig, type ConnectionOptions } from "./config.js";
+import { toPhase, toSnapshotPhase, type PhaseLike, type SnapshotPhaseLike } from "./enums.js";
+import {
+  CancelledError,
+  DeadlineExceededError,
+  isOpenVClusterError,
+  NotFoundError,
+  UnexpectedStatusError,
+  type OpenVClusterError,
+} from "./errors.js";
+import type { Snapshot } from "./gen/openvcluster/v1/snapshot_pb.js";
+import { SnapshotService } from "./gen/openvcluster/v1/snapshot_service_pb.js";
+import { VCluster_Phase, type VCluster } from "./gen/openvcluster/v1/vcluster_pb.js";
+import { VClusterService, type WatchVClustersRequest } from "./gen/openvcluster/v1/vcluster_service_pb.js";
+import {
+  CallSettings,
+  type CallOptions,
+  type DefaultCallOptions,
+  type Metadata,
+  type WaitingCallOptions,
+  type WaitOptions,
+} from "./options.js";
+import { Pager, type Page } from "./pagination.js";
+import * as build from "./requests.js";
+import { ATTEMPT_SETTINGS } from "./retry-interceptor.js";
+import { sleep } from "./sleep.js";
+import { toOpenVClusterError } from "./status.js";
+import { openTransport, type OwnedTransport, type TransportOptions } from "./transport.js";
+import { VERSION } from "./version.js";
+import { restingPhase, SnapshotWaiter, VClusterWaiter } from "./wait.js";
+import { Watch, type WatchEvent } from "./watch.js";
+
+/** The user agent every call carries. */
+export const USER_AGENT = `open-vcluster-api-typescript/${VERSION}`;
+
+/**
+ * Everything a client can be told: where to connect ({@link ConnectionOptions},
+ * with `OVC_*` environment defaults), the defaults of every call
+ * ({@link DefaultCallOptions}) and transport extras ({@link TransportOptions}).
+ */
+export interface ClientOptions extends ConnectionOptions, DefaultCallOptions, TransportOptions {}
+
+/** Options of `createVCluster`. */
+export interface CreateVClusterOptions extends build.CreateVClusterArgs, WaitingCallOptions {}
+/** Options of `scaleVCluster`. */
+export interface ScaleVClusterOptions extends build.ScaleVClusterArgs, WaitingCallOptions {}
+/** Options of `suspendVCluster`. */
+export interface SuspendVClusterOptions extends build.SuspendVClusterArgs, WaitingCallOptions {}
+/** Options of `resumeVCluster`. */
+export interface ResumeVClusterOptions extends build.ResumeVClusterArgs, WaitingCallOptions {}
+/** Options of `deleteVCluster`. */
+export interface DeleteVClusterOptions extends build.DeleteVClusterArgs, WaitingCallOptions {}
+/** Options of `snapshotVCluster`. */
+export interface SnapshotVClusterOptions extends build.SnapshotVClusterArgs, WaitingCallOptions {}
+/** Options of `restoreVCluster`. */
+export interface RestoreVClusterOptions extends build.RestoreVClusterArgs, WaitingCallOptions {}
+/** Options of `listVClusters`: filters, page size, and the options of each page's call. */
+export interface ListVClustersOptions extends build.ListVClustersArgs, CallOptions {}
+/** Options of `listSnapshots`. */
+export interface ListSnapshotsOptions extends build.ListSnapshotsArgs, CallOptions {}
+/** Options of `deleteSnapshot`. */
+export interface DeleteSnapshotOptions extends build.DeleteSnapshotArgs, CallOptions {}
+
+/** Options of `watchVClusters`. */
+export interface WatchVClustersOptions extends build.WatchVClustersArgs {
+  /** Ends the watch with a DeadlineExceededError after this many milliseconds; by default it runs until cancelled. */
+  timeoutMs?: number | null;
+  /** Extra metadata for the call. */
+  metadata?: Metadata;
+  /** Ends the watch; its loop then throws a CancelledError. */
+  signal?: AbortSignal;
+}
+
+/** The connection a client and the clients derived from it share. */
+interface Connection {
+  readonly transport: OwnedTransport;
+  closed: boolean;
+}
+
+/**
+ * A connection to an open-vcluster-api server, with one method per operation.
+ *
+ * Every option is optional; what is left out comes from the environment
+ * (`OVC_ENDPOINT`, default `127.0.0.1:50051`; `OVC_TOKEN`; `OVC_TLS`;
+ * `OVC_CA_FILE`; `OVC_CLIENT_CERT_FILE` and `OVC_CLIENT_KEY_FILE`;
+ * `OVC_TLS_SERVER_NAME`). Results are the generated protobuf-es messages
+ * (`VCluster`, `Snapshot`); failures reject with the typed errors of
+ * `OpenVClusterError`. Unary calls retry UNAVAILABLE with backoff (see
+ * `RetryPolicy`), sending a mutation's `requestId` unchanged each time.
+ *
+ * Mutations answer at once with the resource in its new, often intermediate
+ * phase; pass `wait: true` to resolve once the change is done, or use
+ * {@link waitForPhase}. Call {@link close} when done: the open HTTP/2
+ * connection keeps Node running.
+ *
+ * ```ts
+ * const client = new VClusterClient({ endpoint: "127.0.0.1:50051" });
+ * const vc = await client.createVCluster("team-a", "dev", { cpu: "2", memory: "4Gi", wait: true });
+ * client.close();
+ * ```
+ */
+export class VClusterClient {
+  /** The resolved connection settings (endpoint, TLS, token). */
+  readonly config: ConnectionConfig;
+  /** The defaults of every call: timeout, retry policy, metadata, wait timeout. */
+  readonly defaults: CallSettings;
+  private readonly connection: Connection;
+  private readonly ownsConnection: boolean;
+  private readonly transport: Transport;
+  private readonly headerCache = new WeakMap<CallSettings, [string, string][]>();
+
+  /** Resolves the settings and prepares the connection, which opens at the first call. */
+  constructor(options: ClientOptions = {}) {
+    this.config = resolveConnection(options);
+    this.defaults = new CallSettings().merged(options);
+    this.connection = { transport: openTransport(this.config, options), closed: false };
+    this.transport = this.connection.transport.transport;
+    this.ownsConnection = true;
+  }
+
+  /**
+   * A client with other call defaults that shares this one's connection.
+   * `metadata` is added to this client's. Closing the derived client does
+   * not close the connection; close the original when done.
+   */
+  withOptions(options: DefaultCallOptions): VClusterClient {
+    const derived = Object.create(VClusterClient.prototype) as VClusterClient;
+    return Object.assign(derived, this, { defaults: this.defaults.merged(options), ownsConnection: false });
+  }
+
+  /** Closes the connection, failing the calls still running (a no-op on clients made by {@link withOptions}). */
+  close(): void {
+    if (!this.ownsConnection || this.connection.closed) return;
+    this.connection.closed = true;
+    this.connection.transport.close();
+  }
+
+  /** A short description, without the token. */
+  toString(): string {
+    return `VClusterClient(endpoint=${this.config.endpoint}, tls=${this.config.tls})`;
+  }
+
+  // VClusterService
+
+  /**
+   * Creates a vcluster; it starts PROVISIONING and becomes RUNNING on its own.
+   *
+   * Give the spec as friendly options (`{ cpu: "2", memory: "4Gi" }`), as a
+   * `spec`, or both (the options override the spec). Empty settings take
+   * server defaults, and the returned spec shows them. With `wait: true` it
+   * resolves once the vcluster is RUNNING. `validateOnly` checks everything
+   * and creates nothing.
+   *
+   * @throws InvalidArgumentError a bad field (see `fieldViolations`).
+   * @throws AlreadyExistsError the name is taken in the namespace.
+   * @throws ResourceExhaustedError the namespace quota would be exceeded.
+   * @throws VClusterFailedError with `wait: true`, provisioning failed.
+   */
+  async createVCluster(namespace: string, name: string, options: CreateVClusterOptions = {}): Promise<VCluster> {
+    const request = build.createRequest(namespace, name, options);
+    const settings = this.settings(options);
+    const response = await this.unary(VClusterService.method.createVCluster, request, settings, options.signal, request.requestId);
+    const vcluster = required(response.vcluster, "vcluster");
+    if (options.wait && !request.validateOnly) {
+      return this.waitPhase(vcluster, VCluster_Phase.RUNNING, settings, options.signal);
+    }
+    return vcluster;
+  }
+
+  /**
+   * Returns a vcluster.
+   *
+   * @throws NotFoundError it does not exist.
+   */
+  async getVCluster(namespace: string, name: string, options: CallOptions = {}): Promise<VCluster> {
+    return this.get(namespace, name, this.settings(options), options.signal);
+  }
+
+  /**
+   * Lists vclusters ordered by (namespace, name), fetching pages as you iterate.
+   *
+   * `namespace` `""` lists every namespace you may see. `labelSelector` uses
+   * Kubernetes syntax (`"tier=gold,env!=prod"`); `phase` keeps one phase
+   * (`"RUNNING"`). `pageSize` (0: the server's default of 50) sets how many
+   * vclusters each call fetches; `pageToken` resumes a listing. Each page is
+   * one call with these options (timeout, retries).
+   */
+  listVClusters(namespace = "", options: ListVClustersOptions = {}): Pager<VCluster> {
+    const first = build.listVClustersRequest(namespace, options);
+    const settings = this.settings(options);
+    return new Pager(async (pageToken): Promise<Page<VCluster>> => {
+      const request = { ...first, pageToken };
+      const response = await this.unary(VClusterService.method.listVClusters, request, settings, options.signal);
+      return { items: response.vclusters, nextPageToken: response.nextPageToken };
+    }, options.pageToken ?? "");
+  }
+
+  /**
+   * Deletes a vcluster: it goes through DELETING and is then gone.
+   *
+   * Resolves to it in DELETING; with `wait: true`, once it is gone.
+   * Snapshots are kept unless `deleteSnapshots`. `etag` makes the call
+   * conditional (AbortedError when stale).
+   */
+  async deleteVCluster(namespace: string, name: string, options: DeleteVClusterOptions = {}): Promise<VCluster> {
+    const request = build.deleteRequest(namespace, name, options);
+    const settings = this.settings(options);
+    const response = await this.unary(VClusterService.method.deleteVCluster, request, settings, options.signal, request.requestId);
+    const vcluster = required(response.vcluster, "vcluster");
+    if (options.wait) {
+      const waiter = this.vclusterWaiter(namespace, name, null, settings);
+      waiter.lastSeen = vcluster;
+      await this.runVClusterWaiter(waiter, settings, options.signal);
+    }
+    return vcluster;
+  }
+
+  /**
+   * Changes resources, replicas or high availability; what is left out is kept.
+   *
+   * A RUNNING vcluster goes through SCALING back to RUNNING; a SUSPENDED one
+   * stores the new spec and stays SUSPENDED. With `wait: true` it resolves
+   * once the vcluster is back in that phase.
+   *
+   * @throws FailedPreconditionError the vcluster is in another phase.
+   * @throws InvalidArgumentError bad values, or nothing to change.
+   */
+  async scaleVCluster(namespace: string, name: string, options: ScaleVClusterOptions = {}): Promise<VCluster> {
+    const request = build.scaleRequest(namespace, name, options);
+    const settings = this.settings(options);
+    const response = await this.unary(VClusterService.method.scaleVCluster, request, settings, options.signal, request.requestId);
+    const vcluster = required(response.vcluster, "vcluster");
+    if (options.wait) {
+      const target = restingPhase(vcluster.status?.phase ?? VCluster_Phase.UNSPECIFIED);
+      return this.waitPhase(vcluster, target, settings, options.signal);
+    }
+    return vcluster;
+  }
+
+  /**
+   * Suspends (powers off) a RUNNING vcluster: SUSPENDING, then SUSPENDED.
+   *
+   * Its state is kept. Suspending a suspended vcluster is a no-op. With
+   * `wait: true` it resolves once the vcluster is SUSPENDED.
+   */
+  async suspendVCluster(namespace: string, name: string, options: SuspendVClusterOptions = {}): Promise<VCluster> {
+    const request = build.suspendRequest(namespace, name, options);
+    const settings = this.settings(options);
+    const response = await this.unary(VClusterService.method.suspendVCluster, request, settings, options.signal, request.requestId);
+    const vcluster = required(response.vcluster, "vcluster");
+    if (options.wait) return this.waitPhase(vcluster, VCluster_Phase.SUSPENDED, settings, options.signal);
+    return vcluster;
+  }
+
+  /**
+   * Resumes (powers on) a SUSPENDED vcluster: RESUMING, then RUNNING.
+   *
+   * Resuming a running vcluster is a no-op. With `wait: true` it resolves
+   * once the vcluster is RUNNING.
+   */
+  async resumeVCluster(namespace: string, name: string, options: ResumeVClusterOptions = {}): Promise<VCluster> {
+    const request = build.resumeRequest(namespace, name, options);
+    const settings = this.settings(options);
+    const response = await this.unary(VClusterService.method.resumeVCluster, request, settings, options.signal, request.requestId);
+    const vcluster = required(response.vcluster, "vcluster");
+    if (options.wait) return this.waitPhase(vcluster, VCluster_Phase.RUNNING, settings, options.signal);
+    return vcluster;
+  }
+
+  /**
+   * Takes a snapshot of a RUNNING or SUSPENDED vcluster (its phase does not change).
+   *
+   * The snapshot starts PENDING and becomes READY on its own; with
+   * `wait: true` it is resolved READY. An empty `snapshotName` lets the
+   * server choose one.
+   *
+   * @throws SnapshotFailedError with `wait: true`, the snapshot failed.
+   */
+  async snapshotVCluster(namespace: string, name: string, options: SnapshotVClusterOptions = {}): Promise<Snapshot> {
+    const request = build.snapshotRequest(namespace, name, options);
+    const settings = this.settings(options);
+    const response = await this.unary(VClusterService.method.snapshotVCluster, request, settings, options.signal, request.requestId);
+    const snapshot = required(response.snapshot, "snapshot");
+    if (options.wait) {
+      const waiter = new SnapshotWaiter(snapshot.namespace, snapshot.name, toSnapshotPhase("READY"), settings.waitTimeoutMs);
+      return this.runSnapshotWaiter(waiter, settings, options.signal);
+    }
+    return snapshot;
+  }
+
+  /**
+   * Restores a READY snapshot, in place or as a new vcluster `targetName`.
+   *
+   * In place (no `targetName`), the source vcluster goes through RESTORING
+   * and ends RUNNING with the snapshot's spec. To a new name, a vcluster is
+   * created through PROVISIONING. With `wait: true` it resolves once the
+   * restored vcluster is RUNNING.
+   */
+  async restoreVCluster(namespace: string, snapshotName: string, options: RestoreVClusterOptions = {}): Promise<VCluster> {
+    const request = build.restoreRequest(namespace, snapshotName, options);
+    const settings = this.settings(options);
+    const response = await this.unary(VClusterService.method.restoreVCluster, request, settings, options.signal, request.requestId);
+    const vcluster = required(response.vcluster, "vcluster");
+    if (options.wait) return this.waitPhase(vcluster, VCluster_Phase.RUNNING, settings, options.signal);
+    return vcluster;
+  }
+
+  /**
+   * Returns the kubeconfig YAML of a vcluster's API server, ready for kubectl.
+   *
+   * It grants admin access to the vcluster, so it needs an editor token
+   * (PermissionDeniedError for a viewer).
+   *
+   * @throws FailedPreconditionError the vcluster has no usable API server
+   *   (PROVISIONING, DELETING, FAILED).
+   */
+  async getKubeconfig(namespace: string, name: string, options: CallOptions = {}): Promise<string> {
+    const request = { namespace, name };
+    const response = await this.unary(VClusterService.method.getVClusterKubeconfig, request, this.settings(options), options.signal);
+    return required(response.vcluster, "vcluster").status?.kubeconfig ?? "";
+  }
+
+  /**
+   * Follows changes of vclusters as a stream of events (see {@link Watch}).
+   *
+   * The stream replays every matching vcluster as ADDED, then sends one
+   * SYNCED event once that initial state is complete (its `vcluster` is
+   * unset; a vcluster with no ADDED before it does not exist), then ADDED,
+   * MODIFIED and DELETED events as they happen. It runs until cancelled or
+   * for `timeoutMs`. Watches are not retried: watch again, and the replay
+   * tells you the current state.
+   */
+  watchVClusters(namespace = "", options: WatchVClustersOptions = {}): Watch {
+    const request = build.watchRequest(namespace, options);
+    const settings = this.defaults.merged({ metadata: options.metadata });
+    return this.openWatch(request, settings, options.timeoutMs ?? null, options.signal);
+  }
+
+  // SnapshotService
+
+  /**
+   * Returns a snapshot.
+   *
+   * @throws NotFoundError it does not exist.
+   */
+  async getSnapshot(namespace: string, name: string, options: CallOptions = {}): Promise<Snapshot> {
+    return this.fetchSnapshot(namespace, name, this.settings(options), options.signal);
+  }
+
+  /**
+   * Lists snapshots ordered by (namespace, name), fetching pages as you
+   * iterate; `vcluster` keeps the snapshots of one source vcluster.
+   */
+  listSnapshots(namespace = "", options: ListSnapshotsOptions = {}): Pager<Snapshot> {
+    const first = build.listSnapshotsRequest(namespace, options);
+    const settings = this.settings(options);
+    return new Pager(async (pageToken): Promise<Page<Snapshot>> => {
+      const request = { ...first, pageToken };
+      const response = await this.unary(SnapshotService.method.listSnapshots, request, settings, options.signal);
+      return { items: response.snapshots, nextPageToken: response.nextPageToken };
+    }, options.pageToken ?? "");
+  }
+
+  /** Deletes a snapshot at once (a snapshot still being taken is cancelled). */
+  async deleteSnapshot(namespace: string, name: string, options: DeleteSnapshotOptions = {}): Promise<void> {
+    const request = build.deleteSnapshotRequest(namespace, name, options);
+    await this.unary(SnapshotService.method.deleteSnapshot, request, this.settings(options), options.signal, request.requestId);
+  }
+
+  // Waiting
+
+  /**
+   * Waits until a vcluster is in `phase` (`"RUNNING"`) and resolves to it.
+   *
+   * Follows one WatchVClusters stream of the vcluster (its initial state and
+   * SYNCED event, then its changes), or polls GetVCluster when the watch is
+   * not available. `timeoutMs` defaults to the client's `waitTimeoutMs`.
+   *
+   * @throws WaitTimeoutError not reached in time (`lastSeen` has the last state).
+   * @throws VClusterFailedError the vcluster ended in FAILED instead.
+   * @throws NotFoundError the vcluster does not exist or was deleted meanwhile.
+   */
+  async waitForPhase(namespace: string, name: string, phase: PhaseLike, options: WaitOptions = {}): Promise<VCluster> {
+    const target = toPhase(phase);
+    const settings = this.waitSettings(options);
+    const waiter = this.vclusterWaiter(namespace, name, target, settings);
+    await this.runVClusterWaiter(waiter, settings, options.signal);
+    return required(waiter.lastSeen, "vcluster");
+  }
+
+  /**
+   * Waits until a vcluster is gone (resolves at once if it does not exist).
+   *
+   * @throws WaitTimeoutError it still exists after `timeoutMs`.
+   */
+  async waitForDeletion(namespace: string, name: string, options: WaitOptions = {}): Promise<void> {
+    const settings = this.waitSettings(options);
+    await this.runVClusterWaiter(this.vclusterWaiter(namespace, name, null, settings), settings, options.signal);
+  }
+
+  /**
+   * Waits until a snapshot is in `phase` (READY by default) and resolves to it.
+   *
+   * @throws WaitTimeoutError not reached in time.
+   * @throws SnapshotFailedError the snapshot ended in FAILED.
+   */
+  async waitForSnapshot(
+    namespace: string,
+    name: string,
+    phase: SnapshotPhaseLike = "READY",
+    options: WaitOptions = {},
+  ): Promise<Snapshot> {
+    const target = toSnapshotPhase(phase);
+    const settings = this.waitSettings(options);
+    const waiter = new SnapshotWaiter(namespace, name, target, settings.waitTimeoutMs);
+    return this.runSnapshotWaiter(waiter, settings, options.signal);
+  }
+
+  // Internals
+
+  private settings(options: CallOptions & { waitTimeoutMs?: number | null }): CallSettings {
+    return this.defaults.merged(options);
+  }
+
+  private waitSettings(options: WaitOptions): CallSettings {
+    return this.defaults.merged({ metadata: options.metadata, waitTimeoutMs: options.timeoutMs });
+  }
+
+  /**
+   * The request headers of calls under `settings`: the user agent, the
+   * metadata, and the token unless the metadata has one. Computed once per
+   * settings; the transport copies them into each request.
+   */
+  private headers(settings: CallSettings): [string, string][] {
+    const cached = this.headerCache.get(settings);
+    if (cached !== undefined) return cached;
+    const headers: [string, string][] = [["user-agent", USER_AGENT], ...settings.metadata.map(([k, v]): [string, string] => [k, v])];
+    const authorized = settings.metadata.some(([key]) => key === "authorization");
+    if (!authorized && this.config.token !== undefined) headers.push(["authorization", `Bearer ${this.config.token}`]);
+    this.headerCache.set(settings, headers);
+    return headers;
+  }
+
+  private async unary<I extends DescMessage, O extends DescMessage>(
+    method: DescMethodUnary<I, O>,
+    request: MessageInitShape<I>,
+    settings: CallSettings,
+    signal: AbortSignal | undefined,
+    requestId?: string,
+  ): Promise<MessageShape<O>> {
+    this.checkOpen(requestId);
+    const context = createContextValues().set(ATTEMPT_SETTINGS, {
+      timeoutMs: settings.timeoutMs,
+      retry: settings.retry,
+      requestId,
+    });
+    try {
+      const headers = this.headers(settings);
+      const response = await this.transport.unary(method, signal, 0, headers, request, context);
+      return response.message;
+    } catch (reason) {
+      this.checkOpen(requestId, reason);
+      throw toOpenVClusterError(reason, requestId, signal);
+    }
+  }
+
+  /** Throws a CancelledError once the client is closed (`cause`: how a call it ended failed). */
+  private checkOpen(requestId?: string, cause?: unknown): void {
+    if (this.connection.closed) throw new CancelledError("the client is closed", { requestId, cause });
+  }
+
+  private openWatch(
+    request: WatchVClustersRequest,
+    settings: CallSettings,
+    timeoutMs: number | null,
+    signal: AbortSignal | undefined,
+  ): Watch {
+    const headers = new Headers(this.headers(settings));
+    if (timeoutMs !== null) headers.set("grpc-timeout", grpcTimeout(timeoutMs));
+    const open = async function* (this: VClusterClient, streamSignal: AbortSignal): AsyncGenerator<WatchEvent, void, undefined> {
+      const input = createAsyncIterable([request]);
+      try {
+        const response = await this.transport.stream(VClusterService.method.watchVClusters, streamSignal, 0, headers, input);
+        yield* response.message;
+      } catch (reason) {
+        this.checkOpen(undefined, reason);
+        throw reason;
+      }
+    }.bind(this);
+    this.checkOpen();
+    return new Watch(open, signal, timeoutMs);
+  }
+
+  private get(namespace: string, name: string, settings: CallSettings, signal?: AbortSignal): Promise<VCluster> {
+    return this.unary(VClusterService.method.getVCluster, { namespace, name }, settings, signal).then((r) =>
+      required(r.vcluster, "vcluster"),
+    );
+  }
+
+  private fetchSnapshot(namespace: string, name: string, settings: CallSettings, signal?: AbortSignal): Promise<Snapshot> {
+    return this.unary(SnapshotService.method.getSnapshot, { namespace, name }, settings, signal).then((r) =>
+      required(r.snapshot, "snapshot"),
+    );
+  }
+
+  private vclusterWaiter(namespace: string, name: string, target: VCluster_Phase | null, settings: CallSettings): VClusterWaiter {
+    return new VClusterWaiter(namespace, name, target, settings.waitTimeoutMs, settings.retry);
+  }
+
+  private async waitPhase(
+    vcluster: VCluster,
+    target: VCluster_Phase,
+    settings: CallSettings,
+    signal: AbortSignal | undefined,
+  ): Promise<VCluster> {
+    const waiter = this.vclusterWaiter(vcluster.namespace, vcluster.name, target, settings);
+    if (!waiter.observe(vcluster)) await this.runVClusterWaiter(waiter, settings, signal);
+    return required(waiter.lastSeen, "vcluster");
+  }
+
+  private async runVClusterWaiter(waiter: VClusterWaiter, settings: CallSettings, signal?: AbortSignal): Promise<void> {
+    const request = build.watchRequest(waiter.namespace, { name: waiter.name });
+    for (;;) {
+      const watch = this.openWatch(request, settings, waiter.watchTimeoutMs(), signal);
+      const events = watch[Symbol.asyncIterator]();
+      let ended: OpenVClusterError | undefined;
+      waiter.watchStarted();
+      try {
+        for (;;) {
+          let next: IteratorResult<WatchEvent>;
+          try {
+            next = await events.next();
+          } catch (reason) {
+            if (signal?.aborted || !isOpenVClusterError(reason)) throw reason;
+            ended = reason;
+            break;
+          }
+          if (next.done) break;
+          if (waiter.observeEvent(next.value)) return;
+        }
+      } finally {
+        await events.return();
+      }
+      const pause = waiter.watchEnded(ended);
+      if (pause === undefined) break;
+      await pauseFor(pause, signal);
+    }
+    await this.pollVCluster(waiter, settings, signal);
+  }
+
+  private async pollVCluster(waiter: VClusterWaiter, settings: CallSettings, signal?: AbortSignal): Promise<void> {
+    for (;;) {
+      if (waiter.expired()) throw waiter.timeoutError();
+      const callSettings = settings.merged({ timeoutMs: waiter.callTimeoutMs(settings.timeoutMs) });
+      try {
+        if (waiter.observe(await this.get(waiter.namespace, waiter.name, callSettings, signal))) return;
+      } catch (error) {
+        if (error instanceof NotFoundError) {
+          if (waiter.observeGone()) return;
+        } else if (error instanceof DeadlineExceededError && waiter.expired()) {
+          throw waiter.timeoutError(error);
+        } else {
+          throw error;
+        }
+      }
+      await pauseFor(waiter.pollDelayMs(), signal);
+    }
+  }
+
+  private async runSnapshotWaiter(waiter: SnapshotWaiter, settings: CallSettings, signal?: AbortSignal): Promise<Snapshot> {
+    for (;;) {
+      if (waiter.expired()) throw waiter.timeoutError();
+      const callSettings = settings.merged({ timeoutMs: waiter.callTimeoutMs(settings.timeoutMs) });
+      let current: Snapshot;
+      try {
+        current = await this.fetchSnapshot(waiter.namespace, waiter.name, callSettings, signal);
+      } catch (error) {
+        if (error instanceof DeadlineExceededError && waiter.expired()) throw waiter.timeoutError(error);
+        throw error;
+      }
+      if (waiter.observe(current)) return current;
+      await pauseFor(waiter.pollDelayMs(), signal);
+    }
+  }
+}
+
+/** A pause of a wait; the caller's abort ends it with a CancelledError. */
+async function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(ms, signal);
+  } catch (reason) {
+    throw new CancelledError("the wait was cancelled", { cause: reason });
+  }
+}
+
+/** A message field the server must fill; its absence is a server bug. */
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new UnexpectedStatusError(`the server answered no ${what}`);
+  return value;
+}

@@ -1,0 +1,349 @@
+/**
+ * Request messages built from the client's friendly arguments.
+ *
+ * Mutations get a fresh `requestId` here, once per logical call, so every
+ * retry of that call carries the same key and the server applies it once.
+ *
+ * @module
+ */
+
+import { randomUUID } from "node:crypto";
+
+import { clone, create, isMessage, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+
+import {
+  DeleteSnapshotRequestSchema,
+  ListSnapshotsRequestSchema,
+  type DeleteSnapshotRequest,
+  type ListSnapshotsRequest,
+} from "./gen/openvcluster/v1/snapshot_service_pb.js";
+import {
+  NetworkSpecSchema,
+  ResourcesSchema,
+  VClusterSpecSchema,
+  type Resources,
+  type VClusterSpec,
+} from "./gen/openvcluster/v1/vcluster_pb.js";
+import {
+  CreateVClusterRequestSchema,
+  DeleteVClusterRequestSchema,
+  ListVClustersRequestSchema,
+  RestoreVClusterRequestSchema,
+  ResumeVClusterRequestSchema,
+  ScaleVClusterRequestSchema,
+  SnapshotVClusterRequestSchema,
+  SuspendVClusterRequestSchema,
+  WatchVClustersRequestSchema,
+  type CreateVClusterRequest,
+  type DeleteVClusterRequest,
+  type ListVClustersRequest,
+  type RestoreVClusterRequest,
+  type ResumeVClusterRequest,
+  type ScaleVClusterRequest,
+  type SnapshotVClusterRequest,
+  type SuspendVClusterRequest,
+  type WatchVClustersRequest,
+} from "./gen/openvcluster/v1/vcluster_service_pb.js";
+import {
+  toDistro,
+  toExposeType,
+  toPhase,
+  type DistroLike,
+  type ExposeTypeLike,
+  type PhaseLike,
+} from "./enums.js";
+
+/** A `VClusterSpec` message or a plain object of its fields. */
+export type VClusterSpecInit = VClusterSpec | MessageInitShape<typeof VClusterSpecSchema>;
+/** A `Resources` message or a plain object of its fields. */
+export type ResourcesInit = Resources | MessageInitShape<typeof ResourcesSchema>;
+
+/** Arguments of `createVCluster` that shape the new vcluster. */
+export interface CreateVClusterArgs {
+  /** A whole spec; the friendly arguments below override its fields. */
+  spec?: VClusterSpecInit;
+  /** Kubernetes version such as `"1.31"`; empty: the newest the server offers. */
+  kubernetesVersion?: string;
+  /** Control-plane distribution, such as `"K8S"` or `"k3s"`. */
+  distro?: DistroLike;
+  /** CPU as a Kubernetes quantity (`"500m"`, `"2"`). */
+  cpu?: string;
+  /** Memory as a Kubernetes quantity (`"4Gi"`). */
+  memory?: string;
+  /** Ephemeral storage as a Kubernetes quantity. */
+  storage?: string;
+  /** Control-plane replicas, 1 to 5. */
+  replicas?: number;
+  /** High availability (needs an odd replica count of at least 3). */
+  enableHa?: boolean;
+  /** How the API server is exposed, such as `"NODE_PORT"`. */
+  exposeType?: ExposeTypeLike;
+  /** Labels of the vcluster. */
+  labels?: Readonly<Record<string, string>>;
+  /** Checks everything and creates nothing; answers what would be created. */
+  validateOnly?: boolean;
+  /** Idempotency key (a UUID); the SDK makes one when left out. */
+  requestId?: string;
+}
+
+/** Arguments of `scaleVCluster`: what is left out keeps its current value. */
+export interface ScaleVClusterArgs {
+  /** New resources as a whole; `cpu`, `memory` and `storage` override its fields. */
+  resources?: ResourcesInit;
+  /** New CPU. */
+  cpu?: string;
+  /** New memory. */
+  memory?: string;
+  /** New ephemeral storage. */
+  storage?: string;
+  /** New control-plane replica count, 1 to 5. */
+  replicas?: number;
+  /** New high-availability setting. */
+  enableHa?: boolean;
+  /** Makes the call conditional: AbortedError unless the vcluster still has this etag. */
+  etag?: string;
+  /** Idempotency key; the SDK makes one when left out. */
+  requestId?: string;
+}
+
+/** Arguments of `suspendVCluster`. */
+export interface SuspendVClusterArgs {
+  /** Drains the workloads (evicts their pods gracefully) first. */
+  drainWorkloads?: boolean;
+  /** Makes the call conditional on the vcluster's etag. */
+  etag?: string;
+  /** Idempotency key; the SDK makes one when left out. */
+  requestId?: string;
+}
+
+/** Arguments of `resumeVCluster`. */
+export interface ResumeVClusterArgs {
+  /** Makes the call conditional on the vcluster's etag. */
+  etag?: string;
+  /** Idempotency key; the SDK makes one when left out. */
+  requestId?: string;
+}
+
+/** Arguments of `deleteVCluster`. */
+export interface DeleteVClusterArgs {
+  /** Makes the call conditional on the vcluster's etag. */
+  etag?: string;
+  /** Deletes the vcluster's snapshots too (by default they are kept). */
+  deleteSnapshots?: boolean;
+  /** Idempotency key; the SDK makes one when left out. */
+  requestId?: string;
+}
+
+/** Arguments of `snapshotVCluster`. */
+export interface SnapshotVClusterArgs {
+  /** The snapshot's name (a DNS-1123 label); empty lets the server choose. */
+  snapshotName?: string;
+  /** A description for people. */
+  description?: string;
+  /** Labels of the snapshot. */
+  labels?: Readonly<Record<string, string>>;
+  /** Idempotency key; the SDK makes one when left out. */
+  requestId?: string;
+}
+
+/** Arguments of `restoreVCluster`. */
+export interface RestoreVClusterArgs {
+  /** Restores into a new vcluster of this name; empty restores the source in place. */
+  targetName?: string;
+  /** Makes an in-place restore conditional on the vcluster's etag. */
+  etag?: string;
+  /** Idempotency key; the SDK makes one when left out. */
+  requestId?: string;
+}
+
+/** Arguments of `listVClusters`. */
+export interface ListVClustersArgs {
+  /** Kubernetes label selector, such as `"tier=gold,env!=prod"`. */
+  labelSelector?: string;
+  /** Only vclusters in this phase, such as `"RUNNING"`. */
+  phase?: PhaseLike;
+  /** Vclusters per page fetched (0: the server's default of 50). */
+  pageSize?: number;
+  /** Where to resume a listing: a page's `nextPageToken`. */
+  pageToken?: string;
+}
+
+/** Arguments of `listSnapshots`. */
+export interface ListSnapshotsArgs {
+  /** Only the snapshots of this source vcluster. */
+  vcluster?: string;
+  /** Snapshots per page fetched (0: the server's default of 50). */
+  pageSize?: number;
+  /** Where to resume a listing: a page's `nextPageToken`. */
+  pageToken?: string;
+}
+
+/** Arguments of `deleteSnapshot`. */
+export interface DeleteSnapshotArgs {
+  /** Idempotency key; the SDK makes one when left out. */
+  requestId?: string;
+}
+
+/** Arguments of `watchVClusters`. */
+export interface WatchVClustersArgs {
+  /** Only the vcluster of this name. */
+  name?: string;
+  /** Kubernetes label selector. */
+  labelSelector?: string;
+}
+
+/** A fresh idempotency key: a random UUID in canonical text form. */
+export function newRequestId(): string {
+  return randomUUID();
+}
+
+function resources(base: ResourcesInit | undefined, cpu?: string, memory?: string, storage?: string): Resources {
+  const merged = base === undefined ? create(ResourcesSchema) : copyOf(ResourcesSchema, base);
+  if (cpu !== undefined) merged.cpu = cpu;
+  if (memory !== undefined) merged.memory = memory;
+  if (storage !== undefined) merged.storage = storage;
+  return merged;
+}
+
+// A copy, so the caller's message is never changed by the arguments applied on top.
+function copyOf<Desc extends DescMessage>(schema: Desc, init: MessageInitShape<Desc>): MessageShape<Desc> {
+  return isMessage(init, schema) ? clone(schema, init) : create(schema, init);
+}
+
+/** A CreateVClusterRequest: `spec` (if any) with the friendly arguments applied on top. */
+export function createRequest(namespace: string, name: string, args: CreateVClusterArgs): CreateVClusterRequest {
+  const spec = args.spec === undefined ? create(VClusterSpecSchema) : copyOf(VClusterSpecSchema, args.spec);
+  if (args.kubernetesVersion !== undefined) spec.kubernetesVersion = args.kubernetesVersion;
+  if (args.distro !== undefined) spec.distro = toDistro(args.distro);
+  if (args.cpu !== undefined || args.memory !== undefined || args.storage !== undefined) {
+    spec.resources = resources(spec.resources, args.cpu, args.memory, args.storage);
+  }
+  if (args.replicas !== undefined) spec.replicas = args.replicas;
+  if (args.enableHa !== undefined) spec.enableHa = args.enableHa;
+  if (args.exposeType !== undefined) {
+    const network = spec.network ?? create(NetworkSpecSchema);
+    network.exposeType = toExposeType(args.exposeType);
+    spec.network = network;
+  }
+  return create(CreateVClusterRequestSchema, {
+    namespace,
+    name,
+    spec,
+    labels: { ...args.labels },
+    validateOnly: args.validateOnly ?? false,
+    requestId: args.requestId || newRequestId(),
+  });
+}
+
+/** The first-page request of a vcluster listing (the pager fills `pageToken`). */
+export function listVClustersRequest(namespace: string, args: ListVClustersArgs): ListVClustersRequest {
+  return create(ListVClustersRequestSchema, {
+    namespace,
+    labelSelector: args.labelSelector ?? "",
+    phase: args.phase === undefined ? 0 : toPhase(args.phase),
+    pageSize: args.pageSize ?? 0,
+  });
+}
+
+/** A DeleteVClusterRequest with an idempotency key. */
+export function deleteRequest(namespace: string, name: string, args: DeleteVClusterArgs): DeleteVClusterRequest {
+  return create(DeleteVClusterRequestSchema, {
+    namespace,
+    name,
+    etag: args.etag ?? "",
+    deleteSnapshots: args.deleteSnapshots ?? false,
+    requestId: args.requestId || newRequestId(),
+  });
+}
+
+/** A ScaleVClusterRequest: what is left out keeps its current value on the server. */
+export function scaleRequest(namespace: string, name: string, args: ScaleVClusterArgs): ScaleVClusterRequest {
+  const request = create(ScaleVClusterRequestSchema, {
+    namespace,
+    name,
+    replicas: args.replicas ?? 0,
+    etag: args.etag ?? "",
+    requestId: args.requestId || newRequestId(),
+  });
+  const { cpu, memory, storage } = args;
+  if (args.resources !== undefined || cpu !== undefined || memory !== undefined || storage !== undefined) {
+    request.resources = resources(args.resources, cpu, memory, storage);
+  }
+  if (args.enableHa !== undefined) request.enableHa = args.enableHa;
+  return request;
+}
+
+/** A SuspendVClusterRequest with an idempotency key. */
+export function suspendRequest(namespace: string, name: string, args: SuspendVClusterArgs): SuspendVClusterRequest {
+  return create(SuspendVClusterRequestSchema, {
+    namespace,
+    name,
+    drainWorkloads: args.drainWorkloads ?? false,
+    etag: args.etag ?? "",
+    requestId: args.requestId || newRequestId(),
+  });
+}
+
+/** A ResumeVClusterRequest with an idempotency key. */
+export function resumeRequest(namespace: string, name: string, args: ResumeVClusterArgs): ResumeVClusterRequest {
+  return create(ResumeVClusterRequestSchema, {
+    namespace,
+    name,
+    etag: args.etag ?? "",
+    requestId: args.requestId || newRequestId(),
+  });
+}
+
+/** A SnapshotVClusterRequest with an idempotency key. */
+export function snapshotRequest(namespace: string, name: string, args: SnapshotVClusterArgs): SnapshotVClusterRequest {
+  return create(SnapshotVClusterRequestSchema, {
+    namespace,
+    name,
+    snapshotName: args.snapshotName ?? "",
+    description: args.description ?? "",
+    labels: { ...args.labels },
+    requestId: args.requestId || newRequestId(),
+  });
+}
+
+/** A RestoreVClusterRequest with an idempotency key. */
+export function restoreRequest(
+  namespace: string,
+  snapshotName: string,
+  args: RestoreVClusterArgs,
+): RestoreVClusterRequest {
+  return create(RestoreVClusterRequestSchema, {
+    namespace,
+    snapshotName,
+    targetName: args.targetName ?? "",
+    etag: args.etag ?? "",
+    requestId: args.requestId || newRequestId(),
+  });
+}
+
+/** A WatchVClustersRequest. */
+export function watchRequest(namespace: string, args: WatchVClustersArgs): WatchVClustersRequest {
+  return create(WatchVClustersRequestSchema, {
+    namespace,
+    name: args.name ?? "",
+    labelSelector: args.labelSelector ?? "",
+  });
+}
+
+/** The first-page request of a snapshot listing (the pager fills `pageToken`). */
+export function listSnapshotsRequest(namespace: string, args: ListSnapshotsArgs): ListSnapshotsRequest {
+  return create(ListSnapshotsRequestSchema, {
+    namespace,
+    vcluster: args.vcluster ?? "",
+    pageSize: args.pageSize ?? 0,
+  });
+}
+
+/** A DeleteSnapshotRequest with an idempotency key. */
+export function deleteSnapshotRequest(namespace: string, name: string, args: DeleteSnapshotArgs): DeleteSnapshotRequest {
+  return create(DeleteSnapshotRequestSchema, {
+    namespace,
+    name,
+    requestId: args.requestId || newRequestId(),
+  });
+}

@@ -1,0 +1,72 @@
+// The packed npm package works on its own: installed into a fresh project
+// (dependencies from the registry or the npm cache), it type-checks and runs
+// examples/typescript/lifecycle.ts against a reference server.
+
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+import { startServer, type RunningServer } from "./support/server.js";
+
+const run = promisify(execFile);
+
+// Compiled, this file runs from build/test/; the SDK is two levels up.
+const SDK = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const EXAMPLE = join(SDK, "..", "..", "examples", "typescript", "lifecycle.ts");
+const manifest = JSON.parse(readFileSync(join(SDK, "package.json"), "utf8")) as {
+  version: string;
+  devDependencies: Record<string, string>;
+};
+
+let work: string;
+let server: RunningServer;
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), "ovc-ts-pack-"));
+  server = await startServer();
+});
+
+after(async () => {
+  await server.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test("npm pack, install into a fresh project, compile and run the lifecycle example", { timeout: 240_000 }, async () => {
+  const { stdout: packed } = await run("npm", ["pack", "--json", "--pack-destination", work], { cwd: SDK });
+  const [info] = JSON.parse(packed) as [{ filename: string; files: { path: string }[] }];
+  const files = info.files.map((f) => f.path);
+  for (const expected of ["package.json", "dist/index.js", "dist/index.d.ts", "dist/client.d.ts", "dist/gen/openvcluster/v1/vcluster_pb.js"]) {
+    assert.ok(files.includes(expected), `${expected} is packed`);
+  }
+  assert.ok(!files.some((f) => /^(src|test|build|conformance)\//.test(f)), `only dist is packed: ${files.join(", ")}`);
+
+  const app = join(work, "app");
+  mkdirSync(app);
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "lifecycle-app", private: true, type: "module" }));
+  const pins = ["typescript", "@types/node"].map((name) => `${name}@${manifest.devDependencies[name]}`);
+  await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(work, info.filename), ...pins], {
+    cwd: app,
+  });
+  const installed = JSON.parse(readFileSync(join(app, "node_modules", "@open-vcluster", "sdk", "package.json"), "utf8"));
+  assert.equal(installed.version, manifest.version);
+
+  copyFileSync(EXAMPLE, join(app, "lifecycle.ts"));
+  const tsc = join(app, "node_modules", ".bin", "tsc");
+  await run(tsc, ["--strict", "--target", "es2022", "--module", "nodenext", "--types", "node", "lifecycle.ts"], { cwd: app });
+
+  const resolved = await run(process.execPath, ["--input-type=module", "-e", 'console.log(import.meta.resolve("@open-vcluster/sdk"))'], {
+    cwd: app,
+  });
+  assert.ok(fileURLToPath(resolved.stdout.trim()).startsWith(realpathSync(app)), "the installed copy, not the repository's");
+
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OVC_")));
+  const { stdout } = await run(process.execPath, ["lifecycle.js"], { cwd: app, env: { ...env, OVC_ENDPOINT: server.address } });
+  for (const expected of ["RUNNING", "SUSPENDED", "READY", "-copy: RUNNING", "gone."]) {
+    assert.ok(stdout.includes(expected), `${expected} in:\n${stdout}`);
+  }
+});
