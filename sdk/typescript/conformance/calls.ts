@@ -1,0 +1,191 @@
+/**
+ * Which SDK method a step calls, with which arguments, and where its answer
+ * goes in the StepResult.
+ *
+ * @module
+ */
+
+import { create } from "@bufbuild/protobuf";
+
+import {
+  ListSnapshotsResponseSchema,
+  ListVClustersResponseSchema,
+  RetryPolicy,
+  type CallOptions,
+  type VClusterClient,
+} from "../src/index.js";
+import type { CallOptions as StepOptions, Step } from "./gen/openvcluster/conformance/v1/protocol_pb.js";
+import type { Outcome } from "./outcomes.js";
+import type { Watches } from "./watch-buffer.js";
+
+/** A step's action with its request, refs applied. */
+export type StepAction = Exclude<Step["action"], { case: undefined }>;
+
+const DONE: Outcome = { case: "done", value: { $typeName: "openvcluster.conformance.v1.Done" } };
+
+/** The call options of a step: timeout, retry and metadata. */
+export function callOptions(options: StepOptions | undefined): CallOptions {
+  const result: CallOptions = {};
+  if (options === undefined) return result;
+  if (options.timeoutMs) result.timeoutMs = Number(options.timeoutMs);
+  if (options.maxAttempts === 1) result.retry = null;
+  else if (options.maxAttempts > 1) result.retry = new RetryPolicy({ maxAttempts: options.maxAttempts });
+  if (Object.keys(options.metadata).length > 0) result.metadata = options.metadata;
+  return result;
+}
+
+/** Runs one step's action through `client`; rejects with what the SDK threw. */
+export async function runAction(
+  client: VClusterClient,
+  action: StepAction,
+  step: Step,
+  watches: Watches,
+): Promise<Outcome> {
+  const call = callOptions(step.options);
+  const metadata = call.metadata === undefined ? {} : { metadata: call.metadata };
+  switch (action.case) {
+    case "createVcluster": {
+      const r = action.value;
+      const vcluster = await client.createVCluster(r.namespace, r.name, {
+        spec: r.spec,
+        labels: r.labels,
+        validateOnly: r.validateOnly,
+        requestId: r.requestId || undefined,
+        ...call,
+      });
+      return { case: "vcluster", value: vcluster };
+    }
+    case "getVcluster":
+      return { case: "vcluster", value: await client.getVCluster(action.value.namespace, action.value.name, call) };
+    case "listVclusters":
+    case "listVclustersPage": {
+      const r = action.value;
+      const pager = client.listVClusters(r.namespace, {
+        labelSelector: r.labelSelector,
+        phase: r.phase || undefined,
+        pageSize: r.pageSize,
+        pageToken: r.pageToken,
+        ...call,
+      });
+      if (action.case === "listVclusters") {
+        return { case: "vclusters", value: { $typeName: "openvcluster.conformance.v1.VClusterList", items: await pager.toArray() } };
+      }
+      const page = await pager.page();
+      const value = create(ListVClustersResponseSchema, { vclusters: [...page.items], nextPageToken: page.nextPageToken });
+      return { case: "vclusterPage", value };
+    }
+    case "deleteVcluster": {
+      const r = action.value;
+      const vcluster = await client.deleteVCluster(r.namespace, r.name, {
+        etag: r.etag,
+        deleteSnapshots: r.deleteSnapshots,
+        requestId: r.requestId || undefined,
+        ...call,
+      });
+      return { case: "vcluster", value: vcluster };
+    }
+    case "scaleVcluster": {
+      const r = action.value;
+      const vcluster = await client.scaleVCluster(r.namespace, r.name, {
+        resources: r.resources,
+        replicas: r.replicas || undefined,
+        enableHa: r.enableHa,
+        etag: r.etag,
+        requestId: r.requestId || undefined,
+        ...call,
+      });
+      return { case: "vcluster", value: vcluster };
+    }
+    case "suspendVcluster": {
+      const r = action.value;
+      const vcluster = await client.suspendVCluster(r.namespace, r.name, {
+        drainWorkloads: r.drainWorkloads,
+        etag: r.etag,
+        requestId: r.requestId || undefined,
+        ...call,
+      });
+      return { case: "vcluster", value: vcluster };
+    }
+    case "resumeVcluster": {
+      const r = action.value;
+      const vcluster = await client.resumeVCluster(r.namespace, r.name, {
+        etag: r.etag,
+        requestId: r.requestId || undefined,
+        ...call,
+      });
+      return { case: "vcluster", value: vcluster };
+    }
+    case "snapshotVcluster": {
+      const r = action.value;
+      const snapshot = await client.snapshotVCluster(r.namespace, r.name, {
+        snapshotName: r.snapshotName,
+        description: r.description,
+        labels: r.labels,
+        requestId: r.requestId || undefined,
+        ...call,
+      });
+      return { case: "snapshot", value: snapshot };
+    }
+    case "restoreVcluster": {
+      const r = action.value;
+      const vcluster = await client.restoreVCluster(r.namespace, r.snapshotName, {
+        targetName: r.targetName,
+        etag: r.etag,
+        requestId: r.requestId || undefined,
+        ...call,
+      });
+      return { case: "vcluster", value: vcluster };
+    }
+    case "getKubeconfig":
+      return { case: "kubeconfig", value: await client.getKubeconfig(action.value.namespace, action.value.name, call) };
+    case "getSnapshot":
+      return { case: "snapshot", value: await client.getSnapshot(action.value.namespace, action.value.name, call) };
+    case "listSnapshots":
+    case "listSnapshotsPage": {
+      const r = action.value;
+      const pager = client.listSnapshots(r.namespace, {
+        vcluster: r.vcluster,
+        pageSize: r.pageSize,
+        pageToken: r.pageToken,
+        ...call,
+      });
+      if (action.case === "listSnapshots") {
+        return { case: "snapshots", value: { $typeName: "openvcluster.conformance.v1.SnapshotList", items: await pager.toArray() } };
+      }
+      const page = await pager.page();
+      const value = create(ListSnapshotsResponseSchema, { snapshots: [...page.items], nextPageToken: page.nextPageToken });
+      return { case: "snapshotPage", value };
+    }
+    case "deleteSnapshot": {
+      const r = action.value;
+      await client.deleteSnapshot(r.namespace, r.name, { requestId: r.requestId || undefined, ...call });
+      return DONE;
+    }
+    case "waitForPhase": {
+      const r = action.value;
+      const wait = { ...waitTimeout(r.timeoutMs), ...metadata };
+      return { case: "vcluster", value: await client.waitForPhase(r.namespace, r.name, r.phase, wait) };
+    }
+    case "waitForDeletion": {
+      const r = action.value;
+      await client.waitForDeletion(r.namespace, r.name, { ...waitTimeout(r.timeoutMs), ...metadata });
+      return DONE;
+    }
+    case "waitForSnapshot": {
+      const r = action.value;
+      const wait = { ...waitTimeout(r.timeoutMs), ...metadata };
+      return { case: "snapshot", value: await client.waitForSnapshot(r.namespace, r.name, r.phase, wait) };
+    }
+    case "watchStart": {
+      const r = action.value;
+      watches.start(step.name, client.watchVClusters(r.namespace, { name: r.name, labelSelector: r.labelSelector, ...metadata }));
+      return DONE;
+    }
+    case "watchCollect":
+      return watches.collect(action.value);
+  }
+}
+
+function waitTimeout(timeoutMs: bigint): { timeoutMs?: number } {
+  return timeoutMs ? { timeoutMs: Number(timeoutMs) } : {};
+}

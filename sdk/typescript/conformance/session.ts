@@ -1,0 +1,103 @@
+/**
+ * The run of one case: its clients (one per token it uses), its watches, and
+ * its steps in order.
+ *
+ * @module
+ */
+
+import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
+
+import { VClusterClient } from "../src/index.js";
+import {
+  Error_Kind,
+  StepResultSchema,
+  StepSchema,
+  type CaseRequest,
+  type Connection,
+  type Step,
+  type StepResult,
+} from "./gen/openvcluster/conformance/v1/protocol_pb.js";
+import { runAction, type StepAction } from "./calls.js";
+import { errorOf, type Outcome } from "./outcomes.js";
+import { resolveRefs, type Action } from "./refs.js";
+import { Watches } from "./watch-buffer.js";
+
+/** How long wait helpers wait unless a step says otherwise, as the Python clients do. */
+const WAIT_TIMEOUT_MS = 60_000;
+
+/** Runs the steps of `testCase` in order, emitting each result as it comes. */
+export async function runCase(testCase: CaseRequest, emit: (result: StepResult) => void): Promise<void> {
+  const session = new Session(testCase.connection);
+  const earlier = new Map<string, JsonValue>();
+  let unsupported: Outcome | undefined;
+  try {
+    for (const [index, step] of testCase.steps.entries()) {
+      // After one unsupported step the case cannot be judged, so the rest
+      // are not run (the runner counts the case as skipped).
+      const outcome = unsupported ?? (await session.run(step, earlier));
+      if (outcome.case === "error" && outcome.value.kind === Error_Kind.UNSUPPORTED) unsupported = outcome;
+      const result = create(StepResultSchema, {
+        caseName: testCase.caseName,
+        stepIndex: index,
+        stepName: step.name,
+        outcome,
+      });
+      earlier.set(step.name, toJson(StepResultSchema, result));
+      emit(result);
+    }
+  } finally {
+    session.close();
+  }
+}
+
+class Session {
+  private readonly clients = new Map<string, VClusterClient>();
+  private readonly watches = new Watches();
+
+  constructor(private readonly connection: Connection | undefined) {}
+
+  async run(step: Step, earlier: ReadonlyMap<string, JsonValue>): Promise<Outcome> {
+    try {
+      const action = actionOf(step);
+      const request = resolveRefs(action, step, earlier);
+      const resolved = { case: action.name, value: request } as StepAction;
+      return await runAction(this.client(step), resolved, step, this.watches);
+    } catch (reason) {
+      return { case: "error", value: errorOf(reason) };
+    }
+  }
+
+  close(): void {
+    this.watches.stopAll();
+    for (const client of this.clients.values()) client.close();
+  }
+
+  private client(step: Step): VClusterClient {
+    const token = step.options?.token ?? this.connection?.token ?? "";
+    let client = this.clients.get(token);
+    if (client === undefined) {
+      const tls = this.connection?.tls;
+      client = new VClusterClient({
+        endpoint: this.connection?.address ?? "",
+        token,
+        tls: tls !== undefined,
+        caFile: tls?.caFile || undefined,
+        clientCertFile: tls?.clientCertFile || undefined,
+        clientKeyFile: tls?.clientKeyFile || undefined,
+        tlsServerName: tls?.serverName || undefined,
+        waitTimeoutMs: WAIT_TIMEOUT_MS,
+        env: {},
+      });
+      this.clients.set(token, client);
+    }
+    return client;
+  }
+}
+
+function actionOf(step: Step): Action {
+  const action = step.action;
+  if (action.case === undefined) throw new Error(`step ${step.name} has no action`);
+  const field = StepSchema.fields.find((f) => f.oneof?.name === "action" && f.localName === action.case);
+  if (field?.message === undefined) throw new Error(`unknown action ${action.case}`);
+  return { name: action.case, request: action.value, schema: field.message };
+}
