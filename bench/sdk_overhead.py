@@ -62,6 +62,13 @@ DRIVERS: tuple[Driver, ...] = (
         ("{python}", "-m", "bench.sdk_drivers.python", "--flavour", "async"),
     ),
     Driver(
+        "typescript",
+        "TypeScript",
+        ("node", "bench/sdk_drivers/typescript.mjs"),
+        build=("npm", "--prefix", "sdk/typescript", "run", "build"),
+        requires=("node", "npm"),
+    ),
+    Driver(
         "go",
         "Go",
         ("{bin}/sdkdriver",),
