@@ -75,6 +75,12 @@ class CallRunner:
             record.log(grpc.StatusCode.CANCELLED)
             raise
         except Exception as exc:
+            if context.done():
+                # The client went away (cancelled, deadline passed) while a
+                # message was being written: nobody to answer, and no fault
+                # of the server's.
+                record.log(grpc.StatusCode.CANCELLED)
+                return
             await self._fail(context, record, exc)
         record.log(grpc.StatusCode.OK)
 

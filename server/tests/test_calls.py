@@ -1,0 +1,57 @@
+"""CallRunner: what every RPC shares, seen with a stand-in servicer context."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+import pytest
+
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster_server.auth import Principal, load_authenticator
+from openvcluster_server.calls import CallRunner
+from openvcluster_server.testhooks import TestHooks
+
+
+class GoneClientContext:
+    """A servicer context whose client has gone: writing fails, the call is done."""
+
+    def __init__(self) -> None:
+        self.aborted: list[Any] = []
+
+    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
+        return ()
+
+    async def write(self, message: object) -> None:
+        raise RuntimeError("execute_batch failed: the call is over")
+
+    def done(self) -> bool:
+        return True
+
+    async def abort(self, *args: Any, **kwargs: Any) -> None:
+        self.aborted.append(args)
+
+
+def test_a_stream_whose_client_went_away_is_cancelled_not_an_internal_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def events(
+        principal: Principal, request: api.WatchVClustersRequest
+    ) -> AsyncIterator[Any]:
+        yield api.WatchVClustersResponse()
+
+    calls = CallRunner(load_authenticator(None), TestHooks(False))
+    context = GoneClientContext()
+    request = api.WatchVClustersRequest()
+    with caplog.at_level(logging.INFO):
+        asyncio.run(calls.stream("WatchVClusters", request, context, events))  # type: ignore[arg-type]
+    assert context.aborted == []
+    assert "internal error" not in caplog.text
+    lines = [
+        json.loads(r.getMessage()) for r in caplog.records if r.name == "openvcluster_server.rpc"
+    ]
+    assert [line["code"] for line in lines] == [grpc.StatusCode.CANCELLED.name]
