@@ -1,6 +1,8 @@
 package openvcluster
 
 import (
+	"context"
+	"errors"
 	"regexp"
 	"testing"
 	"time"
@@ -77,5 +79,27 @@ func TestRestingPhase(t *testing.T) {
 	}
 	if PhaseName(PhaseRunning) != "RUNNING" || SnapshotPhaseName(SnapshotReady) != "READY" {
 		t.Error("phase names")
+	}
+}
+
+// pastDeadline is a context whose deadline has passed but whose own timer
+// has not yet marked it done: the moment grpc may already have failed a
+// call with DEADLINE_EXCEEDED.
+type pastDeadline struct{ context.Context }
+
+func (pastDeadline) Deadline() (time.Time, bool) { return time.Now().Add(-time.Millisecond), true }
+
+func TestWaitExpiresAtItsDeadlineBeforeItsContextIsDone(t *testing.T) {
+	live := &waitContext{inner: context.Background()}
+	if live.expired() {
+		t.Error("a wait without a deadline expired")
+	}
+	late := &waitContext{outer: context.Background(), inner: pastDeadline{context.Background()}, timeout: time.Second}
+	if !late.expired() {
+		t.Error("a wait past its deadline did not expire")
+	}
+	var timeout *WaitTimeoutError
+	if err := late.timeoutError("vcluster a/b did not reach RUNNING", nil, nil); !errors.As(err, &timeout) {
+		t.Errorf("timeoutError = %v, want a *WaitTimeoutError", err)
 	}
 }

@@ -55,7 +55,7 @@ func (c *Client) WaitForSnapshot(ctx context.Context, namespace, name string, ph
 	for {
 		current, err := c.GetSnapshot(wctx.inner, namespace, name)
 		if err != nil {
-			if wctx.inner.Err() != nil {
+			if wctx.expired() {
 				return nil, wctx.timeoutError(w.describe(), nil, w.lastSeen)
 			}
 			return nil, err
@@ -102,6 +102,18 @@ func (c *Client) waitContext(ctx context.Context) (*waitContext, context.CancelF
 		w.inner, cancel = context.WithTimeout(ctx, w.timeout)
 	}
 	return w, cancel
+}
+
+// expired reports whether the wait is over: its context ended, or its
+// deadline has passed. grpc can fail a call with DEADLINE_EXCEEDED from its
+// own timer a moment before the context's timer marks the context done, and
+// that call's error must still read as the wait's timeout.
+func (w *waitContext) expired() bool {
+	if w.inner.Err() != nil {
+		return true
+	}
+	deadline, ok := w.inner.Deadline()
+	return ok && !time.Now().Before(deadline)
 }
 
 // timeoutError is the error of a wait whose context ended: a
@@ -242,7 +254,7 @@ func (c *Client) runVClusterWaiter(ctx context.Context, w *vclusterWaiter) error
 		if done || err != nil {
 			return err
 		}
-		if wctx.inner.Err() != nil {
+		if wctx.expired() {
 			return wctx.timeoutError(w.describe(), w.lastSeen, nil)
 		}
 		pause, again := w.watchEnded(ended)
@@ -282,7 +294,7 @@ func (c *Client) pollVCluster(wctx *waitContext, w *vclusterWaiter) error {
 			done, err = w.observe(current)
 		case IsNotFound(err):
 			done, err = w.observeGone()
-		case wctx.inner.Err() != nil:
+		case wctx.expired():
 			return wctx.timeoutError(w.describe(), w.lastSeen, nil)
 		}
 		if done || err != nil {
