@@ -17,11 +17,21 @@ in :mod:`openvcluster.betterproto`.
 from openvcluster._async_client import AsyncClient
 from openvcluster._client import Client
 from openvcluster._config import DEFAULT_ENDPOINT, ConnectionConfig, create_channel
-from openvcluster._enums import DistroLike, ExposeTypeLike, PhaseLike, SnapshotPhaseLike
-from openvcluster._options import DEFAULT, CallOptions, Metadata
+from openvcluster._enums import (
+    DistroLike,
+    ExposeTypeLike,
+    PhaseLike,
+    SnapshotPhaseLike,
+    phase_name,
+    snapshot_phase_name,
+    to_phase,
+    to_snapshot_phase,
+)
+from openvcluster._options import DEFAULT, CallOptions, Default, Metadata
 from openvcluster._pagination import AsyncPager, Page, Pager
 from openvcluster._retry import RetryPolicy
 from openvcluster._version import __version__
+from openvcluster._wait import resting_phase
 from openvcluster._watch import AsyncWatch, Watch
 from openvcluster.errors import (
     AbortedError,
@@ -81,6 +91,7 @@ __all__ = [
     "Condition",
     "ConnectionConfig",
     "DeadlineExceededError",
+    "Default",
     "Distro",
     "DistroLike",
     "EventType",
@@ -119,4 +130,9 @@ __all__ = [
     "WatchEvent",
     "__version__",
     "create_channel",
+    "phase_name",
+    "resting_phase",
+    "snapshot_phase_name",
+    "to_phase",
+    "to_snapshot_phase",
 ]

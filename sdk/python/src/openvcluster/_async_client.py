@@ -24,7 +24,7 @@ from openvcluster._enums import (
     to_snapshot_phase,
 )
 from openvcluster._invoke import ainvoke
-from openvcluster._options import DEFAULT, CallOptions, Metadata, WireMetadata, _Default
+from openvcluster._options import DEFAULT, CallOptions, Default, Metadata, WireMetadata
 from openvcluster._pagination import AsyncPager, Page
 from openvcluster._retry import RetryPolicy
 from openvcluster._wait import SnapshotWaiter, VClusterWaiter, resting_phase
@@ -97,10 +97,10 @@ class AsyncClient(ClientBase):
         client_cert_file: StrPath | None = None,
         client_key_file: StrPath | None = None,
         tls_server_name: str | None = None,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
-        wait_timeout: float | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
         channel_options: Sequence[tuple[str, Any]] = (),
         channel: grpc.aio.Channel | None = None,
     ) -> None:
@@ -166,9 +166,9 @@ class AsyncClient(ClientBase):
         validate_only: bool = False,
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Creates a vcluster; it starts PROVISIONING and becomes RUNNING on its own.
@@ -215,8 +215,8 @@ class AsyncClient(ClientBase):
         namespace: str,
         name: str,
         *,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Returns a vcluster. Raises NotFoundError when it does not exist."""
@@ -231,8 +231,8 @@ class AsyncClient(ClientBase):
         phase: PhaseLike | None = None,
         page_size: int = 0,
         page_token: str = "",
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> AsyncPager[vcluster_pb2.VCluster]:
         """Lists vclusters ordered by (namespace, name), fetching pages as you iterate.
@@ -266,9 +266,9 @@ class AsyncClient(ClientBase):
         delete_snapshots: bool = False,
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Deletes a vcluster: it goes through DELETING and is then gone.
@@ -309,9 +309,9 @@ class AsyncClient(ClientBase):
         etag: str = "",
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Changes resources, replicas or high availability; what is left out is kept.
@@ -356,9 +356,9 @@ class AsyncClient(ClientBase):
         etag: str = "",
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Suspends (powers off) a RUNNING vcluster: SUSPENDING, then SUSPENDED.
@@ -386,9 +386,9 @@ class AsyncClient(ClientBase):
         etag: str = "",
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Resumes (powers on) a SUSPENDED vcluster: RESUMING, then RUNNING.
@@ -416,9 +416,9 @@ class AsyncClient(ClientBase):
         labels: Mapping[str, str] | None = None,
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> snapshot_pb2.Snapshot:
         """Takes a snapshot of a RUNNING or SUSPENDED vcluster (its phase does not change).
@@ -459,9 +459,9 @@ class AsyncClient(ClientBase):
         etag: str = "",
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Restores a READY snapshot, in place or as a new vcluster ``target_name``.
@@ -488,8 +488,8 @@ class AsyncClient(ClientBase):
         namespace: str,
         name: str,
         *,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> str:
         """Returns the kubeconfig YAML of a vcluster's API server, ready for kubectl.
@@ -536,8 +536,8 @@ class AsyncClient(ClientBase):
         namespace: str,
         name: str,
         *,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> snapshot_pb2.Snapshot:
         """Returns a snapshot. Raises NotFoundError when it does not exist."""
@@ -551,8 +551,8 @@ class AsyncClient(ClientBase):
         vcluster: str = "",
         page_size: int = 0,
         page_token: str = "",
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> AsyncPager[snapshot_pb2.Snapshot]:
         """Lists snapshots ordered by (namespace, name), fetching pages as you iterate.
@@ -578,8 +578,8 @@ class AsyncClient(ClientBase):
         name: str,
         *,
         request_id: str | None = None,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> None:
         """Deletes a snapshot at once (a snapshot still being taken is cancelled)."""
@@ -596,7 +596,7 @@ class AsyncClient(ClientBase):
         name: str,
         phase: PhaseLike,
         *,
-        timeout: float | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Waits until a vcluster is in ``phase`` (``"RUNNING"``) and returns it.
@@ -622,7 +622,7 @@ class AsyncClient(ClientBase):
         namespace: str,
         name: str,
         *,
-        timeout: float | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> None:
         """Waits until a vcluster is gone (returns at once if it does not exist).
@@ -639,7 +639,7 @@ class AsyncClient(ClientBase):
         name: str,
         phase: SnapshotPhaseLike = "READY",
         *,
-        timeout: float | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> snapshot_pb2.Snapshot:
         """Waits until a snapshot is in ``phase`` (READY by default) and returns it.

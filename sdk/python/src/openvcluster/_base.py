@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Self
 
 from openvcluster._config import ConnectionConfig, StrPath
-from openvcluster._options import DEFAULT, CallOptions, Metadata, WireMetadata, _Default
+from openvcluster._options import DEFAULT, CallOptions, Default, Metadata, WireMetadata
 from openvcluster._retry import RetryPolicy
 from openvcluster._wait import VClusterWaiter
 from openvcluster.v1 import vcluster_pb2
@@ -28,10 +28,10 @@ class ClientBase:
         client_cert_file: StrPath | None = None,
         client_key_file: StrPath | None = None,
         tls_server_name: str | None = None,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
-        wait_timeout: float | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
         channel_options: Sequence[tuple[str, Any]] = (),
     ) -> None:
         self._config = ConnectionConfig.resolve(
@@ -62,10 +62,10 @@ class ClientBase:
     def with_options(
         self,
         *,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
-        wait_timeout: float | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
     ) -> Self:
         """A client with other defaults that shares this one's connection.
 
@@ -81,10 +81,10 @@ class ClientBase:
 
     def _prepare(
         self,
-        timeout: float | _Default | None,
-        retry: RetryPolicy | _Default | None,
+        timeout: float | Default | None,
+        retry: RetryPolicy | Default | None,
         metadata: Metadata | None,
-        wait_timeout: float | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
     ) -> tuple[CallOptions, WireMetadata]:
         options = self._options.merged(
             timeout=timeout, retry=retry, metadata=metadata, wait_timeout=wait_timeout

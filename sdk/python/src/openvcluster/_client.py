@@ -23,7 +23,7 @@ from openvcluster._enums import (
     to_snapshot_phase,
 )
 from openvcluster._invoke import invoke
-from openvcluster._options import DEFAULT, CallOptions, Metadata, WireMetadata, _Default
+from openvcluster._options import DEFAULT, CallOptions, Default, Metadata, WireMetadata
 from openvcluster._pagination import Page, Pager
 from openvcluster._retry import RetryPolicy
 from openvcluster._wait import SnapshotWaiter, VClusterWaiter, resting_phase
@@ -81,10 +81,10 @@ class Client(ClientBase):
         client_cert_file: StrPath | None = None,
         client_key_file: StrPath | None = None,
         tls_server_name: str | None = None,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
-        wait_timeout: float | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
         channel_options: Sequence[tuple[str, Any]] = (),
         channel: grpc.Channel | None = None,
     ) -> None:
@@ -146,9 +146,9 @@ class Client(ClientBase):
         validate_only: bool = False,
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Creates a vcluster; it starts PROVISIONING and becomes RUNNING on its own.
@@ -195,8 +195,8 @@ class Client(ClientBase):
         namespace: str,
         name: str,
         *,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Returns a vcluster. Raises NotFoundError when it does not exist."""
@@ -211,8 +211,8 @@ class Client(ClientBase):
         phase: PhaseLike | None = None,
         page_size: int = 0,
         page_token: str = "",
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> Pager[vcluster_pb2.VCluster]:
         """Lists vclusters ordered by (namespace, name), fetching pages as you iterate.
@@ -246,9 +246,9 @@ class Client(ClientBase):
         delete_snapshots: bool = False,
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Deletes a vcluster: it goes through DELETING and is then gone.
@@ -289,9 +289,9 @@ class Client(ClientBase):
         etag: str = "",
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Changes resources, replicas or high availability; what is left out is kept.
@@ -334,9 +334,9 @@ class Client(ClientBase):
         etag: str = "",
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Suspends (powers off) a RUNNING vcluster: SUSPENDING, then SUSPENDED.
@@ -364,9 +364,9 @@ class Client(ClientBase):
         etag: str = "",
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Resumes (powers on) a SUSPENDED vcluster: RESUMING, then RUNNING.
@@ -394,9 +394,9 @@ class Client(ClientBase):
         labels: Mapping[str, str] | None = None,
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> snapshot_pb2.Snapshot:
         """Takes a snapshot of a RUNNING or SUSPENDED vcluster (its phase does not change).
@@ -435,9 +435,9 @@ class Client(ClientBase):
         etag: str = "",
         request_id: str | None = None,
         wait: bool = False,
-        wait_timeout: float | _Default | None = DEFAULT,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Restores a READY snapshot, in place or as a new vcluster ``target_name``.
@@ -464,8 +464,8 @@ class Client(ClientBase):
         namespace: str,
         name: str,
         *,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> str:
         """Returns the kubeconfig YAML of a vcluster's API server, ready for kubectl.
@@ -510,8 +510,8 @@ class Client(ClientBase):
         namespace: str,
         name: str,
         *,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> snapshot_pb2.Snapshot:
         """Returns a snapshot. Raises NotFoundError when it does not exist."""
@@ -525,8 +525,8 @@ class Client(ClientBase):
         vcluster: str = "",
         page_size: int = 0,
         page_token: str = "",
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> Pager[snapshot_pb2.Snapshot]:
         """Lists snapshots ordered by (namespace, name), fetching pages as you iterate.
@@ -552,8 +552,8 @@ class Client(ClientBase):
         name: str,
         *,
         request_id: str | None = None,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> None:
         """Deletes a snapshot at once (a snapshot still being taken is cancelled)."""
@@ -570,7 +570,7 @@ class Client(ClientBase):
         name: str,
         phase: PhaseLike,
         *,
-        timeout: float | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
         """Waits until a vcluster is in ``phase`` (``"RUNNING"``) and returns it.
@@ -596,7 +596,7 @@ class Client(ClientBase):
         namespace: str,
         name: str,
         *,
-        timeout: float | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> None:
         """Waits until a vcluster is gone (returns at once if it does not exist).
@@ -613,7 +613,7 @@ class Client(ClientBase):
         name: str,
         phase: SnapshotPhaseLike = "READY",
         *,
-        timeout: float | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> snapshot_pb2.Snapshot:
         """Waits until a snapshot is in ``phase`` (READY by default) and returns it.

@@ -9,14 +9,22 @@ from typing import Final, TypeAlias
 
 from openvcluster._retry import RetryPolicy
 
-__all__ = ["DEFAULT", "DEFAULT_TIMEOUT", "DEFAULT_WAIT_TIMEOUT", "CallOptions", "Metadata"]
+__all__ = [
+    "DEFAULT",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_WAIT_TIMEOUT",
+    "CallOptions",
+    "Default",
+    "Metadata",
+]
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_WAIT_TIMEOUT = 600.0
 
 
-class _Default(enum.Enum):
-    """Marks an argument left out, where ``None`` has a meaning of its own."""
+class Default(enum.Enum):
+    """The type of :data:`DEFAULT`: marks an argument left out, where ``None``
+    has a meaning of its own (``timeout=None`` is no deadline)."""
 
     DEFAULT = "DEFAULT"
 
@@ -24,7 +32,7 @@ class _Default(enum.Enum):
         return "DEFAULT"
 
 
-DEFAULT: Final = _Default.DEFAULT
+DEFAULT: Final = Default.DEFAULT
 """An argument left out: the client's setting applies."""
 
 Metadata: TypeAlias = Sequence[tuple[str, str | bytes]] | Mapping[str, str | bytes]
@@ -61,10 +69,10 @@ class CallOptions:
     def merged(
         self,
         *,
-        timeout: float | _Default | None = DEFAULT,
-        retry: RetryPolicy | _Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
-        wait_timeout: float | _Default | None = DEFAULT,
+        wait_timeout: float | Default | None = DEFAULT,
     ) -> CallOptions:
         """These options with the given ones applied; metadata is added, not replaced."""
         return CallOptions(

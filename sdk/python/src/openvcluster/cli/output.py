@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from openvcluster._enums import phase_name, snapshot_phase_name
+from openvcluster import phase_name, snapshot_phase_name
 from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 
 __all__ = [

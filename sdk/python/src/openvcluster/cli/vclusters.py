@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from openvcluster._enums import to_phase
-from openvcluster._wait import resting_phase
+from openvcluster import resting_phase, to_phase
 from openvcluster.cli import waiting
 from openvcluster.cli.base import (
     OvcCommand,

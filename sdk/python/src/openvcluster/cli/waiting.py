@@ -13,9 +13,7 @@ import threading
 from types import TracebackType
 from typing import Self
 
-from openvcluster import DEFAULT, Client, Watch
-from openvcluster._enums import phase_name, snapshot_phase_name
-from openvcluster._options import _Default
+from openvcluster import DEFAULT, Client, Default, Watch, phase_name, snapshot_phase_name
 from openvcluster.cli.progress import WaitDisplay
 from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 from openvcluster.v1.vcluster_service_pb2 import WatchVClustersResponse
@@ -105,7 +103,7 @@ class _SnapshotFollower:
             self._display.update(snapshot_phase_name(snap.phase), snap.message)
 
 
-def _timeout(seconds: float | None) -> float | _Default:
+def _timeout(seconds: float | None) -> float | Default:
     return DEFAULT if seconds is None else seconds
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 import yaml
 
-from openvcluster._enums import phase_name
+from openvcluster import phase_name
 from openvcluster.cli.base import (
     DURATION,
     OvcCommand,
