@@ -82,7 +82,7 @@ def page(engine: Engine, token: str) -> api.ListVClustersResponse:
     request = api.ListVClustersRequest(
         page_size=PAGE_SIZE, page_token=token, label_selector=SELECTOR
     )
-    return engine.vclusters.list_vclusters(ANONYMOUS, request)
+    return engine.reads.list_vclusters(ANONYMOUS, request)
 
 
 def deep_token(engine: Engine, size: int) -> tuple[str, int]:

@@ -21,21 +21,21 @@ from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
-from openvcluster_server import phases, resources, validation
+from openvcluster_server import phases, resources
 from openvcluster_server.auth import Principal
 from openvcluster_server.config import ServerConfig
-from openvcluster_server.errors import FieldViolations, aborted_stale_etag, not_found
+from openvcluster_server.errors import not_found
 from openvcluster_server.idempotency import RequestLog
 from openvcluster_server.paging import PageTokens
 from openvcluster_server.phases import Phase
 from openvcluster_server.quota import Quotas
+from openvcluster_server.reads import VCLUSTER, VClusterReads
 from openvcluster_server.resources import copy_vcluster, key_of
 from openvcluster_server.store import Key, Store
 from openvcluster_server.testhooks import HookPlan
 from openvcluster_server.timers import Step, Timers
 from openvcluster_server.watch import WatchHub
 
-VCLUSTER = "vcluster"
 SNAPSHOT = "snapshot"
 _SECRET_SETTING = "secret"
 
@@ -65,6 +65,7 @@ class Core:
         self.secret = self._load_secret()
         self.page_tokens = PageTokens(hashlib.sha256(b"page-token\x00" + self.secret).digest())
         self.timers = Timers(config.transition_delay)
+        self.reads = VClusterReads(store, self.page_tokens, self.hub, config.max_message_bytes)
         # Work that must wait for the store commit: watch events and timers.
         self._after_commit: list[Callable[[], None]] = []
 
@@ -91,24 +92,9 @@ class Core:
 
     # --- reading --------------------------------------------------------------------------
 
-    def check_key(self, namespace: str, name: str, request_id: str) -> None:
-        """INVALID_ARGUMENT unless namespace, name and request_id are well formed."""
-        violations = FieldViolations()
-        validation.check_name(violations, "namespace", namespace)
-        validation.check_name(violations, "name", name)
-        validation.check_request_id(violations, request_id)
-        violations.raise_if_any()
-
     def existing(self, principal: Principal, namespace: str, name: str, etag: str) -> VCluster:
         """The vcluster if the caller may see it, with the etag condition checked."""
-        vcluster = (
-            self.store.get_vcluster((namespace, name)) if principal.can_see(namespace) else None
-        )
-        if vcluster is None:
-            raise not_found(VCLUSTER, namespace, name)
-        if etag and etag != vcluster.etag:
-            raise aborted_stale_etag(VCLUSTER, namespace, name)
-        return vcluster
+        return self.reads.existing(principal, namespace, name, etag)
 
     def visible_snapshot(self, principal: Principal, namespace: str, name: str) -> Snapshot:
         """The snapshot if the caller may see it; NOT_FOUND otherwise, as for an absent one."""

@@ -24,6 +24,7 @@ class Engine:
 
     def __init__(self, store: Store, config: ServerConfig) -> None:
         self.core = Core(store, config)
+        self.reads = self.core.reads
         self.vclusters = VClusterOperations(self.core)
         self.snapshots = SnapshotOperations(self.core)
 

@@ -38,7 +38,7 @@ class VClusterService(api_grpc.VClusterServiceServicer):
             "GetVCluster",
             request,
             context,
-            lambda p, r, _: self._engine.vclusters.get_vcluster(p, r),
+            lambda p, r, _: self._engine.reads.get_vcluster(p, r),
         )
 
     async def ListVClusters(  # noqa: N802
@@ -48,7 +48,7 @@ class VClusterService(api_grpc.VClusterServiceServicer):
             "ListVClusters",
             request,
             context,
-            lambda p, r, _: self._engine.vclusters.list_vclusters(p, r),
+            lambda p, r, _: self._engine.reads.list_vclusters(p, r),
         )
 
     async def DeleteVCluster(  # noqa: N802
@@ -111,7 +111,7 @@ class VClusterService(api_grpc.VClusterServiceServicer):
     async def _events(
         self, principal: Principal, request: api.WatchVClustersRequest
     ) -> AsyncIterator[api.WatchVClustersResponse]:
-        watcher = self._engine.vclusters.watch_vclusters(principal, request)
+        watcher = self._engine.reads.watch_vclusters(principal, request)
         try:
             while True:
                 yield await watcher.next()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import VCluster
-from openvcluster_server import phases, resources, validation
+from openvcluster_server import checks, phases, resources, validation
 from openvcluster_server.auth import Principal
 from openvcluster_server.core import SNAPSHOT, Core
 from openvcluster_server.errors import FieldViolations, already_exists
@@ -113,7 +113,7 @@ class SnapshotOperations:
     ) -> snap_api.DeleteSnapshotResponse:
         """DeleteSnapshot: at once, in any phase."""
         principal.require_editor("DeleteSnapshot")
-        self._core.check_key(request.namespace, request.name, request.request_id)
+        checks.key(request.namespace, request.name, request.request_id)
 
         def delete() -> snap_api.DeleteSnapshotResponse:
             snapshot = self._core.visible_snapshot(principal, request.namespace, request.name)

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.snapshot_pb2 import Snapshot
-from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
-from openvcluster_server import phases, resources, validation
+from openvcluster.v1.vcluster_pb2 import VCluster
+from openvcluster_server import checks, phases, resources
 from openvcluster_server.auth import Principal
-from openvcluster_server.core import VCLUSTER, Core
-from openvcluster_server.errors import FieldViolations, already_exists
+from openvcluster_server.core import Core
+from openvcluster_server.errors import already_exists
 from openvcluster_server.kubeconfig import render_kubeconfig
-from openvcluster_server.paging import (
-    effective_page_size,
-    page_byte_budget,
-    read_page,
-    scan_visible,
-)
 from openvcluster_server.phases import Phase
+from openvcluster_server.reads import VCLUSTER
 from openvcluster_server.resources import copy_vcluster, key_of
-from openvcluster_server.selector import Selector
 from openvcluster_server.testhooks import NO_HOOKS, HookPlan
-from openvcluster_server.watch import Watcher
 
 
 class VClusterOperations:
@@ -36,15 +27,7 @@ class VClusterOperations:
     ) -> api.CreateVClusterResponse:
         """CreateVCluster: PROVISIONING, then RUNNING on its own."""
         principal.require_editor("CreateVCluster")
-        violations = FieldViolations()
-        validation.check_name(violations, "namespace", request.namespace)
-        validation.check_name(violations, "name", request.name)
-        validation.check_labels(violations, "labels", request.labels)
-        spec = validation.apply_spec_defaults(
-            violations, request.spec, self._core.config.kubernetes_versions
-        )
-        validation.check_request_id(violations, request.request_id)
-        violations.raise_if_any()
+        spec = checks.create(request, self._core.config.kubernetes_versions)
         principal.require_create_in(request.namespace, "CreateVCluster")
 
         def create() -> api.CreateVClusterResponse:
@@ -52,9 +35,10 @@ class VClusterOperations:
             if self._core.store.get_vcluster(key) is not None:
                 raise already_exists(VCLUSTER, *key)
             self._core.check_quota(request.namespace, removed=None, added=spec)
-            vcluster = resources.new_vcluster(*key, spec, dict(request.labels))
             if request.validate_only:
-                return api.CreateVClusterResponse(vcluster=_as_planned(vcluster))
+                planned = checks.planned(*key, spec, dict(request.labels))
+                return api.CreateVClusterResponse(vcluster=planned)
+            vcluster = resources.new_vcluster(*key, spec, dict(request.labels))
             self._core.put(None, vcluster)
             self._core.schedule_after_commit(VCLUSTER, key, self._core.finish_transition, hooks)
             return api.CreateVClusterResponse(vcluster=vcluster)
@@ -63,54 +47,12 @@ class VClusterOperations:
             principal, "CreateVCluster", request, api.CreateVClusterResponse, create
         )
 
-    def get_vcluster(
-        self, principal: Principal, request: api.GetVClusterRequest
-    ) -> api.GetVClusterResponse:
-        """GetVCluster: the vcluster, without credentials."""
-        return api.GetVClusterResponse(vcluster=self._visible_vcluster(principal, request))
-
-    def list_vclusters(
-        self, principal: Principal, request: api.ListVClustersRequest
-    ) -> api.ListVClustersResponse:
-        """ListVClusters: one page in (namespace, name) order."""
-        violations = FieldViolations()
-        validation.check_optional_name(violations, "namespace", request.namespace)
-        validation.check_page_size(violations, request.page_size)
-        selector = validation.check_selector(violations, request.label_selector)
-        if request.phase not in Phase.values():
-            violations.add("phase", f"unknown phase {request.phase}")
-        violations.raise_if_any()
-        assert selector is not None
-        scope = (
-            f"ListVClusters\x00{principal.scope}\x00{request.namespace}\x00{selector}"
-            f"\x00{request.phase}"
-        )
-        after = self._core.page_tokens.parse(scope, request.page_token)
-        phase = request.phase or None
-        scan = scan_visible(
-            principal,
-            request.namespace,
-            after,
-            lambda ns, start: self._core.store.scan_vclusters(
-                namespace=ns, phase=phase, after=start
-            ),
-        )
-        page = read_page(
-            scan,
-            key_of,
-            lambda vc: selector.matches(vc.labels),
-            effective_page_size(request.page_size),
-            page_byte_budget(self._core.config.max_message_bytes),
-        )
-        token = self._core.page_tokens.issue(scope, page.next_after) if page.next_after else ""
-        return api.ListVClustersResponse(vclusters=page.items, next_page_token=token)
-
     def delete_vcluster(
         self, principal: Principal, request: api.DeleteVClusterRequest, hooks: HookPlan = NO_HOOKS
     ) -> api.DeleteVClusterResponse:
         """DeleteVCluster: DELETING, then gone; a no-op when already DELETING."""
         principal.require_editor("DeleteVCluster")
-        self._core.check_key(request.namespace, request.name, request.request_id)
+        checks.key(request.namespace, request.name, request.request_id)
 
         def delete() -> api.DeleteVClusterResponse:
             vcluster = self._core.existing(principal, request.namespace, request.name, request.etag)
@@ -135,30 +77,12 @@ class VClusterOperations:
     ) -> api.ScaleVClusterResponse:
         """ScaleVCluster: SCALING back to RUNNING, or a new spec kept while SUSPENDED."""
         principal.require_editor("ScaleVCluster")
-        violations = FieldViolations()
-        validation.check_name(violations, "namespace", request.namespace)
-        validation.check_name(violations, "name", request.name)
-        validation.check_request_id(violations, request.request_id)
-        changes = request.HasField("resources") and any(
-            (request.resources.cpu, request.resources.memory, request.resources.storage)
-        )
-        if not (changes or request.replicas or request.HasField("enable_ha")):
-            violations.add("resources", "nothing to change: set resources, replicas or enable_ha")
-        for name in ("cpu", "memory", "storage"):
-            value = getattr(request.resources, name)
-            if value:
-                validation.check_quantity(violations, f"resources.{name}", value)
-        if request.replicas and not 1 <= request.replicas <= validation.MAX_REPLICAS:
-            violations.add(
-                "replicas",
-                f"must be between 1 and {validation.MAX_REPLICAS}, got {request.replicas}",
-            )
-        violations.raise_if_any()
+        checks.scale(request)
 
         def scale() -> api.ScaleVClusterResponse:
             vcluster = self._core.existing(principal, request.namespace, request.name, request.etag)
             phases.require_phase(vcluster, phases.SCALE_FROM, "scale")
-            spec = self._scaled_spec(vcluster.spec, request)
+            spec = checks.scaled_spec(vcluster.spec, request)
             self._core.check_quota(vcluster.namespace, removed=vcluster.spec, added=spec)
             before = copy_vcluster(vcluster)
             vcluster.spec.CopyFrom(spec)
@@ -182,7 +106,7 @@ class VClusterOperations:
     ) -> api.SuspendVClusterResponse:
         """SuspendVCluster: SUSPENDING, then SUSPENDED; a no-op when already on the way."""
         principal.require_editor("SuspendVCluster")
-        self._core.check_key(request.namespace, request.name, request.request_id)
+        checks.key(request.namespace, request.name, request.request_id)
 
         def suspend() -> api.SuspendVClusterResponse:
             vcluster = self._core.existing(principal, request.namespace, request.name, request.etag)
@@ -210,7 +134,7 @@ class VClusterOperations:
     ) -> api.ResumeVClusterResponse:
         """ResumeVCluster: RESUMING, then RUNNING; a no-op when already on the way."""
         principal.require_editor("ResumeVCluster")
-        self._core.check_key(request.namespace, request.name, request.request_id)
+        checks.key(request.namespace, request.name, request.request_id)
 
         def resume() -> api.ResumeVClusterResponse:
             vcluster = self._core.existing(principal, request.namespace, request.name, request.etag)
@@ -233,14 +157,7 @@ class VClusterOperations:
     ) -> api.RestoreVClusterResponse:
         """RestoreVCluster: in place (RESTORING) or to a new name (PROVISIONING)."""
         principal.require_editor("RestoreVCluster")
-        violations = FieldViolations()
-        validation.check_name(violations, "namespace", request.namespace)
-        validation.check_name(violations, "snapshot_name", request.snapshot_name)
-        validation.check_optional_name(violations, "target_name", request.target_name)
-        validation.check_request_id(violations, request.request_id)
-        if request.target_name and request.etag:
-            violations.add("etag", "must be empty when restoring to a new name (target_name)")
-        violations.raise_if_any()
+        checks.restore(request)
         if request.target_name:
             principal.require_create_in(request.namespace, "RestoreVCluster")
 
@@ -279,66 +196,11 @@ class VClusterOperations:
         than a viewer may read.
         """
         principal.require_editor("GetVClusterKubeconfig")
-        vcluster = self._visible_vcluster(principal, request)
+        checks.key(request.namespace, request.name)
+        vcluster = self._core.existing(principal, request.namespace, request.name, etag="")
         phases.require_phase(vcluster, phases.KUBECONFIG_FROM, "get the kubeconfig of")
         vcluster.status.kubeconfig = render_kubeconfig(vcluster, self._core.secret)
         return api.GetVClusterKubeconfigResponse(vcluster=vcluster)
-
-    def watch_vclusters(self, principal: Principal, request: api.WatchVClustersRequest) -> Watcher:
-        """WatchVClusters: a watcher preloaded with ADDED for every current match, then SYNCED."""
-        violations = FieldViolations()
-        validation.check_optional_name(violations, "namespace", request.namespace)
-        validation.check_optional_name(violations, "name", request.name)
-        selector = validation.check_selector(violations, request.label_selector)
-        violations.raise_if_any()
-        assert selector is not None
-        matches = _watch_matcher(principal, request, selector)
-        watcher = self._core.hub.subscribe(matches)
-        current: Iterable[VCluster]
-        if request.namespace and request.name:
-            # One vcluster, as wait helpers watch: a lookup, not a namespace scan.
-            found = self._core.store.get_vcluster((request.namespace, request.name))
-            current = [found] if found is not None else []
-        else:
-            current = scan_visible(
-                principal,
-                request.namespace,
-                None,
-                lambda ns, start: self._core.store.scan_vclusters(
-                    namespace=ns, phase=None, after=start
-                ),
-            )
-        watcher.preload(current)
-        return watcher
-
-    # --- helpers --------------------------------------------------------------------------
-
-    def _visible_vcluster(
-        self,
-        principal: Principal,
-        request: api.GetVClusterRequest | api.GetVClusterKubeconfigRequest,
-    ) -> VCluster:
-        self._core.check_key(request.namespace, request.name, "")
-        return self._core.existing(principal, request.namespace, request.name, etag="")
-
-    def _scaled_spec(
-        self, current: VClusterSpec, request: api.ScaleVClusterRequest
-    ) -> VClusterSpec:
-        spec = VClusterSpec()
-        spec.CopyFrom(current)
-        for name in ("cpu", "memory", "storage"):
-            value = getattr(request.resources, name)
-            if value:
-                setattr(spec.resources, name, value)
-        if request.replicas:
-            spec.replicas = request.replicas
-        if request.HasField("enable_ha"):
-            spec.enable_ha = request.enable_ha
-        violations = FieldViolations()
-        ha_field = "replicas" if request.replicas else "enable_ha"
-        validation.check_replicas(violations, spec.replicas, spec.enable_ha, "replicas", ha_field)
-        violations.raise_if_any()
-        return spec
 
     def _restore_to_new(self, snapshot: Snapshot, target: str, hooks: HookPlan) -> VCluster:
         key = (snapshot.namespace, target)
@@ -352,26 +214,3 @@ class VClusterOperations:
         self._core.put(None, vcluster)
         self._core.schedule_after_commit(VCLUSTER, key, self._core.finish_transition, hooks)
         return vcluster
-
-
-def _as_planned(vcluster: VCluster) -> VCluster:
-    """What validate_only answers: the vcluster as it would be created, nothing server-made."""
-    planned = VCluster(
-        namespace=vcluster.namespace, name=vcluster.name, labels=vcluster.labels, spec=vcluster.spec
-    )
-    planned.status.phase = Phase.PHASE_PROVISIONING
-    return planned
-
-
-def _watch_matcher(
-    principal: Principal, request: api.WatchVClustersRequest, selector: Selector
-) -> Callable[[VCluster], bool]:
-    def matches(vcluster: VCluster) -> bool:
-        return (
-            principal.can_see(vcluster.namespace)
-            and (not request.namespace or vcluster.namespace == request.namespace)
-            and (not request.name or vcluster.name == request.name)
-            and selector.matches(vcluster.labels)
-        )
-
-    return matches

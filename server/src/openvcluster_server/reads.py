@@ -1,0 +1,116 @@
+"""GetVCluster, ListVClusters and WatchVClusters over a store of visible vclusters.
+
+Both backends answer reads the same way: the simulated ones from their own
+store, the Kubernetes one from the mirror of its watch cache. Only writes
+differ between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1.vcluster_pb2 import VCluster
+from openvcluster_server import checks
+from openvcluster_server.auth import Principal
+from openvcluster_server.errors import aborted_stale_etag, not_found
+from openvcluster_server.paging import (
+    PageTokens,
+    effective_page_size,
+    page_byte_budget,
+    read_page,
+    scan_visible,
+)
+from openvcluster_server.resources import key_of
+from openvcluster_server.store import Store
+from openvcluster_server.watch import Watcher, WatchHub
+
+VCLUSTER = "vcluster"
+
+
+def _always_fresh() -> None:
+    """The simulated stores are the state itself: never stale."""
+
+
+class VClusterReads:
+    """The read side of VClusterService, and the lookup every mutation starts with."""
+
+    def __init__(
+        self,
+        store: Store,
+        page_tokens: PageTokens,
+        hub: WatchHub,
+        max_message_bytes: int,
+        require_fresh: Callable[[], None] = _always_fresh,
+    ) -> None:
+        self._store = store
+        self._page_tokens = page_tokens
+        self._hub = hub
+        self._max_message_bytes = max_message_bytes
+        # Raises UNAVAILABLE when the store may be too far behind the truth.
+        self._require_fresh = require_fresh
+
+    def existing(self, principal: Principal, namespace: str, name: str, etag: str) -> VCluster:
+        """The vcluster if the caller may see it, with the etag condition checked."""
+        self._require_fresh()
+        visible = principal.can_see(namespace)
+        vcluster = self._store.get_vcluster((namespace, name)) if visible else None
+        if vcluster is None:
+            raise not_found(VCLUSTER, namespace, name)
+        if etag and etag != vcluster.etag:
+            raise aborted_stale_etag(VCLUSTER, namespace, name)
+        return vcluster
+
+    def get_vcluster(
+        self, principal: Principal, request: api.GetVClusterRequest
+    ) -> api.GetVClusterResponse:
+        """GetVCluster: the vcluster, without credentials."""
+        checks.key(request.namespace, request.name)
+        return api.GetVClusterResponse(
+            vcluster=self.existing(principal, request.namespace, request.name, etag="")
+        )
+
+    def list_vclusters(
+        self, principal: Principal, request: api.ListVClustersRequest
+    ) -> api.ListVClustersResponse:
+        """ListVClusters: one page in (namespace, name) order."""
+        selector = checks.list_filters(request)
+        scope = checks.list_scope(principal, request, selector)
+        after = self._page_tokens.parse(scope, request.page_token)
+        self._require_fresh()
+        phase = request.phase or None
+        scan = scan_visible(
+            principal,
+            request.namespace,
+            after,
+            lambda ns, start: self._store.scan_vclusters(namespace=ns, phase=phase, after=start),
+        )
+        page = read_page(
+            scan,
+            key_of,
+            lambda vc: selector.matches(vc.labels),
+            effective_page_size(request.page_size),
+            page_byte_budget(self._max_message_bytes),
+        )
+        token = self._page_tokens.issue(scope, page.next_after) if page.next_after else ""
+        return api.ListVClustersResponse(vclusters=page.items, next_page_token=token)
+
+    def watch_vclusters(self, principal: Principal, request: api.WatchVClustersRequest) -> Watcher:
+        """WatchVClusters: a watcher preloaded with ADDED for every current match, then SYNCED."""
+        selector = checks.watch_filters(request)
+        self._require_fresh()
+        watcher = self._hub.subscribe(checks.watch_matcher(principal, request, selector))
+        current: Iterable[VCluster]
+        if request.namespace and request.name:
+            # One vcluster, as wait helpers watch: a lookup, not a namespace scan.
+            found = self._store.get_vcluster((request.namespace, request.name))
+            current = [found] if found is not None else []
+        else:
+            current = scan_visible(
+                principal,
+                request.namespace,
+                None,
+                lambda ns, start: self._store.scan_vclusters(namespace=ns, phase=None, after=start),
+            )
+        watcher.preload(current)
+        return watcher
