@@ -107,6 +107,9 @@ type DeleteParams struct {
 	// DeleteSnapshots also deletes the vcluster's snapshots; by default
 	// they are kept and can still be restored to a new name.
 	DeleteSnapshots bool
+	// KeepData keeps the control plane's volumes (and, on the Kubernetes
+	// backend, the host namespace holding them).
+	KeepData bool
 	// RequestID is the idempotency key; empty lets the client make one.
 	RequestID string
 	// Wait returns only once the vcluster is gone.
@@ -126,6 +129,7 @@ func (c *Client) DeleteVCluster(ctx context.Context, namespace, name string, p *
 		Name:            name,
 		Etag:            p.Etag,
 		DeleteSnapshots: p.DeleteSnapshots,
+		KeepData:        p.KeepData,
 		RequestId:       requestIDOr(p.RequestID),
 	}
 	resp, err := invoke(ctx, c, c.vclusters.DeleteVCluster, req, req.RequestId)

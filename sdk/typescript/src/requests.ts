@@ -130,6 +130,8 @@ export interface DeleteVClusterArgs {
   etag?: string;
   /** Deletes the vcluster's snapshots too (by default they are kept). */
   deleteSnapshots?: boolean;
+  /** Keeps the control plane's volumes (on the Kubernetes backend). */
+  keepData?: boolean;
   /** Idempotency key; the SDK makes one when left out. */
   requestId?: string;
 }
@@ -252,6 +254,7 @@ export function deleteRequest(namespace: string, name: string, args: DeleteVClus
     name,
     etag: args.etag ?? "",
     deleteSnapshots: args.deleteSnapshots ?? false,
+    keepData: args.keepData ?? false,
     requestId: args.requestId || newRequestId(),
   });
 }

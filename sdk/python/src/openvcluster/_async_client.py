@@ -264,6 +264,7 @@ class AsyncClient(ClientBase):
         *,
         etag: str = "",
         delete_snapshots: bool = False,
+        keep_data: bool = False,
         request_id: str | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
@@ -274,14 +275,16 @@ class AsyncClient(ClientBase):
         """Deletes a vcluster: it goes through DELETING and is then gone.
 
         Returns it in DELETING. With ``wait=True`` it returns once the vcluster
-        is gone. Snapshots are kept unless ``delete_snapshots``. ``etag`` makes
-        the call conditional (AbortedError when stale).
+        is gone. Snapshots are kept unless ``delete_snapshots``; ``keep_data``
+        keeps the control plane's volumes (on the Kubernetes backend). ``etag``
+        makes the call conditional (AbortedError when stale).
         """
         request = build.delete_request(
             namespace,
             name,
             etag=etag,
             delete_snapshots=delete_snapshots,
+            keep_data=keep_data,
             request_id=request_id,
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)

@@ -117,7 +117,13 @@ def list_vclusters_request(
 
 
 def delete_request(
-    namespace: str, name: str, *, etag: str, delete_snapshots: bool, request_id: str | None
+    namespace: str,
+    name: str,
+    *,
+    etag: str,
+    delete_snapshots: bool,
+    keep_data: bool = False,
+    request_id: str | None,
 ) -> vs.DeleteVClusterRequest:
     """A DeleteVClusterRequest with an idempotency key."""
     return vs.DeleteVClusterRequest(
@@ -125,6 +131,7 @@ def delete_request(
         name=name,
         etag=etag,
         delete_snapshots=delete_snapshots,
+        keep_data=keep_data,
         request_id=request_id or new_request_id(),
     )
 

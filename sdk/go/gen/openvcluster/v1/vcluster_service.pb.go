@@ -483,7 +483,12 @@ type DeleteVClusterRequest struct {
 	// are kept and can still be restored to a new name.
 	DeleteSnapshots bool `protobuf:"varint,4,opt,name=delete_snapshots,json=deleteSnapshots,proto3" json:"delete_snapshots,omitempty"`
 	// Idempotency key, a UUID (see the service comment).
-	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	RequestId string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// Keeps the vcluster's data: the persistent volume claims of its control
+	// plane (and, on the Kubernetes backend, the host namespace that holds
+	// them) stay, as with `vcluster delete --keep-pvc`. The simulated backends
+	// keep no data and ignore it.
+	KeepData      bool `protobuf:"varint,6,opt,name=keep_data,json=keepData,proto3" json:"keep_data,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -551,6 +556,13 @@ func (x *DeleteVClusterRequest) GetRequestId() string {
 		return x.RequestId
 	}
 	return ""
+}
+
+func (x *DeleteVClusterRequest) GetKeepData() bool {
+	if x != nil {
+		return x.KeepData
+	}
+	return false
 }
 
 // Response of VClusterService.DeleteVCluster.
@@ -1520,14 +1532,15 @@ const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"\x05phase\x18\x05 \x01(\x0e2\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\"x\n" +
 	"\x15ListVClustersResponse\x127\n" +
 	"\tvclusters\x18\x01 \x03(\v2\x19.openvcluster.v1.VClusterR\tvclusters\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa7\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc4\x01\n" +
 	"\x15DeleteVClusterRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12)\n" +
 	"\x10delete_snapshots\x18\x04 \x01(\bR\x0fdeleteSnapshots\x12\x1d\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"O\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\x12\x1b\n" +
+	"\tkeep_data\x18\x06 \x01(\bR\bkeepData\"O\n" +
 	"\x16DeleteVClusterResponse\x125\n" +
 	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\x81\x02\n" +
 	"\x14ScaleVClusterRequest\x12\x1c\n" +

@@ -162,12 +162,16 @@ def list_vclusters(
 @click.option(
     "--delete-snapshots", is_flag=True, help="Delete its snapshots too (kept by default)."
 )
+@click.option(
+    "--keep-data", is_flag=True, help="Keep its control plane's volumes (Kubernetes backend)."
+)
 @wait_options
 @output_option(default=None)
 def delete(
     name: str,
     namespace: str | None,
     delete_snapshots: bool,
+    keep_data: bool,
     wait: bool,
     timeout: float | None,
     output: str | None,
@@ -176,7 +180,7 @@ def delete(
     session = get_session()
     client = session.client()
     vcluster = client.delete_vcluster(
-        session.namespace(namespace), name, delete_snapshots=delete_snapshots
+        session.namespace(namespace), name, delete_snapshots=delete_snapshots, keep_data=keep_data
     )
     if wants_wait(wait, timeout):
         waiting.wait_for_deletion(client, vcluster, timeout)

@@ -252,6 +252,7 @@ class DeleteVClusterRequest(_message.Message):
     ETAG_FIELD_NUMBER: _builtins.int
     DELETE_SNAPSHOTS_FIELD_NUMBER: _builtins.int
     REQUEST_ID_FIELD_NUMBER: _builtins.int
+    KEEP_DATA_FIELD_NUMBER: _builtins.int
     namespace: _builtins.str
     """Namespace of the vcluster. Required."""
     name: _builtins.str
@@ -264,6 +265,12 @@ class DeleteVClusterRequest(_message.Message):
     """
     request_id: _builtins.str
     """Idempotency key, a UUID (see the service comment)."""
+    keep_data: _builtins.bool
+    """Keeps the vcluster's data: the persistent volume claims of its control
+    plane (and, on the Kubernetes backend, the host namespace that holds
+    them) stay, as with `vcluster delete --keep-pvc`. The simulated backends
+    keep no data and ignore it.
+    """
     def __init__(
         self,
         *,
@@ -272,10 +279,11 @@ class DeleteVClusterRequest(_message.Message):
         etag: _builtins.str = ...,
         delete_snapshots: _builtins.bool = ...,
         request_id: _builtins.str = ...,
+        keep_data: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["delete_snapshots", b"delete_snapshots", "etag", b"etag", "name", b"name", "namespace", b"namespace", "request_id", b"request_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delete_snapshots", b"delete_snapshots", "etag", b"etag", "keep_data", b"keep_data", "name", b"name", "namespace", b"namespace", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -587,6 +587,14 @@ class DeleteVClusterRequest(betterproto2.Message):
     Idempotency key, a UUID (see the service comment).
     """
 
+    keep_data: "bool" = betterproto2.field(6, betterproto2.TYPE_BOOL)
+    """
+    Keeps the vcluster's data: the persistent volume claims of its control
+    plane (and, on the Kubernetes backend, the host namespace that holds
+    them) stay, as with `vcluster delete --keep-pvc`. The simulated backends
+    keep no data and ignore it.
+    """
+
 
 default_message_pool.register_message(
     "openvcluster.v1", "DeleteVClusterRequest", DeleteVClusterRequest
