@@ -37,7 +37,10 @@ _SCHEDULER = "system:kube-scheduler"
 # (user, group) of each client of the API server.
 _IDENTITIES = (
     ("admin", "system:masters"),
-    (_CONTROLLER_MANAGER, ""),
+    # In system:masters rather than with a token per controller
+    # (--use-service-account-credentials), whose renewals cost the API server
+    # more than everything else the controllers do in a test.
+    (_CONTROLLER_MANAGER, "system:masters"),
     (_SCHEDULER, ""),
     ("kwok", "system:masters"),
     ("vcluster-standin", "system:masters"),
@@ -53,6 +56,7 @@ rules:
   - level: Metadata
 """
 
+_CAPACITY = {"cpu": "100000", "memory": "1000Ti", "ephemeral-storage": "10000Ti", "pods": "100000"}
 _NODE = {
     "apiVersion": "v1",
     "kind": "Node",
@@ -65,9 +69,10 @@ _NODE = {
             "type": "kwok",
         },
     },
+    # Room for thousands of vclusters: nothing runs, so nothing is used.
     "status": {
-        "allocatable": {"cpu": "64", "memory": "256Gi", "ephemeral-storage": "1Ti", "pods": "1000"},
-        "capacity": {"cpu": "64", "memory": "256Gi", "ephemeral-storage": "1Ti", "pods": "1000"},
+        "allocatable": _CAPACITY,
+        "capacity": _CAPACITY,
     },
 }
 
@@ -99,6 +104,21 @@ class Cluster:
     def snapshot_dir(self) -> Path:
         """Where the vcluster stand-in stores snapshots (by URL scheme)."""
         return self.state / "snapshots"
+
+    def stop_component(self, name: str) -> None:
+        """Stops one component, as a fault would (``start_component`` brings it back)."""
+        processes.stop_one(self.state, name)
+
+    def start_component(self, name: str) -> None:
+        """Starts a stopped component again, as it ran before, and waits until it is ready."""
+        argv = next(s.argv for s in processes.recorded(self.state) if s.name == name)
+        started, process = processes.spawn(name, argv, self.state, tied=True)
+        ready = (
+            (lambda: _get(f"{self.url}/readyz", token=self.token, insecure=True) == b"ok")
+            if (name == "kube-apiserver")
+            else (lambda: True)
+        )
+        _wait(name, started, process, ready)
 
     @property
     def bin(self) -> Path:
@@ -146,8 +166,8 @@ def _start(state: Path, bin_dir: Path, tied: bool) -> Cluster:
     pki = state / "pki"
     pki.mkdir(exist_ok=True)
     # One identity per client, so the audit log tells a test's own requests
-    # ("admin") from the components'. The two controllers get the roles
-    # Kubernetes bootstraps for them; kwok and the stand-in act as admins.
+    # ("admin") from the components'. The scheduler gets the role Kubernetes
+    # bootstraps for it; the others act as admins.
     tokens = {user: secrets.token_hex(16) for user, _ in _IDENTITIES}
     (pki / "tokens.csv").write_text(
         "".join(
@@ -238,10 +258,14 @@ def _start(state: Path, bin_dir: Path, tied: bool) -> Cluster:
             str(bin_dir / "kube-controller-manager"),
             *serving(_CONTROLLER_MANAGER),
             f"--secure-port={cm_port}",
-            "--use-service-account-credentials",
             f"--root-ca-file={pki / 'ca.crt'}",
             f"--service-account-private-key-file={pki / 'sa.key'}",
             f"--service-cluster-ip-range={_SERVICE_CIDR}",
+            # Nothing here routes traffic or attaches volumes: those controllers
+            # would only add requests to every test.
+            "--controllers=*,-endpoints-controller,-endpointslice-controller,"
+            "-endpointslice-mirroring-controller,-persistentvolume-attach-detach-controller,"
+            "-ttl-controller,-disruption-controller,-horizontal-pod-autoscaler-controller",
         ],
         lambda: _get(f"https://127.0.0.1:{cm_port}/healthz", insecure=True) == b"ok",
     )

@@ -7,7 +7,8 @@ Use it with ``pytest_plugins = ["k8s_testenv.fixtures"]`` in a conftest.
   and always stops it; gives the kubeconfig, the API server URL, an admin
   lightkube client and the audit log.
 - ``namespace``: a fresh namespace per test.
-- ``wait_for``: waits on a watch until an object satisfies a condition.
+- ``wait_for``: waits on a watch until an object satisfies a condition;
+  ``wait_gone`` until it is deleted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -87,17 +89,26 @@ def require_built() -> Path:
     return binaries
 
 
-@pytest.fixture(scope="session")
-def kube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeEnv]:
-    """The session's Kubernetes environment, stopped when the session ends."""
-    binaries = require_built()
-    state = tmp_path_factory.mktemp("k8s")
-    cluster = start(state, tied=True, binaries=binaries)
+@contextmanager
+def environment(state: Path) -> Iterator[KubeEnv]:
+    """A Kubernetes environment in ``state`` for the ``with`` block, always stopped."""
+    cluster = start(state, tied=True, binaries=require_built())
     try:
         client = Client(KubeConfig.from_file(cluster.kubeconfig), field_manager="k8s-testenv")
         yield KubeEnv(cluster, client, AuditLog(cluster.audit_log))
     finally:
         stop(state)
+
+
+@pytest.fixture(scope="session")
+def kube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeEnv]:
+    """The session's Kubernetes environment, stopped when the session ends.
+
+    Tests that stop its components (fault tests) start one of their own with
+    ``environment`` instead, so the others never see the aftermath.
+    """
+    with environment(tmp_path_factory.mktemp("k8s")) as env:
+        yield env
 
 
 @pytest.fixture
@@ -151,3 +162,36 @@ def wait_for(
         )
 
     return asyncio.run(watch())
+
+
+def wait_gone(
+    kube: KubeEnv, resource: type[R], name: str, namespace: str, timeout: float = WAIT_SECONDS
+) -> None:
+    """Returns once the object no longer exists, seen on a watch (no polling)."""
+
+    async def watch() -> None:
+        client = AsyncClient(KubeConfig.from_file(kube.kubeconfig))
+        only: FieldSelector = {"metadata.name": name}
+        try:
+            async with asyncio.timeout(timeout):
+                listing = client.list(resource, namespace=namespace, fields=only)
+                if not [obj async for obj in listing]:
+                    return
+                events = client.watch(
+                    resource,
+                    namespace=namespace,
+                    fields=only,
+                    resource_version=listing.resourceVersion,
+                )
+                async for kind, _ in events:
+                    if kind == "DELETED":
+                        return
+        except TimeoutError:
+            pass
+        finally:
+            await client.close()
+        raise AssertionError(
+            f"{resource.__name__} {namespace}/{name} still there after {timeout} s"
+        )
+
+    asyncio.run(watch())

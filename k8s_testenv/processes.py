@@ -9,7 +9,6 @@ that later reused the PID.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import signal
@@ -19,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 _RECORD = "processes.json"
-_PR_SET_PDEATHSIG = 1
+_SETPRIV = "setpriv"  # util-linux, part of every Debian
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,7 @@ class Started:
     pid: int
     start_ticks: int
     log: str
+    argv: list[str]
 
 
 def spawn(
@@ -43,17 +43,20 @@ def spawn(
     """
     log = state / "logs" / f"{name}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    # setpriv sets the parent-death signal and then runs the component in its
+    # place: no Python runs in the forked child, which is unsafe in a process
+    # with threads (a test with gRPC clients, say).
+    command = [_SETPRIV, "--pdeathsig", "TERM", "--", *argv] if tied else argv
     with log.open("ab") as out:
         process = subprocess.Popen(
-            argv,
+            command,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=_die_with_parent if tied else None,
         )
-    started = Started(name, process.pid, _start_ticks(process.pid) or 0, str(log))
-    _append(state, started)
+    started = Started(name, process.pid, _start_ticks(process.pid) or 0, str(log), argv)
+    _record(state, [s for s in recorded(state) if s.name != name] + [started])
     return started, process
 
 
@@ -97,11 +100,20 @@ def terminate(started: Started, grace: float) -> None:
             time.sleep(0.05)
 
 
-def _append(state: Path, started: Started) -> None:
-    entries = [asdict(s) for s in recorded(state)] + [asdict(started)]
+def stop_one(state: Path, name: str, grace: float = 10.0) -> Started:
+    """Stops one recorded component (a fault test); ``spawn`` its argv to start it again."""
+    for started in recorded(state):
+        if started.name == name:
+            if is_running(started):
+                terminate(started, grace)
+            return started
+    raise KeyError(name)
+
+
+def _record(state: Path, entries: list[Started]) -> None:
     path = state / _RECORD
     partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(entries, indent=2))
+    partial.write_text(json.dumps([asdict(s) for s in entries], indent=2))
     partial.replace(path)
 
 
@@ -121,8 +133,3 @@ def _reap(pid: int) -> None:
     """Collects the exit status of a child of ours, so it does not linger as a zombie."""
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-
-
-def _die_with_parent() -> None:
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)

@@ -11,7 +11,7 @@ from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.apps_v1 import StatefulSet
 from lightkube.resources.core_v1 import ConfigMap, PersistentVolumeClaim, Pod, Secret, Service
 
-from k8s_testenv.fixtures import KubeEnv, wait_for
+from k8s_testenv.fixtures import KubeEnv, wait_for, wait_gone
 
 CHART = str(Path(__file__).resolve().parents[1] / "charts" / "vcluster")
 CONTROL_PLANE_BEHAVIOUR = "standin.openvcluster.io/control-plane"
@@ -259,3 +259,32 @@ def _secret_exists(kube: KubeEnv, namespace: str, name: str) -> bool:
         s.metadata and s.metadata.name == name
         for s in kube.client.list(Secret, namespace=namespace)
     )
+
+
+def test_pods_can_be_told_to_be_slow_to_start_and_to_go(kube: KubeEnv, namespace: str) -> None:
+    def pod(name: str, annotations: dict[str, str] | None = None) -> None:
+        kube.client.create(
+            Pod(
+                metadata=ObjectMeta(name=name, annotations=annotations),
+                spec=PodSpec(containers=[Container(name="c", image="busybox")]),
+            ),
+            namespace=namespace,
+        )
+
+    def running(p: Pod) -> bool:
+        return bool(p.status and p.status.phase == "Running")
+
+    pod("slow", {"standin.openvcluster.io/ready-delay": "1h"})
+    pod("quick")
+    wait_for(kube, Pod, "quick", namespace, running)
+    # kwok handled both; only the delayed one is still waiting.
+    slow = kube.client.get(Pod, "slow", namespace=namespace)
+    assert slow.status is not None and slow.status.phase == "Pending"
+
+    pod("lingering", {"standin.openvcluster.io/delete-delay": "1h"})
+    wait_for(kube, Pod, "lingering", namespace, running)
+    kube.client.delete(Pod, "lingering", namespace=namespace)
+    kube.client.delete(Pod, "quick", namespace=namespace)
+    wait_gone(kube, Pod, "quick", namespace)
+    lingering = kube.client.get(Pod, "lingering", namespace=namespace)
+    assert lingering.metadata is not None and lingering.metadata.deletionTimestamp is not None
