@@ -21,6 +21,20 @@ from conformance.protocol import Step
 ACTIONS: frozenset[str] = frozenset(f.name for f in Step.DESCRIPTOR.oneofs_by_name["action"].fields)
 SERVERS = ("plain", "tls", "mtls")
 ROLES = ("viewer", "editor")
+# Steps that need snapshots (SnapshotVCluster, RestoreVCluster, SnapshotService).
+SNAPSHOT_ACTIONS = frozenset(
+    {
+        "snapshot_vcluster",
+        "restore_vcluster",
+        "get_snapshot",
+        "list_snapshots",
+        "list_snapshots_page",
+        "delete_snapshot",
+        "wait_for_snapshot",
+    }
+)
+# Distributions current vcluster releases no longer ship.
+LEGACY_DISTROS = frozenset({"DISTRO_K3S", "DISTRO_K0S"})
 # Step option keys and what they hold.
 OPTION_KEYS = frozenset({"timeout_ms", "metadata", "max_attempts", "token"})
 # Token names a step may use without declaring them.
@@ -78,8 +92,17 @@ class Case:
 
     @property
     def requires(self) -> frozenset[str]:
-        """What the server must offer beyond the API: test_hooks, tokens, tls, quotas."""
+        """What the server must offer beyond the core API: test_hooks, tokens, tls, quotas,
+        snapshots."""
         needs = set()
+        if any(s.action in SNAPSHOT_ACTIONS for s in self.steps):
+            needs.add("snapshots")
+        if any(
+            s.args.get("spec", {}).get("distro") in LEGACY_DISTROS
+            for s in self.steps
+            if isinstance(s.args.get("spec"), Mapping)
+        ):
+            needs.add("legacy_distros")
         if self.quota:
             needs.add("quotas")
         if self.server != "plain":

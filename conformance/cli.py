@@ -24,6 +24,8 @@ from conformance.plan import CaseRun, Endpoint, Environment, plan
 from conformance.report import details, matrix
 from conformance.servers import external, managed
 from conformance.verdicts import FAIL, PASS, SKIP, Verdict, judge
+from k8s_testenv.errors import TestenvError
+from openvcluster_server.config import ConfigError
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 
@@ -44,18 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not cases:
         print("conformance: no case matches --run/--skip", file=sys.stderr)
         return 2
-    with _environment(args, cases, clients) as environment:
-        try:
-            runs = {c.name: [plan(case, c.name, environment) for case in cases] for c in clients}
-        except CaseError as exc:
-            print(f"conformance: {exc}", file=sys.stderr)
-            return 2
-        verdicts: list[Verdict] = []
-        unexpected: list[str] = []
-        for client in clients:
-            found, problems = _run_one(client, runs[client.name], environment, args)
-            verdicts += found
-            unexpected += problems
+    try:
+        verdicts, unexpected = _run_all(args, cases, clients)
+    except (CaseError, TestenvError, ConfigError) as exc:
+        print(f"conformance: {exc}", file=sys.stderr)
+        return 2
     print()
     print(matrix(verdicts, [c.name for c in clients]))
     if unexpected:
@@ -65,6 +60,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print("\nevery result is as expected")
     return 0
+
+
+def _run_all(
+    args: argparse.Namespace, cases: Sequence[Case], clients: Sequence[ClientSpec]
+) -> tuple[list[Verdict], list[str]]:
+    """Every client over the cases on the servers; the verdicts and unexpected results."""
+    verdicts: list[Verdict] = []
+    unexpected: list[str] = []
+    with _environment(args, cases, clients) as environment:
+        runs = {c.name: [plan(case, c.name, environment) for case in cases] for c in clients}
+        for client in clients:
+            found, problems = _run_one(client, runs[client.name], environment, args)
+            verdicts += found
+            unexpected += problems
+    return verdicts, unexpected
 
 
 def _run_one(
@@ -131,7 +141,7 @@ def _environment(
 ) -> AbstractContextManager[Environment]:
     if not args.server_address:
         workdir = Path(tempfile.mkdtemp(prefix="ovc-conformance-"))
-        return managed(cases, [c.name for c in clients], workdir)
+        return managed(cases, [c.name for c in clients], workdir, args.backend)
     endpoint = Endpoint(
         args.server_address,
         tls=bool(args.ca_file or args.client_cert_file),
@@ -189,6 +199,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="also show skipped and known-failing cases"
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("simulated", "kubernetes"),
+        default="simulated",
+        help="what the reference servers run on: simulated vclusters, or real ones on a "
+        "Kubernetes test environment the run starts (scripts/k8s-testenv build first)",
     )
     server = parser.add_argument_group("your server (instead of reference servers)")
     server.add_argument("--server-address", metavar="HOST:PORT")

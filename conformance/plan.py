@@ -62,6 +62,9 @@ class Environment:
     # Mixed into namespaces, request ids and tokens so that runs against a
     # long-lived server never collide with earlier ones.
     salt: str = ""
+    # How long the clients' waits and watch collections may take when a step
+    # sets no timeout; 0 is their default (60 s, and 5 s for a collection).
+    wait_timeout_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def plan(case: Case, client: str, environment: Environment) -> CaseRun:
         raise CaseError(f"{case.name}: no {case.server} server in this run")
     request = CaseRequest(
         case_name=case.name,
-        connection=_connection(case, endpoint, environment.admin_token),
+        connection=_connection(case, endpoint, environment),
     )
     watches: set[str] = set()
     expectations = []
@@ -131,12 +134,19 @@ def plan(case: Case, client: str, environment: Environment) -> CaseRun:
                 f"{case.name}: step {spec.name!r} collects from {step.watch_collect.watch!r}, "
                 "which is no earlier watch_start step"
             )
+        if spec.action == "watch_collect" and not step.watch_collect.timeout_ms:
+            # Events take as long to come as the transitions behind them.
+            step.watch_collect.timeout_ms = environment.wait_timeout_ms
         request.steps.append(step)
     return CaseRun(case, client, values, request, tuple(expectations))
 
 
-def _connection(case: Case, endpoint: Endpoint, admin_token: str) -> Connection:
-    connection = Connection(address=endpoint.address, token=admin_token)
+def _connection(case: Case, endpoint: Endpoint, environment: Environment) -> Connection:
+    connection = Connection(
+        address=endpoint.address,
+        token=environment.admin_token,
+        wait_timeout_ms=environment.wait_timeout_ms,
+    )
     if endpoint.tls:
         settings = case.connection
         ca = settings.get("ca", "trusted")

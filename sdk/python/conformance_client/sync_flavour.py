@@ -71,7 +71,7 @@ class SyncSession:
         if token not in self._clients:
             self._clients[token] = openvcluster.Client(
                 self._connection.address,
-                wait_timeout=60,
+                wait_timeout=(self._connection.wait_timeout_ms or 60_000) / 1000,
                 **connection_kwargs(self._connection, token),
             )
         return self._clients[token]

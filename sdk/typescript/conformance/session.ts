@@ -85,7 +85,7 @@ class Session {
         clientCertFile: tls?.clientCertFile || undefined,
         clientKeyFile: tls?.clientKeyFile || undefined,
         tlsServerName: tls?.serverName || undefined,
-        waitTimeoutMs: WAIT_TIMEOUT_MS,
+        waitTimeoutMs: this.connection?.waitTimeoutMs || WAIT_TIMEOUT_MS,
         env: {},
       });
       this.clients.set(token, client);

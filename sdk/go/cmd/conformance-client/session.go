@@ -15,8 +15,8 @@ import (
 	conformancev1 "github.com/turtacn/open-vcluster-api/sdk/go/internal/gen/conformance/v1"
 )
 
-// waitTimeout bounds the wait helpers unless a step sets its own, as the
-// Python clients under test do.
+// waitTimeout bounds the wait helpers unless the connection or a step sets
+// its own, as the Python clients under test do.
 const waitTimeout = 60 * time.Second
 
 // session holds what one case uses: its client (one connection, derived
@@ -75,6 +75,9 @@ func (s *session) clientFor(step *conformancev1.Step) (*openvcluster.Client, err
 		opts := []openvcluster.Option{
 			openvcluster.WithToken(s.conn.GetToken()),
 			openvcluster.WithWaitTimeout(waitTimeout),
+		}
+		if ms := s.conn.GetWaitTimeoutMs(); ms > 0 {
+			opts = append(opts, openvcluster.WithWaitTimeout(time.Duration(ms)*time.Millisecond))
 		}
 		if tls := s.conn.GetTls(); tls != nil {
 			opts = append(opts, openvcluster.WithTLS(nil))

@@ -85,11 +85,16 @@ class Connection(_message.Message):
     ADDRESS_FIELD_NUMBER: _builtins.int
     TOKEN_FIELD_NUMBER: _builtins.int
     TLS_FIELD_NUMBER: _builtins.int
+    WAIT_TIMEOUT_MS_FIELD_NUMBER: _builtins.int
     address: _builtins.str
     """host:port of the server."""
     token: _builtins.str
     """The bearer token of every step that does not choose its own; empty sends
     none.
+    """
+    wait_timeout_ms: _builtins.int
+    """How long a wait helper may wait when its step sets no timeout; 0 means
+    60 s. Longer on servers whose transitions take real time.
     """
     @_builtins.property
     def tls(self) -> Global___Tls:
@@ -101,10 +106,11 @@ class Connection(_message.Message):
         address: _builtins.str = ...,
         token: _builtins.str = ...,
         tls: Global___Tls | None = ...,
+        wait_timeout_ms: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["tls", b"tls"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "tls", b"tls", "token", b"token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["address", b"address", "tls", b"tls", "token", b"token", "wait_timeout_ms", b"wait_timeout_ms"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -171,7 +171,10 @@ type Connection struct {
 	// none.
 	Token string `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
 	// Set for a TLS connection; unset for plaintext.
-	Tls           *Tls `protobuf:"bytes,3,opt,name=tls,proto3" json:"tls,omitempty"`
+	Tls *Tls `protobuf:"bytes,3,opt,name=tls,proto3" json:"tls,omitempty"`
+	// How long a wait helper may wait when its step sets no timeout; 0 means
+	// 60 s. Longer on servers whose transitions take real time.
+	WaitTimeoutMs uint32 `protobuf:"varint,4,opt,name=wait_timeout_ms,json=waitTimeoutMs,proto3" json:"wait_timeout_ms,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -225,6 +228,13 @@ func (x *Connection) GetTls() *Tls {
 		return x.Tls
 	}
 	return nil
+}
+
+func (x *Connection) GetWaitTimeoutMs() uint32 {
+	if x != nil {
+		return x.WaitTimeoutMs
+	}
+	return 0
 }
 
 // TLS settings, as paths of PEM files the runner wrote.
@@ -1841,12 +1851,13 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\n" +
 	"connection\x18\x02 \x01(\v2'.openvcluster.conformance.v1.ConnectionR\n" +
 	"connection\x127\n" +
-	"\x05steps\x18\x03 \x03(\v2!.openvcluster.conformance.v1.StepR\x05steps\"p\n" +
+	"\x05steps\x18\x03 \x03(\v2!.openvcluster.conformance.v1.StepR\x05steps\"\x98\x01\n" +
 	"\n" +
 	"Connection\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x14\n" +
 	"\x05token\x18\x02 \x01(\tR\x05token\x122\n" +
-	"\x03tls\x18\x03 \x01(\v2 .openvcluster.conformance.v1.TlsR\x03tls\"\x91\x01\n" +
+	"\x03tls\x18\x03 \x01(\v2 .openvcluster.conformance.v1.TlsR\x03tls\x12&\n" +
+	"\x0fwait_timeout_ms\x18\x04 \x01(\rR\rwaitTimeoutMs\"\x91\x01\n" +
 	"\x03Tls\x12\x17\n" +
 	"\aca_file\x18\x01 \x01(\tR\x06caFile\x12(\n" +
 	"\x10client_cert_file\x18\x02 \x01(\tR\x0eclientCertFile\x12&\n" +
