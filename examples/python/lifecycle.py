@@ -1,7 +1,8 @@
 """The whole life of a vcluster, the way you would manage a virtual machine.
 
 Create it, scale it, power it off and on, snapshot it, restore the snapshot
-as a second vcluster, list them, and delete both.
+as a second vcluster (where the server has snapshots), list them, and delete
+them.
 
     openvcluster-server serve &          # the reference server, 127.0.0.1:50051
     python examples/python/lifecycle.py
@@ -16,6 +17,8 @@ from __future__ import annotations
 import sys
 import uuid
 
+import grpc
+
 import openvcluster
 from openvcluster import Phase, SnapshotPhase
 
@@ -29,6 +32,26 @@ def show(vc: openvcluster.VCluster) -> None:
         f"  {vc.namespace}/{vc.name}: {phase}, Kubernetes {vc.spec.kubernetes_version}, "
         f"{resources.cpu} CPU, {resources.memory} memory, {vc.spec.replicas} replica(s)"
     )
+
+
+def snapshot_and_restore(client: openvcluster.Client, name: str) -> openvcluster.VCluster | None:
+    """Snapshots the vcluster and restores it as a new one (None: the server has no snapshots)."""
+    try:
+        snapshot = client.snapshot_vcluster(
+            NAMESPACE, name, description="before the experiment", wait=True
+        )
+    except openvcluster.OpenVClusterError as error:
+        if error.code != grpc.StatusCode.UNIMPLEMENTED:
+            raise
+        print(f"  skipped: {error.message}")
+        return None
+    ready = SnapshotPhase.Name(snapshot.phase).removeprefix("PHASE_")
+    print(f"  snapshot {snapshot.name}: {ready}, {snapshot.size_bytes} bytes")
+
+    print("Restoring it as a new vcluster ...")
+    copy = client.restore_vcluster(NAMESPACE, snapshot.name, target_name=f"{name}-copy", wait=True)
+    show(copy)
+    return copy
 
 
 def main() -> None:
@@ -58,25 +81,16 @@ def main() -> None:
         show(client.resume_vcluster(NAMESPACE, name, wait=True))
 
         print("Taking a snapshot ...")
-        snapshot = client.snapshot_vcluster(
-            NAMESPACE, name, description="before the experiment", wait=True
-        )
-        ready = SnapshotPhase.Name(snapshot.phase).removeprefix("PHASE_")
-        print(f"  snapshot {snapshot.name}: {ready}, {snapshot.size_bytes} bytes")
-
-        print("Restoring it as a new vcluster ...")
-        copy = client.restore_vcluster(
-            NAMESPACE, snapshot.name, target_name=f"{name}-copy", wait=True
-        )
-        show(copy)
+        copy = snapshot_and_restore(client, name)
 
         print(f"Vclusters in {NAMESPACE}:")
         for listed in client.list_vclusters(NAMESPACE):  # pages are fetched as needed
             if listed.name.startswith(name):
                 show(listed)
 
-        print("Deleting both ...")
-        client.delete_vcluster(NAMESPACE, copy.name, wait=True)
+        print("Deleting ...")
+        if copy is not None:
+            client.delete_vcluster(NAMESPACE, copy.name, wait=True)
         client.delete_vcluster(NAMESPACE, name, delete_snapshots=True, wait=True)
         try:
             client.get_vcluster(NAMESPACE, name)

@@ -117,7 +117,7 @@ def _burst(server: ReferenceServer, namespace: str, count: int) -> None:
     watcher can send them."""
     for index in range(count):
         vcluster = new_vcluster(namespace, f"burst-{index:04d}", VClusterSpec(), {})
-        server.engine.hub.publish(None, vcluster)
+        server.backend.hub.publish(None, vcluster)
 
 
 def test_a_watcher_that_falls_behind_is_ended_and_can_watch_again() -> None:

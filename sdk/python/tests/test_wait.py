@@ -221,7 +221,7 @@ def test_a_watch_ended_for_falling_behind_is_started_again(
             # More changes of dev in one turn of the server's loop than the
             # watcher's buffer holds: the server ends that watch.
             for _ in range(20):
-                s.engine.hub.publish(running, running)
+                s.backend.hub.publish(running, running)
 
         def on_event(number: int, event: WatchEvent) -> None:
             if number == 1 and event.type == EventType.EVENT_TYPE_SYNCED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -16,12 +16,13 @@ from openvcluster.v1 import snapshot_service_pb2, vcluster_service_pb2
 from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster_server.auth import load_authenticator
+from openvcluster_server.backend import open_backend
 from openvcluster_server.calls import CallRunner
 from openvcluster_server.config import ConfigError, ServerConfig
 from openvcluster_server.decoding import GuardedRegistrar
 from openvcluster_server.engine import Engine
 from openvcluster_server.services import SnapshotService, VClusterService
-from openvcluster_server.store import Store, open_store
+from openvcluster_server.store import Store
 from openvcluster_server.testhooks import TestHooks
 
 log = logging.getLogger(__name__)
@@ -54,14 +55,17 @@ class ReferenceServer:
                 "127.0.0.1, or pass --insecure to accept the risk."
             )
         self._credentials = _server_credentials(config)
-        try:
-            self.store: Store = open_store(config.store, config.data_dir)
-        except (OSError, RuntimeError, ValueError, sqlite3.Error) as exc:
-            raise ConfigError(f"cannot open the {config.store} store: {exc}") from exc
-        self.engine = Engine(self.store, config)
+        self.backend = open_backend(config)
         self._server: grpc.aio.Server | None = None
-        self._housekeeping: asyncio.Task[None] | None = None
+        self._background: list[asyncio.Task[None]] = []
         self.port = 0
+
+    @property
+    def store(self) -> Store:
+        """The simulated backend's store (tests reach into it); the Kubernetes one has none."""
+        if not isinstance(self.backend, Engine):
+            raise AttributeError("only the simulated backend keeps a store")
+        return self.backend.core.store
 
     async def start(self) -> int:
         """Starts serving; returns the bound port (useful with port 0)."""
@@ -76,10 +80,10 @@ class ReferenceServer:
         # The generated add_* functions only call the two registration methods.
         registrar: Any = GuardedRegistrar(server)
         api_grpc.add_VClusterServiceServicer_to_server(
-            VClusterService(self.engine, calls), registrar
+            VClusterService(self.backend, calls), registrar
         )
         snap_grpc.add_SnapshotServiceServicer_to_server(
-            SnapshotService(self.engine, calls), registrar
+            SnapshotService(self.backend, calls), registrar
         )
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, registrar)
@@ -90,16 +94,19 @@ class ReferenceServer:
             self.port = server.add_insecure_port(self.config.address)
         else:
             self.port = server.add_secure_port(self.config.address, self._credentials)
-        self.engine.start(asyncio.get_running_loop())
-        await server.start()
+        await self.backend.start()
         for name in ("", *SERVICE_NAMES):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+        await server.start()
         self._server = server
-        self._housekeeping = asyncio.create_task(self._forget_old_requests())
+        self._background = [
+            asyncio.create_task(self._housekeeping()),
+            asyncio.create_task(self.backend.follow_health(_health_reporter(health_servicer))),
+        ]
         log.info(
-            "serving on %s (store %s, tls %s, tokens %s, test hooks %s)",
+            "serving on %s (backend %s, tls %s, tokens %s, test hooks %s)",
             self.config.address.rsplit(":", 1)[0] + f":{self.port}",
-            self.config.store,
+            self.config.store if self.config.backend == "simulated" else self.config.backend,
             "on" if self._credentials else "off",
             "on" if self._authenticator.enabled else "off",
             "on" if self.config.enable_test_hooks else "off",
@@ -108,24 +115,38 @@ class ReferenceServer:
 
     async def stop(self, grace: float | None = None) -> None:
         """Stops accepting calls, lets in-flight ones finish for ``grace`` s, closes the store."""
-        if self._housekeeping is not None:
-            self._housekeeping.cancel()
+        for task in self._background:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._housekeeping
+                await task
         if self._server is not None:
             await self._server.stop(self.config.shutdown_grace if grace is None else grace)
-        self.engine.stop()
-        self.store.close()
+        await self.backend.stop()
 
     async def wait_for_termination(self) -> None:
         """Returns when the server has stopped."""
         if self._server is not None:
             await self._server.wait_for_termination()
 
-    async def _forget_old_requests(self) -> None:
+    async def _housekeeping(self) -> None:
         while True:
             await asyncio.sleep(_HOUSEKEEPING_SECONDS)
-            self.engine.forget_expired_requests()
+            await self.backend.housekeeping()
+
+
+def _health_reporter(servicer: health.aio.HealthServicer) -> Callable[[bool], None]:
+    """Sets every service's health (SERVING or NOT_SERVING) as the backend reports it."""
+
+    def report(serving: bool) -> None:
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if serving
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in ("", *SERVICE_NAMES):
+            asyncio.get_running_loop().create_task(servicer.set(name, status))
+
+    return report
 
 
 def _server_credentials(config: ServerConfig) -> grpc.ServerCredentials | None:

@@ -14,12 +14,14 @@ from typing import Any
 from openvcluster_server import __version__
 from openvcluster_server.app import ReferenceServer
 from openvcluster_server.config import (
+    BACKENDS,
     DEFAULT_ADDRESS,
     ConfigError,
     ServerConfig,
     config_kwargs,
     load_config_file,
 )
+from openvcluster_server.kube import crd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the v1 API until interrupted")
     serve.add_argument("--config", type=Path, help="YAML file of settings (see README)")
     serve.add_argument("--address", help=f"host:port to listen on (default {DEFAULT_ADDRESS})")
-    serve.add_argument("--store", choices=("memory", "sqlite"), help="where state lives")
+    serve.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="simulated (the default: vclusters simulated in --store) or kubernetes "
+        "(real vclusters on a host cluster)",
+    )
+    serve.add_argument(
+        "--store", choices=("memory", "sqlite"), help="where simulated vclusters live"
+    )
     serve.add_argument("--data-dir", type=Path, help="directory of the sqlite store")
     serve.add_argument(
         "--transition-delay", type=float, help="seconds each intermediate phase lasts (default 2)"
@@ -63,6 +73,39 @@ def build_parser() -> argparse.ArgumentParser:
         help="honour ovc-test-* metadata (failure injection); never in production",
     )
     serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    kube = serve.add_argument_group("the kubernetes backend (docs/kubernetes-backend.md)")
+    kube.add_argument(
+        "--kubeconfig",
+        type=Path,
+        help="host cluster (default: KUBECONFIG, ~/.kube/config, in-cluster)",
+    )
+    kube.add_argument(
+        "--install-crds",
+        action="store_true",
+        default=None,
+        help="install or update the VCluster CRD at start (else it must be installed)",
+    )
+    kube.add_argument(
+        "--vcluster-chart", help="chart name in --chart-repo, a local directory or oci:// reference"
+    )
+    kube.add_argument("--chart-repo", help="Helm repository of the chart (https://charts.loft.sh)")
+    kube.add_argument("--chart-version", help="version of the vcluster chart (0.36.1)")
+    kube.add_argument("--helm-binary", help="the helm command (helm on PATH)")
+    kube.add_argument(
+        "--phase-timeout", type=float, help="seconds a transition may take before FAILED (300)"
+    )
+    kube.add_argument(
+        "--max-staleness",
+        type=float,
+        help="seconds reads answer from the cache while the API server is unreachable (5)",
+    )
+    kube.add_argument(
+        "--system-namespace", help="namespace of the server's own records (openvcluster-system)"
+    )
+    kube.add_argument(
+        "--ingress-domain", help="INGRESS vclusters are https://<host namespace>.<domain>"
+    )
+    commands.add_parser("crds", help="print the VCluster CRD (kubectl apply -f -)")
     return parser
 
 
@@ -75,6 +118,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         name: getattr(args, name)
         for name in (
             "address",
+            "backend",
             "store",
             "data_dir",
             "transition_delay",
@@ -85,6 +129,16 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             "request_id_ttl",
             "insecure",
             "enable_test_hooks",
+            "kubeconfig",
+            "install_crds",
+            "vcluster_chart",
+            "chart_repo",
+            "chart_version",
+            "helm_binary",
+            "phase_timeout",
+            "max_staleness",
+            "system_namespace",
+            "ingress_domain",
         )
         if getattr(args, name) is not None
     }
@@ -113,11 +167,16 @@ async def serve(config: ServerConfig) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
+    if args.command == "crds":
+        print(crd.manifest(), end="")
+        return 0
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # The Kubernetes backend's HTTP client logs every request at INFO.
+    logging.getLogger("httpx2").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
         config = config_from_args(args)
         asyncio.run(serve(config))

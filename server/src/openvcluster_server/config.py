@@ -12,6 +12,9 @@ import yaml
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 DEFAULT_KUBERNETES_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
+# What the pinned vcluster chart (0.36) ships images for.
+CHART_KUBERNETES_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36")
+BACKENDS = ("simulated", "kubernetes")
 
 
 class ConfigError(ValueError):
@@ -34,7 +37,10 @@ class ServerConfig:
     """Everything the server can be told. Every field has a working default."""
 
     address: str = DEFAULT_ADDRESS
-    # "memory" (lost on exit) or "sqlite" (durable, in data_dir).
+    # "simulated" (vclusters simulated with timers, in `store`) or
+    # "kubernetes" (real vclusters on a host cluster).
+    backend: str = "simulated"
+    # "memory" (lost on exit) or "sqlite" (durable, in data_dir); simulated backend only.
     store: str = "memory"
     data_dir: Path | None = None
     # Seconds each intermediate phase lasts. 2 s looks lifelike in a demo; tests use 0.
@@ -46,8 +52,9 @@ class ServerConfig:
     tls_client_ca_file: Path | None = None
     # Allows listening beyond loopback without tokens.
     insecure: bool = False
-    # Minor versions accepted in VClusterSpec.kubernetes_version; the last is the default.
-    kubernetes_versions: tuple[str, ...] = DEFAULT_KUBERNETES_VERSIONS
+    # Minor versions accepted in VClusterSpec.kubernetes_version; the last is the
+    # default. Empty means the backend's own (see supported_versions).
+    kubernetes_versions: tuple[str, ...] = ()
     # Per-namespace limits; the "*" entry applies to namespaces not listed.
     quotas: Mapping[str, Quota] = field(default_factory=dict)
     # How long a request_id is remembered.
@@ -59,6 +66,30 @@ class ServerConfig:
     enable_test_hooks: bool = False
     # Seconds in-flight calls get to finish on SIGTERM.
     shutdown_grace: float = 5.0
+    # Remembered request ids kept at most (Kubernetes backend; the oldest go first).
+    request_id_limit: int = 10_000
+
+    # --- the Kubernetes backend ---
+    # kubeconfig of the host cluster; None means KUBECONFIG, ~/.kube/config or in-cluster.
+    kubeconfig: Path | None = None
+    # Install (or update) the VCluster CRD at start instead of requiring it.
+    install_crds: bool = False
+    # The vcluster chart: a name in chart_repo, a local directory or an oci:// reference.
+    vcluster_chart: str = "vcluster"
+    chart_repo: str = "https://charts.loft.sh"
+    chart_version: str = "0.36.1"
+    helm_binary: str = "helm"
+    # Seconds a transition may take before the vcluster is FAILED.
+    phase_timeout: float = 300.0
+    # Seconds reads keep answering from the watch cache while the API server is unreachable.
+    max_staleness: float = 5.0
+    # Where the server keeps its own records (request ids, the page-token key).
+    system_namespace: str = "openvcluster-system"
+    # Run the reconciler. Off, this server only answers the API (reads from its
+    # watch cache, writes to the VCluster resources) while another one reconciles.
+    reconcile: bool = True
+    # INGRESS-exposed vclusters are reachable at https://<host namespace>.<ingress_domain>.
+    ingress_domain: str = "vcluster.local"
 
     def __post_init__(self) -> None:
         for name in ("transition_delay", "request_id_ttl", "shutdown_grace"):
@@ -70,15 +101,43 @@ class ServerConfig:
             raise ConfigError("max-message-bytes must be at least 1024")
         if self.store not in ("memory", "sqlite"):
             raise ConfigError(f"store must be memory or sqlite, not {self.store!r}")
-        if not self.kubernetes_versions:
-            raise ConfigError("kubernetes-versions must name at least one version")
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"backend must be {' or '.join(BACKENDS)}, not {self.backend!r}")
+        for name in ("phase_timeout", "max_staleness"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"{name.replace('_', '-')} must be positive")
+        if self.request_id_limit < 1:
+            raise ConfigError("request-id-limit must be at least 1")
+
+    @property
+    def supported_versions(self) -> tuple[str, ...]:
+        """The Kubernetes minor versions accepted: configured, else the backend's own."""
+        if self.kubernetes_versions:
+            return self.kubernetes_versions
+        if self.backend == "kubernetes":
+            return CHART_KUBERNETES_VERSIONS
+        return DEFAULT_KUBERNETES_VERSIONS
 
     def replace(self, **changes: Any) -> ServerConfig:
         """Returns a copy with the given fields changed."""
         return dataclasses.replace(self, **changes)
 
 
-_PATH_FIELDS = {"data_dir", "tokens_file", "tls_cert_file", "tls_key_file", "tls_client_ca_file"}
+_PATH_FIELDS = {
+    "data_dir",
+    "tokens_file",
+    "tls_cert_file",
+    "tls_key_file",
+    "tls_client_ca_file",
+    "kubeconfig",
+}
+_FLOAT_FIELDS = {
+    "transition_delay",
+    "request_id_ttl",
+    "shutdown_grace",
+    "phase_timeout",
+    "max_staleness",
+}
 
 
 def load_config_file(path: Path) -> dict[str, Any]:
@@ -120,11 +179,11 @@ def _convert(name: str, value: Any, source: str) -> Any:
         return tuple(str(v) for v in value)
     if name == "quotas":
         return _quotas(value, source)
-    if name in {"transition_delay", "request_id_ttl", "shutdown_grace"}:
+    if name in _FLOAT_FIELDS:
         return float(value)
-    if name in {"watch_buffer", "max_message_bytes"}:
+    if name in {"watch_buffer", "max_message_bytes", "request_id_limit"}:
         return int(value)
-    if name in {"insecure", "enable_test_hooks"}:
+    if name in {"insecure", "enable_test_hooks", "install_crds", "reconcile"}:
         return bool(value)
     return str(value)
 

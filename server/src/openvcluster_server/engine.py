@@ -1,15 +1,16 @@
-"""The contract's behaviour: both services' operations over one store.
+"""The simulated backend: both services' operations over one store, phases on timers.
 
 ``Engine`` only assembles the parts: ``core.py`` holds what every operation
 shares (transactions, watch events after commit, timers, lookups),
-``vclusters.py`` the VClusterService operations and ``snapshots.py`` the
-snapshot ones. The RPC layer (``services.py``) calls ``engine.vclusters`` and
-``engine.snapshots``.
+``reads.py`` the reads, ``vclusters.py`` the VClusterService mutations and
+``snapshots.py`` the snapshot ones. The RPC layer (``services.py``) reaches
+them through the ``Backend`` interface of backend.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from openvcluster_server.config import ServerConfig
 from openvcluster_server.core import Core
@@ -33,14 +34,18 @@ class Engine:
         """Where committed changes are published to watchers."""
         return self.core.hub
 
-    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+    async def start(self) -> None:
         """Binds to the event loop and resumes transitions a restart interrupted."""
-        self.core.start(loop)
+        self.core.start(asyncio.get_running_loop())
 
-    def stop(self) -> None:
-        """Cancels pending transitions; the store keeps their intermediate phases."""
+    async def stop(self) -> None:
+        """Cancels pending transitions (the store keeps their intermediate phases) and closes it."""
         self.core.stop()
+        self.core.store.close()
 
-    def forget_expired_requests(self) -> int:
-        """Housekeeping: drops request ids older than the configured window."""
-        return self.core.forget_expired_requests()
+    async def housekeeping(self) -> None:
+        """Drops request ids older than the configured window."""
+        self.core.forget_expired_requests()
+
+    async def follow_health(self, report: Callable[[bool], None]) -> None:
+        """A simulated backend can always serve: nothing to report."""

@@ -4,8 +4,10 @@ A request id is scoped to the caller (two tenants cannot collide or probe
 each other) and remembered with a fingerprint of the request, so a reuse with
 another request is refused. Only successful answers are remembered: a call
 that failed changed nothing, so running it again is what a retry should do.
-The answer is stored in the same store transaction as the change it
-acknowledges, so after a restart a retry still finds it.
+The simulated stores keep the answer in the same store transaction as the
+change it acknowledges (``RequestLog.run``), so after a restart a retry still
+finds it; the Kubernetes backend, whose writes are asynchronous, uses
+``ticket``, ``replay`` and ``record`` around its own write.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from google.protobuf.message import Message
 
 from openvcluster_server.auth import Principal
 from openvcluster_server.errors import FieldViolations, invalid_field
-from openvcluster_server.store import RememberedRequest, Store
+from openvcluster_server.store import RememberedRequest
 from openvcluster_server.validation import check_request_id
 
 
@@ -29,14 +32,75 @@ class _HasRequestId(Protocol):
     def SerializeToString(self, *, deterministic: bool = ...) -> bytes: ...  # noqa: N802
 
 
+class RequestMemory(Protocol):
+    """Where remembered answers live (the part of ``Store`` this module uses)."""
+
+    def remember_request(self, request_key: str, remembered: RememberedRequest) -> None:
+        """Stores the first answer to a request id."""
+        ...
+
+    def recall_request(self, request_key: str, now: float) -> RememberedRequest | None:
+        """The first answer, unless it expired before ``now``."""
+        ...
+
+    def forget_expired_requests(self, now: float) -> int:
+        """Drops expired answers; returns how many."""
+        ...
+
+
 R = TypeVar("R", bound=Message)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """One call's claim on its request id: the key it is remembered under and its fingerprint."""
+
+    key: str
+    fingerprint: bytes
+    method: str
+
+
+def ticket(principal: Principal, method: str, request: _HasRequestId) -> Ticket | None:
+    """The call's ticket; None when it has no request id. INVALID_ARGUMENT for a malformed id."""
+    violations = FieldViolations()
+    check_request_id(violations, request.request_id)
+    violations.raise_if_any()
+    if not request.request_id:
+        return None
+    fingerprint = hashlib.sha256(
+        method.encode() + b"\x00" + request.SerializeToString(deterministic=True)
+    ).digest()
+    return Ticket(f"{principal.scope}\x00{request.request_id.lower()}", fingerprint, method)
+
+
+def replay(claim: Ticket, remembered: RememberedRequest, response_type: type[R]) -> R:
+    """The remembered answer; INVALID_ARGUMENT when the id was used for another request."""
+    if remembered.fingerprint != claim.fingerprint or remembered.method != claim.method:
+        raise invalid_field(
+            "request_id",
+            f"was already used for a different request ({remembered.method}); "
+            "use a new request_id for a new request",
+        )
+    return response_type.FromString(remembered.response)
+
+
+def record(claim: Ticket, response: Message, expires_at: float) -> RememberedRequest:
+    """What is remembered of a successful answer."""
+    return RememberedRequest(
+        fingerprint=claim.fingerprint,
+        method=claim.method,
+        response=response.SerializeToString(deterministic=True),
+        expires_at=expires_at,
+    )
 
 
 class RequestLog:
     """Runs mutations at most once per (caller, request_id)."""
 
-    def __init__(self, store: Store, ttl: float, clock: Callable[[], float] = time.time) -> None:
-        self._store = store
+    def __init__(
+        self, memory: RequestMemory, ttl: float, clock: Callable[[], float] = time.time
+    ) -> None:
+        self._memory = memory
         self._ttl = ttl
         self._clock = clock
 
@@ -52,37 +116,17 @@ class RequestLog:
 
         Call it inside the store transaction of the mutation.
         """
-        violations = FieldViolations()
-        check_request_id(violations, request.request_id)
-        violations.raise_if_any()
-        if not request.request_id:
+        claim = ticket(principal, method, request)
+        if claim is None:
             return mutate()
-        key = f"{principal.scope}\x00{request.request_id.lower()}"
-        fingerprint = hashlib.sha256(
-            method.encode() + b"\x00" + request.SerializeToString(deterministic=True)
-        ).digest()
         now = self._clock()
-        remembered = self._store.recall_request(key, now)
+        remembered = self._memory.recall_request(claim.key, now)
         if remembered is not None:
-            if remembered.fingerprint != fingerprint or remembered.method != method:
-                raise invalid_field(
-                    "request_id",
-                    f"was already used for a different request ({remembered.method}); "
-                    "use a new request_id for a new request",
-                )
-            return response_type.FromString(remembered.response)
+            return replay(claim, remembered, response_type)
         response = mutate()
-        self._store.remember_request(
-            key,
-            RememberedRequest(
-                fingerprint=fingerprint,
-                method=method,
-                response=response.SerializeToString(deterministic=True),
-                expires_at=now + self._ttl,
-            ),
-        )
+        self._memory.remember_request(claim.key, record(claim, response, now + self._ttl))
         return response
 
     def forget_expired(self) -> int:
         """Drops request ids older than the window; returns how many."""
-        return self._store.forget_expired_requests(self._clock())
+        return self._memory.forget_expired_requests(self._clock())

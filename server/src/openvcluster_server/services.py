@@ -11,8 +11,8 @@ from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster_server.auth import Principal
+from openvcluster_server.backend import Backend
 from openvcluster_server.calls import CallRunner, Context
-from openvcluster_server.engine import Engine
 from openvcluster_server.errors import ApiError
 from openvcluster_server.watch import WatcherOverflowError
 
@@ -20,7 +20,7 @@ from openvcluster_server.watch import WatcherOverflowError
 class VClusterService(api_grpc.VClusterServiceServicer):
     """openvcluster.v1.VClusterService."""
 
-    def __init__(self, engine: Engine, calls: CallRunner) -> None:
+    def __init__(self, engine: Backend, calls: CallRunner) -> None:
         self._engine = engine
         self._calls = calls
 
@@ -128,7 +128,7 @@ class VClusterService(api_grpc.VClusterServiceServicer):
 class SnapshotService(snap_grpc.SnapshotServiceServicer):
     """openvcluster.v1.SnapshotService."""
 
-    def __init__(self, engine: Engine, calls: CallRunner) -> None:
+    def __init__(self, engine: Backend, calls: CallRunner) -> None:
         self._engine = engine
         self._calls = calls
 

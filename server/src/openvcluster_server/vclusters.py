@@ -27,7 +27,7 @@ class VClusterOperations:
     ) -> api.CreateVClusterResponse:
         """CreateVCluster: PROVISIONING, then RUNNING on its own."""
         principal.require_editor("CreateVCluster")
-        spec = checks.create(request, self._core.config.kubernetes_versions)
+        spec = checks.create(request, self._core.config.supported_versions)
         principal.require_create_in(request.namespace, "CreateVCluster")
 
         def create() -> api.CreateVClusterResponse:

@@ -1,0 +1,175 @@
+"""The Kubernetes backend, assembled: real vclusters on a host cluster, the vcluster way.
+
+State lives in the host cluster (VCluster resources, the vclusters' own host
+objects, the server's records in the system namespace), so the server keeps
+nothing of its own: reads come from a watch cache, writes go to the API
+server, and a reconciler makes resources real. See docs/kubernetes-backend.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+
+import grpc
+
+from openvcluster.v1 import snapshot_service_pb2 as snap_api
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster_server.auth import Principal
+from openvcluster_server.config import ConfigError, ServerConfig
+from openvcluster_server.errors import ApiError
+from openvcluster_server.kube import crd
+from openvcluster_server.kube.api import KubeApi, KubeError, load_config
+from openvcluster_server.kube.helm import Chart, Helm
+from openvcluster_server.kube.lifecycle import ensure_namespace
+from openvcluster_server.kube.operations import KubeVClusterOperations
+from openvcluster_server.kube.reconciler import Reconciler, Settings
+from openvcluster_server.kube.records import RequestRecords, page_token_key
+from openvcluster_server.kube.world import World
+from openvcluster_server.paging import PageTokens
+from openvcluster_server.reads import VClusterReads
+from openvcluster_server.store.memory import MemoryStore
+from openvcluster_server.testhooks import NO_HOOKS, HookPlan
+from openvcluster_server.watch import WatchHub
+
+log = logging.getLogger(__name__)
+
+_SYNC_TIMEOUT = 60.0
+
+
+class KubeBackend:
+    """Serves the API from, and onto, a Kubernetes host cluster."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        try:
+            self._kube = KubeApi(load_config(config.kubeconfig))
+        except Exception as exc:  # lightkube raises several kinds for a bad kubeconfig
+            raise ConfigError(f"cannot load the kubeconfig: {exc}") from exc
+        self.hub = WatchHub(config.watch_buffer)
+        self._mirror = MemoryStore()
+        self._world = World(self._kube, self._mirror, self.hub, config.max_staleness)
+        self._records = RequestRecords(self._kube, config.system_namespace, config.request_id_limit)
+        chart = Chart(config.vcluster_chart, config.chart_repo, config.chart_version)
+        helm = Helm(config.helm_binary, chart, config.kubeconfig)
+        settings = Settings(
+            phase_timeout=config.phase_timeout,
+            ingress_domain=config.ingress_domain,
+            test_hooks=config.enable_test_hooks,
+        )
+        self._reconciler = Reconciler(self._kube, self._world, helm, settings)
+        self._world.on_vcluster_change = self._reconciler.enqueue
+        self._tasks: list[asyncio.Task[None]] = []
+        self.reads: VClusterReads
+        self.vclusters: KubeVClusterOperations
+        self.snapshots = SnapshotsNotYet()
+
+    async def start(self) -> None:
+        """Checks the cluster, fills the watch cache and starts reconciling."""
+        try:
+            await crd.ensure(self._kube, self.config.install_crds)
+            await ensure_namespace(self._kube, self.config.system_namespace, {}, {})
+            key = await page_token_key(self._kube, self.config.system_namespace)
+        except KubeError as exc:
+            await self._kube.close()
+            raise ConfigError(f"cannot use the host cluster: {exc}") from exc
+        except RuntimeError as exc:
+            await self._kube.close()
+            raise ConfigError(str(exc)) from exc
+        page_tokens = PageTokens(hashlib.sha256(b"page-token\x00" + key).digest())
+        self.reads = VClusterReads(
+            self._mirror,
+            page_tokens,
+            self.hub,
+            self.config.max_message_bytes,
+            self._world.require_fresh,
+        )
+        self.vclusters = KubeVClusterOperations(
+            self._kube, self._world, self.reads, self._records, self.config
+        )
+        self._tasks = [*self._world.run(), asyncio.create_task(self._records.reflector.run())]
+        try:
+            async with asyncio.timeout(_SYNC_TIMEOUT):
+                await self._world.synced()
+                await self._records.reflector.synced.wait()
+        except TimeoutError:
+            await self.stop()
+            raise ConfigError(
+                f"the host cluster's objects could not be listed in {_SYNC_TIMEOUT:.0f} s"
+            ) from None
+        if self.config.reconcile:
+            self._reconciler.enqueue_all()
+            self._tasks += self._reconciler.run()
+
+    async def stop(self) -> None:
+        """Stops watching and reconciling; the cluster keeps every vcluster as it is."""
+        self._reconciler.stop()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+        await self._kube.close()
+
+    async def housekeeping(self) -> None:
+        """Drops expired request-id records."""
+        with contextlib.suppress(KubeError):
+            await self._records.forget_expired(time.time())
+
+    async def follow_health(self, report: Callable[[bool], None]) -> None:
+        """Reports whether every watch is connected whenever that changes, until cancelled."""
+        serving = True
+
+        def changed() -> None:
+            nonlocal serving
+            if self._world.connected() != serving:
+                serving = not serving
+                report(serving)
+
+        self._world.on_connection_change = changed
+        try:
+            await asyncio.Event().wait()
+        finally:
+            self._world.on_connection_change = lambda: None
+
+
+class SnapshotsNotYet:
+    """SnapshotVCluster and SnapshotService on this backend: not available yet."""
+
+    def snapshot_vcluster(
+        self, principal: Principal, request: api.SnapshotVClusterRequest, hooks: HookPlan = NO_HOOKS
+    ) -> api.SnapshotVClusterResponse:
+        """UNIMPLEMENTED."""
+        raise _not_yet()
+
+    def get_snapshot(
+        self, principal: Principal, request: snap_api.GetSnapshotRequest
+    ) -> snap_api.GetSnapshotResponse:
+        """UNIMPLEMENTED."""
+        raise _not_yet()
+
+    def list_snapshots(
+        self, principal: Principal, request: snap_api.ListSnapshotsRequest
+    ) -> snap_api.ListSnapshotsResponse:
+        """UNIMPLEMENTED."""
+        raise _not_yet()
+
+    def delete_snapshot(
+        self,
+        principal: Principal,
+        request: snap_api.DeleteSnapshotRequest,
+        hooks: HookPlan = NO_HOOKS,
+    ) -> snap_api.DeleteSnapshotResponse:
+        """UNIMPLEMENTED."""
+        raise _not_yet()
+
+
+def _not_yet() -> ApiError:
+    return ApiError(
+        grpc.StatusCode.UNIMPLEMENTED, "snapshots are not available on the Kubernetes backend yet"
+    )

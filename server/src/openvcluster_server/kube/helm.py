@@ -1,0 +1,108 @@
+"""Installing, upgrading and uninstalling vcluster releases with the Helm CLI.
+
+The backend drives the ``helm`` binary, as the vcluster CLI does through its
+Helm package: Helm's behaviour (three-way merges, hooks, release history in
+Secrets ``sh.helm.release.v1.<name>.v<n>``) is what vcluster users know and
+what ``helm list`` shows, and no Python library reimplements it (the
+wrappers on PyPI run the same binary). A few processes at a time at most,
+since each is a whole Go program.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_CHART_ERROR = re.compile(r"execution error at \([^)]*\): (.+)", re.DOTALL)
+_TIMEOUT = 300.0
+
+
+class HelmError(Exception):
+    """Helm refused or failed; the message is Helm's own explanation."""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Where the vcluster chart comes from: a repository and version, a path or an OCI reference."""
+
+    name: str = "vcluster"
+    repo: str = "https://charts.loft.sh"
+    version: str = "0.36.1"
+
+    def args(self) -> list[str]:
+        """The chart arguments of ``helm upgrade``."""
+        local = self.name.startswith(("/", "./", "../", "oci://")) or Path(self.name).is_dir()
+        if local:
+            return [self.name] + (
+                ["--version", self.version] if self.name.startswith("oci://") else []
+            )
+        return [self.name, "--repo", self.repo, "--version", self.version]
+
+
+class Helm:
+    """Runs helm against the backend's cluster."""
+
+    def __init__(
+        self, binary: str, chart: Chart, kubeconfig: Path | None, concurrency: int = 4
+    ) -> None:
+        self._binary = binary
+        self._chart = chart
+        self._kubeconfig = kubeconfig
+        self._slots = asyncio.Semaphore(concurrency)
+
+    async def upgrade(self, release: str, namespace: str, values: dict[str, Any]) -> None:
+        """``helm upgrade --install`` with these values (on top of the release's current ones)."""
+        with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="vcluster-values-") as file:
+            json.dump(values, file)
+            file.flush()
+            await self._run(
+                "upgrade",
+                "--install",
+                release,
+                *self._chart.args(),
+                "--namespace",
+                namespace,
+                "--reuse-values",
+                "--values",
+                file.name,
+            )
+
+    async def uninstall(self, release: str, namespace: str) -> None:
+        """``helm uninstall``; a release that is not there is fine."""
+        await self._run("uninstall", release, "--namespace", namespace, "--ignore-not-found")
+
+    async def _run(self, *args: str) -> None:
+        command = [self._binary, *args]
+        if self._kubeconfig is not None:
+            command += ["--kubeconfig", str(self._kubeconfig)]
+        async with self._slots:
+            try:
+                process = await asyncio.create_subprocess_exec(
+                    *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+                )
+            except OSError as exc:
+                raise HelmError(f"cannot run {self._binary}: {exc.strerror}") from None
+            try:
+                _, stderr = await asyncio.wait_for(process.communicate(), _TIMEOUT)
+            except BaseException:
+                if process.returncode is None:
+                    process.kill()
+                    await process.wait()
+                raise
+        if process.returncode != 0:
+            raise HelmError(explain(stderr.decode(errors="replace")))
+
+
+def explain(stderr: str) -> str:
+    """Helm's error as a status message: a chart's own failure message as it is."""
+    text = stderr.strip()
+    found = _CHART_ERROR.search(text)
+    if found:
+        return found.group(1).strip()
+    lines = [line for line in text.splitlines() if line.startswith("Error:")]
+    return "helm: " + (lines[-1].removeprefix("Error: ") if lines else text[-300:] or "failed")

@@ -1,0 +1,81 @@
+"""Test hooks on the Kubernetes backend: played through the test environment's stand-ins.
+
+The simulated stores end transitions with timers, so ``ovc-test-*`` hooks
+shorten or fail those timers. Here a transition ends when the host says so,
+so a hook changes the host instead, through what the stand-in chart and the
+test environment's kwok stages honour: a control plane whose pods take a
+while to become Ready or to go (holding PROVISIONING, SCALING, RESUMING,
+SUSPENDING, DELETING), and a chart that fails to install (FAILED with the
+hook's message, as Helm reports it). The hook travels from the API call to
+the reconciler as an annotation on the VCluster resource, bound to the
+generation the call wrote, so it applies to that call's transition only.
+Never honoured unless the server runs with --enable-test-hooks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from openvcluster_server.kube.api import Obj
+from openvcluster_server.kube.conventions import ANNOTATION_TEST_HOOKS
+from openvcluster_server.testhooks import HookPlan
+
+READY_DELAY = "standin.openvcluster.io/ready-delay"
+DELETE_DELAY = "standin.openvcluster.io/delete-delay"
+
+
+@dataclass(frozen=True)
+class TransitionHooks:
+    """What the test hooks ask of the current transition."""
+
+    fail: str | None = None
+    delay_ms: int | None = None
+
+
+NONE = TransitionHooks()
+
+
+def annotation(plan: HookPlan, generation: int) -> dict[str, str]:
+    """The annotation that carries a call's transition hooks (none when it has none)."""
+    if plan.fail_transition is None and plan.transition_delay is None:
+        return {}
+    hooks: dict[str, Any] = {"generation": generation}
+    if plan.fail_transition is not None:
+        hooks["fail"] = plan.fail_transition
+    if plan.transition_delay is not None:
+        hooks["delayMs"] = int(plan.transition_delay * 1000)
+    return {ANNOTATION_TEST_HOOKS: json.dumps(hooks)}
+
+
+def of(resource: Obj, enabled: bool) -> TransitionHooks:
+    """The hooks of the resource's current transition (deleting counts as current)."""
+    raw = (resource["metadata"].get("annotations") or {}).get(ANNOTATION_TEST_HOOKS)
+    if not enabled or not raw:
+        return NONE
+    try:
+        hooks = json.loads(raw)
+    except ValueError:
+        return NONE
+    current = hooks.get("generation") == resource["metadata"].get("generation")
+    if not current and not resource["metadata"].get("deletionTimestamp"):
+        return NONE
+    delay = hooks.get("delayMs")
+    return TransitionHooks(
+        fail=hooks.get("fail"), delay_ms=int(delay) if delay is not None else None
+    )
+
+
+def duration(milliseconds: int) -> str:
+    """A delay as the stand-ins' annotations take it (a Go duration)."""
+    return f"{milliseconds}ms"
+
+
+def chart_values(hooks: TransitionHooks) -> dict[str, Any]:
+    """Stand-in chart values for the hooks, resetting those an earlier call set."""
+    annotations = {READY_DELAY: duration(hooks.delay_ms) if hooks.delay_ms is not None else None}
+    return {
+        "standin": {"fail": hooks.fail or ""},
+        "controlPlane": {"statefulSet": {"pods": {"annotations": annotations}}},
+    }

@@ -1,0 +1,587 @@
+"""The reconciler: makes each VCluster resource real, and records what happened.
+
+Level-triggered, as controller-runtime's reconcilers are: it is handed the
+key of a vcluster whenever its resource or one of its host objects changed,
+looks at everything as it is now (in the watch cache), takes the next step
+of the vcluster's current transition, and records the outcome in the
+resource's status. Every step is idempotent, so a restart (or another
+replica taking over) simply carries on. Nothing polls: besides watch events,
+a key comes back only at a transition's deadline, or after a backoff when a
+step failed or a fact it waits for has no event of its own (vcluster's
+kubeconfig Secret).
+
+The transitions (see objects.py for how the API's phase is derived):
+
+PROVISIONING  host namespace, ``helm upgrade --install``, then RUNNING once a
+              control-plane replica is Ready and vc-<name> exists.
+SCALING       ``helm upgrade`` with the new spec, then RUNNING once rolled out.
+SUSPENDING    pause (annotate, scale to 0), then, once the control-plane pods
+              are gone, delete the synced pods: SUSPENDED.
+RESUMING      resume (replicas back, annotations gone), ``helm upgrade`` if the
+              spec changed while suspended, then RUNNING once Ready.
+DELETING      ``helm uninstall``, the data volume claims, the host namespace it
+              made; once that namespace is gone, the finalizer.
+
+FAILED when Helm fails, the control plane crash-loops, or a transition does
+not finish within the phase timeout. A RUNNING or SUSPENDED vcluster follows
+pause and resume done by the vcluster CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from openvcluster.v1.vcluster_pb2 import NetworkSpec, VClusterSpec
+from openvcluster_server.kube import hooks as test_hooks
+from openvcluster_server.kube import kinds, lifecycle, objects, values, workloads
+from openvcluster_server.kube.api import KubeApi, KubeError, Obj
+from openvcluster_server.kube.conventions import (
+    ANNOTATION_KEEP_DATA,
+    FINALIZER,
+    LABEL_API_NAME,
+    LABEL_API_NAMESPACE,
+    NAMESPACE_CREATED,
+)
+from openvcluster_server.kube.helm import Helm, HelmError
+from openvcluster_server.kube.reflector import Key
+from openvcluster_server.kube.world import World, host_key
+from openvcluster_server.phases import INTERMEDIATE, Phase, phase_name
+from openvcluster_server.quantity import format_bytes, format_cpu, parse_quantity
+
+log = logging.getLogger(__name__)
+
+_RETRY_FIRST = 0.25
+_RETRY_MAX = 10.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the reconciler behaves."""
+
+    # Seconds a transition may take before the vcluster is FAILED.
+    phase_timeout: float = 300.0
+    # Where INGRESS-exposed vclusters are reachable: https://<host namespace>.<domain>.
+    ingress_domain: str = "vcluster.local"
+    test_hooks: bool = False
+    # Vclusters worked on at once; Helm runs are bounded separately (helm.py).
+    workers: int = 16
+
+
+class Reconciler:
+    """A work queue of vcluster keys and the workers that reconcile them."""
+
+    def __init__(
+        self,
+        api: KubeApi,
+        world: World,
+        helm: Helm,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._api = api
+        self._world = world
+        self._helm = helm
+        self._settings = settings
+        self._clock = clock
+        self._queue: asyncio.Queue[Key] = asyncio.Queue()
+        self._queued: set[Key] = set()
+        self._processing: set[Key] = set()
+        self._dirty: set[Key] = set()
+        self._timers: dict[Key, asyncio.TimerHandle] = {}
+        self._failures: dict[Key, int] = {}
+
+    # --- the queue ----------------------------------------------------------------------
+
+    def enqueue(self, key: Key) -> None:
+        """Asks for the vcluster to be looked at; a key is never worked on twice at once."""
+        if key in self._processing:
+            self._dirty.add(key)
+        elif key not in self._queued:
+            self._queued.add(key)
+            self._queue.put_nowait(key)
+
+    def enqueue_all(self) -> None:
+        """Looks at every vcluster (after a start or a takeover)."""
+        for key in list(self._world.vclusters.objects):
+            self.enqueue(key)
+
+    def run(self) -> list[asyncio.Task[None]]:
+        """Starts the workers; they run until cancelled."""
+        return [
+            asyncio.create_task(self._work(), name=f"reconciler {i}")
+            for i in range(self._settings.workers)
+        ]
+
+    def stop(self) -> None:
+        """Cancels the pending deadlines and backoffs."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+
+    def _later(self, key: Key, delay: float) -> None:
+        """Looks at the key again after ``delay`` seconds (a deadline or a backoff)."""
+        previous = self._timers.pop(key, None)
+        if previous is not None:
+            previous.cancel()
+        self._timers[key] = asyncio.get_running_loop().call_later(
+            max(delay, 0.0), self.enqueue, key
+        )
+
+    def _backoff(self, key: Key) -> None:
+        attempts = self._failures.get(key, 0)
+        self._failures[key] = attempts + 1
+        delay = min(_RETRY_FIRST * 2**attempts, _RETRY_MAX)
+        self._later(key, delay * random.uniform(0.5, 1.0))
+
+    async def _work(self) -> None:
+        while True:
+            key = await self._queue.get()
+            self._queued.discard(key)
+            self._processing.add(key)
+            try:
+                done = await self.reconcile(key)
+                if done:
+                    self._failures.pop(key, None)
+            except KubeError as exc:
+                # Gone under the step, or changed by another writer: the watch
+                # brings the deletion or the newer version, which is looked at then.
+                if not (exc.not_found or exc.conflict):
+                    log.warning("reconciling %s/%s: %s; retrying", *key, exc)
+                    self._backoff(key)
+            except Exception:
+                log.exception("reconciling %s/%s failed; retrying", *key)
+                self._backoff(key)
+            finally:
+                self._processing.discard(key)
+                if key in self._dirty:
+                    self._dirty.discard(key)
+                    self.enqueue(key)
+
+    # --- one vcluster -------------------------------------------------------------------
+
+    async def reconcile(self, key: Key) -> bool:
+        """Takes the next step for one vcluster; False when it must be looked at again soon."""
+        resource = self._world.resource(key)
+        if resource is None:
+            return True
+        phase = objects.derived_phase(resource)
+        steps: dict[int, Callable[[Obj], Awaitable[bool]]] = {
+            Phase.PHASE_DELETING: self._delete,
+            Phase.PHASE_PROVISIONING: self._provision,
+            Phase.PHASE_SCALING: self._scale,
+            Phase.PHASE_SUSPENDING: self._suspend,
+            Phase.PHASE_SUSPENDED: self._follow_suspended,
+            Phase.PHASE_RESUMING: self._resume,
+            Phase.PHASE_RUNNING: self._follow_running,
+        }
+        step = steps.get(phase)
+        if step is None:  # FAILED: only a deletion moves it on
+            return True
+        adopted = objects.adopted(resource)
+        if adopted is not None and objects.stored_phase(resource) is None:
+            await self._record_adoption(resource, *adopted)
+            return True  # the recorded resource comes back as an event
+        if phase in INTERMEDIATE and phase != Phase.PHASE_DELETING:
+            resource = await self._start_phase(resource, phase)
+            if resource is None:
+                return True
+        return await step(resource)
+
+    async def _record_adoption(self, resource: Obj, phase: int, spec: VClusterSpec) -> None:
+        """Records a vcluster found on the host as it was found: its phase, its release."""
+        await self._record(
+            resource,
+            phase=phase_name(phase),
+            observedGeneration=1,
+            releasedValues=values.fingerprint(self._chart_values(resource, spec)),
+            phaseTime=objects.now_text(),
+        )
+
+    async def _start_phase(self, resource: Obj, phase: int) -> Obj | None:
+        """Records an intermediate phase (and when it began), and ends it at its deadline."""
+        if objects.stored_phase(resource) != phase:
+            resource = await self._record(
+                resource, phase=phase_name(phase), phaseTime=objects.now_text()
+            )
+        started = (
+            objects.timestamp(resource.get("status", {}).get("phaseTime", "")).ToNanoseconds() / 1e9
+        )
+        remaining = started + self._settings.phase_timeout - self._clock()
+        if remaining <= 0:
+            await self._fail(
+                resource,
+                "Progressing",
+                "PhaseTimedOut",
+                f"{phase_name(phase)} did not finish within "
+                + _duration(self._settings.phase_timeout),
+            )
+            return None
+        self._later(_key(resource), remaining + 0.05)
+        return resource
+
+    async def _provision(self, resource: Obj) -> bool:
+        host = host_key(resource)
+        meta = resource["metadata"]
+        if host[0] != meta["namespace"]:
+            await lifecycle.ensure_namespace(
+                self._api,
+                host[0],
+                labels={LABEL_API_NAMESPACE: meta["namespace"], LABEL_API_NAME: meta["name"]},
+                annotations={NAMESPACE_CREATED: "true"},
+            )
+        released = await self._release(resource)
+        return released is None or await self._finish_when_ready(released, rolled_out=False)
+
+    async def _scale(self, resource: Obj) -> bool:
+        released = await self._release(resource)
+        return released is None or await self._finish_when_ready(released, rolled_out=True)
+
+    async def _resume(self, resource: Obj) -> bool:
+        transition = test_hooks.of(resource, self._settings.test_hooks)
+        if transition.fail is not None:
+            await self._fail(resource, "Progressing", "ResumeFailed", transition.fail)
+            return True
+        host = host_key(resource)
+        workload = self._world.workload(host)
+        if workload is not None and workloads.is_paused(workload):
+            delay = transition.delay_ms
+            slow = {test_hooks.READY_DELAY: test_hooks.duration(delay)} if delay else None
+            resumed = await lifecycle.unpause(self._api, workload, slow)
+            self._world.apply(kinds.workload_kind(workload), resumed)
+        released = await self._release(resource)
+        return released is None or await self._finish_when_ready(released, rolled_out=True)
+
+    async def _suspend(self, resource: Obj) -> bool:
+        transition = test_hooks.of(resource, self._settings.test_hooks)
+        if transition.fail is not None:
+            await self._fail(resource, "Progressing", "SuspendFailed", transition.fail)
+            return True
+        host = host_key(resource)
+        workload = self._world.workload(host)
+        if workload is not None and not workloads.is_paused(workload):
+            if transition.delay_ms:
+                await lifecycle.annotate(
+                    self._api,
+                    self._world.control_plane_pods(host),
+                    {test_hooks.DELETE_DELAY: test_hooks.duration(transition.delay_ms)},
+                )
+            self._world.apply(
+                kinds.workload_kind(workload), await lifecycle.pause(self._api, workload)
+            )
+        if self._world.control_plane_pods(host):
+            return True  # their deletion is an event
+        await lifecycle.delete_synced_pods(self._api, host)
+        await self._record(
+            resource,
+            phase="SUSPENDED",
+            observed=False,
+            conditions=[
+                _condition("Paused", True, "Paused", "the control plane is scaled to zero")
+            ],
+        )
+        return True
+
+    async def _follow_running(self, resource: Obj) -> bool:
+        host = host_key(resource)
+        workload = self._world.workload(host)
+        if workload is None:
+            await self._fail(
+                resource,
+                "ControlPlaneAvailable",
+                "ControlPlaneMissing",
+                "the control plane's workload was deleted outside the API",
+            )
+            return True
+        if workloads.is_paused(workload):  # paused with the vcluster CLI
+            await self._set_suspended(resource, True)
+            return True
+        crash = workloads.crash_message(self._world.control_plane_pods(host))
+        if crash:
+            await self._fail(resource, "ControlPlaneAvailable", "CrashLoopBackOff", crash)
+            return True
+        endpoint = await self._endpoint(resource) or resource.get("status", {}).get(
+            "apiServerEndpoint", ""
+        )
+        usage = self._usage(host)
+        status = resource.get("status", {})
+        if status.get("currentUsage") != usage or status.get("apiServerEndpoint") != endpoint:
+            await self._record(resource, currentUsage=usage, apiServerEndpoint=endpoint)
+        return True
+
+    async def _follow_suspended(self, resource: Obj) -> bool:
+        workload = self._world.workload(host_key(resource))
+        if (
+            workload is not None
+            and not workloads.is_paused(workload)
+            and workloads.desired_replicas(workload) > 0
+        ):
+            await self._set_suspended(resource, False)  # resumed with the vcluster CLI
+        return True
+
+    async def _delete(self, resource: Obj) -> bool:
+        host = host_key(resource)
+        meta = resource["metadata"]
+        status = resource.get("status", {})
+        if FINALIZER not in (meta.get("finalizers") or []):
+            return True
+        keep_data = (meta.get("annotations") or {}).get(ANNOTATION_KEEP_DATA) == "true"
+        made_namespace = host[0] != meta["namespace"]
+        if not status.get("uninstalled"):
+            transition = test_hooks.of(resource, self._settings.test_hooks)
+            if transition.delay_ms:
+                await lifecycle.annotate(
+                    self._api,
+                    self._world.control_plane_pods(host),
+                    {test_hooks.DELETE_DELAY: test_hooks.duration(transition.delay_ms)},
+                )
+            try:
+                await self._helm.uninstall(host[1], host[0])
+            except HelmError as exc:
+                log.warning("helm uninstall of %s/%s: %s", *host, exc)
+            if keep_data:
+                pass  # the volume claims, and the namespace holding them, stay
+            elif made_namespace:  # its deletion takes the volume claims along
+                await lifecycle.delete_if_present(self._api, kinds.NAMESPACES, None, host[0])
+            else:
+                await lifecycle.delete_claims(self._api, host)
+            resource = await self._record(resource, uninstalled=True)
+        gone = (
+            not self._world.namespace_exists(host[0])
+            if made_namespace and not keep_data
+            else self._world.workload(host) is None and not self._world.control_plane_pods(host)
+        )
+        if not gone:
+            return True  # the namespace's (or workload's) disappearance is an event
+        finalizers = [f for f in meta.get("finalizers") or [] if f != FINALIZER]
+        patch = {
+            "metadata": {
+                "finalizers": finalizers,
+                "resourceVersion": resource["metadata"]["resourceVersion"],
+            }
+        }
+        try:
+            # Not applied to the cache: without its finalizer the resource is
+            # gone, which the watch reports.
+            await self._api.patch(kinds.VCLUSTERS, meta["namespace"], meta["name"], patch)
+        except KubeError as exc:
+            if not exc.not_found:
+                raise
+        return True
+
+    # --- steps shared by transitions ----------------------------------------------------
+
+    async def _release(self, resource: Obj) -> Obj | None:
+        """Installs or upgrades the Helm release to the spec's values; None when it FAILED.
+
+        Helm runs only when the values changed since the last release (a
+        suspend and resume change the spec's generation, not its values).
+        """
+        chart_values = self._chart_values(resource, objects.spec_of(resource))
+        released = values.fingerprint(chart_values)
+        if resource.get("status", {}).get("releasedValues") == released:
+            return resource
+        host = host_key(resource)
+        try:
+            await self._helm.upgrade(host[1], host[0], chart_values)
+        except HelmError as exc:
+            await self._fail(resource, "HelmReleaseDeployed", "HelmFailed", str(exc))
+            return None
+        return await self._record(resource, releasedValues=released)
+
+    def _chart_values(self, resource: Obj, spec: VClusterSpec) -> dict[str, Any]:
+        """The chart values of a spec for this vcluster (and its test hooks, when on)."""
+        host = host_key(resource)
+        ingress_host = f"{host[0]}.{self._settings.ingress_domain}"
+        server = _known_endpoint(spec.network.expose_type, host, ingress_host)
+        chart_values: dict[str, Any] = values.chart_values(
+            spec,
+            server=server,
+            ingress_host=ingress_host
+            if spec.network.expose_type == NetworkSpec.ExposeType.EXPOSE_TYPE_INGRESS
+            else "",
+        )
+        if self._settings.test_hooks:
+            chart_values = values.merged(
+                chart_values, test_hooks.chart_values(test_hooks.of(resource, True))
+            )
+        return chart_values
+
+    async def _finish_when_ready(self, resource: Obj, *, rolled_out: bool) -> bool:
+        """RUNNING once the control plane serves the current spec; False to look again soon."""
+        host = host_key(resource)
+        workload = self._world.workload(host)
+        pods = self._world.control_plane_pods(host)
+        crash = workloads.crash_message(pods)
+        if crash:
+            await self._fail(resource, "ControlPlaneAvailable", "CrashLoopBackOff", crash)
+            return True
+        ready = workload is not None and (
+            workloads.rolled_out(workload) if rolled_out else workloads.ready(workload)
+        )
+        if not ready:
+            return True  # the workload's readiness is an event
+        if await lifecycle.kubeconfig_secret(self._api, host) is None:
+            self._backoff(_key(resource))  # vcluster writes it as it starts; no event tells us
+            return False
+        endpoint = await self._endpoint(resource)
+        if endpoint is None:
+            return True  # the load balancer's address is an event
+        await self._record(
+            resource,
+            phase="RUNNING",
+            observed=True,
+            apiServerEndpoint=endpoint,
+            currentUsage=self._usage(host),
+            conditions=[
+                _condition(
+                    "ControlPlaneAvailable", True, "Ready", "a control-plane replica is Ready"
+                ),
+                _condition(
+                    "HelmReleaseDeployed", True, "Deployed", "the vcluster chart is deployed"
+                ),
+                _condition(
+                    "KubeconfigAvailable",
+                    True,
+                    "Written",
+                    f"Secret vc-{host[1]} holds the kubeconfig",
+                ),
+            ],
+        )
+        return True
+
+    async def _fail(self, resource: Obj, condition: str, reason: str, message: str) -> None:
+        """FAILED with the message, and the condition that failed saying why."""
+        await self._record(
+            resource,
+            phase="FAILED",
+            message=message,
+            conditions=[_condition(condition, False, reason, message)],
+        )
+
+    async def _set_suspended(self, resource: Obj, suspended: bool) -> None:
+        """Follows a pause or resume done outside the API: the power state on the host wins."""
+        meta = resource["metadata"]
+        patch = {
+            "metadata": {"resourceVersion": meta["resourceVersion"]},
+            "spec": {objects.SUSPENDED: suspended},
+        }
+        updated = await self._api.patch(kinds.VCLUSTERS, meta["namespace"], meta["name"], patch)
+        self._world.apply(kinds.VCLUSTERS, updated)
+        if suspended:
+            await self._record(
+                updated,
+                phase="SUSPENDED",
+                conditions=[
+                    _condition(
+                        "Paused", True, "PausedOutsideTheAPI", "paused with the vcluster CLI"
+                    )
+                ],
+            )
+
+    async def _record(self, resource: Obj, *, observed: bool = False, **fields: Any) -> Obj:
+        """Writes status fields (at the resource's version) and returns the updated resource.
+
+        ``observed`` marks the current generation as rolled out. The update
+        time moves only when a client would see a difference.
+        """
+        status = dict(resource.get("status", {}))
+        status.update(fields)
+        if observed:
+            status["observedGeneration"] = int(resource["metadata"].get("generation", 1))
+        if "phase" in fields and fields["phase"] != resource.get("status", {}).get("phase"):
+            status.setdefault("phaseTime", objects.now_text())
+            if fields["phase"] in ("RUNNING", "SUSPENDED", "FAILED"):
+                status["phaseTime"] = objects.now_text()
+            if "message" not in fields:
+                status["message"] = ""
+        if fields.get("phase") not in (None, "FAILED") and "conditions" not in fields:
+            status["conditions"] = []
+        candidate = {**resource, "status": status}
+        if objects.to_vcluster(candidate).etag != objects.to_vcluster(resource).etag:
+            status["updateTime"] = objects.now_text()
+        meta = resource["metadata"]
+        patch = {"metadata": {"resourceVersion": meta["resourceVersion"]}, "status": status}
+        updated = await self._api.patch(
+            kinds.VCLUSTERS, meta["namespace"], meta["name"], patch, sub="status"
+        )
+        self._world.apply(kinds.VCLUSTERS, updated)
+        return updated
+
+    async def _endpoint(self, resource: Obj) -> str | None:
+        """Where the vcluster's API server is reachable; None while its address is not known yet."""
+        host = host_key(resource)
+        spec = objects.spec_of(resource)
+        ingress_host = f"{host[0]}.{self._settings.ingress_domain}"
+        known = _known_endpoint(spec.network.expose_type, host, ingress_host)
+        if known:
+            return known
+        service = self._world.service(host) or {}
+        if spec.network.expose_type == NetworkSpec.ExposeType.EXPOSE_TYPE_LOAD_BALANCER:
+            ingress = (service.get("status", {}).get("loadBalancer", {}).get("ingress") or [{}])[0]
+            address = ingress.get("ip") or ingress.get("hostname")
+            return f"https://{address}:443" if address else None
+        node_port = next(
+            (
+                p.get("nodePort")
+                for p in service.get("spec", {}).get("ports", [])
+                if p.get("nodePort")
+            ),
+            None,
+        )
+        if node_port is None:
+            return None
+        nodes, _ = await self._api.list_all(kinds.NODES, limit=1)
+        addresses = nodes[0].get("status", {}).get("addresses", []) if nodes else []
+        address = next(
+            (a["address"] for a in addresses if a.get("type") in ("ExternalIP", "InternalIP")), None
+        )
+        return f"https://{address}:{node_port}" if address else None
+
+    def _usage(self, host: Key) -> dict[str, Any]:
+        """Pods the vcluster runs on the host, and what they request."""
+        pods = [
+            p
+            for p in self._world.synced_pods_of(host)
+            if not p["metadata"].get("deletionTimestamp")
+        ]
+        cpu = memory = Decimal(0)
+        for pod in pods:
+            for container in pod.get("spec", {}).get("containers", []):
+                requests = container.get("resources", {}).get("requests", {})
+                cpu += parse_quantity(str(requests.get("cpu", "0")))
+                memory += parse_quantity(str(requests.get("memory", "0")))
+        return {"cpu": format_cpu(cpu), "memory": format_bytes(memory), "podCount": len(pods)}
+
+
+def _known_endpoint(expose_type: int, host: Key, ingress_host: str) -> str:
+    """The endpoint known before install: the Service's cluster address, or the ingress host."""
+    if expose_type == NetworkSpec.ExposeType.EXPOSE_TYPE_INGRESS:
+        return f"https://{ingress_host}"
+    if expose_type == NetworkSpec.ExposeType.EXPOSE_TYPE_CLUSTER_IP:
+        return f"https://{host[1]}.{host[0]}.svc:443"
+    return ""
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:g} seconds" if seconds < 120 else f"{seconds / 60:g} minutes"
+
+
+def _key(resource: Obj) -> Key:
+    return (resource["metadata"]["namespace"], resource["metadata"]["name"])
+
+
+def _condition(kind: str, status: bool, reason: str, message: str) -> dict[str, str]:
+    return {
+        "type": kind,
+        "status": "True" if status else "False",
+        "reason": reason,
+        "message": message,
+        "lastTransitionTime": objects.now_text(),
+    }

@@ -1,0 +1,48 @@
+"""A Kubernetes-backed reference server on the test environment, for these suites.
+
+They run in ``tox -e kube`` (which builds the environment first), not with
+the rest of server/tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+
+from k8s_testenv.fixtures import KubeEnv, kube, namespace
+from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
+from openvcluster_server.testing import RunningServer, running_server
+
+__all__ = ["kube", "namespace"]
+
+CHART = Path(__file__).resolve().parents[3] / "k8s_testenv" / "charts" / "vcluster"
+
+
+def kubernetes_settings(kube: KubeEnv, **overrides: Any) -> dict[str, Any]:
+    """running_server settings of a server on the test environment's cluster."""
+    return {
+        "backend": "kubernetes",
+        "kubeconfig": kube.kubeconfig,
+        "install_crds": True,
+        "vcluster_chart": str(CHART),
+        "helm_binary": str(kube.cluster.bin / "helm"),
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="module")
+def server(kube: KubeEnv) -> Iterator[RunningServer]:
+    """One Kubernetes-backed server for the module's tests."""
+    with running_server(**kubernetes_settings(kube)) as running:
+        yield running
+
+
+@pytest.fixture
+def stub(server: RunningServer) -> Iterator[api_grpc.VClusterServiceStub]:
+    """A VClusterService client of the server."""
+    with grpc.insecure_channel(server.address) as channel:
+        yield api_grpc.VClusterServiceStub(channel)
