@@ -5,7 +5,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -46,6 +48,9 @@ func resolveConnection(target string, s *settings) (*connection, error) {
 		target, schemeTLS = rest, ptr(false)
 	}
 	target = strings.TrimRight(target, "/")
+	if err := checkTarget(target); err != nil {
+		return nil, err
+	}
 
 	caFile := firstNonEmpty(s.caFile, os.Getenv(EnvCAFile))
 	certFile := firstNonEmpty(s.certFile, os.Getenv(EnvClientCertFile))
@@ -102,6 +107,39 @@ func resolveConnection(target string, s *settings) (*connection, error) {
 		cfg.ServerName = firstNonEmpty(s.serverName, os.Getenv(EnvTLSServerName))
 	}
 	return &connection{target: target, tls: cfg}, nil
+}
+
+// resolverSchemes are gRPC's own target forms, passed through as they are.
+var resolverSchemes = []string{"dns:", "unix:", "unix-abstract:", "passthrough:", "xds:"}
+
+// checkTarget refuses an endpoint that cannot name a server: grpc.NewClient
+// accepts almost anything and fails only on the first call, far from the
+// mistake. A target is host:port, a host alone, or one of gRPC's resolver
+// forms (dns:///host:port, unix:path, ...).
+func checkTarget(target string) error {
+	for _, scheme := range resolverSchemes {
+		if strings.HasPrefix(target, scheme) {
+			return nil
+		}
+	}
+	host, port, err := net.SplitHostPort(target)
+	if err != nil && !strings.Contains(target, ":") {
+		host, port, err = target, "", nil
+	}
+	switch {
+	case err != nil:
+		return fmt.Errorf("openvcluster: endpoint %q is not host:port: %w", target, err)
+	case host == "" || strings.ContainsAny(host, "/[] "):
+		return fmt.Errorf("openvcluster: endpoint %q names no host", target)
+	case strings.Contains(target, "://"):
+		return fmt.Errorf("openvcluster: endpoint %q: only https:// and http:// are understood", target)
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("openvcluster: endpoint %q: the port must be a number from 1 to 65535", target)
+		}
+	}
+	return nil
 }
 
 // dialOptions are the client's own options of grpc.NewClient: credentials,

@@ -237,3 +237,23 @@ func TestWhatTheClientSends(t *testing.T) {
 		t.Errorf("request ids of three attempts = %q, want one id", ids)
 	}
 }
+
+func TestMalformedEndpointsFailInNew(t *testing.T) {
+	t.Parallel()
+	for _, target := range []string{"https://[bad", "host:notaport", "host:0", ":50051", "ftp://host:1", "a b:1"} {
+		if c, err := openvcluster.New(target); err == nil {
+			c.Close()
+			t.Errorf("New(%q): no error", target)
+		} else if !strings.Contains(err.Error(), "endpoint") {
+			t.Errorf("New(%q): %v does not name the endpoint", target, err)
+		}
+	}
+	for _, target := range []string{"127.0.0.1:50051", "localhost", "[::1]:50051", "https://example.com", "dns:///example.com:443"} {
+		c, err := openvcluster.New(target)
+		if err != nil {
+			t.Errorf("New(%q): %v", target, err)
+			continue
+		}
+		c.Close()
+	}
+}
