@@ -27,10 +27,14 @@ class SelectorError(ValueError):
 
 def _as_integer(text: str) -> int | None:
     """Reads a '>'/'<' operand or label value; None when Kubernetes would not compare it."""
-    # int64 has at most 19 digits; int() refuses strings of more than 4,300.
-    if _INTEGER.fullmatch(text) is None or len(text.lstrip("+-").lstrip("0")) > 19:
+    if _INTEGER.fullmatch(text) is None:
         return None
-    number = int(text)
+    # int64 has at most 19 digits. Converting only the significant digits also
+    # keeps int() (which refuses more than 4,300 digits) away from leading zeros.
+    digits = text.lstrip("+-").lstrip("0") or "0"
+    if len(digits) > 19:
+        return None
+    number = -int(digits) if text.startswith("-") else int(digits)
     if not _INT64_MIN <= number <= _INT64_MAX:
         return None
     return number
