@@ -129,21 +129,44 @@ def wait_for(
     condition: Callable[[R], bool],
     timeout: float = WAIT_SECONDS,
 ) -> R:
-    """The object once it exists and ``condition`` holds, read from a watch (no polling).
+    """The object once it exists and ``condition`` holds, read from a watch (no polling)."""
+    found = _follow(
+        kube, resource, name, namespace, timeout, lambda obj: obj is not None and condition(obj)
+    )
+    assert found is not None
+    return found
+
+
+def wait_gone(
+    kube: KubeEnv, resource: type[R], name: str, namespace: str, timeout: float = WAIT_SECONDS
+) -> None:
+    """Returns once the object no longer exists, seen on a watch (no polling)."""
+    _follow(kube, resource, name, namespace, timeout, lambda obj: obj is None)
+
+
+def _follow(
+    kube: KubeEnv,
+    resource: type[R],
+    name: str,
+    namespace: str,
+    timeout: float,
+    done: Callable[[R | None], bool],
+) -> R | None:
+    """Follows one object (None while it does not exist) until ``done`` says so.
 
     The watch starts at the version of a first listing, so no change in
     between is missed; it fails after ``timeout`` seconds.
     """
 
-    async def watch() -> R:
+    async def follow() -> R | None:
         client = AsyncClient(KubeConfig.from_file(kube.kubeconfig))
         only: FieldSelector = {"metadata.name": name}
         try:
             async with asyncio.timeout(timeout):
                 listing = client.list(resource, namespace=namespace, fields=only)
-                async for obj in listing:
-                    if condition(obj):
-                        return obj
+                current = [obj async for obj in listing]
+                if done(current[0] if current else None):
+                    return current[0] if current else None
                 events = client.watch(
                     resource,
                     namespace=namespace,
@@ -151,47 +174,13 @@ def wait_for(
                     resource_version=listing.resourceVersion,
                 )
                 async for kind, obj in events:
-                    if kind != "DELETED" and condition(obj):
-                        return obj
+                    seen = None if kind == "DELETED" else obj
+                    if done(seen):
+                        return seen
         except TimeoutError:
             pass
         finally:
             await client.close()
-        raise AssertionError(
-            f"{resource.__name__} {namespace}/{name} did not get there in {timeout} s"
-        )
+        raise AssertionError(f"{resource.__name__} {namespace}/{name}: not there in {timeout} s")
 
-    return asyncio.run(watch())
-
-
-def wait_gone(
-    kube: KubeEnv, resource: type[R], name: str, namespace: str, timeout: float = WAIT_SECONDS
-) -> None:
-    """Returns once the object no longer exists, seen on a watch (no polling)."""
-
-    async def watch() -> None:
-        client = AsyncClient(KubeConfig.from_file(kube.kubeconfig))
-        only: FieldSelector = {"metadata.name": name}
-        try:
-            async with asyncio.timeout(timeout):
-                listing = client.list(resource, namespace=namespace, fields=only)
-                if not [obj async for obj in listing]:
-                    return
-                events = client.watch(
-                    resource,
-                    namespace=namespace,
-                    fields=only,
-                    resource_version=listing.resourceVersion,
-                )
-                async for kind, _ in events:
-                    if kind == "DELETED":
-                        return
-        except TimeoutError:
-            pass
-        finally:
-            await client.close()
-        raise AssertionError(
-            f"{resource.__name__} {namespace}/{name} still there after {timeout} s"
-        )
-
-    asyncio.run(watch())
+    return asyncio.run(follow())

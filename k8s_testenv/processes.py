@@ -45,8 +45,10 @@ def spawn(
     log.parent.mkdir(parents=True, exist_ok=True)
     # setpriv sets the parent-death signal and then runs the component in its
     # place: no Python runs in the forked child, which is unsafe in a process
-    # with threads (a test with gRPC clients, say).
-    command = [_SETPRIV, "--pdeathsig", "TERM", "--", *argv] if tied else argv
+    # with threads (a test with gRPC clients, say). KILL, because a component
+    # whose peers died with the test may never finish a graceful shutdown
+    # (kube-apiserver waits for its etcd).
+    command = [_SETPRIV, "--pdeathsig", "KILL", "--", *argv] if tied else argv
     with log.open("ab") as out:
         process = subprocess.Popen(
             command,

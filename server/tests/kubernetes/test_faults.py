@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import grpc
@@ -41,57 +42,57 @@ def own_kube(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KubeEnv]:
         yield env
 
 
-def test_api_server_away_then_back(own_kube: KubeEnv) -> None:
-    kube = own_kube
-    namespace = api_namespace()
-    settings = kubernetes_settings(kube, max_staleness=3600.0)
+@contextmanager
+def kube_server(kube: KubeEnv, max_staleness: float) -> Iterator[tuple[openvcluster.Client, Any]]:
+    """A client of a server on ``kube``, and the server's health stream (now SERVING)."""
     with (
-        running_server(**settings) as server,
+        running_server(**kubernetes_settings(kube, max_staleness=max_staleness)) as server,
         grpc.insecure_channel(server.address) as channel,
         openvcluster.Client(server.address, retry=None, wait_timeout=60) as client,
     ):
-        client.create_vcluster(namespace, "dev", wait=True)
         health = health_watch(channel)
         assert next_health(health) == health_pb2.HealthCheckResponse.SERVING
-        kube.cluster.stop_component("kube-apiserver")
         try:
-            assert next_health(health) == health_pb2.HealthCheckResponse.NOT_SERVING
+            yield client, health
+        finally:
+            health.cancel()
+
+
+@contextmanager
+def api_server_stopped(kube: KubeEnv, health: Any) -> Iterator[None]:
+    """The API server stopped for the block, which starts once the server said NOT_SERVING
+    and ends once it said SERVING again."""
+    kube.cluster.stop_component("kube-apiserver")
+    try:
+        assert next_health(health) == health_pb2.HealthCheckResponse.NOT_SERVING
+        yield
+    finally:
+        kube.cluster.start_component("kube-apiserver")
+    assert next_health(health) == health_pb2.HealthCheckResponse.SERVING
+
+
+def test_api_server_away_then_back(own_kube: KubeEnv) -> None:
+    namespace = api_namespace()
+    with kube_server(own_kube, max_staleness=3600.0) as (client, health):
+        client.create_vcluster(namespace, "dev", wait=True)
+        with api_server_stopped(own_kube, health):
             with pytest.raises(openvcluster.UnavailableError):
                 client.suspend_vcluster(namespace, "dev")
             # Reads answer from the watch cache within the staleness bound.
             assert client.get_vcluster(namespace, "dev").status.phase == Phase.PHASE_RUNNING
-        finally:
-            kube.cluster.start_component("kube-apiserver")
-        assert next_health(health) == health_pb2.HealthCheckResponse.SERVING
-        health.cancel()
         client.suspend_vcluster(namespace, "dev", wait=True)
 
 
 def test_reads_refuse_once_the_cache_is_too_old(own_kube: KubeEnv) -> None:
-    kube = own_kube
     namespace = api_namespace()
-    settings = kubernetes_settings(kube, max_staleness=0.001)
-    with (
-        running_server(**settings) as server,
-        grpc.insecure_channel(server.address) as channel,
-        openvcluster.Client(server.address, retry=None, wait_timeout=60) as client,
-    ):
+    with kube_server(own_kube, max_staleness=0.001) as (client, health):
         client.create_vcluster(namespace, "dev", wait=True)
-        health = health_watch(channel)
-        assert next_health(health) == health_pb2.HealthCheckResponse.SERVING
-        kube.cluster.stop_component("kube-apiserver")
-        try:
-            # NOT_SERVING is reported once a watch noticed, by which time the
-            # 1 ms bound has passed.
-            assert next_health(health) == health_pb2.HealthCheckResponse.NOT_SERVING
+        # NOT_SERVING comes once a watch noticed, by when the 1 ms bound has passed.
+        with api_server_stopped(own_kube, health):
             with pytest.raises(openvcluster.UnavailableError):
                 client.get_vcluster(namespace, "dev")
             with pytest.raises(openvcluster.UnavailableError):
                 next(client.list_vclusters(namespace).pages)
-        finally:
-            kube.cluster.start_component("kube-apiserver")
-        assert next_health(health) == health_pb2.HealthCheckResponse.SERVING
-        health.cancel()
         assert client.get_vcluster(namespace, "dev").name == "dev"
 
 

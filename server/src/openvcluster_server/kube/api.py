@@ -159,9 +159,12 @@ class KubeApi:
         *,
         resource_version: str = "",
         propagation: str = "Background",
+        grace_period: int | None = None,
     ) -> Obj:
         """Deletes an object, only at ``resource_version`` when given."""
         body: dict[str, Any] = {"propagationPolicy": propagation}
+        if grace_period is not None:
+            body["gracePeriodSeconds"] = grace_period
         if resource_version:
             body["preconditions"] = {"resourceVersion": resource_version}
         return await self._call("DELETE", kind.path(namespace, name), body=body)

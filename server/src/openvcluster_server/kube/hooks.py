@@ -67,6 +67,15 @@ def of(resource: Obj, enabled: bool) -> TransitionHooks:
     )
 
 
+def held(pods: list[Obj]) -> list[Obj]:
+    """The pods a hook slowed down (they would hold a later transition too)."""
+    return [
+        pod
+        for pod in pods
+        if {READY_DELAY, DELETE_DELAY} & set(pod["metadata"].get("annotations") or {})
+    ]
+
+
 def duration(milliseconds: int) -> str:
     """A delay as the stand-ins' annotations take it (a Go duration)."""
     return f"{milliseconds}ms"

@@ -335,12 +335,13 @@ class Reconciler:
         made_namespace = host[0] != meta["namespace"]
         if not status.get("uninstalled"):
             transition = test_hooks.of(resource, self._settings.test_hooks)
+            pods = self._world.control_plane_pods(host)
             if transition.delay_ms:
-                await lifecycle.annotate(
-                    self._api,
-                    self._world.control_plane_pods(host),
-                    {test_hooks.DELETE_DELAY: test_hooks.duration(transition.delay_ms)},
-                )
+                delay = {test_hooks.DELETE_DELAY: test_hooks.duration(transition.delay_ms)}
+                await lifecycle.annotate(self._api, pods, delay)
+            elif self._settings.test_hooks:
+                # A hold of the transition the deletion interrupts is over.
+                await lifecycle.delete_now(self._api, test_hooks.held(pods))
             try:
                 await self._helm.uninstall(host[1], host[0])
             except HelmError as exc:
