@@ -12,7 +12,10 @@ import yaml
 
 import openvcluster
 from openvcluster import Phase
+from openvcluster.cli.vclusters import outcome
 from tests.cli.helpers import Ovc, lines
+
+HOLD = "ovc-test-transition-delay-ms"
 
 
 def test_create_wait_get_list_delete(ovc: Ovc, client: openvcluster.Client, ns: str) -> None:
@@ -116,6 +119,47 @@ def test_scale_suspend_resume(ovc: Ovc, client: openvcluster.Client, ns: str) ->
     assert (vc.status.phase, vc.spec.replicas) == (Phase.PHASE_RUNNING, 3)
 
 
+def test_no_ops_say_so(ovc: Ovc, client: openvcluster.Client, ns: str) -> None:
+    ovc("create", "dev", "--wait")
+    assert ovc("resume", "dev").stdout == "vcluster/dev already RUNNING\n"
+    assert ovc("resume", "dev", "--wait").stdout == "vcluster/dev already RUNNING\n"
+    ovc("suspend", "dev", "--wait")
+    assert ovc("suspend", "dev").stdout == "vcluster/dev already SUSPENDED\n"
+    # With -o the resource is printed as it is, as for any mutation.
+    unchanged = json.loads(ovc("suspend", "dev", "-o", "json").stdout)
+    assert unchanged["status"]["phase"] == "PHASE_SUSPENDED"
+
+    # Held in the intermediate phase a real call would also answer with.
+    client.resume_vcluster(ns, "dev", metadata={HOLD: "60000"})
+    assert ovc("resume", "dev").stdout == "vcluster/dev already RESUMING\n"
+    ovc("create", "web", "--wait")
+    client.suspend_vcluster(ns, "web", metadata={HOLD: "60000"})
+    assert ovc("suspend", "web").stdout == "vcluster/web already SUSPENDING\n"
+    client.delete_vcluster(ns, "web", metadata={HOLD: "60000"})
+    assert ovc("delete", "web").stdout == "vcluster/web already DELETING\n"
+    assert ovc("delete", "dev").stdout == "vcluster/dev deleting\n"  # RESUMING: a change
+
+
+def test_a_no_op_is_told_by_the_phases() -> None:
+    def answer(phase: Phase.ValueType) -> openvcluster.VCluster:
+        return openvcluster.VCluster(status=openvcluster.VClusterStatus(phase=phase))
+
+    cases = [
+        (Phase.PHASE_SUSPENDED, Phase.PHASE_RESUMING, "resumed"),
+        (Phase.PHASE_RUNNING, Phase.PHASE_RUNNING, "already RUNNING"),
+        (Phase.PHASE_RESUMING, Phase.PHASE_RESUMING, "already RESUMING"),
+        # RESUMING ended between the read and the call: no change answers RUNNING.
+        (Phase.PHASE_RESUMING, Phase.PHASE_RUNNING, "already RUNNING"),
+        (Phase.PHASE_RUNNING, Phase.PHASE_SUSPENDING, "suspended"),
+        (Phase.PHASE_SUSPENDING, Phase.PHASE_SUSPENDED, "already SUSPENDED"),
+        (Phase.PHASE_FAILED, Phase.PHASE_DELETING, "deleting"),
+        (Phase.PHASE_DELETING, Phase.PHASE_DELETING, "already DELETING"),
+    ]
+    for before, after, said in cases:
+        verb = said if not said.startswith("already") else "changed"
+        assert outcome(before, answer(after), verb) == said
+
+
 def test_mutations_print_in_every_format(ovc: Ovc, ns: str) -> None:
     assert ovc("create", "dev", "--wait", "-o", "name").stdout == "vcluster/dev\n"
     suspended = yaml.safe_load(ovc("suspend", "dev", "--wait", "-o", "yaml").stdout)
@@ -154,9 +198,9 @@ def test_watch_prints_the_state_then_stops_at_the_timeout(ovc: Ovc, ns: str) -> 
         json.loads(line) for line in lines(ovc("watch", "-o", "json", "--timeout", "0.2").stdout)
     ]
     assert [(e["type"], e.get("vcluster", {}).get("name")) for e in events] == [
-        ("ADDED", "dev"),
-        ("ADDED", "web"),
-        ("SYNCED", None),
+        ("EVENT_TYPE_ADDED", "dev"),
+        ("EVENT_TYPE_ADDED", "web"),
+        ("EVENT_TYPE_SYNCED", None),
     ]
     assert events[0]["vcluster"]["status"]["phase"] == "PHASE_RUNNING"
 
@@ -167,7 +211,7 @@ def test_watch_prints_the_state_then_stops_at_the_timeout(ovc: Ovc, ns: str) -> 
     assert len(rows) == 2 and "initial state complete" in table.stderr
 
     docs = list(yaml.safe_load_all(ovc("watch", "web", "-o", "yaml", "--timeout", "0.2").stdout))
-    assert [d["type"] for d in docs] == ["ADDED", "SYNCED"]
+    assert [d["type"] for d in docs] == ["EVENT_TYPE_ADDED", "EVENT_TYPE_SYNCED"]
     assert ovc("watch", "-o", "name", "--timeout", "0.2").stdout.split() == [
         "vcluster/dev",
         "vcluster/web",

@@ -9,7 +9,7 @@ import click
 from click.shell_completion import get_completion_class
 
 from openvcluster._version import __version__
-from openvcluster.cli.base import OvcGroup
+from openvcluster.cli.base import OvcGroup, global_options
 from openvcluster.cli.contexts import config
 from openvcluster.cli.errors import EXIT_CODES_HELP, ExitCode
 from openvcluster.cli.snapshots import restore, snapshot
@@ -51,32 +51,17 @@ Shell completion (bash; also zsh and fish):
     epilog=_EPILOG,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.option(
-    "--context",
-    envvar="OVC_CONTEXT",
-    metavar="NAME",
-    help="Context of the config file to use (default: its current one).",
-)
-@click.option(
-    "--endpoint",
-    envvar="OVC_ENDPOINT",
-    metavar="HOST:PORT",
-    help="Server address, over the context's (default 127.0.0.1:50051).",
-)
-@click.option(
-    "--config",
-    "config_path",
-    envvar="OVC_CONFIG",
-    type=click.Path(dir_okay=False),
-    help="Config file (default $XDG_CONFIG_HOME/ovc/config.yaml).",
-)
+@global_options
 @click.version_option(__version__, "--version", prog_name="ovc")
-def cli(context: str | None, endpoint: str | None, config_path: str | None) -> None:
+def cli() -> None:
     """ovc: virtual Kubernetes clusters with a VM-like lifecycle.
 
     Create, list, suspend (power off), resume (power on), snapshot, restore
     and delete vclusters on an open-vcluster-api server. Mutations return at
     once; --wait follows them to the end.
+
+    The options here work after the command too (`ovc -n team-a list` is
+    `ovc list -n team-a`); given in both places, the one after it wins.
     """
 
 

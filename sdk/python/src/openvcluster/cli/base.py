@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import click
+from click.core import ParameterSource
 from click.shell_completion import CompletionItem
 
 from openvcluster.cli.config import ConfigError
@@ -23,6 +24,9 @@ __all__ = [
     "all_namespaces_option",
     "complete_snapshots",
     "complete_vclusters",
+    "config_option",
+    "connection_options",
+    "global_options",
     "label_option",
     "namespace_option",
     "output_option",
@@ -104,13 +108,31 @@ DURATION = DurationType()
 LABEL = LabelType()
 
 
+def _global(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """The value of a global option: given here, else given before, else the default.
+
+    Click parses a group's options before its subcommand's, so recording every
+    value given in the session makes one after the subcommand win over one
+    before it, as in kubectl, and hands one given before on to the subcommand.
+    """
+    name = param.name or ""
+    given = get_session(ctx).given
+    if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE:
+        given[name] = value
+        return value
+    if name in given:
+        # Checked again: this command may accept fewer formats than the group.
+        return param.type_cast_value(ctx, given[name])
+    return value
+
+
+_NAMESPACE_HELP = "Namespace (default: OVC_NAMESPACE, the context's, or 'default')."
+
+
 def namespace_option(f: F) -> F:
-    """``-n/--namespace``."""
+    """``-n/--namespace``, also accepted before the subcommand."""
     return click.option(
-        "-n",
-        "--namespace",
-        metavar="NAMESPACE",
-        help="Namespace (default: OVC_NAMESPACE, the context's, or 'default').",
+        "-n", "--namespace", metavar="NAMESPACE", callback=_global, help=_NAMESPACE_HELP
     )(f)
 
 
@@ -124,17 +146,77 @@ def all_namespaces_option(f: F) -> F:
     )(f)
 
 
-def output_option(default: str | None = "table") -> Callable[[F], F]:
-    """``-o/--output``, one of FORMATS."""
+def output_option(
+    default: str | None = "table", formats: Sequence[str] = FORMATS
+) -> Callable[[F], F]:
+    """``-o/--output``, one of ``formats``, also accepted before the subcommand."""
     text = "Output format." if default else "Print the result in this format."
     return click.option(
         "-o",
         "--output",
-        type=click.Choice(FORMATS),
+        type=click.Choice(formats),
         default=default,
         show_default=default is not None,
+        callback=_global,
         help=text,
     )
+
+
+def config_option(f: F) -> F:
+    """``--config FILE``, also accepted before the subcommand."""
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False),
+        callback=_global,
+        expose_value=False,  # the session reads it
+        help="Config file (default: OVC_CONFIG, or $XDG_CONFIG_HOME/ovc/config.yaml).",
+    )(f)
+
+
+def connection_options(f: F) -> F:
+    """``--context``, ``--endpoint`` and ``--config``, also accepted before the subcommand.
+
+    They have no ``envvar``: the session resolves OVC_CONTEXT, OVC_ENDPOINT and
+    OVC_CONFIG below the flags, and a variable read again after the subcommand
+    would override a flag given before it.
+    """
+    f = config_option(f)
+    f = click.option(
+        "--endpoint",
+        metavar="HOST:PORT",
+        callback=_global,
+        expose_value=False,
+        help="Server address, over OVC_ENDPOINT and the context's (default 127.0.0.1:50051).",
+    )(f)
+    return click.option(
+        "--context",
+        metavar="NAME",
+        callback=_global,
+        expose_value=False,
+        help="Context of the config file (default: OVC_CONTEXT, or the file's current one).",
+    )(f)
+
+
+def global_options(f: F) -> F:
+    """The global options of the ``ovc`` group, for the commands that have them."""
+    f = click.option(
+        "-o",
+        "--output",
+        type=click.Choice(FORMATS),
+        callback=_global,
+        expose_value=False,
+        help="Output format, for the commands with -o.",
+    )(f)
+    f = click.option(
+        "-n",
+        "--namespace",
+        metavar="NAMESPACE",
+        callback=_global,
+        expose_value=False,
+        help=_NAMESPACE_HELP,
+    )(f)
+    return connection_options(f)
 
 
 def wait_options(f: F) -> F:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import yaml
 
-from openvcluster.cli.base import OvcGroup
+from openvcluster.cli.base import OvcGroup, config_option, output_option
 from openvcluster.cli.config import ConfigError, Context, update_context
 from openvcluster.cli.errors import CliError, ExitCode
 from openvcluster.cli.output import render_table
@@ -52,14 +52,8 @@ def config() -> None:
 
 
 @config.command("get-contexts")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Choice(["table", "json", "yaml", "name"]),
-    default="table",
-    show_default=True,
-    help="Output format.",
-)
+@output_option(formats=("table", "json", "yaml", "name"))
+@config_option
 def get_contexts(output: str) -> None:
     """List the contexts (tokens are never shown)."""
     cfg = get_session().config
@@ -89,6 +83,7 @@ def get_contexts(output: str) -> None:
 
 
 @config.command("current-context")
+@config_option
 def current_context() -> None:
     """Print the name of the current context."""
     cfg = get_session().config
@@ -102,6 +97,7 @@ def current_context() -> None:
 
 @config.command("use-context")
 @click.argument("name", shell_complete=_complete_contexts)
+@config_option
 def use_context(name: str) -> None:
     """Make NAME the current context."""
     _existing(name)
@@ -123,6 +119,7 @@ def use_context(name: str) -> None:
 @click.option("--client-key-file", type=_FILE, help="Client key (PEM), for mutual TLS.")
 @click.option("--tls-server-name", metavar="NAME", help="Name to check in the server certificate.")
 @click.option("--use", "use", is_flag=True, help="Also make it the current context.")
+@config_option
 def set_context(
     name: str,
     endpoint: str | None,
@@ -178,6 +175,7 @@ def set_context(
 
 @config.command("delete-context")
 @click.argument("name", shell_complete=_complete_contexts)
+@config_option
 def delete_context(name: str) -> None:
     """Delete the context NAME."""
     _existing(name)

@@ -17,9 +17,9 @@ __all__ = ["Session", "get_session"]
 class Session:
     """The global options of the invocation; settings and client are made on first use."""
 
-    config_path: Path | None = None
-    context: str | None = None
-    endpoint: str | None = None
+    given: dict[str, str] = field(default_factory=dict)
+    """The global options given on the command line, by parameter name (``config_path``,
+    ``context``, ``endpoint``, ``namespace``, ``output``); the value given last wins."""
     _config: ConfigFile | None = field(default=None, repr=False)
     _settings: Settings | None = field(default=None, repr=False)
     _client: Client | None = field(default=None, repr=False)
@@ -28,14 +28,17 @@ class Session:
     def config(self) -> ConfigFile:
         """The contexts file (``--config``, ``$OVC_CONFIG`` or the XDG location)."""
         if self._config is None:
-            self._config = ConfigFile.load(self.config_path or default_path())
+            path = self.given.get("config_path")
+            self._config = ConfigFile.load(Path(path) if path else default_path())
         return self._config
 
     @property
     def settings(self) -> Settings:
         """Flags, environment and context resolved (ConfigError when unusable)."""
         if self._settings is None:
-            self._settings = resolve(self.config, context=self.context, endpoint=self.endpoint)
+            self._settings = resolve(
+                self.config, context=self.given.get("context"), endpoint=self.given.get("endpoint")
+            )
         return self._settings
 
     @property
@@ -43,7 +46,7 @@ class Session:
         """The endpoint for messages; never fails, unlike ``settings``."""
         if self._settings is not None and self._settings.endpoint:
             return self._settings.endpoint
-        return self.endpoint or DEFAULT_ENDPOINT
+        return self.given.get("endpoint") or DEFAULT_ENDPOINT
 
     def namespace(self, flag: str | None) -> str:
         """``-n``'s value, else ``OVC_NAMESPACE``, else the context's, else ``default``."""
@@ -72,20 +75,14 @@ class Session:
 
 
 def get_session(ctx: click.Context | None = None) -> Session:
-    """The session of the invocation, made from the root command's options on first use.
+    """The session of the invocation, kept in the root context's ``obj``.
 
-    Shell completion parses the command line without running the root
-    command, so the session cannot be made there.
+    It is made on first use, which is when the first global option is parsed
+    (also when shell completion parses a command line without running it).
     """
     ctx = ctx or click.get_current_context()
     root = ctx.find_root()
     if not isinstance(root.obj, Session):
-        params = root.params
-        config = params.get("config_path")
-        root.obj = Session(
-            config_path=Path(config) if config else None,
-            context=params.get("context"),
-            endpoint=params.get("endpoint"),
-        )
+        root.obj = Session()
         root.call_on_close(root.obj.close)
     return root.obj

@@ -13,6 +13,7 @@ from openvcluster.cli.base import (
     all_namespaces_option,
     complete_snapshots,
     complete_vclusters,
+    connection_options,
     label_option,
     namespace_option,
     output_option,
@@ -59,6 +60,7 @@ def snapshot() -> None:
 @label_option("Label to set, repeatable.")
 @wait_options
 @output_option(default=None)
+@connection_options
 def snapshot_create(
     name: str,
     namespace: str | None,
@@ -89,6 +91,7 @@ def snapshot_create(
 @namespace_option
 @all_namespaces_option
 @output_option()
+@connection_options
 def snapshot_list(
     vcluster: str | None, namespace: str | None, all_namespaces: bool, output: str
 ) -> None:
@@ -107,6 +110,7 @@ def snapshot_list(
 @click.argument("name", metavar="NAME", shell_complete=complete_snapshots)
 @namespace_option
 @output_option()
+@connection_options
 def snapshot_get(name: str, namespace: str | None, output: str) -> None:
     """Show the snapshot NAME (alias: describe)."""
     session = get_session()
@@ -118,6 +122,7 @@ def snapshot_get(name: str, namespace: str | None, output: str) -> None:
 @click.argument("name", metavar="NAME", shell_complete=complete_snapshots)
 @namespace_option
 @wait_options
+@connection_options
 def snapshot_delete(name: str, namespace: str | None, wait: bool, timeout: float | None) -> None:
     """Delete the snapshot NAME (at once: --wait has nothing to wait for)."""
     session = get_session()
@@ -137,6 +142,7 @@ def snapshot_delete(name: str, namespace: str | None, wait: bool, timeout: float
 )
 @wait_options
 @output_option(default=None)
+@connection_options
 def restore(
     snapshot_name: str,
     namespace: str | None,

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from openvcluster import resting_phase, to_phase
+from openvcluster import phase_name, resting_phase, to_phase
 from openvcluster.cli import waiting
 from openvcluster.cli.base import (
     OvcCommand,
     all_namespaces_option,
     complete_vclusters,
+    connection_options,
     label_option,
     namespace_option,
     output_option,
@@ -50,6 +51,26 @@ def show(vcluster: vcluster_pb2.VCluster, output: str | None, verb: str) -> None
         emit([vcluster], output, columns, single=True)
 
 
+# The phases a suspend, resume or delete that changes something answers with:
+# the transition it begins.
+_BEGUN = frozenset({_Phase.PHASE_SUSPENDING, _Phase.PHASE_RESUMING, _Phase.PHASE_DELETING})
+
+
+def outcome(before: _Phase.ValueType, answer: vcluster_pb2.VCluster, verb: str) -> str:
+    """``verb``, or ``already PHASE`` when the server answered a suspend, resume or delete
+    as a no-op, which it does with the vcluster unchanged.
+
+    ``before`` is the phase read just before the call. A change answers with
+    the transition it begins, never the phase before. A no-op answers with the
+    phase before, or with the one a transition under way ended in meanwhile
+    (RESUMING ended RUNNING), which begins nothing.
+    """
+    phase = answer.status.phase
+    if phase == before or phase not in _BEGUN:
+        return f"already {phase_name(phase)}"
+    return verb
+
+
 def wants_wait(wait: bool, timeout: float | None) -> bool:
     """``--timeout`` implies ``--wait``."""
     return wait or timeout is not None
@@ -74,6 +95,7 @@ def wants_wait(wait: bool, timeout: float | None) -> bool:
 @click.option("--dry-run", is_flag=True, help="Validate only; create nothing.")
 @wait_options
 @output_option(default=None)
+@connection_options
 def create(
     name: str,
     namespace: str | None,
@@ -123,6 +145,7 @@ def create(
 @name_argument
 @namespace_option
 @output_option()
+@connection_options
 def get(name: str, namespace: str | None, output: str) -> None:
     """Show the vcluster NAME (alias: describe)."""
     session = get_session()
@@ -139,6 +162,7 @@ def get(name: str, namespace: str | None, output: str) -> None:
 )
 @click.option("--phase", type=click.Choice(_PHASES, case_sensitive=False), help="Only this phase.")
 @output_option()
+@connection_options
 def list_vclusters(
     namespace: str | None, all_namespaces: bool, selector: str, phase: str | None, output: str
 ) -> None:
@@ -167,6 +191,7 @@ def list_vclusters(
 )
 @wait_options
 @output_option(default=None)
+@connection_options
 def delete(
     name: str,
     namespace: str | None,
@@ -179,14 +204,16 @@ def delete(
     """Delete the vcluster NAME; it is DELETING, then gone (alias: rm)."""
     session = get_session()
     client = session.client()
+    ns = session.namespace(namespace)
+    before = client.get_vcluster(ns, name).status.phase
     vcluster = client.delete_vcluster(
-        session.namespace(namespace), name, delete_snapshots=delete_snapshots, keep_data=keep_data
+        ns, name, delete_snapshots=delete_snapshots, keep_data=keep_data
     )
-    if wants_wait(wait, timeout):
+    waits = wants_wait(wait, timeout)
+    verb = outcome(before, vcluster, "deleted" if waits else "deleting")
+    if waits:
         waiting.wait_for_deletion(client, vcluster, timeout)
-        show(vcluster, output, "deleted")
-    else:
-        show(vcluster, output, "deleting")
+    show(vcluster, output, verb)
 
 
 @click.command(cls=OvcCommand)
@@ -199,6 +226,7 @@ def delete(
 @click.option("--ha/--no-ha", default=None, help="Switch high availability on or off.")
 @wait_options
 @output_option(default=None)
+@connection_options
 def scale(
     name: str,
     namespace: str | None,
@@ -243,6 +271,7 @@ def scale(
 @click.option("--drain", is_flag=True, help="Drain workloads before powering off.")
 @wait_options
 @output_option(default=None)
+@connection_options
 def suspend(
     name: str,
     namespace: str | None,
@@ -254,10 +283,13 @@ def suspend(
     """Suspend (power off) the vcluster NAME, keeping its state: SUSPENDING, then SUSPENDED."""
     session = get_session()
     client = session.client()
-    vcluster = client.suspend_vcluster(session.namespace(namespace), name, drain_workloads=drain)
+    ns = session.namespace(namespace)
+    before = client.get_vcluster(ns, name).status.phase
+    vcluster = client.suspend_vcluster(ns, name, drain_workloads=drain)
+    verb = outcome(before, vcluster, "suspended")
     if wants_wait(wait, timeout):
         vcluster = waiting.wait_for_phase(client, vcluster, _Phase.PHASE_SUSPENDED, timeout)
-    show(vcluster, output, "suspended")
+    show(vcluster, output, verb)
 
 
 @click.command(cls=OvcCommand)
@@ -265,16 +297,20 @@ def suspend(
 @namespace_option
 @wait_options
 @output_option(default=None)
+@connection_options
 def resume(
     name: str, namespace: str | None, wait: bool, timeout: float | None, output: str | None
 ) -> None:
     """Resume (power on) the suspended vcluster NAME: RESUMING, then RUNNING."""
     session = get_session()
     client = session.client()
-    vcluster = client.resume_vcluster(session.namespace(namespace), name)
+    ns = session.namespace(namespace)
+    before = client.get_vcluster(ns, name).status.phase
+    vcluster = client.resume_vcluster(ns, name)
+    verb = outcome(before, vcluster, "resumed")
     if wants_wait(wait, timeout):
         vcluster = waiting.wait_for_phase(client, vcluster, _Phase.PHASE_RUNNING, timeout)
-    show(vcluster, output, "resumed")
+    show(vcluster, output, verb)
 
 
 @click.command(cls=OvcCommand)
@@ -286,6 +322,7 @@ def resume(
     type=click.Path(dir_okay=False, writable=True),
     help="Write it to this file (mode 0600) instead of stdout.",
 )
+@connection_options
 def kubeconfig(name: str, namespace: str | None, path: str | None) -> None:
     """Print the kubeconfig of the vcluster NAME (admin access: handle it like a password)."""
     session = get_session()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 import yaml
@@ -14,6 +13,7 @@ from openvcluster.cli.base import (
     OvcCommand,
     all_namespaces_option,
     complete_vclusters,
+    connection_options,
     namespace_option,
     output_option,
 )
@@ -80,6 +80,7 @@ class _Lines:
     "--timeout", type=DURATION, metavar="DURATION", help="Stop after this long (e.g. 5m)."
 )
 @output_option()
+@connection_options
 def watch(
     name: str | None,
     namespace: str | None,
@@ -114,9 +115,7 @@ def watch(
 
 def _print(event: WatchVClustersResponse, output: str, lines: _Lines) -> None:
     if output in ("json", "yaml"):
-        data: dict[str, Any] = {"type": _event_name(event)}
-        if event.HasField("vcluster"):
-            data["vcluster"] = to_dict(event.vcluster)
+        data = to_dict(event)  # {"type": "EVENT_TYPE_ADDED", "vcluster": {...}}, as over HTTP
         if output == "json":
             click.echo(json.dumps(data, separators=(",", ":")))
         else:
