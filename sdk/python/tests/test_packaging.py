@@ -65,7 +65,7 @@ def test_wheel_in_a_fresh_venv_runs_the_example(tmp_path: Path) -> None:
     _run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
     python = venv / "bin" / "python"
     _run(python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         wheel, "mypy", "types-protobuf", "types-grpcio", "-c", PINS,
+         wheel, "mypy", "-c", PINS,
          cwd=tmp_path)  # fmt: skip
 
     where = _run(python, "-c", "import openvcluster; print(openvcluster.__file__)", cwd=tmp_path)
@@ -76,5 +76,21 @@ def test_wheel_in_a_fresh_venv_runs_the_example(tmp_path: Path) -> None:
         out = _run(python, EXAMPLE, cwd=tmp_path, env={**env, "OVC_ENDPOINT": server.address})
     assert "RUNNING" in out and "SUSPENDED" in out and "READY" in out and "gone." in out
 
-    # The installed package types the example under --strict (no repository config here).
+    # The installed package alone types the example under --strict (no
+    # repository config here, no stub packages installed by hand) ...
     _run(python, "-m", "mypy", "--strict", "--no-incremental", EXAMPLE, cwd=tmp_path)
+
+    # ... and a typo'd attribute of a message is an error, not an Any.
+    typo = tmp_path / "typo.py"
+    typo.write_text(
+        "import openvcluster\n"
+        "def f(vc: openvcluster.VCluster, snap: openvcluster.Snapshot) -> None:\n"
+        "    print(vc.nonexistent, snap.status.phase)\n"
+    )
+    checked = subprocess.run(
+        [str(python), "-m", "mypy", "--strict", "--no-incremental", str(typo)],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 1, checked.stdout
+    assert '"VCluster" has no attribute "nonexistent"' in checked.stdout
+    assert '"Snapshot" has no attribute "status"' in checked.stdout
