@@ -136,7 +136,6 @@ def test_the_largest_integers_are_accepted() -> None:
     )
 
 
-
 @pytest.mark.parametrize("number", ["1" * 4301, "-" + "9" * 20, "0" * 5000 + "1" * 20])
 def test_numbers_too_long_for_int64_are_selector_errors(number: str) -> None:
     # Python's int() refuses more than 4,300 digits with a plain ValueError,
@@ -147,6 +146,7 @@ def test_numbers_too_long_for_int64_are_selector_errors(number: str) -> None:
 
 def test_leading_zeros_do_not_count_against_the_digit_limit() -> None:
     assert parse_selector("a>" + "0" * 5000 + "7") == parse_selector("a>7")
+
 
 ABSENT: dict[str, str] = {"other": "x"}
 
