@@ -1,5 +1,5 @@
 """One test per row of the contract's phase table: each allowed transition and
-each refusal (api-contract.md, "Phases and transitions")."""
+each refusal (the transition table on VCluster.Phase in vcluster.proto)."""
 
 from __future__ import annotations
 

@@ -873,7 +873,10 @@ export const GetVClusterKubeconfigResponseSchema: GenMessage<GetVClusterKubeconf
  *   out; a request whose bytes do not decode gets one violation with an
  *   empty field. FAILED_PRECONDITION carries google.rpc.ErrorInfo with domain
  *   "openvcluster.io", reason "INVALID_PHASE" and metadata "phase" (the
- *   current phase name) and "allowed_phases" (comma-separated).
+ *   current phase, named without its PHASE_ prefix, such as "SUSPENDING")
+ *   and "allowed_phases" (the phases the call is allowed in, named the same
+ *   way, comma-separated); when the refused phase is a snapshot's, metadata
+ *   "resource" is "snapshot". VCluster.Phase has the transition table.
  *   RESOURCE_EXHAUSTED carries google.rpc.QuotaFailure. ABORTED means a stale
  *   etag. No input a client can send is answered with UNKNOWN or INTERNAL.
  * * Mutations return the resource in its new, possibly intermediate, phase;
