@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -32,6 +33,9 @@ CASES_DIR = Path(__file__).resolve().parent / "cases"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the suite; 0 when every result is as expected, 1 when not, 2 on bad input."""
+    # A SIGTERM (a CI timeout, say) unwinds like Ctrl-C, so the servers and the
+    # Kubernetes environment the run started are stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = _parser().parse_args(argv)
     try:
         cases = select(load_cases(args.cases), args.run, args.skip)

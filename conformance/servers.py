@@ -10,7 +10,10 @@ certificates required too), the TLS ones with throwaway trustme CAs.
 
 from __future__ import annotations
 
+import os
 import secrets
+import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -28,6 +31,8 @@ from openvcluster_server.testing import running_server
 
 STANDIN_CHART = K8S_TESTENV / "charts" / "vcluster"
 
+# The names the managed servers' certificate carries (see _certificates).
+CERTIFICATE_NAMES = ("127.0.0.1", "localhost")
 ALL_OFFERS = frozenset({"test_hooks", "tokens", "tls", "quotas", "snapshots", "legacy_distros"})
 # How long a client's wait may take on the Kubernetes backend, where a few
 # hundred real vclusters of concurrent cases queue up on two cores.
@@ -63,6 +68,7 @@ def managed(
         endpoints: dict[str, Endpoint] = {}
         if kinds & {"tls", "mtls"}:
             certs = _certificates(workdir)
+            stack.enter_context(_without_refusals_on_purpose(cases))
         for kind in sorted(kinds):
             tls: dict[str, Any] = {}
             if kind != "plain":
@@ -156,9 +162,53 @@ def _quotas(cases: Sequence[Case], clients: Sequence[str], salt: str) -> dict[st
     }
 
 
+@contextmanager
+def _without_refusals_on_purpose(cases: Sequence[Case]) -> Iterator[None]:
+    """Passes what the process writes to stderr during the block on, line by line,
+    but the lines the cases cause on purpose.
+
+    A TLS server's grpc-core logs a client asking for a server name its
+    certificate does not carry ("No match found for server name: NAME"), and
+    at ERROR, which GRPC_VERBOSITY could only hide with every other error
+    grpc-core reports. It writes to file descriptor 2 itself, hence the
+    detour through a pipe. Only the names cases ask for on purpose are left
+    out; any other line, the servers' own logs among them, is written as it
+    comes.
+    """
+    asked = {str(case.connection.get("server_name", "")) for case in cases}
+    wrong = asked - {"", *CERTIFICATE_NAMES}
+    if not wrong:
+        yield
+        return
+    expected = [f"No match found for server name: {name}".encode() for name in wrong]
+    sys.stderr.flush()
+    stderr = os.dup(2)
+    read_end, write_end = os.pipe()
+
+    def forward() -> None:
+        with os.fdopen(read_end, "rb") as lines, os.fdopen(os.dup(stderr), "wb", 0) as out:
+            for line in lines:
+                if not any(text in line for text in expected):
+                    out.write(line)
+
+    forwarder = threading.Thread(target=forward, name="stderr-filter", daemon=True)
+    forwarder.start()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(stderr, 2)  # closes our write end of the pipe: the forwarder ends
+        os.close(stderr)
+        # A child process still holding the pipe would keep it open; do not
+        # wait for it beyond what the last lines need.
+        forwarder.join(timeout=5)
+
+
 def _certificates(workdir: Path) -> dict[str, Path]:
     ca, other = trustme.CA(), trustme.CA()
-    server = ca.issue_cert("127.0.0.1", "localhost")
+    server = ca.issue_cert(*CERTIFICATE_NAMES)
     client = ca.issue_cert("conformance-client@example.com")
     files = {
         "ca": workdir / "ca.pem",

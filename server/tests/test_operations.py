@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster_server.app import is_loopback
 from openvcluster_server.cli import build_parser, config_from_args
 from openvcluster_server.config import ConfigError, Quota
+from openvcluster_server.logformat import JsonFormatter, TextFormatter, record_fields
 from openvcluster_server.testing import RunningServer, running_server
 from support import Api, connect
 
@@ -59,17 +59,20 @@ def test_one_log_line_per_rpc_without_secrets(
             config = client.vclusters.GetVClusterKubeconfig(
                 api.GetVClusterKubeconfigRequest(namespace="team-a", name="dev")
             )
-    lines = [
-        json.loads(r.getMessage()) for r in caplog.records if r.name == "openvcluster_server.rpc"
-    ]
+    lines = [record_fields(r) for r in caplog.records if r.name == "openvcluster_server.rpc"]
     create = next(line for line in lines if line["method"] == "CreateVCluster")
     assert create["code"] == "OK" and create["caller"] == "ci-bot"
     assert create["request_id"] == "11111111-2222-4333-8444-555555555555"
     assert isinstance(create["latency_ms"], float)
     assert any(line["method"] == "WatchVClusters" for line in lines)
     kubeconfig_token = config.vcluster.status.kubeconfig.split("token: ")[1].split()[0]
-    assert "very-secret-token" not in caplog.text
-    assert kubeconfig_token not in caplog.text
+    written = "\n".join(
+        formatter.format(r)
+        for r in caplog.records
+        for formatter in (TextFormatter(), JsonFormatter())
+    )
+    assert "very-secret-token" not in written
+    assert kubeconfig_token not in written
 
 
 def test_errors_are_logged_with_their_code(client: Api, caplog: pytest.LogCaptureFixture) -> None:
@@ -78,7 +81,7 @@ def test_errors_are_logged_with_their_code(client: Api, caplog: pytest.LogCaptur
         pytest.raises(grpc.RpcError),
     ):
         client.get("team-a", "ghost")
-    assert json.loads(caplog.records[-1].getMessage())["code"] == "NOT_FOUND"
+    assert record_fields(caplog.records[-1])["code"] == "NOT_FOUND"
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@ FAILED, deletion, timeouts."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,6 +14,7 @@ import openvcluster
 from openvcluster import EventType, Phase, SnapshotPhase, VCluster, VClusterStatus, WatchEvent
 from openvcluster._wait import VClusterWaiter, resting_phase
 from openvcluster_server.app import ReferenceServer
+from openvcluster_server.logformat import record_fields
 from openvcluster_server.testing import RunningServer, running_server
 
 FAIL = "ovc-test-fail-transition"
@@ -39,9 +39,9 @@ def _calls(caplog: pytest.LogCaptureFixture, method: str) -> int:
 
 
 def _server_methods(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """The methods of the server's RPC log lines (one JSON line per finished call)."""
+    """The methods of the server's RPC log lines (one per finished call)."""
     return [
-        json.loads(r.getMessage())["method"]
+        str(record_fields(r)["method"])
         for r in caplog.records
         if r.name == "openvcluster_server.rpc"
     ]

@@ -8,7 +8,6 @@ import inspect
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from json.encoder import encode_basestring_ascii as _json_string
 from typing import Any, NoReturn, TypeVar
 
 import grpc
@@ -16,6 +15,7 @@ from google.protobuf.message import Message
 
 from openvcluster_server.auth import Authenticator, Principal
 from openvcluster_server.errors import ApiError, unavailable
+from openvcluster_server.logformat import FIELDS
 from openvcluster_server.testhooks import HookPlan, TestHooks
 
 log = logging.getLogger("openvcluster_server.rpc")
@@ -23,7 +23,6 @@ log = logging.getLogger("openvcluster_server.rpc")
 Req = TypeVar("Req", bound=Message)
 Resp = TypeVar("Resp", bound=Message)
 Context = grpc.aio.ServicerContext[Any, Any]
-_LINE = '{"method":"%s","code":"%s","latency_ms":%s,"request_id":%s,"caller":%s}'
 
 
 class CallRunner:
@@ -73,17 +72,13 @@ class CallRunner:
         try:
             principal, _ = await self._admit(context, record)
             async for message in handler(principal, request):
-                await context.write(message)
+                if not await _write(context, message):
+                    record.log(grpc.StatusCode.CANCELLED)
+                    return
         except asyncio.CancelledError:
             record.log(grpc.StatusCode.CANCELLED)
             raise
         except Exception as exc:
-            if context.done():
-                # The client went away (cancelled, deadline passed) while a
-                # message was being written: nobody to answer, and no fault
-                # of the server's.
-                record.log(grpc.StatusCode.CANCELLED)
-                return
             await self._fail(context, record, exc)
         record.log(grpc.StatusCode.OK)
 
@@ -107,6 +102,22 @@ class CallRunner:
         await context.abort(grpc.StatusCode.INTERNAL, "internal error; the server log has details")
 
 
+async def _write(context: Context, message: Message) -> bool:
+    """Sends one stream message; False when the client has gone away.
+
+    A write fails only when the stream is over from the client's side
+    (cancelled, deadline passed, connection closed), sometimes before
+    ``context.done()`` says so: nobody to answer, and no fault of the server's.
+    """
+    try:
+        await context.write(message)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        return False
+    return True
+
+
 class CallRecord:
     """The fields of a call's log line. Never holds tokens or kubeconfigs."""
 
@@ -117,22 +128,24 @@ class CallRecord:
         self._started = time.perf_counter()
 
     def log(self, code: grpc.StatusCode) -> None:
-        """Writes the call's one log line, a JSON object.
+        """Writes the call's one log line: the message ``call`` and the fields on the record.
 
-        The line is written for every call, so it is built cheaply: by hand
-        rather than with json.dumps (only the two strings a caller controls
-        need escaping), and as a record made directly, because looking up
-        the caller's source line (what ``log.info`` does) would cost as much
-        as all the rest.
+        The line is written for every call, so it is made cheaply: the fields
+        go on the record as they are, for the formatter of the log format to
+        write, and the record is made directly, because looking up the
+        caller's source line (what ``log.info`` does) would cost as much as
+        all the rest.
         """
         if not log.isEnabledFor(logging.INFO):
             return
-        latency_ms = round((time.perf_counter() - self._started) * 1000, 3)
-        args = (
-            self.method,
-            code.name,
-            latency_ms,
-            _json_string(self.request_id),
-            _json_string(self.caller),
+        fields = {
+            "method": self.method,
+            "code": code.name,
+            "latency_ms": round((time.perf_counter() - self._started) * 1000, 3),
+            "request_id": self.request_id,
+            "caller": self.caller,
+        }
+        record = log.makeRecord(
+            log.name, logging.INFO, __file__, 0, "call", (), None, extra={FIELDS: fields}
         )
-        log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, _LINE, args, None))
+        log.handle(record)

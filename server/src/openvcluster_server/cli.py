@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from openvcluster_server import __version__
+from openvcluster_server import __version__, logformat
 from openvcluster_server.app import ReferenceServer
 from openvcluster_server.config import (
     BACKENDS,
@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="honour ovc-test-* metadata (failure injection); never in production",
     )
     serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    serve.add_argument(
+        "--log-format",
+        choices=logformat.LOG_FORMATS,
+        help="text (the default: one readable line per record) or json (one object per line)",
+    )
     kube = serve.add_argument_group("the kubernetes backend (docs/kubernetes-backend.md)")
     kube.add_argument(
         "--kubeconfig",
@@ -139,6 +144,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             "max_staleness",
             "system_namespace",
             "ingress_domain",
+            "log_format",
         )
         if getattr(args, name) is not None
     }
@@ -164,21 +170,25 @@ async def serve(config: ServerConfig) -> None:
     await server.stop()
 
 
+def _configure_logging(log_format: str, level: str) -> None:
+    """Sends every record at ``level`` or above to stderr, written in ``log_format``."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logformat.formatter(log_format))
+    logging.basicConfig(level=level.upper(), handlers=[handler])
+    # The Kubernetes backend's HTTP client logs every request at INFO.
+    logging.getLogger("httpx2").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
     if args.command == "crds":
         print(crd.manifest(), end="")
         return 0
-    logging.basicConfig(
-        level=args.log_level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    # The Kubernetes backend's HTTP client logs every request at INFO.
-    logging.getLogger("httpx2").setLevel(max(logging.WARNING, logging.getLogger().level))
     try:
+        # The settings first: they say how to log.
         config = config_from_args(args)
+        _configure_logging(config.log_format, args.log_level)
         asyncio.run(serve(config))
     except ConfigError as exc:
         print(f"openvcluster-server: {exc}", file=sys.stderr)

@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from openvcluster_server.logformat import LOG_FORMATS
+
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 DEFAULT_KUBERNETES_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
 # What the pinned vcluster chart (0.36) ships images for.
@@ -68,6 +70,8 @@ class ServerConfig:
     shutdown_grace: float = 5.0
     # Remembered request ids kept at most (Kubernetes backend; the oldest go first).
     request_id_limit: int = 10_000
+    # How log lines are written, one of LOG_FORMATS; the command line sets logging up with it.
+    log_format: str = "text"
 
     # --- the Kubernetes backend ---
     # kubeconfig of the host cluster; None means KUBECONFIG, ~/.kube/config or in-cluster.
@@ -108,6 +112,10 @@ class ServerConfig:
                 raise ConfigError(f"{name.replace('_', '-')} must be positive")
         if self.request_id_limit < 1:
             raise ConfigError("request-id-limit must be at least 1")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(
+                f"log-format must be {' or '.join(LOG_FORMATS)}, not {self.log_format!r}"
+            )
 
     @property
     def supported_versions(self) -> tuple[str, ...]:

@@ -1,0 +1,92 @@
+"""How log records are written: ``text``, one readable line each, or ``json``, one object each.
+
+A record may carry structured fields (the per-RPC access line does): a mapping
+in its ``fields`` attribute, set with ``extra={FIELDS: {...}}``. The text format
+writes them as ``key=value`` pairs after the message, the JSON format as
+top-level keys. Whoever logs passes values as they are; only a formatter, and
+so only a record that is written, turns them into text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Mapping
+from json.encoder import encode_basestring_ascii
+
+# The LogRecord attribute that holds a record's structured fields.
+FIELDS = "fields"
+# What a text value may hold and still be written without quotes.
+_BARE = re.compile(r'[^ "=\\]+')
+
+
+def record_fields(record: logging.LogRecord) -> Mapping[str, object]:
+    """The structured fields of a record; empty for an ordinary one."""
+    fields: Mapping[str, object] = record.__dict__.get(FIELDS, {})
+    return fields
+
+
+class _UtcFormatter(logging.Formatter):
+    """Times in RFC 3339, in UTC, with milliseconds: ``2025-01-31T12:00:00.123Z``."""
+
+    default_time_format = "%Y-%m-%dT%H:%M:%S"
+    default_msec_format = "%s.%03dZ"
+
+    def __init__(self, fmt: str | None = None) -> None:
+        super().__init__(fmt)
+        self.converter = time.gmtime
+
+
+class TextFormatter(_UtcFormatter):
+    """``TIME LEVEL LOGGER message key=value ...``; a traceback follows on lines of its own."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        line = super().formatMessage(record)
+        return line + "".join(f" {k}={_text_value(v)}" for k, v in record_fields(record).items())
+
+
+class JsonFormatter(_UtcFormatter):
+    """One JSON object: ``time``, ``level``, ``logger``, ``message``, the record's fields,
+    and ``exception`` (the traceback) when it has one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            **record_fields(record),
+        }
+        # Cached on the record as logging.Formatter does, for the other handlers.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        # ASCII only, so that no character of a value can end the line (U+2028 and kin).
+        return json.dumps(entry, separators=(",", ":"), default=str)
+
+
+_FORMATTERS: dict[str, type[logging.Formatter]] = {"text": TextFormatter, "json": JsonFormatter}
+LOG_FORMATS = tuple(_FORMATTERS)
+
+
+def formatter(log_format: str) -> logging.Formatter:
+    """The formatter of one of LOG_FORMATS."""
+    return _FORMATTERS[log_format]()
+
+
+def _text_value(value: object) -> str:
+    """A value as logfmt writes it: bare, or quoted with JSON's escapes when it is empty or
+    holds a space, a quote, ``=``, a backslash or anything unprintable. A caller sends the
+    request_id, and a newline in it must not start a line of its own."""
+    text = str(value)
+    if _BARE.fullmatch(text) and text.isprintable():
+        return text
+    return encode_basestring_ascii(text)

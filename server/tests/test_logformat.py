@@ -1,0 +1,218 @@
+"""The log formats: the shape of text and JSON lines, and the log-format setting."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import grpc
+import pytest
+
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
+from openvcluster_server.calls import CallRecord
+from openvcluster_server.cli import main
+from openvcluster_server.logformat import JsonFormatter, TextFormatter, record_fields
+from openvcluster_server.testing import ServerProcess, serve_command
+
+TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
+REQUEST_ID = "11111111-2222-4333-8444-555555555555"
+
+
+def access_record(
+    caplog: pytest.LogCaptureFixture, caller: str = "ci-bot", request_id: str = REQUEST_ID
+) -> logging.LogRecord:
+    """The record of a CreateVCluster call that succeeded, as CallRecord.log makes it."""
+    call = CallRecord("CreateVCluster", api.CreateVClusterRequest(request_id=request_id))
+    call.caller = caller
+    with caplog.at_level(logging.INFO, logger="openvcluster_server.rpc"):
+        call.log(grpc.StatusCode.OK)
+    [record] = caplog.records
+    return record
+
+
+def error_record(caplog: pytest.LogCaptureFixture) -> logging.LogRecord:
+    """An ordinary record with an exception, as ``log.exception`` makes it."""
+    log = logging.getLogger("openvcluster_server.example")
+    with caplog.at_level(logging.INFO, logger=log.name):
+        try:
+            raise ValueError("no such phase")
+        except ValueError:
+            log.exception("internal error in %s", "GetVCluster")
+    [record] = caplog.records
+    return record
+
+
+def test_the_access_record_carries_its_fields_unformatted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    record = access_record(caplog)
+    assert record.getMessage() == "call"
+    fields = dict(record_fields(record))
+    assert isinstance(fields.pop("latency_ms"), float)
+    assert fields == {
+        "method": "CreateVCluster",
+        "code": "OK",
+        "request_id": REQUEST_ID,
+        "caller": "ci-bot",
+    }
+
+
+def test_no_access_record_is_made_when_info_is_off(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="openvcluster_server.rpc"):
+        CallRecord("GetVCluster", api.GetVClusterRequest()).log(grpc.StatusCode.OK)
+    assert caplog.records == []
+
+
+def test_text_access_line(caplog: pytest.LogCaptureFixture) -> None:
+    line = TextFormatter().format(access_record(caplog))
+    assert re.fullmatch(
+        rf"{TIME} INFO openvcluster_server\.rpc call method=CreateVCluster code=OK "
+        rf"latency_ms=\d+\.\d+ request_id={REQUEST_ID} caller=ci-bot",
+        line,
+    ), line
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("ci-bot/été", "ci-bot/été"),
+        ("", '""'),
+        ("ci bot", '"ci bot"'),
+        ('say "hi"', r'"say \"hi\""'),
+        ("a=b", '"a=b"'),
+        ("back\\slash", r'"back\\slash"'),
+        # A request_id with a line break must not forge a line of its own.
+        ("x\ncode=OK", r'"x\ncode=OK"'),
+        ("x\u2028y", r'"x\u2028y"'),
+    ],
+)
+def test_text_values_are_quoted_when_they_need_it(
+    caplog: pytest.LogCaptureFixture, value: str, written: str
+) -> None:
+    line = TextFormatter().format(access_record(caplog, caller=value, request_id=value))
+    assert line.endswith(f" request_id={written} caller={written}")
+    assert len(line.splitlines()) == 1
+
+
+def test_text_ordinary_line_with_an_exception(caplog: pytest.LogCaptureFixture) -> None:
+    first, *trace = TextFormatter().format(error_record(caplog)).split("\n")
+    assert re.fullmatch(
+        rf"{TIME} ERROR openvcluster_server\.example internal error in GetVCluster", first
+    ), first
+    assert trace[0] == "Traceback (most recent call last):"
+    assert trace[-1] == "ValueError: no such phase"
+
+
+def test_json_access_line(caplog: pytest.LogCaptureFixture) -> None:
+    line = JsonFormatter().format(access_record(caplog, caller="ci bot"))
+    entry = json.loads(line)
+    assert list(entry) == [
+        "time",
+        "level",
+        "logger",
+        "message",
+        "method",
+        "code",
+        "latency_ms",
+        "request_id",
+        "caller",
+    ]
+    assert re.fullmatch(TIME, entry.pop("time"))
+    assert isinstance(entry.pop("latency_ms"), float)
+    assert entry == {
+        "level": "INFO",
+        "logger": "openvcluster_server.rpc",
+        "message": "call",
+        "method": "CreateVCluster",
+        "code": "OK",
+        "request_id": REQUEST_ID,
+        "caller": "ci bot",
+    }
+
+
+def test_times_are_utc_whatever_the_local_zone(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "XST+07:30")
+    time.tzset()
+    try:
+        record = access_record(caplog)
+        text_time = TextFormatter().format(record).split()[0]
+        json_time = json.loads(JsonFormatter().format(record))["time"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert text_time == json_time
+    written = datetime.fromisoformat(json_time)
+    assert written.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - written) < timedelta(minutes=1)
+
+
+def test_json_ordinary_line_with_an_exception(caplog: pytest.LogCaptureFixture) -> None:
+    line = JsonFormatter().format(error_record(caplog))
+    assert "\n" not in line
+    entry = json.loads(line)
+    assert list(entry) == ["time", "level", "logger", "message", "exception"]
+    assert entry["level"] == "ERROR"
+    assert entry["logger"] == "openvcluster_server.example"
+    assert entry["message"] == "internal error in GetVCluster"
+    assert entry["exception"].startswith("Traceback (most recent call last):\n")
+    assert entry["exception"].endswith("\nValueError: no such phase")
+
+
+@pytest.mark.parametrize(
+    ("flag", "in_file", "written"),
+    [(None, None, "text"), ("json", None, "json"), (None, "json", "json")],
+    ids=["default", "flag", "config-file"],
+)
+def test_the_setting_reaches_the_server_log(
+    tmp_path: Path, flag: str | None, in_file: str | None, written: str
+) -> None:
+    extra = []
+    if in_file is not None:
+        config = tmp_path / "server.yaml"
+        config.write_text(f"log-format: {in_file}\n")
+        extra += ["--config", str(config)]
+    if flag is not None:
+        extra += ["--log-format", flag]
+    with ServerProcess(serve_command(tmp_path, 0, *extra)) as server:
+        with grpc.insecure_channel(server.address) as channel:
+            api_grpc.VClusterServiceStub(channel).ListVClusters(
+                api.ListVClustersRequest(), timeout=10
+            )
+        assert server.terminate() == 0
+    lines = server.log_tail().splitlines()
+    assert lines, "the server logged nothing"
+    if written == "json":
+        entries = [json.loads(line) for line in lines]
+        assert {"time", "level", "logger", "message"} <= set(entries[0])
+        access = [e for e in entries if e["logger"] == "openvcluster_server.rpc"]
+        assert [(e["method"], e["code"]) for e in access] == [("ListVClusters", "OK")]
+    else:
+        assert all(re.match(rf"{TIME} [A-Z]+ \S+ ", line) for line in lines), lines
+        access = [line for line in lines if " openvcluster_server.rpc " in line]
+        assert len(access) == 1
+        assert " call method=ListVClusters code=OK latency_ms=" in access[0]
+
+
+def test_a_bad_log_format_flag_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--log-format", "xml"])
+    assert exited.value.code == 2
+    assert "argument --log-format: invalid choice: 'xml'" in capsys.readouterr().err
+
+
+def test_a_bad_log_format_in_the_config_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "server.yaml"
+    config.write_text("log_format: xml\n")
+    assert main(["serve", "--config", str(config)]) == 2
+    assert capsys.readouterr().err == (
+        "openvcluster-server: log-format must be text or json, not 'xml'\n"
+    )
