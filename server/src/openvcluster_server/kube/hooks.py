@@ -37,11 +37,17 @@ class TransitionHooks:
 NONE = TransitionHooks()
 
 
-def annotation(plan: HookPlan, generation: int) -> dict[str, str]:
-    """The annotation that carries a call's transition hooks (none when it has none)."""
+def annotation(plan: HookPlan, generation: int, *, deletion: bool = False) -> dict[str, str]:
+    """The annotation that carries a call's transition hooks (none when it has none).
+
+    A deletion's hooks are marked as such: a deletion follows only its own,
+    not those of the transition it interrupts.
+    """
     if plan.fail_transition is None and plan.transition_delay is None:
         return {}
     hooks: dict[str, Any] = {"generation": generation}
+    if deletion:
+        hooks["deletion"] = True
     if plan.fail_transition is not None:
         hooks["fail"] = plan.fail_transition
     if plan.transition_delay is not None:
@@ -50,7 +56,7 @@ def annotation(plan: HookPlan, generation: int) -> dict[str, str]:
 
 
 def of(resource: Obj, enabled: bool) -> TransitionHooks:
-    """The hooks of the resource's current transition (deleting counts as current)."""
+    """The hooks of the resource's current transition (a deletion's, once deleting)."""
     raw = (resource["metadata"].get("annotations") or {}).get(ANNOTATION_TEST_HOOKS)
     if not enabled or not raw:
         return NONE
@@ -58,8 +64,11 @@ def of(resource: Obj, enabled: bool) -> TransitionHooks:
         hooks = json.loads(raw)
     except ValueError:
         return NONE
-    current = hooks.get("generation") == resource["metadata"].get("generation")
-    if not current and not resource["metadata"].get("deletionTimestamp"):
+    if resource["metadata"].get("deletionTimestamp"):
+        current = hooks.get("deletion") is True
+    else:
+        current = hooks.get("generation") == resource["metadata"].get("generation")
+    if not current:
         return NONE
     delay = hooks.get("delayMs")
     return TransitionHooks(

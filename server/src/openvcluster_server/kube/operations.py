@@ -130,7 +130,7 @@ class KubeVClusterOperations:
                 return api.DeleteVClusterResponse(vcluster=vcluster)
             resource = await self._managed(key)
             annotations = self._hook_annotation(
-                plan, int(resource["metadata"].get("generation", 1))
+                plan, int(resource["metadata"].get("generation", 1)), deletion=True
             )
             if request.keep_data:
                 annotations[ANNOTATION_KEEP_DATA] = "true"
@@ -357,8 +357,12 @@ class KubeVClusterOperations:
         self._world.apply(kinds.VCLUSTERS, updated)
         return updated
 
-    def _hook_annotation(self, plan: HookPlan, generation: int) -> dict[str, str]:
-        return hooks.annotation(plan, generation) if self._config.enable_test_hooks else {}
+    def _hook_annotation(
+        self, plan: HookPlan, generation: int, *, deletion: bool = False
+    ) -> dict[str, str]:
+        if not self._config.enable_test_hooks:
+            return {}
+        return hooks.annotation(plan, generation, deletion=deletion)
 
     def _check_quota(
         self, namespace: str, removed: VClusterSpec | None, added: VClusterSpec
