@@ -229,7 +229,7 @@ class Reconciler:
     async def _provision(self, resource: Obj) -> bool:
         host = host_key(resource)
         meta = resource["metadata"]
-        if host[0] != meta["namespace"]:
+        if host[0] != meta["namespace"] and not self._world.namespace_exists(host[0]):
             await lifecycle.ensure_namespace(
                 self._api,
                 host[0],
