@@ -226,6 +226,10 @@ def _start(state: Path, bin_dir: Path, tied: bool) -> Cluster:
             "--audit-log-format=json",
             "--allow-privileged=true",
             "--profiling=false",
+            # A test cluster has one busy tenant: no queueing of its requests.
+            "--max-requests-inflight=0",
+            "--max-mutating-requests-inflight=0",
+            "--enable-priority-and-fairness=false",
         ],
         lambda: _get(f"{url}/readyz", token=token, insecure=True) == b"ok",
     )
@@ -249,6 +253,10 @@ def _start(state: Path, bin_dir: Path, tied: bool) -> Cluster:
             f"--authorization-kubeconfig={kubeconfig}",
             "--bind-address=127.0.0.1",
             "--leader-elect=false",
+            # The default 20 requests a second (burst 30) hold up rollouts
+            # when a test suite runs dozens of vclusters at once.
+            "--kube-api-qps=5000",
+            "--kube-api-burst=10000",
         ]
 
     cm_port = _free_port()
