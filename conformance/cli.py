@@ -6,8 +6,8 @@ import argparse
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 from conformance.cases import Case, CaseError, load_cases, select
@@ -140,12 +140,23 @@ def _clients(args: argparse.Namespace) -> list[ClientSpec]:
     return [by_name[name] for name in wanted]
 
 
+@contextmanager
+def _managed_in_a_temporary_directory(
+    cases: Sequence[Case], clients: Sequence[str], backend: str
+) -> Iterator[Environment]:
+    """Reference servers whose files (certificates, the test cluster's state) go with them."""
+    with (
+        tempfile.TemporaryDirectory(prefix="ovc-conformance-", ignore_cleanup_errors=True) as work,
+        managed(cases, clients, Path(work), backend) as environment,
+    ):
+        yield environment
+
+
 def _environment(
     args: argparse.Namespace, cases: Sequence[Case], clients: Sequence[ClientSpec]
 ) -> AbstractContextManager[Environment]:
     if not args.server_address:
-        workdir = Path(tempfile.mkdtemp(prefix="ovc-conformance-"))
-        return managed(cases, [c.name for c in clients], workdir, args.backend)
+        return _managed_in_a_temporary_directory(cases, [c.name for c in clients], args.backend)
     endpoint = Endpoint(
         args.server_address,
         tls=bool(args.ca_file or args.client_cert_file),
