@@ -46,11 +46,11 @@ const CONNECTION_FAILURE_CODES = new Set([Code.Internal, Code.Canceled, Code.Unk
  * handshake that failed, a connection reset or refused, a stream closed
  * before any status. gRPC calls these UNAVAILABLE (the server did not handle
  * the call), which makes them retryable like any other UNAVAILABLE. Errors
- * the server sent (`isWireError`) and the caller's own cancellations are
- * left as they are.
+ * the server sent (which carry no such message and no system error as their
+ * cause) and the caller's own cancellations are left as they are.
  */
 export function asConnectionFailure(error: ConnectError): ConnectError {
-  if (error.isWireError || !CONNECTION_FAILURE_CODES.has(error.code)) return error;
+  if (!CONNECTION_FAILURE_CODES.has(error.code)) return error;
   if (!/^http\/2 (stream|connection) closed/.test(error.rawMessage) && !hasSystemCause(error)) return error;
   return new ConnectError(error.rawMessage, Code.Unavailable, error.metadata, undefined, error);
 }
