@@ -65,7 +65,7 @@ DRIVERS: tuple[Driver, ...] = (
         "typescript",
         "TypeScript",
         ("node", "bench/sdk_drivers/typescript.mjs"),
-        build=("npm", "--prefix", "sdk/typescript", "run", "build"),
+        build=("bash", "-c", "cd sdk/typescript && npm run build"),
         requires=("node", "npm"),
     ),
     Driver(

@@ -6,7 +6,7 @@
 //         --name=NAME --calls=200 --rounds=21 --warmup=300
 //
 // Prints {"sdk": [seconds per call, per round], "raw": [...]}. Build the SDK
-// first: npm --prefix sdk/typescript run build.
+// first: (cd sdk/typescript && npm run build).
 
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";

@@ -3,17 +3,14 @@
 // examples/typescript/lifecycle.ts against a reference server.
 
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 
+import { run } from "./support/processes.js";
 import { startServer, type RunningServer } from "./support/server.js";
-
-const run = promisify(execFile);
 
 // Compiled, this file runs from build/test/; the SDK is two levels up.
 const SDK = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -36,8 +33,8 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test("npm pack, install into a fresh project, compile and run the lifecycle example", { timeout: 240_000 }, async () => {
-  const { stdout: packed } = await run("npm", ["pack", "--json", "--pack-destination", work], { cwd: SDK });
+test("npm pack, install into a fresh project, compile and run the lifecycle example", { timeout: 240_000 }, async (t) => {
+  const { stdout: packed } = await run("npm", ["pack", "--json", "--pack-destination", work], { cwd: SDK, signal: t.signal });
   const [info] = JSON.parse(packed) as [{ filename: string; files: { path: string }[] }];
   const files = info.files.map((f) => f.path);
   for (const expected of ["package.json", "dist/index.js", "dist/index.d.ts", "dist/client.d.ts", "dist/gen/openvcluster/v1/vcluster_pb.js"]) {
@@ -51,21 +48,27 @@ test("npm pack, install into a fresh project, compile and run the lifecycle exam
   const pins = ["typescript", "@types/node"].map((name) => `${name}@${manifest.devDependencies[name]}`);
   await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(work, info.filename), ...pins], {
     cwd: app,
+    signal: t.signal,
   });
   const installed = JSON.parse(readFileSync(join(app, "node_modules", "@open-vcluster", "sdk", "package.json"), "utf8"));
   assert.equal(installed.version, manifest.version);
 
   copyFileSync(EXAMPLE, join(app, "lifecycle.ts"));
   const tsc = join(app, "node_modules", ".bin", "tsc");
-  await run(tsc, ["--strict", "--target", "es2022", "--module", "nodenext", "--types", "node", "lifecycle.ts"], { cwd: app });
+  await run(tsc, ["--strict", "--target", "es2022", "--module", "nodenext", "--types", "node", "lifecycle.ts"], { cwd: app, signal: t.signal });
 
   const resolved = await run(process.execPath, ["--input-type=module", "-e", 'console.log(import.meta.resolve("@open-vcluster/sdk"))'], {
     cwd: app,
+    signal: t.signal,
   });
   assert.ok(fileURLToPath(resolved.stdout.trim()).startsWith(realpathSync(app)), "the installed copy, not the repository's");
 
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("OVC_")));
-  const { stdout } = await run(process.execPath, ["lifecycle.js"], { cwd: app, env: { ...env, OVC_ENDPOINT: server.address } });
+  const { stdout } = await run(process.execPath, ["lifecycle.js"], {
+    cwd: app,
+    env: { ...env, OVC_ENDPOINT: server.address },
+    signal: t.signal,
+  });
   for (const expected of ["RUNNING", "SUSPENDED", "READY", "-copy: RUNNING", "gone."]) {
     assert.ok(stdout.includes(expected), `${expected} in:\n${stdout}`);
   }
