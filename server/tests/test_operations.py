@@ -99,6 +99,15 @@ def test_loopback_detection(address: str, loopback: bool) -> None:
     assert is_loopback(address) is loopback
 
 
+def test_a_second_server_on_a_taken_address_refuses_to_start() -> None:
+    with (
+        running_server() as first,
+        pytest.raises(ConfigError, match="address is taken"),
+        running_server(address=first.address),
+    ):
+        pass
+
+
 def test_listening_beyond_loopback_without_tokens_needs_insecure(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--insecure"), running_server(address="0.0.0.0:0"):
         pass
@@ -135,6 +144,11 @@ def test_flags_override_the_config_file(tmp_path: Path) -> None:
     [
         ("colour: blue\n", "unknown setting 'colour'"),
         ("quotas: {team-a: {gpus: 1}}\n", "may only set"),
+        ("quotas: {team: {cpu: lots}}\n", "quota of 'team': cpu 'lots' must be a Kubernetes"),
+        ("quotas: {team: {memory: '1e120'}}\n", r"quota of 'team': memory '1e120'"),
+        ("quotas: {team: {cpu: '-2'}}\n", "cpu '-2' must not be negative"),
+        ("quotas: {team: {max_vclusters: many}}\n", "max_vclusters must be a whole number"),
+        ("quotas: {team: {max_snapshots: -1}}\n", "max_snapshots must not be negative"),
         ("- a list\n", "must hold a mapping"),
         ("transition-delay: soon\n", "transition-delay cannot be 'soon'"),
         ("transition-delay: -1\n", "must not be negative"),

@@ -74,6 +74,10 @@ class ReferenceServer:
             options=[
                 ("grpc.max_receive_message_length", limit),
                 ("grpc.max_send_message_length", limit),
+                # grpcio binds with SO_REUSEPORT by default: a second server on
+                # a taken address would start silently and split the clients
+                # between two states. Without it, the second one fails here.
+                ("grpc.so_reuseport", 0),
             ],
         )
         calls = CallRunner(self._authenticator, TestHooks(self.config.enable_test_hooks))
@@ -90,10 +94,16 @@ class ReferenceServer:
         reflection.enable_server_reflection(
             (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
         )
-        if self._credentials is None:
-            self.port = server.add_insecure_port(self.config.address)
-        else:
-            self.port = server.add_secure_port(self.config.address, self._credentials)
+        try:
+            if self._credentials is None:
+                self.port = server.add_insecure_port(self.config.address)
+            else:
+                self.port = server.add_secure_port(self.config.address, self._credentials)
+        except RuntimeError as exc:
+            raise ConfigError(
+                f"cannot listen on {self.config.address}: the address is taken (another "
+                f"server?) or not this machine's ({exc})"
+            ) from None
         await self.backend.start()
         for name in ("", *SERVICE_NAMES):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)

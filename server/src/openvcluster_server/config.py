@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from openvcluster_server.logformat import LOG_FORMATS
+from openvcluster_server.quantity import parse_quantity
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 DEFAULT_KUBERNETES_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
@@ -25,13 +26,35 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Quota:
-    """Limits of one namespace. ``None`` means unlimited."""
+    """Limits of one namespace. ``None`` means unlimited.
+
+    Checked when made, so that a limit no request could ever be compared
+    with stops the server at start instead of failing every later Create.
+    """
 
     max_vclusters: int | None = None
     max_snapshots: int | None = None
     # Kubernetes quantities, summed over the namespace's vclusters.
     cpu: str | None = None
     memory: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("max_vclusters", "max_snapshots"):
+            count = getattr(self, name)
+            if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+                raise ConfigError(f"{name} must be a whole number, not {count!r}")
+            if count is not None and count < 0:
+                raise ConfigError(f"{name} must not be negative")
+        for name in ("cpu", "memory"):
+            text = getattr(self, name)
+            if text is None:
+                continue
+            try:
+                amount = parse_quantity(text)
+            except ValueError as exc:
+                raise ConfigError(f"{name} {text!r} {exc}") from None
+            if amount < 0:
+                raise ConfigError(f"{name} {text!r} must not be negative")
 
 
 @dataclass(frozen=True)
@@ -174,6 +197,8 @@ def config_kwargs(raw: Mapping[str, Any], source: str) -> dict[str, Any]:
             raise ConfigError(f"{source}: unknown setting {key!r}")
         try:
             out[name] = _convert(name, value, source)
+        except ConfigError:
+            raise
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"{source}: {key} cannot be {value!r}: {exc}") from None
     return out
@@ -206,17 +231,25 @@ def _quotas(value: Any, source: str) -> dict[str, Quota]:
             raise ConfigError(
                 f"{source}: quota of {namespace!r} may only set {', '.join(sorted(allowed))}"
             )
-        quotas[str(namespace)] = Quota(
-            max_vclusters=_opt_int(limits.get("max_vclusters")),
-            max_snapshots=_opt_int(limits.get("max_snapshots")),
-            cpu=_opt_str(limits.get("cpu")),
-            memory=_opt_str(limits.get("memory")),
-        )
+        try:
+            quotas[str(namespace)] = Quota(
+                max_vclusters=_opt_int(limits.get("max_vclusters"), "max_vclusters"),
+                max_snapshots=_opt_int(limits.get("max_snapshots"), "max_snapshots"),
+                cpu=_opt_str(limits.get("cpu")),
+                memory=_opt_str(limits.get("memory")),
+            )
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{source}: quota of {namespace!r}: {exc}") from None
     return quotas
 
 
-def _opt_int(value: Any) -> int | None:
-    return None if value is None else int(value)
+def _opt_int(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
 
 
 def _opt_str(value: Any) -> str | None:
