@@ -293,8 +293,40 @@ class _Parser:
         return str(number)
 
 
+# A watch evaluates its selector on every change, so an unbounded one would
+# make every write slow for every caller; the proto states these limits.
+MAX_SELECTOR_LENGTH = 4096
+MAX_SELECTOR_REQUIREMENTS = 64
+
+
 def parse_selector(text: str) -> Selector:
-    """Parses label selector text; empty or blank text selects everything."""
+    """Parses label selector text; empty or blank text selects everything.
+
+    Selectors over the limits are refused before they are parsed.
+    """
+    if len(text) > MAX_SELECTOR_LENGTH:
+        raise SelectorError(
+            f"is {len(text)} characters long; at most {MAX_SELECTOR_LENGTH} are allowed"
+        )
     if not text.strip():
         return EVERYTHING
+    requirements = _count_requirements(text)
+    if requirements > MAX_SELECTOR_REQUIREMENTS:
+        raise SelectorError(
+            f"has {requirements} requirements; at most {MAX_SELECTOR_REQUIREMENTS} are allowed"
+        )
     return _Parser(text).parse()
+
+
+def _count_requirements(text: str) -> int:
+    """The requirements a selector lists: its commas outside ``in (...)``, plus one."""
+    depth = 0
+    count = 1
+    for char in text:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            count += 1
+    return count

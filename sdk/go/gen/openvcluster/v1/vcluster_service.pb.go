@@ -341,7 +341,9 @@ type ListVClustersRequest struct {
 	// and phase: any other token is INVALID_ARGUMENT.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Kubernetes label selector, such as "a=b,c!=d,e in (x,y),f notin (z),g,!h".
-	// Empty selects everything.
+	// Empty selects everything. At most 4096 characters (the values inside
+	// "in (...)" count) and 64 requirements; a longer or larger selector is
+	// INVALID_ARGUMENT naming the limit, refused before it is evaluated.
 	LabelSelector string `protobuf:"bytes,4,opt,name=label_selector,json=labelSelector,proto3" json:"label_selector,omitempty"`
 	// Only vclusters in this phase. Unspecified means every phase.
 	Phase         VCluster_Phase `protobuf:"varint,5,opt,name=phase,proto3,enum=openvcluster.v1.VCluster_Phase" json:"phase,omitempty"`
@@ -1286,7 +1288,8 @@ type WatchVClustersRequest struct {
 	// Only the vcluster of this name (a DNS-1123 label). Empty means all.
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// Only vclusters matching this Kubernetes label selector (see
-	// ListVClustersRequest.label_selector). Empty selects everything.
+	// ListVClustersRequest.label_selector, limits included). Empty selects
+	// everything.
 	LabelSelector string `protobuf:"bytes,3,opt,name=label_selector,json=labelSelector,proto3" json:"label_selector,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

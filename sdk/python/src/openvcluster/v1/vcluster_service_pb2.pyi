@@ -190,7 +190,9 @@ class ListVClustersRequest(_message.Message):
     """
     label_selector: _builtins.str
     """Kubernetes label selector, such as "a=b,c!=d,e in (x,y),f notin (z),g,!h".
-    Empty selects everything.
+    Empty selects everything. At most 4096 characters (the values inside
+    "in (...)" count) and 64 requirements; a longer or larger selector is
+    INVALID_ARGUMENT naming the limit, refused before it is evaluated.
     """
     phase: _vcluster_pb2.VCluster.Phase.ValueType
     """Only vclusters in this phase. Unspecified means every phase."""
@@ -689,7 +691,8 @@ class WatchVClustersRequest(_message.Message):
     """Only the vcluster of this name (a DNS-1123 label). Empty means all."""
     label_selector: _builtins.str
     """Only vclusters matching this Kubernetes label selector (see
-    ListVClustersRequest.label_selector). Empty selects everything.
+    ListVClustersRequest.label_selector, limits included). Empty selects
+    everything.
     """
     def __init__(
         self,

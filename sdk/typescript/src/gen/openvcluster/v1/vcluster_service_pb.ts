@@ -177,7 +177,9 @@ export type ListVClustersRequest = Message<"openvcluster.v1.ListVClustersRequest
 
   /**
    * Kubernetes label selector, such as "a=b,c!=d,e in (x,y),f notin (z),g,!h".
-   * Empty selects everything.
+   * Empty selects everything. At most 4096 characters (the values inside
+   * "in (...)" count) and 64 requirements; a longer or larger selector is
+   * INVALID_ARGUMENT naming the limit, refused before it is evaluated.
    *
    * @generated from field: string label_selector = 4;
    */
@@ -703,7 +705,8 @@ export type WatchVClustersRequest = Message<"openvcluster.v1.WatchVClustersReque
 
   /**
    * Only vclusters matching this Kubernetes label selector (see
-   * ListVClustersRequest.label_selector). Empty selects everything.
+   * ListVClustersRequest.label_selector, limits included). Empty selects
+   * everything.
    *
    * @generated from field: string label_selector = 3;
    */

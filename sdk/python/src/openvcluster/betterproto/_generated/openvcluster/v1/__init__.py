@@ -829,7 +829,9 @@ class ListVClustersRequest(betterproto2.Message):
     label_selector: "str" = betterproto2.field(4, betterproto2.TYPE_STRING)
     """
     Kubernetes label selector, such as "a=b,c!=d,e in (x,y),f notin (z),g,!h".
-    Empty selects everything.
+    Empty selects everything. At most 4096 characters (the values inside
+    "in (...)" count) and 64 requirements; a longer or larger selector is
+    INVALID_ARGUMENT naming the limit, refused before it is evaluated.
     """
 
     phase: "VClusterPhase" = betterproto2.field(
@@ -1557,7 +1559,8 @@ class WatchVClustersRequest(betterproto2.Message):
     label_selector: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
     """
     Only vclusters matching this Kubernetes label selector (see
-    ListVClustersRequest.label_selector). Empty selects everything.
+    ListVClustersRequest.label_selector, limits included). Empty selects
+    everything.
     """
 
 
