@@ -29,6 +29,14 @@ def test_same_request_id_and_request_returns_first_result_and_changes_nothing(
     assert client.get().uid == first.uid
 
 
+def test_a_retry_may_send_the_request_id_in_other_case(client: Api) -> None:
+    request_id = _id()
+    request = api.CreateVClusterRequest(namespace="team-a", name="dev", request_id=request_id)
+    first = client.vclusters.CreateVCluster(request).vcluster
+    request.request_id = request_id.upper()
+    assert client.vclusters.CreateVCluster(request).vcluster == first
+
+
 def test_same_request_id_with_another_request_is_invalid(client: Api) -> None:
     request_id = _id()
     client.vclusters.CreateVCluster(

@@ -13,7 +13,8 @@ from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import Resources, VClusterSpec
 from openvcluster_server.app import ReferenceServer
-from openvcluster_server.paging import SCAN_ALLOWANCE, page_byte_budget
+from openvcluster_server.errors import ApiError
+from openvcluster_server.paging import SCAN_ALLOWANCE, PageTokens, page_byte_budget
 from openvcluster_server.resources import new_vcluster, set_phase
 from openvcluster_server.testing import running_server
 from support import Api, Phase, connect, failure
@@ -97,11 +98,25 @@ def test_forged_token_is_invalid(client: Api) -> None:
     raw = bytearray(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     raw[-3] ^= 1
     forged = base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("=")
-    for bad in (forged, "garbage", "@@@", token[:-2]):
+    padded = token + "=" * (-len(token) % 4 or 4)
+    # The same bytes in other spellings: padded, with spaces or a NUL inside.
+    other_spellings = (padded, f" {token}", f"{token[:4]}\x00{token[4:]}")
+    for bad in (forged, "garbage", "@@@", token[:-2], *other_spellings):
         result = failure(
             client.vclusters.ListVClusters, api.ListVClustersRequest(page_size=1, page_token=bad)
         )
         assert list(result.violations) == ["page_token"], bad
+
+
+def test_a_token_in_the_standard_base64_alphabet_is_not_the_token() -> None:
+    tokens = PageTokens(b"k" * 32)
+    # A position whose token holds a character the two alphabets spell differently.
+    token = next(
+        t for t in (tokens.issue("scope", ("ns", f"vc-{i}")) for i in range(1000)) if "-" in t
+    )
+    assert tokens.parse("scope", token) is not None
+    with pytest.raises(ApiError):
+        tokens.parse("scope", token.replace("-", "+").replace("_", "/"))
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ finds it; the Kubernetes backend, whose writes are asynchronous, uses
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import time
 from collections.abc import Callable
@@ -67,10 +68,14 @@ def ticket(principal: Principal, method: str, request: _HasRequestId) -> Ticket 
     violations.raise_if_any()
     if not request.request_id:
         return None
+    # Request ids are UUIDs, whose case carries no meaning: a retry may send
+    # the same id in other case, and it is the same request.
+    canonical = copy.deepcopy(request)
+    canonical.request_id = request.request_id.lower()
     fingerprint = hashlib.sha256(
-        method.encode() + b"\x00" + request.SerializeToString(deterministic=True)
+        method.encode() + b"\x00" + canonical.SerializeToString(deterministic=True)
     ).digest()
-    return Ticket(f"{principal.scope}\x00{request.request_id.lower()}", fingerprint, method)
+    return Ticket(f"{principal.scope}\x00{canonical.request_id}", fingerprint, method)
 
 
 def replay(claim: Ticket, remembered: RememberedRequest, response_type: type[R]) -> R:

@@ -74,6 +74,10 @@ class PageTokens:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError):
             raise _bad_token() from None
+        # The decoder skips characters outside the alphabet and takes the
+        # standard one too: only the exact text issued is a token.
+        if base64.urlsafe_b64encode(raw).decode().rstrip("=") != token:
+            raise _bad_token()
         mac, payload = raw[:_MAC_BYTES], raw[_MAC_BYTES:]
         expected = hmac.digest(self._key, payload, "sha256")[:_MAC_BYTES]
         if len(raw) <= _MAC_BYTES or not hmac.compare_digest(mac, expected):

@@ -59,7 +59,8 @@ class VClusterServiceStub:
     * Mutations return the resource in its new, possibly intermediate, phase;
     wait for the final phase with WatchVClusters or by polling GetVCluster.
     * Idempotency: every mutating request has `request_id`, a UUID in its
-    canonical textual form (anything else is INVALID_ARGUMENT). A retry with
+    canonical textual form (anything else is INVALID_ARGUMENT), compared
+    without regard to case. A retry with
     the same request_id and the same request returns the first result and
     changes nothing; the same request_id with a different request is
     INVALID_ARGUMENT (field violation on "request_id"). A server remembers a
@@ -168,7 +169,8 @@ class VClusterServiceServicer:
     * Mutations return the resource in its new, possibly intermediate, phase;
     wait for the final phase with WatchVClusters or by polling GetVCluster.
     * Idempotency: every mutating request has `request_id`, a UUID in its
-    canonical textual form (anything else is INVALID_ARGUMENT). A retry with
+    canonical textual form (anything else is INVALID_ARGUMENT), compared
+    without regard to case. A retry with
     the same request_id and the same request returns the first result and
     changes nothing; the same request_id with a different request is
     INVALID_ARGUMENT (field violation on "request_id"). A server remembers a
@@ -431,7 +433,8 @@ class VClusterService:
     * Mutations return the resource in its new, possibly intermediate, phase;
     wait for the final phase with WatchVClusters or by polling GetVCluster.
     * Idempotency: every mutating request has `request_id`, a UUID in its
-    canonical textual form (anything else is INVALID_ARGUMENT). A retry with
+    canonical textual form (anything else is INVALID_ARGUMENT), compared
+    without regard to case. A retry with
     the same request_id and the same request returns the first result and
     changes nothing; the same request_id with a different request is
     INVALID_ARGUMENT (field violation on "request_id"). A server remembers a
