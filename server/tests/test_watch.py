@@ -3,6 +3,7 @@ and bounded buffers for slow watchers."""
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,8 +15,9 @@ import pytest
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import VClusterSpec
 from openvcluster_server.app import ReferenceServer
+from openvcluster_server.config import ServerConfig
 from openvcluster_server.resources import new_vcluster
-from openvcluster_server.testing import running_server
+from openvcluster_server.testing import TEST_DEFAULTS, RunningServer, running_server
 from support import WAIT_DEADLINE, Api, Phase, connect
 
 EventType = api.WatchVClustersResponse.EventType
@@ -165,3 +167,25 @@ def test_a_missing_vcluster_gets_only_synced(client: Api) -> None:
     client.create("team-a", "ghost")
     assert next(stream).type == ADDED
     stream.cancel()
+
+
+def test_stopping_the_server_ends_open_watches_with_unavailable_at_once() -> None:
+    # A grace period far longer than the test may take: the watch must not wait for it.
+    server = RunningServer(ServerConfig(**TEST_DEFAULTS).replace(shutdown_grace=600))
+    server.start()
+    stopper = threading.Thread(target=server.stop)
+    client = connect(server)
+    try:
+        stream = _watch(client, namespace="team-a")
+        assert next(stream).type == SYNCED
+        stopper.start()
+        with pytest.raises(grpc.RpcError) as ended:
+            next(stream)
+        assert ended.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert ended.value.details() == "server shutting down"
+    finally:
+        client.channel.close()
+        if stopper.ident is None:
+            server.stop()
+        else:
+            stopper.join()

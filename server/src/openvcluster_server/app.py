@@ -129,6 +129,9 @@ class ReferenceServer:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        # Open watches would hold the grace period to its end; ended now with
+        # UNAVAILABLE, their clients watch again elsewhere.
+        self.backend.hub.close()
         if self._server is not None:
             await self._server.stop(self.config.shutdown_grace if grace is None else grace)
         await self.backend.stop()

@@ -14,7 +14,7 @@ from openvcluster_server.auth import Principal
 from openvcluster_server.backend import Backend
 from openvcluster_server.calls import CallRunner, Context
 from openvcluster_server.errors import ApiError
-from openvcluster_server.watch import WatcherOverflowError
+from openvcluster_server.watch import WatcherOverflowError, WatchHubClosedError
 
 
 class VClusterService(api_grpc.VClusterServiceServicer):
@@ -121,6 +121,8 @@ class VClusterService(api_grpc.VClusterServiceServicer):
                 f"this watch fell more than {self._engine.hub.buffer_size} events behind and "
                 "was ended; watch again to receive the current state",
             ) from None
+        except WatchHubClosedError:
+            raise ApiError(grpc.StatusCode.UNAVAILABLE, "server shutting down") from None
         finally:
             watcher.close()
 

@@ -22,6 +22,10 @@ class WatcherOverflowError(Exception):
     """The watcher fell further behind than its buffer allows."""
 
 
+class WatchHubClosedError(Exception):
+    """The server is shutting down: every watch ends, so clients watch elsewhere."""
+
+
 class Watcher:
     """One open watch stream: its filter and the events waiting to be sent."""
 
@@ -35,6 +39,7 @@ class Watcher:
         self._initial = 0
         self._ready = asyncio.Event()
         self.overflowed = False
+        self.ended = False
 
     def deliver(self, event: WatchVClustersResponse) -> None:
         """Buffers an event, or marks the watcher overflowed when the buffer is full."""
@@ -61,9 +66,17 @@ class Watcher:
         self._initial = len(self._events)
         self._ready.set()
 
+    def end(self) -> None:
+        """Ends the watch at once, buffered events or not (the server is stopping)."""
+        self.ended = True
+        self._ready.set()
+
     async def next(self) -> WatchVClustersResponse:
-        """The next event; raises WatcherOverflowError once the watcher fell behind."""
-        while not self._events:
+        """The next event; raises WatcherOverflowError once the watcher fell behind,
+        WatchHubClosedError once the hub closed."""
+        while not self._events or self.ended:
+            if self.ended:
+                raise WatchHubClosedError
             if self.overflowed:
                 raise WatcherOverflowError
             self._ready.clear()
@@ -83,12 +96,21 @@ class WatchHub:
     def __init__(self, buffer_size: int) -> None:
         self.buffer_size = buffer_size
         self._watchers: set[Watcher] = set()
+        self._closed = False
 
     def subscribe(self, matches: Matcher) -> Watcher:
         """A new watcher for the vclusters ``matches`` accepts."""
         watcher = Watcher(self, matches, self.buffer_size)
+        if self._closed:
+            watcher.end()
         self._watchers.add(watcher)
         return watcher
+
+    def close(self) -> None:
+        """Ends every watch now and each one opened later: the server is stopping."""
+        self._closed = True
+        for watcher in list(self._watchers):
+            watcher.end()
 
     def unsubscribe(self, watcher: Watcher) -> None:
         """Forgets a watcher; unknown ones are ignored."""

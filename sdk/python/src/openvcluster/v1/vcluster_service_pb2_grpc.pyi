@@ -169,7 +169,9 @@ class VClusterServiceStub:
     initial state. It then sends ADDED, MODIFIED and DELETED events in the
     order the changes happened, each with the full resource. The stream stays
     open until the client cancels it; a client that falls too far behind is
-    ended with RESOURCE_EXHAUSTED and may watch again.
+    ended with RESOURCE_EXHAUSTED and may watch again. A server that is
+    shutting down ends every stream at once with UNAVAILABLE ("server
+    shutting down"), so clients watch again, on another replica.
 
     Errors: INVALID_ARGUMENT for a malformed name or label_selector.
     """
@@ -326,7 +328,9 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
     initial state. It then sends ADDED, MODIFIED and DELETED events in the
     order the changes happened, each with the full resource. The stream stays
     open until the client cancels it; a client that falls too far behind is
-    ended with RESOURCE_EXHAUSTED and may watch again.
+    ended with RESOURCE_EXHAUSTED and may watch again. A server that is
+    shutting down ends every stream at once with UNAVAILABLE ("server
+    shutting down"), so clients watch again, on another replica.
 
     Errors: INVALID_ARGUMENT for a malformed name or label_selector.
     """
@@ -540,7 +544,9 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
         initial state. It then sends ADDED, MODIFIED and DELETED events in the
         order the changes happened, each with the full resource. The stream stays
         open until the client cancels it; a client that falls too far behind is
-        ended with RESOURCE_EXHAUSTED and may watch again.
+        ended with RESOURCE_EXHAUSTED and may watch again. A server that is
+        shutting down ends every stream at once with UNAVAILABLE ("server
+        shutting down"), so clients watch again, on another replica.
 
         Errors: INVALID_ARGUMENT for a malformed name or label_selector.
         """
