@@ -174,6 +174,33 @@ def test_helm_upgrade_and_uninstall(kube: KubeEnv, namespace: str) -> None:
     assert kube.client.get(PersistentVolumeClaim, "data-dev-0", namespace=namespace)
 
 
+def test_a_pod_annotation_set_empty_is_gone_from_the_pods(
+    kube: KubeEnv, namespace: str, tmp_path: Path
+) -> None:
+    # How the server forgets a test hook under --reuse-values (which keeps a
+    # key set to null); an annotation left behind would still select a stage.
+    delay = "standin.openvcluster.io/ready-delay"
+    values = tmp_path / "values.json"
+    for value in ("1ms", ""):
+        values.write_text(
+            json.dumps({"controlPlane": {"statefulSet": {"pods": {"annotations": {delay: value}}}}})
+        )
+        kube.helm(
+            "upgrade",
+            "--install",
+            "dev",
+            CHART,
+            "-n",
+            namespace,
+            "--reuse-values",
+            "-f",
+            str(values),
+        )
+    workload = kube.client.get(StatefulSet, "dev", namespace=namespace)
+    assert workload.spec is not None and workload.spec.template.metadata is not None
+    assert delay not in (workload.spec.template.metadata.annotations or {})
+
+
 def test_a_control_plane_can_be_told_to_hang_or_crash(kube: KubeEnv, namespace: str) -> None:
     install(
         kube,

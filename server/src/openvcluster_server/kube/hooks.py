@@ -92,7 +92,9 @@ def duration(milliseconds: int) -> str:
 
 def chart_values(hooks: TransitionHooks) -> dict[str, Any]:
     """Stand-in chart values for the hooks, resetting those an earlier call set."""
-    annotations = {READY_DELAY: duration(hooks.delay_ms) if hooks.delay_ms is not None else None}
+    # Empty, not None: helm's --reuse-values keeps a key set to null, and the
+    # stand-in chart renders no annotation for an empty value.
+    annotations = {READY_DELAY: duration(hooks.delay_ms) if hooks.delay_ms is not None else ""}
     return {
         "standin": {"fail": hooks.fail or ""},
         "controlPlane": {"statefulSet": {"pods": {"annotations": annotations}}},
