@@ -15,7 +15,7 @@ from openvcluster_server import validation
 from openvcluster_server.auth import Principal
 from openvcluster_server.errors import FieldViolations
 from openvcluster_server.phases import Phase
-from openvcluster_server.selector import Selector
+from openvcluster_server.selector import Selector, SelectorLimits
 
 
 def key(namespace: str, name: str, request_id: str = "") -> None:
@@ -39,12 +39,12 @@ def create(request: api.CreateVClusterRequest, versions: Sequence[str]) -> VClus
     return spec
 
 
-def list_filters(request: api.ListVClustersRequest) -> Selector:
+def list_filters(request: api.ListVClustersRequest, limits: SelectorLimits) -> Selector:
     """The parsed label selector of a well-formed ListVClusters request."""
     violations = FieldViolations()
     validation.check_optional_name(violations, "namespace", request.namespace)
     validation.check_page_size(violations, request.page_size)
-    selector = validation.check_selector(violations, request.label_selector)
+    selector = validation.check_selector(violations, request.label_selector, limits)
     if request.phase not in Phase.values():
         violations.add("phase", f"unknown phase {request.phase}")
     violations.raise_if_any()
@@ -74,7 +74,7 @@ def scale(request: api.ScaleVClusterRequest) -> None:
     for name in ("cpu", "memory", "storage"):
         value = getattr(request.resources, name)
         if value:
-            validation.check_quantity(violations, f"resources.{name}", value)
+            validation.check_resource(violations, f"resources.{name}", name, value)
     if request.replicas and not 1 <= request.replicas <= validation.MAX_REPLICAS:
         violations.add(
             "replicas",
@@ -114,12 +114,12 @@ def restore(request: api.RestoreVClusterRequest) -> None:
     violations.raise_if_any()
 
 
-def watch_filters(request: api.WatchVClustersRequest) -> Selector:
+def watch_filters(request: api.WatchVClustersRequest, limits: SelectorLimits) -> Selector:
     """The parsed label selector of a well-formed WatchVClusters request."""
     violations = FieldViolations()
     validation.check_optional_name(violations, "namespace", request.namespace)
     validation.check_optional_name(violations, "name", request.name)
-    selector = validation.check_selector(violations, request.label_selector)
+    selector = validation.check_selector(violations, request.label_selector, limits)
     violations.raise_if_any()
     assert selector is not None
     return selector

@@ -17,8 +17,8 @@ from openvcluster_server.k8s_names import (
     dns1123_subdomain_problem,
     labels_problems,
 )
-from openvcluster_server.quantity import is_positive_quantity_problem
-from openvcluster_server.selector import Selector, SelectorError, parse_selector
+from openvcluster_server.quantity import is_positive_quantity_problem, parse_quantity
+from openvcluster_server.selector import Selector, SelectorError, SelectorLimits, parse_selector
 
 DEFAULT_CPU = "1"
 DEFAULT_MEMORY = "2Gi"
@@ -26,11 +26,15 @@ DEFAULT_STORAGE = "10Gi"
 DEFAULT_VOLUME_SIZE = "5Gi"
 DEFAULT_SERVICE_CIDR = "10.96.0.0/12"
 MAX_REPLICAS = 5
+# Below these a control plane cannot start; smaller values are typos such as "0.5" bytes.
+MIN_RESOURCES = {"cpu": "10m", "memory": "64Mi"}
 MAX_DESCRIPTION = 1024
 
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-# ASCII digits only (\d also matches other scripts), and few enough for int().
-_VERSION = re.compile(r"([0-9]{1,9})\.([0-9]{1,9})(?:\.([0-9]{1,9}))?")
+# ASCII digits only (\d also matches other scripts), few enough for int(), and
+# no leading zeros, so each version has one spelling ("1.31", never "01.031").
+_NUMBER = r"(0|[1-9][0-9]{0,8})"
+_VERSION = re.compile(rf"{_NUMBER}\.{_NUMBER}(?:\.{_NUMBER})?")
 
 
 def check_name(violations: FieldViolations, field: str, value: str) -> None:
@@ -76,18 +80,23 @@ def check_page_size(violations: FieldViolations, page_size: int) -> None:
         violations.add("page_size", "must not be negative; use 0 for the default page size")
 
 
-def check_selector(violations: FieldViolations, text: str) -> Selector | None:
+def check_selector(
+    violations: FieldViolations, text: str, limits: SelectorLimits
+) -> Selector | None:
     """Parses a label selector, or records why it cannot be parsed."""
     try:
-        return parse_selector(text)
+        return parse_selector(text, limits)
     except SelectorError as exc:
         violations.add("label_selector", str(exc))
         return None
 
 
-def check_quantity(violations: FieldViolations, field: str, value: str) -> None:
-    """A Kubernetes quantity greater than zero."""
+def check_resource(violations: FieldViolations, field: str, name: str, value: str) -> None:
+    """A quantity of ``cpu``, ``memory`` or ``storage``, at least its minimum (if it has one)."""
     problem = is_positive_quantity_problem(value)
+    minimum = MIN_RESOURCES.get(name)
+    if problem is None and minimum is not None and parse_quantity(value) < parse_quantity(minimum):
+        problem = f"must be at least {minimum}, got {value}"
     if problem:
         violations.add(field, problem)
 
@@ -100,7 +109,7 @@ def resolve_kubernetes_version(
         return supported[-1]
     match = _VERSION.fullmatch(value)
     if not match:
-        violations.add(field, 'must be a version such as "1.31" or "1.31.2"')
+        violations.add(field, 'must be a version such as "1.31" or "1.31.2", with no leading zeros')
         return value
     minor = f"{int(match.group(1))}.{int(match.group(2))}"
     if minor not in supported:
@@ -147,7 +156,7 @@ def apply_spec_defaults(
     ):
         value = getattr(spec.resources, name)
         if value:
-            check_quantity(violations, f"spec.resources.{name}", value)
+            check_resource(violations, f"spec.resources.{name}", name, value)
         else:
             setattr(applied.resources, name, default)
     if spec.replicas == 0:
@@ -166,12 +175,15 @@ def _apply_network_defaults(
         applied.network.service_cidr = DEFAULT_SERVICE_CIDR
     else:
         try:
+            # A zone ("fe80::%eth0/64") names an interface of one host, never a network.
+            if "%" in cidr:
+                raise ValueError(cidr)
             ipaddress.ip_network(cidr, strict=True)
         except ValueError:
             violations.add(
                 "spec.network.service_cidr",
-                "must be an IPv4 or IPv6 network in CIDR notation with no host bits set, "
-                'such as "10.96.0.0/12"',
+                "must be an IPv4 or IPv6 network in CIDR notation with no host bits set "
+                'and no zone, such as "10.96.0.0/12"',
             )
     expose = spec.network.expose_type
     if expose not in NetworkSpec.ExposeType.values():
@@ -190,7 +202,7 @@ def _apply_storage_defaults(
     if not storage.HasField("persistence"):
         applied.storage.persistence = True
     if storage.size:
-        check_quantity(violations, "spec.storage.size", storage.size)
+        check_resource(violations, "spec.storage.size", "storage", storage.size)
     elif applied.storage.persistence:
         applied.storage.size = DEFAULT_VOLUME_SIZE
     if storage.storage_class:

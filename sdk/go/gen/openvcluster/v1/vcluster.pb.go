@@ -446,7 +446,7 @@ func (x *VCluster) GetEtag() string {
 type VClusterSpec struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Kubernetes version of the control plane: a minor version such as "1.31"
-	// or a patch version such as "1.31.2". The server accepts a configured set of
+	// or a patch version such as "1.31.2", with no leading zeros. The server accepts a configured set of
 	// minor versions (by default 1.29 through 1.33) and names them in the error
 	// when another one is asked for. Empty means the newest supported version.
 	KubernetesVersion string `protobuf:"bytes,1,opt,name=kubernetes_version,json=kubernetesVersion,proto3" json:"kubernetes_version,omitempty"`
@@ -552,9 +552,9 @@ func (x *VClusterSpec) GetEnableHa() bool {
 // "4Gi"). Each must be a valid quantity greater than zero.
 type Resources struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// CPU, such as "500m" or "2". Empty means "1".
+	// CPU, such as "500m" or "2"; at least "10m". Empty means "1".
 	Cpu string `protobuf:"bytes,1,opt,name=cpu,proto3" json:"cpu,omitempty"`
-	// Memory, such as "512Mi" or "4Gi". Empty means "2Gi".
+	// Memory, such as "512Mi" or "4Gi"; at least "64Mi". Empty means "2Gi".
 	Memory string `protobuf:"bytes,2,opt,name=memory,proto3" json:"memory,omitempty"`
 	// Ephemeral storage for workloads, such as "10Gi". Empty means "10Gi".
 	Storage       string `protobuf:"bytes,3,opt,name=storage,proto3" json:"storage,omitempty"`
@@ -617,7 +617,8 @@ func (x *Resources) GetStorage() string {
 type NetworkSpec struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Service CIDR of the vcluster, an IPv4 or IPv6 network in CIDR notation
-	// such as "10.96.0.0/12", with no host bits set. Empty means "10.96.0.0/12".
+	// such as "10.96.0.0/12", with no host bits set and no IPv6 zone. Empty
+	// means "10.96.0.0/12".
 	ServiceCidr string `protobuf:"bytes,1,opt,name=service_cidr,json=serviceCidr,proto3" json:"service_cidr,omitempty"`
 	// How the API server is exposed. Unspecified means EXPOSE_TYPE_CLUSTER_IP.
 	ExposeType    NetworkSpec_ExposeType `protobuf:"varint,2,opt,name=expose_type,json=exposeType,proto3,enum=openvcluster.v1.NetworkSpec_ExposeType" json:"expose_type,omitempty"`

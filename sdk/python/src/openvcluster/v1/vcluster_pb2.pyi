@@ -274,7 +274,7 @@ class VClusterSpec(_message.Message):
     ENABLE_HA_FIELD_NUMBER: _builtins.int
     kubernetes_version: _builtins.str
     """Kubernetes version of the control plane: a minor version such as "1.31"
-    or a patch version such as "1.31.2". The server accepts a configured set of
+    or a patch version such as "1.31.2", with no leading zeros. The server accepts a configured set of
     minor versions (by default 1.29 through 1.33) and names them in the error
     when another one is asked for. Empty means the newest supported version.
     """
@@ -333,9 +333,9 @@ class Resources(_message.Message):
     MEMORY_FIELD_NUMBER: _builtins.int
     STORAGE_FIELD_NUMBER: _builtins.int
     cpu: _builtins.str
-    """CPU, such as "500m" or "2". Empty means "1"."""
+    """CPU, such as "500m" or "2"; at least "10m". Empty means "1"."""
     memory: _builtins.str
-    """Memory, such as "512Mi" or "4Gi". Empty means "2Gi"."""
+    """Memory, such as "512Mi" or "4Gi"; at least "64Mi". Empty means "2Gi"."""
     storage: _builtins.str
     """Ephemeral storage for workloads, such as "10Gi". Empty means "10Gi"."""
     def __init__(
@@ -394,7 +394,8 @@ class NetworkSpec(_message.Message):
     EXPOSE_TYPE_FIELD_NUMBER: _builtins.int
     service_cidr: _builtins.str
     """Service CIDR of the vcluster, an IPv4 or IPv6 network in CIDR notation
-    such as "10.96.0.0/12", with no host bits set. Empty means "10.96.0.0/12".
+    such as "10.96.0.0/12", with no host bits set and no IPv6 zone. Empty
+    means "10.96.0.0/12".
     """
     expose_type: Global___NetworkSpec.ExposeType.ValueType
     """How the API server is exposed. Unspecified means EXPOSE_TYPE_CLUSTER_IP."""

@@ -228,7 +228,7 @@ export const VCluster_PhaseSchema: GenEnum<VCluster_Phase> = /*@__PURE__*/
 export type VClusterSpec = Message<"openvcluster.v1.VClusterSpec"> & {
   /**
    * Kubernetes version of the control plane: a minor version such as "1.31"
-   * or a patch version such as "1.31.2". The server accepts a configured set of
+   * or a patch version such as "1.31.2", with no leading zeros. The server accepts a configured set of
    * minor versions (by default 1.29 through 1.33) and names them in the error
    * when another one is asked for. Empty means the newest supported version.
    *
@@ -338,14 +338,14 @@ export const VClusterSpec_DistroSchema: GenEnum<VClusterSpec_Distro> = /*@__PURE
  */
 export type Resources = Message<"openvcluster.v1.Resources"> & {
   /**
-   * CPU, such as "500m" or "2". Empty means "1".
+   * CPU, such as "500m" or "2"; at least "10m". Empty means "1".
    *
    * @generated from field: string cpu = 1;
    */
   cpu: string;
 
   /**
-   * Memory, such as "512Mi" or "4Gi". Empty means "2Gi".
+   * Memory, such as "512Mi" or "4Gi"; at least "64Mi". Empty means "2Gi".
    *
    * @generated from field: string memory = 2;
    */
@@ -374,7 +374,8 @@ export const ResourcesSchema: GenMessage<Resources> = /*@__PURE__*/
 export type NetworkSpec = Message<"openvcluster.v1.NetworkSpec"> & {
   /**
    * Service CIDR of the vcluster, an IPv4 or IPv6 network in CIDR notation
-   * such as "10.96.0.0/12", with no host bits set. Empty means "10.96.0.0/12".
+   * such as "10.96.0.0/12", with no host bits set and no IPv6 zone. Empty
+   * means "10.96.0.0/12".
    *
    * @generated from field: string service_cidr = 1;
    */

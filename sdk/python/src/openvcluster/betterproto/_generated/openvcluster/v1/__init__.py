@@ -830,8 +830,9 @@ class ListVClustersRequest(betterproto2.Message):
     """
     Kubernetes label selector, such as "a=b,c!=d,e in (x,y),f notin (z),g,!h".
     Empty selects everything. At most 4096 characters (the values inside
-    "in (...)" count) and 64 requirements; a longer or larger selector is
-    INVALID_ARGUMENT naming the limit, refused before it is evaluated.
+    "in (...)" count) and 64 requirements, unless the server is configured
+    otherwise; a longer or larger selector is INVALID_ARGUMENT naming the
+    limit, refused before it is evaluated.
     """
 
     phase: "VClusterPhase" = betterproto2.field(
@@ -879,7 +880,8 @@ class NetworkSpec(betterproto2.Message):
     service_cidr: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
     """
     Service CIDR of the vcluster, an IPv4 or IPv6 network in CIDR notation
-    such as "10.96.0.0/12", with no host bits set. Empty means "10.96.0.0/12".
+    such as "10.96.0.0/12", with no host bits set and no IPv6 zone. Empty
+    means "10.96.0.0/12".
     """
 
     expose_type: "NetworkSpecExposeType" = betterproto2.field(
@@ -902,12 +904,12 @@ class Resources(betterproto2.Message):
 
     cpu: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
     """
-    CPU, such as "500m" or "2". Empty means "1".
+    CPU, such as "500m" or "2"; at least "10m". Empty means "1".
     """
 
     memory: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
     """
-    Memory, such as "512Mi" or "4Gi". Empty means "2Gi".
+    Memory, such as "512Mi" or "4Gi"; at least "64Mi". Empty means "2Gi".
     """
 
     storage: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
@@ -1448,7 +1450,7 @@ class VClusterSpec(betterproto2.Message):
     kubernetes_version: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
     """
     Kubernetes version of the control plane: a minor version such as "1.31"
-    or a patch version such as "1.31.2". The server accepts a configured set of
+    or a patch version such as "1.31.2", with no leading zeros. The server accepts a configured set of
     minor versions (by default 1.29 through 1.33) and names them in the error
     when another one is asked for. Empty means the newest supported version.
     """
@@ -1861,16 +1863,22 @@ class VClusterServiceStub:
     ) -> "Iterator[WatchVClustersResponse]":
         """
         Streams changes of the matching vclusters. The stream starts with an
-        ADDED event for every vcluster that matches at that moment, so a client
-        never misses a state, and one SYNCED event that marks the end of that
-        initial state. It then sends ADDED, MODIFIED and DELETED events in the
-        order the changes happened, each with the full resource. The stream stays
-        open until the client cancels it; a client that falls too far behind is
-        ended with RESOURCE_EXHAUSTED and may watch again. A server that is
-        shutting down ends every stream at once with UNAVAILABLE ("server
-        shutting down"), so clients watch again, on another replica.
+        ADDED event for every vcluster that matches, in (namespace, name) order,
+        each as it is when the server reaches it, and one SYNCED event that marks
+        the end of that initial state; a change to a vcluster already sent
+        follows SYNCED, so a client never misses a state. It then sends ADDED,
+        MODIFIED and DELETED events in the order the changes happened, each with
+        the full resource. The server reads the initial state as the client takes
+        it, so a watch costs the same on a large store. The stream stays open
+        until the client cancels it; a client that falls too far behind (1000
+        events by default) is ended with RESOURCE_EXHAUSTED and may watch again.
+        A server that is shutting down ends every stream at once with UNAVAILABLE
+        ("server shutting down"), so clients watch again, on another replica.
 
-        Errors: INVALID_ARGUMENT for a malformed name or label_selector.
+        Errors: INVALID_ARGUMENT for a malformed name or label_selector;
+        RESOURCE_EXHAUSTED with a QuotaFailure when the caller (subject
+        "caller:<name>", 100 watches per token by default) or the server (subject
+        "server", 1000 by default) already has as many watches open as allowed.
         """
 
         yield from self._channel.unary_stream(
