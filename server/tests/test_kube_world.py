@@ -17,13 +17,15 @@ from openvcluster_server.kube.conventions import host_namespace
 from openvcluster_server.kube.world import World
 from openvcluster_server.phases import Phase
 from openvcluster_server.store.memory import MemoryStore
-from openvcluster_server.watch import WatchHub
+from openvcluster_server.watch import WatchHub, WatchLimits
 
 
 @pytest.fixture
 def world() -> World:
     # The reflectors only talk to the API server when run; these tests feed them.
-    return World(cast(KubeApi, None), MemoryStore(), WatchHub(100), max_staleness=5.0)
+    return World(
+        cast(KubeApi, None), MemoryStore(), WatchHub(WatchLimits(buffer=100)), max_staleness=5.0
+    )
 
 
 def resource(namespace: str = "team-a", name: str = "dev", version: str = "1") -> dict[str, Any]:

@@ -8,13 +8,15 @@ from hypothesis import strategies as st
 
 from openvcluster_server.selector import (
     EVERYTHING,
-    MAX_SELECTOR_LENGTH,
-    MAX_SELECTOR_REQUIREMENTS,
     Requirement,
     Selector,
     SelectorError,
+    SelectorLimits,
     parse_selector,
 )
+
+MAX_SELECTOR_LENGTH = SelectorLimits().max_length
+MAX_SELECTOR_REQUIREMENTS = SelectorLimits().max_requirements
 
 PARSED = [
     ("a", [Requirement("a", "exists")]),
@@ -355,6 +357,15 @@ def test_a_selector_of_more_requirements_than_the_limit_is_refused() -> None:
     assert len(parse_selector(",".join(keys)).requirements) == MAX_SELECTOR_REQUIREMENTS
     with pytest.raises(SelectorError, match=f"at most {MAX_SELECTOR_REQUIREMENTS}"):
         parse_selector(",".join([*keys, "one-more"]))
+
+
+def test_the_limits_are_the_callers_to_set() -> None:
+    limits = SelectorLimits(max_length=10, max_requirements=2)
+    assert len(parse_selector("a,b", limits).requirements) == 2
+    with pytest.raises(SelectorError, match="at most 2 are allowed"):
+        parse_selector("a,b,c", limits)
+    with pytest.raises(SelectorError, match="at most 10 are allowed"):
+        parse_selector("abcdefghijk", limits)
 
 
 def test_values_inside_in_count_toward_the_length_not_the_requirements() -> None:

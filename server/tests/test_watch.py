@@ -3,6 +3,7 @@ and bounded buffers for slow watchers."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
@@ -11,14 +12,18 @@ from typing import Any
 
 import grpc
 import pytest
+from google.rpc import error_details_pb2
 
 from openvcluster.v1 import vcluster_service_pb2 as api
-from openvcluster.v1.vcluster_pb2 import VClusterSpec
+from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
 from openvcluster_server.app import ReferenceServer
 from openvcluster_server.config import ServerConfig
-from openvcluster_server.resources import new_vcluster
+from openvcluster_server.errors import ApiError
+from openvcluster_server.resources import key_of, new_vcluster
+from openvcluster_server.store import Key
 from openvcluster_server.testing import TEST_DEFAULTS, RunningServer, running_server
-from support import WAIT_DEADLINE, Api, Phase, connect
+from openvcluster_server.watch import LIST_SLICE, WatchHub, WatchLimits
+from support import WAIT_DEADLINE, Api, Phase, connect, failure
 
 EventType = api.WatchVClustersResponse.EventType
 ADDED, MODIFIED, DELETED, SYNCED = (
@@ -189,3 +194,117 @@ def test_stopping_the_server_ends_open_watches_with_unavailable_at_once() -> Non
             server.stop()
         else:
             stopper.join()
+
+
+# --- bounded memory and limits ---------------------------------------------------------
+
+
+class _CountingLister:
+    """A store's scan in key order that counts the vclusters a watch read from it."""
+
+    def __init__(self, vclusters: list[VCluster]) -> None:
+        self.vclusters = vclusters
+        self.read = 0
+
+    def __call__(self, after: Key | None) -> Iterator[VCluster]:
+        for vcluster in list(self.vclusters):
+            if after is None or key_of(vcluster) > after:
+                self.read += 1
+                yield vcluster
+
+
+def _stored(count: int) -> list[VCluster]:
+    return [new_vcluster("many", f"vc-{i:05d}", VClusterSpec(), {}) for i in range(count)]
+
+
+def _everything(vcluster: VCluster) -> bool:
+    return True
+
+
+ANYONE = ("anyone", "anyone")
+
+
+def test_a_watch_reads_its_listing_a_slice_at_a_time() -> None:
+    async def scenario() -> None:
+        lister = _CountingLister(_stored(5000))
+        watcher = WatchHub(WatchLimits()).subscribe(ANYONE, _everything, lister)
+        first = await watcher.next()
+        assert (first.type, first.vcluster.name) == (ADDED, "vc-00000")
+        # However large the store, a watch holds one slice of it.
+        assert lister.read == LIST_SLICE
+        names = [(await watcher.next()).vcluster.name for _ in range(4999)]
+        assert names == [f"vc-{i:05d}" for i in range(1, 5000)]
+        assert (await watcher.next()).type == SYNCED
+
+    asyncio.run(scenario())
+
+
+def test_changes_during_the_listing_are_listed_or_follow_synced() -> None:
+    async def scenario() -> None:
+        stored = _stored(LIST_SLICE + 50)
+        lister = _CountingLister(stored)
+        hub = WatchHub(WatchLimits())
+        watcher = hub.subscribe(ANYONE, _everything, lister)
+        assert (await watcher.next()).vcluster.name == "vc-00000"  # the first slice is read
+
+        listed, later, gone = stored[1], stored[LIST_SLICE + 10], stored[LIST_SLICE + 20]
+        changed = VCluster()
+        changed.CopyFrom(listed)
+        changed.labels["changed"] = "yes"
+        hub.publish(listed, changed)
+        relabelled = VCluster()
+        relabelled.CopyFrom(later)
+        relabelled.labels["changed"] = "yes"
+        stored[LIST_SLICE + 10] = relabelled
+        hub.publish(later, relabelled)
+        stored.remove(gone)
+        hub.publish(gone, None)
+        created = new_vcluster("many", "vc-00000a", VClusterSpec(), {})  # sorts among the listed
+        hub.publish(None, created)
+
+        events: list[api.WatchVClustersResponse] = []
+        while not events or events[-1].type != SYNCED:
+            events.append(await watcher.next())
+        added = {e.vcluster.name: e.vcluster for e in events[:-1]}
+        assert len(events) - 1 == len(added) == LIST_SLICE + 48
+        assert gone.name not in added  # deleted before the listing reached it
+        assert added[later.name].labels["changed"] == "yes"  # listed as it is now
+        assert "changed" not in added[listed.name].labels  # listed as it was ...
+        after_synced = [await watcher.next(), await watcher.next()]
+        assert [(e.type, e.vcluster.name) for e in after_synced] == [
+            (MODIFIED, listed.name),  # ... then told of the change
+            (ADDED, created.name),
+        ]
+
+    asyncio.run(scenario())
+
+
+def test_watches_are_limited_per_caller_and_in_total() -> None:
+    hub = WatchHub(WatchLimits(total=3, per_caller=2))
+    first = [hub.subscribe(("a", "alice"), _everything, _CountingLister([])) for _ in range(2)]
+    with pytest.raises(ApiError) as per_caller:
+        hub.subscribe(("a", "alice"), _everything, _CountingLister([]))
+    assert per_caller.value.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "alice has 2 watches open" in per_caller.value.message
+    hub.subscribe(("b", "bob"), _everything, _CountingLister([]))
+    with pytest.raises(ApiError) as total:
+        hub.subscribe(("b", "bob"), _everything, _CountingLister([]))
+    assert "the server has 3 watches open" in total.value.message
+    first[0].close()
+    first[0].close()  # closing twice frees one place, not two
+    hub.subscribe(("a", "alice"), _everything, _CountingLister([]))
+    with pytest.raises(ApiError):
+        hub.subscribe(("a", "alice"), _everything, _CountingLister([]))
+
+
+def test_a_watch_over_the_callers_limit_is_resource_exhausted_with_a_quota_failure() -> None:
+    with running_server(max_watches_per_caller=1) as server:
+        client = connect(server)
+        open_watch = _watch(client, namespace="team-a")
+        assert next(open_watch).type == SYNCED
+        refused = _watch(client, namespace="team-a")
+        exhausted = failure(next, refused)
+        assert exhausted.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+        subject = exhausted.detail(error_details_pb2.QuotaFailure).violations[0].subject
+        assert subject.startswith("caller:")
+        open_watch.cancel()

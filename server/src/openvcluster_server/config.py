@@ -12,6 +12,8 @@ import yaml
 
 from openvcluster_server.logformat import LOG_FORMATS
 from openvcluster_server.quantity import parse_quantity
+from openvcluster_server.selector import SelectorLimits
+from openvcluster_server.watch import WatchLimits
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
 DEFAULT_KUBERNETES_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
@@ -85,7 +87,13 @@ class ServerConfig:
     # How long a request_id is remembered.
     request_id_ttl: float = 3600.0
     # Events a watcher may lag behind before its stream is ended.
-    watch_buffer: int = 1000
+    watch_buffer: int = WatchLimits.buffer
+    # Open watches on the server, and of one caller (token).
+    max_watches: int = WatchLimits.total
+    max_watches_per_caller: int = WatchLimits.per_caller
+    # Label selectors: characters (values in "in (...)" count) and requirements.
+    max_selector_length: int = SelectorLimits.max_length
+    max_selector_requirements: int = SelectorLimits.max_requirements
     max_message_bytes: int = 4 * 1024 * 1024
     # Honour the ovc-test-* request metadata (see testhooks.py). Never in production.
     enable_test_hooks: bool = False
@@ -122,8 +130,9 @@ class ServerConfig:
         for name in ("transition_delay", "request_id_ttl", "shutdown_grace"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name.replace('_', '-')} must not be negative")
-        if self.watch_buffer < 1:
-            raise ConfigError("watch-buffer must be at least 1")
+        for name in _COUNT_FIELDS:
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name.replace('_', '-')} must be at least 1")
         if self.max_message_bytes < 1024:
             raise ConfigError("max-message-bytes must be at least 1024")
         if self.store not in ("memory", "sqlite"):
@@ -133,12 +142,20 @@ class ServerConfig:
         for name in ("phase_timeout", "max_staleness"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.replace('_', '-')} must be positive")
-        if self.request_id_limit < 1:
-            raise ConfigError("request-id-limit must be at least 1")
         if self.log_format not in LOG_FORMATS:
             raise ConfigError(
                 f"log-format must be {' or '.join(LOG_FORMATS)}, not {self.log_format!r}"
             )
+
+    @property
+    def watch_limits(self) -> WatchLimits:
+        """How many watches may be open, and how far each may fall behind."""
+        return WatchLimits(self.watch_buffer, self.max_watches, self.max_watches_per_caller)
+
+    @property
+    def selector_limits(self) -> SelectorLimits:
+        """How large a label selector may be."""
+        return SelectorLimits(self.max_selector_length, self.max_selector_requirements)
 
     @property
     def supported_versions(self) -> tuple[str, ...]:
@@ -162,6 +179,15 @@ _PATH_FIELDS = {
     "tls_client_ca_file",
     "kubeconfig",
 }
+# Whole numbers of at least 1.
+_COUNT_FIELDS = (
+    "watch_buffer",
+    "max_watches",
+    "max_watches_per_caller",
+    "max_selector_length",
+    "max_selector_requirements",
+    "request_id_limit",
+)
 _FLOAT_FIELDS = {
     "transition_delay",
     "request_id_ttl",
@@ -214,7 +240,7 @@ def _convert(name: str, value: Any, source: str) -> Any:
         return _quotas(value, source)
     if name in _FLOAT_FIELDS:
         return float(value)
-    if name in {"watch_buffer", "max_message_bytes", "request_id_limit"}:
+    if name in _COUNT_FIELDS or name == "max_message_bytes":
         return int(value)
     if name in {"insecure", "enable_test_hooks", "install_crds", "reconcile"}:
         return bool(value)

@@ -59,13 +59,15 @@ class Core:
     def __init__(self, store: Store, config: ServerConfig) -> None:
         self.store = store
         self.config = config
-        self.hub = WatchHub(config.watch_buffer)
+        self.hub = WatchHub(config.watch_limits)
         self.quotas = Quotas(config.quotas)
         self._requests = RequestLog(store, config.request_id_ttl)
         self.secret = self._load_secret()
         self.page_tokens = PageTokens(hashlib.sha256(b"page-token\x00" + self.secret).digest())
         self.timers = Timers(config.transition_delay)
-        self.reads = VClusterReads(store, self.page_tokens, self.hub, config.max_message_bytes)
+        self.reads = VClusterReads(
+            store, self.page_tokens, self.hub, config.max_message_bytes, config.selector_limits
+        )
         # Work that must wait for the store commit: watch events and timers.
         self._after_commit: list[Callable[[], None]] = []
 

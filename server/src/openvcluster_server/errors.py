@@ -168,6 +168,16 @@ def quota_exceeded(namespace: str, violations: Iterable[tuple[str, str]]) -> Api
     )
 
 
+def limit_exceeded(subject: str, description: str) -> ApiError:
+    """RESOURCE_EXHAUSTED with a QuotaFailure: a server limit (not a namespace quota) is reached."""
+    failure = error_details_pb2.QuotaFailure(
+        violations=[
+            error_details_pb2.QuotaFailure.Violation(subject=subject, description=description)
+        ]
+    )
+    return ApiError(grpc.StatusCode.RESOURCE_EXHAUSTED, description, [failure])
+
+
 def unauthenticated(message: str) -> ApiError:
     """UNAUTHENTICATED: no usable credentials."""
     return ApiError(grpc.StatusCode.UNAUTHENTICATED, message)

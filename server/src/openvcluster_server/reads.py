@@ -7,7 +7,7 @@ differ between them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import VCluster
@@ -22,8 +22,9 @@ from openvcluster_server.paging import (
     scan_visible,
 )
 from openvcluster_server.resources import key_of
-from openvcluster_server.store import Store
-from openvcluster_server.watch import Watcher, WatchHub
+from openvcluster_server.selector import SelectorLimits
+from openvcluster_server.store import Key, Store
+from openvcluster_server.watch import Lister, Watcher, WatchHub
 
 VCLUSTER = "vcluster"
 
@@ -41,12 +42,14 @@ class VClusterReads:
         page_tokens: PageTokens,
         hub: WatchHub,
         max_message_bytes: int,
+        selector_limits: SelectorLimits,
         require_fresh: Callable[[], None] = _always_fresh,
     ) -> None:
         self._store = store
         self._page_tokens = page_tokens
         self._hub = hub
         self._max_message_bytes = max_message_bytes
+        self._selector_limits = selector_limits
         # Raises UNAVAILABLE when the store may be too far behind the truth.
         self._require_fresh = require_fresh
 
@@ -74,7 +77,7 @@ class VClusterReads:
         self, principal: Principal, request: api.ListVClustersRequest
     ) -> api.ListVClustersResponse:
         """ListVClusters: one page in (namespace, name) order."""
-        selector = checks.list_filters(request)
+        selector = checks.list_filters(request, self._selector_limits)
         scope = checks.list_scope(principal, request, selector)
         after = self._page_tokens.parse(scope, request.page_token)
         self._require_fresh()
@@ -96,21 +99,32 @@ class VClusterReads:
         return api.ListVClustersResponse(vclusters=page.items, next_page_token=token)
 
     def watch_vclusters(self, principal: Principal, request: api.WatchVClustersRequest) -> Watcher:
-        """WatchVClusters: a watcher preloaded with ADDED for every current match, then SYNCED."""
-        selector = checks.watch_filters(request)
+        """WatchVClusters: a watcher that lists every current match, sends SYNCED, then follows."""
+        selector = checks.watch_filters(request, self._selector_limits)
         self._require_fresh()
-        watcher = self._hub.subscribe(checks.watch_matcher(principal, request, selector))
-        current: Iterable[VCluster]
+        lister: Lister
         if request.namespace and request.name:
             # One vcluster, as wait helpers watch: a lookup, not a namespace scan.
-            found = self._store.get_vcluster((request.namespace, request.name))
-            current = [found] if found is not None else []
+            key = (request.namespace, request.name)
+
+            def lister(after: Key | None) -> Iterator[VCluster]:
+                found = self._store.get_vcluster(key) if after is None else None
+                return iter([found] if found is not None else [])
+
         else:
-            current = scan_visible(
-                principal,
-                request.namespace,
-                None,
-                lambda ns, start: self._store.scan_vclusters(namespace=ns, phase=None, after=start),
-            )
-        watcher.preload(current)
-        return watcher
+
+            def lister(after: Key | None) -> Iterator[VCluster]:
+                return scan_visible(
+                    principal,
+                    request.namespace,
+                    after,
+                    lambda ns, start: self._store.scan_vclusters(
+                        namespace=ns, phase=None, after=start
+                    ),
+                )
+
+        return self._hub.subscribe(
+            (principal.scope, principal.name),
+            checks.watch_matcher(principal, request, selector),
+            lister,
+        )

@@ -293,27 +293,34 @@ class _Parser:
         return str(number)
 
 
-# A watch evaluates its selector on every change, so an unbounded one would
-# make every write slow for every caller; the proto states these limits.
-MAX_SELECTOR_LENGTH = 4096
-MAX_SELECTOR_REQUIREMENTS = 64
+@dataclass(frozen=True)
+class SelectorLimits:
+    """How large a selector may be (the proto states the defaults).
+
+    A watch evaluates its selector on every change, so an unbounded one would
+    make every write slow for every caller.
+    """
+
+    # Characters, values inside ``in (...)`` included.
+    max_length: int = 4096
+    max_requirements: int = 64
 
 
-def parse_selector(text: str) -> Selector:
+def parse_selector(text: str, limits: SelectorLimits = SelectorLimits()) -> Selector:
     """Parses label selector text; empty or blank text selects everything.
 
     Selectors over the limits are refused before they are parsed.
     """
-    if len(text) > MAX_SELECTOR_LENGTH:
+    if len(text) > limits.max_length:
         raise SelectorError(
-            f"is {len(text)} characters long; at most {MAX_SELECTOR_LENGTH} are allowed"
+            f"is {len(text)} characters long; at most {limits.max_length} are allowed"
         )
     if not text.strip():
         return EVERYTHING
     requirements = _count_requirements(text)
-    if requirements > MAX_SELECTOR_REQUIREMENTS:
+    if requirements > limits.max_requirements:
         raise SelectorError(
-            f"has {requirements} requirements; at most {MAX_SELECTOR_REQUIREMENTS} are allowed"
+            f"has {requirements} requirements; at most {limits.max_requirements} are allowed"
         )
     return _Parser(text).parse()
 

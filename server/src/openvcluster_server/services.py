@@ -118,7 +118,7 @@ class VClusterService(api_grpc.VClusterServiceServicer):
         except WatcherOverflowError:
             raise ApiError(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
-                f"this watch fell more than {self._engine.hub.buffer_size} events behind and "
+                f"this watch fell more than {self._engine.hub.limits.buffer} events behind and "
                 "was ended; watch again to receive the current state",
             ) from None
         except WatchHubClosedError:

@@ -50,7 +50,7 @@ class KubeBackend:
             self._kube = KubeApi(load_config(config.kubeconfig))
         except Exception as exc:  # lightkube raises several kinds for a bad kubeconfig
             raise ConfigError(f"cannot load the kubeconfig: {exc}") from exc
-        self.hub = WatchHub(config.watch_buffer)
+        self.hub = WatchHub(config.watch_limits)
         self._mirror = MemoryStore()
         self._world = World(self._kube, self._mirror, self.hub, config.max_staleness)
         self._records = RequestRecords(self._kube, config.system_namespace, config.request_id_limit)
@@ -86,6 +86,7 @@ class KubeBackend:
             page_tokens,
             self.hub,
             self.config.max_message_bytes,
+            self.config.selector_limits,
             self._world.require_fresh,
         )
         self.vclusters = KubeVClusterOperations(

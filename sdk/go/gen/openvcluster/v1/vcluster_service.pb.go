@@ -342,8 +342,9 @@ type ListVClustersRequest struct {
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Kubernetes label selector, such as "a=b,c!=d,e in (x,y),f notin (z),g,!h".
 	// Empty selects everything. At most 4096 characters (the values inside
-	// "in (...)" count) and 64 requirements; a longer or larger selector is
-	// INVALID_ARGUMENT naming the limit, refused before it is evaluated.
+	// "in (...)" count) and 64 requirements, unless the server is configured
+	// otherwise; a longer or larger selector is INVALID_ARGUMENT naming the
+	// limit, refused before it is evaluated.
 	LabelSelector string `protobuf:"bytes,4,opt,name=label_selector,json=labelSelector,proto3" json:"label_selector,omitempty"`
 	// Only vclusters in this phase. Unspecified means every phase.
 	Phase         VCluster_Phase `protobuf:"varint,5,opt,name=phase,proto3,enum=openvcluster.v1.VCluster_Phase" json:"phase,omitempty"`

@@ -191,8 +191,9 @@ class ListVClustersRequest(_message.Message):
     label_selector: _builtins.str
     """Kubernetes label selector, such as "a=b,c!=d,e in (x,y),f notin (z),g,!h".
     Empty selects everything. At most 4096 characters (the values inside
-    "in (...)" count) and 64 requirements; a longer or larger selector is
-    INVALID_ARGUMENT naming the limit, refused before it is evaluated.
+    "in (...)" count) and 64 requirements, unless the server is configured
+    otherwise; a longer or larger selector is INVALID_ARGUMENT naming the
+    limit, refused before it is evaluated.
     """
     phase: _vcluster_pb2.VCluster.Phase.ValueType
     """Only vclusters in this phase. Unspecified means every phase."""

@@ -164,16 +164,22 @@ class VClusterServiceStub:
     """
     WatchVClusters: _grpc.UnaryStreamMultiCallable[_vcluster_service_pb2.WatchVClustersRequest, _vcluster_service_pb2.WatchVClustersResponse]
     """Streams changes of the matching vclusters. The stream starts with an
-    ADDED event for every vcluster that matches at that moment, so a client
-    never misses a state, and one SYNCED event that marks the end of that
-    initial state. It then sends ADDED, MODIFIED and DELETED events in the
-    order the changes happened, each with the full resource. The stream stays
-    open until the client cancels it; a client that falls too far behind is
-    ended with RESOURCE_EXHAUSTED and may watch again. A server that is
-    shutting down ends every stream at once with UNAVAILABLE ("server
-    shutting down"), so clients watch again, on another replica.
+    ADDED event for every vcluster that matches, in (namespace, name) order,
+    each as it is when the server reaches it, and one SYNCED event that marks
+    the end of that initial state; a change to a vcluster already sent
+    follows SYNCED, so a client never misses a state. It then sends ADDED,
+    MODIFIED and DELETED events in the order the changes happened, each with
+    the full resource. The server reads the initial state as the client takes
+    it, so a watch costs the same on a large store. The stream stays open
+    until the client cancels it; a client that falls too far behind (1000
+    events by default) is ended with RESOURCE_EXHAUSTED and may watch again.
+    A server that is shutting down ends every stream at once with UNAVAILABLE
+    ("server shutting down"), so clients watch again, on another replica.
 
-    Errors: INVALID_ARGUMENT for a malformed name or label_selector.
+    Errors: INVALID_ARGUMENT for a malformed name or label_selector;
+    RESOURCE_EXHAUSTED with a QuotaFailure when the caller (subject
+    "caller:<name>", 100 watches per token by default) or the server (subject
+    "server", 1000 by default) already has as many watches open as allowed.
     """
     GetVClusterKubeconfig: _grpc.UnaryUnaryMultiCallable[_vcluster_service_pb2.GetVClusterKubeconfigRequest, _vcluster_service_pb2.GetVClusterKubeconfigResponse]
     """Returns a vcluster with status.kubeconfig filled: a kubeconfig YAML (kind
@@ -323,16 +329,22 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
     """
     WatchVClusters: _aio.UnaryStreamMultiCallable[_vcluster_service_pb2.WatchVClustersRequest, _vcluster_service_pb2.WatchVClustersResponse]  # type: ignore[assignment]
     """Streams changes of the matching vclusters. The stream starts with an
-    ADDED event for every vcluster that matches at that moment, so a client
-    never misses a state, and one SYNCED event that marks the end of that
-    initial state. It then sends ADDED, MODIFIED and DELETED events in the
-    order the changes happened, each with the full resource. The stream stays
-    open until the client cancels it; a client that falls too far behind is
-    ended with RESOURCE_EXHAUSTED and may watch again. A server that is
-    shutting down ends every stream at once with UNAVAILABLE ("server
-    shutting down"), so clients watch again, on another replica.
+    ADDED event for every vcluster that matches, in (namespace, name) order,
+    each as it is when the server reaches it, and one SYNCED event that marks
+    the end of that initial state; a change to a vcluster already sent
+    follows SYNCED, so a client never misses a state. It then sends ADDED,
+    MODIFIED and DELETED events in the order the changes happened, each with
+    the full resource. The server reads the initial state as the client takes
+    it, so a watch costs the same on a large store. The stream stays open
+    until the client cancels it; a client that falls too far behind (1000
+    events by default) is ended with RESOURCE_EXHAUSTED and may watch again.
+    A server that is shutting down ends every stream at once with UNAVAILABLE
+    ("server shutting down"), so clients watch again, on another replica.
 
-    Errors: INVALID_ARGUMENT for a malformed name or label_selector.
+    Errors: INVALID_ARGUMENT for a malformed name or label_selector;
+    RESOURCE_EXHAUSTED with a QuotaFailure when the caller (subject
+    "caller:<name>", 100 watches per token by default) or the server (subject
+    "server", 1000 by default) already has as many watches open as allowed.
     """
     GetVClusterKubeconfig: _aio.UnaryUnaryMultiCallable[_vcluster_service_pb2.GetVClusterKubeconfigRequest, _vcluster_service_pb2.GetVClusterKubeconfigResponse]  # type: ignore[assignment]
     """Returns a vcluster with status.kubeconfig filled: a kubeconfig YAML (kind
@@ -539,16 +551,22 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_abc.Iterator[_vcluster_service_pb2.WatchVClustersResponse], _abc.AsyncIterator[_vcluster_service_pb2.WatchVClustersResponse]]:
         """Streams changes of the matching vclusters. The stream starts with an
-        ADDED event for every vcluster that matches at that moment, so a client
-        never misses a state, and one SYNCED event that marks the end of that
-        initial state. It then sends ADDED, MODIFIED and DELETED events in the
-        order the changes happened, each with the full resource. The stream stays
-        open until the client cancels it; a client that falls too far behind is
-        ended with RESOURCE_EXHAUSTED and may watch again. A server that is
-        shutting down ends every stream at once with UNAVAILABLE ("server
-        shutting down"), so clients watch again, on another replica.
+        ADDED event for every vcluster that matches, in (namespace, name) order,
+        each as it is when the server reaches it, and one SYNCED event that marks
+        the end of that initial state; a change to a vcluster already sent
+        follows SYNCED, so a client never misses a state. It then sends ADDED,
+        MODIFIED and DELETED events in the order the changes happened, each with
+        the full resource. The server reads the initial state as the client takes
+        it, so a watch costs the same on a large store. The stream stays open
+        until the client cancels it; a client that falls too far behind (1000
+        events by default) is ended with RESOURCE_EXHAUSTED and may watch again.
+        A server that is shutting down ends every stream at once with UNAVAILABLE
+        ("server shutting down"), so clients watch again, on another replica.
 
-        Errors: INVALID_ARGUMENT for a malformed name or label_selector.
+        Errors: INVALID_ARGUMENT for a malformed name or label_selector;
+        RESOURCE_EXHAUSTED with a QuotaFailure when the caller (subject
+        "caller:<name>", 100 watches per token by default) or the server (subject
+        "server", 1000 by default) already has as many watches open as allowed.
         """
 
     @_abc_1.abstractmethod

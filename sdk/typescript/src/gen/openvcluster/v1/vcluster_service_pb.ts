@@ -178,8 +178,9 @@ export type ListVClustersRequest = Message<"openvcluster.v1.ListVClustersRequest
   /**
    * Kubernetes label selector, such as "a=b,c!=d,e in (x,y),f notin (z),g,!h".
    * Empty selects everything. At most 4096 characters (the values inside
-   * "in (...)" count) and 64 requirements; a longer or larger selector is
-   * INVALID_ARGUMENT naming the limit, refused before it is evaluated.
+   * "in (...)" count) and 64 requirements, unless the server is configured
+   * otherwise; a longer or larger selector is INVALID_ARGUMENT naming the
+   * limit, refused before it is evaluated.
    *
    * @generated from field: string label_selector = 4;
    */
@@ -1050,16 +1051,22 @@ export const VClusterService: GenService<{
   },
   /**
    * Streams changes of the matching vclusters. The stream starts with an
-   * ADDED event for every vcluster that matches at that moment, so a client
-   * never misses a state, and one SYNCED event that marks the end of that
-   * initial state. It then sends ADDED, MODIFIED and DELETED events in the
-   * order the changes happened, each with the full resource. The stream stays
-   * open until the client cancels it; a client that falls too far behind is
-   * ended with RESOURCE_EXHAUSTED and may watch again. A server that is
-   * shutting down ends every stream at once with UNAVAILABLE ("server
-   * shutting down"), so clients watch again, on another replica.
+   * ADDED event for every vcluster that matches, in (namespace, name) order,
+   * each as it is when the server reaches it, and one SYNCED event that marks
+   * the end of that initial state; a change to a vcluster already sent
+   * follows SYNCED, so a client never misses a state. It then sends ADDED,
+   * MODIFIED and DELETED events in the order the changes happened, each with
+   * the full resource. The server reads the initial state as the client takes
+   * it, so a watch costs the same on a large store. The stream stays open
+   * until the client cancels it; a client that falls too far behind (1000
+   * events by default) is ended with RESOURCE_EXHAUSTED and may watch again.
+   * A server that is shutting down ends every stream at once with UNAVAILABLE
+   * ("server shutting down"), so clients watch again, on another replica.
    *
-   * Errors: INVALID_ARGUMENT for a malformed name or label_selector.
+   * Errors: INVALID_ARGUMENT for a malformed name or label_selector;
+   * RESOURCE_EXHAUSTED with a QuotaFailure when the caller (subject
+   * "caller:<name>", 100 watches per token by default) or the server (subject
+   * "server", 1000 by default) already has as many watches open as allowed.
    *
    * @generated from rpc openvcluster.v1.VClusterService.WatchVClusters
    */
