@@ -105,6 +105,25 @@ def test_request_ids_expire_after_the_window() -> None:
         assert client.get("team-a", "b").name == "b"
 
 
+def test_remembered_request_ids_are_capped_and_the_oldest_go_first() -> None:
+    with running_server(request_id_limit_per_caller=5) as server:
+        client = connect(server)
+        ids = [_id() for _ in range(20)]
+        for request_id in ids:  # no-op calls: each answer is remembered all the same
+            client.vclusters.CreateVCluster(
+                api.CreateVClusterRequest(
+                    namespace="team-a", name="dev", validate_only=True, request_id=request_id
+                )
+            )
+        assert server.call(lambda s: s.store.count_requests(None)) == 5
+        # The newest are remembered: another request under one of them is refused ...
+        reused = api.CreateVClusterRequest(namespace="team-a", name="other", request_id=ids[-1])
+        assert failure(client.vclusters.CreateVCluster, reused).violations.keys() == {"request_id"}
+        # ... the oldest were forgotten: it runs as a new request.
+        reused.request_id = ids[0]
+        assert client.vclusters.CreateVCluster(reused).vcluster.name == "other"
+
+
 def test_concurrent_retries_of_one_create_make_one_vcluster(client: Api) -> None:
     request = api.CreateVClusterRequest(namespace="team-a", name="dev", request_id=_id())
     with ThreadPoolExecutor(8) as pool:

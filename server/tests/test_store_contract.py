@@ -34,6 +34,7 @@ from openvcluster_server.store import (
     Store,
     open_store,
 )
+from openvcluster_server.store.base import request_key
 
 RUNNING = VCluster.PHASE_RUNNING
 SUSPENDED = VCluster.PHASE_SUSPENDED
@@ -378,6 +379,27 @@ def test_forget_expired_requests_drops_only_expired_ones(store: Store) -> None:
     assert store.recall_request("r9", now=0.0) is None
 
 
+def test_remembered_requests_are_counted_and_forgotten_oldest_first_per_caller(
+    store: Store,
+) -> None:
+    for i in range(3):
+        store.remember_request(request_key("alice", f"id-{i}"), request(expires_at=10.0 + i))
+        store.remember_request(request_key("bob", f"id-{i}"), request(expires_at=20.0 + i))
+    # Replaced, as an expired answer is by a new one: it now expires last.
+    store.remember_request(request_key("alice", "id-0"), request(expires_at=30.0))
+    assert [store.count_requests(c) for c in ("alice", "bob", "carol", None)] == [3, 3, 0, 6]
+    store.forget_oldest_request("bob")
+    assert store.recall_request(request_key("bob", "id-0"), now=0.0) is None
+    assert store.recall_request(request_key("bob", "id-1"), now=0.0) is not None
+    store.forget_oldest_request(None)  # alice's id-1 expires first of all
+    assert store.recall_request(request_key("alice", "id-1"), now=0.0) is None
+    assert store.recall_request(request_key("alice", "id-0"), now=0.0) is not None
+    assert [store.count_requests(c) for c in ("alice", "bob", None)] == [2, 2, 4]
+    store.forget_oldest_request("carol")  # none: nothing happens
+    assert store.forget_expired_requests(now=100.0) == 4
+    assert [store.count_requests(c) for c in ("alice", "bob", None)] == [0, 0, 0]
+
+
 def test_settings_are_kept_and_replaced(store: Store) -> None:
     assert store.get_setting("page-token-key") is None
     store.put_setting("page-token-key", b"\x00secret")
@@ -575,6 +597,33 @@ def test_sqlite_committed_writes_survive_kill_9(tmp_path: Path) -> None:
     store = SqliteStore(path)
     assert store.count_vclusters("ns") == 101
     assert store.get_setting("last") == b"written"
+    store.close()
+
+
+def test_sqlite_brings_a_version_1_file_up_to_date(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = SqliteStore(path)
+    store.put_vcluster(make_vcluster("ns", "kept"))
+    for caller, request_id in (("alice", "a"), ("alice", "b"), ("bob", "c")):
+        store.remember_request(request_key(caller, request_id), request(expires_at=1e12))
+    store.close()
+    # What version 1 was: remembered requests without their caller.
+    connection = sqlite3.connect(path)
+    for statement in (
+        "DROP TRIGGER requests_counted",
+        "DROP TRIGGER requests_uncounted",
+        "DROP TABLE request_counts",
+        "DROP INDEX requests_by_caller",
+        "ALTER TABLE requests DROP COLUMN caller",
+        "PRAGMA user_version = 1",
+    ):
+        connection.execute(statement)
+    connection.commit()
+    connection.close()
+    store = SqliteStore(path)
+    assert store.get_vcluster(("ns", "kept")) is not None
+    assert [store.count_requests(c) for c in ("alice", "bob", None)] == [2, 1, 3]
+    assert store.recall_request(request_key("alice", "b"), now=0.0) is not None
     store.close()
 
 

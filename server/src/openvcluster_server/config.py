@@ -12,6 +12,7 @@ import yaml
 
 from openvcluster_server.logformat import LOG_FORMATS
 from openvcluster_server.quantity import parse_quantity
+from openvcluster_server.request_caps import RequestCaps
 from openvcluster_server.selector import SelectorLimits
 from openvcluster_server.watch import WatchLimits
 
@@ -99,8 +100,10 @@ class ServerConfig:
     enable_test_hooks: bool = False
     # Seconds in-flight calls get to finish on SIGTERM.
     shutdown_grace: float = 5.0
-    # Remembered request ids kept at most (Kubernetes backend; the oldest go first).
-    request_id_limit: int = 10_000
+    # Remembered request ids kept at most in total and per caller (token);
+    # beyond, the one that expires first goes (see idempotency.py).
+    request_id_limit: int = RequestCaps.total
+    request_id_limit_per_caller: int = RequestCaps.per_caller
     # How log lines are written, one of LOG_FORMATS; the command line sets logging up with it.
     log_format: str = "text"
 
@@ -153,6 +156,11 @@ class ServerConfig:
         return WatchLimits(self.watch_buffer, self.max_watches, self.max_watches_per_caller)
 
     @property
+    def request_caps(self) -> RequestCaps:
+        """How many remembered request ids are kept."""
+        return RequestCaps(self.request_id_limit_per_caller, self.request_id_limit)
+
+    @property
     def selector_limits(self) -> SelectorLimits:
         """How large a label selector may be."""
         return SelectorLimits(self.max_selector_length, self.max_selector_requirements)
@@ -187,6 +195,7 @@ _COUNT_FIELDS = (
     "max_selector_length",
     "max_selector_requirements",
     "request_id_limit",
+    "request_id_limit_per_caller",
 )
 _FLOAT_FIELDS = {
     "transition_delay",

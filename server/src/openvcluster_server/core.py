@@ -61,7 +61,7 @@ class Core:
         self.config = config
         self.hub = WatchHub(config.watch_limits)
         self.quotas = Quotas(config.quotas)
-        self._requests = RequestLog(store, config.request_id_ttl)
+        self._requests = RequestLog(store, config.request_id_ttl, config.request_caps)
         self.secret = self._load_secret()
         self.page_tokens = PageTokens(hashlib.sha256(b"page-token\x00" + self.secret).digest())
         self.timers = Timers(config.transition_delay)

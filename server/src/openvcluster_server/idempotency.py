@@ -8,6 +8,12 @@ The simulated stores keep the answer in the same store transaction as the
 change it acknowledges (``RequestLog.run``), so after a restart a retry still
 finds it; the Kubernetes backend, whose writes are asynchronous, uses
 ``ticket``, ``replay`` and ``record`` around its own write.
+
+Answers that changed nothing (a Delete of a vcluster already DELETING, a
+validate_only Create) are remembered too: run again later, the same call
+might change something (delete a new vcluster of that name).
+
+How many are kept is capped per caller and in total (request_caps.py).
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ from google.protobuf.message import Message
 
 from openvcluster_server.auth import Principal
 from openvcluster_server.errors import FieldViolations, invalid_field
+from openvcluster_server.request_caps import Forgetful, RequestCaps
 from openvcluster_server.store import RememberedRequest
+from openvcluster_server.store.base import request_key
 from openvcluster_server.validation import check_request_id
 
 
@@ -33,7 +41,7 @@ class _HasRequestId(Protocol):
     def SerializeToString(self, *, deterministic: bool = ...) -> bytes: ...  # noqa: N802
 
 
-class RequestMemory(Protocol):
+class RequestMemory(Forgetful, Protocol):
     """Where remembered answers live (the part of ``Store`` this module uses)."""
 
     def remember_request(self, request_key: str, remembered: RememberedRequest) -> None:
@@ -75,7 +83,7 @@ def ticket(principal: Principal, method: str, request: _HasRequestId) -> Ticket 
     fingerprint = hashlib.sha256(
         method.encode() + b"\x00" + canonical.SerializeToString(deterministic=True)
     ).digest()
-    return Ticket(f"{principal.scope}\x00{canonical.request_id}", fingerprint, method)
+    return Ticket(request_key(principal.scope, canonical.request_id), fingerprint, method)
 
 
 def replay(claim: Ticket, remembered: RememberedRequest, response_type: type[R]) -> R:
@@ -103,10 +111,15 @@ class RequestLog:
     """Runs mutations at most once per (caller, request_id)."""
 
     def __init__(
-        self, memory: RequestMemory, ttl: float, clock: Callable[[], float] = time.time
+        self,
+        memory: RequestMemory,
+        ttl: float,
+        caps: RequestCaps,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._memory = memory
         self._ttl = ttl
+        self._caps = caps
         self._clock = clock
 
     def run(
@@ -129,6 +142,7 @@ class RequestLog:
         if remembered is not None:
             return replay(claim, remembered, response_type)
         response = mutate()
+        self._caps.make_room(self._memory, claim.key)
         self._memory.remember_request(claim.key, record(claim, response, now + self._ttl))
         return response
 

@@ -53,7 +53,7 @@ class KubeBackend:
         self.hub = WatchHub(config.watch_limits)
         self._mirror = MemoryStore()
         self._world = World(self._kube, self._mirror, self.hub, config.max_staleness)
-        self._records = RequestRecords(self._kube, config.system_namespace, config.request_id_limit)
+        self._records = RequestRecords(self._kube, config.system_namespace, config.request_caps)
         chart = Chart(config.vcluster_chart, config.chart_repo, config.chart_version)
         helm = Helm(config.helm_binary, chart, config.kubeconfig)
         settings = Settings(

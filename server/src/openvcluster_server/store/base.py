@@ -24,6 +24,16 @@ from openvcluster.v1.vcluster_pb2 import VCluster
 Key = tuple[str, str]
 
 
+def request_key(caller: str, request_id: str) -> str:
+    """Where a caller's request_id is remembered: ids are scoped to their caller."""
+    return f"{caller}\x00{request_id}"
+
+
+def request_caller(key: str) -> str:
+    """The caller a remembered request belongs to (see request_key)."""
+    return key.partition("\x00")[0]
+
+
 @dataclass(frozen=True)
 class RememberedRequest:
     """The first answer to a request_id (see engine idempotency)."""
@@ -106,7 +116,22 @@ class Store(Protocol):
         ...
 
     def forget_expired_requests(self, now: float) -> int:
-        """Drops remembered requests that expired before ``now``; returns how many."""
+        """Drops remembered requests that expired before ``now``; returns how many.
+
+        The server remembers with one TTL, so the oldest expire first; a backend
+        may rely on that and stop at the first one still valid.
+        """
+        ...
+
+    def count_requests(self, caller: str | None) -> int:
+        """How many requests the caller (None: everyone) has remembered, expired or not.
+
+        The caller of a request key is ``request_caller(key)``.
+        """
+        ...
+
+    def forget_oldest_request(self, caller: str | None) -> None:
+        """Drops the caller's (None: anyone's) remembered request that expires first."""
         ...
 
     def get_setting(self, name: str) -> bytes | None:

@@ -12,15 +12,15 @@ durable than the process, though.
 
 from __future__ import annotations
 
-import heapq
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import NamedTuple, TypeVar
 
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster
-from openvcluster_server.store.base import Key, RememberedRequest
+from openvcluster_server.store.base import Key, RememberedRequest, request_caller
 
 # The group of a secondary index: a phase, or a source vcluster name.
 _G = TypeVar("_G")
@@ -99,10 +99,10 @@ class MemoryStore:
         self._snapshots_by_vcluster: dict[str, list[Key]] = {}
         self._snapshot_counts: dict[str, int] = {}
 
-        self._requests: dict[str, RememberedRequest] = {}
-        # (expires_at, request_key) of every remembered request, possibly with
-        # stale entries for replaced ones; checked against _requests when popped.
-        self._expiries: list[tuple[float, str]] = []
+        # Oldest first, which with the server's one TTL is also soonest to
+        # expire: forgetting the expired or the oldest is O(1) per request.
+        self._requests: OrderedDict[str, RememberedRequest] = OrderedDict()
+        self._requests_by_caller: dict[str, OrderedDict[str, None]] = {}
 
         self._settings: dict[str, bytes] = {}
 
@@ -256,14 +256,21 @@ class MemoryStore:
 
     # Remembered requests.
 
-    def _set_request(self, request_key: str, remembered: RememberedRequest | None) -> None:
-        old = self._requests.get(request_key)
-        self._record(lambda: self._set_request(request_key, old))
-        if remembered is None:
-            self._requests.pop(request_key, None)
-        else:
-            self._requests[request_key] = remembered
-            heapq.heappush(self._expiries, (remembered.expires_at, request_key))
+    def _set_request(self, key: str, remembered: RememberedRequest | None) -> None:
+        """The only writer of remembered requests: keeps the per-caller index in step.
+
+        A stored answer goes to the end (the newest), replacing any under its key.
+        """
+        old = self._requests.pop(key, None)
+        self._record(lambda: self._set_request(key, old))
+        caller = request_caller(key)
+        mine = self._requests_by_caller.setdefault(caller, OrderedDict())
+        mine.pop(key, None)
+        if remembered is not None:
+            self._requests[key] = remembered
+            mine[key] = None
+        if not mine:
+            del self._requests_by_caller[caller]
 
     def remember_request(self, request_key: str, remembered: RememberedRequest) -> None:
         """Stores (or replaces) the answer; the dataclass is frozen, so no copy is needed."""
@@ -277,15 +284,30 @@ class MemoryStore:
         return remembered
 
     def forget_expired_requests(self, now: float) -> int:
-        """Pops the expiry heap up to ``now``: O(k log n) for k expired entries."""
+        """Drops from the oldest end up to the first answer still in its window."""
         forgotten = 0
-        while self._expiries and self._expiries[0][0] < now:
-            _, request_key = heapq.heappop(self._expiries)
-            remembered = self._requests.get(request_key)
-            if remembered is not None and remembered.expires_at < now:
-                self._set_request(request_key, None)
-                forgotten += 1
+        while self._requests:
+            key, remembered = next(iter(self._requests.items()))
+            if remembered.expires_at >= now:
+                break
+            self._set_request(key, None)
+            forgotten += 1
         return forgotten
+
+    def count_requests(self, caller: str | None) -> int:
+        """Read from the indexes' sizes."""
+        if caller is None:
+            return len(self._requests)
+        return len(self._requests_by_caller.get(caller, ()))
+
+    def forget_oldest_request(self, caller: str | None) -> None:
+        """The first key of the caller's index (or of all)."""
+        keys: Iterable[str] = (
+            self._requests if caller is None else self._requests_by_caller.get(caller, ())
+        )
+        oldest = next(iter(keys), None)
+        if oldest is not None:
+            self._set_request(oldest, None)
 
     # Settings.
 

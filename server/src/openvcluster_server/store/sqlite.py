@@ -27,11 +27,31 @@ from typing import IO
 
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster
-from openvcluster_server.store.base import Key, RememberedRequest
+from openvcluster_server.store.base import Key, RememberedRequest, request_caller
 
 # Bumped with every change of the statements below; a file written by a newer
 # server is refused rather than misread.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+# What version 2 added: who each remembered request belongs to, so the
+# number kept per caller is capped (see idempotency.py), with trigger-kept
+# counts as for namespaces.
+_REQUEST_CALLERS = (
+    "CREATE INDEX requests_by_caller ON requests (caller, expires_at)",
+    "CREATE TABLE request_counts (caller TEXT PRIMARY KEY, requests INTEGER NOT NULL)",
+    """
+    CREATE TRIGGER requests_counted AFTER INSERT ON requests BEGIN
+        INSERT INTO request_counts (caller, requests) VALUES (NEW.caller, 1)
+        ON CONFLICT (caller) DO UPDATE SET requests = requests + 1;
+    END
+    """,
+    """
+    CREATE TRIGGER requests_uncounted AFTER DELETE ON requests BEGIN
+        UPDATE request_counts SET requests = requests - 1 WHERE caller = OLD.caller;
+        DELETE FROM request_counts WHERE caller = OLD.caller AND requests = 0;
+    END
+    """,
+)
 
 _SCHEMA = (
     """
@@ -65,10 +85,12 @@ _SCHEMA = (
         fingerprint BLOB NOT NULL,
         method TEXT NOT NULL,
         response BLOB NOT NULL,
-        expires_at REAL NOT NULL
+        expires_at REAL NOT NULL,
+        caller TEXT NOT NULL
     )
     """,
     "CREATE INDEX requests_by_expiry ON requests (expires_at)",
+    *_REQUEST_CALLERS,
     "CREATE TABLE settings (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
     # Per-namespace counts, kept by triggers in the same statement as the
     # change, so counting is one lookup however large the namespace. Puts are
@@ -142,19 +164,38 @@ class SqliteStore:
             raise
 
     def _migrate(self, path: Path) -> None:
-        """Creates the schema in a new file; refuses a file of an unknown schema."""
+        """Creates the schema in a new file, brings an older one up to date, and
+        refuses a file of a newer schema."""
         with self.transaction():
             (version,) = self._conn.execute("PRAGMA user_version").fetchone()
             if version == SCHEMA_VERSION:
                 return
-            if version != 0:
+            if version > SCHEMA_VERSION:
                 raise RuntimeError(
                     f"{path} has store schema version {version}, but this server "
                     f"reads version {SCHEMA_VERSION}; use the server that wrote it."
                 )
-            for statement in _SCHEMA:
-                self._conn.execute(statement)
+            if version == 0:
+                for statement in _SCHEMA:
+                    self._conn.execute(statement)
+            if version == 1:
+                self._add_request_callers()
             self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _add_request_callers(self) -> None:
+        """Version 1 to 2: the caller of each remembered request, and the counts."""
+        self._conn.execute("ALTER TABLE requests ADD COLUMN caller TEXT NOT NULL DEFAULT ''")
+        keys = [key for (key,) in self._conn.execute("SELECT request_key FROM requests")]
+        self._conn.executemany(
+            "UPDATE requests SET caller = ? WHERE request_key = ?",
+            [(request_caller(key), key) for key in keys],
+        )
+        for statement in _REQUEST_CALLERS:
+            self._conn.execute(statement)
+        self._conn.execute(
+            "INSERT INTO request_counts (caller, requests) "
+            "SELECT caller, count(*) FROM requests GROUP BY caller"
+        )
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -326,16 +367,24 @@ class SqliteStore:
     # Remembered requests.
 
     def remember_request(self, request_key: str, remembered: RememberedRequest) -> None:
-        """Stores (or replaces, such as an expired one) the answer to a request_id."""
+        """Stores (or replaces, such as an expired one) the answer to a request_id.
+
+        An upsert, so that a replacement fires no insert trigger (see request_counts).
+        """
         self._conn.execute(
-            "INSERT OR REPLACE INTO requests "
-            "(request_key, fingerprint, method, response, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO requests "
+            "(request_key, fingerprint, method, response, expires_at, caller) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (request_key) DO UPDATE SET fingerprint = excluded.fingerprint, "
+            "method = excluded.method, response = excluded.response, "
+            "expires_at = excluded.expires_at",
             (
                 request_key,
                 remembered.fingerprint,
                 remembered.method,
                 remembered.response,
                 remembered.expires_at,
+                request_caller(request_key),
             ),
         )
 
@@ -357,6 +406,31 @@ class SqliteStore:
         """One DELETE along the expiry index."""
         cursor = self._conn.execute("DELETE FROM requests WHERE expires_at < ?", (now,))
         return cursor.rowcount
+
+    def count_requests(self, caller: str | None) -> int:
+        """Read from the trigger-kept counts: one row per caller."""
+        if caller is None:
+            row = self._conn.execute("SELECT coalesce(sum(requests), 0) FROM request_counts")
+        else:
+            row = self._conn.execute(
+                "SELECT requests FROM request_counts WHERE caller = ?", (caller,)
+            )
+        found = row.fetchone()
+        return int(found[0]) if found is not None else 0
+
+    def forget_oldest_request(self, caller: str | None) -> None:
+        """One DELETE of the first row along the caller's (or the expiry) index."""
+        if caller is None:
+            self._conn.execute(
+                "DELETE FROM requests WHERE request_key = "
+                "(SELECT request_key FROM requests ORDER BY expires_at LIMIT 1)"
+            )
+        else:
+            self._conn.execute(
+                "DELETE FROM requests WHERE request_key = (SELECT request_key FROM requests "
+                "WHERE caller = ? ORDER BY expires_at LIMIT 1)",
+                (caller,),
+            )
 
     # Settings.
 

@@ -61,13 +61,15 @@ class VClusterServiceStub:
       wait for the final phase with WatchVClusters or by polling GetVCluster.
     * Idempotency: every mutating request has `request_id`, a UUID in its
       canonical textual form (anything else is INVALID_ARGUMENT), compared
-      without regard to case. A retry with
-      the same request_id and the same request returns the first result and
-      changes nothing; the same request_id with a different request is
+      without regard to case. A retry with the same request_id and the same
+      request returns the first result and changes nothing, even when that
+      call changed nothing; the same request_id with a different request is
       INVALID_ARGUMENT (field violation on "request_id"). A server remembers a
-      request_id for a window it configures. An empty request_id makes the
-      call not idempotent. SDKs fill it when the caller does not, which makes
-      their retries safe.
+      request_id for a window it configures (one hour by default), and at most
+      a configured number per caller (10,000 by default) and in total: beyond
+      that, the caller's oldest is forgotten first, and a retry of it runs as
+      a new request. An empty request_id makes the call not idempotent. SDKs
+      fill it when the caller does not, which makes their retries safe.
     * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
       optional `etag`; when it is set and differs from VCluster.etag, the call
       is ABORTED and changes nothing.
@@ -229,13 +231,15 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
       wait for the final phase with WatchVClusters or by polling GetVCluster.
     * Idempotency: every mutating request has `request_id`, a UUID in its
       canonical textual form (anything else is INVALID_ARGUMENT), compared
-      without regard to case. A retry with
-      the same request_id and the same request returns the first result and
-      changes nothing; the same request_id with a different request is
+      without regard to case. A retry with the same request_id and the same
+      request returns the first result and changes nothing, even when that
+      call changed nothing; the same request_id with a different request is
       INVALID_ARGUMENT (field violation on "request_id"). A server remembers a
-      request_id for a window it configures. An empty request_id makes the
-      call not idempotent. SDKs fill it when the caller does not, which makes
-      their retries safe.
+      request_id for a window it configures (one hour by default), and at most
+      a configured number per caller (10,000 by default) and in total: beyond
+      that, the caller's oldest is forgotten first, and a retry of it runs as
+      a new request. An empty request_id makes the call not idempotent. SDKs
+      fill it when the caller does not, which makes their retries safe.
     * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
       optional `etag`; when it is set and differs from VCluster.etag, the call
       is ABORTED and changes nothing.
@@ -393,13 +397,15 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
       wait for the final phase with WatchVClusters or by polling GetVCluster.
     * Idempotency: every mutating request has `request_id`, a UUID in its
       canonical textual form (anything else is INVALID_ARGUMENT), compared
-      without regard to case. A retry with
-      the same request_id and the same request returns the first result and
-      changes nothing; the same request_id with a different request is
+      without regard to case. A retry with the same request_id and the same
+      request returns the first result and changes nothing, even when that
+      call changed nothing; the same request_id with a different request is
       INVALID_ARGUMENT (field violation on "request_id"). A server remembers a
-      request_id for a window it configures. An empty request_id makes the
-      call not idempotent. SDKs fill it when the caller does not, which makes
-      their retries safe.
+      request_id for a window it configures (one hour by default), and at most
+      a configured number per caller (10,000 by default) and in total: beyond
+      that, the caller's oldest is forgotten first, and a retry of it runs as
+      a new request. An empty request_id makes the call not idempotent. SDKs
+      fill it when the caller does not, which makes their retries safe.
     * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
       optional `etag`; when it is set and differs from VCluster.etag, the call
       is ABORTED and changes nothing.

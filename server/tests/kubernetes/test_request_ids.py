@@ -1,0 +1,31 @@
+"""Remembered request ids on the Kubernetes backend: ConfigMaps, capped per caller."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from lightkube.resources.core_v1 import ConfigMap
+
+import openvcluster
+from k8s_testenv.fixtures import KubeEnv
+from openvcluster_server.kube.records import LABEL
+from openvcluster_server.testing import running_server
+
+from .conftest import kubernetes_settings
+
+
+def test_remembered_request_ids_are_capped_and_the_oldest_go_first(kube: KubeEnv) -> None:
+    system = f"sys-{uuid.uuid4().hex[:8]}"  # a server of its own records
+    settings = kubernetes_settings(kube, system_namespace=system, request_id_limit_per_caller=3)
+    ids = [str(uuid.uuid4()) for _ in range(6)]
+    with running_server(**settings) as server, openvcluster.Client(server.address) as client:
+        for request_id in ids:  # no-op calls: each answer is remembered all the same
+            client.create_vcluster("team-a", "dev", validate_only=True, request_id=request_id)
+        records = list(kube.client.list(ConfigMap, namespace=system, labels={LABEL: "true"}))
+        assert len(records) == 3
+        # The oldest was forgotten: its id may carry another request now ...
+        client.create_vcluster("team-a", "other", validate_only=True, request_id=ids[0])
+        # ... while the newest is still held to its first request.
+        with pytest.raises(openvcluster.InvalidArgumentError, match="request_id"):
+            client.create_vcluster("team-a", "other", validate_only=True, request_id=ids[-1])
