@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import scale, sdk_overhead, throughput, tooling, watch_fanout
+from bench import scale, sdk_overhead, soak, throughput, tooling, watch_fanout
 from bench.loadgen import LoadGenerator
 from bench.profiles import FULL, QUICK, Profile
 from bench.report import ROOT, PartResult, load_average, machine, markdown, write_results
@@ -76,7 +76,13 @@ def parse_parts(text: str) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the selected parts and writes the results; 1 when a part failed."""
+    """Runs the selected parts and writes the results; 1 when a part failed.
+
+    ``python -m bench soak ...`` runs the soak instead (soak.py).
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["soak"]:
+        return soak.main(arguments[1:])
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="Run the open-vcluster-api benchmarks and write "
@@ -93,7 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--results-dir", type=Path, default=RESULTS_DIR, help="where latest.json/md go"
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_args(arguments)
     profile = QUICK if args.quick else FULL
     meta = machine()
     started = time.perf_counter()
