@@ -91,20 +91,24 @@ async def delete_claims(api: KubeApi, host: Key) -> None:
     await api.delete_collection(kinds.CLAIMS, namespace, selector)
 
 
-async def annotate(api: KubeApi, pods: list[Obj], annotations: dict[str, str]) -> None:
-    """Adds annotations to pods (test hooks: how long each takes to go)."""
+async def annotate(api: KubeApi, pods: list[Obj], annotations: dict[str, str]) -> list[Obj]:
+    """Adds annotations to pods (test hooks: how long each takes to go); returns them patched."""
+    patched = []
     for pod in pods:
         meta = pod["metadata"]
         try:
-            await api.patch(
-                kinds.PODS,
-                meta["namespace"],
-                meta["name"],
-                {"metadata": {"annotations": annotations}},
+            patched.append(
+                await api.patch(
+                    kinds.PODS,
+                    meta["namespace"],
+                    meta["name"],
+                    {"metadata": {"annotations": annotations}},
+                )
             )
         except KubeError as exc:
             if not exc.not_found:
                 raise
+    return patched
 
 
 async def delete_now(api: KubeApi, pods: list[Obj]) -> None:

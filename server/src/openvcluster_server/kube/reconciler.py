@@ -267,10 +267,8 @@ class Reconciler:
         workload = self._world.workload(host)
         if workload is not None and not workloads.is_paused(workload):
             if transition.delay_ms:
-                await lifecycle.annotate(
-                    self._api,
-                    self._world.control_plane_pods(host),
-                    {test_hooks.DELETE_DELAY: test_hooks.duration(transition.delay_ms)},
+                await self._annotate_pods(
+                    host, {test_hooks.DELETE_DELAY: test_hooks.duration(transition.delay_ms)}
                 )
             self._world.apply(
                 kinds.workload_kind(workload), await lifecycle.pause(self._api, workload)
@@ -335,13 +333,14 @@ class Reconciler:
         made_namespace = host[0] != meta["namespace"]
         if not status.get("uninstalled"):
             transition = test_hooks.of(resource, self._settings.test_hooks)
-            pods = self._world.control_plane_pods(host)
             if transition.delay_ms:
-                delay = {test_hooks.DELETE_DELAY: test_hooks.duration(transition.delay_ms)}
-                await lifecycle.annotate(self._api, pods, delay)
+                await self._annotate_pods(
+                    host, {test_hooks.DELETE_DELAY: test_hooks.duration(transition.delay_ms)}
+                )
             elif self._settings.test_hooks:
                 # A hold of the transition the deletion interrupts is over.
-                await lifecycle.delete_now(self._api, test_hooks.held(pods))
+                held = test_hooks.held(self._world.control_plane_pods(host))
+                await lifecycle.delete_now(self._api, held)
             try:
                 await self._helm.uninstall(host[1], host[0])
             except HelmError as exc:
@@ -377,6 +376,13 @@ class Reconciler:
         return True
 
     # --- steps shared by transitions ----------------------------------------------------
+
+    async def _annotate_pods(self, host: Key, annotations: dict[str, str]) -> None:
+        """Annotates the control-plane pods, in the cache too: a step that follows
+        at once (a deletion ending a held suspend) must see the annotations."""
+        pods = self._world.control_plane_pods(host)
+        for patched in await lifecycle.annotate(self._api, pods, annotations):
+            self._world.apply(kinds.PODS, patched)
 
     async def _release(self, resource: Obj) -> Obj | None:
         """Installs or upgrades the Helm release to the spec's values; None when it FAILED.
