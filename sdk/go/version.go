@@ -3,4 +3,4 @@
 package openvcluster
 
 // Version is the version of this SDK, sent in the user agent.
-const Version = "0.1.0"
+const Version = "0.2.0"

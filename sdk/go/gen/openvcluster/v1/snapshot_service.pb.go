@@ -377,10 +377,10 @@ const file_openvcluster_v1_snapshot_service_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tR\trequestId\"\x18\n" +
-	"\x16DeleteSnapshotResponse2\xae\x02\n" +
-	"\x0fSnapshotService\x12X\n" +
-	"\vGetSnapshot\x12#.openvcluster.v1.GetSnapshotRequest\x1a$.openvcluster.v1.GetSnapshotResponse\x12^\n" +
-	"\rListSnapshots\x12%.openvcluster.v1.ListSnapshotsRequest\x1a&.openvcluster.v1.ListSnapshotsResponse\x12a\n" +
+	"\x16DeleteSnapshotResponse2\xb8\x02\n" +
+	"\x0fSnapshotService\x12]\n" +
+	"\vGetSnapshot\x12#.openvcluster.v1.GetSnapshotRequest\x1a$.openvcluster.v1.GetSnapshotResponse\"\x03\x90\x02\x01\x12c\n" +
+	"\rListSnapshots\x12%.openvcluster.v1.ListSnapshotsRequest\x1a&.openvcluster.v1.ListSnapshotsResponse\"\x03\x90\x02\x01\x12a\n" +
 	"\x0eDeleteSnapshot\x12&.openvcluster.v1.DeleteSnapshotRequest\x1a'.openvcluster.v1.DeleteSnapshotResponseBPZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3"
 
 var (

@@ -1617,11 +1617,11 @@ const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\"V\n" +
 	"\x1dGetVClusterKubeconfigResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster2\xe6\b\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster2\xf0\b\n" +
 	"\x0fVClusterService\x12a\n" +
-	"\x0eCreateVCluster\x12&.openvcluster.v1.CreateVClusterRequest\x1a'.openvcluster.v1.CreateVClusterResponse\x12X\n" +
-	"\vGetVCluster\x12#.openvcluster.v1.GetVClusterRequest\x1a$.openvcluster.v1.GetVClusterResponse\x12^\n" +
-	"\rListVClusters\x12%.openvcluster.v1.ListVClustersRequest\x1a&.openvcluster.v1.ListVClustersResponse\x12a\n" +
+	"\x0eCreateVCluster\x12&.openvcluster.v1.CreateVClusterRequest\x1a'.openvcluster.v1.CreateVClusterResponse\x12]\n" +
+	"\vGetVCluster\x12#.openvcluster.v1.GetVClusterRequest\x1a$.openvcluster.v1.GetVClusterResponse\"\x03\x90\x02\x01\x12c\n" +
+	"\rListVClusters\x12%.openvcluster.v1.ListVClustersRequest\x1a&.openvcluster.v1.ListVClustersResponse\"\x03\x90\x02\x01\x12a\n" +
 	"\x0eDeleteVCluster\x12&.openvcluster.v1.DeleteVClusterRequest\x1a'.openvcluster.v1.DeleteVClusterResponse\x12^\n" +
 	"\rScaleVCluster\x12%.openvcluster.v1.ScaleVClusterRequest\x1a&.openvcluster.v1.ScaleVClusterResponse\x12d\n" +
 	"\x0fSuspendVCluster\x12'.openvcluster.v1.SuspendVClusterRequest\x1a(.openvcluster.v1.SuspendVClusterResponse\x12a\n" +

@@ -186,6 +186,10 @@ type VClusterServiceClient interface {
 	// Errors: NOT_FOUND; FAILED_PRECONDITION (reason INVALID_PHASE) while the
 	// vcluster is PROVISIONING, DELETING or FAILED, when it has no usable API
 	// server endpoint; PERMISSION_DENIED for a viewer.
+	//
+	// Deliberately not marked NO_SIDE_EFFECTS, unlike the other reads: that
+	// would let Connect clients send it as an HTTP GET, and credentials must
+	// never sit in an HTTP cache.
 	GetVClusterKubeconfig(ctx context.Context, in *GetVClusterKubeconfigRequest, opts ...grpc.CallOption) (*GetVClusterKubeconfigResponse, error)
 }
 
@@ -470,6 +474,10 @@ type VClusterServiceServer interface {
 	// Errors: NOT_FOUND; FAILED_PRECONDITION (reason INVALID_PHASE) while the
 	// vcluster is PROVISIONING, DELETING or FAILED, when it has no usable API
 	// server endpoint; PERMISSION_DENIED for a viewer.
+	//
+	// Deliberately not marked NO_SIDE_EFFECTS, unlike the other reads: that
+	// would let Connect clients send it as an HTTP GET, and credentials must
+	// never sit in an HTTP cache.
 	GetVClusterKubeconfig(context.Context, *GetVClusterKubeconfigRequest) (*GetVClusterKubeconfigResponse, error)
 	mustEmbedUnimplementedVClusterServiceServer()
 }

@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from openvcluster.v1 import snapshot_pb2 as openvcluster_dot_v1_dot_snapshot__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&openvcluster/v1/snapshot_service.proto\x12\x0fopenvcluster.v1\x1a\x1eopenvcluster/v1/snapshot.proto\"F\n\x12GetSnapshotRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"L\n\x13GetSnapshotResponse\x12\x35\n\x08snapshot\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.SnapshotR\x08snapshot\"\x8c\x01\n\x14ListSnapshotsRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x1a\n\x08vcluster\x18\x02 \x01(\tR\x08vcluster\x12\x1b\n\tpage_size\x18\x03 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x04 \x01(\tR\tpageToken\"x\n\x15ListSnapshotsResponse\x12\x37\n\tsnapshots\x18\x01 \x03(\x0b\x32\x19.openvcluster.v1.SnapshotR\tsnapshots\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"h\n\x15\x44\x65leteSnapshotRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n\nrequest_id\x18\x03 \x01(\tR\trequestId\"\x18\n\x16\x44\x65leteSnapshotResponse2\xae\x02\n\x0fSnapshotService\x12X\n\x0bGetSnapshot\x12#.openvcluster.v1.GetSnapshotRequest\x1a$.openvcluster.v1.GetSnapshotResponse\x12^\n\rListSnapshots\x12%.openvcluster.v1.ListSnapshotsRequest\x1a&.openvcluster.v1.ListSnapshotsResponse\x12\x61\n\x0e\x44\x65leteSnapshot\x12&.openvcluster.v1.DeleteSnapshotRequest\x1a\'.openvcluster.v1.DeleteSnapshotResponseBPZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&openvcluster/v1/snapshot_service.proto\x12\x0fopenvcluster.v1\x1a\x1eopenvcluster/v1/snapshot.proto\"F\n\x12GetSnapshotRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"L\n\x13GetSnapshotResponse\x12\x35\n\x08snapshot\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.SnapshotR\x08snapshot\"\x8c\x01\n\x14ListSnapshotsRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x1a\n\x08vcluster\x18\x02 \x01(\tR\x08vcluster\x12\x1b\n\tpage_size\x18\x03 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x04 \x01(\tR\tpageToken\"x\n\x15ListSnapshotsResponse\x12\x37\n\tsnapshots\x18\x01 \x03(\x0b\x32\x19.openvcluster.v1.SnapshotR\tsnapshots\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"h\n\x15\x44\x65leteSnapshotRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n\nrequest_id\x18\x03 \x01(\tR\trequestId\"\x18\n\x16\x44\x65leteSnapshotResponse2\xb8\x02\n\x0fSnapshotService\x12]\n\x0bGetSnapshot\x12#.openvcluster.v1.GetSnapshotRequest\x1a$.openvcluster.v1.GetSnapshotResponse\"\x03\x90\x02\x01\x12\x63\n\rListSnapshots\x12%.openvcluster.v1.ListSnapshotsRequest\x1a&.openvcluster.v1.ListSnapshotsResponse\"\x03\x90\x02\x01\x12\x61\n\x0e\x44\x65leteSnapshot\x12&.openvcluster.v1.DeleteSnapshotRequest\x1a\'.openvcluster.v1.DeleteSnapshotResponseBPZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,6 +33,10 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openvcluster.v1.snapshot_se
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1'
+  _globals['_SNAPSHOTSERVICE'].methods_by_name['GetSnapshot']._loaded_options = None
+  _globals['_SNAPSHOTSERVICE'].methods_by_name['GetSnapshot']._serialized_options = b'\220\002\001'
+  _globals['_SNAPSHOTSERVICE'].methods_by_name['ListSnapshots']._loaded_options = None
+  _globals['_SNAPSHOTSERVICE'].methods_by_name['ListSnapshots']._serialized_options = b'\220\002\001'
   _globals['_GETSNAPSHOTREQUEST']._serialized_start=91
   _globals['_GETSNAPSHOTREQUEST']._serialized_end=161
   _globals['_GETSNAPSHOTRESPONSE']._serialized_start=163
@@ -46,5 +50,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_DELETESNAPSHOTRESPONSE']._serialized_start=612
   _globals['_DELETESNAPSHOTRESPONSE']._serialized_end=636
   _globals['_SNAPSHOTSERVICE']._serialized_start=639
-  _globals['_SNAPSHOTSERVICE']._serialized_end=941
+  _globals['_SNAPSHOTSERVICE']._serialized_end=951
 # @@protoc_insertion_point(module_scope)

@@ -340,6 +340,10 @@ class VClusterServiceServicer:
         Errors: NOT_FOUND; FAILED_PRECONDITION (reason INVALID_PHASE) while the
         vcluster is PROVISIONING, DELETING or FAILED, when it has no usable API
         server endpoint; PERMISSION_DENIED for a viewer.
+
+        Deliberately not marked NO_SIDE_EFFECTS, unlike the other reads: that
+        would let Connect clients send it as an HTTP GET, and credentials must
+        never sit in an HTTP cache.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

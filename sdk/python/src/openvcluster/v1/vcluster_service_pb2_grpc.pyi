@@ -193,6 +193,10 @@ class VClusterServiceStub:
     Errors: NOT_FOUND; FAILED_PRECONDITION (reason INVALID_PHASE) while the
     vcluster is PROVISIONING, DELETING or FAILED, when it has no usable API
     server endpoint; PERMISSION_DENIED for a viewer.
+
+    Deliberately not marked NO_SIDE_EFFECTS, unlike the other reads: that
+    would let Connect clients send it as an HTTP GET, and credentials must
+    never sit in an HTTP cache.
     """
 
 @_typing.type_check_only
@@ -360,6 +364,10 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
     Errors: NOT_FOUND; FAILED_PRECONDITION (reason INVALID_PHASE) while the
     vcluster is PROVISIONING, DELETING or FAILED, when it has no usable API
     server endpoint; PERMISSION_DENIED for a viewer.
+
+    Deliberately not marked NO_SIDE_EFFECTS, unlike the other reads: that
+    would let Connect clients send it as an HTTP GET, and credentials must
+    never sit in an HTTP cache.
     """
 
 class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -590,6 +598,10 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
         Errors: NOT_FOUND; FAILED_PRECONDITION (reason INVALID_PHASE) while the
         vcluster is PROVISIONING, DELETING or FAILED, when it has no usable API
         server endpoint; PERMISSION_DENIED for a viewer.
+
+        Deliberately not marked NO_SIDE_EFFECTS, unlike the other reads: that
+        would let Connect clients send it as an HTTP GET, and credentials must
+        never sit in an HTTP cache.
         """
 
 def add_VClusterServiceServicer_to_server(servicer: VClusterServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

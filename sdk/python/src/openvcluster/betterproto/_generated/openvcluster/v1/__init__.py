@@ -1902,6 +1902,10 @@ class VClusterServiceStub:
         Errors: NOT_FOUND; FAILED_PRECONDITION (reason INVALID_PHASE) while the
         vcluster is PROVISIONING, DELETING or FAILED, when it has no usable API
         server endpoint; PERMISSION_DENIED for a viewer.
+
+        Deliberately not marked NO_SIDE_EFFECTS, unlike the other reads: that
+        would let Connect clients send it as an HTTP GET, and credentials must
+        never sit in an HTTP cache.
         """
 
         return self._channel.unary_unary(
