@@ -61,8 +61,8 @@ class RequestRecords:
         name = obj["metadata"]["name"]
         caller = (obj["metadata"].get("labels") or {}).get(LABEL_CALLER, "")
         mine = self._by_caller.setdefault(caller, {})
-        self._count -= name in mine
-        mine.pop(name, None)
+        if mine.pop(name, None) is not None:
+            self._count -= 1
         if present and name not in self._doomed:
             mine[name] = _expires(obj)
             self._count += 1
@@ -108,19 +108,21 @@ class RequestRecords:
 
     def forget_oldest_request(self, caller: str | None) -> None:
         """Takes the record that expires first out of the index; remember deletes it."""
-        callers = (
-            self._by_caller.values()
-            if caller is None
-            else [self._by_caller.get(caller_label(caller), {})]
-        )
-        candidates = [(expiry, name, mine) for mine in callers for name, expiry in mine.items()]
+        labels = list(self._by_caller) if caller is None else [caller_label(caller)]
+        candidates = [
+            (expiry, label, name)
+            for label in labels
+            for name, expiry in self._by_caller.get(label, {}).items()
+        ]
         if not candidates:
             return
-        _, name, mine = min(candidates, key=lambda found: found[0])
+        _, label, name = min(candidates)
+        mine = self._by_caller[label]
         del mine[name]
+        if not mine:
+            del self._by_caller[label]
         self._count -= 1
         self._doomed.append(name)
-        self._by_caller = {c: m for c, m in self._by_caller.items() if m}
 
     async def forget_expired(self, now: float) -> int:
         """Deletes the records that expired; returns how many."""
