@@ -15,8 +15,8 @@ Each attack is checked by its structure, never by how long it took:
 
 from __future__ import annotations
 
+import asyncio
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +28,8 @@ import pytest
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
+from openvcluster_server.app import ReferenceServer
+from openvcluster_server.auth import ANONYMOUS
 from openvcluster_server.config import Quota
 from openvcluster_server.resources import new_vcluster
 from openvcluster_server.store import Store
@@ -107,28 +109,34 @@ def test_idle_watches_and_fresh_request_ids_stay_under_the_memory_ceiling(
 
 
 def test_a_get_sent_while_a_watch_lists_a_large_store_is_answered_before_its_listing_ends() -> None:
-    with running_server() as server:
-        server.call(lambda s: _seed_directly(s.store, 30_000))
-        client = connect(server)
-        # Only the first vcluster matches: once its ADDED has arrived, the watch
-        # still has the whole store to read before SYNCED.
-        watch = client.vclusters.WatchVClusters(
-            api.WatchVClustersRequest(label_selector="first=yes")
+    # Run on the server's own event loop, where the two calls compete for
+    # turns: the order they finish in is decided by the code, not by timing.
+    async def race(server: ReferenceServer) -> list[str]:
+        reads = server.backend.reads
+        # Only the first vcluster matches: after its ADDED, the watch still
+        # has the whole store to read before SYNCED.
+        watcher = reads.watch_vclusters(
+            ANONYMOUS, api.WatchVClustersRequest(label_selector="first=yes")
         )
-        assert next(watch).vcluster.name == "vc-00000"
+        assert (await watcher.next()).vcluster.name == "vc-00000"
         order: list[str] = []
 
-        def read_watch() -> None:
-            assert next(watch).type == EventType.EVENT_TYPE_SYNCED
+        async def listing() -> None:
+            assert (await watcher.next()).type == EventType.EVENT_TYPE_SYNCED
             order.append("watch synced")
 
-        reader = threading.Thread(target=read_watch)
-        reader.start()
-        client.vclusters.GetVCluster(api.GetVClusterRequest(namespace="team-0", name="vc-00000"))
-        order.append("get answered")
-        reader.join(timeout=60)
-        watch.cancel()
-        assert order == ["get answered", "watch synced"]
+        async def get() -> None:
+            request = api.GetVClusterRequest(namespace="team-0", name="vc-00000")
+            assert reads.get_vcluster(ANONYMOUS, request).vcluster.name == "vc-00000"
+            order.append("get answered")
+
+        await asyncio.gather(listing(), get())
+        watcher.close()
+        return order
+
+    with running_server() as server:
+        server.call(lambda s: _seed_directly(s.store, 30_000))
+        assert server.call_async(race) == ["get answered", "watch synced"]
 
 
 def _seed_directly(store: Store, count: int) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from openvcluster.v1.vcluster_pb2 import Condition, VClusterSpec
 from openvcluster_server.kube import objects
-from openvcluster_server.kube.conventions import host_namespace
+from openvcluster_server.kube.conventions import ANNOTATION_UPDATED, host_namespace
 from openvcluster_server.phases import Phase
 
 
@@ -25,6 +25,8 @@ def resource(
         generation=generation,
         creationTimestamp="2026-12-05T10:00:00Z",
     )
+    # Fixed, not the clock's: the update time is the latest of the times.
+    created["metadata"]["annotations"][ANNOTATION_UPDATED] = "2026-12-05T10:00:00Z"
     created["spec"]["suspended"] = suspended
     if stored is not None:
         created["status"] = {"phase": stored, "observedGeneration": observed}

@@ -13,7 +13,7 @@ from openvcluster.v1.vcluster_pb2 import VClusterSpec
 from openvcluster_server.errors import ApiError
 from openvcluster_server.kube import kinds, objects
 from openvcluster_server.kube.api import KubeApi
-from openvcluster_server.kube.conventions import host_namespace
+from openvcluster_server.kube.conventions import ANNOTATION_UPDATED, host_namespace
 from openvcluster_server.kube.world import World
 from openvcluster_server.phases import Phase
 from openvcluster_server.store.memory import MemoryStore
@@ -34,6 +34,8 @@ def resource(namespace: str = "team-a", name: str = "dev", version: str = "1") -
     )
     created["metadata"].update(uid="u", resourceVersion=version, generation=1)
     created["metadata"]["creationTimestamp"] = "2026-12-05T10:00:00Z"
+    # Fixed, not the clock's: the update time is the latest of the times.
+    created["metadata"]["annotations"][ANNOTATION_UPDATED] = "2026-12-05T10:00:00Z"
     return created
 
 

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,10 +65,14 @@ class RunningServer:
         """Runs ``fn`` on the server's event loop thread (the only safe place to touch
         its engine or store) and returns its result."""
 
-        async def run() -> T:
-            return fn(self.server)
+        async def run(server: ReferenceServer) -> T:
+            return fn(server)
 
-        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
+        return self.call_async(run)
+
+    def call_async(self, fn: Callable[[ReferenceServer], Coroutine[Any, Any, T]]) -> T:
+        """Like ``call``, for a coroutine: awaits ``fn(server)`` on the server's event loop."""
+        return asyncio.run_coroutine_threadsafe(fn(self.server), self._loop).result(timeout=30)
 
     def start(self) -> None:
         """Starts the thread and waits until the server accepts calls (or fails)."""
