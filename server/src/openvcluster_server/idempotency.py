@@ -77,9 +77,12 @@ def ticket(principal: Principal, method: str, request: _HasRequestId) -> Ticket 
     if not request.request_id:
         return None
     # Request ids are UUIDs, whose case carries no meaning: a retry may send
-    # the same id in other case, and it is the same request.
-    canonical = copy.deepcopy(request)
-    canonical.request_id = request.request_id.lower()
+    # the same id in other case, and it is the same request. Copied only then:
+    # this runs on every mutation.
+    canonical = request
+    if request.request_id != request.request_id.lower():
+        canonical = copy.deepcopy(request)
+        canonical.request_id = request.request_id.lower()
     fingerprint = hashlib.sha256(
         method.encode() + b"\x00" + canonical.SerializeToString(deterministic=True)
     ).digest()
