@@ -82,7 +82,7 @@ def _wait_for_address(process: subprocess.Popen[bytes], log: Path) -> str:
 def reference_command(store: str = "memory", data_dir: Path | None = None) -> list[str]:
     """``openvcluster-server serve`` on a free loopback port, phases ending at once."""
     command = [sys.executable, "-m", "openvcluster_server", "serve", "--address", "127.0.0.1:0"]
-    command += ["--transition-delay", "0", "--store", store]
+    command += ["--http-address", "127.0.0.1:0", "--transition-delay", "0", "--store", store]
     if data_dir is not None:
         command += ["--data-dir", str(data_dir)]
     return command

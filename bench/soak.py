@@ -158,7 +158,8 @@ def soak_store(store: str, requests: int, workers: int, seed: int) -> dict[str, 
     """One store's soak: the tally, the memory samples and the rate."""
     with tempfile.TemporaryDirectory(prefix="ovc-soak-") as scratch:
         command = [sys.executable, "-m", "openvcluster_server", "serve"]
-        command += ["--address", "127.0.0.1:0", "--transition-delay", "0.05", "--store", store]
+        command += ["--address", "127.0.0.1:0", "--http-address", "127.0.0.1:0"]
+        command += ["--transition-delay", "0.05", "--store", store]
         if store == "sqlite":
             command += ["--data-dir", scratch]
         with ServerProcess(command) as server:

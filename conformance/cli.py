@@ -73,7 +73,9 @@ def _run_all(
     verdicts: list[Verdict] = []
     unexpected: list[str] = []
     with _environment(args, cases, clients) as environment:
-        runs = {c.name: [plan(case, c.name, environment) for case in cases] for c in clients}
+        runs = {
+            c.name: [plan(case, c.name, environment, c.port) for case in cases] for c in clients
+        }
         for client in clients:
             found, problems = _run_one(client, runs[client.name], environment, args)
             verdicts += found
@@ -159,6 +161,7 @@ def _environment(
         return _managed_in_a_temporary_directory(cases, [c.name for c in clients], args.backend)
     endpoint = Endpoint(
         args.server_address,
+        http_address=args.server_http_address or "",
         tls=bool(args.ca_file or args.client_cert_file),
         ca_file=args.ca_file or "",
         client_cert_file=args.client_cert_file or "",
@@ -224,6 +227,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     server = parser.add_argument_group("your server (instead of reference servers)")
     server.add_argument("--server-address", metavar="HOST:PORT")
+    server.add_argument(
+        "--server-http-address",
+        metavar="HOST:PORT",
+        help="your server's HTTP port (Connect, gRPC-Web), for the clients that call it",
+    )
     server.add_argument("--token", help="an editor token of every namespace")
     server.add_argument("--ca-file", help="CA of the server certificate (switches TLS on)")
     server.add_argument("--client-cert-file", help="client certificate for mutual TLS")

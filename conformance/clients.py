@@ -21,6 +21,7 @@ from conformance.protocol import StepResult, decode_line, encode_line
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS_FILE = Path(__file__).resolve().parent / "clients.yaml"
 KNOWN_FAILING_DIR = Path(__file__).resolve().parent / "known-failing"
+PORTS = ("grpc", "http")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class ClientSpec:
     command: tuple[str, ...]
     build: tuple[str, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
+    # Which port of the server the client calls: "grpc", or "http" for
+    # clients speaking Connect or gRPC-Web to the HTTP port.
+    port: str = "grpc"
 
     def argv(self, args: Sequence[str]) -> list[str]:
         """``args`` with ``{python}`` and ``{root}`` filled in."""
@@ -59,12 +63,16 @@ def load_clients(path: Path = CLIENTS_FILE) -> list[ClientSpec]:
     raw = yaml.safe_load(path.read_text())
     specs = []
     for name, entry in raw["clients"].items():
+        port = str(entry.get("port", "grpc"))
+        if port not in PORTS:
+            raise ValueError(f"{path}: client {name}: port must be one of {PORTS}, not {port!r}")
         specs.append(
             ClientSpec(
                 name=name,
                 command=tuple(str(a) for a in entry["command"]),
                 build=tuple(str(a) for a in entry.get("build", ())),
                 env=tuple((str(k), str(v)) for k, v in entry.get("env", {}).items()),
+                port=port,
             )
         )
     return specs

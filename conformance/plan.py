@@ -42,6 +42,8 @@ class Endpoint:
     """How clients reach one server."""
 
     address: str
+    # host:port of the server's HTTP port (Connect, gRPC-Web); "" when unknown.
+    http_address: str = ""
     tls: bool = False
     ca_file: str = ""
     # A CA that did not sign the server certificate, for refusal cases.
@@ -103,15 +105,19 @@ def token_value(salt: str, client: str, case: str, token: str) -> str:
     return f"ovc-conformance-{_digest(salt, client, case, token)[:32]}"
 
 
-def plan(case: Case, client: str, environment: Environment) -> CaseRun:
-    """The CaseRequest of ``case`` for ``client``; CaseError when a step cannot be built."""
+def plan(case: Case, client: str, environment: Environment, port: str = "grpc") -> CaseRun:
+    """The CaseRequest of ``case`` for ``client``, which calls the server's
+    ``port`` ("grpc" or "http"); CaseError when a step cannot be built."""
     values = variables(client, case, environment.salt)
     endpoint = environment.endpoints.get(case.server)
     if endpoint is None:
         raise CaseError(f"{case.name}: no {case.server} server in this run")
+    address = endpoint.address if port == "grpc" else endpoint.http_address
+    if not address:
+        raise CaseError(f"{case.name}: the {case.server} server's {port} address is not known")
     request = CaseRequest(
         case_name=case.name,
-        connection=_connection(case, endpoint, environment),
+        connection=_connection(case, address, endpoint, environment),
     )
     watches: set[str] = set()
     expectations = []
@@ -141,9 +147,11 @@ def plan(case: Case, client: str, environment: Environment) -> CaseRun:
     return CaseRun(case, client, values, request, tuple(expectations))
 
 
-def _connection(case: Case, endpoint: Endpoint, environment: Environment) -> Connection:
+def _connection(
+    case: Case, address: str, endpoint: Endpoint, environment: Environment
+) -> Connection:
     connection = Connection(
-        address=endpoint.address,
+        address=address,
         token=environment.admin_token,
         wait_timeout_ms=environment.wait_timeout_ms,
     )

@@ -79,11 +79,13 @@ def managed(
             server = stack.enter_context(
                 running_server(tokens_file=tokens_file, quotas=quotas, **tls, **backing)
             )
+            http_address = server.http_url.split("://", 1)[1]
             endpoints[kind] = (
-                Endpoint(server.address)
+                Endpoint(server.address, http_address)
                 if kind == "plain"
                 else Endpoint(
                     server.address,
+                    http_address,
                     tls=True,
                     ca_file=str(certs["ca"]),
                     untrusted_ca_file=str(certs["other_ca"]),

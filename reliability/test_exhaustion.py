@@ -64,6 +64,7 @@ def large_store_server(tmp_path: Path) -> Iterator[ServerProcess]:
     config = tmp_path / "server.yaml"
     config.write_text(f"max_watches_per_caller: {WATCHES}\nrequest_id_limit_per_caller: 500\n")
     command = [sys.executable, "-m", "openvcluster_server", "serve", "--address", "127.0.0.1:0"]
+    command += ["--http-address", "127.0.0.1:0"]
     command += ["--transition-delay", "0", "--config", str(config)]
     with ServerProcess(command) as server, grpc.insecure_channel(server.address) as channel:
         stub = api_grpc.VClusterServiceStub(channel)

@@ -42,8 +42,8 @@ def stamp(version: str) -> None:
     server_project = ROOT / "server/pyproject.toml"
     server_project.write_text(
         re.sub(
-            r'"open-vcluster-api==[^"]*"',
-            f'"open-vcluster-api=={version}"',
+            r'"open-vcluster-api(\[[a-z,]+\])?==[^"]*"',
+            lambda match: f'"open-vcluster-api{match.group(1) or ""}=={version}"',
             server_project.read_text(),
         )
     )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
-from conformance.cases import load_file
+import pytest
+
+from conformance.cases import CaseError, load_file
 from conformance.plan import INVALID_TOKEN, plan, token_value, variables
 from conformance.protocol import Step
 from conformance.tests.test_cases import ENVIRONMENT
@@ -86,3 +89,15 @@ def test_expectations_keep_references_for_the_judge(tmp_path: Path) -> None:
     assert expected == {
         "vcluster": {"etag": {"$ne": "${get.vcluster.etag}"}, "namespace": run.variables["ns"]}
     }
+
+
+def test_clients_of_the_http_port_get_its_address(tmp_path: Path) -> None:
+    path = tmp_path / "demo.yaml"
+    path.write_text(CASE)
+    (case,) = load_file(path)
+    endpoint = ENVIRONMENT.endpoints["plain"]
+    http = replace(ENVIRONMENT, endpoints={"plain": replace(endpoint, http_address="[::1]:8080")})
+    assert plan(case, "typescript", http).request.connection.address == endpoint.address
+    assert plan(case, "typescript-connect", http, "http").request.connection.address == "[::1]:8080"
+    with pytest.raises(CaseError, match="http address"):
+        plan(case, "typescript-connect", ENVIRONMENT, "http")

@@ -94,7 +94,7 @@ var servingLine = regexp.MustCompile(`serving on (\S+)`)
 // returns once it accepts calls; its log is drained for as long as it runs.
 func startServer(args ...string) (*serverHandle, error) {
 	base := []string{"-m", "openvcluster_server", "serve", "--address", "127.0.0.1:0",
-		"--transition-delay", "0", "--enable-test-hooks"}
+		"--http-address", "127.0.0.1:0", "--transition-delay", "0", "--enable-test-hooks"}
 	cmd := exec.Command("python", append(base, args...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

@@ -1,10 +1,11 @@
-"""CallRunner: what every RPC shares, seen with a stand-in servicer context."""
+"""GrpcCalls and CallRunner: what every RPC shares, seen with a stand-in servicer context."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from types import SimpleNamespace
 from typing import Any
 
 import grpc
@@ -14,6 +15,7 @@ from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster_server.auth import Principal, load_authenticator
 from openvcluster_server.calls import CallRunner
 from openvcluster_server.logformat import record_fields
+from openvcluster_server.services import GrpcCalls
 from openvcluster_server.testhooks import TestHooks
 
 
@@ -42,14 +44,16 @@ def test_a_stream_whose_client_went_away_is_cancelled_not_an_internal_error(
 ) -> None:
     async def events(
         principal: Principal, request: api.WatchVClustersRequest
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[Any, None]:
         yield api.WatchVClustersResponse()
 
-    calls = CallRunner(load_authenticator(None), TestHooks(False))
+    handlers = SimpleNamespace(watch_vclusters=events)
+    runner = CallRunner(load_authenticator(None), TestHooks(False))
+    calls = GrpcCalls(runner, handlers)  # type: ignore[arg-type]
     context = GoneClientContext()
     request = api.WatchVClustersRequest()
     with caplog.at_level(logging.INFO):
-        asyncio.run(calls.stream("WatchVClusters", request, context, events))  # type: ignore[arg-type]
+        asyncio.run(calls.watch(request, context))  # type: ignore[arg-type]
     assert context.aborted == []
     assert "internal error" not in caplog.text
     lines = [record_fields(r) for r in caplog.records if r.name == "openvcluster_server.rpc"]

@@ -21,7 +21,10 @@ from openvcluster_server.calls import CallRunner
 from openvcluster_server.config import ConfigError, ServerConfig
 from openvcluster_server.decoding import GuardedRegistrar
 from openvcluster_server.engine import Engine
-from openvcluster_server.services import SnapshotService, VClusterService
+from openvcluster_server.handlers import Handlers
+from openvcluster_server.http.asgi import HttpApplication, with_cors
+from openvcluster_server.http.listener import HttpListener
+from openvcluster_server.services import GrpcCalls, SnapshotService, VClusterService
 from openvcluster_server.store import Store
 from openvcluster_server.testhooks import TestHooks
 
@@ -47,18 +50,24 @@ class ReferenceServer:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self._authenticator = load_authenticator(config.tokens_file)
-        exposed = not is_loopback(config.address)
-        if exposed and not self._authenticator.enabled and not config.insecure:
-            raise ConfigError(
-                f"refusing to listen on {config.address} without tokens: anyone who can "
-                "reach it could change every vcluster. Configure a tokens file, listen on "
-                "127.0.0.1, or pass --insecure to accept the risk."
-            )
+        for address in (config.address, config.http_address):
+            exposed = address is not None and not is_loopback(address)
+            if exposed and not self._authenticator.enabled and not config.insecure:
+                raise ConfigError(
+                    f"refusing to listen on {address} without tokens: anyone who can "
+                    "reach it could change every vcluster. Configure a tokens file, listen on "
+                    "127.0.0.1, or pass --insecure to accept the risk."
+                )
         self._credentials = _server_credentials(config)
         self.backend = open_backend(config)
+        self._runner = CallRunner(self._authenticator, TestHooks(config.enable_test_hooks))
+        self._handlers = Handlers(self.backend)
         self._server: grpc.aio.Server | None = None
+        self._http: HttpListener | None = None
         self._background: list[asyncio.Task[None]] = []
         self.port = 0
+        # The HTTP port's number; 0 while it is off.
+        self.http_port = 0
 
     @property
     def store(self) -> Store:
@@ -80,15 +89,11 @@ class ReferenceServer:
                 ("grpc.so_reuseport", 0),
             ],
         )
-        calls = CallRunner(self._authenticator, TestHooks(self.config.enable_test_hooks))
+        calls = GrpcCalls(self._runner, self._handlers)
         # The generated add_* functions only call the two registration methods.
         registrar: Any = GuardedRegistrar(server)
-        api_grpc.add_VClusterServiceServicer_to_server(
-            VClusterService(self.backend, calls), registrar
-        )
-        snap_grpc.add_SnapshotServiceServicer_to_server(
-            SnapshotService(self.backend, calls), registrar
-        )
+        api_grpc.add_VClusterServiceServicer_to_server(VClusterService(calls), registrar)
+        snap_grpc.add_SnapshotServiceServicer_to_server(SnapshotService(calls), registrar)
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, registrar)
         reflection.enable_server_reflection(
@@ -104,19 +109,28 @@ class ReferenceServer:
                 f"cannot listen on {self.config.address}: the address is taken (another "
                 f"server?) or not this machine's ({exc})"
             ) from None
+        if self.config.http_address is not None:
+            app = HttpApplication(self._runner, self._handlers, limit)
+            self._http = HttpListener(self.config, with_cors(app, self.config.http_allowed_origins))
+            self.http_port = self._http.port
         await self.backend.start()
         for name in ("", *SERVICE_NAMES):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         await server.start()
         self._server = server
+        if self._http is not None:
+            self._http.start()
         self._background = [
             asyncio.create_task(self._housekeeping()),
             asyncio.create_task(self.backend.follow_health(_health_reporter(health_servicer))),
         ]
         log.info(
-            "serving on %s (backend %s, tls %s, tokens %s, test hooks %s)",
-            self.config.address.rsplit(":", 1)[0] + f":{self.port}",
+            "serving on %s (backend %s, http %s, tls %s, tokens %s, test hooks %s)",
+            _with_port(self.config.address, self.port),
             self.config.store if self.config.backend == "simulated" else self.config.backend,
+            "off"
+            if self.config.http_address is None
+            else _with_port(self.config.http_address, self.http_port),
             "on" if self._credentials else "off",
             "on" if self._authenticator.enabled else "off",
             "on" if self.config.enable_test_hooks else "off",
@@ -132,8 +146,11 @@ class ReferenceServer:
         # Open watches would hold the grace period to its end; ended now with
         # UNAVAILABLE, their clients watch again elsewhere.
         self.backend.hub.close()
+        grace = self.config.shutdown_grace if grace is None else grace
         if self._server is not None:
-            await self._server.stop(self.config.shutdown_grace if grace is None else grace)
+            await self._server.stop(grace)
+        if self._http is not None:
+            await self._http.stop(grace)
         await self.backend.stop()
 
     async def wait_for_termination(self) -> None:
@@ -145,6 +162,11 @@ class ReferenceServer:
         while True:
             await asyncio.sleep(_HOUSEKEEPING_SECONDS)
             await self.backend.housekeeping()
+
+
+def _with_port(address: str, port: int) -> str:
+    """``address`` with the port actually bound (they differ for port 0)."""
+    return f"{address.rsplit(':', 1)[0]}:{port}"
 
 
 def _health_reporter(servicer: health.aio.HealthServicer) -> Callable[[bool], None]:

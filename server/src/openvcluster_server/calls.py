@@ -1,14 +1,18 @@
-"""What every RPC does around the engine: authenticate, apply test hooks, turn
-errors into rich statuses, and write one structured log line."""
+"""What every RPC does around the engine, whichever port it came in on:
+authenticate, apply test hooks, turn unexpected errors into INTERNAL, and
+write one structured log line. The gRPC servicers (services.py) and the
+Connect services (http/services.py) both call through CallRunner, so the two
+ports answer alike; each turns an ApiError into its own protocol's status."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, NoReturn, TypeVar
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection
+from typing import Any, TypeVar
 
 import grpc
 from google.protobuf.message import Message
@@ -23,10 +27,19 @@ log = logging.getLogger("openvcluster_server.rpc")
 Req = TypeVar("Req", bound=Message)
 Resp = TypeVar("Resp", bound=Message)
 Context = grpc.aio.ServicerContext[Any, Any]
+# A call's metadata (gRPC) or headers (HTTP), as lower-case (key, value) pairs.
+Metadata = Collection[tuple[str, str | bytes]]
+UnaryHandler = Callable[[Principal, Req, HookPlan], Resp | Awaitable[Resp]]
+StreamHandler = Callable[[Principal, Req], AsyncGenerator[Resp, None]]
+INTERNAL_MESSAGE = "internal error; the server log has details"
 
 
 class CallRunner:
-    """Runs one RPC's handler with the cross-cutting behaviour every RPC shares."""
+    """Runs one RPC's handler with the cross-cutting behaviour every RPC shares.
+
+    Its methods raise only ApiError (or CancelledError): anything else a
+    handler raises is logged with its traceback and becomes INTERNAL.
+    """
 
     def __init__(self, authenticator: Authenticator, hooks: TestHooks) -> None:
         self._auth = authenticator
@@ -36,17 +49,17 @@ class CallRunner:
         self,
         method: str,
         request: Req,
-        context: Context,
-        handler: Callable[[Principal, Req, HookPlan], Resp | Awaitable[Resp]],
+        metadata: Metadata,
+        handler: UnaryHandler[Req, Resp],
     ) -> Resp:
-        """Answers a unary call with the handler's response or its ApiError.
+        """Answers a unary call with the handler's response.
 
         The log line is written before the answer leaves, so whoever sees the
         answer can also see the line.
         """
         record = CallRecord(method, request)
         try:
-            principal, plan = await self._admit(context, record)
+            principal, plan = await self._admit(metadata, record)
             answer = handler(principal, request, plan)
             # The Kubernetes backend's writes are coroutines; the simulated ones answer at once.
             response = await answer if inspect.isawaitable(answer) else answer
@@ -56,7 +69,7 @@ class CallRunner:
             record.log(grpc.StatusCode.CANCELLED)
             raise
         except Exception as exc:
-            await self._fail(context, record, exc)
+            raise _failed(record, exc) from None
         record.log(grpc.StatusCode.OK)
         return response
 
@@ -64,26 +77,29 @@ class CallRunner:
         self,
         method: str,
         request: Req,
-        context: Context,
-        handler: Callable[[Principal, Req], AsyncIterator[Resp]],
-    ) -> None:
-        """Writes a server stream's messages until it ends, fails or is cancelled."""
+        metadata: Metadata,
+        handler: StreamHandler[Req, Resp],
+    ) -> AsyncGenerator[Resp, None]:
+        """Yields a server stream's messages until it ends or fails.
+
+        The caller closes the generator when its client goes away (use
+        ``contextlib.aclosing``); that is logged as CANCELLED.
+        """
         record = CallRecord(method, request)
         try:
-            principal, _ = await self._admit(context, record)
-            async for message in handler(principal, request):
-                if not await _write(context, message):
-                    record.log(grpc.StatusCode.CANCELLED)
-                    return
-        except asyncio.CancelledError:
+            principal, _ = await self._admit(metadata, record)
+            # Closed at once when the client goes: the handler's cleanup frees the watcher.
+            async with contextlib.aclosing(handler(principal, request)) as messages:
+                async for message in messages:
+                    yield message
+        except (asyncio.CancelledError, GeneratorExit):
             record.log(grpc.StatusCode.CANCELLED)
             raise
         except Exception as exc:
-            await self._fail(context, record, exc)
+            raise _failed(record, exc) from None
         record.log(grpc.StatusCode.OK)
 
-    async def _admit(self, context: Context, record: CallRecord) -> tuple[Principal, HookPlan]:
-        metadata = tuple(context.invocation_metadata() or ())
+    async def _admit(self, metadata: Metadata, record: CallRecord) -> tuple[Principal, HookPlan]:
         principal = self._auth.authenticate(metadata)
         record.caller = principal.name
         plan = self._hooks.plan(metadata)
@@ -93,29 +109,15 @@ class CallRunner:
             raise unavailable("test hook: injected UNAVAILABLE before the call")
         return principal, plan
 
-    async def _fail(self, context: Context, record: CallRecord, exc: Exception) -> NoReturn:
-        if isinstance(exc, ApiError):
-            record.log(exc.code)
-            await context.abort(exc.code, exc.message, trailing_metadata=exc.trailing_metadata())
-        log.exception("internal error in %s", record.method)
-        record.log(grpc.StatusCode.INTERNAL)
-        await context.abort(grpc.StatusCode.INTERNAL, "internal error; the server log has details")
 
-
-async def _write(context: Context, message: Message) -> bool:
-    """Sends one stream message; False when the client has gone away.
-
-    A write fails only when the stream is over from the client's side
-    (cancelled, deadline passed, connection closed), sometimes before
-    ``context.done()`` says so: nobody to answer, and no fault of the server's.
-    """
-    try:
-        await context.write(message)
-    except asyncio.CancelledError:
-        raise
-    except Exception:
-        return False
-    return True
+def _failed(record: CallRecord, exc: Exception) -> ApiError:
+    """The ApiError a failed call answers with, after its log line."""
+    if isinstance(exc, ApiError):
+        record.log(exc.code)
+        return exc
+    log.error("internal error in %s", record.method, exc_info=exc)
+    record.log(grpc.StatusCode.INTERNAL)
+    return ApiError(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
 
 
 class CallRecord:

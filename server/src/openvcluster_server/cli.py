@@ -16,6 +16,8 @@ from openvcluster_server.app import ReferenceServer
 from openvcluster_server.config import (
     BACKENDS,
     DEFAULT_ADDRESS,
+    DEFAULT_HTTP_ADDRESS,
+    HTTP_OFF,
     ConfigError,
     ServerConfig,
     config_kwargs,
@@ -35,6 +37,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the v1 API until interrupted")
     serve.add_argument("--config", type=Path, help="YAML file of settings (see README)")
     serve.add_argument("--address", help=f"host:port to listen on (default {DEFAULT_ADDRESS})")
+    serve.add_argument(
+        "--http-address",
+        help=f"host:port of the HTTP port: Connect, gRPC-Web and /openapi.yaml "
+        f"(default {DEFAULT_HTTP_ADDRESS}; {HTTP_OFF} turns it off)",
+    )
+    serve.add_argument(
+        "--http-allowed-origins",
+        help="comma-separated web origins whose pages may call the HTTP port (CORS), "
+        "such as https://console.example.com",
+    )
     serve.add_argument(
         "--backend",
         choices=BACKENDS,
@@ -123,6 +135,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         name: getattr(args, name)
         for name in (
             "address",
+            "http_address",
+            "http_allowed_origins",
             "backend",
             "store",
             "data_dir",

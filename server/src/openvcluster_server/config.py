@@ -17,6 +17,9 @@ from openvcluster_server.selector import SelectorLimits
 from openvcluster_server.watch import WatchLimits
 
 DEFAULT_ADDRESS = "127.0.0.1:50051"
+DEFAULT_HTTP_ADDRESS = "127.0.0.1:8080"
+# The value of --http-address that turns the HTTP port off.
+HTTP_OFF = "off"
 DEFAULT_KUBERNETES_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
 # What the pinned vcluster chart (0.36) ships images for.
 CHART_KUBERNETES_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36")
@@ -65,6 +68,10 @@ class ServerConfig:
     """Everything the server can be told. Every field has a working default."""
 
     address: str = DEFAULT_ADDRESS
+    # host:port of the HTTP port (Connect, gRPC-Web, /openapi.yaml); None: no HTTP port.
+    http_address: str | None = DEFAULT_HTTP_ADDRESS
+    # Web origins (scheme://host[:port]) whose pages may call the HTTP port (CORS).
+    http_allowed_origins: tuple[str, ...] = ()
     # "simulated" (vclusters simulated with timers, in `store`) or
     # "kubernetes" (real vclusters on a host cluster).
     backend: str = "simulated"
@@ -145,6 +152,14 @@ class ServerConfig:
         for name in ("phase_timeout", "max_staleness"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.replace('_', '-')} must be positive")
+        for origin in self.http_allowed_origins:
+            if origin != "*" and (
+                "://" not in origin or origin.endswith("/") or origin.count("/") != 2
+            ):
+                raise ConfigError(
+                    f"http-allowed-origins: {origin!r} is not an origin such as "
+                    "https://console.example.com (scheme, host and port; no path)"
+                )
         if self.log_format not in LOG_FORMATS:
             raise ConfigError(
                 f"log-format must be {' or '.join(LOG_FORMATS)}, not {self.log_format!r}"
@@ -245,6 +260,11 @@ def _convert(name: str, value: Any, source: str) -> Any:
         return Path(value) if value is not None else None
     if name == "kubernetes_versions":
         return tuple(str(v) for v in value)
+    if name == "http_allowed_origins":
+        items = value.split(",") if isinstance(value, str) else value
+        return tuple(str(v).strip() for v in items if str(v).strip())
+    if name == "http_address":
+        return None if value is None or str(value) == HTTP_OFF else str(value)
     if name == "quotas":
         return _quotas(value, source)
     if name in _FLOAT_FIELDS:

@@ -29,6 +29,7 @@ T = TypeVar("T")
 
 TEST_DEFAULTS: dict[str, Any] = {
     "address": "127.0.0.1:0",
+    "http_address": "127.0.0.1:0",
     "transition_delay": 0.0,
     "enable_test_hooks": True,
     "shutdown_grace": 0.0,
@@ -55,6 +56,13 @@ class RunningServer:
         """host:port to dial."""
         host = self.config.address.rsplit(":", 1)[0]
         return f"{host}:{self.port}"
+
+    @property
+    def http_url(self) -> str:
+        """Base URL of the HTTP port (Connect, gRPC-Web), such as http://127.0.0.1:8080."""
+        host = self.config.http_address.rsplit(":", 1)[0] if self.config.http_address else ""
+        scheme = "https" if self.config.tls_cert_file is not None else "http"
+        return f"{scheme}://{host}:{self._started.result().http_port}"
 
     @property
     def server(self) -> ReferenceServer:
@@ -137,6 +145,8 @@ def serve_command(data_dir: Path, transition_delay: float, *extra: str) -> list[
         "--data-dir",
         str(data_dir),
         "--address",
+        "127.0.0.1:0",
+        "--http-address",
         "127.0.0.1:0",
         "--transition-delay",
         str(transition_delay),

@@ -44,6 +44,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     "serve",
     "--address",
     "127.0.0.1:0",
+    "--http-address",
+    "127.0.0.1:0",
     "--transition-delay",
     String(options.transitionDelaySeconds ?? 0),
     "--enable-test-hooks",

@@ -42,7 +42,8 @@ class VClusterServiceStub:
       names an existing vcluster or snapshot there (SnapshotVCluster,
       RestoreVCluster, ...) is NOT_FOUND, as it is for any missing resource.
     * Errors use the rich error model: google.rpc.Status details in the
-      `grpc-status-details-bin` trailer. INVALID_ARGUMENT carries
+      `grpc-status-details-bin` trailer over gRPC and gRPC-Web, and in the
+      `details` of the error body over Connect. INVALID_ARGUMENT carries
       google.rpc.BadRequest with one field violation per bad field (the field
       path, such as "spec.resources.memory", and a sentence a person can act
       on). So that the error fits in a response trailer (clients refuse ones
@@ -216,7 +217,8 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
       names an existing vcluster or snapshot there (SnapshotVCluster,
       RestoreVCluster, ...) is NOT_FOUND, as it is for any missing resource.
     * Errors use the rich error model: google.rpc.Status details in the
-      `grpc-status-details-bin` trailer. INVALID_ARGUMENT carries
+      `grpc-status-details-bin` trailer over gRPC and gRPC-Web, and in the
+      `details` of the error body over Connect. INVALID_ARGUMENT carries
       google.rpc.BadRequest with one field violation per bad field (the field
       path, such as "spec.resources.memory", and a sentence a person can act
       on). So that the error fits in a response trailer (clients refuse ones
@@ -386,7 +388,8 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
       names an existing vcluster or snapshot there (SnapshotVCluster,
       RestoreVCluster, ...) is NOT_FOUND, as it is for any missing resource.
     * Errors use the rich error model: google.rpc.Status details in the
-      `grpc-status-details-bin` trailer. INVALID_ARGUMENT carries
+      `grpc-status-details-bin` trailer over gRPC and gRPC-Web, and in the
+      `details` of the error body over Connect. INVALID_ARGUMENT carries
       google.rpc.BadRequest with one field violation per bad field (the field
       path, such as "spec.resources.memory", and a sentence a person can act
       on). So that the error fits in a response trailer (clients refuse ones

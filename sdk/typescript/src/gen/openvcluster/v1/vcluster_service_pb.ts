@@ -868,7 +868,8 @@ export const GetVClusterKubeconfigResponseSchema: GenMessage<GetVClusterKubeconf
  *   names an existing vcluster or snapshot there (SnapshotVCluster,
  *   RestoreVCluster, ...) is NOT_FOUND, as it is for any missing resource.
  * * Errors use the rich error model: google.rpc.Status details in the
- *   `grpc-status-details-bin` trailer. INVALID_ARGUMENT carries
+ *   `grpc-status-details-bin` trailer over gRPC and gRPC-Web, and in the
+ *   `details` of the error body over Connect. INVALID_ARGUMENT carries
  *   google.rpc.BadRequest with one field violation per bad field (the field
  *   path, such as "spec.resources.memory", and a sentence a person can act
  *   on). So that the error fits in a response trailer (clients refuse ones

@@ -1,0 +1,123 @@
+"""The HTTP port's ASGI application: the Connect applications of both
+services, the OpenAPI document, and CORS for the configured origins."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any, cast
+
+from connectrpc.compat import google_protobuf_binary_codec, google_protobuf_json_codec
+from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallable, Scope
+from starlette.middleware.cors import CORSMiddleware
+
+from openvcluster.v1.snapshot_service_connect import SnapshotServiceASGIApplication
+from openvcluster.v1.vcluster_service_connect import VClusterServiceASGIApplication
+from openvcluster_server.calls import CallRunner
+from openvcluster_server.handlers import Handlers
+from openvcluster_server.http.services import ConnectCalls, SnapshotService, VClusterService
+
+OPENAPI_PATH = "/openapi.yaml"
+# What a browser may send and read on a cross-origin call: the headers of the
+# Connect and gRPC-Web protocols, plus the token.
+CORS_ALLOWED_HEADERS = (
+    "authorization",
+    "content-type",
+    "connect-protocol-version",
+    "connect-timeout-ms",
+    "grpc-timeout",
+    "x-grpc-web",
+    "x-user-agent",
+)
+CORS_EXPOSED_HEADERS = ("grpc-status", "grpc-message", "grpc-status-details-bin")
+# How long a browser may reuse a preflight answer.
+CORS_MAX_AGE_SECONDS = 7200
+
+
+def openapi_document() -> bytes:
+    """The OpenAPI 3.1 document generated from the proto (scripts/generate)."""
+    return (resources.files("openvcluster_server") / "http/generated/openapi.yaml").read_bytes()
+
+
+class HttpApplication:
+    """Routes a request to its service's Connect application by path
+    (/<package>.<Service>/<Method>), or serves the OpenAPI document."""
+
+    def __init__(self, runner: CallRunner, handlers: Handlers, max_message_bytes: int) -> None:
+        calls = ConnectCalls(runner, handlers)
+        # Unknown JSON fields are refused, as the gRPC port refuses nothing it
+        # cannot decode silently: a misspelt field must not be dropped unseen.
+        codecs = (
+            google_protobuf_binary_codec(),
+            google_protobuf_json_codec(ignore_unknown_fields=False),
+        )
+        apps = (
+            VClusterServiceASGIApplication(
+                VClusterService(calls), read_max_bytes=max_message_bytes, codecs=codecs
+            ),
+            SnapshotServiceASGIApplication(
+                SnapshotService(calls), read_max_bytes=max_message_bytes, codecs=codecs
+            ),
+        )
+        self._services = {app.path: app for app in apps}
+        self._openapi = openapi_document()
+
+    async def __call__(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        service = self._services.get(path.rsplit("/", 1)[0])
+        if service is not None:
+            await service(scope, receive, send)
+        elif path == OPENAPI_PATH and scope["method"] in ("GET", "HEAD"):
+            await _respond(send, 200, "application/yaml", self._openapi)
+        else:
+            await _respond(send, 404, "text/plain; charset=utf-8", b"not found\n")
+
+
+def with_cors(app: ASGIFramework, origins: Sequence[str]) -> ASGIFramework:
+    """``app`` answering cross-origin calls from ``origins`` only; unchanged
+    without origins, so no browser page elsewhere can call it."""
+    if not origins:
+        return app
+    # starlette and hypercorn type the same ASGI interface with different aliases.
+    cors: Any = CORSMiddleware(
+        cast(Any, app),
+        allow_origins=list(origins),
+        allow_methods=["GET", "POST"],
+        allow_headers=list(CORS_ALLOWED_HEADERS),
+        expose_headers=list(CORS_EXPOSED_HEADERS),
+        max_age=CORS_MAX_AGE_SECONDS,
+    )
+    return cast(ASGIFramework, cors)
+
+
+async def _lifespan(receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
+    """Nothing to set up or tear down: the server's engine outlives the port."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _respond(send: ASGISendCallable, status: int, content_type: str, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+            "trailers": False,
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})
