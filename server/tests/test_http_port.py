@@ -252,3 +252,29 @@ def test_http_flags() -> None:
     )
     with pytest.raises(ConfigError, match="http-allowed-origins"):
         parse("--http-allowed-origins", "https://console.example.com/path")
+
+
+def test_a_header_that_is_not_utf8_is_invalid_argument(server: RunningServer) -> None:
+    # Found by the fuzzing of reliability/test_http_fuzz.py: HTTP allows such
+    # bytes in a header value, and connectrpc took them for a server fault.
+    host, port = server.http_url.removeprefix("http://").rsplit(":", 1)
+    body = b"{}"
+    request = (
+        (
+            f"POST {VCLUSTERS}/ListVClusters HTTP/1.1\r\nHost: {host}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n"
+        ).encode()
+        + b"X-Note: caf\xe9\r\n\r\n"
+        + body
+    )
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    error = json.loads(payload)
+    assert error["code"] == "invalid_argument"
+    assert "x-note" in error["message"]

@@ -3,12 +3,21 @@ services, the OpenAPI document, and CORS for the configured origins."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from importlib import resources
 from typing import Any, cast
 
 from connectrpc.compat import google_protobuf_binary_codec, google_protobuf_json_codec
-from hypercorn.typing import ASGIFramework, ASGIReceiveCallable, ASGISendCallable, Scope
+from connectrpc.compression.brotli import BrotliCompression
+from connectrpc.compression.gzip import GzipCompression
+from hypercorn.typing import (
+    ASGIFramework,
+    ASGIReceiveCallable,
+    ASGISendCallable,
+    HTTPScope,
+    Scope,
+)
 from starlette.middleware.cors import CORSMiddleware
 
 from openvcluster.v1.snapshot_service_connect import SnapshotServiceASGIApplication
@@ -51,13 +60,16 @@ class HttpApplication:
             google_protobuf_binary_codec(),
             google_protobuf_json_codec(ignore_unknown_fields=False),
         )
+        # Every compression the OpenAPI document offers (identity is implied).
+        compressions = (GzipCompression(), BrotliCompression())
+        settings: dict[str, Any] = {
+            "read_max_bytes": max_message_bytes,
+            "codecs": codecs,
+            "compressions": compressions,
+        }
         apps = (
-            VClusterServiceASGIApplication(
-                VClusterService(calls), read_max_bytes=max_message_bytes, codecs=codecs
-            ),
-            SnapshotServiceASGIApplication(
-                SnapshotService(calls), read_max_bytes=max_message_bytes, codecs=codecs
-            ),
+            VClusterServiceASGIApplication(VClusterService(calls), **settings),
+            SnapshotServiceASGIApplication(SnapshotService(calls), **settings),
         )
         self._services = {app.path: app for app in apps}
         self._openapi = openapi_document()
@@ -73,6 +85,10 @@ class HttpApplication:
         path = scope["path"]
         service = self._services.get(path.rsplit("/", 1)[0])
         if service is not None:
+            problem = _not_utf8(scope)
+            if problem is not None:
+                await _respond(send, 400, "application/json", _invalid_argument(problem))
+                return
             await service(scope, receive, send)
         elif path == OPENAPI_PATH and scope["method"] in ("GET", "HEAD"):
             await _respond(send, 200, "application/yaml", self._openapi)
@@ -95,6 +111,26 @@ def with_cors(app: ASGIFramework, origins: Sequence[str]) -> ASGIFramework:
         max_age=CORS_MAX_AGE_SECONDS,
     )
     return cast(ASGIFramework, cors)
+
+
+def _not_utf8(scope: HTTPScope) -> str | None:
+    """What in the request is not UTF-8, which connectrpc would answer with
+    "unknown" (it decodes headers and the query as UTF-8 unguarded)."""
+    for key, value in scope.get("headers", ()):
+        try:
+            value.decode()
+        except UnicodeDecodeError:
+            return f"header {key.decode('latin-1')!r} is not UTF-8"
+    try:
+        scope.get("query_string", b"").decode()
+    except UnicodeDecodeError:
+        return "the query string is not UTF-8"
+    return None
+
+
+def _invalid_argument(message: str) -> bytes:
+    """A Connect error body with code invalid_argument."""
+    return json.dumps({"code": "invalid_argument", "message": message}).encode()
 
 
 async def _lifespan(receive: ASGIReceiveCallable, send: ASGISendCallable) -> None:
