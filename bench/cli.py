@@ -11,12 +11,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import scale, sdk_overhead, soak, throughput, tooling, watch_fanout
+from bench import http_port, scale, sdk_overhead, soak, throughput, tooling, watch_fanout
 from bench.loadgen import LoadGenerator
 from bench.profiles import FULL, QUICK, Profile
 from bench.report import ROOT, PartResult, load_average, machine, markdown, write_results
 
-PARTS = ("throughput", "sdk", "scale", "watch", "tooling")
+PARTS = ("throughput", "sdk", "scale", "watch", "tooling", "http")
 RESULTS_DIR = ROOT / "bench" / "results"
 
 
@@ -44,6 +44,7 @@ class Run:
             "scale": lambda: scale.run(self.profile),
             "watch": lambda: watch_fanout.run(self.profile, self.workdir, self.loadgen),
             "tooling": lambda: tooling.run(self.profile, self.workdir),
+            "http": lambda: http_port.run(self.profile, self.workdir, self.loadgen),
         }
         titles = {
             "throughput": throughput.TITLE,
@@ -51,6 +52,7 @@ class Run:
             "scale": scale.TITLE,
             "watch": watch_fanout.TITLE,
             "tooling": tooling.TITLE,
+            "http": http_port.TITLE,
         }
         print(f"[{key}] {titles[key]}", file=sys.stderr, flush=True)
         started = time.perf_counter()

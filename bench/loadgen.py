@@ -1,4 +1,5 @@
-"""Builds and runs the Go load generator of bench/loadgen (see its main.go)."""
+"""Builds and runs the Go load generator of bench/loadgen (see its main.go), and
+reads the numbers of its unary runs."""
 
 from __future__ import annotations
 
@@ -10,8 +11,15 @@ from typing import Any
 
 from bench.report import ROOT
 from bench.servers import clean_env
+from bench.stats import median
 
 SOURCE = ROOT / "bench" / "loadgen"
+# Where a unary run's JSON holds the numbers the tables report.
+UNARY_METRICS: dict[str, tuple[str, ...]] = {
+    "rps": ("rps",),
+    "p50": ("latency", "p50_ms"),
+    "p99": ("latency", "p99_ms"),
+}
 
 
 class LoadGenerator:
@@ -49,3 +57,16 @@ class LoadGenerator:
             raise RuntimeError(f"loadgen {mode} failed: {done.stderr.strip()}")
         result: dict[str, Any] = json.loads(done.stdout)
         return result
+
+
+def unary_metric(run: dict[str, Any], metric: str) -> float:
+    """One of UNARY_METRICS ("rps", "p50", "p99" in ms) of a unary run's JSON."""
+    found: Any = run
+    for key in UNARY_METRICS[metric]:
+        found = found[key]
+    return float(found)
+
+
+def unary_medians(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Each of UNARY_METRICS, the median over ``runs``."""
+    return {metric: median([unary_metric(r, metric) for r in runs]) for metric in UNARY_METRICS}

@@ -29,6 +29,12 @@ class Profile:
     # 5. tooling: runs of scripts/generate; conformance cases (regex, "" = all).
     generate_runs: int = 3
     conformance_run: str = ""
+    # 6. HTTP port: loadgen runs per protocol and server, interleaved (fewer and
+    # shorter than part 1's, as each round has four sides).
+    http_concurrencies: tuple[int, ...] = (1, 16, 64)
+    http_rounds: int = 3
+    http_seconds: float = 1.5
+    http_warmup: float = 0.5
 
 
 FULL = Profile("full")
@@ -47,4 +53,8 @@ QUICK = Profile(
     mutations=200,
     generate_runs=1,
     conformance_run="^lifecycle/",
+    http_concurrencies=(1, 16),
+    http_rounds=1,
+    http_seconds=1.0,
+    http_warmup=0.3,
 )

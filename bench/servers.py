@@ -22,6 +22,9 @@ from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 
 # Both servers log this line once they accept calls; port 0 means "any free port".
 _SERVING = re.compile(rb"serving on (\S+)")
+# The reference server's line goes on "(backend memory, http HOST:PORT, ...)", or
+# "http off" without an HTTP port.
+_HTTP = re.compile(rb"serving on \S+ \(.*?\bhttp ([^,)]+)")
 START_TIMEOUT = 30.0
 # The vcluster GetVCluster fetches in the throughput and SDK parts.
 TARGET_NAMESPACE, TARGET_NAME = "bench", "target"
@@ -35,6 +38,8 @@ class ServerProcess:
     address: str
     pid: int
     log: Path
+    # The HTTP port's host:port (Connect, gRPC-Web); "" when the server has none.
+    http_address: str = ""
 
 
 def clean_env() -> dict[str, str]:
@@ -55,8 +60,8 @@ def serve(name: str, command: Sequence[str], workdir: Path) -> Iterator[ServerPr
             list(command), stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT, env=clean_env()
         )
     try:
-        address = _wait_for_address(process, log)
-        yield ServerProcess(name, address, process.pid, log)
+        address, http_address = _wait_for_addresses(process, log)
+        yield ServerProcess(name, address, process.pid, log, http_address)
     finally:
         process.terminate()
         try:
@@ -66,12 +71,16 @@ def serve(name: str, command: Sequence[str], workdir: Path) -> Iterator[ServerPr
             process.wait()
 
 
-def _wait_for_address(process: subprocess.Popen[bytes], log: Path) -> str:
+def _wait_for_addresses(process: subprocess.Popen[bytes], log: Path) -> tuple[str, str]:
+    """The gRPC and the HTTP address of the "serving on" line ("" for no HTTP port)."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        found = _SERVING.search(log.read_bytes())
+        text = log.read_bytes()
+        found = _SERVING.search(text)
         if found:
-            return found.group(1).decode()
+            http = _HTTP.search(text)
+            http_address = http.group(1).decode() if http else ""
+            return found.group(1).decode(), "" if http_address == "off" else http_address
         if process.poll() is not None:
             break
         time.sleep(0.05)
@@ -79,10 +88,14 @@ def _wait_for_address(process: subprocess.Popen[bytes], log: Path) -> str:
     raise RuntimeError(f"{log.stem} did not start: " + " | ".join(tail))
 
 
-def reference_command(store: str = "memory", data_dir: Path | None = None) -> list[str]:
-    """``openvcluster-server serve`` on a free loopback port, phases ending at once."""
+def reference_command(
+    store: str = "memory", data_dir: Path | None = None, *, http: bool = True
+) -> list[str]:
+    """``openvcluster-server serve`` on free loopback ports (gRPC, and HTTP unless
+    ``http`` is false), phases ending at once."""
     command = [sys.executable, "-m", "openvcluster_server", "serve", "--address", "127.0.0.1:0"]
-    command += ["--http-address", "127.0.0.1:0", "--transition-delay", "0", "--store", store]
+    command += ["--http-address", "127.0.0.1:0" if http else "off"]
+    command += ["--transition-delay", "0", "--store", store]
     if data_dir is not None:
         command += ["--data-dir", str(data_dir)]
     return command

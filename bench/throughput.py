@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bench.loadgen import LoadGenerator
+from bench.loadgen import LoadGenerator, unary_medians, unary_metric
 from bench.profiles import Profile
 from bench.report import PartResult, Ratio, Table, Target, fmt, progress
 from bench.servers import (
@@ -22,7 +22,7 @@ from bench.servers import (
     reference_command,
     serve,
 )
-from bench.stats import alternate, median, paired_ratio
+from bench.stats import alternate, paired_ratio
 
 TITLE = "1. Server throughput and latency (unary GetVCluster)"
 SERVERS = ("reference", "bare")
@@ -84,14 +84,14 @@ def run(profile: Profile, workdir: Path, loadgen: LoadGenerator) -> PartResult:
     summary: dict[str, Any] = {}
     errors = 0
     for concurrency, by_server in runs.items():
-        stats = {s: _summarize(by_server[s]) for s in SERVERS}
+        stats = {s: unary_medians(by_server[s]) for s in SERVERS}
         errors += sum(r["errors"] for s in SERVERS for r in by_server[s])
         share = _paired(by_server, "rps")
         part.ratios.append(
             Ratio(f"throughput c={concurrency}: reference/bare requests per second", share, TARGET)
         )
         for q in ("p50", "p99"):
-            latency = _paired(by_server, "latency", f"{q}_ms")
+            latency = _paired(by_server, q)
             part.ratios.append(Ratio(f"latency {q} c={concurrency}: reference/bare", latency))
         table.rows.append(
             [
@@ -127,24 +127,10 @@ def run(profile: Profile, workdir: Path, loadgen: LoadGenerator) -> PartResult:
     return part
 
 
-def _paired(by_server: dict[str, list[dict[str, Any]]], *path: str) -> float:
-    """The median over rounds of the round's reference/bare ratio of the loadgen field
-    at ``path`` (such as "latency", "p99_ms")."""
-
-    def value(run: dict[str, Any]) -> float:
-        found: Any = run
-        for key in path:
-            found = found[key]
-        return float(found)
-
+def _paired(by_server: dict[str, list[dict[str, Any]]], metric: str) -> float:
+    """The median over rounds of the round's reference/bare ratio of ``metric``
+    ("rps", "p50" or "p99")."""
     return paired_ratio(
-        [value(r) for r in by_server["reference"]], [value(r) for r in by_server["bare"]]
+        [unary_metric(r, metric) for r in by_server["reference"]],
+        [unary_metric(r, metric) for r in by_server["bare"]],
     )
-
-
-def _summarize(runs: list[dict[str, Any]]) -> dict[str, float]:
-    return {
-        "rps": median([r["rps"] for r in runs]),
-        "p50": median([r["latency"]["p50_ms"] for r in runs]),
-        "p99": median([r["latency"]["p99_ms"] for r in runs]),
-    }

@@ -13,6 +13,7 @@ import (
 
 // UnaryResult is what the unary mode prints.
 type UnaryResult struct {
+	Protocol    string      `json:"protocol"`
 	Concurrency int         `json:"concurrency"`
 	Connections int         `json:"connections"`
 	Seconds     float64     `json:"seconds"`
@@ -26,13 +27,16 @@ type UnaryResult struct {
 // runUnary calls GetVCluster from -concurrency workers, each waiting for its
 // answer before the next call, for -warmup and then -duration. Only calls
 // that start after the warm-up and end within the measured window count.
+// -protocol picks gRPC (-address is the gRPC port) or Connect JSON or
+// gRPC-Web over HTTP/1.1 (-address is the HTTP port).
 func runUnary(args []string) (*UnaryResult, error) {
 	flags := flag.NewFlagSet("unary", flag.ExitOnError)
-	address := flags.String("address", "127.0.0.1:50051", "host:port of the server")
+	protocol := flags.String("protocol", protocolGRPC, "grpc, connect-json or grpc-web")
+	address := flags.String("address", "127.0.0.1:50051", "host:port of the server (its HTTP port for connect-json, grpc-web)")
 	namespace := flags.String("namespace", "default", "namespace of the vcluster to get")
 	name := flags.String("name", "", "name of the vcluster to get")
 	concurrency := flags.Int("concurrency", 1, "workers calling in parallel")
-	connections := flags.Int("connections", 1, "connections the workers share round-robin")
+	connections := flags.Int("connections", 1, "gRPC connections the workers share round-robin (HTTP: one per worker)")
 	duration := flags.Duration("duration", 5*time.Second, "measured time")
 	warmup := flags.Duration("warmup", time.Second, "time before measuring")
 	if err := flags.Parse(args); err != nil {
@@ -41,16 +45,16 @@ func runUnary(args []string) (*UnaryResult, error) {
 	if *name == "" || *concurrency < 1 || *connections < 1 || *duration <= 0 {
 		return nil, errors.New("-name is required; -concurrency, -connections and -duration must be positive")
 	}
-	conns, err := dial(*address, *connections)
+	callers, release, err := newCallers(*protocol, *address, *connections, *concurrency)
 	if err != nil {
 		return nil, err
 	}
-	defer closeAll(conns)
+	defer release()
 	request := &v1.GetVClusterRequest{Namespace: *namespace, Name: *name}
 	// One call first, so that a wrong address or name fails fast and loudly.
 	check, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := v1.NewVClusterServiceClient(conns[0]).GetVCluster(check, request); err != nil {
+	if err := callers[0].getVCluster(check, request); err != nil {
 		return nil, fmt.Errorf("first GetVCluster: %w", err)
 	}
 
@@ -61,12 +65,13 @@ func runUnary(args []string) (*UnaryResult, error) {
 	var wg sync.WaitGroup
 	for i := range workers {
 		worker := &workers[i]
-		client := v1.NewVClusterServiceClient(conns[i%len(conns)])
-		wg.Go(func() { worker.run(client, request, measureFrom, measureTo) })
+		caller := callers[i%len(callers)]
+		wg.Go(func() { worker.run(caller, request, measureFrom, measureTo) })
 	}
 	wg.Wait()
 
 	result := &UnaryResult{
+		Protocol:    *protocol,
 		Concurrency: *concurrency,
 		Connections: *connections,
 		Seconds:     duration.Seconds(),
@@ -78,6 +83,10 @@ func runUnary(args []string) (*UnaryResult, error) {
 		if result.FirstError == "" && workers[i].firstError != nil {
 			result.FirstError = workers[i].firstError.Error()
 		}
+	}
+	if *protocol != protocolGRPC {
+		// HTTP/1.1 carries one call at a time: each worker holds a connection.
+		result.Connections = *concurrency
 	}
 	result.Requests = len(latencies)
 	result.RPS = float64(result.Requests) / duration.Seconds()
@@ -93,7 +102,7 @@ type unaryWorker struct {
 }
 
 func (w *unaryWorker) run(
-	client v1.VClusterServiceClient, request *v1.GetVClusterRequest, from, to time.Time,
+	client caller, request *v1.GetVClusterRequest, from, to time.Time,
 ) {
 	ctx := context.Background()
 	for {
@@ -101,7 +110,7 @@ func (w *unaryWorker) run(
 		if !began.Before(to) {
 			return
 		}
-		_, err := client.GetVCluster(ctx, request)
+		err := client.getVCluster(ctx, request)
 		ended := time.Now()
 		if err != nil {
 			w.errors++
