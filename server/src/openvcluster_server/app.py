@@ -24,6 +24,7 @@ from openvcluster_server.engine import Engine
 from openvcluster_server.handlers import Handlers
 from openvcluster_server.http.asgi import HttpApplication, with_cors
 from openvcluster_server.http.listener import HttpListener
+from openvcluster_server.metrics import RpcMeter, ServerMetrics, metrics_application
 from openvcluster_server.services import GrpcCalls, SnapshotService, VClusterService
 from openvcluster_server.store import Store
 from openvcluster_server.testhooks import TestHooks
@@ -50,6 +51,13 @@ class ReferenceServer:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
         self._authenticator = load_authenticator(config.tokens_file)
+        metrics = config.metrics_address
+        if metrics is not None and not is_loopback(metrics) and not config.insecure:
+            raise ConfigError(
+                f"refusing to serve metrics on {config.metrics_address}: they describe "
+                "every tenant and need no token. Listen on 127.0.0.1, or pass "
+                "--insecure to accept the risk."
+            )
         for address in (config.address, config.http_address):
             exposed = address is not None and not is_loopback(address)
             if exposed and not self._authenticator.enabled and not config.insecure:
@@ -60,14 +68,27 @@ class ReferenceServer:
                 )
         self._credentials = _server_credentials(config)
         self.backend = open_backend(config)
-        self._runner = CallRunner(self._authenticator, TestHooks(config.enable_test_hooks))
+        self.metrics = (
+            None
+            if config.metrics_address is None
+            else ServerMetrics(self.backend.hub, self.backend.view, config.metrics_namespace_labels)
+        )
+        hooks = TestHooks(config.enable_test_hooks)
+        self._grpc_runner = CallRunner(self._authenticator, hooks, self._meter("grpc"))
+        self._http_runner = CallRunner(self._authenticator, hooks, self._meter("http"))
         self._handlers = Handlers(self.backend)
         self._server: grpc.aio.Server | None = None
         self._http: HttpListener | None = None
+        self._metrics_port: HttpListener | None = None
         self._background: list[asyncio.Task[None]] = []
         self.port = 0
-        # The HTTP port's number; 0 while it is off.
+        # The HTTP port's number; 0 while it is off. The same for the metrics port.
         self.http_port = 0
+        self.metrics_port = 0
+
+    def _meter(self, port: str) -> RpcMeter | None:
+        """The RPC instruments of ``port``; None when metrics are off (nothing to count)."""
+        return None if self.metrics is None else self.metrics.meter(port)
 
     @property
     def store(self) -> Store:
@@ -89,9 +110,9 @@ class ReferenceServer:
                 ("grpc.so_reuseport", 0),
             ],
         )
-        calls = GrpcCalls(self._runner, self._handlers)
+        calls = GrpcCalls(self._grpc_runner, self._handlers)
         # The generated add_* functions only call the two registration methods.
-        registrar: Any = GuardedRegistrar(server)
+        registrar: Any = GuardedRegistrar(server, self._meter("grpc"))
         api_grpc.add_VClusterServiceServicer_to_server(VClusterService(calls), registrar)
         snap_grpc.add_SnapshotServiceServicer_to_server(SnapshotService(calls), registrar)
         health_servicer = health.aio.HealthServicer()
@@ -110,16 +131,32 @@ class ReferenceServer:
                 f"server?) or not this machine's ({exc})"
             ) from None
         if self.config.http_address is not None:
-            app = HttpApplication(self._runner, self._handlers, limit)
-            self._http = HttpListener(self.config, with_cors(app, self.config.http_allowed_origins))
+            app = HttpApplication(self._http_runner, self._handlers, limit)
+            self._http = HttpListener(
+                self.config.http_address,
+                "--http-address",
+                with_cors(app, self.config.http_allowed_origins),
+                self.config,
+                tls=True,
+            )
             self.http_port = self._http.port
+        if self.metrics is not None and self.config.metrics_address is not None:
+            self._metrics_port = HttpListener(
+                self.config.metrics_address,
+                "--metrics-address",
+                metrics_application(self.metrics),
+                self.config,
+                tls=False,
+            )
+            self.metrics_port = self._metrics_port.port
         await self.backend.start()
         for name in ("", *SERVICE_NAMES):
             await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
         await server.start()
         self._server = server
-        if self._http is not None:
-            self._http.start()
+        for listener in (self._http, self._metrics_port):
+            if listener is not None:
+                listener.start()
         self._background = [
             asyncio.create_task(self._housekeeping()),
             asyncio.create_task(self.backend.follow_health(_health_reporter(health_servicer))),
@@ -149,8 +186,9 @@ class ReferenceServer:
         grace = self.config.shutdown_grace if grace is None else grace
         if self._server is not None:
             await self._server.stop(grace)
-        if self._http is not None:
-            await self._http.stop(grace)
+        for listener in (self._http, self._metrics_port):
+            if listener is not None:
+                await listener.stop(grace)
         await self.backend.stop()
 
     async def wait_for_termination(self) -> None:

@@ -18,7 +18,7 @@ from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster_server.auth import Principal
 from openvcluster_server.config import ConfigError, ServerConfig
 from openvcluster_server.reads import VClusterReads
-from openvcluster_server.store import open_store
+from openvcluster_server.store import Store, open_store
 from openvcluster_server.testhooks import HookPlan
 from openvcluster_server.watch import WatchHub
 
@@ -100,6 +100,11 @@ class Backend(Protocol):
     @property
     def snapshots(self) -> SnapshotOps:
         """SnapshotVCluster and SnapshotService."""
+        ...
+
+    @property
+    def view(self) -> Store:
+        """The store the reads answer from (the metrics count what it holds)."""
         ...
 
     async def start(self) -> None:

@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 from openvcluster_server.auth import Authenticator, Principal
 from openvcluster_server.errors import ApiError, unavailable
 from openvcluster_server.logformat import FIELDS
+from openvcluster_server.metrics import RpcMeter
 from openvcluster_server.testhooks import HookPlan, TestHooks
 
 log = logging.getLogger("openvcluster_server.rpc")
@@ -41,9 +42,12 @@ class CallRunner:
     handler raises is logged with its traceback and becomes INTERNAL.
     """
 
-    def __init__(self, authenticator: Authenticator, hooks: TestHooks) -> None:
+    def __init__(
+        self, authenticator: Authenticator, hooks: TestHooks, meter: RpcMeter | None = None
+    ) -> None:
         self._auth = authenticator
         self._hooks = hooks
+        self._meter = meter
 
     async def unary(
         self,
@@ -57,7 +61,7 @@ class CallRunner:
         The log line is written before the answer leaves, so whoever sees the
         answer can also see the line.
         """
-        record = CallRecord(method, request)
+        record = CallRecord(method, request, self._meter)
         try:
             principal, plan = await self._admit(metadata, record)
             answer = handler(principal, request, plan)
@@ -85,7 +89,7 @@ class CallRunner:
         The caller closes the generator when its client goes away (use
         ``contextlib.aclosing``); that is logged as CANCELLED.
         """
-        record = CallRecord(method, request)
+        record = CallRecord(method, request, self._meter)
         try:
             principal, _ = await self._admit(metadata, record)
             # Closed at once when the client goes: the handler's cleanup frees the watcher.
@@ -123,10 +127,13 @@ def _failed(record: CallRecord, exc: Exception) -> ApiError:
 class CallRecord:
     """The fields of a call's log line. Never holds tokens or kubeconfigs."""
 
-    def __init__(self, method: str, request: Message) -> None:
+    def __init__(self, method: str, request: Message, meter: RpcMeter | None = None) -> None:
         self.method = method
         self.request_id = str(getattr(request, "request_id", ""))
         self.caller = "-"
+        self._meter = meter
+        if meter is not None:
+            meter.started(method)
         self._started = time.perf_counter()
 
     def log(self, code: grpc.StatusCode) -> None:
@@ -138,12 +145,15 @@ class CallRecord:
         caller's source line (what ``log.info`` does) would cost as much as
         all the rest.
         """
+        seconds = time.perf_counter() - self._started
+        if self._meter is not None:
+            self._meter.finished(self.method, code.name, seconds)
         if not log.isEnabledFor(logging.INFO):
             return
         fields = {
             "method": self.method,
             "code": code.name,
-            "latency_ms": round((time.perf_counter() - self._started) * 1000, 3),
+            "latency_ms": round(seconds * 1000, 3),
             "request_id": self.request_id,
             "caller": self.caller,
         }

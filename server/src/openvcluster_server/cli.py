@@ -48,6 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
         "such as https://console.example.com",
     )
     serve.add_argument(
+        "--metrics-address",
+        help="host:port of the Prometheus metrics at /metrics (default off; loopback "
+        "unless --insecure: metrics describe every tenant)",
+    )
+    serve.add_argument(
+        "--metrics-namespace-labels",
+        action="store_true",
+        default=None,
+        help="label the vcluster metrics with their namespace (one series per namespace)",
+    )
+    serve.add_argument(
         "--backend",
         choices=BACKENDS,
         help="simulated (the default: vclusters simulated in --store) or kubernetes "
@@ -137,6 +148,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             "address",
             "http_address",
             "http_allowed_origins",
+            "metrics_address",
+            "metrics_namespace_labels",
             "backend",
             "store",
             "data_dir",

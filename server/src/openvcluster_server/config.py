@@ -72,6 +72,10 @@ class ServerConfig:
     http_address: str | None = DEFAULT_HTTP_ADDRESS
     # Web origins (scheme://host[:port]) whose pages may call the HTTP port (CORS).
     http_allowed_origins: tuple[str, ...] = ()
+    # host:port of /metrics (Prometheus); None: no metrics. Loopback unless insecure.
+    metrics_address: str | None = None
+    # Label vclusters metrics with their namespace (as many series as namespaces).
+    metrics_namespace_labels: bool = False
     # "simulated" (vclusters simulated with timers, in `store`) or
     # "kubernetes" (real vclusters on a host cluster).
     backend: str = "simulated"
@@ -263,7 +267,7 @@ def _convert(name: str, value: Any, source: str) -> Any:
     if name == "http_allowed_origins":
         items = value.split(",") if isinstance(value, str) else value
         return tuple(str(v).strip() for v in items if str(v).strip())
-    if name == "http_address":
+    if name in ("http_address", "metrics_address"):
         return None if value is None or str(value) == HTTP_OFF else str(value)
     if name == "quotas":
         return _quotas(value, source)
@@ -271,7 +275,13 @@ def _convert(name: str, value: Any, source: str) -> Any:
         return float(value)
     if name in _COUNT_FIELDS or name == "max_message_bytes":
         return int(value)
-    if name in {"insecure", "enable_test_hooks", "install_crds", "reconcile"}:
+    if name in {
+        "insecure",
+        "enable_test_hooks",
+        "install_crds",
+        "reconcile",
+        "metrics_namespace_labels",
+    }:
         return bool(value)
     return str(value)
 

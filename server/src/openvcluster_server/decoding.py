@@ -12,6 +12,7 @@ from google.rpc import error_details_pb2
 
 from openvcluster_server.calls import CallRecord, Context
 from openvcluster_server.errors import ApiError
+from openvcluster_server.metrics import RpcMeter
 
 
 class _Undecodable:
@@ -32,8 +33,9 @@ class GuardedRegistrar:
     throughput. Client-streaming methods pass through untouched.
     """
 
-    def __init__(self, server: grpc.aio.Server) -> None:
+    def __init__(self, server: grpc.aio.Server, meter: RpcMeter | None = None) -> None:
         self._server = server
+        self._meter = meter
 
     def add_generic_rpc_handlers(self, handlers: Any) -> None:
         """Ignored: the generated code also registers the same methods below."""
@@ -42,19 +44,21 @@ class GuardedRegistrar:
         self, service: str, handlers: dict[str, grpc.RpcMethodHandler[Any, Any]]
     ) -> None:
         """Registers ``handlers`` of ``service``, each behind the decoding guard."""
-        guarded = {method: _guard(handler, method) for method, handler in handlers.items()}
+        guarded = {
+            method: _guard(handler, method, self._meter) for method, handler in handlers.items()
+        }
         generic = grpc.method_handlers_generic_handler(service, guarded)
         self._server.add_generic_rpc_handlers((generic,))
         self._server.add_registered_method_handlers(service, guarded)
 
 
-def _guard(handler: grpc.RpcMethodHandler[Any, Any], method: str) -> Any:
+def _guard(handler: grpc.RpcMethodHandler[Any, Any], method: str, meter: RpcMeter | None) -> Any:
     if handler.request_streaming or handler.request_deserializer is None:
         return handler
-    return _wrap(handler, method)
+    return _wrap(handler, method, meter)
 
 
-def _wrap(handler: grpc.RpcMethodHandler[Any, Any], method: str) -> Any:
+def _wrap(handler: grpc.RpcMethodHandler[Any, Any], method: str, meter: RpcMeter | None) -> Any:
     """``handler`` with a deserializer that never raises and a refusal of what it
     could not decode."""
     parse = handler.request_deserializer
@@ -75,7 +79,7 @@ def _wrap(handler: grpc.RpcMethodHandler[Any, Any], method: str) -> Any:
             f"invalid request: {problem}",
             [error_details_pb2.BadRequest(field_violations=[violation])],
         )
-        CallRecord(method, Message()).log(error.code)
+        CallRecord(method, Message(), meter).log(error.code)
         await context.abort(error.code, error.message, trailing_metadata=error.trailing_metadata())
 
     # The servicers' behaviours are coroutine functions (or async generators).

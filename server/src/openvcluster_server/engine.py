@@ -34,6 +34,11 @@ class Engine:
         """Where committed changes are published to watchers."""
         return self.core.hub
 
+    @property
+    def view(self) -> Store:
+        """The store the reads answer from."""
+        return self.core.store
+
     async def start(self) -> None:
         """Binds to the event loop and resumes transitions a restart interrupted."""
         self.core.start(asyncio.get_running_loop())

@@ -86,6 +86,7 @@ class Watcher:
         if len(self._events) >= self._limit:
             self.overflowed = True
             self._events.clear()
+            self._hub.dropped += 1
         else:
             self._events.append(event)
         self._ready.set()
@@ -143,6 +144,13 @@ class WatchHub:
         self._watchers: set[Watcher] = set()
         self._per_caller: dict[str, int] = {}
         self._closed = False
+        # Watchers ended for falling behind, since the start (a metric).
+        self.dropped = 0
+
+    @property
+    def open_watches(self) -> int:
+        """How many watches are open."""
+        return len(self._watchers)
 
     def subscribe(self, caller: tuple[str, str], matches: Matcher, lister: Lister) -> Watcher:
         """A new watcher for the vclusters ``matches`` accepts, listing them with ``lister``.

@@ -35,14 +35,19 @@ class _BoundConfig(Config):
 
 
 class HttpListener:
-    """Serves an ASGI application on ``config.http_address`` until stopped."""
+    """Serves an ASGI application on an address until stopped.
 
-    def __init__(self, config: ServerConfig, app: ASGIFramework) -> None:
-        assert config.http_address is not None  # the caller checks that the port is on
+    ``flag`` names the setting of the address in errors; with ``tls`` the
+    server's certificate (and client CA) of ``config`` apply.
+    """
+
+    def __init__(
+        self, address: str, flag: str, app: ASGIFramework, config: ServerConfig, tls: bool
+    ) -> None:
         self._app = app
-        sock = _bind(config.http_address)
+        sock = _bind(address, flag)
         self.port: int = sock.getsockname()[1]
-        self._settings = _settings(config, sock)
+        self._settings = _settings(config, sock, tls)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -63,8 +68,8 @@ class HttpListener:
                 await self._task
 
 
-def _bind(address: str) -> socket.socket:
-    """A listening socket on ``address`` (host:port, [v6]:port); a ConfigError names the flag."""
+def _bind(address: str, flag: str) -> socket.socket:
+    """A listening socket on ``address`` (host:port, [v6]:port); a ConfigError names ``flag``."""
     host, _, port_text = address.rpartition(":")
     host = host.strip("[]")
     try:
@@ -72,10 +77,10 @@ def _bind(address: str) -> socket.socket:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.create_server((host, port), family=family)
     except ValueError:
-        raise ConfigError(f"--http-address {address!r} is not host:port") from None
+        raise ConfigError(f"{flag} {address!r} is not host:port") from None
     except OSError as exc:
         raise ConfigError(
-            f"--http-address {address}: cannot listen there: the address is taken (another "
+            f"{flag} {address}: cannot listen there: the address is taken (another "
             f"server?) or not this machine's ({exc.strerror or exc})"
         ) from None
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -83,14 +88,14 @@ def _bind(address: str) -> socket.socket:
     return sock
 
 
-def _settings(config: ServerConfig, sock: socket.socket) -> Config:
+def _settings(config: ServerConfig, sock: socket.socket, tls: bool) -> Config:
     settings = _BoundConfig(sock)
     settings.graceful_timeout = config.shutdown_grace
     settings.accesslog = None
     settings.errorlog = log
     # A server banner helps nobody but an attacker.
     settings.include_server_header = False
-    if config.tls_cert_file is not None and config.tls_key_file is not None:
+    if tls and config.tls_cert_file is not None and config.tls_key_file is not None:
         settings.certfile = str(config.tls_cert_file)
         settings.keyfile = str(config.tls_key_file)
         if config.tls_client_ca_file is not None:

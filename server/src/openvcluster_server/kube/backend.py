@@ -32,6 +32,7 @@ from openvcluster_server.kube.records import RequestRecords, page_token_key
 from openvcluster_server.kube.world import World
 from openvcluster_server.paging import PageTokens
 from openvcluster_server.reads import VClusterReads
+from openvcluster_server.store import Store
 from openvcluster_server.store.memory import MemoryStore
 from openvcluster_server.testhooks import NO_HOOKS, HookPlan
 from openvcluster_server.watch import WatchHub
@@ -67,6 +68,11 @@ class KubeBackend:
         self.reads: VClusterReads
         self.vclusters: KubeVClusterOperations
         self.snapshots = SnapshotsNotYet()
+
+    @property
+    def view(self) -> Store:
+        """The watch cache's mirror of the cluster, which the reads answer from."""
+        return self._mirror
 
     async def start(self) -> None:
         """Checks the cluster, fills the watch cache and starts reconciling."""

@@ -1,0 +1,178 @@
+"""Prometheus metrics of the server, served on --metrics-address (never on an
+API port: they describe every tenant).
+
+Names and labels follow Prometheus conventions: ``_total`` counters, base
+units (seconds), and labels of bounded cardinality: the port, service,
+method and code of a call, a phase. Namespaces become a label only when the
+operator asks for it (``metrics_namespace_labels``), since their number is
+the users' to choose.
+"""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from collections.abc import Iterator
+from typing import Any, cast
+
+from hypercorn.typing import ASGIFramework
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_asgi_app
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from openvcluster.v1 import snapshot_service_pb2, vcluster_service_pb2
+from openvcluster.v1.snapshot_pb2 import Snapshot
+from openvcluster.v1.vcluster_pb2 import VCluster
+from openvcluster_server.store import Store
+from openvcluster_server.watch import WatchHub
+
+# Latencies of the simulated backend are well under a millisecond; the
+# Kubernetes backend's writes take round trips to the API server.
+RPC_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# Each method's service, by the method's name (unique across both services).
+SERVICE_OF = {
+    method.name: service.full_name
+    for file in (vcluster_service_pb2.DESCRIPTOR, snapshot_service_pb2.DESCRIPTOR)
+    for service in file.services_by_name.values()
+    for method in service.methods
+}
+
+
+class ServerMetrics:
+    """Every instrument of one server, in a registry of its own."""
+
+    def __init__(self, hub: WatchHub, view: Store, namespace_labels: bool = False) -> None:
+        self.registry = CollectorRegistry()
+        self.rpcs = Counter(
+            "openvcluster_rpcs",
+            "RPCs answered, by port (grpc or http), service, method and status code.",
+            ["port", "service", "method", "code"],
+            registry=self.registry,
+        )
+        self.rpc_duration = Histogram(
+            "openvcluster_rpc_duration_seconds",
+            "Time from receiving an RPC to its answer (a stream: to its end).",
+            ["port", "service", "method"],
+            buckets=RPC_BUCKETS,
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "openvcluster_rpcs_in_flight",
+            "RPCs being answered now (open watches included).",
+            ["port", "service", "method"],
+            registry=self.registry,
+        )
+        self.registry.register(_Watches(hub))
+        self.registry.register(_Inventory(view, namespace_labels))
+
+    def meter(self, port: str) -> RpcMeter:
+        """The instruments of one port's calls."""
+        return RpcMeter(self, port)
+
+
+class RpcMeter:
+    """Counts one port's calls. The labelled children are looked up once per
+    method and code and kept, since this runs for every call."""
+
+    def __init__(self, metrics: ServerMetrics, port: str) -> None:
+        self._metrics = metrics
+        self._port = port
+        self._in_flight: dict[str, Gauge] = {}
+        self._durations: dict[str, Histogram] = {}
+        self._answered: dict[tuple[str, str], Counter] = {}
+
+    def started(self, method: str) -> None:
+        """A call of ``method`` arrived."""
+        gauge = self._in_flight.get(method)
+        if gauge is None:
+            gauge = self._metrics.in_flight.labels(self._port, _service(method), method)
+            self._in_flight[method] = gauge
+        gauge.inc()
+
+    def finished(self, method: str, code: str, seconds: float) -> None:
+        """The call of ``method`` started last was answered with ``code`` after ``seconds``."""
+        self._in_flight[method].dec()
+        counter = self._answered.get((method, code))
+        if counter is None:
+            counter = self._metrics.rpcs.labels(self._port, _service(method), method, code)
+            self._answered[(method, code)] = counter
+        counter.inc()
+        histogram = self._durations.get(method)
+        if histogram is None:
+            histogram = self._metrics.rpc_duration.labels(self._port, _service(method), method)
+            self._durations[method] = histogram
+        histogram.observe(seconds)
+
+
+def _service(method: str) -> str:
+    return SERVICE_OF.get(method, "unknown")
+
+
+class _Watches(Collector):
+    """The watch hub's open and dropped watches, read when scraped."""
+
+    def __init__(self, hub: WatchHub) -> None:
+        self._hub = hub
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "openvcluster_watches_open", "Watches open now.", value=self._hub.open_watches
+        )
+        yield CounterMetricFamily(
+            "openvcluster_watches_dropped",
+            "Watches ended because their client fell too far behind.",
+            value=self._hub.dropped,
+        )
+
+
+class _Inventory(Collector):
+    """What the server holds, counted when scraped (a scan of the store the
+    reads come from): vclusters by phase (and namespace, if asked),
+    snapshots by phase, remembered request ids."""
+
+    def __init__(self, view: Store, namespace_labels: bool) -> None:
+        self._view = view
+        self._namespace_labels = namespace_labels
+
+    def collect(self) -> Iterator[Metric]:
+        store = self._view
+        labels = ["phase", "namespace"] if self._namespace_labels else ["phase"]
+        vclusters = GaugeMetricFamily(
+            "openvcluster_vclusters", "VClusters by phase.", labels=labels
+        )
+        snapshots = GaugeMetricFamily(
+            "openvcluster_snapshots", "Snapshots by phase.", labels=["phase"]
+        )
+        by_phase: Tally[tuple[str, ...]] = Tally()
+        for vcluster in store.scan_vclusters(namespace=None, phase=None, after=None):
+            phase = VCluster.Phase.Name(vcluster.status.phase).removeprefix("PHASE_")
+            key = (phase, vcluster.namespace) if self._namespace_labels else (phase,)
+            by_phase[key] += 1
+        for values, count in sorted(by_phase.items()):
+            vclusters.add_metric(list(values), count)
+        snapshot_phases = Tally(
+            Snapshot.Phase.Name(snapshot.phase).removeprefix("PHASE_")
+            for snapshot in store.scan_snapshots(namespace=None, vcluster=None, after=None)
+        )
+        for phase, count in sorted(snapshot_phases.items()):
+            snapshots.add_metric([phase], count)
+        yield vclusters
+        yield snapshots
+        yield GaugeMetricFamily(
+            "openvcluster_request_ids_remembered",
+            "request_ids whose first answer the server keeps, for retries.",
+            value=store.count_requests(None),
+        )
+
+
+def metrics_application(metrics: ServerMetrics) -> ASGIFramework:
+    """The ASGI application of the metrics port: /metrics in the text format."""
+    app = make_asgi_app(metrics.registry)
+
+    async def serve(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] != "/metrics":
+            await send({"type": "http.response.start", "status": 404, "headers": []})
+            await send({"type": "http.response.body", "body": b"not found\n"})
+            return
+        await app(scope, receive, send)
+
+    return cast(ASGIFramework, serve)
