@@ -24,7 +24,7 @@ from openvcluster_server.engine import Engine
 from openvcluster_server.handlers import Handlers
 from openvcluster_server.http.asgi import HttpApplication, with_cors
 from openvcluster_server.http.listener import HttpListener
-from openvcluster_server.metrics import RpcMeter, ServerMetrics, metrics_application
+from openvcluster_server.metrics import KubeStats, RpcMeter, ServerMetrics, metrics_application
 from openvcluster_server.services import GrpcCalls, SnapshotService, VClusterService
 from openvcluster_server.store import Store
 from openvcluster_server.testhooks import TestHooks
@@ -71,7 +71,12 @@ class ReferenceServer:
         self.metrics = (
             None
             if config.metrics_address is None
-            else ServerMetrics(self.backend.hub, self.backend.view, config.metrics_namespace_labels)
+            else ServerMetrics(
+                self.backend.hub,
+                self.backend.view,
+                self.backend if isinstance(self.backend, KubeStats) else None,
+                config.metrics_namespace_labels,
+            )
         )
         hooks = TestHooks(config.enable_test_hooks)
         self._grpc_runner = CallRunner(self._authenticator, hooks, self._meter("grpc"))

@@ -22,21 +22,23 @@ class Handlers:
 
     def __init__(self, engine: Backend) -> None:
         self._engine = engine
-        vclusters, snapshots, reads = engine.vclusters, engine.snapshots, engine.reads
+        # Each entry looks the operation up when called: the Kubernetes
+        # backend makes its operations only when it starts.
+        e = engine
         self.unary: dict[str, UnaryHandler[Any, Any]] = {
-            "CreateVCluster": vclusters.create_vcluster,
-            "GetVCluster": lambda p, r, _: reads.get_vcluster(p, r),
-            "ListVClusters": lambda p, r, _: reads.list_vclusters(p, r),
-            "DeleteVCluster": vclusters.delete_vcluster,
-            "ScaleVCluster": vclusters.scale_vcluster,
-            "SuspendVCluster": vclusters.suspend_vcluster,
-            "ResumeVCluster": vclusters.resume_vcluster,
-            "SnapshotVCluster": snapshots.snapshot_vcluster,
-            "RestoreVCluster": vclusters.restore_vcluster,
-            "GetVClusterKubeconfig": lambda p, r, _: vclusters.get_kubeconfig(p, r),
-            "GetSnapshot": lambda p, r, _: snapshots.get_snapshot(p, r),
-            "ListSnapshots": lambda p, r, _: snapshots.list_snapshots(p, r),
-            "DeleteSnapshot": snapshots.delete_snapshot,
+            "CreateVCluster": lambda p, r, h: e.vclusters.create_vcluster(p, r, h),
+            "GetVCluster": lambda p, r, _: e.reads.get_vcluster(p, r),
+            "ListVClusters": lambda p, r, _: e.reads.list_vclusters(p, r),
+            "DeleteVCluster": lambda p, r, h: e.vclusters.delete_vcluster(p, r, h),
+            "ScaleVCluster": lambda p, r, h: e.vclusters.scale_vcluster(p, r, h),
+            "SuspendVCluster": lambda p, r, h: e.vclusters.suspend_vcluster(p, r, h),
+            "ResumeVCluster": lambda p, r, h: e.vclusters.resume_vcluster(p, r, h),
+            "SnapshotVCluster": lambda p, r, h: e.snapshots.snapshot_vcluster(p, r, h),
+            "RestoreVCluster": lambda p, r, h: e.vclusters.restore_vcluster(p, r, h),
+            "GetVClusterKubeconfig": lambda p, r, _: e.vclusters.get_kubeconfig(p, r),
+            "GetSnapshot": lambda p, r, _: e.snapshots.get_snapshot(p, r),
+            "ListSnapshots": lambda p, r, _: e.snapshots.list_snapshots(p, r),
+            "DeleteSnapshot": lambda p, r, h: e.snapshots.delete_snapshot(p, r, h),
         }
 
     async def watch_vclusters(

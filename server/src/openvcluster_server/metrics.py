@@ -11,8 +11,8 @@ the users' to choose.
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Iterator
-from typing import Any, cast
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol, cast, runtime_checkable
 
 from hypercorn.typing import ASGIFramework
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make_asgi_app
@@ -37,10 +37,39 @@ SERVICE_OF = {
 }
 
 
-class ServerMetrics:
-    """Every instrument of one server, in a registry of its own."""
+@runtime_checkable
+class KubeStats(Protocol):
+    """What the Kubernetes backend tells the metrics."""
 
-    def __init__(self, hub: WatchHub, view: Store, namespace_labels: bool = False) -> None:
+    @property
+    def queue_depth(self) -> int:
+        """Vclusters waiting for the reconciler."""
+        ...
+
+    @property
+    def api_requests(self) -> Mapping[tuple[str, int], int]:
+        """Kubernetes API requests made, by (HTTP method or WATCH, status code)."""
+        ...
+
+    def observe_reconciles(self, observe: Callable[[float], None]) -> None:
+        """Has ``observe`` told the duration of every reconcile, in seconds."""
+        ...
+
+
+class ServerMetrics:
+    """Every instrument of one server, in a registry of its own.
+
+    The Kubernetes backend's metrics are registered on every backend (without
+    samples elsewhere), so that dashboards and their checks see one set.
+    """
+
+    def __init__(
+        self,
+        hub: WatchHub,
+        view: Store,
+        kube: KubeStats | None = None,
+        namespace_labels: bool = False,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.rpcs = Counter(
             "openvcluster_rpcs",
@@ -61,8 +90,17 @@ class ServerMetrics:
             ["port", "service", "method"],
             registry=self.registry,
         )
+        self.reconcile_duration = Histogram(
+            "openvcluster_kube_reconcile_duration_seconds",
+            "Time one step of the Kubernetes backend's reconciler took for a vcluster.",
+            buckets=RPC_BUCKETS,
+            registry=self.registry,
+        )
+        if kube is not None:
+            kube.observe_reconciles(self.reconcile_duration.observe)
         self.registry.register(_Watches(hub))
         self.registry.register(_Inventory(view, namespace_labels))
+        self.registry.register(_Kube(kube))
 
     def meter(self, port: str) -> RpcMeter:
         """The instruments of one port's calls."""
@@ -122,6 +160,30 @@ class _Watches(Collector):
             "Watches ended because their client fell too far behind.",
             value=self._hub.dropped,
         )
+
+
+class _Kube(Collector):
+    """The Kubernetes backend's queue and API requests, read when scraped."""
+
+    def __init__(self, kube: KubeStats | None) -> None:
+        self._kube = kube
+
+    def collect(self) -> Iterator[Metric]:
+        depth = GaugeMetricFamily(
+            "openvcluster_kube_reconcile_queue_depth", "Vclusters waiting for the reconciler."
+        )
+        requests = CounterMetricFamily(
+            "openvcluster_kube_api_requests",
+            "Requests to the Kubernetes API, by HTTP method (WATCH for watches) and status "
+            "code (0: no answer).",
+            labels=["method", "code"],
+        )
+        if self._kube is not None:
+            depth.add_metric([], self._kube.queue_depth)
+            for (method, code), count in sorted(self._kube.api_requests.items()):
+                requests.add_metric([method, str(code)], count)
+        yield depth
+        yield requests
 
 
 class _Inventory(Collector):

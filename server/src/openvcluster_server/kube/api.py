@@ -10,6 +10,7 @@ with bookmarks (``Reflector`` in reflector.py).
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,8 @@ class KubeApi:
         self._watch_http: httpx.AsyncClient = AsyncClient(single, watch_params)
         for client in (self._http, self._watch_http):
             client.headers["User-Agent"] = USER_AGENT
+        # Requests made, by (HTTP method, status code; 0 when unanswered), for the metrics.
+        self.requests: Counter[tuple[str, int]] = Counter()
 
     async def close(self) -> None:
         """Closes the connections."""
@@ -196,6 +199,7 @@ class KubeApi:
             params["labelSelector"] = labels
         try:
             async with self._watch_http.stream("GET", kind.path(), params=params) as response:
+                self.requests[("WATCH", response.status_code)] += 1
                 if response.status_code != 200:
                     await response.aread()
                     raise _refusal(response)
@@ -225,9 +229,11 @@ class KubeApi:
                 method, path, params=query, content=content, headers=headers
             )
         except httpx.TransportError as exc:
+            self.requests[(method, 0)] += 1
             raise KubeError(
                 0, "Unreachable", f"the Kubernetes API server did not answer: {exc}"
             ) from exc
+        self.requests[(method, response.status_code)] += 1
         if response.status_code >= 400:
             raise _refusal(response)
         result: Obj = response.json()

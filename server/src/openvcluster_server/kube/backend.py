@@ -13,7 +13,7 @@ import contextlib
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import grpc
 
@@ -68,6 +68,20 @@ class KubeBackend:
         self.reads: VClusterReads
         self.vclusters: KubeVClusterOperations
         self.snapshots = SnapshotsNotYet()
+
+    @property
+    def queue_depth(self) -> int:
+        """Vclusters waiting for the reconciler."""
+        return self._reconciler.queue_depth
+
+    @property
+    def api_requests(self) -> Mapping[tuple[str, int], int]:
+        """Kubernetes API requests made, by (HTTP method or WATCH, status code; 0: no answer)."""
+        return self._kube.requests
+
+    def observe_reconciles(self, observe: Callable[[float], None]) -> None:
+        """Has ``observe`` told the duration of every reconcile, in seconds."""
+        self._reconciler.observe = observe
 
     @property
     def view(self) -> Store:

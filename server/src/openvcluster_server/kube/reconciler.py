@@ -96,6 +96,13 @@ class Reconciler:
         self._dirty: set[Key] = set()
         self._timers: dict[Key, asyncio.TimerHandle] = {}
         self._failures: dict[Key, int] = {}
+        # Told how long each reconcile took, in seconds (the metrics' histogram).
+        self.observe: Callable[[float], None] = lambda seconds: None
+
+    @property
+    def queue_depth(self) -> int:
+        """Keys waiting for a worker."""
+        return self._queue.qsize()
 
     # --- the queue ----------------------------------------------------------------------
 
@@ -145,6 +152,7 @@ class Reconciler:
             key = await self._queue.get()
             self._queued.discard(key)
             self._processing.add(key)
+            started = time.perf_counter()
             try:
                 done = await self.reconcile(key)
                 if done:
@@ -159,6 +167,7 @@ class Reconciler:
                 log.exception("reconciling %s/%s failed; retrying", *key)
                 self._backoff(key)
             finally:
+                self.observe(time.perf_counter() - started)
                 self._processing.discard(key)
                 if key in self._dirty:
                     self._dirty.discard(key)
