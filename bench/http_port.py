@@ -1,11 +1,13 @@
 """Part 6: GetVCluster on the reference server's HTTP port (Connect JSON and
-gRPC-Web) against its gRPC port, and what the HTTP port costs gRPC.
+gRPC-Web) against its gRPC port, and what the HTTP port and the metrics cost
+gRPC.
 
-Two reference servers run at once, one with its HTTP port and one started
-with ``--http-address off``. Each round the Go load generator measures four
-sides one after the other, in a rotating order: gRPC, Connect JSON and
-gRPC-Web on the first server, gRPC on the second. gRPC on the first server is
-the baseline of both comparisons.
+Three reference servers run at once: one with its HTTP port, one started
+with ``--http-address off`` and one with metrics on (``--metrics-address``).
+Each round the Go load generator measures five sides one after the other,
+in a rotating order: gRPC, Connect JSON and gRPC-Web on the first server,
+gRPC on the other two. gRPC on the first server is the baseline of every
+comparison.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from bench.stats import alternate, paired_ratio
 from bench.throughput import connections_for
 from openvcluster.v1 import vcluster_service_pb2 as api
 
-TITLE = "6. The HTTP port (GetVCluster over Connect and gRPC-Web)"
+TITLE = "6. The HTTP port and metrics (GetVCluster over Connect and gRPC-Web; their cost to gRPC)"
 TARGET = Target(0.95, at_least=True)
 # Each side: (the server, "on" or "off" for its HTTP port; the loadgen's -protocol).
 # In this order, rotated round after round, the two sides of the target run back
@@ -40,6 +42,7 @@ SIDES: dict[str, tuple[str, str]] = {
     "grpc": ("on", "grpc"),
     "grpc, HTTP off": ("off", "grpc"),
     "grpc-web": ("on", "grpc-web"),
+    "grpc, metrics on": ("metrics", "grpc"),
 }
 HTTP_PROTOCOLS = ("connect-json", "grpc-web")
 # The loadgen results of each side, one per round.
@@ -53,6 +56,7 @@ def run(profile: Profile, workdir: Path, loadgen: LoadGenerator) -> PartResult:
     with (
         serve("reference-http-on", reference_command(), workdir) as with_http,
         serve("reference-http-off", reference_command(http=False), workdir) as without,
+        serve("reference-metrics", reference_command(metrics=True), workdir) as metered,
     ):
         if not with_http.http_address or without.http_address:
             raise RuntimeError(
@@ -61,7 +65,8 @@ def run(profile: Profile, workdir: Path, loadgen: LoadGenerator) -> PartResult:
             )
         response = create_target(with_http.address)
         create_target(without.address)
-        servers = {"on": with_http, "off": without}
+        create_target(metered.address)
+        servers = {"on": with_http, "off": without, "metrics": metered}
         for round_index in range(profile.http_rounds):
             for concurrency in profile.http_concurrencies:
                 for side in alternate(round_index, list(SIDES)):
@@ -108,6 +113,8 @@ def _report(part: PartResult, profile: Profile, runs: dict[int, Runs], response:
             protocols.rows.append(_protocol_row(concurrency, protocol, stats[protocol], ratios))
         share = _paired(by_side, "grpc", "grpc, HTTP off", "rps")
         part.ratios.append(Ratio(f"gRPC rps, HTTP port on/off c={concurrency}", share, TARGET))
+        metered = _paired(by_side, "grpc, metrics on", "grpc", "rps")
+        part.ratios.append(Ratio(f"gRPC rps, metrics on/off c={concurrency}", metered, TARGET))
         on, off = stats["grpc"], stats["grpc, HTTP off"]
         on_off.rows.append(
             [
@@ -146,7 +153,8 @@ def _report(part: PartResult, profile: Profile, runs: dict[int, Runs], response:
         "answer (protojson; the gRPC-Web data frame, and its trailer's grpc-status).",
         "HTTP port on/off: the gRPC throughput of that server against a second one started "
         "with `--http-address off`, measured in the same rounds: what an idle HTTP port "
-        "costs the gRPC port.",
+        "costs the gRPC port. Metrics on/off: a third server with `--metrics-address` "
+        "(never scraped) against the first: what counting every call costs.",
         f"{profile.http_rounds} interleaved round(s) of {profile.http_seconds:g} s after "
         f"{profile.http_warmup:g} s of warm-up per side and concurrency.",
     ]

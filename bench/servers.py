@@ -89,12 +89,14 @@ def _wait_for_addresses(process: subprocess.Popen[bytes], log: Path) -> tuple[st
 
 
 def reference_command(
-    store: str = "memory", data_dir: Path | None = None, *, http: bool = True
+    store: str = "memory", data_dir: Path | None = None, *, http: bool = True, metrics: bool = False
 ) -> list[str]:
-    """``openvcluster-server serve`` on free loopback ports (gRPC, and HTTP unless
-    ``http`` is false), phases ending at once."""
+    """``openvcluster-server serve`` on free loopback ports (gRPC, HTTP unless ``http``
+    is false, metrics if ``metrics``), phases ending at once."""
     command = [sys.executable, "-m", "openvcluster_server", "serve", "--address", "127.0.0.1:0"]
     command += ["--http-address", "127.0.0.1:0" if http else "off"]
+    if metrics:
+        command += ["--metrics-address", "127.0.0.1:0"]
     command += ["--transition-delay", "0", "--store", store]
     if data_dir is not None:
         command += ["--data-dir", str(data_dir)]
