@@ -2,12 +2,14 @@
  * The TypeScript SDK's client under test for the conformance suite
  * (conformance/README.md at the repository root).
  *
- *     node sdk/typescript/build/conformance/main.js [--concurrency N]
+ *     node sdk/typescript/build/conformance/main.js [--concurrency N] [--protocol grpc|connect|grpc-web]
  *
  * Reads one CaseRequest per stdin line (proto3 JSON), runs the steps of
  * each case in order through `VClusterClient`, several cases at once, and
  * writes one StepResult line per step to stdout; exits 0 once stdin is
- * closed and every case is done.
+ * closed and every case is done. `--protocol` is the protocol of the
+ * client's calls (default grpc); for connect and grpc-web the runner gives
+ * the address of the server's HTTP port (`port: http` in clients.yaml).
  *
  * @module
  */
@@ -17,6 +19,7 @@ import { parseArgs } from "node:util";
 
 import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 
+import { toProtocol } from "../src/connection.js";
 import { CaseRequestSchema, StepResultSchema, type StepResult } from "./gen/openvcluster/conformance/v1/protocol_pb.js";
 import { runCase } from "./session.js";
 
@@ -25,13 +28,16 @@ function emit(result: StepResult): void {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { concurrency: { type: "string", default: "8" } } });
+  const { values } = parseArgs({
+    options: { concurrency: { type: "string", default: "8" }, protocol: { type: "string", default: "grpc" } },
+  });
   const concurrency = Math.max(1, Number(values.concurrency));
+  const protocol = toProtocol(values.protocol);
   const running = new Set<Promise<void>>();
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     if (!line.trim()) continue;
     const testCase = fromJsonString(CaseRequestSchema, line);
-    const run = runCase(testCase, emit).finally(() => running.delete(run));
+    const run = runCase(testCase, protocol, emit).finally(() => running.delete(run));
     running.add(run);
     if (running.size >= concurrency) await Promise.race(running);
   }

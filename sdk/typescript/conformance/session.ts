@@ -7,7 +7,7 @@
 
 import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
 
-import { VClusterClient } from "../src/index.js";
+import { VClusterClient, type Protocol } from "../src/index.js";
 import {
   Error_Kind,
   StepResultSchema,
@@ -25,9 +25,9 @@ import { Watches } from "./watch-buffer.js";
 /** How long wait helpers wait unless a step says otherwise, as the Python clients do. */
 const WAIT_TIMEOUT_MS = 60_000;
 
-/** Runs the steps of `testCase` in order, emitting each result as it comes. */
-export async function runCase(testCase: CaseRequest, emit: (result: StepResult) => void): Promise<void> {
-  const session = new Session(testCase.connection);
+/** Runs the steps of `testCase` in order over `protocol`, emitting each result as it comes. */
+export async function runCase(testCase: CaseRequest, protocol: Protocol, emit: (result: StepResult) => void): Promise<void> {
+  const session = new Session(testCase.connection, protocol);
   const earlier = new Map<string, JsonValue>();
   let unsupported: Outcome | undefined;
   try {
@@ -54,7 +54,10 @@ class Session {
   private readonly clients = new Map<string, VClusterClient>();
   private readonly watches = new Watches();
 
-  constructor(private readonly connection: Connection | undefined) {}
+  constructor(
+    private readonly connection: Connection | undefined,
+    private readonly protocol: Protocol,
+  ) {}
 
   async run(step: Step, earlier: ReadonlyMap<string, JsonValue>): Promise<Outcome> {
     try {
@@ -79,6 +82,7 @@ class Session {
       const tls = this.connection?.tls;
       client = new VClusterClient({
         endpoint: this.connection?.address ?? "",
+        protocol: this.protocol,
         token,
         tls: tls !== undefined,
         caFile: tls?.caFile || undefined,

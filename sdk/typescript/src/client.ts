@@ -1,6 +1,8 @@
 /**
- * {@link VClusterClient}: one method per operation of the API, with friendly
- * arguments, typed results, typed errors, retries and wait helpers.
+ * The client's methods, one per operation of the API, with friendly
+ * arguments, typed results, typed errors, retries and wait helpers. Both
+ * entry points build their `VClusterClient` on {@link VClusterClientBase},
+ * giving it a transport of their own; nothing here is Node or browser only.
  *
  * @module
  */
@@ -9,8 +11,8 @@ import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } fro
 import { createContextValues, type Transport } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
 
-import { grpcTimeout } from "./deadline.js";
-import { resolveConnection, type ConnectionConfig, type ConnectionOptions } from "./config.js";
+import type { ClientConnection, ConnectionConfig, OwnedTransport } from "./connection.js";
+import { setDeadlineHeader } from "./deadline.js";
 import { toPhase, toSnapshotPhase, type PhaseLike, type SnapshotPhaseLike } from "./enums.js";
 import {
   CancelledError,
@@ -37,20 +39,12 @@ import * as build from "./requests.js";
 import { ATTEMPT_SETTINGS } from "./retry-interceptor.js";
 import { sleep } from "./sleep.js";
 import { toOpenVClusterError } from "./status.js";
-import { openTransport, type OwnedTransport, type TransportOptions } from "./transport.js";
 import { VERSION } from "./version.js";
 import { restingPhase, SnapshotWaiter, VClusterWaiter } from "./wait.js";
 import { Watch, type WatchEvent } from "./watch.js";
 
 /** The user agent every call carries. */
 export const USER_AGENT = `open-vcluster-api-typescript/${VERSION}`;
-
-/**
- * Everything a client can be told: where to connect ({@link ConnectionOptions},
- * with `OVC_*` environment defaults), the defaults of every call
- * ({@link DefaultCallOptions}) and transport extras ({@link TransportOptions}).
- */
-export interface ClientOptions extends ConnectionOptions, DefaultCallOptions, TransportOptions {}
 
 /** Options of `createVCluster`. */
 export interface CreateVClusterOptions extends build.CreateVClusterArgs, WaitingCallOptions {}
@@ -90,43 +84,38 @@ interface Connection {
 }
 
 /**
- * A connection to an open-vcluster-api server, with one method per operation.
+ * A connection to an open-vcluster-api server, with one method per
+ * operation: what `VClusterClient` does, whichever entry point made it
+ * (`@open-vcluster/sdk` in Node, `@open-vcluster/sdk/browser` in a web page).
  *
- * Every option is optional; what is left out comes from the environment
- * (`OVC_ENDPOINT`, default `127.0.0.1:50051`; `OVC_TOKEN`; `OVC_TLS`;
- * `OVC_CA_FILE`; `OVC_CLIENT_CERT_FILE` and `OVC_CLIENT_KEY_FILE`;
- * `OVC_TLS_SERVER_NAME`). Results are the generated protobuf-es messages
- * (`VCluster`, `Snapshot`); failures reject with the typed errors of
- * `OpenVClusterError`. Unary calls retry UNAVAILABLE with backoff (see
- * `RetryPolicy`), sending a mutation's `requestId` unchanged each time.
+ * Results are the generated protobuf-es messages (`VCluster`, `Snapshot`);
+ * failures reject with the typed errors of `OpenVClusterError`, whatever the
+ * protocol. Unary calls retry UNAVAILABLE with backoff (see `RetryPolicy`),
+ * sending a mutation's `requestId` unchanged each time.
  *
  * Mutations answer at once with the resource in its new, often intermediate
  * phase; pass `wait: true` to resolve once the change is done, or use
- * {@link waitForPhase}. Call {@link close} when done: the open HTTP/2
- * connection keeps Node running.
- *
- * ```ts
- * const client = new VClusterClient({ endpoint: "127.0.0.1:50051" });
- * const vc = await client.createVCluster("team-a", "dev", { cpu: "2", memory: "4Gi", wait: true });
- * client.close();
- * ```
+ * {@link waitForPhase}. Call {@link close} when done: it ends the
+ * connection, and the calls and watches still running.
  */
-export class VClusterClient {
-  /** The resolved connection settings (endpoint, TLS, token). */
+export class VClusterClientBase {
+  /** The resolved connection settings (endpoint, protocol, TLS, token). */
   readonly config: ConnectionConfig;
   /** The defaults of every call: timeout, retry policy, metadata, wait timeout. */
   readonly defaults: CallSettings;
   private readonly connection: Connection;
   private readonly ownsConnection: boolean;
   private readonly transport: Transport;
+  private readonly userAgentHeader: string;
   private readonly headerCache = new WeakMap<CallSettings, [string, string][]>();
 
-  /** Resolves the settings and prepares the connection, which opens at the first call. */
-  constructor(options: ClientOptions = {}) {
-    this.config = resolveConnection(options);
-    this.defaults = new CallSettings().merged(options);
-    this.connection = { transport: openTransport(this.config, options), closed: false };
-    this.transport = this.connection.transport.transport;
+  /** A client over `connection`, which it owns from now on; the entry points' `VClusterClient` constructors call this. */
+  protected constructor(connection: ClientConnection, defaults: DefaultCallOptions) {
+    this.config = connection.config;
+    this.defaults = new CallSettings().merged(defaults);
+    this.connection = { transport: connection.transport, closed: false };
+    this.transport = connection.transport.transport;
+    this.userAgentHeader = connection.userAgentHeader;
     this.ownsConnection = true;
   }
 
@@ -135,8 +124,8 @@ export class VClusterClient {
    * `metadata` is added to this client's. Closing the derived client does
    * not close the connection; close the original when done.
    */
-  withOptions(options: DefaultCallOptions): VClusterClient {
-    const derived = Object.create(VClusterClient.prototype) as VClusterClient;
+  withOptions(options: DefaultCallOptions): this {
+    const derived = Object.create(Object.getPrototypeOf(this) as object) as this;
     return Object.assign(derived, this, { defaults: this.defaults.merged(options), ownsConnection: false });
   }
 
@@ -149,7 +138,7 @@ export class VClusterClient {
 
   /** A short description, without the token. */
   toString(): string {
-    return `VClusterClient(endpoint=${this.config.endpoint}, tls=${this.config.tls})`;
+    return `VClusterClient(endpoint=${this.config.endpoint}, protocol=${this.config.protocol}, tls=${this.config.tls})`;
   }
 
   // VClusterService
@@ -446,7 +435,10 @@ export class VClusterClient {
   private headers(settings: CallSettings): [string, string][] {
     const cached = this.headerCache.get(settings);
     if (cached !== undefined) return cached;
-    const headers: [string, string][] = [["user-agent", USER_AGENT], ...settings.metadata.map(([k, v]): [string, string] => [k, v])];
+    const headers: [string, string][] = [
+      [this.userAgentHeader, USER_AGENT],
+      ...settings.metadata.map(([k, v]): [string, string] => [k, v]),
+    ];
     const authorized = settings.metadata.some(([key]) => key === "authorization");
     if (!authorized && this.config.token !== undefined) headers.push(["authorization", `Bearer ${this.config.token}`]);
     this.headerCache.set(settings, headers);
@@ -488,8 +480,8 @@ export class VClusterClient {
     signal: AbortSignal | undefined,
   ): Watch {
     const headers = new Headers(this.headers(settings));
-    if (timeoutMs !== null) headers.set("grpc-timeout", grpcTimeout(timeoutMs));
-    const open = async function* (this: VClusterClient, streamSignal: AbortSignal): AsyncGenerator<WatchEvent, void, undefined> {
+    if (timeoutMs !== null) setDeadlineHeader(headers, timeoutMs, this.config.protocol === "connect");
+    const open = async function* (this: VClusterClientBase, streamSignal: AbortSignal): AsyncGenerator<WatchEvent, void, undefined> {
       const input = createAsyncIterable([request]);
       try {
         const response = await this.transport.stream(VClusterService.method.watchVClusters, streamSignal, 0, headers, input);

@@ -1,11 +1,14 @@
 /**
- * Where and how to connect: endpoint, token and TLS, from options or the
- * environment, with the same variables and rules as the Python SDK.
+ * Where and how a Node client connects: endpoint, protocol, token and TLS,
+ * from options or the environment, with the same variables and rules as the
+ * Python SDK. Node only: it reads files and `process.env`.
  *
  * @module
  */
 
 import { readFileSync } from "node:fs";
+
+import { toProtocol, type ConnectionConfig, type Pem, type Protocol } from "./connection.js";
 
 /** The endpoint used when neither the options nor `OVC_ENDPOINT` name one. */
 export const DEFAULT_ENDPOINT = "127.0.0.1:50051";
@@ -24,16 +27,23 @@ export const ENV = {
 const TRUE = new Set(["1", "true", "yes", "on"]);
 const FALSE = new Set(["0", "false", "no", "off", ""]);
 
-/** PEM data given directly: a string or the bytes of a file. */
-export type Pem = string | Uint8Array;
-
 /**
  * How to reach the server. Every setting left out is read from its `OVC_*`
  * environment variable ({@link ENV}).
  */
 export interface ConnectionOptions {
-  /** `host:port` of the server (`https://host:port` switches TLS on). Default `127.0.0.1:50051`. */
+  /**
+   * `host:port` of the server (`https://host:port` switches TLS on). Default
+   * `127.0.0.1:50051`. For `connect` and `grpc-web` it is the server's HTTP
+   * port (`--http-address`), not its gRPC port.
+   */
   endpoint?: string;
+  /**
+   * The protocol of the calls: `"grpc"` (the default; HTTP/2 gRPC to the
+   * gRPC port), `"connect"` or `"grpc-web"` (to the HTTP port). Never read
+   * from the environment.
+   */
+  protocol?: Protocol;
   /** Bearer token, sent as `authorization: Bearer <token>`. */
   token?: string;
   /** Forces TLS on or off; by default on when a CA or a client certificate is set. */
@@ -54,26 +64,6 @@ export interface ConnectionOptions {
   tlsServerName?: string;
   /** Where `OVC_*` variables are read; default `process.env`. */
   env?: Readonly<Record<string, string | undefined>>;
-}
-
-/** The resolved connection settings of a client. */
-export interface ConnectionConfig {
-  /** `host:port` of the server. */
-  readonly endpoint: string;
-  /** Whether the connection uses TLS. */
-  readonly tls: boolean;
-  /** The URL the transport calls: `http://host:port` or `https://host:port`. */
-  readonly baseUrl: string;
-  /** The bearer token, if any. */
-  readonly token: string | undefined;
-  /** The CA certificate (PEM), if not the system's roots. */
-  readonly ca: Pem | undefined;
-  /** The client certificate (PEM), for mutual TLS. */
-  readonly clientCert: Pem | undefined;
-  /** The client key (PEM), for mutual TLS. */
-  readonly clientKey: Pem | undefined;
-  /** The name checked in the server certificate instead of the endpoint's host. */
-  readonly tlsServerName: string | undefined;
 }
 
 /**
@@ -117,6 +107,7 @@ export function resolveConnection(options: ConnectionOptions = {}): ConnectionCo
     endpoint,
     tls,
     baseUrl: `${tls ? "https" : "http"}://${endpoint}`,
+    protocol: toProtocol(options.protocol ?? "grpc"),
     token,
     ca,
     clientCert,

@@ -7,8 +7,6 @@
  * @module
  */
 
-import { randomUUID } from "node:crypto";
-
 import { clone, create, isMessage, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 
 import {
@@ -194,9 +192,17 @@ export interface WatchVClustersArgs {
   labelSelector?: string;
 }
 
-/** A fresh idempotency key: a random UUID in canonical text form. */
+/**
+ * A fresh idempotency key: a random (version 4) UUID in canonical text form.
+ * Made from `crypto.getRandomValues`, which Node and every browser offer,
+ * because `crypto.randomUUID` is missing from pages not served over HTTPS.
+ */
 export function newRequestId(): string {
-  return randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function resources(base: ResourcesInit | undefined, cpu?: string, memory?: string, storage?: string): Resources {

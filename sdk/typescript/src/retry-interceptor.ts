@@ -1,15 +1,14 @@
 /**
  * The interceptor that runs the attempts of a unary call: a deadline per
- * attempt (sent as `grpc-timeout`), and retries with backoff under the call's
- * {@link RetryPolicy}. The request message is sent unchanged on every
- * attempt, so a mutation's `requestId` is the same each time and the server
- * applies it once. Streams (watches) pass through untouched: they are not
- * retried.
+ * attempt (sent in the protocol's timeout header), and retries with backoff
+ * under the call's {@link RetryPolicy}. The request message is sent
+ * unchanged on every attempt, so a mutation's `requestId` is the same each
+ * time and the server applies it once. Streams (watches) pass through
+ * untouched: they are not retried. Nothing here needs Node; the Node entry
+ * adds the `NODE_DEBUG` log (`debug-log.ts`).
  *
  * @module
  */
-
-import { debuglog } from "node:util";
 
 import {
   Code,
@@ -20,15 +19,18 @@ import {
   type UnaryResponse,
 } from "@connectrpc/connect";
 
-import { grpcTimeout, startDeadline } from "./deadline.js";
+import { setDeadlineHeader, startDeadline } from "./deadline.js";
 import { codeName } from "./errors.js";
 import { asConnectionFailure } from "./status.js";
 import { DEFAULT_TIMEOUT_MS } from "./options.js";
 import { RetryPolicy, RetryState, toRetryPolicy, type RetryLike } from "./retry.js";
 import { sleep } from "./sleep.js";
 
-// NODE_DEBUG=openvcluster shows one line per attempt. Never log metadata: it carries the token.
-const log = debuglog("openvcluster");
+/**
+ * Where the interceptor writes one line per attempt, `util.format` style
+ * (`%s`, `%d`). The lines never hold metadata: it carries the token.
+ */
+export type AttemptLog = (format: string, ...args: unknown[]) => void;
 
 /** How one logical call runs its attempts. */
 export interface AttemptSettings {
@@ -51,6 +53,8 @@ export interface RetryInterceptorOptions {
   timeoutMs?: number | null;
   /** Retry policy (null: never retry); default `new RetryPolicy()`. */
   retry?: RetryLike;
+  /** Where to log each attempt; by default nowhere. */
+  log?: AttemptLog;
 }
 
 /**
@@ -63,6 +67,7 @@ export function createRetryInterceptor(defaults: RetryInterceptorOptions = {}): 
     timeoutMs: defaults.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : defaults.timeoutMs,
     retry: defaults.retry === undefined ? new RetryPolicy() : toRetryPolicy(defaults.retry),
   };
+  const log = defaults.log ?? ignore;
   return (next) => async (req) => {
     if (req.stream) return next(req);
     const settings = req.contextValues.get(ATTEMPT_SETTINGS) ?? fallback;
@@ -93,6 +98,8 @@ export function createRetryInterceptor(defaults: RetryInterceptorOptions = {}): 
 
 type Next = (req: UnaryRequest) => Promise<UnaryResponse>;
 
+function ignore(): void {}
+
 /** One attempt under its own deadline, still cancelled with the whole call. */
 async function runAttempt(next: Next, req: UnaryRequest, timeoutMs: number | null): Promise<UnaryResponse> {
   if (timeoutMs === null) return next(req);
@@ -103,7 +110,7 @@ async function runAttempt(next: Next, req: UnaryRequest, timeoutMs: number | nul
   if (call.aborted) onCallAbort();
   const stopDeadline = startDeadline(controller, timeoutMs, "call");
   // The transport made these headers for this call alone: each attempt sets its own deadline.
-  req.header.set("grpc-timeout", grpcTimeout(timeoutMs));
+  setDeadlineHeader(req.header, timeoutMs);
   try {
     return await next({ ...req, signal: controller.signal });
   } catch (reason) {

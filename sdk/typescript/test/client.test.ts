@@ -240,6 +240,6 @@ describe("client", () => {
     await assert.rejects(slow, { name: "CancelledError", message: /closed/ });
     await assert.rejects(events.next(), { name: "CancelledError", message: /closed/ });
     await assert.rejects(own.getVCluster("x", "y"), { name: "CancelledError", message: /closed/ });
-    assert.equal(String(own), `VClusterClient(endpoint=${server.address}, tls=false)`);
+    assert.equal(String(own), `VClusterClient(endpoint=${server.address}, protocol=grpc, tls=false)`);
   });
 });

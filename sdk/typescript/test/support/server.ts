@@ -24,11 +24,15 @@ export interface ServerOptions {
   /** Quotas per namespace, as in the server's YAML config. */
   quotas?: Record<string, Record<string, string | number>>;
   transitionDelaySeconds?: number;
+  /** Web origins whose pages may call the HTTP port (CORS). */
+  allowedOrigins?: string[];
 }
 
 export interface RunningServer {
-  /** host:port */
+  /** host:port of the gRPC port. */
   readonly address: string;
+  /** host:port of the HTTP port (Connect and gRPC-Web). */
+  readonly httpAddress: string;
   /** The certificates of a TLS server. */
   readonly certs: Certificates | undefined;
   stop(): Promise<void>;
@@ -62,6 +66,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     writeFileSync(join(dir, "config.yaml"), JSON.stringify({ quotas: options.quotas }));
     args.push("--config", join(dir, "config.yaml"));
   }
+  if (options.allowedOrigins !== undefined) args.push("--http-allowed-origins", options.allowedOrigins.join(","));
   let certs: Certificates | undefined;
   if (options.tls !== undefined) {
     certs = await makeCertificates(dir);
@@ -69,9 +74,10 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (options.tls === "mtls") args.push("--tls-client-ca-file", certs.ca);
   }
   const child = spawn("python", args, { stdio: ["ignore", "ignore", "pipe"] });
-  const address = await serving(child);
+  const { address, httpAddress } = await serving(child);
   return {
     address,
+    httpAddress,
     certs,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
@@ -84,8 +90,12 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   };
 }
 
-/** Resolves to the address once the server logs that it serves; keeps draining its stderr after that. */
-function serving(child: ChildProcess): Promise<string> {
+/**
+ * Resolves to the addresses once the server logs that it serves ("serving
+ * on HOST:PORT (..., http HOST:PORT, ...)"); keeps draining its stderr
+ * after that.
+ */
+function serving(child: ChildProcess): Promise<{ address: string; httpAddress: string }> {
   return new Promise((resolve, reject) => {
     const log: string[] = [];
     const timer = setTimeout(() => {
@@ -103,10 +113,10 @@ function serving(child: ChildProcess): Promise<string> {
     const lines = createInterface({ input: child.stderr! });
     lines.on("line", (line) => {
       if (log.length < 200) log.push(line);
-      const match = /serving on (\S+:\d+)/.exec(line);
+      const match = /serving on (\S+:\d+) \(.*\bhttp (\S+:\d+)/.exec(line);
       if (match) {
         clearTimeout(timer);
-        resolve(match[1]!);
+        resolve({ address: match[1]!, httpAddress: match[2]! });
       }
     });
   });

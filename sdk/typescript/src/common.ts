@@ -1,0 +1,90 @@
+/**
+ * What both entry points export: the client's option types, the errors,
+ * enums, pagers, watches, retry policy and the generated messages. Nothing
+ * here is Node or browser only; each entry point adds its own
+ * `VClusterClient` and the settings only it has.
+ *
+ * @module
+ */
+
+export { Code } from "@connectrpc/connect";
+
+export { VERSION } from "./version.js";
+export { USER_AGENT, VClusterClientBase } from "./client.js";
+export type {
+  CreateVClusterOptions,
+  DeleteSnapshotOptions,
+  DeleteVClusterOptions,
+  ListSnapshotsOptions,
+  ListVClustersOptions,
+  RestoreVClusterOptions,
+  ResumeVClusterOptions,
+  ScaleVClusterOptions,
+  SnapshotVClusterOptions,
+  SuspendVClusterOptions,
+  WatchVClustersOptions,
+} from "./client.js";
+export { PROTOCOLS } from "./connection.js";
+export type { ConnectionConfig, Pem, Protocol } from "./connection.js";
+export {
+  phaseName,
+  snapshotPhaseName,
+  toDistro,
+  toExposeType,
+  toPhase,
+  toSnapshotPhase,
+} from "./enums.js";
+export type { DistroLike, ExposeTypeLike, PhaseLike, SnapshotPhaseLike } from "./enums.js";
+export {
+  AbortedError,
+  AlreadyExistsError,
+  CancelledError,
+  codeName,
+  DeadlineExceededError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  isOpenVClusterError,
+  NotFoundError,
+  OpenVClusterError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+  SnapshotFailedError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnexpectedStatusError,
+  VClusterFailedError,
+  WaitError,
+  WaitTimeoutError,
+} from "./errors.js";
+export type { ErrorDetail, OpenVClusterErrorOptions } from "./errors.js";
+export { CallSettings, DEFAULT_TIMEOUT_MS, DEFAULT_WAIT_TIMEOUT_MS } from "./options.js";
+export type { CallOptions, DefaultCallOptions, Metadata, WaitingCallOptions, WaitOptions } from "./options.js";
+export { Pager } from "./pagination.js";
+export type { Page } from "./pagination.js";
+export { newRequestId } from "./requests.js";
+export type {
+  CreateVClusterArgs,
+  DeleteSnapshotArgs,
+  DeleteVClusterArgs,
+  ListSnapshotsArgs,
+  ListVClustersArgs,
+  ResourcesInit,
+  RestoreVClusterArgs,
+  ResumeVClusterArgs,
+  ScaleVClusterArgs,
+  SnapshotVClusterArgs,
+  SuspendVClusterArgs,
+  VClusterSpecInit,
+  WatchVClustersArgs,
+} from "./requests.js";
+export { toOpenVClusterError } from "./status.js";
+export { RetryPolicy } from "./retry.js";
+export type { RetryLike, RetryPolicyInit } from "./retry.js";
+export type { AttemptLog, RetryInterceptorOptions } from "./retry-interceptor.js";
+export { Watch } from "./watch.js";
+export type { WatchEvent } from "./watch.js";
+
+export * from "./gen/openvcluster/v1/vcluster_pb.js";
+export * from "./gen/openvcluster/v1/snapshot_pb.js";
+export * from "./gen/openvcluster/v1/vcluster_service_pb.js";
+export * from "./gen/openvcluster/v1/snapshot_service_pb.js";

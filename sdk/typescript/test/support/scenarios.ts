@@ -1,0 +1,109 @@
+// The checks every transport must pass, whichever entry point built the
+// client: the same calls, results and typed errors over gRPC, Connect and
+// gRPC-Web, from Node or through fetch.
+
+import assert from "node:assert/strict";
+
+import {
+  Code,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  ResourceExhaustedError,
+  VCluster_Phase,
+  WatchVClustersResponse_EventType as EventType,
+  type VClusterClientBase,
+  type WatchEvent,
+} from "../../src/index.js";
+import { uniqueNamespace } from "./server.js";
+
+/** Create, get, list (over two pages) and delete. */
+export async function crud(client: VClusterClientBase): Promise<void> {
+  const ns = uniqueNamespace();
+  const created = await client.createVCluster(ns, "dev", { cpu: "2", labels: { tier: "gold" }, wait: true });
+  assert.equal(created.status?.phase, VCluster_Phase.RUNNING);
+  await client.createVCluster(ns, "web");
+  const got = await client.getVCluster(ns, "dev");
+  assert.equal(got.spec?.resources?.cpu, "2");
+  assert.deepEqual(got.labels, { tier: "gold" });
+  const pages = [];
+  for await (const page of client.listVClusters(ns, { pageSize: 1 }).pages()) pages.push(page.items.map((vc) => vc.name));
+  assert.deepEqual(pages, [["dev"], ["web"]]);
+  await client.deleteVCluster(ns, "dev", { wait: true });
+  await assert.rejects(client.getVCluster(ns, "dev"), NotFoundError);
+}
+
+/** A watch replays, syncs, and sees a vcluster created after SYNCED until cancelled. */
+export async function watch(client: VClusterClientBase): Promise<void> {
+  const ns = uniqueNamespace();
+  await client.createVCluster(ns, "one", { wait: true });
+  const stream = client.watchVClusters(ns);
+  const seen: WatchEvent[] = [];
+  for await (const event of stream) {
+    seen.push(event);
+    if (event.type === EventType.SYNCED) await client.createVCluster(ns, "two");
+    if (event.vcluster?.name === "two" && event.vcluster.status?.phase === VCluster_Phase.RUNNING) stream.cancel();
+  }
+  assert.deepEqual(
+    seen.map((e) => [e.type, e.vcluster?.name, e.vcluster?.status?.phase]),
+    [
+      [EventType.ADDED, "one", VCluster_Phase.RUNNING],
+      [EventType.SYNCED, undefined, undefined],
+      [EventType.ADDED, "two", VCluster_Phase.PROVISIONING],
+      [EventType.MODIFIED, "two", VCluster_Phase.RUNNING],
+    ],
+  );
+}
+
+/** INVALID_ARGUMENT decodes into InvalidArgumentError with every field violation (google.rpc.BadRequest). */
+export async function invalidArgument(client: VClusterClientBase): Promise<void> {
+  const error = await client.createVCluster(uniqueNamespace(), "Bad_Name", { memory: "lots" }).then(
+    () => assert.fail("created"),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof InvalidArgumentError, String(error));
+  assert.equal(error.code, Code.InvalidArgument);
+  assert.deepEqual(
+    error.fieldViolations.map((v) => v.field),
+    ["name", "spec.resources.memory"],
+  );
+  assert.ok(error.fieldViolations.every((v) => v.description.length > 0));
+  assert.match(error.message, /\n {2}spec\.resources\.memory: /);
+  assert.match(error.requestId ?? "", /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+}
+
+/** FAILED_PRECONDITION carries its google.rpc.ErrorInfo; NOT_FOUND has none. */
+export async function failedPrecondition(client: VClusterClientBase): Promise<void> {
+  const ns = uniqueNamespace();
+  await client.createVCluster(ns, "dev", { metadata: { "ovc-test-transition-delay-ms": "3600000" } });
+  const error = await client.suspendVCluster(ns, "dev").then(
+    () => assert.fail("suspended while provisioning"),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof FailedPreconditionError, String(error));
+  assert.equal(error.reason, "INVALID_PHASE");
+  assert.equal(error.phase, "PROVISIONING");
+  await assert.rejects(client.getVCluster(ns, "nope"), (e: unknown) => e instanceof NotFoundError && e.reason === undefined);
+}
+
+/** RESOURCE_EXHAUSTED carries the google.rpc.QuotaFailure violations; `namespace` allows one vcluster. */
+export async function quotaExceeded(client: VClusterClientBase, namespace: string): Promise<void> {
+  await client.createVCluster(namespace, "one");
+  const error = await client.createVCluster(namespace, "two").then(
+    () => assert.fail("created over quota"),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof ResourceExhaustedError, String(error));
+  assert.match(error.quotaViolations[0]?.subject ?? "", new RegExp(namespace));
+}
+
+/** Closing the client ends a watch and a call still running with CancelledError, and refuses new calls. */
+export async function closing(client: VClusterClientBase): Promise<void> {
+  const events = client.watchVClusters(uniqueNamespace())[Symbol.asyncIterator]();
+  const slow = client.getVCluster("x", "y", { metadata: { "ovc-test-delay-ms": "5000" } });
+  assert.equal((await events.next()).value?.type, EventType.SYNCED);
+  client.close();
+  await assert.rejects(slow, { name: "CancelledError", message: /closed/ });
+  await assert.rejects(events.next(), { name: "CancelledError", message: /closed/ });
+  await assert.rejects(client.getVCluster("x", "y"), { name: "CancelledError", message: /closed/ });
+}
