@@ -104,3 +104,20 @@ def test_only_metrics_are_served_on_the_metrics_port() -> None:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(url, timeout=10)
     assert refused.value.code == 404
+
+
+def test_each_phase_is_timed_when_the_vcluster_leaves_it() -> None:
+    with running_server(metrics_address="127.0.0.1:0") as server:
+        stubs = connect(server)
+        stubs.running("team-a", "dev")
+        stubs.vclusters.DeleteVCluster(api.DeleteVClusterRequest(namespace="team-a", name="dev"))
+        stubs.wait_gone("team-a", "dev")
+        samples = _scrape(server)
+        stubs.channel.close()
+    timed = {
+        dict(labels)["phase"]: value
+        for (name, labels), value in samples.items()
+        if name == "openvcluster_phase_duration_seconds_count"
+    }
+    # Created in PROVISIONING, RUNNING until deleted, DELETING until gone.
+    assert timed == {"PROVISIONING": 1, "RUNNING": 1, "DELETING": 1}

@@ -10,6 +10,7 @@ the users' to choose.
 
 from __future__ import annotations
 
+import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol, cast, runtime_checkable
@@ -28,6 +29,8 @@ from openvcluster_server.watch import WatchHub
 # Latencies of the simulated backend are well under a millisecond; the
 # Kubernetes backend's writes take round trips to the API server.
 RPC_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# Transitions take seconds to minutes; resting phases last up to days.
+PHASE_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0, 86400.0)
 # Each method's service, by the method's name (unique across both services).
 SERVICE_OF = {
     method.name: service.full_name
@@ -98,6 +101,15 @@ class ServerMetrics:
         )
         if kube is not None:
             kube.observe_reconciles(self.reconcile_duration.observe)
+        self.phase_duration = Histogram(
+            "openvcluster_phase_duration_seconds",
+            "Time a vcluster spent in a phase, observed when it leaves it (the transitions' "
+            "durations are those of the intermediate phases).",
+            ["phase"],
+            buckets=PHASE_BUCKETS,
+            registry=self.registry,
+        )
+        hub.observers.append(PhaseClock(self.phase_duration).observe)
         self.registry.register(_Watches(hub))
         self.registry.register(_Inventory(view, namespace_labels))
         self.registry.register(_Kube(kube))
@@ -139,6 +151,40 @@ class RpcMeter:
             histogram = self._metrics.rpc_duration.labels(self._port, _service(method), method)
             self._durations[method] = histogram
         histogram.observe(seconds)
+
+
+class PhaseClock:
+    """Times each vcluster's phases from the changes the watch hub publishes.
+
+    A phase is timed from the change that entered it, so one already under
+    way when the server started is not observed: its start is unknown.
+    """
+
+    def __init__(self, histogram: Histogram, clock: Callable[[], float] = time.monotonic) -> None:
+        self._histogram = histogram
+        self._clock = clock
+        # (namespace, name) -> (the phase, when this server saw it begin).
+        self._since: dict[tuple[str, str], tuple[VCluster.Phase.ValueType, float]] = {}
+
+    def observe(self, before: VCluster | None, after: VCluster | None) -> None:
+        """Takes one published change."""
+        now = self._clock()
+        current = after or before
+        if current is None:
+            return
+        key = (current.namespace, current.name)
+        entered = self._since.get(key)
+        if after is not None and entered is not None and entered[0] == after.status.phase:
+            return
+        if entered is not None:
+            phase = VCluster.Phase.Name(entered[0]).removeprefix("PHASE_")
+            self._histogram.labels(phase).observe(now - entered[1])
+        if after is None:
+            self._since.pop(key, None)
+        elif before is None or before.status.phase != after.status.phase:
+            self._since[key] = (after.status.phase, now)
+        else:
+            self._since.pop(key, None)
 
 
 def _service(method: str) -> str:

@@ -146,6 +146,8 @@ class WatchHub:
         self._closed = False
         # Watchers ended for falling behind, since the start (a metric).
         self.dropped = 0
+        # Told of every change too, after the watchers (the metrics' phase clock).
+        self.observers: list[Callable[[VCluster | None, VCluster | None], None]] = []
 
     @property
     def open_watches(self) -> int:
@@ -212,3 +214,5 @@ class WatchHub:
             else:
                 continue
             watcher.deliver(WatchVClustersResponse(type=event_type, vcluster=subject))
+        for observe in self.observers:
+            observe(before, after)
