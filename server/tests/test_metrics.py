@@ -11,6 +11,8 @@ from http_support import http_api
 from prometheus_client.parser import text_string_to_metric_families
 
 from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1.vcluster_pb2 import VCluster, VClusterStatus
+from openvcluster_server.app import ReferenceServer
 from openvcluster_server.config import ConfigError
 from openvcluster_server.testing import RunningServer, running_server
 from support import Phase, connect, failure
@@ -121,3 +123,25 @@ def test_each_phase_is_timed_when_the_vcluster_leaves_it() -> None:
     }
     # Created in PROVISIONING, RUNNING until deleted, DELETING until gone.
     assert timed == {"PROVISIONING": 1, "RUNNING": 1, "DELETING": 1}
+
+
+def test_ten_thousand_vclusters_add_no_series() -> None:
+    with running_server(metrics_address="127.0.0.1:0") as server:
+        few = len(_scrape(server))
+
+        def fill(reference: ReferenceServer) -> None:
+            with reference.store.transaction():
+                for index in range(10_000):
+                    reference.store.put_vcluster(
+                        VCluster(
+                            namespace=f"ns-{index}",
+                            name="dev",
+                            status=VClusterStatus(phase=Phase.PHASE_RUNNING),
+                        )
+                    )
+
+        server.call(fill)
+        many = _scrape(server)
+    assert many[("openvcluster_vclusters", (("phase", "RUNNING"),))] == 10_000
+    # One more series (the RUNNING count) for ten thousand vclusters in as many namespaces.
+    assert len(many) == few + 1
