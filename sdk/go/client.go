@@ -98,7 +98,8 @@ func (c *Client) TLS() bool { return c.tls }
 
 // Conn is the underlying connection, for generated stubs of services the
 // client does not wrap. Its unary calls get the client's retries and
-// per-attempt timeout, but not its token or metadata.
+// per-attempt timeout, and all its calls the caller's trace context, but
+// not its token or metadata.
 func (c *Client) Conn() *grpc.ClientConn { return c.conn }
 
 // outgoing adds the client's metadata and token to a call's context. A

@@ -143,7 +143,8 @@ func checkTarget(target string) error {
 }
 
 // dialOptions are the client's own options of grpc.NewClient: credentials,
-// user agent and the retry interceptor, then the caller's.
+// user agent, the retry interceptor and trace context propagation (inside
+// the retries, so on every attempt), then the caller's.
 func (c *connection) dialOptions(s *settings) []grpc.DialOption {
 	creds := insecure.NewCredentials()
 	if c.tls != nil {
@@ -152,7 +153,8 @@ func (c *connection) dialOptions(s *settings) []grpc.DialOption {
 	opts := []grpc.DialOption{
 		grpc.WithTransportCredentials(creds),
 		grpc.WithUserAgent(UserAgent),
-		grpc.WithChainUnaryInterceptor(retryInterceptor(&s.call)),
+		grpc.WithChainUnaryInterceptor(retryInterceptor(&s.call), traceContextUnaryInterceptor),
+		grpc.WithChainStreamInterceptor(traceContextStreamInterceptor),
 	}
 	return append(opts, s.dialOptions...)
 }

@@ -55,6 +55,10 @@ type serverHandle struct {
 	addr string
 	cmd  *exec.Cmd
 	done chan struct{}
+
+	logMu   sync.Mutex
+	log     []string      // the lines written since it started serving
+	logMore chan struct{} // closed, and replaced, when a line arrives
 }
 
 func TestMain(m *testing.M) {
@@ -91,7 +95,8 @@ func runTests(m *testing.M) int {
 var servingLine = regexp.MustCompile(`serving on (\S+)`)
 
 // startServer runs `python -m openvcluster_server serve` on a free port and
-// returns once it accepts calls; its log is drained for as long as it runs.
+// returns once it accepts calls; its log is drained for as long as it runs,
+// and the lines after "serving on" are kept for waitForLog.
 func startServer(args ...string) (*serverHandle, error) {
 	base := []string{"-m", "openvcluster_server", "serve", "--address", "127.0.0.1:0",
 		"--http-address", "127.0.0.1:0", "--transition-delay", "0", "--enable-test-hooks"}
@@ -103,7 +108,7 @@ func startServer(args ...string) (*serverHandle, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	h := &serverHandle{cmd: cmd, done: make(chan struct{})}
+	h := &serverHandle{cmd: cmd, done: make(chan struct{}), logMore: make(chan struct{})}
 	addr := make(chan string, 1)
 	go func() {
 		defer close(h.done)
@@ -113,12 +118,14 @@ func startServer(args ...string) (*serverHandle, error) {
 		serving := false
 		for scanner.Scan() {
 			line := scanner.Text()
-			if !serving {
-				log = append(log, line)
-				if m := servingLine.FindStringSubmatch(line); m != nil {
-					addr <- m[1]
-					serving, log = true, nil
-				}
+			if serving {
+				h.addLog(line)
+				continue
+			}
+			log = append(log, line)
+			if m := servingLine.FindStringSubmatch(line); m != nil {
+				addr <- m[1]
+				serving, log = true, nil
 			}
 		}
 		_, _ = io.Copy(io.Discard, stderr)
@@ -140,6 +147,64 @@ func startServer(args ...string) (*serverHandle, error) {
 	started = append(started, h)
 	lazyMu.Unlock()
 	return h, nil
+}
+
+func (h *serverHandle) addLog(line string) {
+	h.logMu.Lock()
+	defer h.logMu.Unlock()
+	h.log = append(h.log, line)
+	close(h.logMore)
+	h.logMore = make(chan struct{})
+}
+
+// waitForLog returns the first line of the server's log that match accepts,
+// waiting for it up to 10 s: the server writes a call's line once it has
+// answered, so possibly after the client has the answer. It fails the test,
+// naming what it looked for, when no such line comes.
+func (h *serverHandle) waitForLog(t *testing.T, what string, match func(line string) bool) string {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	seen := 0
+	for {
+		h.logMu.Lock()
+		lines, more := h.log[seen:], h.logMore
+		h.logMu.Unlock()
+		for _, line := range lines {
+			if match(line) {
+				return line
+			}
+		}
+		seen += len(lines)
+		select {
+		case <-more:
+		case <-h.done:
+			if h.logLength() == seen {
+				t.Fatalf("the reference server ended without logging a %s", what)
+			}
+		case <-deadline:
+			t.Fatalf("the reference server logged no %s within 10 s", what)
+		}
+	}
+}
+
+func (h *serverHandle) logLength() int {
+	h.logMu.Lock()
+	defer h.logMu.Unlock()
+	return len(h.log)
+}
+
+// logField matches one key=value field of a text log line; a value with
+// spaces or quotes is a quoted string.
+var logField = regexp.MustCompile(`\b([a-z_]+)=("(?:[^"\\]|\\.)*"|\S*)`)
+
+// logFields are the key=value fields of a line of the server's text log, as
+// written (quoted values keep their quotes).
+func logFields(line string) map[string]string {
+	fields := map[string]string{}
+	for _, m := range logField.FindAllStringSubmatch(line, -1) {
+		fields[m[1]] = m[2]
+	}
+	return fields
 }
 
 func stopServers() {

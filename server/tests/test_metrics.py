@@ -123,6 +123,8 @@ def test_each_phase_is_timed_when_the_vcluster_leaves_it() -> None:
     }
     # Created in PROVISIONING, RUNNING until deleted, DELETING until gone.
     assert timed == {"PROVISIONING": 1, "RUNNING": 1, "DELETING": 1}
+    # Two calls and the two transitions they began: one store transaction each.
+    assert samples[("openvcluster_store_transaction_duration_seconds_count", ())] == 4
 
 
 def test_ten_thousand_vclusters_add_no_series() -> None:

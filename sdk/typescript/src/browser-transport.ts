@@ -1,7 +1,8 @@
 /**
  * The transport of a browser client: the Connect protocol or gRPC-Web over
  * the page's `fetch` (`@connectrpc/connect-web`), with the retry
- * interceptor. TLS, proxies and cookies are the browser's business.
+ * interceptor and the caller's trace context. TLS, proxies and cookies are
+ * the browser's business.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/conn
 import { createCloser } from "./close-interceptor.js";
 import type { ConnectionConfig, OwnedTransport } from "./connection.js";
 import { createRetryInterceptor } from "./retry-interceptor.js";
+import { createTraceContextInterceptor } from "./trace-context.js";
 
 /** Settings of a browser transport beyond the connection's. */
 export interface BrowserTransportOptions {
@@ -36,7 +38,7 @@ export function openBrowserTransport(config: ConnectionConfig, options: BrowserT
   const common = {
     baseUrl: config.baseUrl,
     fetch: unreachableAsUnavailable(options.fetch),
-    interceptors: [closer.interceptor, createRetryInterceptor(), ...(options.interceptors ?? [])],
+    interceptors: [closer.interceptor, createRetryInterceptor(), createTraceContextInterceptor(), ...(options.interceptors ?? [])],
   };
   const transport =
     config.protocol === "connect"

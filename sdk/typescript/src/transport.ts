@@ -2,8 +2,8 @@
  * The transports of a Node client: gRPC over HTTP/2 to the server's gRPC
  * port, or the Connect protocol or gRPC-Web to its HTTP port (over HTTP/1.1
  * or HTTP/2), each with TLS and mutual TLS from the resolved connection
- * settings and the retry interceptor. Node only (`node:http`, `node:https`,
- * `@connectrpc/connect-node`).
+ * settings, the retry interceptor and the caller's trace context. Node only
+ * (`node:http`, `node:https`, `@connectrpc/connect-node`).
  *
  * @module
  */
@@ -24,6 +24,7 @@ import {
 import { createCloser } from "./close-interceptor.js";
 import type { ConnectionConfig, OwnedTransport } from "./connection.js";
 import { createRetryInterceptor } from "./debug-log.js";
+import { createTraceContextInterceptor } from "./trace-context.js";
 
 /** Settings of the transport beyond the connection's. */
 export interface TransportOptions {
@@ -56,7 +57,7 @@ export function openTransport(config: ConnectionConfig, options: TransportOption
     throw new TypeError("gRPC needs HTTP/2: leave httpVersion out or set it to \"2\"");
   }
   const closer = createCloser();
-  const interceptors = [closer.interceptor, createRetryInterceptor(), ...(options.interceptors ?? [])];
+  const interceptors = [closer.interceptor, createRetryInterceptor(), createTraceContextInterceptor(), ...(options.interceptors ?? [])];
   let transport: Transport;
   let channel: HttpChannel;
   if (config.protocol === "grpc") {

@@ -24,7 +24,13 @@ from openvcluster_server.engine import Engine
 from openvcluster_server.handlers import Handlers
 from openvcluster_server.http.asgi import HttpApplication, with_cors
 from openvcluster_server.http.listener import HttpListener
-from openvcluster_server.metrics import KubeStats, RpcMeter, ServerMetrics, metrics_application
+from openvcluster_server.metrics import (
+    KubeStats,
+    RpcMeter,
+    ServerMetrics,
+    StoreStats,
+    metrics_application,
+)
 from openvcluster_server.services import GrpcCalls, SnapshotService, VClusterService
 from openvcluster_server.store import Store
 from openvcluster_server.testhooks import TestHooks
@@ -76,11 +82,12 @@ class ReferenceServer:
                 self.backend.view,
                 self.backend if isinstance(self.backend, KubeStats) else None,
                 config.metrics_namespace_labels,
+                self.backend if isinstance(self.backend, StoreStats) else None,
             )
         )
         hooks = TestHooks(config.enable_test_hooks)
-        self._grpc_runner = CallRunner(self._authenticator, hooks, self._meter("grpc"))
-        self._http_runner = CallRunner(self._authenticator, hooks, self._meter("http"))
+        self._grpc_runner = CallRunner(self._authenticator, hooks, self._meter("grpc"), "grpc")
+        self._http_runner = CallRunner(self._authenticator, hooks, self._meter("http"), "http")
         self._handlers = Handlers(self.backend)
         self._server: grpc.aio.Server | None = None
         self._http: HttpListener | None = None

@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 import grpc
 from google.protobuf.message import Message
 
+from openvcluster_server import tracing
 from openvcluster_server.auth import Authenticator, Principal
 from openvcluster_server.errors import ApiError, unavailable
 from openvcluster_server.logformat import FIELDS
-from openvcluster_server.metrics import RpcMeter
+from openvcluster_server.metrics import SERVICE_OF, RpcMeter
 from openvcluster_server.testhooks import HookPlan, TestHooks
 
 log = logging.getLogger("openvcluster_server.rpc")
@@ -43,11 +44,17 @@ class CallRunner:
     """
 
     def __init__(
-        self, authenticator: Authenticator, hooks: TestHooks, meter: RpcMeter | None = None
+        self,
+        authenticator: Authenticator,
+        hooks: TestHooks,
+        meter: RpcMeter | None = None,
+        port: str = "grpc",
     ) -> None:
         self._auth = authenticator
         self._hooks = hooks
         self._meter = meter
+        # Which port's calls these are ("grpc" or "http"), for the spans.
+        self._port = port
 
     async def unary(
         self,
@@ -61,14 +68,13 @@ class CallRunner:
         The log line is written before the answer leaves, so whoever sees the
         answer can also see the line.
         """
-        record = CallRecord(method, request, self._meter)
+        record = CallRecord(method, request, self._meter, metadata, self._port)
         try:
-            principal, plan = await self._admit(metadata, record)
-            answer = handler(principal, request, plan)
-            # The Kubernetes backend's writes are coroutines; the simulated ones answer at once.
-            response = await answer if inspect.isawaitable(answer) else answer
-            if plan.fail_after:
-                raise unavailable("test hook: the call was carried out, its answer dropped")
+            if record.span is None:
+                response = await self._answer(request, metadata, record, handler)
+            else:
+                with tracing.use_span(record.span):
+                    response = await self._answer(request, metadata, record, handler)
         except asyncio.CancelledError:
             record.log(grpc.StatusCode.CANCELLED)
             raise
@@ -89,7 +95,7 @@ class CallRunner:
         The caller closes the generator when its client goes away (use
         ``contextlib.aclosing``); that is logged as CANCELLED.
         """
-        record = CallRecord(method, request, self._meter)
+        record = CallRecord(method, request, self._meter, metadata, self._port)
         try:
             principal, _ = await self._admit(metadata, record)
             # Closed at once when the client goes: the handler's cleanup frees the watcher.
@@ -102,6 +108,21 @@ class CallRunner:
         except Exception as exc:
             raise _failed(record, exc) from None
         record.log(grpc.StatusCode.OK)
+
+    async def _answer(
+        self,
+        request: Req,
+        metadata: Metadata,
+        record: CallRecord,
+        handler: UnaryHandler[Req, Resp],
+    ) -> Resp:
+        principal, plan = await self._admit(metadata, record)
+        answer = handler(principal, request, plan)
+        # The Kubernetes backend's writes are coroutines; the simulated ones answer at once.
+        response = await answer if inspect.isawaitable(answer) else answer
+        if plan.fail_after:
+            raise unavailable("test hook: the call was carried out, its answer dropped")
+        return response
 
     async def _admit(self, metadata: Metadata, record: CallRecord) -> tuple[Principal, HookPlan]:
         principal = self._auth.authenticate(metadata)
@@ -127,10 +148,24 @@ def _failed(record: CallRecord, exc: Exception) -> ApiError:
 class CallRecord:
     """The fields of a call's log line. Never holds tokens or kubeconfigs."""
 
-    def __init__(self, method: str, request: Message, meter: RpcMeter | None = None) -> None:
+    def __init__(
+        self,
+        method: str,
+        request: Message,
+        meter: RpcMeter | None = None,
+        metadata: Metadata = (),
+        port: str = "grpc",
+    ) -> None:
         self.method = method
         self.request_id = str(getattr(request, "request_id", ""))
         self.caller = "-"
+        # The caller's trace, so its log line can be found from it.
+        self.trace_id = tracing.trace_id(metadata)
+        self.span = (
+            tracing.start_rpc_span(port, SERVICE_OF.get(method, ""), method, metadata)
+            if tracing.enabled()
+            else None
+        )
         self._meter = meter
         if meter is not None:
             meter.started(method)
@@ -148,6 +183,8 @@ class CallRecord:
         seconds = time.perf_counter() - self._started
         if self._meter is not None:
             self._meter.finished(self.method, code.name, seconds)
+        if self.span is not None:
+            tracing.end_rpc_span(self.span, code.name)
         if not log.isEnabledFor(logging.INFO):
             return
         fields = {
@@ -157,6 +194,8 @@ class CallRecord:
             "request_id": self.request_id,
             "caller": self.caller,
         }
+        if self.trace_id:
+            fields["trace_id"] = self.trace_id
         record = log.makeRecord(
             log.name, logging.INFO, __file__, 0, "call", (), None, extra={FIELDS: fields}
         )

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from openvcluster_server import __version__, logformat
+from openvcluster_server import __version__, logformat, tracing
 from openvcluster_server.app import ReferenceServer
 from openvcluster_server.config import (
     BACKENDS,
@@ -186,6 +186,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 async def serve(config: ServerConfig) -> None:
     """Serves until SIGINT or SIGTERM, then shuts down gracefully."""
+    tracing.configure_from_environment()
     server = ReferenceServer(config)
     await server.start()
     stopping = asyncio.Event()

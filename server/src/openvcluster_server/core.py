@@ -10,9 +10,11 @@ change only after the store has committed it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from google.protobuf.message import Message
@@ -21,7 +23,7 @@ from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
-from openvcluster_server import phases, resources
+from openvcluster_server import phases, resources, tracing
 from openvcluster_server.auth import Principal
 from openvcluster_server.config import ServerConfig
 from openvcluster_server.errors import not_found
@@ -70,6 +72,8 @@ class Core:
         )
         # Work that must wait for the store commit: watch events and timers.
         self._after_commit: list[Callable[[], None]] = []
+        # Told the duration in seconds of every store transaction (the metrics).
+        self.transaction_observers: list[Callable[[float], None]] = []
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Binds to the event loop and resumes transitions a restart interrupted."""
@@ -133,7 +137,7 @@ class Core:
         Watch events and timers it produced take effect only after the commit.
         """
         try:
-            with self.store.transaction():
+            with self.transaction(**{"openvcluster.method": method}):
                 response = self._requests.run(principal, method, request, response_type, mutate)
         except BaseException:
             self._after_commit.clear()
@@ -183,7 +187,7 @@ class Core:
             return
         before = copy_vcluster(vcluster)
         end = phases.TRANSITION_END[vcluster.status.phase]
-        with self.store.transaction():
+        with self.transaction(**{"openvcluster.transition": "finish"}):
             if fail_message is not None:
                 resources.set_phase(vcluster, Phase.PHASE_FAILED, fail_message)
             elif end is None:
@@ -194,6 +198,19 @@ class Core:
                 resources.touch(vcluster)
                 self.store.put_vcluster(vcluster)
         self.hub.publish(before, None if fail_message is None and end is None else vcluster)
+
+    @contextlib.contextmanager
+    def transaction(self, **span_attributes: str) -> Iterator[None]:
+        """One store transaction, traced as a child span of the call and timed for
+        ``transaction_observers`` (committed or rolled back alike)."""
+        started = time.perf_counter()
+        try:
+            with tracing.child("store.transaction", **span_attributes), self.store.transaction():
+                yield
+        finally:
+            elapsed = time.perf_counter() - started
+            for observe in self.transaction_observers:
+                observe(elapsed)
 
     def advance_snapshot(self, key: Key, hooks: HookPlan) -> None:
         """Timer step: PENDING to IN_PROGRESS to READY (or FAILED by the test hook)."""

@@ -39,6 +39,10 @@ class Engine:
         """The store the reads answer from."""
         return self.core.store
 
+    def observe_store_transactions(self, observe: Callable[[float], None]) -> None:
+        """Has ``observe`` told the duration of every store transaction, in seconds."""
+        self.core.transaction_observers.append(observe)
+
     async def start(self) -> None:
         """Binds to the event loop and resumes transitions a restart interrupted."""
         self.core.start(asyncio.get_running_loop())

@@ -58,6 +58,20 @@ class KubeStats(Protocol):
         """Has ``observe`` told the duration of every reconcile, in seconds."""
         ...
 
+    @property
+    def remembered_requests(self) -> int:
+        """Request ids whose answers the cluster keeps (not in the view's store)."""
+        ...
+
+
+@runtime_checkable
+class StoreStats(Protocol):
+    """What a backend with a store of its own (the simulated one) tells the metrics."""
+
+    def observe_store_transactions(self, observe: Callable[[float], None]) -> None:
+        """Has ``observe`` told the duration of every store transaction, in seconds."""
+        ...
+
 
 class ServerMetrics:
     """Every instrument of one server, in a registry of its own.
@@ -72,6 +86,7 @@ class ServerMetrics:
         view: Store,
         kube: KubeStats | None = None,
         namespace_labels: bool = False,
+        store: StoreStats | None = None,
     ) -> None:
         self.registry = CollectorRegistry()
         self.rpcs = Counter(
@@ -93,6 +108,15 @@ class ServerMetrics:
             ["port", "service", "method"],
             registry=self.registry,
         )
+        self.store_transaction_duration = Histogram(
+            "openvcluster_store_transaction_duration_seconds",
+            "Time one store transaction took, from its start to its commit or rollback "
+            "(the simulated backend's store: memory or sqlite).",
+            buckets=RPC_BUCKETS,
+            registry=self.registry,
+        )
+        if store is not None:
+            store.observe_store_transactions(self.store_transaction_duration.observe)
         self.reconcile_duration = Histogram(
             "openvcluster_kube_reconcile_duration_seconds",
             "Time one step of the Kubernetes backend's reconciler took for a vcluster.",
@@ -111,7 +135,12 @@ class ServerMetrics:
         )
         hub.observers.append(PhaseClock(self.phase_duration).observe)
         self.registry.register(_Watches(hub))
-        self.registry.register(_Inventory(view, namespace_labels))
+        remembered = (
+            (lambda: view.count_requests(None))
+            if kube is None
+            else (lambda: kube.remembered_requests)
+        )
+        self.registry.register(_Inventory(view, namespace_labels, remembered))
         self.registry.register(_Kube(kube))
 
     def meter(self, port: str) -> RpcMeter:
@@ -235,11 +264,12 @@ class _Kube(Collector):
 class _Inventory(Collector):
     """What the server holds, counted when scraped (a scan of the store the
     reads come from): vclusters by phase (and namespace, if asked),
-    snapshots by phase, remembered request ids."""
+    snapshots by phase, remembered request ids (counted by ``remembered``)."""
 
-    def __init__(self, view: Store, namespace_labels: bool) -> None:
+    def __init__(self, view: Store, namespace_labels: bool, remembered: Callable[[], int]) -> None:
         self._view = view
         self._namespace_labels = namespace_labels
+        self._remembered = remembered
 
     def collect(self) -> Iterator[Metric]:
         store = self._view
@@ -268,7 +298,7 @@ class _Inventory(Collector):
         yield GaugeMetricFamily(
             "openvcluster_request_ids_remembered",
             "request_ids whose first answer the server keeps, for retries.",
-            value=store.count_requests(None),
+            value=self._remembered(),
         )
 
 

@@ -9,6 +9,7 @@ from typing import Any, Self
 from openvcluster._config import ConnectionConfig, StrPath
 from openvcluster._options import DEFAULT, CallOptions, Default, Metadata, WireMetadata
 from openvcluster._retry import RetryPolicy
+from openvcluster._trace_context import trace_metadata
 from openvcluster._wait import VClusterWaiter
 from openvcluster.v1 import vcluster_pb2
 
@@ -92,6 +93,7 @@ class ClientBase:
         wire = options.metadata
         if not any(key.lower() == "authorization" for key, _ in wire):
             wire += self._config.auth_metadata()
+        wire += trace_metadata()
         return options, wire
 
     @staticmethod

@@ -3,6 +3,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,6 +36,14 @@ export interface RunningServer {
   readonly httpAddress: string;
   /** The certificates of a TLS server. */
   readonly certs: Certificates | undefined;
+  /**
+   * Resolves to the first line of the server's stderr (its startup lines,
+   * then one per call, of `key=value` fields) that `match` accepts, waiting
+   * for it when it has not come yet: the server logs a call as it answers,
+   * and the pipe may bring the line after the client has the answer.
+   * Rejects, naming `what`, when the server exits or 10 s pass without one.
+   */
+  waitForLog(what: string, match: (line: string) => boolean): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -74,11 +83,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (options.tls === "mtls") args.push("--tls-client-ca-file", certs.ca);
   }
   const child = spawn("python", args, { stdio: ["ignore", "ignore", "pipe"] });
-  const { address, httpAddress } = await serving(child);
+  const log: string[] = [];
+  const arrivals = new EventEmitter();
+  const { address, httpAddress } = await serving(child, log, arrivals);
   return {
     address,
     httpAddress,
     certs,
+    waitForLog: (what, match) => waitForLog(child, log, arrivals, what, match),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -92,15 +104,19 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
 
 /**
  * Resolves to the addresses once the server logs that it serves ("serving
- * on HOST:PORT (..., http HOST:PORT, ...)"); keeps draining its stderr
- * after that.
+ * on HOST:PORT (..., http HOST:PORT, ...)"); keeps draining its stderr into
+ * `log` after that, line by line, telling `arrivals` of each line.
  */
-function serving(child: ChildProcess): Promise<{ address: string; httpAddress: string }> {
+function serving(
+  child: ChildProcess,
+  log: string[],
+  arrivals: EventEmitter,
+): Promise<{ address: string; httpAddress: string }> {
   return new Promise((resolve, reject) => {
-    const log: string[] = [];
+    const startup = (): string => log.slice(0, 200).join("\n");
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`the server did not start:\n${log.join("\n")}`));
+      reject(new Error(`the server did not start:\n${startup()}`));
     }, STARTUP_TIMEOUT_MS);
     child.once("error", (error) => {
       clearTimeout(timer);
@@ -108,17 +124,46 @@ function serving(child: ChildProcess): Promise<{ address: string; httpAddress: s
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`the server exited with ${code}:\n${log.join("\n")}`));
+      reject(new Error(`the server exited with ${code}:\n${startup()}`));
     });
     const lines = createInterface({ input: child.stderr! });
     lines.on("line", (line) => {
-      if (log.length < 200) log.push(line);
+      log.push(line);
+      arrivals.emit("line", line);
       const match = /serving on (\S+:\d+) \(.*\bhttp (\S+:\d+)/.exec(line);
       if (match) {
         clearTimeout(timer);
         resolve({ address: match[1]!, httpAddress: match[2]! });
       }
     });
+  });
+}
+
+const LOG_WAIT_MS = 10_000;
+
+function waitForLog(
+  child: ChildProcess,
+  log: string[],
+  arrivals: EventEmitter,
+  what: string,
+  match: (line: string) => boolean,
+): Promise<string> {
+  const found = log.find(match);
+  if (found !== undefined) return Promise.resolve(found);
+  return new Promise((resolve, reject) => {
+    const settle = (finish: () => void): void => {
+      clearTimeout(timer);
+      arrivals.off("line", onLine);
+      child.off("exit", onExit);
+      finish();
+    };
+    const onLine = (line: string): void => {
+      if (match(line)) settle(() => resolve(line));
+    };
+    const onExit = (): void => settle(() => reject(new Error(`the server exited without logging ${what}`)));
+    const timer = setTimeout(() => settle(() => reject(new Error(`the server logged no ${what} within 10 s`))), LOG_WAIT_MS);
+    arrivals.on("line", onLine);
+    child.once("exit", onExit);
   });
 }
 

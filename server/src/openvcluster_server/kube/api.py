@@ -21,7 +21,7 @@ import httpx2 as httpx
 from lightkube import KubeConfig
 from lightkube.config.client_adapter import AsyncClient, ConnectionParams
 
-from openvcluster_server import __version__
+from openvcluster_server import __version__, tracing
 
 Obj = dict[str, Any]
 FIELD_MANAGER = "openvcluster-server"
@@ -225,9 +225,12 @@ class KubeApi:
         if method in ("POST", "PUT", "PATCH"):
             query["fieldManager"] = FIELD_MANAGER
         try:
-            response = await self._http.request(
-                method, path, params=query, content=content, headers=headers
-            )
+            with tracing.child(
+                f"kube {method}", **{"http.request.method": method, "url.path": path}
+            ):
+                response = await self._http.request(
+                    method, path, params=query, content=content, headers=headers
+                )
         except httpx.TransportError as exc:
             self.requests[(method, 0)] += 1
             raise KubeError(

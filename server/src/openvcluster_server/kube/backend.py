@@ -84,6 +84,11 @@ class KubeBackend:
         self._reconciler.observe = observe
 
     @property
+    def remembered_requests(self) -> int:
+        """Request ids whose answers the cluster keeps (ConfigMaps, counted by their watch)."""
+        return self._records.count_requests(None)
+
+    @property
     def view(self) -> Store:
         """The watch cache's mirror of the cluster, which the reads answer from."""
         return self._mirror
