@@ -1,12 +1,12 @@
 """Part 6: GetVCluster on the reference server's HTTP port (Connect JSON and
-gRPC-Web) against its gRPC port, and what the HTTP port and the metrics cost
-gRPC.
+gRPC-Web) against its gRPC port, and what the HTTP port, metrics and tracing cost gRPC.
 
-Three reference servers run at once: one with its HTTP port, one started
-with ``--http-address off`` and one with metrics on (``--metrics-address``).
-Each round the Go load generator measures five sides one after the other,
-in a rotating order: gRPC, Connect JSON and gRPC-Web on the first server,
-gRPC on the other two. gRPC on the first server is the baseline of every
+Four reference servers run at once: one with its HTTP port, one started
+with ``--http-address off``, one with metrics on (``--metrics-address``) and
+one with tracing on (spans made and dropped by a no-op exporter). Each
+round the Go load generator measures six sides one after the other, in a
+rotating order: gRPC, Connect JSON and gRPC-Web on the first server, gRPC
+on the other three. gRPC on the first server is the baseline of every
 comparison.
 """
 
@@ -32,7 +32,10 @@ from bench.stats import alternate, paired_ratio
 from bench.throughput import connections_for
 from openvcluster.v1 import vcluster_service_pb2 as api
 
-TITLE = "6. The HTTP port and metrics (GetVCluster over Connect and gRPC-Web; their cost to gRPC)"
+TITLE = (
+    "6. The HTTP port, metrics and tracing "
+    "(GetVCluster over Connect and gRPC-Web; their cost to gRPC)"
+)
 TARGET = Target(0.95, at_least=True)
 # Each side: (the server, "on" or "off" for its HTTP port; the loadgen's -protocol).
 # In this order, rotated round after round, the two sides of the target run back
@@ -43,6 +46,7 @@ SIDES: dict[str, tuple[str, str]] = {
     "grpc, HTTP off": ("off", "grpc"),
     "grpc-web": ("on", "grpc-web"),
     "grpc, metrics on": ("metrics", "grpc"),
+    "grpc, tracing on": ("traced", "grpc"),
 }
 HTTP_PROTOCOLS = ("connect-json", "grpc-web")
 # The loadgen results of each side, one per round.
@@ -57,6 +61,7 @@ def run(profile: Profile, workdir: Path, loadgen: LoadGenerator) -> PartResult:
         serve("reference-http-on", reference_command(), workdir) as with_http,
         serve("reference-http-off", reference_command(http=False), workdir) as without,
         serve("reference-metrics", reference_command(metrics=True), workdir) as metered,
+        serve("reference-traced", reference_command(traced=True), workdir) as traced,
     ):
         if not with_http.http_address or without.http_address:
             raise RuntimeError(
@@ -66,7 +71,8 @@ def run(profile: Profile, workdir: Path, loadgen: LoadGenerator) -> PartResult:
         response = create_target(with_http.address)
         create_target(without.address)
         create_target(metered.address)
-        servers = {"on": with_http, "off": without, "metrics": metered}
+        create_target(traced.address)
+        servers = {"on": with_http, "off": without, "metrics": metered, "traced": traced}
         for round_index in range(profile.http_rounds):
             for concurrency in profile.http_concurrencies:
                 for side in alternate(round_index, list(SIDES)):
@@ -115,6 +121,9 @@ def _report(part: PartResult, profile: Profile, runs: dict[int, Runs], response:
         part.ratios.append(Ratio(f"gRPC rps, HTTP port on/off c={concurrency}", share, TARGET))
         metered = _paired(by_side, "grpc, metrics on", "grpc", "rps")
         part.ratios.append(Ratio(f"gRPC rps, metrics on/off c={concurrency}", metered, TARGET))
+        # Informational: the target is for metrics on and tracing off.
+        traced = _paired(by_side, "grpc, tracing on", "grpc", "rps")
+        part.ratios.append(Ratio(f"gRPC rps, tracing on/off c={concurrency}", traced))
         on, off = stats["grpc"], stats["grpc, HTTP off"]
         on_off.rows.append(
             [
@@ -154,7 +163,10 @@ def _report(part: PartResult, profile: Profile, runs: dict[int, Runs], response:
         "HTTP port on/off: the gRPC throughput of that server against a second one started "
         "with `--http-address off`, measured in the same rounds: what an idle HTTP port "
         "costs the gRPC port. Metrics on/off: a third server with `--metrics-address` "
-        "(never scraped) against the first: what counting every call costs.",
+        "(never scraped) against the first: what counting every call costs. Tracing on/off: "
+        "a fourth server with tracing on, its spans batched and dropped by a no-op exporter "
+        "(`bench/traced_server.py`), against the first; the load generator sends no trace "
+        "context, so every call starts a trace of its own.",
         f"{profile.http_rounds} interleaved round(s) of {profile.http_seconds:g} s after "
         f"{profile.http_warmup:g} s of warm-up per side and concurrency.",
     ]

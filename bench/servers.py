@@ -89,11 +89,18 @@ def _wait_for_addresses(process: subprocess.Popen[bytes], log: Path) -> tuple[st
 
 
 def reference_command(
-    store: str = "memory", data_dir: Path | None = None, *, http: bool = True, metrics: bool = False
+    store: str = "memory",
+    data_dir: Path | None = None,
+    *,
+    http: bool = True,
+    metrics: bool = False,
+    traced: bool = False,
 ) -> list[str]:
     """``openvcluster-server serve`` on free loopback ports (gRPC, HTTP unless ``http``
-    is false, metrics if ``metrics``), phases ending at once."""
-    command = [sys.executable, "-m", "openvcluster_server", "serve", "--address", "127.0.0.1:0"]
+    is false, metrics if ``metrics``), phases ending at once; with ``traced``, through
+    ``bench.traced_server`` (tracing on, spans dropped)."""
+    module = "bench.traced_server" if traced else "openvcluster_server"
+    command = [sys.executable, "-m", module, "serve", "--address", "127.0.0.1:0"]
     command += ["--http-address", "127.0.0.1:0" if http else "off"]
     if metrics:
         command += ["--metrics-address", "127.0.0.1:0"]
