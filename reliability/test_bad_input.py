@@ -33,6 +33,7 @@ from google.protobuf.message import Message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from openvcluster.v1 import monitor_service_pb2 as mon_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.snapshot_pb2 import Snapshot
@@ -346,6 +347,10 @@ def requests_for(rpc: Rpc, target: FuzzTarget, pool: list[str]) -> st.SearchStra
             name=snapshot,
             request_id=request_id,
         ),
+        "GetVClusterUsage": _message(
+            mon_api.GetVClusterUsageRequest, namespace=namespace, name=vcluster
+        ),
+        "GetFleetSummary": _message(mon_api.GetFleetSummaryRequest, namespace=optional_namespace),
     }
     return strategies[rpc.name]
 

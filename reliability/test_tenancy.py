@@ -24,6 +24,7 @@ import grpc
 import pytest
 from google.protobuf.message import Message
 
+from openvcluster.v1 import monitor_service_pb2 as mon_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
@@ -128,6 +129,8 @@ def valid_request(rpc: Rpc) -> Message:
         "GetSnapshot": snap_api.GetSnapshotRequest(namespace="team-a", name="snap"),
         "ListSnapshots": snap_api.ListSnapshotsRequest(namespace="team-a"),
         "DeleteSnapshot": snap_api.DeleteSnapshotRequest(namespace="team-a", name="snap"),
+        "GetVClusterUsage": mon_api.GetVClusterUsageRequest(**dev),
+        "GetFleetSummary": mon_api.GetFleetSummaryRequest(namespace="team-a"),
     }
     request = requests[rpc.name]
     if rpc.mutating:
@@ -140,6 +143,7 @@ def test_the_catalogue_lists_every_rpc() -> None:
     services = [
         api.DESCRIPTOR.services_by_name["VClusterService"],
         snap_api.DESCRIPTOR.services_by_name["SnapshotService"],
+        mon_api.DESCRIPTOR.services_by_name["MonitorService"],
     ]
     declared = {(s.full_name, m.name) for s in services for m in s.methods}
     assert {(rpc.service, rpc.name) for rpc in RPCS} == declared

@@ -12,8 +12,8 @@ import (
 )
 
 // Client is a connection to an open-vcluster-api server with one method per
-// operation of VClusterService and SnapshotService, plus listings that page
-// by themselves, watches and wait helpers.
+// operation of VClusterService, SnapshotService and MonitorService, plus
+// listings that page by themselves, watches and wait helpers.
 //
 // A Client is safe for concurrent use. Results are the generated messages;
 // errors are *Error (or the wait helpers' typed errors). Close it when done.
@@ -24,6 +24,7 @@ type Client struct {
 	tls       bool
 	vclusters openvclusterv1.VClusterServiceClient
 	snapshots openvclusterv1.SnapshotServiceClient
+	monitor   openvclusterv1.MonitorServiceClient
 	call      *callSettings
 }
 
@@ -62,6 +63,7 @@ func New(target string, opts ...Option) (*Client, error) {
 		tls:       conn.tls != nil,
 		vclusters: openvclusterv1.NewVClusterServiceClient(cc),
 		snapshots: openvclusterv1.NewSnapshotServiceClient(cc),
+		monitor:   openvclusterv1.NewMonitorServiceClient(cc),
 		call:      &s.call,
 	}, nil
 }

@@ -136,6 +136,74 @@ func ExampleClient_WaitForPhase() {
 	// Output: RUNNING
 }
 
+func ExampleClient_GetVClusterUsage() {
+	ctx := context.Background()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	// A fresh namespace, so the example can run again.
+	namespace := "example-" + openvcluster.NewRequestID()[:8]
+	if _, err := client.CreateVCluster(ctx, namespace, "dev", &openvcluster.CreateParams{CPU: "2", Wait: true}); err != nil {
+		log.Fatal(err)
+	}
+
+	usage, err := client.GetVClusterUsage(ctx, namespace, "dev")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("requested cpu:", usage.GetRequested().GetCpu())
+	// A figure the backend has no source for is unavailable, not "0":
+	// check Available before reading Value.
+	for name, figure := range map[string]*openvcluster.UsageFigure{
+		"cpu used":              usage.GetCpuUsed(),
+		"cpu requested by pods": usage.GetCpuRequestedByPods(),
+	} {
+		if !figure.GetAvailable() {
+			fmt.Println(name, "unknown:", figure.GetReason() != "")
+		}
+	}
+	// Output:
+	// requested cpu: 2
+	// cpu requested by pods unknown: true
+}
+
+func ExampleClient_GetFleetSummary() {
+	ctx := context.Background()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	// A fresh namespace, so the example can run again.
+	namespace := "example-" + openvcluster.NewRequestID()[:8]
+	for _, name := range []string{"a", "b"} {
+		if _, err := client.CreateVCluster(ctx, namespace, name, &openvcluster.CreateParams{CPU: "2", Wait: true}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if _, err := client.SuspendVCluster(ctx, namespace, "b", &openvcluster.SuspendParams{Wait: true}); err != nil {
+		log.Fatal(err)
+	}
+
+	// "" would summarise every namespace the caller may see.
+	summary, err := client.GetFleetSummary(ctx, namespace)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range summary.GetPhases() {
+		fmt.Println(openvcluster.PhaseName(p.GetPhase()), p.GetCount())
+	}
+	for _, ns := range summary.GetNamespaces() {
+		fmt.Println("cpu requested:", ns.GetCpuRequested())
+	}
+	// Output:
+	// RUNNING 1
+	// SUSPENDED 1
+	// cpu requested: 4
+}
+
 func ExampleError() {
 	ctx := context.Background()
 	client, err := openvcluster.New("")

@@ -34,6 +34,9 @@ import (
 const (
 	editorToken = "editor-secret"
 	viewerToken = "viewer-secret"
+	// scopedToken is a viewer of scopedNamespace only, on the tokens server.
+	scopedToken     = "scoped-secret"
+	scopedNamespace = "scoped-ns"
 	// quotaNamespace has a quota of one vcluster on the plain server.
 	quotaNamespace = "quota-ns"
 )
@@ -238,7 +241,8 @@ func lazyServer(t *testing.T, kind string) *serverHandle {
 		tokens := filepath.Join(scratch, "tokens.yaml")
 		content := fmt.Sprintf("tokens:\n"+
 			"  - {token: %q, role: editor, namespaces: [\"*\"], name: editor}\n"+
-			"  - {token: %q, role: viewer, namespaces: [\"*\"], name: viewer}\n", editorToken, viewerToken)
+			"  - {token: %q, role: viewer, namespaces: [\"*\"], name: viewer}\n"+
+			"  - {token: %q, role: viewer, namespaces: [%q], name: scoped}\n", editorToken, viewerToken, scopedToken, scopedNamespace)
 		if err := os.WriteFile(tokens, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -26,6 +26,26 @@ type (
 	Snapshot = openvclusterv1.Snapshot
 	// WatchEvent is one event of WatchVClusters: its Type and the VCluster.
 	WatchEvent = openvclusterv1.WatchVClustersResponse
+	// VClusterUsage is what one vcluster requests and uses at one moment
+	// (GetVClusterUsage).
+	VClusterUsage = openvclusterv1.VClusterUsage
+	// UsageFigure is one figure of a VClusterUsage; when Available is false
+	// the figure is unknown (Reason says why), not zero.
+	UsageFigure = openvclusterv1.UsageFigure
+	// FleetSummary is the state of the vclusters a caller may see
+	// (GetFleetSummary).
+	FleetSummary = openvclusterv1.FleetSummary
+	// PhaseCount is how many vclusters of a summary are in one phase.
+	PhaseCount = openvclusterv1.PhaseCount
+	// NamespaceSummary is one namespace of a FleetSummary: its vclusters,
+	// their requested totals and its quota.
+	NamespaceSummary = openvclusterv1.NamespaceSummary
+	// NamespaceQuota is the limits of a namespace as configured on the
+	// server; an empty or zero limit is not enforced.
+	NamespaceQuota = openvclusterv1.NamespaceQuota
+	// VClusterMention is a vcluster named in a FleetSummary (suspended
+	// longest, or failed), with its status message and since when.
+	VClusterMention = openvclusterv1.VClusterMention
 
 	// Phase is the lifecycle phase of a vcluster.
 	Phase = openvclusterv1.VCluster_Phase

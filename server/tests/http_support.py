@@ -15,6 +15,7 @@ from connectrpc.protocol import ProtocolType
 from google.protobuf.message import Message
 from pyqwest import HTTPVersion, SyncClient, SyncHTTPTransport
 
+from openvcluster.v1.monitor_service_connect import MonitorServiceClientSync
 from openvcluster.v1.snapshot_service_connect import SnapshotServiceClientSync
 from openvcluster.v1.vcluster_service_connect import VClusterServiceClientSync
 
@@ -37,6 +38,7 @@ class HttpApi:
 
     vclusters: VClusterServiceClientSync
     snapshots: SnapshotServiceClientSync
+    monitor: MonitorServiceClientSync
     http: SyncClient
 
 
@@ -66,6 +68,7 @@ def http_api(
         yield HttpApi(
             vclusters=stack.enter_context(VClusterServiceClientSync(url, **options)),  # type: ignore[arg-type]
             snapshots=stack.enter_context(SnapshotServiceClientSync(url, **options)),  # type: ignore[arg-type]
+            monitor=stack.enter_context(MonitorServiceClientSync(url, **options)),  # type: ignore[arg-type]
             http=http,
         )
 

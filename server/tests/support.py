@@ -15,6 +15,7 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
 from openvcluster.v1 import vcluster_service_pb2 as api
@@ -40,6 +41,7 @@ class Api:
     channel: grpc.Channel
     vclusters: api_grpc.VClusterServiceStub
     snapshots: snap_grpc.SnapshotServiceStub
+    monitor: mon_grpc.MonitorServiceStub
 
     def create(self, namespace: str = "team-a", name: str = "dev", **fields: Any) -> VCluster:
         """Creates a vcluster and returns it as the response shows it."""
@@ -127,6 +129,7 @@ def connect(server: RunningServer, metadata: tuple[tuple[str, str], ...] = ()) -
         channel=channel,
         vclusters=api_grpc.VClusterServiceStub(channel),
         snapshots=snap_grpc.SnapshotServiceStub(channel),
+        monitor=mon_grpc.MonitorServiceStub(channel),
     )
 
 

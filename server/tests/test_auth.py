@@ -14,6 +14,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
     ProtoReflectionDescriptorDatabase,
 )
 
+from openvcluster.v1 import monitor_service_pb2 as mon_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import Resources
@@ -72,6 +73,12 @@ READS: dict[str, Callable[[Api, str], Any]] = {
     ),
     "ListSnapshots": lambda c, ns: c.snapshots.ListSnapshots(
         snap_api.ListSnapshotsRequest(namespace=ns)
+    ),
+    "GetVClusterUsage": lambda c, ns: c.monitor.GetVClusterUsage(
+        mon_api.GetVClusterUsageRequest(namespace=ns, name="dev")
+    ),
+    "GetFleetSummary": lambda c, ns: c.monitor.GetFleetSummary(
+        mon_api.GetFleetSummaryRequest(namespace=ns)
     ),
 }
 MUTATIONS: dict[str, Callable[[Api, str], Any]] = {
@@ -136,7 +143,10 @@ def test_viewer_mutation_is_permission_denied(secured: RunningServer, rpc: str) 
 # Lists and watches of a hidden namespace are empty rather than NOT_FOUND (tested below).
 @pytest.mark.parametrize(
     "rpc",
-    sorted(set(EVERY_RPC) - {"ListVClusters", "ListSnapshots", "WatchVClusters", "CreateVCluster"}),
+    sorted(
+        set(EVERY_RPC)
+        - {"ListVClusters", "ListSnapshots", "WatchVClusters", "CreateVCluster", "GetFleetSummary"}
+    ),
 )
 def test_hidden_namespace_behaves_as_empty(secured: RunningServer, rpc: str) -> None:
     """team-b/dev exists, but for a team-a token it is NOT_FOUND, like a missing one."""
@@ -165,6 +175,13 @@ def test_lists_and_watches_leave_hidden_namespaces_out(secured: RunningServer) -
     assert list(hidden.vclusters) == []
     snapshots = client.snapshots.ListSnapshots(snap_api.ListSnapshotsRequest())
     assert [s.namespace for s in snapshots.snapshots] == ["team-a"]
+    fleet = client.monitor.GetFleetSummary(mon_api.GetFleetSummaryRequest()).summary
+    assert [n.namespace for n in fleet.namespaces] == ["team-a"]
+    assert fleet.vcluster_count == 1
+    hidden_fleet = client.monitor.GetFleetSummary(
+        mon_api.GetFleetSummaryRequest(namespace="team-b")
+    )
+    assert hidden_fleet.summary.vcluster_count == 0 and not hidden_fleet.summary.namespaces
     stream = client.vclusters.WatchVClusters(api.WatchVClustersRequest(), timeout=20)
     initial = [next(stream), next(stream)]
     assert [e.vcluster.namespace for e in initial] == ["team-a", ""]  # then SYNCED

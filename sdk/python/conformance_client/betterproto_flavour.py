@@ -31,7 +31,13 @@ from conformance_client.outcomes import UnsupportedError, fill
 from conformance_client.watch_buffer import WatchBuffer, Watches
 from openvcluster import betterproto as bp
 from openvcluster.errors import from_rpc_error
-from openvcluster.v1 import snapshot_pb2, snapshot_service_pb2, vcluster_pb2, vcluster_service_pb2
+from openvcluster.v1 import (
+    monitor_service_pb2,
+    snapshot_pb2,
+    snapshot_service_pb2,
+    vcluster_pb2,
+    vcluster_service_pb2,
+)
 
 # action -> (service, stub method, request class, response field or "" for the response)
 _OPERATIONS: dict[str, tuple[str, str, type[Any], str]] = {
@@ -58,6 +64,19 @@ _OPERATIONS: dict[str, tuple[str, str, type[Any], str]] = {
     "get_snapshot": ("snapshots", "get_snapshot", bp.GetSnapshotRequest, "snapshot"),
     "list_snapshots_page": ("snapshots", "list_snapshots", bp.ListSnapshotsRequest, ""),
     "delete_snapshot": ("snapshots", "delete_snapshot", bp.DeleteSnapshotRequest, ""),
+    "get_vcluster_usage": (
+        "monitor",
+        "get_v_cluster_usage",
+        bp.GetVClusterUsageRequest,
+        "usage",
+    ),
+    "get_fleet_summary": ("monitor", "get_fleet_summary", bp.GetFleetSummaryRequest, "summary"),
+}
+# The generated stub of each service named in _OPERATIONS.
+_STUBS: dict[str, type[Any]] = {
+    "vclusters": bp.VClusterServiceStub,
+    "snapshots": bp.SnapshotServiceStub,
+    "monitor": bp.MonitorServiceStub,
 }
 # The protobuf class of each answer, to report it in the protocol's messages.
 _RESULT_TYPES: dict[str, type[Any]] = {
@@ -65,6 +84,8 @@ _RESULT_TYPES: dict[str, type[Any]] = {
     "snapshot": snapshot_pb2.Snapshot,
     "vcluster_page": vcluster_service_pb2.ListVClustersResponse,
     "snapshot_page": snapshot_service_pb2.ListSnapshotsResponse,
+    "usage": monitor_service_pb2.VClusterUsage,
+    "fleet_summary": monitor_service_pb2.FleetSummary,
 }
 
 
@@ -112,11 +133,7 @@ class BetterprotoSession:
         if call.shape not in (UNARY, LIST_PAGE) or action not in _OPERATIONS:
             raise UnsupportedError(f"the betterproto flavour has no {action}")
         service, method, request_type, field = _OPERATIONS[action]
-        stub: Any = (
-            bp.VClusterServiceStub(channel)
-            if service == "vclusters"
-            else bp.SnapshotServiceStub(channel)
-        )
+        stub = _STUBS[service](channel)
         try:
             response = getattr(stub, method)(request_type.parse(request.SerializeToString()))
         except grpc.RpcError as exc:

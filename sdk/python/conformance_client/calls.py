@@ -150,6 +150,10 @@ def sdk_call(step: Step, request: Any) -> Call:
         return Call("get_kubeconfig", (r.namespace, r.name), unary, "kubeconfig")
     if action == "get_snapshot":
         return Call("get_snapshot", (r.namespace, r.name), unary, "snapshot")
+    if action == "get_vcluster_usage":
+        return Call("get_vcluster_usage", (r.namespace, r.name), unary, "usage")
+    if action == "get_fleet_summary":
+        return Call("get_fleet_summary", (r.namespace,), unary, "fleet_summary")
     if action in ("list_snapshots", "list_snapshots_page"):
         kwargs = {
             "vcluster": r.vcluster,

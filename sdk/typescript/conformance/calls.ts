@@ -161,6 +161,10 @@ export async function runAction(
       await client.deleteSnapshot(r.namespace, r.name, { requestId: r.requestId || undefined, ...call });
       return DONE;
     }
+    case "getVclusterUsage":
+      return { case: "usage", value: await client.getVClusterUsage(action.value.namespace, action.value.name, call) };
+    case "getFleetSummary":
+      return { case: "fleetSummary", value: await client.getFleetSummary({ namespace: action.value.namespace, ...call }) };
     case "waitForPhase": {
       const r = action.value;
       const wait = { ...waitTimeout(r.timeoutMs), ...metadata };

@@ -22,6 +22,7 @@ import {
   UnexpectedStatusError,
   type OpenVClusterError,
 } from "./errors.js";
+import { MonitorService, type FleetSummary, type VClusterUsage } from "./gen/openvcluster/v1/monitor_service_pb.js";
 import type { Snapshot } from "./gen/openvcluster/v1/snapshot_pb.js";
 import { SnapshotService } from "./gen/openvcluster/v1/snapshot_service_pb.js";
 import { VCluster_Phase, type VCluster } from "./gen/openvcluster/v1/vcluster_pb.js";
@@ -66,6 +67,8 @@ export interface ListVClustersOptions extends build.ListVClustersArgs, CallOptio
 export interface ListSnapshotsOptions extends build.ListSnapshotsArgs, CallOptions {}
 /** Options of `deleteSnapshot`. */
 export interface DeleteSnapshotOptions extends build.DeleteSnapshotArgs, CallOptions {}
+/** Options of `getFleetSummary`: which namespace, and the options of the call. */
+export interface GetFleetSummaryOptions extends build.GetFleetSummaryArgs, CallOptions {}
 
 /** Options of `watchVClusters`. */
 export interface WatchVClustersOptions extends build.WatchVClustersArgs {
@@ -366,6 +369,44 @@ export class VClusterClientBase {
   async deleteSnapshot(namespace: string, name: string, options: DeleteSnapshotOptions = {}): Promise<void> {
     const request = build.deleteSnapshotRequest(namespace, name, options);
     await this.unary(SnapshotService.method.deleteSnapshot, request, this.settings(options), options.signal, request.requestId);
+  }
+
+  // MonitorService
+
+  /**
+   * Returns what a vcluster's spec requests and, where the server's backend
+   * has a source for them, what its pods use, observed now.
+   *
+   * Each figure (`cpuUsed`, `memoryUsed`, `cpuRequestedByPods`,
+   * `memoryRequestedByPods`, `podCount`) says whether it is `available`: an
+   * unavailable figure has an empty `value` and a `reason`, and means
+   * "unknown", never zero. `getVCluster`'s `status.currentUsage` stays the
+   * cheap summary; this is the detailed, time-stamped view.
+   *
+   * @throws InvalidArgumentError a missing or invalid namespace or name.
+   * @throws NotFoundError it does not exist, or is in a namespace you may not see.
+   */
+  async getVClusterUsage(namespace: string, name: string, options: CallOptions = {}): Promise<VClusterUsage> {
+    const request = { namespace, name };
+    const response = await this.unary(MonitorService.method.getVClusterUsage, request, this.settings(options), options.signal);
+    return required(response.usage, "usage");
+  }
+
+  /**
+   * Summarises the vclusters you may see: counts by phase, per namespace the
+   * CPU and memory their specs request against the namespace's quota, the
+   * vclusters suspended longest, and the failed ones with their messages.
+   *
+   * `namespace` (left out: every namespace you may see) keeps one
+   * namespace. One you may not see, or that holds nothing, gives an empty
+   * summary rather than an error, as a listing would.
+   *
+   * @throws InvalidArgumentError an invalid namespace.
+   */
+  async getFleetSummary(options: GetFleetSummaryOptions = {}): Promise<FleetSummary> {
+    const request = build.fleetSummaryRequest(options);
+    const response = await this.unary(MonitorService.method.getFleetSummary, request, this.settings(options), options.signal);
+    return required(response.summary, "summary");
   }
 
   // Waiting

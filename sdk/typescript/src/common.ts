@@ -15,6 +15,7 @@ export type {
   CreateVClusterOptions,
   DeleteSnapshotOptions,
   DeleteVClusterOptions,
+  GetFleetSummaryOptions,
   ListSnapshotsOptions,
   ListVClustersOptions,
   RestoreVClusterOptions,
@@ -66,6 +67,7 @@ export type {
   CreateVClusterArgs,
   DeleteSnapshotArgs,
   DeleteVClusterArgs,
+  GetFleetSummaryArgs,
   ListSnapshotsArgs,
   ListVClustersArgs,
   ResourcesInit,
@@ -88,3 +90,4 @@ export * from "./gen/openvcluster/v1/vcluster_pb.js";
 export * from "./gen/openvcluster/v1/snapshot_pb.js";
 export * from "./gen/openvcluster/v1/vcluster_service_pb.js";
 export * from "./gen/openvcluster/v1/snapshot_service_pb.js";
+export * from "./gen/openvcluster/v1/monitor_service_pb.js";

@@ -9,6 +9,7 @@
 
 import { clone, create, isMessage, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 
+import { GetFleetSummaryRequestSchema, type GetFleetSummaryRequest } from "./gen/openvcluster/v1/monitor_service_pb.js";
 import {
   DeleteSnapshotRequestSchema,
   ListSnapshotsRequestSchema,
@@ -192,6 +193,12 @@ export interface WatchVClustersArgs {
   labelSelector?: string;
 }
 
+/** Arguments of `getFleetSummary`. */
+export interface GetFleetSummaryArgs {
+  /** Only this namespace; empty or left out: every namespace you may see. */
+  namespace?: string;
+}
+
 /**
  * A fresh idempotency key: a random (version 4) UUID in canonical text form.
  * Made from `crypto.getRandomValues`, which Node and every browser offer,
@@ -355,4 +362,9 @@ export function deleteSnapshotRequest(namespace: string, name: string, args: Del
     name,
     requestId: args.requestId || newRequestId(),
   });
+}
+
+/** A GetFleetSummaryRequest: no namespace summarises every namespace the caller may see. */
+export function fleetSummaryRequest(args: GetFleetSummaryArgs): GetFleetSummaryRequest {
+  return create(GetFleetSummaryRequestSchema, { namespace: args.namespace ?? "" });
 }

@@ -40,8 +40,8 @@ export interface TransportOptions {
   httpVersion?: "1.1" | "2";
   /**
    * Sends the calls that change nothing (GetVCluster, ListVClusters,
-   * GetSnapshot, ListSnapshots) as HTTP GET, which caches and proxies may
-   * keep. Connect protocol only.
+   * GetSnapshot, ListSnapshots, GetVClusterUsage, GetFleetSummary) as HTTP
+   * GET, which caches and proxies may keep. Connect protocol only.
    */
   useHttpGet?: boolean;
 }

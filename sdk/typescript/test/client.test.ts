@@ -15,6 +15,7 @@ import {
   WatchVClustersResponse_EventType as EventType,
   type WatchEvent,
 } from "../src/index.js";
+import * as check from "./support/scenarios.js";
 import { startServer, uniqueNamespace, type RunningServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -212,6 +213,11 @@ describe("SnapshotService", () => {
     await client.deleteVCluster(ns, "drop", { deleteSnapshots: true, wait: true });
     assert.deepEqual((await client.listSnapshots(ns).toArray()).map((s) => s.name), ["k"]);
   });
+});
+
+describe("MonitorService", () => {
+  // The details (figures, quotas, scoping) are in monitor.test.ts.
+  test("getVClusterUsage and getFleetSummary, with their errors", () => check.monitor(client));
 });
 
 describe("client", () => {

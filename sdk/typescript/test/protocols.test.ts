@@ -44,6 +44,7 @@ for (const [index, { protocol, httpVersion }] of variants.entries()) {
     test("INVALID_ARGUMENT names every bad field", () => check.invalidArgument(client));
     test("FAILED_PRECONDITION carries its ErrorInfo", () => check.failedPrecondition(client));
     test("RESOURCE_EXHAUSTED carries its quota violations", () => check.quotaExceeded(client, quotaNamespaces[index]!));
+    test("usage and the fleet summary, with their errors", () => check.monitor(client));
     test("closing ends the calls and watches still running", () => check.closing(make()));
 
     test("a call slower than its timeout is DEADLINE_EXCEEDED", async () => {
@@ -88,6 +89,8 @@ for (const [index, { protocol, httpVersion }] of variants.entries()) {
           await getting.createVCluster(ns, "dev");
           assert.equal((await getting.getVCluster(ns, "dev")).name, "dev");
           assert.deepEqual((await getting.listVClusters(ns).toArray()).map((vc) => vc.name), ["dev"]);
+          assert.equal((await getting.getVClusterUsage(ns, "dev")).name, "dev");
+          assert.equal((await getting.getFleetSummary({ namespace: ns })).vclusterCount, 1);
         } finally {
           getting.close();
         }

@@ -12,7 +12,8 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from openvcluster.v1 import snapshot_service_pb2, vcluster_service_pb2
+from openvcluster.v1 import monitor_service_pb2, snapshot_service_pb2, vcluster_service_pb2
+from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
 from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster_server.auth import load_authenticator
@@ -31,7 +32,12 @@ from openvcluster_server.metrics import (
     StoreStats,
     metrics_application,
 )
-from openvcluster_server.services import GrpcCalls, SnapshotService, VClusterService
+from openvcluster_server.services import (
+    GrpcCalls,
+    MonitorService,
+    SnapshotService,
+    VClusterService,
+)
 from openvcluster_server.store import Store
 from openvcluster_server.testhooks import TestHooks
 
@@ -40,6 +46,7 @@ log = logging.getLogger(__name__)
 SERVICE_NAMES = (
     vcluster_service_pb2.DESCRIPTOR.services_by_name["VClusterService"].full_name,
     snapshot_service_pb2.DESCRIPTOR.services_by_name["SnapshotService"].full_name,
+    monitor_service_pb2.DESCRIPTOR.services_by_name["MonitorService"].full_name,
 )
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _HOUSEKEEPING_SECONDS = 60.0
@@ -127,6 +134,7 @@ class ReferenceServer:
         registrar: Any = GuardedRegistrar(server, self._meter("grpc"))
         api_grpc.add_VClusterServiceServicer_to_server(VClusterService(calls), registrar)
         snap_grpc.add_SnapshotServiceServicer_to_server(SnapshotService(calls), registrar)
+        mon_grpc.add_MonitorServiceServicer_to_server(MonitorService(calls), registrar)
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, registrar)
         reflection.enable_server_reflection(
@@ -174,7 +182,7 @@ class ReferenceServer:
             asyncio.create_task(self.backend.follow_health(_health_reporter(health_servicer))),
         ]
         log.info(
-            "serving on %s (backend %s, http %s, tls %s, tokens %s, test hooks %s)",
+            "serving on %s (backend %s, http %s, tls %s, tokens %s, test hooks %s, metrics %s)",
             _with_port(self.config.address, self.port),
             self.config.store if self.config.backend == "simulated" else self.config.backend,
             "off"
@@ -183,6 +191,9 @@ class ReferenceServer:
             "on" if self._credentials else "off",
             "on" if self._authenticator.enabled else "off",
             "on" if self.config.enable_test_hooks else "off",
+            "off"
+            if self.config.metrics_address is None
+            else _with_port(self.config.metrics_address, self.metrics_port),
         )
         return self.port
 

@@ -17,6 +17,7 @@ from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster_server.auth import Principal
 from openvcluster_server.config import ConfigError, ServerConfig
+from openvcluster_server.monitor import Monitor
 from openvcluster_server.reads import VClusterReads
 from openvcluster_server.store import Store, open_store
 from openvcluster_server.testhooks import HookPlan
@@ -90,6 +91,11 @@ class Backend(Protocol):
     @property
     def reads(self) -> VClusterReads:
         """GetVCluster, ListVClusters, WatchVClusters."""
+        ...
+
+    @property
+    def monitor(self) -> Monitor:
+        """MonitorService."""
         ...
 
     @property

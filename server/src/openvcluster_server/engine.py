@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from openvcluster_server.config import ServerConfig
 from openvcluster_server.core import Core
+from openvcluster_server.monitor import Monitor, SimulatedUsage
 from openvcluster_server.snapshots import SnapshotOperations
 from openvcluster_server.store import Store
 from openvcluster_server.vclusters import VClusterOperations
@@ -28,6 +29,7 @@ class Engine:
         self.reads = self.core.reads
         self.vclusters = VClusterOperations(self.core)
         self.snapshots = SnapshotOperations(self.core)
+        self.monitor = Monitor(self.core.reads, store, self.core.quotas, SimulatedUsage())
 
     @property
     def hub(self) -> WatchHub:

@@ -39,6 +39,8 @@ class Handlers:
             "GetSnapshot": lambda p, r, _: e.snapshots.get_snapshot(p, r),
             "ListSnapshots": lambda p, r, _: e.snapshots.list_snapshots(p, r),
             "DeleteSnapshot": lambda p, r, h: e.snapshots.delete_snapshot(p, r, h),
+            "GetVClusterUsage": lambda p, r, _: e.monitor.get_vcluster_usage(p, r),
+            "GetFleetSummary": lambda p, r, _: e.monitor.get_fleet_summary(p, r),
         }
 
     async def watch_vclusters(

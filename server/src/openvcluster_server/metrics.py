@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from openvcluster.v1 import snapshot_service_pb2, vcluster_service_pb2
+from openvcluster.v1 import monitor_service_pb2, snapshot_service_pb2, vcluster_service_pb2
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server.store import Store
@@ -34,7 +34,11 @@ PHASE_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0,
 # Each method's service, by the method's name (unique across both services).
 SERVICE_OF = {
     method.name: service.full_name
-    for file in (vcluster_service_pb2.DESCRIPTOR, snapshot_service_pb2.DESCRIPTOR)
+    for file in (
+        vcluster_service_pb2.DESCRIPTOR,
+        snapshot_service_pb2.DESCRIPTOR,
+        monitor_service_pb2.DESCRIPTOR,
+    )
     for service in file.services_by_name.values()
     for method in service.methods
 }

@@ -19,6 +19,10 @@ class Quotas:
     def __init__(self, limits: Mapping[str, Quota]) -> None:
         self._limits = dict(limits)
 
+    def namespaces(self) -> list[str]:
+        """The namespaces with limits of their own (not the "*" entry), in order."""
+        return sorted(ns for ns in self._limits if ns != ANY_NAMESPACE)
+
     def of(self, namespace: str) -> Quota | None:
         """The limits of a namespace, falling back to the "*" entry."""
         return self._limits.get(namespace, self._limits.get(ANY_NAMESPACE))

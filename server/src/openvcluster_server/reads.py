@@ -53,6 +53,10 @@ class VClusterReads:
         # Raises UNAVAILABLE when the store may be too far behind the truth.
         self._require_fresh = require_fresh
 
+    def require_fresh(self) -> None:
+        """UNAVAILABLE when the store may be too far behind the truth (for other reads)."""
+        self._require_fresh()
+
     def existing(self, principal: Principal, namespace: str, name: str, etag: str) -> VCluster:
         """The vcluster if the caller may see it, with the etag condition checked."""
         self._require_fresh()

@@ -11,6 +11,8 @@ from typing import Any
 
 from google.protobuf.message import Message
 
+from openvcluster.v1 import monitor_service_pb2 as mon_api
+from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
 from openvcluster.v1 import vcluster_service_pb2 as api
@@ -154,3 +156,20 @@ class SnapshotService(snap_grpc.SnapshotServiceServicer):
         self, request: snap_api.DeleteSnapshotRequest, context: Context
     ) -> snap_api.DeleteSnapshotResponse:
         return await self._calls.unary("DeleteSnapshot", request, context)
+
+
+class MonitorService(mon_grpc.MonitorServiceServicer):
+    """openvcluster.v1.MonitorService."""
+
+    def __init__(self, calls: GrpcCalls) -> None:
+        self._calls = calls
+
+    async def GetVClusterUsage(  # noqa: N802
+        self, request: mon_api.GetVClusterUsageRequest, context: Context
+    ) -> mon_api.GetVClusterUsageResponse:
+        return await self._calls.unary("GetVClusterUsage", request, context)
+
+    async def GetFleetSummary(  # noqa: N802
+        self, request: mon_api.GetFleetSummaryRequest, context: Context
+    ) -> mon_api.GetFleetSummaryResponse:
+        return await self._calls.unary("GetFleetSummary", request, context)

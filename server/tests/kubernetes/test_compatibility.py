@@ -10,10 +10,11 @@ import base64
 import uuid
 from collections.abc import Iterator
 
+import grpc
 import pytest
 import yaml
 from lightkube import ApiError
-from lightkube.models.core_v1 import Container, PodSpec
+from lightkube.models.core_v1 import Container, PodSpec, ResourceRequirements
 from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.apps_v1 import StatefulSet
 from lightkube.resources.core_v1 import Namespace, PersistentVolumeClaim, Pod, Secret, Service
@@ -21,6 +22,8 @@ from lightkube.resources.core_v1 import Namespace, PersistentVolumeClaim, Pod, S
 import openvcluster
 from k8s_testenv.fixtures import KubeEnv
 from openvcluster import Phase
+from openvcluster.v1 import monitor_service_pb2 as mon
+from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
 from openvcluster_server.kube.conventions import host_namespace
 from openvcluster_server.testing import RunningServer
 
@@ -38,15 +41,20 @@ def api_namespace() -> str:
     return f"compat-{uuid.uuid4().hex[:8]}"
 
 
-def synced_pod(kube: KubeEnv, namespace: str, vcluster: str) -> str:
+def synced_pod(
+    kube: KubeEnv, namespace: str, vcluster: str, requests: dict[str, str] | None = None
+) -> str:
     """A pod as the vcluster's syncer would put a workload on the host."""
+    container = Container(
+        name="web", image="nginx", resources=ResourceRequirements(requests=requests)
+    )
     pod = kube.client.create(
         Pod(
             metadata=ObjectMeta(
                 generateName="web-x-",
                 labels={"vcluster.loft.sh/managed-by": vcluster},
             ),
-            spec=PodSpec(containers=[Container(name="web", image="nginx")]),
+            spec=PodSpec(containers=[container]),
         ),
         namespace=namespace,
     )
@@ -226,3 +234,32 @@ def test_usage_counts_the_synced_pods(
     finally:
         watch.cancel()
     assert client.get_vcluster(api_namespace, "dev").status.current_usage.pod_count == 2
+
+
+def test_usage_sums_the_synced_pods_requests_and_says_what_it_cannot_know(
+    kube: KubeEnv, server: RunningServer, client: openvcluster.Client, api_namespace: str
+) -> None:
+    client.create_vcluster(api_namespace, "dev", cpu="2", wait=True)
+    host = host_namespace(api_namespace, "dev")
+    for cpu in ("250m", "500m"):
+        synced_pod(kube, host, "dev", {"cpu": cpu, "memory": "64Mi"})
+    with grpc.insecure_channel(server.address) as channel:
+        monitor = mon_grpc.MonitorServiceStub(channel)
+        request = mon.GetVClusterUsageRequest(namespace=api_namespace, name="dev")
+        usage = monitor.GetVClusterUsage(request).usage
+        summary = monitor.GetFleetSummary(
+            mon.GetFleetSummaryRequest(namespace=api_namespace)
+        ).summary
+    assert (usage.requested.cpu, usage.phase) == ("2", Phase.PHASE_RUNNING)
+    measured = [usage.pod_count, usage.cpu_requested_by_pods, usage.memory_requested_by_pods]
+    assert [(f.available, f.value, f.source) for f in measured] == [
+        (True, "2", "pods"),
+        (True, "750m", "pods"),
+        (True, "128Mi", "pods"),
+    ]
+    # The test cluster runs no metrics-server: what the pods use is unknown, not zero.
+    for used in (usage.cpu_used, usage.memory_used):
+        assert (used.available, used.value) == (False, "")
+        assert "metrics.k8s.io" in used.reason
+    assert summary.vcluster_count == 1
+    assert [(n.namespace, n.cpu_requested) for n in summary.namespaces] == [(api_namespace, "2")]

@@ -110,6 +110,12 @@ func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conf
 	case *conformancev1.Step_DeleteSnapshot:
 		r := action.DeleteSnapshot
 		return doneResult(c.DeleteSnapshot(ctx, r.GetNamespace(), r.GetName(), &openvcluster.DeleteSnapshotParams{RequestID: r.GetRequestId()}))
+	case *conformancev1.Step_GetVclusterUsage:
+		r := action.GetVclusterUsage
+		return usageResult(c.GetVClusterUsage(ctx, r.GetNamespace(), r.GetName()))
+	case *conformancev1.Step_GetFleetSummary:
+		r := action.GetFleetSummary
+		return fleetSummaryResult(c.GetFleetSummary(ctx, r.GetNamespace()))
 	case *conformancev1.Step_WaitForPhase:
 		r := action.WaitForPhase
 		return vclusterResult(waiter(c, r.GetTimeoutMs()).WaitForPhase(ctx, r.GetNamespace(), r.GetName(), r.GetPhase()))

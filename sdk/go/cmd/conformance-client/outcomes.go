@@ -23,6 +23,20 @@ func snapshotResult(s *openvcluster.Snapshot, err error) *conformancev1.StepResu
 	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Snapshot{Snapshot: s}}
 }
 
+func usageResult(u *openvcluster.VClusterUsage, err error) *conformancev1.StepResult {
+	if err != nil {
+		return errorResult(errorOf(err))
+	}
+	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Usage{Usage: u}}
+}
+
+func fleetSummaryResult(f *openvcluster.FleetSummary, err error) *conformancev1.StepResult {
+	if err != nil {
+		return errorResult(errorOf(err))
+	}
+	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_FleetSummary{FleetSummary: f}}
+}
+
 func doneResult(err error) *conformancev1.StepResult {
 	if err != nil {
 		return errorResult(errorOf(err))

@@ -9,9 +9,9 @@ Start with :class:`Client` (or :class:`AsyncClient` for ``asyncio``)::
         print(vc.status.phase == openvcluster.Phase.PHASE_RUNNING)
 
 Results are the generated protobuf messages of :mod:`openvcluster.v1`,
-re-exported here (``VCluster``, ``Snapshot``, ...); failures raise the typed
-errors of :mod:`openvcluster.errors`. The betterproto2 dataclass flavour lives
-in :mod:`openvcluster.betterproto`.
+re-exported here (``VCluster``, ``Snapshot``, ``VClusterUsage``, ``FleetSummary``,
+...); failures raise the typed errors of :mod:`openvcluster.errors`. The
+betterproto2 dataclass flavour lives in :mod:`openvcluster.betterproto`.
 """
 
 from openvcluster._async_client import AsyncClient
@@ -50,6 +50,15 @@ from openvcluster.errors import (
     VClusterFailedError,
     WaitError,
     WaitTimeoutError,
+)
+from openvcluster.v1.monitor_service_pb2 import (
+    FleetSummary,
+    NamespaceQuota,
+    NamespaceSummary,
+    PhaseCount,
+    UsageFigure,
+    VClusterMention,
+    VClusterUsage,
 )
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import (
@@ -98,8 +107,11 @@ __all__ = [
     "ExposeType",
     "ExposeTypeLike",
     "FailedPreconditionError",
+    "FleetSummary",
     "InvalidArgumentError",
     "Metadata",
+    "NamespaceQuota",
+    "NamespaceSummary",
     "NetworkSpec",
     "NotFoundError",
     "OpenVClusterError",
@@ -107,6 +119,7 @@ __all__ = [
     "Pager",
     "PermissionDeniedError",
     "Phase",
+    "PhaseCount",
     "PhaseLike",
     "ResourceExhaustedError",
     "ResourceUsage",
@@ -120,10 +133,13 @@ __all__ = [
     "UnauthenticatedError",
     "UnavailableError",
     "UnexpectedStatusError",
+    "UsageFigure",
     "VCluster",
     "VClusterFailedError",
+    "VClusterMention",
     "VClusterSpec",
     "VClusterStatus",
+    "VClusterUsage",
     "WaitError",
     "WaitTimeoutError",
     "Watch",

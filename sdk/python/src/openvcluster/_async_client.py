@@ -8,7 +8,7 @@ import functools
 import logging
 from collections.abc import Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import grpc
 
@@ -30,6 +30,8 @@ from openvcluster._retry import RetryPolicy
 from openvcluster._wait import SnapshotWaiter, VClusterWaiter, resting_phase
 from openvcluster._watch import AsyncWatch
 from openvcluster.errors import DeadlineExceededError, NotFoundError, OpenVClusterError
+from openvcluster.v1 import monitor_service_pb2 as ms
+from openvcluster.v1 import monitor_service_pb2_grpc as ms_grpc
 from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 from openvcluster.v1 import snapshot_service_pb2 as ss
 from openvcluster.v1 import snapshot_service_pb2_grpc as ss_grpc
@@ -40,6 +42,14 @@ __all__ = ["AsyncClient"]
 
 _log = logging.getLogger("openvcluster")
 
+if TYPE_CHECKING:
+    # The async stub classes exist only in the type stubs (.pyi), not at run time.
+    _Stubs = tuple[
+        vs_grpc.VClusterServiceAsyncStub,
+        ss_grpc.SnapshotServiceAsyncStub,
+        ms_grpc.MonitorServiceAsyncStub,
+    ]
+
 
 class _LazyChannel:
     """A grpc.aio channel opened on first use, inside the event loop that uses it."""
@@ -49,11 +59,9 @@ class _LazyChannel:
         self._channel = channel
         # Certificate files are read now, so a bad path fails at construction.
         self._credentials = config.credentials() if channel is None else None
-        self._stubs: (
-            tuple[vs_grpc.VClusterServiceAsyncStub, ss_grpc.SnapshotServiceAsyncStub] | None
-        ) = None
+        self._stubs: _Stubs | None = None
 
-    def stubs(self) -> tuple[vs_grpc.VClusterServiceAsyncStub, ss_grpc.SnapshotServiceAsyncStub]:
+    def stubs(self) -> _Stubs:
         if self._stubs is None:
             if self._channel is None:
                 self._channel = open_channel(
@@ -66,6 +74,7 @@ class _LazyChannel:
             self._stubs = (
                 vs_grpc.VClusterServiceStub(channel),
                 ss_grpc.SnapshotServiceStub(channel),
+                ms_grpc.MonitorServiceStub(channel),
             )
         return self._stubs
 
@@ -129,6 +138,10 @@ class AsyncClient(ClientBase):
     @property
     def _snapshots(self) -> ss_grpc.SnapshotServiceAsyncStub:
         return self._connection.stubs()[1]
+
+    @property
+    def _monitor(self) -> ms_grpc.MonitorServiceAsyncStub:
+        return self._connection.stubs()[2]
 
     async def close(self) -> None:
         """Closes the connection (a no-op on clients made by :meth:`with_options`)."""
@@ -590,6 +603,50 @@ class AsyncClient(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         stub = self._snapshots.DeleteSnapshot
         await ainvoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
+
+    # MonitorService
+
+    async def get_vcluster_usage(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> ms.VClusterUsage:
+        """Returns what a vcluster requests and uses, observed now.
+
+        ``requested`` and ``replicas`` come from its spec. Each measured figure
+        (``cpu_used``, ``memory_used``, ``pod_count``, ...) says whether the
+        backend has a source for it: an unavailable one has ``available``
+        false and a ``reason``, never a value of zero. Raises NotFoundError
+        when the vcluster does not exist or is in a namespace you may not see.
+        """
+        options, wire = self._prepare(timeout, retry, metadata)
+        request = ms.GetVClusterUsageRequest(namespace=namespace, name=name)
+        stub = self._monitor.GetVClusterUsage
+        return (await ainvoke("GetVClusterUsage", stub, request, options, wire, None)).usage
+
+    async def get_fleet_summary(
+        self,
+        namespace: str = "",
+        *,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> ms.FleetSummary:
+        """Summarises the vclusters of a namespace, or of every one you may see (``""``).
+
+        Counts by phase, per namespace the requested CPU and memory against its
+        quota, the vclusters suspended longest and the failed ones with their
+        messages. A namespace you may not see, or that holds nothing, gives an
+        empty summary rather than an error.
+        """
+        options, wire = self._prepare(timeout, retry, metadata)
+        request = ms.GetFleetSummaryRequest(namespace=namespace)
+        stub = self._monitor.GetFleetSummary
+        return (await ainvoke("GetFleetSummary", stub, request, options, wire, None)).summary
 
     # Waiting
 

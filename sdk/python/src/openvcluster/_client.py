@@ -29,6 +29,8 @@ from openvcluster._retry import RetryPolicy
 from openvcluster._wait import SnapshotWaiter, VClusterWaiter, resting_phase
 from openvcluster._watch import Watch
 from openvcluster.errors import DeadlineExceededError, NotFoundError, OpenVClusterError
+from openvcluster.v1 import monitor_service_pb2 as ms
+from openvcluster.v1 import monitor_service_pb2_grpc as ms_grpc
 from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 from openvcluster.v1 import snapshot_service_pb2 as ss
 from openvcluster.v1 import snapshot_service_pb2_grpc as ss_grpc
@@ -109,6 +111,7 @@ class Client(ClientBase):
         self._channel = channel
         self._vclusters = vs_grpc.VClusterServiceStub(channel)
         self._snapshots = ss_grpc.SnapshotServiceStub(channel)
+        self._monitor = ms_grpc.MonitorServiceStub(channel)
 
     def close(self) -> None:
         """Closes the connection (a no-op on clients made by :meth:`with_options`)."""
@@ -564,6 +567,50 @@ class Client(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         stub = self._snapshots.DeleteSnapshot
         invoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
+
+    # MonitorService
+
+    def get_vcluster_usage(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> ms.VClusterUsage:
+        """Returns what a vcluster requests and uses, observed now.
+
+        ``requested`` and ``replicas`` come from its spec. Each measured figure
+        (``cpu_used``, ``memory_used``, ``pod_count``, ...) says whether the
+        backend has a source for it: an unavailable one has ``available``
+        false and a ``reason``, never a value of zero. Raises NotFoundError
+        when the vcluster does not exist or is in a namespace you may not see.
+        """
+        options, wire = self._prepare(timeout, retry, metadata)
+        request = ms.GetVClusterUsageRequest(namespace=namespace, name=name)
+        stub = self._monitor.GetVClusterUsage
+        return invoke("GetVClusterUsage", stub, request, options, wire, None).usage
+
+    def get_fleet_summary(
+        self,
+        namespace: str = "",
+        *,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> ms.FleetSummary:
+        """Summarises the vclusters of a namespace, or of every one you may see (``""``).
+
+        Counts by phase, per namespace the requested CPU and memory against its
+        quota, the vclusters suspended longest and the failed ones with their
+        messages. A namespace you may not see, or that holds nothing, gives an
+        empty summary rather than an error.
+        """
+        options, wire = self._prepare(timeout, retry, metadata)
+        request = ms.GetFleetSummaryRequest(namespace=namespace)
+        stub = self._monitor.GetFleetSummary
+        return invoke("GetFleetSummary", stub, request, options, wire, None).summary
 
     # Waiting
 

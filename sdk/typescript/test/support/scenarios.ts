@@ -97,6 +97,44 @@ export async function quotaExceeded(client: VClusterClientBase, namespace: strin
   assert.match(error.quotaViolations[0]?.subject ?? "", new RegExp(namespace));
 }
 
+/** The fields an InvalidArgumentError names; fails on any other outcome. */
+export async function invalidFields(call: Promise<unknown>): Promise<string[]> {
+  const error = await call.then(
+    () => assert.fail("accepted"),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof InvalidArgumentError, String(error));
+  return error.fieldViolations.map((v) => v.field);
+}
+
+/**
+ * Usage and the fleet summary: the spec's requests, the simulated figures
+ * and one the backend has no source for; NOT_FOUND and INVALID_ARGUMENT.
+ */
+export async function monitor(client: VClusterClientBase): Promise<void> {
+  const ns = uniqueNamespace();
+  await client.createVCluster(ns, "dev", { cpu: "2", memory: "4Gi", wait: true });
+  const usage = await client.getVClusterUsage(ns, "dev");
+  assert.deepEqual([usage.namespace, usage.name, usage.phase], [ns, "dev", VCluster_Phase.RUNNING]);
+  assert.deepEqual([usage.requested?.cpu, usage.requested?.memory, usage.replicas], ["2", "4Gi", 1]);
+  assert.deepEqual([usage.cpuUsed?.available, usage.cpuUsed?.source], [true, "simulated"]);
+  assert.notEqual(usage.cpuUsed?.value, "");
+  assert.deepEqual([usage.cpuRequestedByPods?.available, usage.cpuRequestedByPods?.value], [false, ""]);
+  assert.notEqual(usage.cpuRequestedByPods?.reason, "");
+
+  const summary = await client.getFleetSummary({ namespace: ns });
+  assert.equal(summary.vclusterCount, 1);
+  assert.deepEqual(summary.phases.map((p) => [p.phase, p.count]), [[VCluster_Phase.RUNNING, 1]]);
+  assert.deepEqual(
+    summary.namespaces.map((n) => [n.namespace, n.vclusterCount, n.cpuRequested, n.memoryRequested]),
+    [[ns, 1, "2", "4Gi"]],
+  );
+
+  await assert.rejects(client.getVClusterUsage(ns, "absent"), NotFoundError);
+  assert.deepEqual(await invalidFields(client.getVClusterUsage(ns, "Bad_Name")), ["name"]);
+  assert.deepEqual(await invalidFields(client.getFleetSummary({ namespace: "Bad_NS" })), ["namespace"]);
+}
+
 /** Closing the client ends a watch and a call still running with CancelledError, and refuses new calls. */
 export async function closing(client: VClusterClientBase): Promise<void> {
   const events = client.watchVClusters(uniqueNamespace())[Symbol.asyncIterator]();

@@ -20,11 +20,17 @@ from hypercorn.typing import (
 )
 from starlette.middleware.cors import CORSMiddleware
 
+from openvcluster.v1.monitor_service_connect import MonitorServiceASGIApplication
 from openvcluster.v1.snapshot_service_connect import SnapshotServiceASGIApplication
 from openvcluster.v1.vcluster_service_connect import VClusterServiceASGIApplication
 from openvcluster_server.calls import CallRunner
 from openvcluster_server.handlers import Handlers
-from openvcluster_server.http.services import ConnectCalls, SnapshotService, VClusterService
+from openvcluster_server.http.services import (
+    ConnectCalls,
+    MonitorService,
+    SnapshotService,
+    VClusterService,
+)
 
 OPENAPI_PATH = "/openapi.yaml"
 # What a browser may send and read on a cross-origin call: the headers of the
@@ -70,6 +76,7 @@ class HttpApplication:
         apps = (
             VClusterServiceASGIApplication(VClusterService(calls), **settings),
             SnapshotServiceASGIApplication(SnapshotService(calls), **settings),
+            MonitorServiceASGIApplication(MonitorService(calls), **settings),
         )
         self._services = {app.path: app for app in apps}
         self._openapi = openapi_document()

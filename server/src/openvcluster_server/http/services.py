@@ -14,6 +14,7 @@ from typing import Any
 
 from connectrpc.request import RequestContext
 
+from openvcluster.v1 import monitor_service_pb2 as mon_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster_server.calls import CallRunner, Metadata
@@ -143,3 +144,20 @@ class SnapshotService:
         self, request: snap_api.DeleteSnapshotRequest, ctx: Ctx, /
     ) -> snap_api.DeleteSnapshotResponse:
         return await self._calls.unary("DeleteSnapshot", request, ctx)
+
+
+class MonitorService:
+    """openvcluster.v1.MonitorService over Connect and gRPC-Web."""
+
+    def __init__(self, calls: ConnectCalls) -> None:
+        self._calls = calls
+
+    async def get_v_cluster_usage(
+        self, request: mon_api.GetVClusterUsageRequest, ctx: Ctx, /
+    ) -> mon_api.GetVClusterUsageResponse:
+        return await self._calls.unary("GetVClusterUsage", request, ctx)
+
+    async def get_fleet_summary(
+        self, request: mon_api.GetFleetSummaryRequest, ctx: Ctx, /
+    ) -> mon_api.GetFleetSummaryResponse:
+        return await self._calls.unary("GetFleetSummary", request, ctx)

@@ -29,8 +29,11 @@ from openvcluster_server.kube.lifecycle import ensure_namespace
 from openvcluster_server.kube.operations import KubeVClusterOperations
 from openvcluster_server.kube.reconciler import Reconciler, Settings
 from openvcluster_server.kube.records import RequestRecords, page_token_key
+from openvcluster_server.kube.usage import KubeUsage
 from openvcluster_server.kube.world import World
+from openvcluster_server.monitor import Monitor
 from openvcluster_server.paging import PageTokens
+from openvcluster_server.quota import Quotas
 from openvcluster_server.reads import VClusterReads
 from openvcluster_server.store import Store
 from openvcluster_server.store.memory import MemoryStore
@@ -67,6 +70,7 @@ class KubeBackend:
         self._tasks: list[asyncio.Task[None]] = []
         self.reads: VClusterReads
         self.vclusters: KubeVClusterOperations
+        self.monitor: Monitor
         self.snapshots = SnapshotsNotYet()
 
     @property
@@ -116,6 +120,12 @@ class KubeBackend:
         )
         self.vclusters = KubeVClusterOperations(
             self._kube, self._world, self.reads, self._records, self.config
+        )
+        self.monitor = Monitor(
+            self.reads,
+            self._mirror,
+            Quotas(self.config.quotas),
+            KubeUsage(self._kube, self._world),
         )
         self._tasks = [*self._world.run(), asyncio.create_task(self._records.reflector.run())]
         try:

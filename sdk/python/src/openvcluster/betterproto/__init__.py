@@ -3,7 +3,7 @@
 An alternative to the protobuf messages of :mod:`openvcluster.v1` for those who
 prefer plain dataclasses; install with ``pip install 'open-vcluster-api[betterproto]'``.
 It includes a synchronous grpcio client per service (``VClusterServiceStub``,
-``SnapshotServiceStub``). Nested enums are flattened: ``VCluster.Phase`` is
+``SnapshotServiceStub``, ``MonitorServiceStub``). Nested enums are flattened: ``VCluster.Phase`` is
 ``VClusterPhase`` here.
 
 The stubs take no timeout or metadata arguments: open their channel with

@@ -12,6 +12,7 @@ from openvcluster._version import __version__
 from openvcluster.cli.base import OvcGroup, global_options
 from openvcluster.cli.contexts import config
 from openvcluster.cli.errors import EXIT_CODES_HELP, ExitCode
+from openvcluster.cli.monitor import summary, top
 from openvcluster.cli.snapshots import restore, snapshot
 from openvcluster.cli.vclusters import (
     create,
@@ -35,6 +36,8 @@ Examples:
   ovc snapshot create dev --name dev-snap
   ovc restore dev-snap --to dev2 --wait
   ovc kubeconfig dev --write dev.kubeconfig
+  ovc top dev
+  ovc summary -A
 
 \b
 Shell completion (bash; also zsh and fish):
@@ -83,6 +86,8 @@ cli.add_command(snapshot)
 cli.add_command(restore)
 cli.add_command(kubeconfig)
 cli.add_command(watch)
+cli.add_command(top)
+cli.add_command(summary)
 cli.add_command(config)
 
 

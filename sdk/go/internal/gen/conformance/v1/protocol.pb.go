@@ -347,6 +347,8 @@ type Step struct {
 	//	*Step_WaitForSnapshot
 	//	*Step_WatchStart
 	//	*Step_WatchCollect
+	//	*Step_GetVclusterUsage
+	//	*Step_GetFleetSummary
 	Action        isStep_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -590,6 +592,24 @@ func (x *Step) GetWatchCollect() *WatchCollect {
 	return nil
 }
 
+func (x *Step) GetGetVclusterUsage() *v1.GetVClusterUsageRequest {
+	if x != nil {
+		if x, ok := x.Action.(*Step_GetVclusterUsage); ok {
+			return x.GetVclusterUsage
+		}
+	}
+	return nil
+}
+
+func (x *Step) GetGetFleetSummary() *v1.GetFleetSummaryRequest {
+	if x != nil {
+		if x, ok := x.Action.(*Step_GetFleetSummary); ok {
+			return x.GetFleetSummary
+		}
+	}
+	return nil
+}
+
 type isStep_Action interface {
 	isStep_Action()
 }
@@ -699,6 +719,16 @@ type Step_WatchCollect struct {
 	WatchCollect *WatchCollect `protobuf:"bytes,29,opt,name=watch_collect,json=watchCollect,proto3,oneof"`
 }
 
+type Step_GetVclusterUsage struct {
+	// MonitorService.GetVClusterUsage; result: usage.
+	GetVclusterUsage *v1.GetVClusterUsageRequest `protobuf:"bytes,30,opt,name=get_vcluster_usage,json=getVclusterUsage,proto3,oneof"`
+}
+
+type Step_GetFleetSummary struct {
+	// MonitorService.GetFleetSummary; result: fleet_summary.
+	GetFleetSummary *v1.GetFleetSummaryRequest `protobuf:"bytes,31,opt,name=get_fleet_summary,json=getFleetSummary,proto3,oneof"`
+}
+
 func (*Step_CreateVcluster) isStep_Action() {}
 
 func (*Step_GetVcluster) isStep_Action() {}
@@ -738,6 +768,10 @@ func (*Step_WaitForSnapshot) isStep_Action() {}
 func (*Step_WatchStart) isStep_Action() {}
 
 func (*Step_WatchCollect) isStep_Action() {}
+
+func (*Step_GetVclusterUsage) isStep_Action() {}
+
+func (*Step_GetFleetSummary) isStep_Action() {}
 
 // Per-call options; unset fields keep the SDK's defaults.
 type CallOptions struct {
@@ -1191,6 +1225,8 @@ type StepResult struct {
 	//	*StepResult_Done
 	//	*StepResult_WatchEvents
 	//	*StepResult_Error
+	//	*StepResult_Usage
+	//	*StepResult_FleetSummary
 	Outcome       isStepResult_Outcome `protobuf_oneof:"outcome"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1344,6 +1380,24 @@ func (x *StepResult) GetError() *Error {
 	return nil
 }
 
+func (x *StepResult) GetUsage() *v1.VClusterUsage {
+	if x != nil {
+		if x, ok := x.Outcome.(*StepResult_Usage); ok {
+			return x.Usage
+		}
+	}
+	return nil
+}
+
+func (x *StepResult) GetFleetSummary() *v1.FleetSummary {
+	if x != nil {
+		if x, ok := x.Outcome.(*StepResult_FleetSummary); ok {
+			return x.FleetSummary
+		}
+	}
+	return nil
+}
+
 type isStepResult_Outcome interface {
 	isStepResult_Outcome()
 }
@@ -1398,6 +1452,16 @@ type StepResult_Error struct {
 	Error *Error `protobuf:"bytes,19,opt,name=error,proto3,oneof"`
 }
 
+type StepResult_Usage struct {
+	// A vcluster's usage.
+	Usage *v1.VClusterUsage `protobuf:"bytes,20,opt,name=usage,proto3,oneof"`
+}
+
+type StepResult_FleetSummary struct {
+	// A fleet summary.
+	FleetSummary *v1.FleetSummary `protobuf:"bytes,21,opt,name=fleet_summary,json=fleetSummary,proto3,oneof"`
+}
+
 func (*StepResult_Vcluster) isStepResult_Outcome() {}
 
 func (*StepResult_Snapshot) isStepResult_Outcome() {}
@@ -1417,6 +1481,10 @@ func (*StepResult_Done) isStepResult_Outcome() {}
 func (*StepResult_WatchEvents) isStepResult_Outcome() {}
 
 func (*StepResult_Error) isStepResult_Outcome() {}
+
+func (*StepResult_Usage) isStepResult_Outcome() {}
+
+func (*StepResult_FleetSummary) isStepResult_Outcome() {}
 
 // Items of an automatic listing.
 type VClusterList struct {
@@ -1845,7 +1913,7 @@ var File_openvcluster_conformance_v1_protocol_proto protoreflect.FileDescriptor
 
 const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\n" +
-	"*openvcluster/conformance/v1/protocol.proto\x12\x1bopenvcluster.conformance.v1\x1a\x1eopenvcluster/v1/snapshot.proto\x1a&openvcluster/v1/snapshot_service.proto\x1a\x1eopenvcluster/v1/vcluster.proto\x1a&openvcluster/v1/vcluster_service.proto\"\xac\x01\n" +
+	"*openvcluster/conformance/v1/protocol.proto\x12\x1bopenvcluster.conformance.v1\x1a%openvcluster/v1/monitor_service.proto\x1a\x1eopenvcluster/v1/snapshot.proto\x1a&openvcluster/v1/snapshot_service.proto\x1a\x1eopenvcluster/v1/vcluster.proto\x1a&openvcluster/v1/vcluster_service.proto\"\xac\x01\n" +
 	"\vCaseRequest\x12\x1b\n" +
 	"\tcase_name\x18\x01 \x01(\tR\bcaseName\x12G\n" +
 	"\n" +
@@ -1863,7 +1931,7 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x10client_cert_file\x18\x02 \x01(\tR\x0eclientCertFile\x12&\n" +
 	"\x0fclient_key_file\x18\x03 \x01(\tR\rclientKeyFile\x12\x1f\n" +
 	"\vserver_name\x18\x04 \x01(\tR\n" +
-	"serverName\"\xa5\x0e\n" +
+	"serverName\"\xd6\x0f\n" +
 	"\x04Step\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12B\n" +
 	"\aoptions\x18\x02 \x01(\v2(.openvcluster.conformance.v1.CallOptionsR\aoptions\x124\n" +
@@ -1889,7 +1957,9 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x11wait_for_snapshot\x18\x1b \x01(\v2,.openvcluster.conformance.v1.WaitForSnapshotH\x00R\x0fwaitForSnapshot\x12I\n" +
 	"\vwatch_start\x18\x1c \x01(\v2&.openvcluster.v1.WatchVClustersRequestH\x00R\n" +
 	"watchStart\x12P\n" +
-	"\rwatch_collect\x18\x1d \x01(\v2).openvcluster.conformance.v1.WatchCollectH\x00R\fwatchCollectB\b\n" +
+	"\rwatch_collect\x18\x1d \x01(\v2).openvcluster.conformance.v1.WatchCollectH\x00R\fwatchCollect\x12X\n" +
+	"\x12get_vcluster_usage\x18\x1e \x01(\v2(.openvcluster.v1.GetVClusterUsageRequestH\x00R\x10getVclusterUsage\x12U\n" +
+	"\x11get_fleet_summary\x18\x1f \x01(\v2'.openvcluster.v1.GetFleetSummaryRequestH\x00R\x0fgetFleetSummaryB\b\n" +
 	"\x06action\"\x85\x02\n" +
 	"\vCallOptions\x12\x1d\n" +
 	"\n" +
@@ -1927,7 +1997,7 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\x12\x1d\n" +
 	"\n" +
 	"timeout_ms\x18\x03 \x01(\x03R\ttimeoutMs\x12\x12\n" +
-	"\x04stop\x18\x04 \x01(\bR\x04stop\"\xfc\x05\n" +
+	"\x04stop\x18\x04 \x01(\bR\x04stop\"\xfa\x06\n" +
 	"\n" +
 	"StepResult\x12\x1b\n" +
 	"\tcase_name\x18\x01 \x01(\tR\bcaseName\x12\x1d\n" +
@@ -1946,7 +2016,9 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"kubeconfig\x127\n" +
 	"\x04done\x18\x11 \x01(\v2!.openvcluster.conformance.v1.DoneH\x00R\x04done\x12M\n" +
 	"\fwatch_events\x18\x12 \x01(\v2(.openvcluster.conformance.v1.WatchEventsH\x00R\vwatchEvents\x12:\n" +
-	"\x05error\x18\x13 \x01(\v2\".openvcluster.conformance.v1.ErrorH\x00R\x05errorB\t\n" +
+	"\x05error\x18\x13 \x01(\v2\".openvcluster.conformance.v1.ErrorH\x00R\x05error\x126\n" +
+	"\x05usage\x18\x14 \x01(\v2\x1e.openvcluster.v1.VClusterUsageH\x00R\x05usage\x12D\n" +
+	"\rfleet_summary\x18\x15 \x01(\v2\x1d.openvcluster.v1.FleetSummaryH\x00R\ffleetSummaryB\t\n" +
 	"\aoutcome\"?\n" +
 	"\fVClusterList\x12/\n" +
 	"\x05items\x18\x01 \x03(\v2\x19.openvcluster.v1.VClusterR\x05items\"?\n" +
@@ -2036,13 +2108,17 @@ var file_openvcluster_conformance_v1_protocol_proto_goTypes = []any{
 	(*v1.ListSnapshotsRequest)(nil),         // 32: openvcluster.v1.ListSnapshotsRequest
 	(*v1.DeleteSnapshotRequest)(nil),        // 33: openvcluster.v1.DeleteSnapshotRequest
 	(*v1.WatchVClustersRequest)(nil),        // 34: openvcluster.v1.WatchVClustersRequest
-	(v1.VCluster_Phase)(0),                  // 35: openvcluster.v1.VCluster.Phase
-	(v1.Snapshot_Phase)(0),                  // 36: openvcluster.v1.Snapshot.Phase
-	(*v1.VCluster)(nil),                     // 37: openvcluster.v1.VCluster
-	(*v1.Snapshot)(nil),                     // 38: openvcluster.v1.Snapshot
-	(*v1.ListVClustersResponse)(nil),        // 39: openvcluster.v1.ListVClustersResponse
-	(*v1.ListSnapshotsResponse)(nil),        // 40: openvcluster.v1.ListSnapshotsResponse
-	(*v1.WatchVClustersResponse)(nil),       // 41: openvcluster.v1.WatchVClustersResponse
+	(*v1.GetVClusterUsageRequest)(nil),      // 35: openvcluster.v1.GetVClusterUsageRequest
+	(*v1.GetFleetSummaryRequest)(nil),       // 36: openvcluster.v1.GetFleetSummaryRequest
+	(v1.VCluster_Phase)(0),                  // 37: openvcluster.v1.VCluster.Phase
+	(v1.Snapshot_Phase)(0),                  // 38: openvcluster.v1.Snapshot.Phase
+	(*v1.VCluster)(nil),                     // 39: openvcluster.v1.VCluster
+	(*v1.Snapshot)(nil),                     // 40: openvcluster.v1.Snapshot
+	(*v1.ListVClustersResponse)(nil),        // 41: openvcluster.v1.ListVClustersResponse
+	(*v1.ListSnapshotsResponse)(nil),        // 42: openvcluster.v1.ListSnapshotsResponse
+	(*v1.VClusterUsage)(nil),                // 43: openvcluster.v1.VClusterUsage
+	(*v1.FleetSummary)(nil),                 // 44: openvcluster.v1.FleetSummary
+	(*v1.WatchVClustersResponse)(nil),       // 45: openvcluster.v1.WatchVClustersResponse
 }
 var file_openvcluster_conformance_v1_protocol_proto_depIdxs = []int32{
 	2,  // 0: openvcluster.conformance.v1.CaseRequest.connection:type_name -> openvcluster.conformance.v1.Connection
@@ -2070,31 +2146,35 @@ var file_openvcluster_conformance_v1_protocol_proto_depIdxs = []int32{
 	9,  // 22: openvcluster.conformance.v1.Step.wait_for_snapshot:type_name -> openvcluster.conformance.v1.WaitForSnapshot
 	34, // 23: openvcluster.conformance.v1.Step.watch_start:type_name -> openvcluster.v1.WatchVClustersRequest
 	10, // 24: openvcluster.conformance.v1.Step.watch_collect:type_name -> openvcluster.conformance.v1.WatchCollect
-	19, // 25: openvcluster.conformance.v1.CallOptions.metadata:type_name -> openvcluster.conformance.v1.CallOptions.MetadataEntry
-	35, // 26: openvcluster.conformance.v1.WaitForPhase.phase:type_name -> openvcluster.v1.VCluster.Phase
-	36, // 27: openvcluster.conformance.v1.WaitForSnapshot.phase:type_name -> openvcluster.v1.Snapshot.Phase
-	37, // 28: openvcluster.conformance.v1.StepResult.vcluster:type_name -> openvcluster.v1.VCluster
-	38, // 29: openvcluster.conformance.v1.StepResult.snapshot:type_name -> openvcluster.v1.Snapshot
-	12, // 30: openvcluster.conformance.v1.StepResult.vclusters:type_name -> openvcluster.conformance.v1.VClusterList
-	39, // 31: openvcluster.conformance.v1.StepResult.vcluster_page:type_name -> openvcluster.v1.ListVClustersResponse
-	13, // 32: openvcluster.conformance.v1.StepResult.snapshots:type_name -> openvcluster.conformance.v1.SnapshotList
-	40, // 33: openvcluster.conformance.v1.StepResult.snapshot_page:type_name -> openvcluster.v1.ListSnapshotsResponse
-	14, // 34: openvcluster.conformance.v1.StepResult.done:type_name -> openvcluster.conformance.v1.Done
-	15, // 35: openvcluster.conformance.v1.StepResult.watch_events:type_name -> openvcluster.conformance.v1.WatchEvents
-	16, // 36: openvcluster.conformance.v1.StepResult.error:type_name -> openvcluster.conformance.v1.Error
-	37, // 37: openvcluster.conformance.v1.VClusterList.items:type_name -> openvcluster.v1.VCluster
-	38, // 38: openvcluster.conformance.v1.SnapshotList.items:type_name -> openvcluster.v1.Snapshot
-	41, // 39: openvcluster.conformance.v1.WatchEvents.events:type_name -> openvcluster.v1.WatchVClustersResponse
-	16, // 40: openvcluster.conformance.v1.WatchEvents.error:type_name -> openvcluster.conformance.v1.Error
-	0,  // 41: openvcluster.conformance.v1.Error.kind:type_name -> openvcluster.conformance.v1.Error.Kind
-	20, // 42: openvcluster.conformance.v1.Error.metadata:type_name -> openvcluster.conformance.v1.Error.MetadataEntry
-	18, // 43: openvcluster.conformance.v1.Error.field_violations:type_name -> openvcluster.conformance.v1.FieldViolation
-	17, // 44: openvcluster.conformance.v1.Error.quota_violations:type_name -> openvcluster.conformance.v1.QuotaViolation
-	45, // [45:45] is the sub-list for method output_type
-	45, // [45:45] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	35, // 25: openvcluster.conformance.v1.Step.get_vcluster_usage:type_name -> openvcluster.v1.GetVClusterUsageRequest
+	36, // 26: openvcluster.conformance.v1.Step.get_fleet_summary:type_name -> openvcluster.v1.GetFleetSummaryRequest
+	19, // 27: openvcluster.conformance.v1.CallOptions.metadata:type_name -> openvcluster.conformance.v1.CallOptions.MetadataEntry
+	37, // 28: openvcluster.conformance.v1.WaitForPhase.phase:type_name -> openvcluster.v1.VCluster.Phase
+	38, // 29: openvcluster.conformance.v1.WaitForSnapshot.phase:type_name -> openvcluster.v1.Snapshot.Phase
+	39, // 30: openvcluster.conformance.v1.StepResult.vcluster:type_name -> openvcluster.v1.VCluster
+	40, // 31: openvcluster.conformance.v1.StepResult.snapshot:type_name -> openvcluster.v1.Snapshot
+	12, // 32: openvcluster.conformance.v1.StepResult.vclusters:type_name -> openvcluster.conformance.v1.VClusterList
+	41, // 33: openvcluster.conformance.v1.StepResult.vcluster_page:type_name -> openvcluster.v1.ListVClustersResponse
+	13, // 34: openvcluster.conformance.v1.StepResult.snapshots:type_name -> openvcluster.conformance.v1.SnapshotList
+	42, // 35: openvcluster.conformance.v1.StepResult.snapshot_page:type_name -> openvcluster.v1.ListSnapshotsResponse
+	14, // 36: openvcluster.conformance.v1.StepResult.done:type_name -> openvcluster.conformance.v1.Done
+	15, // 37: openvcluster.conformance.v1.StepResult.watch_events:type_name -> openvcluster.conformance.v1.WatchEvents
+	16, // 38: openvcluster.conformance.v1.StepResult.error:type_name -> openvcluster.conformance.v1.Error
+	43, // 39: openvcluster.conformance.v1.StepResult.usage:type_name -> openvcluster.v1.VClusterUsage
+	44, // 40: openvcluster.conformance.v1.StepResult.fleet_summary:type_name -> openvcluster.v1.FleetSummary
+	39, // 41: openvcluster.conformance.v1.VClusterList.items:type_name -> openvcluster.v1.VCluster
+	40, // 42: openvcluster.conformance.v1.SnapshotList.items:type_name -> openvcluster.v1.Snapshot
+	45, // 43: openvcluster.conformance.v1.WatchEvents.events:type_name -> openvcluster.v1.WatchVClustersResponse
+	16, // 44: openvcluster.conformance.v1.WatchEvents.error:type_name -> openvcluster.conformance.v1.Error
+	0,  // 45: openvcluster.conformance.v1.Error.kind:type_name -> openvcluster.conformance.v1.Error.Kind
+	20, // 46: openvcluster.conformance.v1.Error.metadata:type_name -> openvcluster.conformance.v1.Error.MetadataEntry
+	18, // 47: openvcluster.conformance.v1.Error.field_violations:type_name -> openvcluster.conformance.v1.FieldViolation
+	17, // 48: openvcluster.conformance.v1.Error.quota_violations:type_name -> openvcluster.conformance.v1.QuotaViolation
+	49, // [49:49] is the sub-list for method output_type
+	49, // [49:49] is the sub-list for method input_type
+	49, // [49:49] is the sub-list for extension type_name
+	49, // [49:49] is the sub-list for extension extendee
+	0,  // [0:49] is the sub-list for field type_name
 }
 
 func init() { file_openvcluster_conformance_v1_protocol_proto_init() }
@@ -2123,6 +2203,8 @@ func file_openvcluster_conformance_v1_protocol_proto_init() {
 		(*Step_WaitForSnapshot)(nil),
 		(*Step_WatchStart)(nil),
 		(*Step_WatchCollect)(nil),
+		(*Step_GetVclusterUsage)(nil),
+		(*Step_GetFleetSummary)(nil),
 	}
 	file_openvcluster_conformance_v1_protocol_proto_msgTypes[4].OneofWrappers = []any{}
 	file_openvcluster_conformance_v1_protocol_proto_msgTypes[10].OneofWrappers = []any{
@@ -2136,6 +2218,8 @@ func file_openvcluster_conformance_v1_protocol_proto_init() {
 		(*StepResult_Done)(nil),
 		(*StepResult_WatchEvents)(nil),
 		(*StepResult_Error)(nil),
+		(*StepResult_Usage)(nil),
+		(*StepResult_FleetSummary)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
