@@ -120,7 +120,14 @@ func (w *waitContext) expired() bool {
 // *WaitTimeoutError for a deadline, CANCELLED when the caller cancelled.
 func (w *waitContext) timeoutError(what string, vc *VCluster, snap *Snapshot) error {
 	err := &WaitTimeoutError{What: what, LastSeenVCluster: vc, LastSeenSnapshot: snap}
-	switch cause := w.outer.Err(); {
+	cause := w.outer.Err()
+	if deadline, ok := w.outer.Deadline(); cause == nil && ok && !time.Now().Before(deadline) {
+		// The caller's deadline has passed, but its context's timer has not
+		// marked it done yet (expired looks at the clock, as grpc does): the
+		// caller's deadline ended the wait, not the client's wait timeout.
+		cause = context.DeadlineExceeded
+	}
+	switch {
 	case errors.Is(cause, context.Canceled):
 		return toError(cause, "")
 	case cause != nil:
