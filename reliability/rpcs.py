@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
 from openvcluster.v1 import monitor_service_pb2 as mon_api
+from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 
@@ -28,6 +29,7 @@ EventType = api.WatchVClustersResponse.EventType
 VCLUSTER_SERVICE = "openvcluster.v1.VClusterService"
 SNAPSHOT_SERVICE = "openvcluster.v1.SnapshotService"
 MONITOR_SERVICE = "openvcluster.v1.MonitorService"
+SERVER_INFO_SERVICE = "openvcluster.v1.ServerInfoService"
 STATUS_TRAILER = "grpc-status-details-bin"
 # Deadline of every call a suite makes; a hung server fails the test, no
 # outcome depends on it.
@@ -192,6 +194,12 @@ RPCS: tuple[Rpc, ...] = (
         mon_api.GetFleetSummaryRequest,
         mon_api.GetFleetSummaryResponse,
         service=MONITOR_SERVICE,
+    ),
+    _rpc(
+        "GetServerInfo",
+        info_api.GetServerInfoRequest,
+        info_api.GetServerInfoResponse,
+        service=SERVER_INFO_SERVICE,
     ),
 )
 BY_NAME = {rpc.name: rpc for rpc in RPCS}

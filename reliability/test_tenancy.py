@@ -25,6 +25,7 @@ import pytest
 from google.protobuf.message import Message
 
 from openvcluster.v1 import monitor_service_pb2 as mon_api
+from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
@@ -131,6 +132,7 @@ def valid_request(rpc: Rpc) -> Message:
         "DeleteSnapshot": snap_api.DeleteSnapshotRequest(namespace="team-a", name="snap"),
         "GetVClusterUsage": mon_api.GetVClusterUsageRequest(**dev),
         "GetFleetSummary": mon_api.GetFleetSummaryRequest(namespace="team-a"),
+        "GetServerInfo": info_api.GetServerInfoRequest(),
     }
     request = requests[rpc.name]
     if rpc.mutating:
@@ -144,6 +146,7 @@ def test_the_catalogue_lists_every_rpc() -> None:
         api.DESCRIPTOR.services_by_name["VClusterService"],
         snap_api.DESCRIPTOR.services_by_name["SnapshotService"],
         mon_api.DESCRIPTOR.services_by_name["MonitorService"],
+        info_api.DESCRIPTOR.services_by_name["ServerInfoService"],
     ]
     declared = {(s.full_name, m.name) for s in services for m in s.methods}
     assert {(rpc.service, rpc.name) for rpc in RPCS} == declared
@@ -206,13 +209,16 @@ def test_a_viewer_cannot_mutate(tenancy: Tenancy, rpc: Rpc) -> None:
 
 @pytest.mark.parametrize("rpc", [rpc for rpc in RPCS if not rpc.mutating], ids=lambda rpc: rpc.name)
 def test_a_viewer_reads_its_namespace(tenancy: Tenancy, rpc: Rpc) -> None:
-    """Reads are a viewer's right (kubeconfig excepted): the same answer as the editor's."""
+    """Reads are a viewer's right (kubeconfig excepted): the same answer as the editor's
+    (GetServerInfo names its caller, so there only both succeed)."""
     restore(tenancy.server, tenancy.seed)
     request = valid_request(rpc)
     viewer = tenancy.call("a-viewer", rpc, request)
     editor = tenancy.call("a-editor", rpc, request)
     if rpc.name == "GetVClusterKubeconfig":
         assert viewer.code == grpc.StatusCode.PERMISSION_DENIED and editor.ok
+    elif rpc.name == "GetServerInfo":
+        assert viewer.ok and editor.ok, (viewer, editor)
     else:
         assert viewer.ok and viewer.canonical() == editor.canonical(), viewer
 

@@ -12,8 +12,9 @@ import (
 )
 
 // Client is a connection to an open-vcluster-api server with one method per
-// operation of VClusterService, SnapshotService and MonitorService, plus
-// listings that page by themselves, watches and wait helpers.
+// operation of VClusterService, SnapshotService, MonitorService and
+// ServerInfoService, plus listings that page by themselves, watches and wait
+// helpers.
 //
 // A Client is safe for concurrent use. Results are the generated messages;
 // errors are *Error (or the wait helpers' typed errors). Close it when done.
@@ -25,6 +26,7 @@ type Client struct {
 	vclusters openvclusterv1.VClusterServiceClient
 	snapshots openvclusterv1.SnapshotServiceClient
 	monitor   openvclusterv1.MonitorServiceClient
+	info      openvclusterv1.ServerInfoServiceClient
 	call      *callSettings
 }
 
@@ -64,6 +66,7 @@ func New(target string, opts ...Option) (*Client, error) {
 		vclusters: openvclusterv1.NewVClusterServiceClient(cc),
 		snapshots: openvclusterv1.NewSnapshotServiceClient(cc),
 		monitor:   openvclusterv1.NewMonitorServiceClient(cc),
+		info:      openvclusterv1.NewServerInfoServiceClient(cc),
 		call:      &s.call,
 	}, nil
 }

@@ -2,8 +2,8 @@
 // virtual Kubernetes clusters over gRPC with the lifecycle of a virtual
 // machine: create, scale, suspend, resume, snapshot, restore and delete.
 //
-// A Client has one method per operation of VClusterService, SnapshotService
-// and MonitorService, each taking a context.Context:
+// A Client has one method per operation of VClusterService, SnapshotService,
+// MonitorService and ServerInfoService, each taking a context.Context:
 //
 //	client, err := openvcluster.New("") // OVC_ENDPOINT, or 127.0.0.1:50051
 //	if err != nil {

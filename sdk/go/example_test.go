@@ -204,6 +204,33 @@ func ExampleClient_GetFleetSummary() {
 	// cpu requested: 4
 }
 
+func ExampleClient_GetServerInfo() {
+	ctx := context.Background()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+
+	info, err := client.GetServerInfo(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Ask the server instead of hard-coding what it decides.
+	versions := info.GetKubernetesVersions()
+	fmt.Println("default version is the newest:", info.GetSpecDefaults().GetKubernetesVersion() == versions[len(versions)-1])
+	fmt.Println("default resources:", info.GetSpecDefaults().GetResources().GetCpu(), info.GetSpecDefaults().GetResources().GetMemory())
+	fmt.Println("page size:", info.GetLimits().GetDefaultPageSize(), "up to", info.GetLimits().GetMaxPageSize())
+	// Without tokens on the server, every caller is the anonymous editor.
+	caller := info.GetCaller()
+	fmt.Println(caller.GetName(), caller.GetRole(), "of every namespace:", caller.GetAllNamespaces())
+	// Output:
+	// default version is the newest: true
+	// default resources: 1 2Gi
+	// page size: 50 up to 1000
+	// anonymous ROLE_EDITOR of every namespace: true
+}
+
 func ExampleError() {
 	ctx := context.Background()
 	client, err := openvcluster.New("")

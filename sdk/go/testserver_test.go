@@ -39,6 +39,10 @@ const (
 	scopedNamespace = "scoped-ns"
 	// quotaNamespace has a quota of one vcluster on the plain server.
 	quotaNamespace = "quota-ns"
+	// hiddenQuotaNamespace has a quota on the tokens server, where
+	// scopedToken may not see it; every other namespace there has a
+	// quota ("*") of 1000 vclusters, and scopedNamespace one of 100.
+	hiddenQuotaNamespace = "hidden-quota-ns"
 )
 
 var (
@@ -246,7 +250,17 @@ func lazyServer(t *testing.T, kind string) *serverHandle {
 		if err := os.WriteFile(tokens, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		args = []string{"--tokens-file", tokens}
+		// Quotas the callers of GetServerInfo see by their grant: the
+		// scoped viewer its namespace's and "*", not hiddenQuotaNamespace's.
+		config := filepath.Join(scratch, "tokens-config.yaml")
+		quotas := fmt.Sprintf("quotas:\n"+
+			"  %q: {max_vclusters: 100}\n"+
+			"  %q: {max_vclusters: 2}\n"+
+			"  \"*\": {max_vclusters: 1000}\n", scopedNamespace, hiddenQuotaNamespace)
+		if err := os.WriteFile(config, []byte(quotas), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		args = []string{"--tokens-file", tokens, "--config", config}
 	case "tls", "mtls":
 		c := testCertificates(t)
 		args = []string{"--tls-cert-file", c.serverCert, "--tls-key-file", c.serverKey}

@@ -46,6 +46,17 @@ type (
 	// VClusterMention is a vcluster named in a FleetSummary (suspended
 	// longest, or failed), with its status message and since when.
 	VClusterMention = openvclusterv1.VClusterMention
+	// ServerInfo is what a server decides and who the caller is
+	// (GetServerInfo): version, backend, Kubernetes versions, spec
+	// defaults, limits and caller.
+	ServerInfo = openvclusterv1.ServerInfo
+	// ServerLimits is the limits of a ServerInfo: default and largest page
+	// size, largest message, and the quotas of the namespaces the caller
+	// may see ("*" for every other namespace).
+	ServerLimits = openvclusterv1.ServerLimits
+	// Caller is who a call's token says the caller is: its name, role and
+	// namespaces. It never holds the token itself.
+	Caller = openvclusterv1.Caller
 
 	// Phase is the lifecycle phase of a vcluster.
 	Phase = openvclusterv1.VCluster_Phase

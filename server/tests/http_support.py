@@ -16,6 +16,7 @@ from google.protobuf.message import Message
 from pyqwest import HTTPVersion, SyncClient, SyncHTTPTransport
 
 from openvcluster.v1.monitor_service_connect import MonitorServiceClientSync
+from openvcluster.v1.server_info_service_connect import ServerInfoServiceClientSync
 from openvcluster.v1.snapshot_service_connect import SnapshotServiceClientSync
 from openvcluster.v1.vcluster_service_connect import VClusterServiceClientSync
 
@@ -39,6 +40,7 @@ class HttpApi:
     vclusters: VClusterServiceClientSync
     snapshots: SnapshotServiceClientSync
     monitor: MonitorServiceClientSync
+    info: ServerInfoServiceClientSync
     http: SyncClient
 
 
@@ -69,6 +71,7 @@ def http_api(
             vclusters=stack.enter_context(VClusterServiceClientSync(url, **options)),  # type: ignore[arg-type]
             snapshots=stack.enter_context(SnapshotServiceClientSync(url, **options)),  # type: ignore[arg-type]
             monitor=stack.enter_context(MonitorServiceClientSync(url, **options)),  # type: ignore[arg-type]
+            info=stack.enter_context(ServerInfoServiceClientSync(url, **options)),  # type: ignore[arg-type]
             http=http,
         )
 

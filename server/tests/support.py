@@ -16,6 +16,7 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
+from openvcluster.v1 import server_info_service_pb2_grpc as info_grpc
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
 from openvcluster.v1 import vcluster_service_pb2 as api
@@ -42,6 +43,7 @@ class Api:
     vclusters: api_grpc.VClusterServiceStub
     snapshots: snap_grpc.SnapshotServiceStub
     monitor: mon_grpc.MonitorServiceStub
+    info: info_grpc.ServerInfoServiceStub
 
     def create(self, namespace: str = "team-a", name: str = "dev", **fields: Any) -> VCluster:
         """Creates a vcluster and returns it as the response shows it."""
@@ -130,6 +132,7 @@ def connect(server: RunningServer, metadata: tuple[tuple[str, str], ...] = ()) -
         vclusters=api_grpc.VClusterServiceStub(channel),
         snapshots=snap_grpc.SnapshotServiceStub(channel),
         monitor=mon_grpc.MonitorServiceStub(channel),
+        info=info_grpc.ServerInfoServiceStub(channel),
     )
 
 

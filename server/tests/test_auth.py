@@ -15,6 +15,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 )
 
 from openvcluster.v1 import monitor_service_pb2 as mon_api
+from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import Resources
@@ -80,6 +81,7 @@ READS: dict[str, Callable[[Api, str], Any]] = {
     "GetFleetSummary": lambda c, ns: c.monitor.GetFleetSummary(
         mon_api.GetFleetSummaryRequest(namespace=ns)
     ),
+    "GetServerInfo": lambda c, ns: c.info.GetServerInfo(info_api.GetServerInfoRequest()),
 }
 MUTATIONS: dict[str, Callable[[Api, str], Any]] = {
     "CreateVCluster": lambda c, ns: c.vclusters.CreateVCluster(
@@ -140,14 +142,19 @@ def test_viewer_mutation_is_permission_denied(secured: RunningServer, rpc: str) 
     assert result.code == grpc.StatusCode.PERMISSION_DENIED
 
 
-# Lists and watches of a hidden namespace are empty rather than NOT_FOUND (tested below).
-@pytest.mark.parametrize(
-    "rpc",
-    sorted(
-        set(EVERY_RPC)
-        - {"ListVClusters", "ListSnapshots", "WatchVClusters", "CreateVCluster", "GetFleetSummary"}
-    ),
-)
+# Lists and watches of a hidden namespace are empty rather than NOT_FOUND (tested below);
+# GetServerInfo names no namespace.
+NOT_FOUND_WHEN_HIDDEN = set(EVERY_RPC) - {
+    "ListVClusters",
+    "ListSnapshots",
+    "WatchVClusters",
+    "CreateVCluster",
+    "GetFleetSummary",
+    "GetServerInfo",
+}
+
+
+@pytest.mark.parametrize("rpc", sorted(NOT_FOUND_WHEN_HIDDEN))
 def test_hidden_namespace_behaves_as_empty(secured: RunningServer, rpc: str) -> None:
     """team-b/dev exists, but for a team-a token it is NOT_FOUND, like a missing one."""
     client = as_caller(secured, "a-editor-token")

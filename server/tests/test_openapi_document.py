@@ -19,7 +19,12 @@ from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.descriptor_pb2 import MethodOptions
 from openapi_spec_validator import validate
 
-from openvcluster.v1 import monitor_service_pb2, snapshot_service_pb2, vcluster_service_pb2
+from openvcluster.v1 import (
+    monitor_service_pb2,
+    server_info_service_pb2,
+    snapshot_service_pb2,
+    vcluster_service_pb2,
+)
 
 Document = dict[str, Any]
 
@@ -27,6 +32,7 @@ SERVICES = (
     vcluster_service_pb2.DESCRIPTOR.services_by_name["VClusterService"],
     snapshot_service_pb2.DESCRIPTOR.services_by_name["SnapshotService"],
     monitor_service_pb2.DESCRIPTOR.services_by_name["MonitorService"],
+    server_info_service_pb2.DESCRIPTOR.services_by_name["ServerInfoService"],
 )
 METHODS = [method for service in SERVICES for method in service.methods]
 

@@ -33,6 +33,7 @@ from openvcluster import betterproto as bp
 from openvcluster.errors import from_rpc_error
 from openvcluster.v1 import (
     monitor_service_pb2,
+    server_info_service_pb2,
     snapshot_pb2,
     snapshot_service_pb2,
     vcluster_pb2,
@@ -71,12 +72,14 @@ _OPERATIONS: dict[str, tuple[str, str, type[Any], str]] = {
         "usage",
     ),
     "get_fleet_summary": ("monitor", "get_fleet_summary", bp.GetFleetSummaryRequest, "summary"),
+    "get_server_info": ("server_info", "get_server_info", bp.GetServerInfoRequest, "info"),
 }
 # The generated stub of each service named in _OPERATIONS.
 _STUBS: dict[str, type[Any]] = {
     "vclusters": bp.VClusterServiceStub,
     "snapshots": bp.SnapshotServiceStub,
     "monitor": bp.MonitorServiceStub,
+    "server_info": bp.ServerInfoServiceStub,
 }
 # The protobuf class of each answer, to report it in the protocol's messages.
 _RESULT_TYPES: dict[str, type[Any]] = {
@@ -86,6 +89,7 @@ _RESULT_TYPES: dict[str, type[Any]] = {
     "snapshot_page": snapshot_service_pb2.ListSnapshotsResponse,
     "usage": monitor_service_pb2.VClusterUsage,
     "fleet_summary": monitor_service_pb2.FleetSummary,
+    "server_info": server_info_service_pb2.ServerInfo,
 }
 
 

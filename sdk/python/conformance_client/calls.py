@@ -154,6 +154,8 @@ def sdk_call(step: Step, request: Any) -> Call:
         return Call("get_vcluster_usage", (r.namespace, r.name), unary, "usage")
     if action == "get_fleet_summary":
         return Call("get_fleet_summary", (r.namespace,), unary, "fleet_summary")
+    if action == "get_server_info":
+        return Call("get_server_info", (), unary, "server_info")
     if action in ("list_snapshots", "list_snapshots_page"):
         kwargs = {
             "vcluster": r.vcluster,

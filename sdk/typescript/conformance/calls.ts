@@ -165,6 +165,8 @@ export async function runAction(
       return { case: "usage", value: await client.getVClusterUsage(action.value.namespace, action.value.name, call) };
     case "getFleetSummary":
       return { case: "fleetSummary", value: await client.getFleetSummary({ namespace: action.value.namespace, ...call }) };
+    case "getServerInfo":
+      return { case: "serverInfo", value: await client.getServerInfo(call) };
     case "waitForPhase": {
       const r = action.value;
       const wait = { ...waitTimeout(r.timeoutMs), ...metadata };

@@ -21,8 +21,9 @@ export interface BrowserTransportOptions {
   interceptors?: readonly Interceptor[];
   /**
    * Sends the calls that change nothing (GetVCluster, ListVClusters,
-   * GetSnapshot, ListSnapshots, GetVClusterUsage, GetFleetSummary) as HTTP
-   * GET, which the browser and proxies may cache. Connect protocol only.
+   * GetSnapshot, ListSnapshots, GetVClusterUsage, GetFleetSummary,
+   * GetServerInfo) as HTTP GET, which the browser and proxies may cache.
+   * Connect protocol only.
    */
   useHttpGet?: boolean;
   /** The `fetch` calls go through (default: the page's), to set `credentials` or the like. */

@@ -23,6 +23,7 @@ import {
   type OpenVClusterError,
 } from "./errors.js";
 import { MonitorService, type FleetSummary, type VClusterUsage } from "./gen/openvcluster/v1/monitor_service_pb.js";
+import { ServerInfoService, type ServerInfo } from "./gen/openvcluster/v1/server_info_service_pb.js";
 import type { Snapshot } from "./gen/openvcluster/v1/snapshot_pb.js";
 import { SnapshotService } from "./gen/openvcluster/v1/snapshot_service_pb.js";
 import { VCluster_Phase, type VCluster } from "./gen/openvcluster/v1/vcluster_pb.js";
@@ -407,6 +408,26 @@ export class VClusterClientBase {
     const request = build.fleetSummaryRequest(options);
     const response = await this.unary(MonitorService.method.getFleetSummary, request, this.settings(options), options.signal);
     return required(response.summary, "summary");
+  }
+
+  // ServerInfoService
+
+  /**
+   * Returns what the server decides, as your token sees it, so that a
+   * console or tool need not hard-code it: the server's `version` and
+   * `backend`, the `kubernetesVersions` it accepts (oldest first; the last
+   * is the default), the `specDefaults` an empty spec becomes, its `limits`
+   * (default and largest page size, largest message, the quotas of the
+   * namespaces you may see, "*" for every other) and the `caller`: your
+   * token's name, role and namespaces (or `allNamespaces`).
+   *
+   * Any valid token may ask.
+   *
+   * @throws UnauthenticatedError the server has tokens and the call has no valid one.
+   */
+  async getServerInfo(options: CallOptions = {}): Promise<ServerInfo> {
+    const response = await this.unary(ServerInfoService.method.getServerInfo, {}, this.settings(options), options.signal);
+    return required(response.info, "info");
   }
 
   // Waiting

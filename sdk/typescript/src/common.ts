@@ -91,3 +91,4 @@ export * from "./gen/openvcluster/v1/snapshot_pb.js";
 export * from "./gen/openvcluster/v1/vcluster_service_pb.js";
 export * from "./gen/openvcluster/v1/snapshot_service_pb.js";
 export * from "./gen/openvcluster/v1/monitor_service_pb.js";
+export * from "./gen/openvcluster/v1/server_info_service_pb.js";

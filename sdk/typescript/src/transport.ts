@@ -40,8 +40,9 @@ export interface TransportOptions {
   httpVersion?: "1.1" | "2";
   /**
    * Sends the calls that change nothing (GetVCluster, ListVClusters,
-   * GetSnapshot, ListSnapshots, GetVClusterUsage, GetFleetSummary) as HTTP
-   * GET, which caches and proxies may keep. Connect protocol only.
+   * GetSnapshot, ListSnapshots, GetVClusterUsage, GetFleetSummary,
+   * GetServerInfo) as HTTP GET, which caches and proxies may keep.
+   * Connect protocol only.
    */
   useHttpGet?: boolean;
 }

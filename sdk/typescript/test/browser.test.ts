@@ -79,6 +79,7 @@ for (const protocol of ["connect", "grpc-web"] as const) {
     test("FAILED_PRECONDITION carries its ErrorInfo", () => check.failedPrecondition(client));
     test("RESOURCE_EXHAUSTED carries its quota violations", () => check.quotaExceeded(client, quotaNamespaces[protocol]));
     test("usage and the fleet summary, with their errors", () => check.monitor(client));
+    test("the server's information", () => check.serverInfo(client, Object.values(quotaNamespaces)));
     test("closing ends the calls and watches still running", () => check.closing(make()));
 
     test("the token decides: none or an unknown one is UNAUTHENTICATED, a viewer's mutation PERMISSION_DENIED", async () => {
@@ -145,11 +146,13 @@ describe("browser entry settings", () => {
       assert.equal((await client.getVCluster(ns, "dev")).name, "dev");
       assert.equal((await client.getVClusterUsage(ns, "dev")).name, "dev");
       assert.equal((await client.getFleetSummary({ namespace: ns })).vclusterCount, 1);
+      assert.notEqual((await client.getServerInfo()).version, "");
       assert.deepEqual(sent.map((s) => [s.method, new URL(s.url).pathname]), [
         ["POST", "/openvcluster.v1.VClusterService/CreateVCluster"],
         ["GET", "/openvcluster.v1.VClusterService/GetVCluster"],
         ["GET", "/openvcluster.v1.MonitorService/GetVClusterUsage"],
         ["GET", "/openvcluster.v1.MonitorService/GetFleetSummary"],
+        ["GET", "/openvcluster.v1.ServerInfoService/GetServerInfo"],
       ]);
     } finally {
       client.close();

@@ -220,6 +220,11 @@ describe("MonitorService", () => {
   test("getVClusterUsage and getFleetSummary, with their errors", () => check.monitor(client));
 });
 
+describe("ServerInfoService", () => {
+  // Tokens, quotas and configured limits are in server-info.test.ts.
+  test("getServerInfo: the server's defaults, as an anonymous editor sees them", () => check.serverInfo(client));
+});
+
 describe("client", () => {
   test("sends the SDK's user agent, with the generated version", () => {
     assert.equal(USER_AGENT, `open-vcluster-api-typescript/${VERSION}`);

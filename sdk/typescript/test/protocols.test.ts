@@ -45,6 +45,7 @@ for (const [index, { protocol, httpVersion }] of variants.entries()) {
     test("FAILED_PRECONDITION carries its ErrorInfo", () => check.failedPrecondition(client));
     test("RESOURCE_EXHAUSTED carries its quota violations", () => check.quotaExceeded(client, quotaNamespaces[index]!));
     test("usage and the fleet summary, with their errors", () => check.monitor(client));
+    test("the server's information", () => check.serverInfo(client, quotaNamespaces));
     test("closing ends the calls and watches still running", () => check.closing(make()));
 
     test("a call slower than its timeout is DEADLINE_EXCEEDED", async () => {
@@ -91,6 +92,7 @@ for (const [index, { protocol, httpVersion }] of variants.entries()) {
           assert.deepEqual((await getting.listVClusters(ns).toArray()).map((vc) => vc.name), ["dev"]);
           assert.equal((await getting.getVClusterUsage(ns, "dev")).name, "dev");
           assert.equal((await getting.getFleetSummary({ namespace: ns })).vclusterCount, 1);
+          assert.notEqual((await getting.getServerInfo()).version, "");
         } finally {
           getting.close();
         }

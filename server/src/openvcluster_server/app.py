@@ -12,8 +12,14 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from openvcluster.v1 import monitor_service_pb2, snapshot_service_pb2, vcluster_service_pb2
+from openvcluster.v1 import (
+    monitor_service_pb2,
+    server_info_service_pb2,
+    snapshot_service_pb2,
+    vcluster_service_pb2,
+)
 from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
+from openvcluster.v1 import server_info_service_pb2_grpc as info_grpc
 from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster_server.auth import load_authenticator
@@ -32,9 +38,11 @@ from openvcluster_server.metrics import (
     StoreStats,
     metrics_application,
 )
+from openvcluster_server.server_info import ServerInfoReader
 from openvcluster_server.services import (
     GrpcCalls,
     MonitorService,
+    ServerInfoService,
     SnapshotService,
     VClusterService,
 )
@@ -47,6 +55,7 @@ SERVICE_NAMES = (
     vcluster_service_pb2.DESCRIPTOR.services_by_name["VClusterService"].full_name,
     snapshot_service_pb2.DESCRIPTOR.services_by_name["SnapshotService"].full_name,
     monitor_service_pb2.DESCRIPTOR.services_by_name["MonitorService"].full_name,
+    server_info_service_pb2.DESCRIPTOR.services_by_name["ServerInfoService"].full_name,
 )
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _HOUSEKEEPING_SECONDS = 60.0
@@ -95,7 +104,7 @@ class ReferenceServer:
         hooks = TestHooks(config.enable_test_hooks)
         self._grpc_runner = CallRunner(self._authenticator, hooks, self._meter("grpc"), "grpc")
         self._http_runner = CallRunner(self._authenticator, hooks, self._meter("http"), "http")
-        self._handlers = Handlers(self.backend)
+        self._handlers = Handlers(self.backend, ServerInfoReader(config))
         self._server: grpc.aio.Server | None = None
         self._http: HttpListener | None = None
         self._metrics_port: HttpListener | None = None
@@ -135,6 +144,7 @@ class ReferenceServer:
         api_grpc.add_VClusterServiceServicer_to_server(VClusterService(calls), registrar)
         snap_grpc.add_SnapshotServiceServicer_to_server(SnapshotService(calls), registrar)
         mon_grpc.add_MonitorServiceServicer_to_server(MonitorService(calls), registrar)
+        info_grpc.add_ServerInfoServiceServicer_to_server(ServerInfoService(calls), registrar)
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, registrar)
         reflection.enable_server_reflection(

@@ -14,13 +14,14 @@ from openvcluster_server.auth import Principal
 from openvcluster_server.backend import Backend
 from openvcluster_server.calls import UnaryHandler
 from openvcluster_server.errors import ApiError
+from openvcluster_server.server_info import ServerInfoReader
 from openvcluster_server.watch import WatcherOverflowError, WatchHubClosedError
 
 
 class Handlers:
     """The backend call behind every RPC, by method name (as in the proto)."""
 
-    def __init__(self, engine: Backend) -> None:
+    def __init__(self, engine: Backend, info: ServerInfoReader) -> None:
         self._engine = engine
         # Each entry looks the operation up when called: the Kubernetes
         # backend makes its operations only when it starts.
@@ -41,6 +42,7 @@ class Handlers:
             "DeleteSnapshot": lambda p, r, h: e.snapshots.delete_snapshot(p, r, h),
             "GetVClusterUsage": lambda p, r, _: e.monitor.get_vcluster_usage(p, r),
             "GetFleetSummary": lambda p, r, _: e.monitor.get_fleet_summary(p, r),
+            "GetServerInfo": lambda p, r, _: info.get_server_info(p, r),
         }
 
     async def watch_vclusters(

@@ -20,7 +20,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from openvcluster.v1 import monitor_service_pb2, snapshot_service_pb2, vcluster_service_pb2
+from openvcluster.v1 import (
+    monitor_service_pb2,
+    server_info_service_pb2,
+    snapshot_service_pb2,
+    vcluster_service_pb2,
+)
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server.store import Store
@@ -38,6 +43,7 @@ SERVICE_OF = {
         vcluster_service_pb2.DESCRIPTOR,
         snapshot_service_pb2.DESCRIPTOR,
         monitor_service_pb2.DESCRIPTOR,
+        server_info_service_pb2.DESCRIPTOR,
     )
     for service in file.services_by_name.values()
     for method in service.methods

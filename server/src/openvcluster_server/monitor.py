@@ -23,7 +23,7 @@ from openvcluster_server.auth import Principal
 from openvcluster_server.errors import FieldViolations
 from openvcluster_server.paging import scan_visible
 from openvcluster_server.quantity import format_bytes, format_cpu, parse_quantity
-from openvcluster_server.quota import Quotas
+from openvcluster_server.quota import Quotas, quota_message
 from openvcluster_server.reads import VClusterReads
 from openvcluster_server.store import Store
 
@@ -194,13 +194,7 @@ class _Tally:
             )
             quota = quotas.of(name)
             if quota is not None:
-                summary.quota.CopyFrom(
-                    mon.NamespaceQuota(
-                        max_vclusters=quota.max_vclusters or 0,
-                        cpu=quota.cpu or "",
-                        memory=quota.memory or "",
-                    )
-                )
+                summary.quota.CopyFrom(quota_message(quota))
             namespaces.append(summary)
         # Longest suspended first; most recently failed first; names break ties.
         self.suspended.sort(key=lambda m: (_nanos(m), m.namespace, m.name))

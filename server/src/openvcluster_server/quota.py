@@ -5,12 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
+from openvcluster.v1.monitor_service_pb2 import NamespaceQuota
 from openvcluster.v1.vcluster_pb2 import VClusterSpec
 from openvcluster_server.config import Quota
 from openvcluster_server.errors import quota_exceeded
 from openvcluster_server.quantity import format_bytes, format_cpu, parse_quantity
 
 ANY_NAMESPACE = "*"
+
+
+def quota_message(quota: Quota) -> NamespaceQuota:
+    """A namespace's limits as the API shows them: 0 or empty where unlimited."""
+    return NamespaceQuota(
+        max_vclusters=quota.max_vclusters or 0,
+        cpu=quota.cpu or "",
+        memory=quota.memory or "",
+        max_snapshots=quota.max_snapshots or 0,
+    )
 
 
 class Quotas:

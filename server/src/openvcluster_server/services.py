@@ -13,6 +13,8 @@ from google.protobuf.message import Message
 
 from openvcluster.v1 import monitor_service_pb2 as mon_api
 from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
+from openvcluster.v1 import server_info_service_pb2 as info_api
+from openvcluster.v1 import server_info_service_pb2_grpc as info_grpc
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
 from openvcluster.v1 import vcluster_service_pb2 as api
@@ -173,3 +175,15 @@ class MonitorService(mon_grpc.MonitorServiceServicer):
         self, request: mon_api.GetFleetSummaryRequest, context: Context
     ) -> mon_api.GetFleetSummaryResponse:
         return await self._calls.unary("GetFleetSummary", request, context)
+
+
+class ServerInfoService(info_grpc.ServerInfoServiceServicer):
+    """openvcluster.v1.ServerInfoService."""
+
+    def __init__(self, calls: GrpcCalls) -> None:
+        self._calls = calls
+
+    async def GetServerInfo(  # noqa: N802
+        self, request: info_api.GetServerInfoRequest, context: Context
+    ) -> info_api.GetServerInfoResponse:
+        return await self._calls.unary("GetServerInfo", request, context)

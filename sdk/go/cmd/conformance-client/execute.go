@@ -116,6 +116,8 @@ func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conf
 	case *conformancev1.Step_GetFleetSummary:
 		r := action.GetFleetSummary
 		return fleetSummaryResult(c.GetFleetSummary(ctx, r.GetNamespace()))
+	case *conformancev1.Step_GetServerInfo:
+		return serverInfoResult(c.GetServerInfo(ctx))
 	case *conformancev1.Step_WaitForPhase:
 		r := action.WaitForPhase
 		return vclusterResult(waiter(c, r.GetTimeoutMs()).WaitForPhase(ctx, r.GetNamespace(), r.GetName(), r.GetPhase()))

@@ -37,6 +37,13 @@ func fleetSummaryResult(f *openvcluster.FleetSummary, err error) *conformancev1.
 	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_FleetSummary{FleetSummary: f}}
 }
 
+func serverInfoResult(i *openvcluster.ServerInfo, err error) *conformancev1.StepResult {
+	if err != nil {
+		return errorResult(errorOf(err))
+	}
+	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_ServerInfo{ServerInfo: i}}
+}
+
 func doneResult(err error) *conformancev1.StepResult {
 	if err != nil {
 		return errorResult(errorOf(err))

@@ -10,7 +10,7 @@ Start with :class:`Client` (or :class:`AsyncClient` for ``asyncio``)::
 
 Results are the generated protobuf messages of :mod:`openvcluster.v1`,
 re-exported here (``VCluster``, ``Snapshot``, ``VClusterUsage``, ``FleetSummary``,
-...); failures raise the typed errors of :mod:`openvcluster.errors`. The
+``ServerInfo``, ...); failures raise the typed errors of :mod:`openvcluster.errors`. The
 betterproto2 dataclass flavour lives in :mod:`openvcluster.betterproto`.
 """
 
@@ -60,6 +60,7 @@ from openvcluster.v1.monitor_service_pb2 import (
     VClusterMention,
     VClusterUsage,
 )
+from openvcluster.v1.server_info_service_pb2 import Caller, ServerInfo, ServerLimits
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import (
     Condition,
@@ -96,6 +97,7 @@ __all__ = [
     "AsyncPager",
     "AsyncWatch",
     "CallOptions",
+    "Caller",
     "Client",
     "Condition",
     "ConnectionConfig",
@@ -125,6 +127,8 @@ __all__ = [
     "ResourceUsage",
     "Resources",
     "RetryPolicy",
+    "ServerInfo",
+    "ServerLimits",
     "Snapshot",
     "SnapshotFailedError",
     "SnapshotPhase",

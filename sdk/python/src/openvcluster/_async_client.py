@@ -32,6 +32,8 @@ from openvcluster._watch import AsyncWatch
 from openvcluster.errors import DeadlineExceededError, NotFoundError, OpenVClusterError
 from openvcluster.v1 import monitor_service_pb2 as ms
 from openvcluster.v1 import monitor_service_pb2_grpc as ms_grpc
+from openvcluster.v1 import server_info_service_pb2 as si
+from openvcluster.v1 import server_info_service_pb2_grpc as si_grpc
 from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 from openvcluster.v1 import snapshot_service_pb2 as ss
 from openvcluster.v1 import snapshot_service_pb2_grpc as ss_grpc
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
         vs_grpc.VClusterServiceAsyncStub,
         ss_grpc.SnapshotServiceAsyncStub,
         ms_grpc.MonitorServiceAsyncStub,
+        si_grpc.ServerInfoServiceAsyncStub,
     ]
 
 
@@ -75,6 +78,7 @@ class _LazyChannel:
                 vs_grpc.VClusterServiceStub(channel),
                 ss_grpc.SnapshotServiceStub(channel),
                 ms_grpc.MonitorServiceStub(channel),
+                si_grpc.ServerInfoServiceStub(channel),
             )
         return self._stubs
 
@@ -142,6 +146,10 @@ class AsyncClient(ClientBase):
     @property
     def _monitor(self) -> ms_grpc.MonitorServiceAsyncStub:
         return self._connection.stubs()[2]
+
+    @property
+    def _server_info(self) -> si_grpc.ServerInfoServiceAsyncStub:
+        return self._connection.stubs()[3]
 
     async def close(self) -> None:
         """Closes the connection (a no-op on clients made by :meth:`with_options`)."""
@@ -647,6 +655,29 @@ class AsyncClient(ClientBase):
         request = ms.GetFleetSummaryRequest(namespace=namespace)
         stub = self._monitor.GetFleetSummary
         return (await ainvoke("GetFleetSummary", stub, request, options, wire, None)).summary
+
+    # ServerInfoService
+
+    async def get_server_info(
+        self,
+        *,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> si.ServerInfo:
+        """Returns what the server decides, as your token sees it.
+
+        Its ``version`` and ``backend``; the ``kubernetes_versions`` it accepts
+        (oldest first, the last is the default); ``spec_defaults``, the spec an
+        empty create gets; ``limits`` (page sizes, message size, the quotas of
+        the namespaces you may see, ``"*"`` for every other); and ``caller``:
+        your token's name, role and namespaces. Every valid token may call it;
+        raises UnauthenticatedError without one when the server wants tokens.
+        """
+        options, wire = self._prepare(timeout, retry, metadata)
+        request = si.GetServerInfoRequest()
+        stub = self._server_info.GetServerInfo
+        return (await ainvoke("GetServerInfo", stub, request, options, wire, None)).info
 
     # Waiting
 

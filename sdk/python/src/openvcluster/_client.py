@@ -31,6 +31,8 @@ from openvcluster._watch import Watch
 from openvcluster.errors import DeadlineExceededError, NotFoundError, OpenVClusterError
 from openvcluster.v1 import monitor_service_pb2 as ms
 from openvcluster.v1 import monitor_service_pb2_grpc as ms_grpc
+from openvcluster.v1 import server_info_service_pb2 as si
+from openvcluster.v1 import server_info_service_pb2_grpc as si_grpc
 from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 from openvcluster.v1 import snapshot_service_pb2 as ss
 from openvcluster.v1 import snapshot_service_pb2_grpc as ss_grpc
@@ -112,6 +114,7 @@ class Client(ClientBase):
         self._vclusters = vs_grpc.VClusterServiceStub(channel)
         self._snapshots = ss_grpc.SnapshotServiceStub(channel)
         self._monitor = ms_grpc.MonitorServiceStub(channel)
+        self._server_info = si_grpc.ServerInfoServiceStub(channel)
 
     def close(self) -> None:
         """Closes the connection (a no-op on clients made by :meth:`with_options`)."""
@@ -611,6 +614,29 @@ class Client(ClientBase):
         request = ms.GetFleetSummaryRequest(namespace=namespace)
         stub = self._monitor.GetFleetSummary
         return invoke("GetFleetSummary", stub, request, options, wire, None).summary
+
+    # ServerInfoService
+
+    def get_server_info(
+        self,
+        *,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> si.ServerInfo:
+        """Returns what the server decides, as your token sees it.
+
+        Its ``version`` and ``backend``; the ``kubernetes_versions`` it accepts
+        (oldest first, the last is the default); ``spec_defaults``, the spec an
+        empty create gets; ``limits`` (page sizes, message size, the quotas of
+        the namespaces you may see, ``"*"`` for every other); and ``caller``:
+        your token's name, role and namespaces. Every valid token may call it;
+        raises UnauthenticatedError without one when the server wants tokens.
+        """
+        options, wire = self._prepare(timeout, retry, metadata)
+        request = si.GetServerInfoRequest()
+        stub = self._server_info.GetServerInfo
+        return invoke("GetServerInfo", stub, request, options, wire, None).info
 
     # Waiting
 

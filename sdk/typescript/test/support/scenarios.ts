@@ -5,11 +5,13 @@
 import assert from "node:assert/strict";
 
 import {
+  Caller_Role,
   Code,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
   ResourceExhaustedError,
+  ServerInfo_Backend,
   VCluster_Phase,
   WatchVClustersResponse_EventType as EventType,
   type VClusterClientBase,
@@ -133,6 +135,32 @@ export async function monitor(client: VClusterClientBase): Promise<void> {
   await assert.rejects(client.getVClusterUsage(ns, "absent"), NotFoundError);
   assert.deepEqual(await invalidFields(client.getVClusterUsage(ns, "Bad_Name")), ["name"]);
   assert.deepEqual(await invalidFields(client.getFleetSummary({ namespace: "Bad_NS" })), ["namespace"]);
+}
+
+/**
+ * The server's information, for a token that may use every namespace: the
+ * reference server's defaults, and the spec an empty create gets. The
+ * server's quotas are those of `quotaNamespaces`, of one vcluster each.
+ */
+export async function serverInfo(client: VClusterClientBase, quotaNamespaces: readonly string[] = []): Promise<void> {
+  const info = await client.getServerInfo();
+  assert.match(info.version, /^\d+\.\d+\.\d+/);
+  assert.equal(info.backend, ServerInfo_Backend.SIMULATED);
+  assert.ok(info.kubernetesVersions.length > 0);
+  assert.deepEqual([info.specDefaults?.resources?.cpu, info.specDefaults?.resources?.memory], ["1", "2Gi"]);
+  assert.deepEqual(
+    [info.limits?.defaultPageSize, info.limits?.maxPageSize, info.limits?.maxMessageBytes],
+    [50, 1000, 4 * 1024 * 1024],
+  );
+  const quotas = Object.entries(info.limits?.quotas ?? {}).map(([ns, quota]) => [ns, quota.maxVclusters]);
+  assert.deepEqual(quotas.sort(), [...quotaNamespaces].sort().map((ns) => [ns, 1]));
+  assert.deepEqual([info.caller?.role, info.caller?.namespaces, info.caller?.allNamespaces], [Caller_Role.EDITOR, [], true]);
+  assert.notEqual(info.caller?.name, "");
+
+  const ns = uniqueNamespace();
+  const created = await client.createVCluster(ns, "plain");
+  assert.deepEqual(created.spec, info.specDefaults, "an empty spec becomes specDefaults");
+  assert.equal(created.spec?.kubernetesVersion, info.kubernetesVersions.at(-1), "the last version is the default");
 }
 
 /** Closing the client ends a watch and a call still running with CancelledError, and refuses new calls. */

@@ -14,6 +14,8 @@ import { makeCertificates, type Certificates } from "./certs.js";
 /** A token of the server's tokens file. */
 export interface TokenSpec {
   token: string;
+  /** The token's name, which the server reports as the caller's; by default "token #N". */
+  name?: string;
   role: "viewer" | "editor";
   namespaces: string[];
 }
@@ -24,6 +26,8 @@ export interface ServerOptions {
   tls?: "tls" | "mtls";
   /** Quotas per namespace, as in the server's YAML config. */
   quotas?: Record<string, Record<string, string | number>>;
+  /** Other settings of the server's YAML config, by their config names (`max_message_bytes`). */
+  config?: Record<string, unknown>;
   transitionDelaySeconds?: number;
   /** Web origins whose pages may call the HTTP port (CORS). */
   allowedOrigins?: string[];
@@ -67,12 +71,14 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const lines = ["tokens:"];
     for (const t of options.tokens) {
       lines.push(`  - token: ${JSON.stringify(t.token)}`, `    role: ${t.role}`, `    namespaces: ${JSON.stringify(t.namespaces)}`);
+      if (t.name !== undefined) lines.push(`    name: ${JSON.stringify(t.name)}`);
     }
     writeFileSync(join(dir, "tokens.yaml"), `${lines.join("\n")}\n`);
     args.push("--tokens-file", join(dir, "tokens.yaml"));
   }
-  if (options.quotas !== undefined) {
-    writeFileSync(join(dir, "config.yaml"), JSON.stringify({ quotas: options.quotas }));
+  if (options.quotas !== undefined || options.config !== undefined) {
+    const config = { ...options.config, ...(options.quotas === undefined ? {} : { quotas: options.quotas }) };
+    writeFileSync(join(dir, "config.yaml"), JSON.stringify(config));
     args.push("--config", join(dir, "config.yaml"));
   }
   if (options.allowedOrigins !== undefined) args.push("--http-allowed-origins", options.allowedOrigins.join(","));

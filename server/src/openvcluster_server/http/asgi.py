@@ -21,6 +21,7 @@ from hypercorn.typing import (
 from starlette.middleware.cors import CORSMiddleware
 
 from openvcluster.v1.monitor_service_connect import MonitorServiceASGIApplication
+from openvcluster.v1.server_info_service_connect import ServerInfoServiceASGIApplication
 from openvcluster.v1.snapshot_service_connect import SnapshotServiceASGIApplication
 from openvcluster.v1.vcluster_service_connect import VClusterServiceASGIApplication
 from openvcluster_server.calls import CallRunner
@@ -28,6 +29,7 @@ from openvcluster_server.handlers import Handlers
 from openvcluster_server.http.services import (
     ConnectCalls,
     MonitorService,
+    ServerInfoService,
     SnapshotService,
     VClusterService,
 )
@@ -77,6 +79,7 @@ class HttpApplication:
             VClusterServiceASGIApplication(VClusterService(calls), **settings),
             SnapshotServiceASGIApplication(SnapshotService(calls), **settings),
             MonitorServiceASGIApplication(MonitorService(calls), **settings),
+            ServerInfoServiceASGIApplication(ServerInfoService(calls), **settings),
         )
         self._services = {app.path: app for app in apps}
         self._openapi = openapi_document()

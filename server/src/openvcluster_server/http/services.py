@@ -15,6 +15,7 @@ from typing import Any
 from connectrpc.request import RequestContext
 
 from openvcluster.v1 import monitor_service_pb2 as mon_api
+from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster_server.calls import CallRunner, Metadata
@@ -161,3 +162,15 @@ class MonitorService:
         self, request: mon_api.GetFleetSummaryRequest, ctx: Ctx, /
     ) -> mon_api.GetFleetSummaryResponse:
         return await self._calls.unary("GetFleetSummary", request, ctx)
+
+
+class ServerInfoService:
+    """openvcluster.v1.ServerInfoService over Connect and gRPC-Web."""
+
+    def __init__(self, calls: ConnectCalls) -> None:
+        self._calls = calls
+
+    async def get_server_info(
+        self, request: info_api.GetServerInfoRequest, ctx: Ctx, /
+    ) -> info_api.GetServerInfoResponse:
+        return await self._calls.unary("GetServerInfo", request, ctx)

@@ -9,6 +9,7 @@ from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from openvcluster.v1 import monitor_service_pb2 as _monitor_service_pb2
+from openvcluster.v1 import server_info_service_pb2 as _server_info_service_pb2
 from openvcluster.v1 import snapshot_pb2 as _snapshot_pb2
 from openvcluster.v1 import snapshot_service_pb2 as _snapshot_service_pb2
 from openvcluster.v1 import vcluster_pb2 as _vcluster_pb2
@@ -182,6 +183,7 @@ class Step(_message.Message):
     WATCH_COLLECT_FIELD_NUMBER: _builtins.int
     GET_VCLUSTER_USAGE_FIELD_NUMBER: _builtins.int
     GET_FLEET_SUMMARY_FIELD_NUMBER: _builtins.int
+    GET_SERVER_INFO_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """The step's name, unique in its case, by which later steps refer to its
     result (refs) and a watch_collect names its watch. Never empty.
@@ -293,6 +295,10 @@ class Step(_message.Message):
     def get_fleet_summary(self) -> _monitor_service_pb2.GetFleetSummaryRequest:
         """MonitorService.GetFleetSummary; result: fleet_summary."""
 
+    @_builtins.property
+    def get_server_info(self) -> _server_info_service_pb2.GetServerInfoRequest:
+        """ServerInfoService.GetServerInfo; result: server_info."""
+
     def __init__(
         self,
         *,
@@ -321,12 +327,13 @@ class Step(_message.Message):
         watch_collect: Global___WatchCollect | None = ...,
         get_vcluster_usage: _monitor_service_pb2.GetVClusterUsageRequest | None = ...,
         get_fleet_summary: _monitor_service_pb2.GetFleetSummaryRequest | None = ...,
+        get_server_info: _server_info_service_pb2.GetServerInfoRequest | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "options", b"options", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_server_info", b"get_server_info", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "options", b"options", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "name", b"name", "options", b"options", "refs", b"refs", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_server_info", b"get_server_info", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "name", b"name", "options", b"options", "refs", b"refs", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_action: _TypeAlias = _typing.Literal["create_vcluster", "get_vcluster", "list_vclusters", "list_vclusters_page", "delete_vcluster", "scale_vcluster", "suspend_vcluster", "resume_vcluster", "snapshot_vcluster", "restore_vcluster", "get_kubeconfig", "get_snapshot", "list_snapshots", "list_snapshots_page", "delete_snapshot", "wait_for_phase", "wait_for_deletion", "wait_for_snapshot", "watch_start", "watch_collect", "get_vcluster_usage", "get_fleet_summary"]  # noqa: Y015
+    _WhichOneofReturnType_action: _TypeAlias = _typing.Literal["create_vcluster", "get_vcluster", "list_vclusters", "list_vclusters_page", "delete_vcluster", "scale_vcluster", "suspend_vcluster", "resume_vcluster", "snapshot_vcluster", "restore_vcluster", "get_kubeconfig", "get_snapshot", "list_snapshots", "list_snapshots_page", "delete_snapshot", "wait_for_phase", "wait_for_deletion", "wait_for_snapshot", "watch_start", "watch_collect", "get_vcluster_usage", "get_fleet_summary", "get_server_info"]  # noqa: Y015
     _WhichOneofArgType_action: _TypeAlias = _typing.Literal["action", b"action"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_action) -> _WhichOneofReturnType_action | None: ...
 
@@ -589,6 +596,7 @@ class StepResult(_message.Message):
     ERROR_FIELD_NUMBER: _builtins.int
     USAGE_FIELD_NUMBER: _builtins.int
     FLEET_SUMMARY_FIELD_NUMBER: _builtins.int
+    SERVER_INFO_FIELD_NUMBER: _builtins.int
     case_name: _builtins.str
     """The case's name, from CaseRequest."""
     step_index: _builtins.int
@@ -641,6 +649,10 @@ class StepResult(_message.Message):
     def fleet_summary(self) -> _monitor_service_pb2.FleetSummary:
         """A fleet summary."""
 
+    @_builtins.property
+    def server_info(self) -> _server_info_service_pb2.ServerInfo:
+        """The server's information."""
+
     def __init__(
         self,
         *,
@@ -659,12 +671,13 @@ class StepResult(_message.Message):
         error: Global___Error | None = ...,
         usage: _monitor_service_pb2.VClusterUsage | None = ...,
         fleet_summary: _monitor_service_pb2.FleetSummary | None = ...,
+        server_info: _server_info_service_pb2.ServerInfo | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["done", b"done", "error", b"error", "fleet_summary", b"fleet_summary", "kubeconfig", b"kubeconfig", "outcome", b"outcome", "snapshot", b"snapshot", "snapshot_page", b"snapshot_page", "snapshots", b"snapshots", "usage", b"usage", "vcluster", b"vcluster", "vcluster_page", b"vcluster_page", "vclusters", b"vclusters", "watch_events", b"watch_events"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["done", b"done", "error", b"error", "fleet_summary", b"fleet_summary", "kubeconfig", b"kubeconfig", "outcome", b"outcome", "server_info", b"server_info", "snapshot", b"snapshot", "snapshot_page", b"snapshot_page", "snapshots", b"snapshots", "usage", b"usage", "vcluster", b"vcluster", "vcluster_page", b"vcluster_page", "vclusters", b"vclusters", "watch_events", b"watch_events"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_name", b"case_name", "done", b"done", "error", b"error", "fleet_summary", b"fleet_summary", "kubeconfig", b"kubeconfig", "outcome", b"outcome", "snapshot", b"snapshot", "snapshot_page", b"snapshot_page", "snapshots", b"snapshots", "step_index", b"step_index", "step_name", b"step_name", "usage", b"usage", "vcluster", b"vcluster", "vcluster_page", b"vcluster_page", "vclusters", b"vclusters", "watch_events", b"watch_events"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_name", b"case_name", "done", b"done", "error", b"error", "fleet_summary", b"fleet_summary", "kubeconfig", b"kubeconfig", "outcome", b"outcome", "server_info", b"server_info", "snapshot", b"snapshot", "snapshot_page", b"snapshot_page", "snapshots", b"snapshots", "step_index", b"step_index", "step_name", b"step_name", "usage", b"usage", "vcluster", b"vcluster", "vcluster_page", b"vcluster_page", "vclusters", b"vclusters", "watch_events", b"watch_events"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_outcome: _TypeAlias = _typing.Literal["vcluster", "snapshot", "vclusters", "vcluster_page", "snapshots", "snapshot_page", "kubeconfig", "done", "watch_events", "error", "usage", "fleet_summary"]  # noqa: Y015
+    _WhichOneofReturnType_outcome: _TypeAlias = _typing.Literal["vcluster", "snapshot", "vclusters", "vcluster_page", "snapshots", "snapshot_page", "kubeconfig", "done", "watch_events", "error", "usage", "fleet_summary", "server_info"]  # noqa: Y015
     _WhichOneofArgType_outcome: _TypeAlias = _typing.Literal["outcome", b"outcome"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_outcome) -> _WhichOneofReturnType_outcome | None: ...
 

@@ -698,7 +698,9 @@ type NamespaceQuota struct {
 	Cpu string `protobuf:"bytes,2,opt,name=cpu,proto3" json:"cpu,omitempty"`
 	// At most this much memory in total, as a Kubernetes quantity; empty when
 	// unlimited.
-	Memory        string `protobuf:"bytes,3,opt,name=memory,proto3" json:"memory,omitempty"`
+	Memory string `protobuf:"bytes,3,opt,name=memory,proto3" json:"memory,omitempty"`
+	// At most this many snapshots; 0 when unlimited.
+	MaxSnapshots  int32 `protobuf:"varint,4,opt,name=max_snapshots,json=maxSnapshots,proto3" json:"max_snapshots,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -752,6 +754,13 @@ func (x *NamespaceQuota) GetMemory() string {
 		return x.Memory
 	}
 	return ""
+}
+
+func (x *NamespaceQuota) GetMaxSnapshots() int32 {
+	if x != nil {
+		return x.MaxSnapshots
+	}
+	return 0
 }
 
 // A vcluster named in a summary, with its phase's note.
@@ -880,11 +889,12 @@ const file_openvcluster_v1_monitor_service_proto_rawDesc = "" +
 	"\x06phases\x18\x03 \x03(\v2\x1b.openvcluster.v1.PhaseCountR\x06phases\x12#\n" +
 	"\rcpu_requested\x18\x04 \x01(\tR\fcpuRequested\x12)\n" +
 	"\x10memory_requested\x18\x05 \x01(\tR\x0fmemoryRequested\x125\n" +
-	"\x05quota\x18\x06 \x01(\v2\x1f.openvcluster.v1.NamespaceQuotaR\x05quota\"_\n" +
+	"\x05quota\x18\x06 \x01(\v2\x1f.openvcluster.v1.NamespaceQuotaR\x05quota\"\x84\x01\n" +
 	"\x0eNamespaceQuota\x12#\n" +
 	"\rmax_vclusters\x18\x01 \x01(\x05R\fmaxVclusters\x12\x10\n" +
 	"\x03cpu\x18\x02 \x01(\tR\x03cpu\x12\x16\n" +
-	"\x06memory\x18\x03 \x01(\tR\x06memory\"\x8f\x01\n" +
+	"\x06memory\x18\x03 \x01(\tR\x06memory\x12#\n" +
+	"\rmax_snapshots\x18\x04 \x01(\x05R\fmaxSnapshots\"\x8f\x01\n" +
 	"\x0fVClusterMention\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n" +

@@ -12,6 +12,7 @@ from openvcluster._version import __version__
 from openvcluster.cli.base import OvcGroup, global_options
 from openvcluster.cli.contexts import config
 from openvcluster.cli.errors import EXIT_CODES_HELP, ExitCode
+from openvcluster.cli.info import version, whoami
 from openvcluster.cli.monitor import summary, top
 from openvcluster.cli.snapshots import restore, snapshot
 from openvcluster.cli.vclusters import (
@@ -38,6 +39,7 @@ Examples:
   ovc kubeconfig dev --write dev.kubeconfig
   ovc top dev
   ovc summary -A
+  ovc whoami
 
 \b
 Shell completion (bash; also zsh and fish):
@@ -88,6 +90,8 @@ cli.add_command(kubeconfig)
 cli.add_command(watch)
 cli.add_command(top)
 cli.add_command(summary)
+cli.add_command(version)
+cli.add_command(whoami)
 cli.add_command(config)
 
 

@@ -396,6 +396,7 @@ class NamespaceQuota(_message.Message):
     MAX_VCLUSTERS_FIELD_NUMBER: _builtins.int
     CPU_FIELD_NUMBER: _builtins.int
     MEMORY_FIELD_NUMBER: _builtins.int
+    MAX_SNAPSHOTS_FIELD_NUMBER: _builtins.int
     max_vclusters: _builtins.int
     """At most this many vclusters; 0 when unlimited."""
     cpu: _builtins.str
@@ -406,16 +407,19 @@ class NamespaceQuota(_message.Message):
     """At most this much memory in total, as a Kubernetes quantity; empty when
     unlimited.
     """
+    max_snapshots: _builtins.int
+    """At most this many snapshots; 0 when unlimited."""
     def __init__(
         self,
         *,
         max_vclusters: _builtins.int = ...,
         cpu: _builtins.str = ...,
         memory: _builtins.str = ...,
+        max_snapshots: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cpu", b"cpu", "max_vclusters", b"max_vclusters", "memory", b"memory"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cpu", b"cpu", "max_snapshots", b"max_snapshots", "max_vclusters", b"max_vclusters", "memory", b"memory"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

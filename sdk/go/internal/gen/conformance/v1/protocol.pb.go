@@ -349,6 +349,7 @@ type Step struct {
 	//	*Step_WatchCollect
 	//	*Step_GetVclusterUsage
 	//	*Step_GetFleetSummary
+	//	*Step_GetServerInfo
 	Action        isStep_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -610,6 +611,15 @@ func (x *Step) GetGetFleetSummary() *v1.GetFleetSummaryRequest {
 	return nil
 }
 
+func (x *Step) GetGetServerInfo() *v1.GetServerInfoRequest {
+	if x != nil {
+		if x, ok := x.Action.(*Step_GetServerInfo); ok {
+			return x.GetServerInfo
+		}
+	}
+	return nil
+}
+
 type isStep_Action interface {
 	isStep_Action()
 }
@@ -729,6 +739,11 @@ type Step_GetFleetSummary struct {
 	GetFleetSummary *v1.GetFleetSummaryRequest `protobuf:"bytes,31,opt,name=get_fleet_summary,json=getFleetSummary,proto3,oneof"`
 }
 
+type Step_GetServerInfo struct {
+	// ServerInfoService.GetServerInfo; result: server_info.
+	GetServerInfo *v1.GetServerInfoRequest `protobuf:"bytes,32,opt,name=get_server_info,json=getServerInfo,proto3,oneof"`
+}
+
 func (*Step_CreateVcluster) isStep_Action() {}
 
 func (*Step_GetVcluster) isStep_Action() {}
@@ -772,6 +787,8 @@ func (*Step_WatchCollect) isStep_Action() {}
 func (*Step_GetVclusterUsage) isStep_Action() {}
 
 func (*Step_GetFleetSummary) isStep_Action() {}
+
+func (*Step_GetServerInfo) isStep_Action() {}
 
 // Per-call options; unset fields keep the SDK's defaults.
 type CallOptions struct {
@@ -1227,6 +1244,7 @@ type StepResult struct {
 	//	*StepResult_Error
 	//	*StepResult_Usage
 	//	*StepResult_FleetSummary
+	//	*StepResult_ServerInfo
 	Outcome       isStepResult_Outcome `protobuf_oneof:"outcome"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1398,6 +1416,15 @@ func (x *StepResult) GetFleetSummary() *v1.FleetSummary {
 	return nil
 }
 
+func (x *StepResult) GetServerInfo() *v1.ServerInfo {
+	if x != nil {
+		if x, ok := x.Outcome.(*StepResult_ServerInfo); ok {
+			return x.ServerInfo
+		}
+	}
+	return nil
+}
+
 type isStepResult_Outcome interface {
 	isStepResult_Outcome()
 }
@@ -1462,6 +1489,11 @@ type StepResult_FleetSummary struct {
 	FleetSummary *v1.FleetSummary `protobuf:"bytes,21,opt,name=fleet_summary,json=fleetSummary,proto3,oneof"`
 }
 
+type StepResult_ServerInfo struct {
+	// The server's information.
+	ServerInfo *v1.ServerInfo `protobuf:"bytes,22,opt,name=server_info,json=serverInfo,proto3,oneof"`
+}
+
 func (*StepResult_Vcluster) isStepResult_Outcome() {}
 
 func (*StepResult_Snapshot) isStepResult_Outcome() {}
@@ -1485,6 +1517,8 @@ func (*StepResult_Error) isStepResult_Outcome() {}
 func (*StepResult_Usage) isStepResult_Outcome() {}
 
 func (*StepResult_FleetSummary) isStepResult_Outcome() {}
+
+func (*StepResult_ServerInfo) isStepResult_Outcome() {}
 
 // Items of an automatic listing.
 type VClusterList struct {
@@ -1913,7 +1947,7 @@ var File_openvcluster_conformance_v1_protocol_proto protoreflect.FileDescriptor
 
 const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\n" +
-	"*openvcluster/conformance/v1/protocol.proto\x12\x1bopenvcluster.conformance.v1\x1a%openvcluster/v1/monitor_service.proto\x1a\x1eopenvcluster/v1/snapshot.proto\x1a&openvcluster/v1/snapshot_service.proto\x1a\x1eopenvcluster/v1/vcluster.proto\x1a&openvcluster/v1/vcluster_service.proto\"\xac\x01\n" +
+	"*openvcluster/conformance/v1/protocol.proto\x12\x1bopenvcluster.conformance.v1\x1a%openvcluster/v1/monitor_service.proto\x1a)openvcluster/v1/server_info_service.proto\x1a\x1eopenvcluster/v1/snapshot.proto\x1a&openvcluster/v1/snapshot_service.proto\x1a\x1eopenvcluster/v1/vcluster.proto\x1a&openvcluster/v1/vcluster_service.proto\"\xac\x01\n" +
 	"\vCaseRequest\x12\x1b\n" +
 	"\tcase_name\x18\x01 \x01(\tR\bcaseName\x12G\n" +
 	"\n" +
@@ -1931,7 +1965,7 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x10client_cert_file\x18\x02 \x01(\tR\x0eclientCertFile\x12&\n" +
 	"\x0fclient_key_file\x18\x03 \x01(\tR\rclientKeyFile\x12\x1f\n" +
 	"\vserver_name\x18\x04 \x01(\tR\n" +
-	"serverName\"\xd6\x0f\n" +
+	"serverName\"\xa7\x10\n" +
 	"\x04Step\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12B\n" +
 	"\aoptions\x18\x02 \x01(\v2(.openvcluster.conformance.v1.CallOptionsR\aoptions\x124\n" +
@@ -1959,7 +1993,8 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"watchStart\x12P\n" +
 	"\rwatch_collect\x18\x1d \x01(\v2).openvcluster.conformance.v1.WatchCollectH\x00R\fwatchCollect\x12X\n" +
 	"\x12get_vcluster_usage\x18\x1e \x01(\v2(.openvcluster.v1.GetVClusterUsageRequestH\x00R\x10getVclusterUsage\x12U\n" +
-	"\x11get_fleet_summary\x18\x1f \x01(\v2'.openvcluster.v1.GetFleetSummaryRequestH\x00R\x0fgetFleetSummaryB\b\n" +
+	"\x11get_fleet_summary\x18\x1f \x01(\v2'.openvcluster.v1.GetFleetSummaryRequestH\x00R\x0fgetFleetSummary\x12O\n" +
+	"\x0fget_server_info\x18  \x01(\v2%.openvcluster.v1.GetServerInfoRequestH\x00R\rgetServerInfoB\b\n" +
 	"\x06action\"\x85\x02\n" +
 	"\vCallOptions\x12\x1d\n" +
 	"\n" +
@@ -1997,7 +2032,7 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\x12\x1d\n" +
 	"\n" +
 	"timeout_ms\x18\x03 \x01(\x03R\ttimeoutMs\x12\x12\n" +
-	"\x04stop\x18\x04 \x01(\bR\x04stop\"\xfa\x06\n" +
+	"\x04stop\x18\x04 \x01(\bR\x04stop\"\xba\a\n" +
 	"\n" +
 	"StepResult\x12\x1b\n" +
 	"\tcase_name\x18\x01 \x01(\tR\bcaseName\x12\x1d\n" +
@@ -2018,7 +2053,9 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\fwatch_events\x18\x12 \x01(\v2(.openvcluster.conformance.v1.WatchEventsH\x00R\vwatchEvents\x12:\n" +
 	"\x05error\x18\x13 \x01(\v2\".openvcluster.conformance.v1.ErrorH\x00R\x05error\x126\n" +
 	"\x05usage\x18\x14 \x01(\v2\x1e.openvcluster.v1.VClusterUsageH\x00R\x05usage\x12D\n" +
-	"\rfleet_summary\x18\x15 \x01(\v2\x1d.openvcluster.v1.FleetSummaryH\x00R\ffleetSummaryB\t\n" +
+	"\rfleet_summary\x18\x15 \x01(\v2\x1d.openvcluster.v1.FleetSummaryH\x00R\ffleetSummary\x12>\n" +
+	"\vserver_info\x18\x16 \x01(\v2\x1b.openvcluster.v1.ServerInfoH\x00R\n" +
+	"serverInfoB\t\n" +
 	"\aoutcome\"?\n" +
 	"\fVClusterList\x12/\n" +
 	"\x05items\x18\x01 \x03(\v2\x19.openvcluster.v1.VClusterR\x05items\"?\n" +
@@ -2110,15 +2147,17 @@ var file_openvcluster_conformance_v1_protocol_proto_goTypes = []any{
 	(*v1.WatchVClustersRequest)(nil),        // 34: openvcluster.v1.WatchVClustersRequest
 	(*v1.GetVClusterUsageRequest)(nil),      // 35: openvcluster.v1.GetVClusterUsageRequest
 	(*v1.GetFleetSummaryRequest)(nil),       // 36: openvcluster.v1.GetFleetSummaryRequest
-	(v1.VCluster_Phase)(0),                  // 37: openvcluster.v1.VCluster.Phase
-	(v1.Snapshot_Phase)(0),                  // 38: openvcluster.v1.Snapshot.Phase
-	(*v1.VCluster)(nil),                     // 39: openvcluster.v1.VCluster
-	(*v1.Snapshot)(nil),                     // 40: openvcluster.v1.Snapshot
-	(*v1.ListVClustersResponse)(nil),        // 41: openvcluster.v1.ListVClustersResponse
-	(*v1.ListSnapshotsResponse)(nil),        // 42: openvcluster.v1.ListSnapshotsResponse
-	(*v1.VClusterUsage)(nil),                // 43: openvcluster.v1.VClusterUsage
-	(*v1.FleetSummary)(nil),                 // 44: openvcluster.v1.FleetSummary
-	(*v1.WatchVClustersResponse)(nil),       // 45: openvcluster.v1.WatchVClustersResponse
+	(*v1.GetServerInfoRequest)(nil),         // 37: openvcluster.v1.GetServerInfoRequest
+	(v1.VCluster_Phase)(0),                  // 38: openvcluster.v1.VCluster.Phase
+	(v1.Snapshot_Phase)(0),                  // 39: openvcluster.v1.Snapshot.Phase
+	(*v1.VCluster)(nil),                     // 40: openvcluster.v1.VCluster
+	(*v1.Snapshot)(nil),                     // 41: openvcluster.v1.Snapshot
+	(*v1.ListVClustersResponse)(nil),        // 42: openvcluster.v1.ListVClustersResponse
+	(*v1.ListSnapshotsResponse)(nil),        // 43: openvcluster.v1.ListSnapshotsResponse
+	(*v1.VClusterUsage)(nil),                // 44: openvcluster.v1.VClusterUsage
+	(*v1.FleetSummary)(nil),                 // 45: openvcluster.v1.FleetSummary
+	(*v1.ServerInfo)(nil),                   // 46: openvcluster.v1.ServerInfo
+	(*v1.WatchVClustersResponse)(nil),       // 47: openvcluster.v1.WatchVClustersResponse
 }
 var file_openvcluster_conformance_v1_protocol_proto_depIdxs = []int32{
 	2,  // 0: openvcluster.conformance.v1.CaseRequest.connection:type_name -> openvcluster.conformance.v1.Connection
@@ -2148,33 +2187,35 @@ var file_openvcluster_conformance_v1_protocol_proto_depIdxs = []int32{
 	10, // 24: openvcluster.conformance.v1.Step.watch_collect:type_name -> openvcluster.conformance.v1.WatchCollect
 	35, // 25: openvcluster.conformance.v1.Step.get_vcluster_usage:type_name -> openvcluster.v1.GetVClusterUsageRequest
 	36, // 26: openvcluster.conformance.v1.Step.get_fleet_summary:type_name -> openvcluster.v1.GetFleetSummaryRequest
-	19, // 27: openvcluster.conformance.v1.CallOptions.metadata:type_name -> openvcluster.conformance.v1.CallOptions.MetadataEntry
-	37, // 28: openvcluster.conformance.v1.WaitForPhase.phase:type_name -> openvcluster.v1.VCluster.Phase
-	38, // 29: openvcluster.conformance.v1.WaitForSnapshot.phase:type_name -> openvcluster.v1.Snapshot.Phase
-	39, // 30: openvcluster.conformance.v1.StepResult.vcluster:type_name -> openvcluster.v1.VCluster
-	40, // 31: openvcluster.conformance.v1.StepResult.snapshot:type_name -> openvcluster.v1.Snapshot
-	12, // 32: openvcluster.conformance.v1.StepResult.vclusters:type_name -> openvcluster.conformance.v1.VClusterList
-	41, // 33: openvcluster.conformance.v1.StepResult.vcluster_page:type_name -> openvcluster.v1.ListVClustersResponse
-	13, // 34: openvcluster.conformance.v1.StepResult.snapshots:type_name -> openvcluster.conformance.v1.SnapshotList
-	42, // 35: openvcluster.conformance.v1.StepResult.snapshot_page:type_name -> openvcluster.v1.ListSnapshotsResponse
-	14, // 36: openvcluster.conformance.v1.StepResult.done:type_name -> openvcluster.conformance.v1.Done
-	15, // 37: openvcluster.conformance.v1.StepResult.watch_events:type_name -> openvcluster.conformance.v1.WatchEvents
-	16, // 38: openvcluster.conformance.v1.StepResult.error:type_name -> openvcluster.conformance.v1.Error
-	43, // 39: openvcluster.conformance.v1.StepResult.usage:type_name -> openvcluster.v1.VClusterUsage
-	44, // 40: openvcluster.conformance.v1.StepResult.fleet_summary:type_name -> openvcluster.v1.FleetSummary
-	39, // 41: openvcluster.conformance.v1.VClusterList.items:type_name -> openvcluster.v1.VCluster
-	40, // 42: openvcluster.conformance.v1.SnapshotList.items:type_name -> openvcluster.v1.Snapshot
-	45, // 43: openvcluster.conformance.v1.WatchEvents.events:type_name -> openvcluster.v1.WatchVClustersResponse
-	16, // 44: openvcluster.conformance.v1.WatchEvents.error:type_name -> openvcluster.conformance.v1.Error
-	0,  // 45: openvcluster.conformance.v1.Error.kind:type_name -> openvcluster.conformance.v1.Error.Kind
-	20, // 46: openvcluster.conformance.v1.Error.metadata:type_name -> openvcluster.conformance.v1.Error.MetadataEntry
-	18, // 47: openvcluster.conformance.v1.Error.field_violations:type_name -> openvcluster.conformance.v1.FieldViolation
-	17, // 48: openvcluster.conformance.v1.Error.quota_violations:type_name -> openvcluster.conformance.v1.QuotaViolation
-	49, // [49:49] is the sub-list for method output_type
-	49, // [49:49] is the sub-list for method input_type
-	49, // [49:49] is the sub-list for extension type_name
-	49, // [49:49] is the sub-list for extension extendee
-	0,  // [0:49] is the sub-list for field type_name
+	37, // 27: openvcluster.conformance.v1.Step.get_server_info:type_name -> openvcluster.v1.GetServerInfoRequest
+	19, // 28: openvcluster.conformance.v1.CallOptions.metadata:type_name -> openvcluster.conformance.v1.CallOptions.MetadataEntry
+	38, // 29: openvcluster.conformance.v1.WaitForPhase.phase:type_name -> openvcluster.v1.VCluster.Phase
+	39, // 30: openvcluster.conformance.v1.WaitForSnapshot.phase:type_name -> openvcluster.v1.Snapshot.Phase
+	40, // 31: openvcluster.conformance.v1.StepResult.vcluster:type_name -> openvcluster.v1.VCluster
+	41, // 32: openvcluster.conformance.v1.StepResult.snapshot:type_name -> openvcluster.v1.Snapshot
+	12, // 33: openvcluster.conformance.v1.StepResult.vclusters:type_name -> openvcluster.conformance.v1.VClusterList
+	42, // 34: openvcluster.conformance.v1.StepResult.vcluster_page:type_name -> openvcluster.v1.ListVClustersResponse
+	13, // 35: openvcluster.conformance.v1.StepResult.snapshots:type_name -> openvcluster.conformance.v1.SnapshotList
+	43, // 36: openvcluster.conformance.v1.StepResult.snapshot_page:type_name -> openvcluster.v1.ListSnapshotsResponse
+	14, // 37: openvcluster.conformance.v1.StepResult.done:type_name -> openvcluster.conformance.v1.Done
+	15, // 38: openvcluster.conformance.v1.StepResult.watch_events:type_name -> openvcluster.conformance.v1.WatchEvents
+	16, // 39: openvcluster.conformance.v1.StepResult.error:type_name -> openvcluster.conformance.v1.Error
+	44, // 40: openvcluster.conformance.v1.StepResult.usage:type_name -> openvcluster.v1.VClusterUsage
+	45, // 41: openvcluster.conformance.v1.StepResult.fleet_summary:type_name -> openvcluster.v1.FleetSummary
+	46, // 42: openvcluster.conformance.v1.StepResult.server_info:type_name -> openvcluster.v1.ServerInfo
+	40, // 43: openvcluster.conformance.v1.VClusterList.items:type_name -> openvcluster.v1.VCluster
+	41, // 44: openvcluster.conformance.v1.SnapshotList.items:type_name -> openvcluster.v1.Snapshot
+	47, // 45: openvcluster.conformance.v1.WatchEvents.events:type_name -> openvcluster.v1.WatchVClustersResponse
+	16, // 46: openvcluster.conformance.v1.WatchEvents.error:type_name -> openvcluster.conformance.v1.Error
+	0,  // 47: openvcluster.conformance.v1.Error.kind:type_name -> openvcluster.conformance.v1.Error.Kind
+	20, // 48: openvcluster.conformance.v1.Error.metadata:type_name -> openvcluster.conformance.v1.Error.MetadataEntry
+	18, // 49: openvcluster.conformance.v1.Error.field_violations:type_name -> openvcluster.conformance.v1.FieldViolation
+	17, // 50: openvcluster.conformance.v1.Error.quota_violations:type_name -> openvcluster.conformance.v1.QuotaViolation
+	51, // [51:51] is the sub-list for method output_type
+	51, // [51:51] is the sub-list for method input_type
+	51, // [51:51] is the sub-list for extension type_name
+	51, // [51:51] is the sub-list for extension extendee
+	0,  // [0:51] is the sub-list for field type_name
 }
 
 func init() { file_openvcluster_conformance_v1_protocol_proto_init() }
@@ -2205,6 +2246,7 @@ func file_openvcluster_conformance_v1_protocol_proto_init() {
 		(*Step_WatchCollect)(nil),
 		(*Step_GetVclusterUsage)(nil),
 		(*Step_GetFleetSummary)(nil),
+		(*Step_GetServerInfo)(nil),
 	}
 	file_openvcluster_conformance_v1_protocol_proto_msgTypes[4].OneofWrappers = []any{}
 	file_openvcluster_conformance_v1_protocol_proto_msgTypes[10].OneofWrappers = []any{
@@ -2220,6 +2262,7 @@ func file_openvcluster_conformance_v1_protocol_proto_init() {
 		(*StepResult_Error)(nil),
 		(*StepResult_Usage)(nil),
 		(*StepResult_FleetSummary)(nil),
+		(*StepResult_ServerInfo)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
