@@ -145,6 +145,17 @@ def _failed(record: CallRecord, exc: Exception) -> ApiError:
     return ApiError(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
 
 
+def _request_id(request: Message) -> str:
+    """The request's request_id; empty for a message without one."""
+    # Asked of the descriptor, not with getattr's default: a protobuf message
+    # raises (and catches) AttributeError for a missing field, on every call.
+    # The bare Message of an undecodable request has no descriptor.
+    descriptor = request.DESCRIPTOR
+    if descriptor is not None and "request_id" in descriptor.fields_by_name:
+        return str(request.request_id)  # type: ignore[attr-defined]
+    return ""
+
+
 class CallRecord:
     """The fields of a call's log line. Never holds tokens or kubeconfigs."""
 
@@ -157,7 +168,7 @@ class CallRecord:
         port: str = "grpc",
     ) -> None:
         self.method = method
-        self.request_id = str(getattr(request, "request_id", ""))
+        self.request_id = _request_id(request)
         self.caller = "-"
         # The caller's trace, so its log line can be found from it.
         self.trace_id = tracing.trace_id(metadata)

@@ -203,6 +203,11 @@ def _configure_logging(log_format: str, level: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logformat.formatter(log_format))
     logging.basicConfig(level=level.upper(), handlers=[handler])
+    # Neither format writes the thread or the process, and looking them up
+    # for every record is a good part of what an access-log line costs.
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     # The Kubernetes backend's HTTP client logs every request at INFO.
     logging.getLogger("httpx2").setLevel(max(logging.WARNING, logging.getLogger().level))
 

@@ -9,6 +9,7 @@ so only a record that is written, turns them into text.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -36,7 +37,18 @@ class _UtcFormatter(logging.Formatter):
 
     def __init__(self, fmt: str | None = None) -> None:
         super().__init__(fmt)
-        self.converter = time.gmtime
+        # The time of day to the second, made once per second: a server
+        # writes a line per call, many in the same second.
+        self._second = -1
+        self._second_text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
+        """The record's time in RFC 3339 with milliseconds (``datefmt`` is not used)."""
+        second = int(record.created)
+        if second != self._second:
+            self._second_text = time.strftime(self.default_time_format, time.gmtime(second))
+            self._second = second
+        return self.default_msec_format % (self._second_text, record.msecs)
 
 
 class TextFormatter(_UtcFormatter):
@@ -86,7 +98,15 @@ def _text_value(value: object) -> str:
     """A value as logfmt writes it: bare, or quoted with JSON's escapes when it is empty or
     holds a space, a quote, ``=``, a backslash or anything unprintable. A caller sends the
     request_id, and a newline in it must not start a line of its own."""
-    text = str(value)
+    if isinstance(value, str):
+        return _text_string(value)
+    return _text_string(str(value))
+
+
+# Most values repeat call after call (method names, codes, callers), so the
+# check of each is remembered; the cache is bounded, as request ids do not repeat.
+@functools.lru_cache(maxsize=1024)
+def _text_string(text: str) -> str:
     if _BARE.fullmatch(text) and text.isprintable():
         return text
     return encode_basestring_ascii(text)
