@@ -193,6 +193,10 @@ def _step(
         step.refs.add(field=descriptor.json_name, step=source, path=_camel_path(path))
     if "namespace" in fields and "namespace" not in args:
         args["namespace"] = values["ns"]
+    # UpdateVCluster names its vcluster inside the resource it sends.
+    resource = fields.get("vcluster")
+    if resource is not None and resource.message_type is not None:
+        args.setdefault("vcluster", {}).setdefault("namespace", values["ns"])
     json_format.ParseDict(args, request)
     options = spec.options
     step.options.timeout_ms = int(options.get("timeout_ms", 0))

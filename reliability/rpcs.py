@@ -81,6 +81,16 @@ RPCS: tuple[Rpc, ...] = (
     _rpc("GetVCluster", api.GetVClusterRequest, api.GetVClusterResponse, Code.NOT_FOUND),
     _rpc("ListVClusters", api.ListVClustersRequest, api.ListVClustersResponse),
     _rpc(
+        "UpdateVCluster",
+        api.UpdateVClusterRequest,
+        api.UpdateVClusterResponse,
+        Code.FAILED_PRECONDITION,
+        Code.NOT_FOUND,
+        Code.ABORTED,
+        Code.PERMISSION_DENIED,
+        mutating=True,
+    ),
+    _rpc(
         "DeleteVCluster",
         api.DeleteVClusterRequest,
         api.DeleteVClusterResponse,

@@ -29,6 +29,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import DecodeError, Message
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -272,6 +273,32 @@ def requests_for(rpc: Rpc, target: FuzzTarget, pool: list[str]) -> st.SearchStra
                 phase=hostile.INT32,
             ),
         ),
+        "UpdateVCluster": _message(
+            api.UpdateVClusterRequest,
+            vcluster=_message(VCluster, namespace=namespace, name=vcluster, labels=hostile.LABELS)
+            | st.builds(
+                VCluster,
+                namespace=namespace,
+                name=vcluster,
+                spec=st.builds(
+                    VClusterSpec,
+                    kubernetes_version=hostile.text_field(["1.31", "1.32", "1.31.4", "1.29"]),
+                    deletion_protection=st.booleans(),
+                ),
+            ),
+            update_mask=st.builds(
+                FieldMask,
+                paths=st.lists(
+                    hostile.text_field(
+                        ["labels", "spec.kubernetes_version", "spec.deletion_protection"]
+                    ),
+                    max_size=4,
+                ),
+            ),
+            etag=etag,
+            validate_only=st.booleans(),
+            request_id=request_id,
+        ),
         "DeleteVCluster": _message(
             api.DeleteVClusterRequest,
             namespace=namespace,
@@ -383,6 +410,9 @@ def _decoded(rpc: Rpc, request: Message | bytes) -> Any:
 
 def _may_change(rpc: Rpc, request: Any, before: StoreState) -> Callable[[str, Key], bool]:
     """Which (kind, key) an accepted mutation may touch: what it names, nothing else."""
+    if rpc.name == "UpdateVCluster":
+        named = ("vcluster", (request.vcluster.namespace, request.vcluster.name))
+        return lambda kind, key: (kind, key) == named
     ns = request.namespace
     if rpc.name == "CreateVCluster":
         allowed = set() if request.validate_only else {("vcluster", (ns, request.name))}

@@ -22,6 +22,7 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
 
 from openvcluster.v1 import monitor_service_pb2 as mon_api
@@ -29,7 +30,7 @@ from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
-from openvcluster.v1.vcluster_pb2 import Resources
+from openvcluster.v1.vcluster_pb2 import Resources, VCluster, VClusterSpec
 from openvcluster_server.testhooks import TRANSITION_DELAY_MS
 from openvcluster_server.testing import RunningServer, running_server
 from reliability.rpcs import BY_NAME, MUTATIONS, RPCS, Outcome, Rpc, invoke
@@ -117,6 +118,9 @@ def valid_request(rpc: Rpc) -> Message:
         "CreateVCluster": api.CreateVClusterRequest(namespace="team-a", name="fresh"),
         "GetVCluster": api.GetVClusterRequest(**dev),
         "ListVClusters": api.ListVClustersRequest(namespace="team-a"),
+        "UpdateVCluster": api.UpdateVClusterRequest(
+            vcluster=VCluster(**dev, labels={"app": "web"}), update_mask=FieldMask(paths=["labels"])
+        ),
         "DeleteVCluster": api.DeleteVClusterRequest(**dev, delete_snapshots=True),
         "ScaleVCluster": api.ScaleVClusterRequest(**dev, resources=Resources(cpu="2")),
         "SuspendVCluster": api.SuspendVClusterRequest(**dev),
@@ -254,6 +258,13 @@ def _probes() -> list[tuple[str, Rpc, Message]]:
             add("CreateVCluster", api.CreateVClusterRequest(**key, validate_only=True))
             add("DeleteVCluster", api.DeleteVClusterRequest(**key, delete_snapshots=True))
             add("ScaleVCluster", api.ScaleVClusterRequest(**key, replicas=3))
+            add(
+                "UpdateVCluster",
+                api.UpdateVClusterRequest(
+                    vcluster=VCluster(**key, spec=VClusterSpec(deletion_protection=True)),
+                    update_mask=FieldMask(paths=["spec.deletion_protection"]),
+                ),
+            )
             add("SuspendVCluster", api.SuspendVClusterRequest(**key))
             add("ResumeVCluster", api.ResumeVClusterRequest(**key))
             add("SnapshotVCluster", api.SnapshotVClusterRequest(**key, snapshot_name="s"))

@@ -1,6 +1,7 @@
 // Package openvcluster is the Go SDK for the open-vcluster API, which manages
 // virtual Kubernetes clusters over gRPC with the lifecycle of a virtual
-// machine: create, scale, suspend, resume, snapshot, restore and delete.
+// machine: create, update, upgrade, scale, suspend, resume, snapshot,
+// restore and delete.
 //
 // A Client has one method per operation of VClusterService, SnapshotService,
 // MonitorService and ServerInfoService, each taking a context.Context:
@@ -17,7 +18,9 @@
 // Mutations take an optional params struct (nil for the defaults) and
 // return the resource in its new, possibly intermediate, phase; set Wait, or
 // call WaitForPhase, WaitForDeletion or WaitForSnapshot, to wait for the
-// phase they end in. Listings are iterators that fetch pages as the loop
+// phase they end in. UpdateVCluster changes only the fields its params give
+// (pointer fields: nil leaves a field alone), deriving the update mask from
+// them; UpgradeVCluster is its upgrade of the Kubernetes version alone. Listings are iterators that fetch pages as the loop
 // goes (ListVClusters, ListSnapshots), with page-at-a-time variants;
 // WatchVClusters is an iterator of events.
 //

@@ -231,6 +231,91 @@ func ExampleClient_GetServerInfo() {
 	// anonymous ROLE_EDITOR of every namespace: true
 }
 
+func ExampleClient_UpdateVCluster() {
+	ctx := context.Background()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	// A fresh namespace, so the example can run again.
+	namespace := "example-" + openvcluster.NewRequestID()[:8]
+	if _, err := client.CreateVCluster(ctx, namespace, "prod", &openvcluster.CreateParams{
+		Labels:             map[string]string{"app": "web"},
+		DeletionProtection: true, // DeleteVCluster is refused until it is off
+		Wait:               true,
+	}); err != nil {
+		log.Fatal(err)
+	}
+
+	// Only the fields given change: here the labels (all of them are
+	// replaced); the protection stays on.
+	vc, err := client.UpdateVCluster(ctx, namespace, "prod", &openvcluster.UpdateVClusterParams{
+		Labels: &map[string]string{"app": "web", "tier": "gold"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(vc.GetLabels()["tier"], vc.GetSpec().GetDeletionProtection())
+
+	_, err = client.DeleteVCluster(ctx, namespace, "prod", nil)
+	var e *openvcluster.Error
+	if errors.As(err, &e) {
+		fmt.Println(openvcluster.CodeName(e.Code), e.Reason)
+	}
+
+	// new(false) is a change: protection off, labels untouched.
+	vc, err = client.UpdateVCluster(ctx, namespace, "prod", &openvcluster.UpdateVClusterParams{
+		DeletionProtection: new(false),
+		Etag:               vc.GetEtag(), // ABORTED if it changed meanwhile
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(vc.GetLabels()), vc.GetSpec().GetDeletionProtection())
+	if _, err := client.DeleteVCluster(ctx, namespace, "prod", &openvcluster.DeleteParams{Wait: true}); err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// gold true
+	// FAILED_PRECONDITION DELETION_PROTECTED
+	// 2 false
+}
+
+func ExampleClient_UpgradeVCluster() {
+	ctx := context.Background()
+	client, err := openvcluster.New("", openvcluster.WithWaitTimeout(5*time.Minute))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	// A fresh namespace, so the example can run again.
+	namespace := "example-" + openvcluster.NewRequestID()[:8]
+	if _, err := client.CreateVCluster(ctx, namespace, "dev", &openvcluster.CreateParams{
+		KubernetesVersion: "1.31", Wait: true,
+	}); err != nil {
+		log.Fatal(err)
+	}
+
+	// One minor version at a time: through UPGRADING back to RUNNING.
+	vc, err := client.UpgradeVCluster(ctx, namespace, "dev", "1.32", &openvcluster.UpgradeVClusterParams{Wait: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(openvcluster.PhaseName(vc.GetStatus().GetPhase()), vc.GetSpec().GetKubernetesVersion())
+
+	// A downgrade or a skipped minor version is refused; the ErrorInfo's
+	// metadata names the next version allowed.
+	_, err = client.UpgradeVCluster(ctx, namespace, "dev", "1.30", nil)
+	var e *openvcluster.Error
+	if errors.As(err, &e) {
+		fmt.Println(e.Reason, "allowed:", e.Metadata["allowed"])
+	}
+	// Output:
+	// RUNNING 1.32
+	// UPGRADE_NOT_ALLOWED allowed: 1.33
+}
+
 func ExampleError() {
 	ctx := context.Background()
 	client, err := openvcluster.New("")

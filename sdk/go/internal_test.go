@@ -103,3 +103,29 @@ func TestWaitExpiresAtItsDeadlineBeforeItsContextIsDone(t *testing.T) {
 		t.Errorf("timeoutError = %v, want a *WaitTimeoutError", err)
 	}
 }
+
+func TestUpgradingAndUnknownPhasesAreIntermediate(t *testing.T) {
+	if RestingPhase(PhaseUpgrading) != PhaseRunning || PhaseName(PhaseUpgrading) != "UPGRADING" {
+		t.Errorf("RestingPhase(UPGRADING) = %s", RestingPhase(PhaseUpgrading))
+	}
+	unknown := Phase(42)
+	cases := map[Phase]Phase{
+		PhaseUpgrading: PhaseRunning, unknown: PhaseRunning,
+		PhaseRunning: PhaseRunning, PhaseSuspended: PhaseSuspended, PhaseFailed: PhaseFailed,
+	}
+	for in, want := range cases {
+		if got := updateRestingPhase(in); got != want {
+			t.Errorf("updateRestingPhase(%s) = %s, want %s", in, got, want)
+		}
+	}
+	// A wait passes through UPGRADING and a phase it does not know.
+	w := &vclusterWaiter{namespace: "ns", name: "vc", target: new(PhaseRunning)}
+	for _, p := range []Phase{PhaseUpgrading, unknown} {
+		if done, err := w.observe(&VCluster{Status: &VClusterStatus{Phase: p}}); done || err != nil {
+			t.Errorf("observe(%s) = %v, %v; want to wait on", p, done, err)
+		}
+	}
+	if done, err := w.observe(&VCluster{Status: &VClusterStatus{Phase: PhaseRunning}}); !done || err != nil {
+		t.Errorf("observe(RUNNING) = %v, %v", done, err)
+	}
+}

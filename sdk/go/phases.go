@@ -1,6 +1,10 @@
 package openvcluster
 
-import "strings"
+import (
+	"strings"
+
+	openvclusterv1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
+)
 
 // PhaseName is a vcluster phase without its prefix, such as "RUNNING".
 func PhaseName(p Phase) string { return strings.TrimPrefix(p.String(), "PHASE_") }
@@ -9,14 +13,34 @@ func PhaseName(p Phase) string { return strings.TrimPrefix(p.String(), "PHASE_")
 func SnapshotPhaseName(p SnapshotPhase) string { return strings.TrimPrefix(p.String(), "PHASE_") }
 
 // RestingPhase is the phase an intermediate phase ends in on its own
-// (RUNNING for PROVISIONING, SCALING, RESUMING and RESTORING; SUSPENDED for
-// SUSPENDING), and the phase itself for any other.
+// (RUNNING for PROVISIONING, SCALING, RESUMING, RESTORING and UPGRADING;
+// SUSPENDED for SUSPENDING), and the phase itself for any other, including
+// a phase this client does not know.
 func RestingPhase(p Phase) Phase {
 	switch p {
-	case PhaseProvisioning, PhaseScaling, PhaseResuming, PhaseRestoring:
+	case PhaseProvisioning, PhaseScaling, PhaseResuming, PhaseRestoring, PhaseUpgrading:
 		return PhaseRunning
 	case PhaseSuspending:
 		return PhaseSuspended
 	}
 	return p
+}
+
+// knownPhase reports whether this client knows phase p. A newer server may
+// report a phase added to the API since; the wait helpers treat such a
+// phase as intermediate and keep waiting through it.
+func knownPhase(p Phase) bool {
+	_, ok := openvclusterv1.VCluster_Phase_name[int32(p)]
+	return ok
+}
+
+// updateRestingPhase is the phase UpdateVCluster's Wait waits for: RUNNING
+// after UPGRADING, and after a phase this client does not know (the
+// intermediate phases an update starts end in RUNNING); the phase itself
+// for a resting one, so a change of labels or protection returns at once.
+func updateRestingPhase(p Phase) Phase {
+	if !knownPhase(p) {
+		return PhaseRunning
+	}
+	return RestingPhase(p)
 }

@@ -71,7 +71,7 @@ type (
 )
 
 // Vcluster phases. Intermediate phases (Provisioning, Scaling, Suspending,
-// Resuming, Restoring, Deleting) end on their own.
+// Resuming, Restoring, Upgrading, Deleting) end on their own.
 const (
 	PhaseUnspecified  = openvclusterv1.VCluster_PHASE_UNSPECIFIED
 	PhaseProvisioning = openvclusterv1.VCluster_PHASE_PROVISIONING
@@ -83,6 +83,7 @@ const (
 	PhaseRestoring    = openvclusterv1.VCluster_PHASE_RESTORING
 	PhaseDeleting     = openvclusterv1.VCluster_PHASE_DELETING
 	PhaseFailed       = openvclusterv1.VCluster_PHASE_FAILED
+	PhaseUpgrading    = openvclusterv1.VCluster_PHASE_UPGRADING
 )
 
 // Snapshot phases. Pending and InProgress end on their own in Ready or Failed.

@@ -5,6 +5,7 @@ import (
 	"maps"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	openvclusterv1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
 )
@@ -30,6 +31,10 @@ type CreateParams struct {
 	ExposeType ExposeType
 	// Labels of the new vcluster.
 	Labels map[string]string
+	// DeletionProtection guards the new vcluster against deletion:
+	// DeleteVCluster is FAILED_PRECONDITION (reason DELETION_PROTECTED)
+	// until UpdateVCluster turns it off.
+	DeletionProtection bool
 	// ValidateOnly checks everything (validation, existence, quota) and
 	// creates nothing.
 	ValidateOnly bool
@@ -67,6 +72,9 @@ func (c *Client) CreateVCluster(ctx context.Context, namespace, name string, p *
 	}
 	if p.EnableHA {
 		spec.EnableHa = true
+	}
+	if p.DeletionProtection {
+		spec.DeletionProtection = true
 	}
 	if p.ExposeType != 0 {
 		if spec.Network == nil {
@@ -119,7 +127,9 @@ type DeleteParams struct {
 // DeleteVCluster deletes a vcluster: it goes through DELETING and is then
 // gone. It returns the vcluster in DELETING. p may be nil.
 //
-// Errors: NOT_FOUND; ABORTED for a stale etag.
+// Errors: NOT_FOUND; FAILED_PRECONDITION with Reason "DELETION_PROTECTED"
+// while the vcluster's Spec.DeletionProtection is set (turn it off with
+// UpdateVCluster first); ABORTED for a stale etag.
 func (c *Client) DeleteVCluster(ctx context.Context, namespace, name string, p *DeleteParams) (*VCluster, error) {
 	if p == nil {
 		p = &DeleteParams{}
@@ -144,6 +154,155 @@ func (c *Client) DeleteVCluster(ctx context.Context, namespace, name string, p *
 		}
 	}
 	return resp.GetVcluster(), nil
+}
+
+// Update mask paths of UpdateVCluster: the fields an update can change.
+const (
+	// UpdatePathLabels replaces every label of the vcluster.
+	UpdatePathLabels = "labels"
+	// UpdatePathKubernetesVersion upgrades the vcluster's Kubernetes version.
+	UpdatePathKubernetesVersion = "spec.kubernetes_version"
+	// UpdatePathDeletionProtection sets or clears the vcluster's deletion
+	// protection.
+	UpdatePathDeletionProtection = "spec.deletion_protection"
+)
+
+// UpdateVClusterParams are the arguments of UpdateVCluster. Each change
+// field is a pointer: nil leaves that field of the vcluster as it is, and a
+// non-nil one changes it, even to its empty value (an empty map removes
+// every label, false turns protection off). The update mask sent is the
+// list of the fields given, unless UpdateMask says otherwise.
+type UpdateVClusterParams struct {
+	// Labels are the new labels; they replace every current label. nil
+	// keeps the labels; a pointer to an empty (or nil) map removes them
+	// all: Labels: &map[string]string{} (the update mask gets "labels").
+	Labels *map[string]string
+	// KubernetesVersion is a new Kubernetes version ("1.32", "1.31.4"),
+	// which makes the update an upgrade: the vcluster goes from RUNNING
+	// through UPGRADING back to RUNNING. One minor version at a time, or a
+	// newer patch of the same minor; the same version changes nothing.
+	// nil keeps the version (the update mask gets "spec.kubernetes_version").
+	KubernetesVersion *string
+	// DeletionProtection sets (new(true)) or clears (new(false)) the
+	// vcluster's deletion protection; nil keeps it (the update mask gets
+	// "spec.deletion_protection").
+	DeletionProtection *bool
+	// UpdateMask, when not empty, is sent as the update mask as it is,
+	// instead of the one derived from the fields given above (the fields
+	// it names take their values from those fields, empty when not given).
+	// The paths the server accepts are UpdatePathLabels,
+	// UpdatePathKubernetesVersion and UpdatePathDeletionProtection.
+	UpdateMask []string
+	// Etag makes the call conditional: ABORTED unless it is current.
+	Etag string
+	// ValidateOnly checks the update (validation, existence, phase, upgrade
+	// rules) and answers what the vcluster would become, changing nothing.
+	ValidateOnly bool
+	// RequestID is the idempotency key; empty lets the client make one.
+	RequestID string
+	// Wait returns an upgraded vcluster only once it is RUNNING again (an
+	// update that changes no version returns at once; not with
+	// ValidateOnly). The wait is bounded by ctx and the client's wait
+	// timeout (WithWaitTimeout).
+	Wait bool
+}
+
+// UpdateVCluster changes a vcluster's labels, deletion protection or
+// Kubernetes version, those given in p; what p leaves out (nil) is left as
+// it is. With no change given the update mask is empty and the server
+// answers INVALID_ARGUMENT: the client does not refuse it itself.
+//
+// Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+// FAILED, and the phase does not change. A new KubernetesVersion is an
+// upgrade, from RUNNING only: the vcluster is returned in UPGRADING and
+// ends RUNNING with the new version on its own (or FAILED, Status.Message
+// saying why); set Wait, or call WaitForPhase, to wait for it. An update
+// that changes nothing keeps the etag.
+//
+// Errors: INVALID_ARGUMENT for an empty update mask (field "update_mask"),
+// another path (field "update_mask.paths"), bad labels
+// ("vcluster.labels[KEY]") or an unsupported or malformed version
+// ("vcluster.spec.kubernetes_version"); FAILED_PRECONDITION with Reason
+// "INVALID_PHASE" in another phase, or "UPGRADE_NOT_ALLOWED" for a
+// downgrade or a skipped minor version (Metadata "current", "requested"
+// and "allowed", the next minor version allowed); NOT_FOUND; ABORTED for a
+// stale etag; PERMISSION_DENIED for a viewer; with Wait,
+// *VClusterFailedError and *WaitTimeoutError.
+func (c *Client) UpdateVCluster(ctx context.Context, namespace, name string, p *UpdateVClusterParams) (*VCluster, error) {
+	if p == nil {
+		p = &UpdateVClusterParams{}
+	}
+	vc := &VCluster{Namespace: namespace, Name: name}
+	var paths []string
+	if p.Labels != nil {
+		paths = append(paths, UpdatePathLabels)
+		vc.Labels = maps.Clone(*p.Labels)
+	}
+	if p.KubernetesVersion != nil || p.DeletionProtection != nil {
+		vc.Spec = &VClusterSpec{}
+	}
+	if p.KubernetesVersion != nil {
+		paths = append(paths, UpdatePathKubernetesVersion)
+		vc.Spec.KubernetesVersion = *p.KubernetesVersion
+	}
+	if p.DeletionProtection != nil {
+		paths = append(paths, UpdatePathDeletionProtection)
+		vc.Spec.DeletionProtection = *p.DeletionProtection
+	}
+	if len(p.UpdateMask) > 0 {
+		paths = append([]string(nil), p.UpdateMask...)
+	}
+	req := &openvclusterv1.UpdateVClusterRequest{
+		Vcluster:     vc,
+		UpdateMask:   &fieldmaskpb.FieldMask{Paths: paths},
+		Etag:         p.Etag,
+		ValidateOnly: p.ValidateOnly,
+		RequestId:    requestIDOr(p.RequestID),
+	}
+	resp, err := invoke(ctx, c, c.vclusters.UpdateVCluster, req, req.RequestId)
+	if err != nil {
+		return nil, err
+	}
+	if p.Wait && !p.ValidateOnly {
+		return c.waitFrom(ctx, resp.GetVcluster(), updateRestingPhase(resp.GetVcluster().GetStatus().GetPhase()))
+	}
+	return resp.GetVcluster(), nil
+}
+
+// UpgradeVClusterParams are the optional arguments of UpgradeVCluster.
+type UpgradeVClusterParams struct {
+	// Etag makes the call conditional: ABORTED unless it is current.
+	Etag string
+	// RequestID is the idempotency key; empty lets the client make one.
+	RequestID string
+	// Wait returns only once the vcluster is RUNNING with the new version.
+	// The wait is bounded by ctx and the client's wait timeout
+	// (WithWaitTimeout).
+	Wait bool
+}
+
+// UpgradeVCluster moves a RUNNING vcluster to another Kubernetes version
+// ("1.32", or a newer patch such as "1.31.4"): an UpdateVCluster of only
+// its version. The vcluster is returned in UPGRADING and ends RUNNING with
+// the new version on its own; asking for the version it has changes
+// nothing. p may be nil.
+//
+// Errors: INVALID_ARGUMENT for an unsupported or malformed version (field
+// "vcluster.spec.kubernetes_version"); FAILED_PRECONDITION with Reason
+// "INVALID_PHASE" when the vcluster is not RUNNING, or
+// "UPGRADE_NOT_ALLOWED" for a downgrade or a skipped minor version
+// (Metadata "current", "requested" and "allowed"); NOT_FOUND; ABORTED;
+// with Wait, *VClusterFailedError and *WaitTimeoutError.
+func (c *Client) UpgradeVCluster(ctx context.Context, namespace, name, version string, p *UpgradeVClusterParams) (*VCluster, error) {
+	if p == nil {
+		p = &UpgradeVClusterParams{}
+	}
+	return c.UpdateVCluster(ctx, namespace, name, &UpdateVClusterParams{
+		KubernetesVersion: &version,
+		Etag:              p.Etag,
+		RequestID:         p.RequestID,
+		Wait:              p.Wait,
+	})
 }
 
 // ScaleParams are the arguments of ScaleVCluster; what is left out keeps its

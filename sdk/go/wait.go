@@ -25,6 +25,10 @@ const (
 // again under the client's retry policy, and when the watch cannot be used
 // otherwise the helper polls GetVCluster instead.
 //
+// Every other phase on the way, including UPGRADING and any phase this
+// client does not know (a newer server's), is taken as intermediate: the
+// wait goes on through it. Only FAILED ends a wait for another phase.
+//
 // The wait is bounded by the client's wait timeout (WithWaitTimeout) and by
 // ctx. Errors: *WaitTimeoutError when the phase was not reached in time;
 // *VClusterFailedError when the vcluster ended in FAILED instead; NOT_FOUND

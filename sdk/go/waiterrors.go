@@ -46,7 +46,8 @@ func (e *WaitTimeoutError) Error() string {
 func (e *WaitTimeoutError) Unwrap() error { return e.Cause }
 
 // VClusterFailedError is returned by a wait helper when the vcluster ended in
-// FAILED while another phase was awaited. Only deletion is allowed from FAILED.
+// FAILED while another phase was awaited. From FAILED only deletion, and
+// updates of labels or deletion protection, are allowed.
 type VClusterFailedError struct {
 	// VCluster is the failed vcluster; its Status.Message says why.
 	VCluster *VCluster

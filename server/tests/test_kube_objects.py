@@ -111,3 +111,32 @@ def test_host_namespaces_are_unique_readable_and_short() -> None:
     assert host_namespace("team-a", "dev").startswith("vc-team-a-dev-")
     long_name = host_namespace("n" * 63, "m" * 63)
     assert len(long_name) <= 63 and long_name.startswith("vc-nnn")
+
+
+def test_a_new_version_not_rolled_out_is_upgrading() -> None:
+    upgrading = resource(stored="RUNNING", generation=2, observed=1)
+    upgrading["spec"]["kubernetesVersion"] = "1.33"
+    upgrading["status"]["kubernetesVersion"] = "1.32"
+    assert objects.derived_phase(upgrading) == Phase.PHASE_UPGRADING
+    # The same version, or a status from before versions were recorded: SCALING.
+    upgrading["status"]["kubernetesVersion"] = "1.33"
+    assert objects.derived_phase(upgrading) == Phase.PHASE_SCALING
+    del upgrading["status"]["kubernetesVersion"]
+    assert objects.derived_phase(upgrading) == Phase.PHASE_SCALING
+
+
+def test_deletion_protection_is_an_annotation_not_a_spec_field() -> None:
+    protected = objects.new_resource(
+        "team-a",
+        "dev",
+        VClusterSpec(replicas=1, deletion_protection=True),
+        {},
+        host_namespace("team-a", "dev"),
+    )
+    assert protected["metadata"]["annotations"]["loft.sh/non-deletable"] == "true"
+    assert "deletionProtection" not in protected["spec"]
+    assert "deletionProtection" not in objects.spec_json(
+        VClusterSpec(deletion_protection=True), complete=True
+    )
+    assert objects.spec_of(protected).deletion_protection is True
+    assert objects.spec_of(resource()).deletion_protection is False

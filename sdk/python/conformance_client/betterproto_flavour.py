@@ -45,6 +45,7 @@ _OPERATIONS: dict[str, tuple[str, str, type[Any], str]] = {
     "create_vcluster": ("vclusters", "create_v_cluster", bp.CreateVClusterRequest, "vcluster"),
     "get_vcluster": ("vclusters", "get_v_cluster", bp.GetVClusterRequest, "vcluster"),
     "list_vclusters_page": ("vclusters", "list_v_clusters", bp.ListVClustersRequest, ""),
+    "update_vcluster": ("vclusters", "update_v_cluster", bp.UpdateVClusterRequest, "vcluster"),
     "delete_vcluster": ("vclusters", "delete_v_cluster", bp.DeleteVClusterRequest, "vcluster"),
     "scale_vcluster": ("vclusters", "scale_v_cluster", bp.ScaleVClusterRequest, "vcluster"),
     "suspend_vcluster": ("vclusters", "suspend_v_cluster", bp.SuspendVClusterRequest, "vcluster"),

@@ -107,6 +107,9 @@ def sdk_call(step: Step, request: Any) -> Call:
         if action == "list_vclusters":
             return Call("list_vclusters", (r.namespace,), kwargs, "vclusters", LIST_ALL)
         return Call("list_vclusters", (r.namespace,), kwargs, "vcluster_page", LIST_PAGE)
+    if action == "update_vcluster":
+        target, kwargs = _update_arguments(r)
+        return Call("update_vcluster", target, {**kwargs, **unary}, "vcluster")
     if action == "delete_vcluster":
         kwargs = {
             "etag": r.etag,
@@ -184,6 +187,37 @@ def sdk_call(step: Step, request: Any) -> Call:
     if action == "watch_collect":
         return Call("", (), {}, "watch_events", WATCH_COLLECT)
     raise ValueError(f"unknown action {action}")
+
+
+# The update_mask paths update_vcluster has an argument for, and how to read it.
+_UPDATE_ARGUMENTS: dict[str, tuple[str, Any]] = {
+    "labels": ("labels", lambda v: dict(v.labels)),
+    "spec.kubernetes_version": ("kubernetes_version", lambda v: v.spec.kubernetes_version),
+    "spec.deletion_protection": ("deletion_protection", lambda v: v.spec.deletion_protection),
+}
+
+
+def _update_arguments(r: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The arguments of update_vcluster for an UpdateVClusterRequest.
+
+    Each mask path the method has an argument for becomes that argument with
+    the value in ``r.vcluster``; the mask itself is passed only when it holds
+    another path, so an empty mask is a call with no change.
+    """
+    v = r.vcluster
+    paths = list(r.update_mask.paths)
+    kwargs: dict[str, Any] = {
+        "etag": r.etag,
+        "validate_only": r.validate_only,
+        "request_id": r.request_id or None,
+    }
+    for path in paths:
+        if path in _UPDATE_ARGUMENTS:
+            argument, read = _UPDATE_ARGUMENTS[path]
+            kwargs[argument] = read(v)
+    if any(path not in _UPDATE_ARGUMENTS for path in paths):
+        kwargs["update_mask"] = paths
+    return (v.namespace, v.name), kwargs
 
 
 def token_of(step: Step, connection: Connection) -> str:

@@ -174,3 +174,30 @@ async def test_async_errors_carry_details(aclient: openvcluster.AsyncClient, ns:
     assert precondition.value.reason == "INVALID_PHASE"
     assert precondition.value.phase == "FAILED"
     assert precondition.value.allowed_phases == ["RUNNING"]
+
+
+async def test_update_upgrade_and_protection(aclient: openvcluster.AsyncClient, ns: str) -> None:
+    await aclient.create_vcluster(
+        ns, "dev", kubernetes_version="1.31", labels={"app": "web"}, deletion_protection=True
+    )
+    await aclient.wait_for_phase(ns, "dev", "RUNNING")
+    vc = await aclient.update_vcluster(ns, "dev", labels={"team": "platform"})
+    assert (dict(vc.labels), vc.spec.deletion_protection) == ({"team": "platform"}, True)
+    with pytest.raises(openvcluster.FailedPreconditionError) as caught:
+        await aclient.delete_vcluster(ns, "dev")
+    assert caught.value.reason == "DELETION_PROTECTED"
+
+    vc = await aclient.upgrade_vcluster(ns, "dev", "1.32", wait=True)
+    assert (vc.status.phase, vc.spec.kubernetes_version) == (Phase.PHASE_RUNNING, "1.32")
+    vc = await aclient.update_vcluster(ns, "dev", kubernetes_version="1.33", wait=True)
+    assert (vc.status.phase, vc.spec.kubernetes_version) == (Phase.PHASE_RUNNING, "1.33")
+    assert dict(vc.labels) == {"team": "platform"}
+
+    with pytest.raises(openvcluster.InvalidArgumentError) as invalid:
+        await aclient.update_vcluster(ns, "dev", update_mask=["labels", "spec.replicas"])
+    assert [v.field for v in invalid.value.field_violations] == ["update_mask.paths"]
+
+    await aclient.update_vcluster(ns, "dev", deletion_protection=False)
+    await aclient.delete_vcluster(ns, "dev", wait=True)
+    with pytest.raises(openvcluster.NotFoundError):
+        await aclient.get_vcluster(ns, "dev")

@@ -273,3 +273,132 @@ def test_caller_request_id_makes_a_repeat_idempotent(client: openvcluster.Client
         client.create_vcluster(ns, "other", request_id=request_id)
     assert [v.field for v in caught.value.field_violations] == ["request_id"]
     assert caught.value.request_id == request_id
+
+
+def test_update_changes_only_the_fields_given(client: openvcluster.Client, ns: str) -> None:
+    client.create_vcluster(ns, "dev", labels={"app": "web"}, deletion_protection=True, wait=True)
+    # Labels alone: protection is not in the mask, so the server leaves it on.
+    vc = client.update_vcluster(ns, "dev", labels={"team": "platform"})
+    assert dict(vc.labels) == {"team": "platform"}
+    assert vc.spec.deletion_protection is True
+    assert vc.status.phase == Phase.PHASE_RUNNING
+    # Protection alone, turned off: the labels stay.
+    vc = client.update_vcluster(ns, "dev", deletion_protection=False)
+    assert (dict(vc.labels), vc.spec.deletion_protection) == ({"team": "platform"}, False)
+    # Empty labels are given labels: they clear them.
+    assert dict(client.update_vcluster(ns, "dev", labels={}).labels) == {}
+    stored = client.get_vcluster(ns, "dev")
+    assert (dict(stored.labels), stored.spec.deletion_protection) == ({}, False)
+
+
+def test_update_explicit_mask_overrides_the_arguments(client: openvcluster.Client, ns: str) -> None:
+    client.create_vcluster(ns, "dev", labels={"app": "web"}, wait=True)
+    # The mask names protection only: the labels given are not read.
+    vc = client.update_vcluster(
+        ns,
+        "dev",
+        labels={"other": "x"},
+        deletion_protection=True,
+        update_mask=["spec.deletion_protection"],
+    )
+    assert (dict(vc.labels), vc.spec.deletion_protection) == ({"app": "web"}, True)
+    with pytest.raises(openvcluster.InvalidArgumentError) as caught:
+        client.update_vcluster(ns, "dev", labels={"a": "b"}, update_mask=["labels", "spec.distro"])
+    violations = caught.value.field_violations
+    assert [v.field for v in violations] == ["update_mask.paths"]
+    assert "spec.distro" in violations[0].description
+    # No change at all is not refused by the SDK: the server answers.
+    with pytest.raises(openvcluster.InvalidArgumentError) as empty:
+        client.update_vcluster(ns, "dev")
+    assert [v.field for v in empty.value.field_violations] == ["update_mask"]
+
+
+def test_deletion_protection_refuses_deletes(client: openvcluster.Client, ns: str) -> None:
+    created = client.create_vcluster(ns, "dev", deletion_protection=True, wait=True)
+    assert created.spec.deletion_protection is True
+    with pytest.raises(openvcluster.FailedPreconditionError) as caught:
+        client.delete_vcluster(ns, "dev")
+    assert caught.value.reason == "DELETION_PROTECTED"
+    assert caught.value.metadata["vcluster"] == f"{ns}/dev"
+    assert client.get_vcluster(ns, "dev").status.phase == Phase.PHASE_RUNNING
+    client.update_vcluster(ns, "dev", deletion_protection=False)
+    client.delete_vcluster(ns, "dev", wait=True)
+    with pytest.raises(openvcluster.NotFoundError):
+        client.get_vcluster(ns, "dev")
+
+
+def test_upgrade_with_wait_ends_running_with_the_new_version(
+    client: openvcluster.Client, ns: str
+) -> None:
+    before = client.create_vcluster(ns, "dev", kubernetes_version="1.31", wait=True)
+    vc = client.upgrade_vcluster(ns, "dev", "1.32", wait=True)
+    assert (vc.status.phase, vc.spec.kubernetes_version) == (Phase.PHASE_RUNNING, "1.32")
+    assert vc.uid == before.uid
+    # Through update_vcluster, without wait: the answer is UPGRADING.
+    upgrading = client.update_vcluster(ns, "dev", kubernetes_version="1.32.4")
+    assert upgrading.status.phase == Phase.PHASE_UPGRADING
+    vc = client.wait_for_phase(ns, "dev", "RUNNING")
+    assert vc.spec.kubernetes_version == "1.32.4"
+    # The version it has: nothing changes, and wait returns at once.
+    same = client.update_vcluster(ns, "dev", kubernetes_version="1.32.4", wait=True)
+    assert (same.status.phase, same.etag) == (Phase.PHASE_RUNNING, vc.etag)
+
+
+def test_upgrade_refusals_and_validate_only(client: openvcluster.Client, ns: str) -> None:
+    client.create_vcluster(ns, "dev", kubernetes_version="1.30", wait=True)
+    with pytest.raises(openvcluster.FailedPreconditionError) as caught:
+        client.upgrade_vcluster(ns, "dev", "1.32")
+    assert caught.value.reason == "UPGRADE_NOT_ALLOWED"
+    assert caught.value.metadata == {"current": "1.30", "requested": "1.32", "allowed": "1.31"}
+    with pytest.raises(openvcluster.InvalidArgumentError) as invalid:
+        client.upgrade_vcluster(ns, "dev", "1.99")
+    assert [v.field for v in invalid.value.field_violations] == ["vcluster.spec.kubernetes_version"]
+    # validate_only answers what it would become and does not wait.
+    dry = client.upgrade_vcluster(ns, "dev", "1.31", validate_only=True, wait=True)
+    assert (dry.status.phase, dry.spec.kubernetes_version) == (Phase.PHASE_UPGRADING, "1.31")
+    assert client.get_vcluster(ns, "dev").spec.kubernetes_version == "1.30"
+
+
+def test_a_failed_upgrade_raises_with_wait(client: openvcluster.Client, ns: str) -> None:
+    client.create_vcluster(ns, "dev", kubernetes_version="1.31", wait=True)
+    hook = {"ovc-test-fail-transition": "the new control plane did not start"}
+    with pytest.raises(openvcluster.VClusterFailedError) as failed:
+        client.upgrade_vcluster(ns, "dev", "1.32", metadata=hook, wait=True)
+    assert failed.value.vcluster.status.message == "the new control plane did not start"
+    # A FAILED vcluster's labels may change, and a wait returns at once in FAILED.
+    vc = client.update_vcluster(ns, "dev", labels={"state": "broken"}, wait=True)
+    assert (vc.status.phase, dict(vc.labels)) == (Phase.PHASE_FAILED, {"state": "broken"})
+
+
+def test_update_request_mask_derivation() -> None:
+    from google.protobuf.field_mask_pb2 import FieldMask
+
+    from openvcluster import _requests as build
+
+    def paths(**kwargs: object) -> list[str]:
+        arguments: dict[str, object] = {
+            "labels": None,
+            "kubernetes_version": None,
+            "deletion_protection": None,
+            "update_mask": None,
+            "etag": "",
+            "validate_only": False,
+            "request_id": None,
+        }
+        arguments.update(kwargs)
+        request = build.update_request("ns", "dev", **arguments)  # type: ignore[arg-type]
+        assert request.request_id and request.vcluster.name == "dev"
+        return list(request.update_mask.paths)
+
+    assert paths() == []
+    assert paths(labels={}) == ["labels"]
+    assert paths(deletion_protection=False) == ["spec.deletion_protection"]
+    assert paths(labels={"a": "b"}, kubernetes_version="1.32", deletion_protection=True) == [
+        "labels",
+        "spec.kubernetes_version",
+        "spec.deletion_protection",
+    ]
+    assert paths(labels={"a": "b"}, update_mask=["spec.distro"]) == ["spec.distro"]
+    assert paths(update_mask=FieldMask(paths=["labels"])) == ["labels"]
+    with pytest.raises(TypeError):
+        paths(update_mask="labels")

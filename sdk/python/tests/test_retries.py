@@ -9,10 +9,12 @@ import grpc
 import pytest
 
 import openvcluster
+from openvcluster import Phase
 from openvcluster._retry import RetryState
 from openvcluster_server.testing import RunningServer
 
 FAST = openvcluster.RetryPolicy(initial_backoff=0.001, max_backoff=0.01)
+HOLD = "ovc-test-transition-delay-ms"
 
 
 def _attempts(caplog: pytest.LogCaptureFixture, method: str) -> list[tuple[int, str, str]]:
@@ -66,6 +68,25 @@ def test_lost_responses_apply_the_mutation_once(
     hook = {"ovc-test-unavailable-after": f"{hook_key}-snap:2"}
     snap = client.snapshot_vcluster(ns, "dev", metadata=hook, retry=FAST)
     assert [s.name for s in client.list_snapshots(ns)] == [snap.name]
+
+
+def test_a_retried_upgrade_is_applied_once(
+    client: openvcluster.Client, ns: str, hook_key: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client.create_vcluster(ns, "dev", kubernetes_version="1.31", wait=True)
+    caplog.set_level(logging.DEBUG, logger="openvcluster")
+    # The upgrade is held in UPGRADING; the first two attempts apply it and
+    # lose the answer. A new request_id would be refused (INVALID_PHASE); the
+    # same one gets the first answer back.
+    hook = {"ovc-test-unavailable-after": f"{hook_key}:2", HOLD: "60000"}
+    vc = client.upgrade_vcluster(ns, "dev", "1.32", metadata=hook, retry=FAST)
+    assert (vc.status.phase, vc.spec.kubernetes_version) == (Phase.PHASE_UPGRADING, "1.32")
+    attempts = _attempts(caplog, "UpdateVCluster")
+    assert [code for _, _, code in attempts] == ["UNAVAILABLE", "UNAVAILABLE", "OK"]
+    assert len({rid for _, rid, _ in attempts}) == 1
+    with pytest.raises(openvcluster.FailedPreconditionError) as caught:
+        client.update_vcluster(ns, "dev", labels={"app": "web"})
+    assert (caught.value.reason, caught.value.metadata["phase"]) == ("INVALID_PHASE", "UPGRADING")
 
 
 def test_without_the_same_request_id_a_lost_response_would_show(

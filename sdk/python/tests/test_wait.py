@@ -354,6 +354,18 @@ def test_resting_phases() -> None:
     assert resting_phase(Phase.PHASE_SUSPENDING) == Phase.PHASE_SUSPENDED
     assert resting_phase(Phase.PHASE_SUSPENDED) == Phase.PHASE_SUSPENDED
     assert resting_phase(Phase.PHASE_RESTORING) == Phase.PHASE_RUNNING
+    assert resting_phase(Phase.PHASE_UPGRADING) == Phase.PHASE_RUNNING
+    assert resting_phase(Phase.PHASE_FAILED) == Phase.PHASE_FAILED
+    # A phase this SDK does not know (a newer server's) is intermediate.
+    assert resting_phase(Phase.ValueType(99)) == Phase.PHASE_RUNNING
+
+
+def test_upgrading_and_unknown_phases_are_steps_on_the_way() -> None:
+    waiter = VClusterWaiter("ns", "n", Phase.PHASE_RUNNING, None)
+    for phase in (Phase.PHASE_UPGRADING, Phase.ValueType(99)):
+        assert not waiter.observe(VCluster(status=VClusterStatus(phase=phase)))
+    assert waiter.observe(VCluster(status=VClusterStatus(phase=Phase.PHASE_RUNNING)))
+    assert "99" in openvcluster.phase_name(99)
 
 
 def test_waiter_schedule() -> None:

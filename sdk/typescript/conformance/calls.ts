@@ -12,6 +12,8 @@ import {
   ListVClustersResponseSchema,
   RetryPolicy,
   type CallOptions,
+  type UpdateVClusterArgs,
+  type VCluster,
   type VClusterClient,
 } from "../src/index.js";
 import type { CallOptions as StepOptions, Step } from "./gen/openvcluster/conformance/v1/protocol_pb.js";
@@ -91,6 +93,17 @@ export async function runAction(
         replicas: r.replicas || undefined,
         enableHa: r.enableHa,
         etag: r.etag,
+        requestId: r.requestId || undefined,
+        ...call,
+      });
+      return { case: "vcluster", value: vcluster };
+    }
+    case "updateVcluster": {
+      const r = action.value;
+      const vcluster = await client.updateVCluster(r.vcluster?.namespace ?? "", r.vcluster?.name ?? "", {
+        ...updateArgs(r.vcluster, r.updateMask?.paths ?? []),
+        etag: r.etag,
+        validateOnly: r.validateOnly,
         requestId: r.requestId || undefined,
         ...call,
       });
@@ -190,6 +203,22 @@ export async function runAction(
     case "watchCollect":
       return watches.collect(action.value);
   }
+}
+
+/**
+ * The update arguments of a mask: for each path the SDK has an argument for,
+ * that argument with the value in `vcluster`; the mask itself only when it
+ * holds another path.
+ */
+function updateArgs(vcluster: VCluster | undefined, paths: readonly string[]): UpdateVClusterArgs {
+  const args: UpdateVClusterArgs = {};
+  for (const path of paths) {
+    if (path === "labels") args.labels = vcluster?.labels ?? {};
+    else if (path === "spec.kubernetes_version") args.kubernetesVersion = vcluster?.spec?.kubernetesVersion ?? "";
+    else if (path === "spec.deletion_protection") args.deletionProtection = vcluster?.spec?.deletionProtection ?? false;
+    else args.updateMask = paths;
+  }
+  return args;
 }
 
 function waitTimeout(timeoutMs: bigint): { timeoutMs?: number } {

@@ -27,7 +27,11 @@ import { ServerInfoService, type ServerInfo } from "./gen/openvcluster/v1/server
 import type { Snapshot } from "./gen/openvcluster/v1/snapshot_pb.js";
 import { SnapshotService } from "./gen/openvcluster/v1/snapshot_service_pb.js";
 import { VCluster_Phase, type VCluster } from "./gen/openvcluster/v1/vcluster_pb.js";
-import { VClusterService, type WatchVClustersRequest } from "./gen/openvcluster/v1/vcluster_service_pb.js";
+import {
+  VClusterService,
+  type UpdateVClusterRequest,
+  type WatchVClustersRequest,
+} from "./gen/openvcluster/v1/vcluster_service_pb.js";
 import {
   CallSettings,
   type CallOptions,
@@ -42,7 +46,7 @@ import { ATTEMPT_SETTINGS } from "./retry-interceptor.js";
 import { sleep } from "./sleep.js";
 import { toOpenVClusterError } from "./status.js";
 import { VERSION } from "./version.js";
-import { restingPhase, SnapshotWaiter, VClusterWaiter } from "./wait.js";
+import { restingPhase, SnapshotWaiter, VClusterWaiter, type VClusterTarget } from "./wait.js";
 import { Watch, type WatchEvent } from "./watch.js";
 
 /** The user agent every call carries. */
@@ -52,6 +56,10 @@ export const USER_AGENT = `open-vcluster-api-typescript/${VERSION}`;
 export interface CreateVClusterOptions extends build.CreateVClusterArgs, WaitingCallOptions {}
 /** Options of `scaleVCluster`. */
 export interface ScaleVClusterOptions extends build.ScaleVClusterArgs, WaitingCallOptions {}
+/** Options of `updateVCluster`. */
+export interface UpdateVClusterOptions extends build.UpdateVClusterArgs, WaitingCallOptions {}
+/** Options of `upgradeVCluster`. */
+export interface UpgradeVClusterOptions extends build.UpgradeVClusterArgs, WaitingCallOptions {}
 /** Options of `suspendVCluster`. */
 export interface SuspendVClusterOptions extends build.SuspendVClusterArgs, WaitingCallOptions {}
 /** Options of `resumeVCluster`. */
@@ -154,7 +162,8 @@ export class VClusterClientBase {
    * `spec`, or both (the options override the spec). Empty settings take
    * server defaults, and the returned spec shows them. With `wait: true` it
    * resolves once the vcluster is RUNNING. `validateOnly` checks everything
-   * and creates nothing.
+   * and creates nothing. `deletionProtection: true` guards the vcluster
+   * against deletion until {@link updateVCluster} turns it off.
    *
    * @throws InvalidArgumentError a bad field (see `fieldViolations`).
    * @throws AlreadyExistsError the name is taken in the namespace.
@@ -206,6 +215,9 @@ export class VClusterClientBase {
    * Resolves to it in DELETING; with `wait: true`, once it is gone.
    * Snapshots are kept unless `deleteSnapshots`. `etag` makes the call
    * conditional (AbortedError when stale).
+   *
+   * @throws FailedPreconditionError the vcluster has deletion protection
+   *   (`reason` DELETION_PROTECTED; turn it off with {@link updateVCluster}).
    */
   async deleteVCluster(namespace: string, name: string, options: DeleteVClusterOptions = {}): Promise<VCluster> {
     const request = build.deleteRequest(namespace, name, options);
@@ -218,6 +230,56 @@ export class VClusterClientBase {
       await this.runVClusterWaiter(waiter, settings, options.signal);
     }
     return vcluster;
+  }
+
+  /**
+   * Changes a vcluster's labels, Kubernetes version or deletion protection;
+   * what is left out is kept.
+   *
+   * The update mask names the fields given (`labels` even when empty, which
+   * removes every label; `deletionProtection` whether true or false), or is
+   * `updateMask` as given. Labels and protection change at once, in RUNNING,
+   * SUSPENDED or FAILED, and the phase stays. A new `kubernetesVersion` is an
+   * upgrade, allowed from RUNNING to the next minor version or a newer patch:
+   * the vcluster answers UPGRADING and ends RUNNING on its own. With
+   * `wait: true` an upgrade resolves once the vcluster is RUNNING again;
+   * any other update resolves at once. `validateOnly` checks the update and
+   * changes nothing.
+   *
+   * @throws InvalidArgumentError bad labels or version, nothing to change
+   *   (`update_mask`), or a mask path that cannot change (`update_mask.paths`).
+   * @throws FailedPreconditionError the vcluster is in another phase (`reason`
+   *   INVALID_PHASE), or the version is not an allowed upgrade (`reason`
+   *   UPGRADE_NOT_ALLOWED; `metadata` has `current`, `requested` and `allowed`).
+   * @throws NotFoundError it does not exist.
+   * @throws AbortedError `etag` is stale.
+   * @throws VClusterFailedError with `wait: true`, the upgrade failed.
+   */
+  async updateVCluster(namespace: string, name: string, options: UpdateVClusterOptions = {}): Promise<VCluster> {
+    return this.update(build.updateRequest(namespace, name, options), options);
+  }
+
+  /**
+   * Upgrades a RUNNING vcluster to `kubernetesVersion` (the next minor
+   * version or a newer patch): an {@link updateVCluster} of the version
+   * alone. It answers UPGRADING and ends RUNNING with the new version on its
+   * own; with `wait: true` it resolves then. The version it already has
+   * changes nothing.
+   *
+   * @throws FailedPreconditionError not RUNNING (`reason` INVALID_PHASE), or
+   *   not an allowed upgrade (`reason` UPGRADE_NOT_ALLOWED; `metadata` has
+   *   `current`, `requested` and `allowed`, the next version allowed).
+   * @throws InvalidArgumentError a version the server does not support.
+   * @throws VClusterFailedError with `wait: true`, the upgrade failed.
+   */
+  async upgradeVCluster(
+    namespace: string,
+    name: string,
+    kubernetesVersion: string,
+    options: UpgradeVClusterOptions = {},
+  ): Promise<VCluster> {
+    const args = { kubernetesVersion, etag: options.etag, requestId: options.requestId };
+    return this.update(build.updateRequest(namespace, name, args), options);
   }
 
   /**
@@ -557,6 +619,18 @@ export class VClusterClientBase {
     return new Watch(open, signal, timeoutMs);
   }
 
+  /** Sends an update; with `wait`, waits for the phase its answer ends in (RUNNING after UPGRADING). */
+  private async update(request: UpdateVClusterRequest, options: WaitingCallOptions): Promise<VCluster> {
+    const settings = this.settings(options);
+    const response = await this.unary(VClusterService.method.updateVCluster, request, settings, options.signal, request.requestId);
+    const vcluster = required(response.vcluster, "vcluster");
+    if (options.wait && !request.validateOnly) {
+      const target = restingPhase(vcluster.status?.phase ?? VCluster_Phase.UNSPECIFIED);
+      return this.waitPhase(vcluster, target, settings, options.signal);
+    }
+    return vcluster;
+  }
+
   private get(namespace: string, name: string, settings: CallSettings, signal?: AbortSignal): Promise<VCluster> {
     return this.unary(VClusterService.method.getVCluster, { namespace, name }, settings, signal).then((r) =>
       required(r.vcluster, "vcluster"),
@@ -569,13 +643,13 @@ export class VClusterClientBase {
     );
   }
 
-  private vclusterWaiter(namespace: string, name: string, target: VCluster_Phase | null, settings: CallSettings): VClusterWaiter {
+  private vclusterWaiter(namespace: string, name: string, target: VClusterTarget, settings: CallSettings): VClusterWaiter {
     return new VClusterWaiter(namespace, name, target, settings.waitTimeoutMs, settings.retry);
   }
 
   private async waitPhase(
     vcluster: VCluster,
-    target: VCluster_Phase,
+    target: Exclude<VClusterTarget, null>,
     settings: CallSettings,
     signal: AbortSignal | undefined,
   ): Promise<VCluster> {

@@ -23,6 +23,8 @@ export type {
   ScaleVClusterOptions,
   SnapshotVClusterOptions,
   SuspendVClusterOptions,
+  UpdateVClusterOptions,
+  UpgradeVClusterOptions,
   WatchVClustersOptions,
 } from "./client.js";
 export { PROTOCOLS } from "./connection.js";
@@ -76,6 +78,8 @@ export type {
   ScaleVClusterArgs,
   SnapshotVClusterArgs,
   SuspendVClusterArgs,
+  UpdateVClusterArgs,
+  UpgradeVClusterArgs,
   VClusterSpecInit,
   WatchVClustersArgs,
 } from "./requests.js";

@@ -1,8 +1,9 @@
 /**
  * TypeScript SDK for open-vcluster-api: manage virtual Kubernetes clusters
- * (vclusters) with a VM-like lifecycle — create, scale, suspend, resume,
- * snapshot, restore and delete. This is the Node entry point; web pages
- * import `@open-vcluster/sdk/browser`, which has the same client surface.
+ * (vclusters) with a VM-like lifecycle — create, update, upgrade, scale,
+ * suspend, resume, snapshot, restore and delete. This is the Node entry
+ * point; web pages import `@open-vcluster/sdk/browser`, which has the same
+ * client surface.
  *
  * Start with {@link VClusterClient}:
  *

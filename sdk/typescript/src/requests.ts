@@ -32,6 +32,7 @@ import {
   ScaleVClusterRequestSchema,
   SnapshotVClusterRequestSchema,
   SuspendVClusterRequestSchema,
+  UpdateVClusterRequestSchema,
   WatchVClustersRequestSchema,
   type CreateVClusterRequest,
   type DeleteVClusterRequest,
@@ -41,6 +42,7 @@ import {
   type ScaleVClusterRequest,
   type SnapshotVClusterRequest,
   type SuspendVClusterRequest,
+  type UpdateVClusterRequest,
   type WatchVClustersRequest,
 } from "./gen/openvcluster/v1/vcluster_service_pb.js";
 import {
@@ -79,6 +81,8 @@ export interface CreateVClusterArgs {
   exposeType?: ExposeTypeLike;
   /** Labels of the vcluster. */
   labels?: Readonly<Record<string, string>>;
+  /** Guards the vcluster against deletion until `updateVCluster` turns it off (FailedPreconditionError, reason DELETION_PROTECTED). */
+  deletionProtection?: boolean;
   /** Checks everything and creates nothing; answers what would be created. */
   validateOnly?: boolean;
   /** Idempotency key (a UUID); the SDK makes one when left out. */
@@ -99,6 +103,46 @@ export interface ScaleVClusterArgs {
   replicas?: number;
   /** New high-availability setting. */
   enableHa?: boolean;
+  /** Makes the call conditional: AbortedError unless the vcluster still has this etag. */
+  etag?: string;
+  /** Idempotency key; the SDK makes one when left out. */
+  requestId?: string;
+}
+
+/**
+ * Arguments of `updateVCluster`: the fields given change, the others are
+ * left alone. Each given field is named in the request's update mask, so an
+ * empty value clears it: `labels: {}` removes every label,
+ * `deletionProtection: false` turns protection off.
+ */
+export interface UpdateVClusterArgs {
+  /** The new labels, replacing all of them (mask path `"labels"`). */
+  labels?: Readonly<Record<string, string>>;
+  /**
+   * A newer Kubernetes version (mask path `"spec.kubernetes_version"`): an
+   * upgrade, the next minor version or a newer patch, from RUNNING through
+   * UPGRADING back to RUNNING. The version the vcluster has changes nothing.
+   */
+  kubernetesVersion?: string;
+  /** Turns deletion protection on or off (mask path `"spec.deletion_protection"`). */
+  deletionProtection?: boolean;
+  /**
+   * The update mask's paths, sent as given instead of the ones derived from
+   * the arguments above; a named field without its argument is cleared. The
+   * server refuses paths it cannot change (InvalidArgumentError on
+   * `update_mask.paths`).
+   */
+  updateMask?: readonly string[];
+  /** Makes the call conditional: AbortedError unless the vcluster still has this etag. */
+  etag?: string;
+  /** Checks the update (values, phase, upgrade rules) and changes nothing; answers what the vcluster would become. */
+  validateOnly?: boolean;
+  /** Idempotency key; the SDK makes one when left out. */
+  requestId?: string;
+}
+
+/** Arguments of `upgradeVCluster`. */
+export interface UpgradeVClusterArgs {
   /** Makes the call conditional: AbortedError unless the vcluster still has this etag. */
   etag?: string;
   /** Idempotency key; the SDK makes one when left out. */
@@ -235,6 +279,7 @@ export function createRequest(namespace: string, name: string, args: CreateVClus
   }
   if (args.replicas !== undefined) spec.replicas = args.replicas;
   if (args.enableHa !== undefined) spec.enableHa = args.enableHa;
+  if (args.deletionProtection !== undefined) spec.deletionProtection = args.deletionProtection;
   if (args.exposeType !== undefined) {
     const network = spec.network ?? create(NetworkSpecSchema);
     network.exposeType = toExposeType(args.exposeType);
@@ -287,6 +332,34 @@ export function scaleRequest(namespace: string, name: string, args: ScaleVCluste
   }
   if (args.enableHa !== undefined) request.enableHa = args.enableHa;
   return request;
+}
+
+/**
+ * An UpdateVClusterRequest: the vcluster with the given fields, and a mask
+ * naming them (in the order labels, version, protection), or `updateMask`
+ * as given. An update with nothing given has an empty mask, which the
+ * server refuses: the SDK does not decide that for it.
+ */
+export function updateRequest(namespace: string, name: string, args: UpdateVClusterArgs): UpdateVClusterRequest {
+  const paths: string[] = [];
+  if (args.labels !== undefined) paths.push("labels");
+  if (args.kubernetesVersion !== undefined) paths.push("spec.kubernetes_version");
+  if (args.deletionProtection !== undefined) paths.push("spec.deletion_protection");
+  return create(UpdateVClusterRequestSchema, {
+    vcluster: {
+      namespace,
+      name,
+      labels: { ...args.labels },
+      spec: {
+        kubernetesVersion: args.kubernetesVersion ?? "",
+        deletionProtection: args.deletionProtection ?? false,
+      },
+    },
+    updateMask: { paths: args.updateMask === undefined ? paths : [...args.updateMask] },
+    etag: args.etag ?? "",
+    validateOnly: args.validateOnly ?? false,
+    requestId: args.requestId || newRequestId(),
+  });
 }
 
 /** A SuspendVClusterRequest with an idempotency key. */

@@ -30,7 +30,7 @@ import {
   type OpenVClusterError,
 } from "./errors.js";
 import { Snapshot_Phase, type Snapshot } from "./gen/openvcluster/v1/snapshot_pb.js";
-import { VCluster_Phase, type VCluster } from "./gen/openvcluster/v1/vcluster_pb.js";
+import { VCluster_Phase, VCluster_PhaseSchema, type VCluster } from "./gen/openvcluster/v1/vcluster_pb.js";
 import {
   WatchVClustersResponse_EventType as EventType,
   type WatchVClustersResponse,
@@ -43,14 +43,41 @@ const RESTING = new Map<VCluster_Phase, VCluster_Phase>([
   [VCluster_Phase.SUSPENDING, VCluster_Phase.SUSPENDED],
   [VCluster_Phase.RESUMING, VCluster_Phase.RUNNING],
   [VCluster_Phase.RESTORING, VCluster_Phase.RUNNING],
+  [VCluster_Phase.UPGRADING, VCluster_Phase.RUNNING],
 ]);
+
+/** The phases this SDK knows (those of its generated enum). */
+const KNOWN = new Set<number>(VCluster_PhaseSchema.values.map((v) => v.number));
+
+/**
+ * The target of a wait for "whichever resting phase it ends in": RUNNING or
+ * SUSPENDED (FAILED fails the wait). A vcluster in a phase this SDK does not
+ * know, from a newer server, is waited for this way: the contract says to
+ * treat an unknown phase as intermediate.
+ */
+export const SETTLED = "settled";
+
+/** What a vcluster wait waits for: a phase, any resting phase ({@link SETTLED}), or null for its deletion. */
+export type VClusterTarget = VCluster_Phase | typeof SETTLED | null;
 
 const FIRST_POLL_MS = 50;
 const MAX_POLL_MS = 1000;
 
-/** The phase an intermediate phase ends in on its own (itself for a resting phase). */
-export function restingPhase(phase: VCluster_Phase): VCluster_Phase {
+/**
+ * The phase an intermediate phase ends in on its own (RUNNING for
+ * PROVISIONING, SCALING, RESUMING, RESTORING and UPGRADING; SUSPENDED for
+ * SUSPENDING), itself for a resting phase (and DELETING, which ends with the
+ * vcluster gone), and {@link SETTLED} for a phase this SDK does not know:
+ * such a phase is intermediate, ending in a resting phase of its own.
+ */
+export function restingPhase(phase: VCluster_Phase): VCluster_Phase | typeof SETTLED {
+  if (!KNOWN.has(phase)) return SETTLED;
   return RESTING.get(phase) ?? phase;
+}
+
+/** A vcluster phase by its short name, for messages; `"a resting phase"` for {@link SETTLED}. */
+function targetName(target: VCluster_Phase | typeof SETTLED): string {
+  return target === SETTLED ? "a resting phase" : phaseName(target);
 }
 
 type Clock = () => number;
@@ -129,8 +156,8 @@ export class VClusterWaiter extends Waiter {
   constructor(
     namespace: string,
     name: string,
-    /** The awaited phase, or null for deletion. */
-    readonly target: VCluster_Phase | null,
+    /** The awaited phase, {@link SETTLED} for any resting phase, or null for deletion. */
+    readonly target: VClusterTarget,
     timeoutMs: number | null,
     private readonly retry: RetryPolicy | null = null,
     clock: Clock = now,
@@ -139,11 +166,16 @@ export class VClusterWaiter extends Waiter {
     this.retries = new RetryState(retry, clock);
   }
 
-  /** Takes a state in: true when the wait is over. Throws VClusterFailedError when FAILED and another phase is awaited. */
+  /**
+   * Takes a state in: true when the wait is over. Throws VClusterFailedError
+   * when FAILED and another phase is awaited. Any other phase, including one
+   * this SDK does not know, is a step on the way: the wait goes on.
+   */
   observe(vcluster: VCluster): boolean {
     this.lastSeen = vcluster;
     const phase = vcluster.status?.phase ?? VCluster_Phase.UNSPECIFIED;
     if (this.target !== null && phase === this.target) return true;
+    if (this.target === SETTLED && (phase === VCluster_Phase.RUNNING || phase === VCluster_Phase.SUSPENDED)) return true;
     if (phase === VCluster_Phase.FAILED && this.target !== VCluster_Phase.FAILED) {
       throw new VClusterFailedError(vcluster);
     }
@@ -154,7 +186,7 @@ export class VClusterWaiter extends Waiter {
   observeGone(): boolean {
     if (this.target === null) return true;
     const what = `vcluster ${this.namespace}/${this.name}`;
-    const phase = phaseName(this.target);
+    const phase = targetName(this.target);
     if (this.lastSeen === undefined) throw new NotFoundError(`${what} does not exist, so it cannot reach ${phase}`);
     throw new NotFoundError(`${what} was deleted while waiting for ${phase}`);
   }
@@ -227,7 +259,7 @@ export class VClusterWaiter extends Waiter {
 
   /** The error to throw when the time is up. */
   timeoutError(cause?: unknown): WaitTimeoutError {
-    const goal = this.target === null ? "was not deleted" : `did not reach ${phaseName(this.target)}`;
+    const goal = this.target === null ? "was not deleted" : `did not reach ${targetName(this.target)}`;
     const phase = this.lastSeen?.status?.phase;
     const seen = this.lastSeen === undefined ? "" : ` (last seen ${phaseName(phase ?? VCluster_Phase.UNSPECIFIED)})`;
     return new WaitTimeoutError(

@@ -80,6 +80,7 @@ for (const protocol of ["connect", "grpc-web"] as const) {
     test("RESOURCE_EXHAUSTED carries its quota violations", () => check.quotaExceeded(client, quotaNamespaces[protocol]));
     test("usage and the fleet summary, with their errors", () => check.monitor(client));
     test("the server's information", () => check.serverInfo(client, Object.values(quotaNamespaces)));
+    test("updates, deletion protection and an upgrade with wait", () => check.update(client));
     test("closing ends the calls and watches still running", () => check.closing(make()));
 
     test("the token decides: none or an unknown one is UNAUTHENTICATED, a viewer's mutation PERMISSION_DENIED", async () => {

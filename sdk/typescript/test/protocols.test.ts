@@ -46,6 +46,7 @@ for (const [index, { protocol, httpVersion }] of variants.entries()) {
     test("RESOURCE_EXHAUSTED carries its quota violations", () => check.quotaExceeded(client, quotaNamespaces[index]!));
     test("usage and the fleet summary, with their errors", () => check.monitor(client));
     test("the server's information", () => check.serverInfo(client, quotaNamespaces));
+    test("updates, deletion protection and an upgrade with wait", () => check.update(client));
     test("closing ends the calls and watches still running", () => check.closing(make()));
 
     test("a call slower than its timeout is DEADLINE_EXCEEDED", async () => {

@@ -21,7 +21,7 @@ import {
   WatchVClustersResponse_EventType as EventType,
   WatchVClustersResponseSchema,
 } from "../src/index.js";
-import { restingPhase, VClusterWaiter } from "../src/wait.js";
+import { restingPhase, SETTLED, VClusterWaiter } from "../src/wait.js";
 import { startServer, uniqueNamespace, type RunningServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -175,6 +175,8 @@ describe("snapshot waits", () => {
 describe("VClusterWaiter", () => {
   const vc = (phase: VCluster_Phase, name = "dev") =>
     create(VClusterSchema, { namespace: "ns", name, status: { phase } });
+  // A phase of a newer server than this SDK knows.
+  const UNKNOWN = 42 as VCluster_Phase;
   const event = (type: EventType, vcluster?: ReturnType<typeof vc>) =>
     create(WatchVClustersResponseSchema, { type, vcluster });
 
@@ -182,6 +184,23 @@ describe("VClusterWaiter", () => {
     assert.equal(restingPhase(VCluster_Phase.SCALING), VCluster_Phase.RUNNING);
     assert.equal(restingPhase(VCluster_Phase.SUSPENDING), VCluster_Phase.SUSPENDED);
     assert.equal(restingPhase(VCluster_Phase.SUSPENDED), VCluster_Phase.SUSPENDED);
+    assert.equal(restingPhase(VCluster_Phase.UPGRADING), VCluster_Phase.RUNNING);
+    assert.equal(restingPhase(VCluster_Phase.FAILED), VCluster_Phase.FAILED);
+    assert.equal(restingPhase(UNKNOWN), SETTLED, "a phase of a newer server is intermediate");
+  });
+
+  test("an unknown phase is a step on the way, to a phase or to any resting phase", () => {
+    const running = new VClusterWaiter("ns", "dev", VCluster_Phase.RUNNING, 1000);
+    assert.equal(running.observe(vc(UNKNOWN)), false);
+    assert.equal(running.observe(vc(VCluster_Phase.UPGRADING)), false);
+    assert.equal(running.observe(vc(VCluster_Phase.RUNNING)), true);
+
+    const settled = new VClusterWaiter("ns", "dev", SETTLED, 1000);
+    assert.equal(settled.observe(vc(UNKNOWN)), false);
+    assert.equal(settled.observe(vc(VCluster_Phase.SUSPENDED)), true);
+    assert.equal(settled.observe(vc(VCluster_Phase.RUNNING)), true);
+    assert.throws(() => settled.observe(vc(VCluster_Phase.FAILED)), VClusterFailedError);
+    assert.match(settled.timeoutError().message, /did not reach a resting phase/);
   });
 
   test("reads the initial state from the replay and SYNCED", () => {

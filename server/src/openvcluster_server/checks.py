@@ -8,6 +8,7 @@ whatever serves it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
@@ -100,6 +101,55 @@ def scaled_spec(current: VClusterSpec, request: api.ScaleVClusterRequest) -> VCl
     validation.check_replicas(violations, spec.replicas, spec.enable_ha, "replicas", ha_field)
     violations.raise_if_any()
     return spec
+
+
+# The fields UpdateVCluster may change, by their update_mask path.
+UPDATABLE = ("labels", "spec.kubernetes_version", "spec.deletion_protection")
+
+
+@dataclass(frozen=True)
+class Update:
+    """What a well-formed UpdateVCluster request changes; None leaves a field alone."""
+
+    labels: dict[str, str] | None
+    kubernetes_version: str | None
+    deletion_protection: bool | None
+
+
+def update(request: api.UpdateVClusterRequest, versions: Sequence[str]) -> Update:
+    """The changes of an UpdateVCluster request; INVALID_ARGUMENT naming every bad field."""
+    violations = FieldViolations()
+    vcluster = request.vcluster
+    validation.check_name(violations, "vcluster.namespace", vcluster.namespace)
+    validation.check_name(violations, "vcluster.name", vcluster.name)
+    paths = list(dict.fromkeys(request.update_mask.paths))
+    unknown = [path for path in paths if path not in UPDATABLE]
+    if not paths:
+        violations.add(
+            "update_mask", f"must name at least one field to change: {', '.join(UPDATABLE)}"
+        )
+    elif unknown:
+        quoted = ", ".join(f'"{path}"' for path in unknown)
+        violations.add(
+            "update_mask.paths",
+            f"{quoted} cannot be updated; the fields UpdateVCluster changes are "
+            f"{', '.join(UPDATABLE)}",
+        )
+    labels = dict(vcluster.labels) if "labels" in paths else None
+    if labels is not None:
+        validation.check_labels(violations, "vcluster.labels", labels)
+    version = None
+    if "spec.kubernetes_version" in paths:
+        field = "vcluster.spec.kubernetes_version"
+        version = vcluster.spec.kubernetes_version
+        if not version:
+            violations.add(field, 'must name the version to upgrade to, such as "1.31"')
+        else:
+            validation.resolve_kubernetes_version(violations, field, version, versions)
+    validation.check_request_id(violations, request.request_id)
+    violations.raise_if_any()
+    protection = vcluster.spec.deletion_protection if "spec.deletion_protection" in paths else None
+    return Update(labels, version, protection)
 
 
 def restore(request: api.RestoreVClusterRequest) -> None:

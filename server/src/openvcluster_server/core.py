@@ -45,6 +45,7 @@ R = TypeVar("R", bound=Message)
 
 Mutation = (
     api.CreateVClusterRequest
+    | api.UpdateVClusterRequest
     | api.DeleteVClusterRequest
     | api.ScaleVClusterRequest
     | api.SuspendVClusterRequest

@@ -30,6 +30,7 @@ class Handlers:
             "CreateVCluster": lambda p, r, h: e.vclusters.create_vcluster(p, r, h),
             "GetVCluster": lambda p, r, _: e.reads.get_vcluster(p, r),
             "ListVClusters": lambda p, r, _: e.reads.list_vclusters(p, r),
+            "UpdateVCluster": lambda p, r, h: e.vclusters.update_vcluster(p, r, h),
             "DeleteVCluster": lambda p, r, h: e.vclusters.delete_vcluster(p, r, h),
             "ScaleVCluster": lambda p, r, h: e.vclusters.scale_vcluster(p, r, h),
             "SuspendVCluster": lambda p, r, h: e.vclusters.suspend_vcluster(p, r, h),

@@ -21,6 +21,7 @@ TRANSITION_END: dict[int, int | None] = {
     Phase.PHASE_SUSPENDING: Phase.PHASE_SUSPENDED,
     Phase.PHASE_RESUMING: Phase.PHASE_RUNNING,
     Phase.PHASE_RESTORING: Phase.PHASE_RUNNING,
+    Phase.PHASE_UPGRADING: Phase.PHASE_RUNNING,
     Phase.PHASE_DELETING: None,
 }
 INTERMEDIATE = frozenset(TRANSITION_END)
@@ -33,6 +34,9 @@ RESUME_NOOP = frozenset({Phase.PHASE_RESUMING, Phase.PHASE_RUNNING})
 SNAPSHOT_FROM = frozenset({Phase.PHASE_RUNNING, Phase.PHASE_SUSPENDED})
 RESTORE_IN_PLACE_FROM = frozenset({Phase.PHASE_RUNNING, Phase.PHASE_SUSPENDED})
 DELETE_NOOP = frozenset({Phase.PHASE_DELETING})
+# Labels and deletion protection change in any resting phase; an upgrade only from RUNNING.
+UPDATE_FROM = frozenset({Phase.PHASE_RUNNING, Phase.PHASE_SUSPENDED, Phase.PHASE_FAILED})
+UPGRADE_FROM = frozenset({Phase.PHASE_RUNNING})
 # Phases without a usable API server endpoint.
 NO_KUBECONFIG = frozenset({Phase.PHASE_PROVISIONING, Phase.PHASE_DELETING, Phase.PHASE_FAILED})
 KUBECONFIG_FROM = frozenset(set(Phase.values()) - NO_KUBECONFIG - {Phase.PHASE_UNSPECIFIED})

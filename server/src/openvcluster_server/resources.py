@@ -33,6 +33,7 @@ _PHASE_MESSAGES: dict[int, str] = {
     Phase.PHASE_SUSPENDED: "the control plane is stopped; its state is kept",
     Phase.PHASE_RESUMING: "starting the control plane",
     Phase.PHASE_RESTORING: "replacing the state from a snapshot",
+    Phase.PHASE_UPGRADING: "moving the control plane to the new Kubernetes version",
     Phase.PHASE_DELETING: "removing the vcluster",
     Phase.PHASE_FAILED: "the vcluster failed",
 }

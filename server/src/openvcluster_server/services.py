@@ -102,6 +102,11 @@ class VClusterService(api_grpc.VClusterServiceServicer):
     ) -> api.DeleteVClusterResponse:
         return await self._calls.unary("DeleteVCluster", request, context)
 
+    async def UpdateVCluster(  # noqa: N802
+        self, request: api.UpdateVClusterRequest, context: Context
+    ) -> api.UpdateVClusterResponse:
+        return await self._calls.unary("UpdateVCluster", request, context)
+
     async def ScaleVCluster(  # noqa: N802
         self, request: api.ScaleVClusterRequest, context: Context
     ) -> api.ScaleVClusterResponse:

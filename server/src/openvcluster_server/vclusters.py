@@ -14,10 +14,11 @@ from openvcluster_server.phases import Phase
 from openvcluster_server.reads import VCLUSTER
 from openvcluster_server.resources import copy_vcluster, key_of
 from openvcluster_server.testhooks import NO_HOOKS, HookPlan
+from openvcluster_server.updates import apply_update, is_upgrade, require_unprotected
 
 
 class VClusterOperations:
-    """Create, get, list, delete, scale, suspend, resume, restore, kubeconfig and watch."""
+    """Create, update, delete, scale, suspend, resume, restore and kubeconfig."""
 
     def __init__(self, core: Core) -> None:
         self._core = core
@@ -47,6 +48,41 @@ class VClusterOperations:
             principal, "CreateVCluster", request, api.CreateVClusterResponse, create
         )
 
+    def update_vcluster(
+        self, principal: Principal, request: api.UpdateVClusterRequest, hooks: HookPlan = NO_HOOKS
+    ) -> api.UpdateVClusterResponse:
+        """UpdateVCluster: labels and protection at once; a new version through UPGRADING."""
+        principal.require_editor("UpdateVCluster")
+        supported = self._core.config.supported_versions
+        change = checks.update(request, supported)
+        key = (request.vcluster.namespace, request.vcluster.name)
+
+        def update() -> api.UpdateVClusterResponse:
+            vcluster = self._core.existing(principal, *key, request.etag)
+            before = copy_vcluster(vcluster)
+            upgrade = is_upgrade(vcluster, change, supported)
+            if upgrade:
+                phases.require_phase(vcluster, phases.UPGRADE_FROM, "upgrade")
+            else:
+                phases.require_phase(vcluster, phases.UPDATE_FROM, "update")
+            apply_update(vcluster, change, upgrade)
+            if request.validate_only:
+                if upgrade:
+                    resources.set_phase(vcluster, Phase.PHASE_UPGRADING)
+                return api.UpdateVClusterResponse(vcluster=vcluster)
+            if upgrade:
+                return api.UpdateVClusterResponse(
+                    vcluster=self._core.begin(vcluster, Phase.PHASE_UPGRADING, hooks, before)
+                )
+            if vcluster != before:
+                resources.touch(vcluster)
+                self._core.put(before, vcluster)
+            return api.UpdateVClusterResponse(vcluster=vcluster)
+
+        return self._core.mutate(
+            principal, "UpdateVCluster", request, api.UpdateVClusterResponse, update
+        )
+
     def delete_vcluster(
         self, principal: Principal, request: api.DeleteVClusterRequest, hooks: HookPlan = NO_HOOKS
     ) -> api.DeleteVClusterResponse:
@@ -58,6 +94,7 @@ class VClusterOperations:
             vcluster = self._core.existing(principal, request.namespace, request.name, request.etag)
             if vcluster.status.phase in phases.DELETE_NOOP:
                 return api.DeleteVClusterResponse(vcluster=vcluster)
+            require_unprotected(vcluster)
             if request.delete_snapshots:
                 for snapshot in list(
                     self._core.store.scan_snapshots(
@@ -179,6 +216,7 @@ class VClusterOperations:
             )
             before = copy_vcluster(vcluster)
             vcluster.spec.CopyFrom(snapshot.source_spec)
+            vcluster.spec.deletion_protection = before.spec.deletion_protection
             return api.RestoreVClusterResponse(
                 vcluster=self._core.begin(vcluster, Phase.PHASE_RESTORING, hooks, before)
             )
@@ -210,6 +248,7 @@ class VClusterOperations:
         state = self._core.store.get_snapshot_state(key_of(snapshot))
         labels = dict(resources.captured_vcluster(state).labels) if state else {}
         vcluster = resources.new_vcluster(*key, snapshot.source_spec, labels)
+        vcluster.spec.deletion_protection = False
         vcluster.status.message = f"restoring from snapshot {snapshot.name}"
         self._core.put(None, vcluster)
         self._core.schedule_after_commit(VCLUSTER, key, self._core.finish_transition, hooks)

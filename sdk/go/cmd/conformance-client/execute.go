@@ -24,7 +24,7 @@ func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conf
 	case *conformancev1.Step_CreateVcluster:
 		r := action.CreateVcluster
 		return vclusterResult(c.CreateVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.CreateParams{
-			Spec: r.GetSpec(), Labels: r.GetLabels(), ValidateOnly: r.GetValidateOnly(), RequestID: r.GetRequestId(),
+			Spec: r.GetSpec(), Labels: r.GetLabels(), DeletionProtection: r.GetSpec().GetDeletionProtection(), ValidateOnly: r.GetValidateOnly(), RequestID: r.GetRequestId(),
 		}))
 	case *conformancev1.Step_GetVcluster:
 		r := action.GetVcluster
@@ -58,6 +58,10 @@ func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conf
 		return vclusterResult(c.ScaleVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.ScaleParams{
 			Resources: r.GetResources(), Replicas: r.GetReplicas(), EnableHA: r.EnableHa, Etag: r.GetEtag(), RequestID: r.GetRequestId(),
 		}))
+	case *conformancev1.Step_UpdateVcluster:
+		r := action.UpdateVcluster
+		vc := r.GetVcluster()
+		return vclusterResult(c.UpdateVCluster(ctx, vc.GetNamespace(), vc.GetName(), updateParams(r)))
 	case *conformancev1.Step_SuspendVcluster:
 		r := action.SuspendVcluster
 		return vclusterResult(c.SuspendVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.SuspendParams{
@@ -146,6 +150,32 @@ func waiter(c *openvcluster.Client, timeoutMs int64) *openvcluster.Client {
 		return c
 	}
 	return c.With(openvcluster.WithWaitTimeout(time.Duration(timeoutMs) * time.Millisecond))
+}
+
+// updateParams maps an update step as the protocol says: each mask path
+// UpdateVCluster has a field for sets that field from the step's vcluster,
+// and the mask itself is passed only when it holds another path.
+func updateParams(r *openvclusterv1.UpdateVClusterRequest) *openvcluster.UpdateVClusterParams {
+	vc := r.GetVcluster()
+	p := &openvcluster.UpdateVClusterParams{Etag: r.GetEtag(), ValidateOnly: r.GetValidateOnly(), RequestID: r.GetRequestId()}
+	explicit := false
+	for _, path := range r.GetUpdateMask().GetPaths() {
+		switch path {
+		case openvcluster.UpdatePathLabels:
+			labels := vc.GetLabels()
+			p.Labels = &labels
+		case openvcluster.UpdatePathKubernetesVersion:
+			p.KubernetesVersion = new(vc.GetSpec().GetKubernetesVersion())
+		case openvcluster.UpdatePathDeletionProtection:
+			p.DeletionProtection = new(vc.GetSpec().GetDeletionProtection())
+		default:
+			explicit = true
+		}
+	}
+	if explicit {
+		p.UpdateMask = r.GetUpdateMask().GetPaths()
+	}
+	return p
 }
 
 func listVClustersParams(r *openvclusterv1.ListVClustersRequest) *openvcluster.ListVClustersParams {

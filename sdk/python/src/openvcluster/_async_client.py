@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
 import grpc
+from google.protobuf import field_mask_pb2
 
 from openvcluster import _requests as build
 from openvcluster._base import ClientBase
@@ -184,6 +185,7 @@ class AsyncClient(ClientBase):
         enable_ha: bool | None = None,
         expose_type: ExposeTypeLike | None = None,
         labels: Mapping[str, str] | None = None,
+        deletion_protection: bool | None = None,
         validate_only: bool = False,
         request_id: str | None = None,
         wait: bool = False,
@@ -197,8 +199,9 @@ class AsyncClient(ClientBase):
         Give the spec as friendly arguments (``cpu="2", memory="4Gi"``), as a
         ``VClusterSpec`` message, or both (the arguments override the message).
         Empty settings take server defaults, and the returned spec shows them.
-        With ``wait=True`` it returns once the vcluster is RUNNING.
-        ``validate_only`` checks everything and creates nothing.
+        ``deletion_protection=True`` guards it against deletion until an
+        update turns it off. With ``wait=True`` it returns once the vcluster
+        is RUNNING. ``validate_only`` checks everything and creates nothing.
 
         Raises:
             InvalidArgumentError: a bad field (see ``field_violations``).
@@ -219,6 +222,7 @@ class AsyncClient(ClientBase):
             enable_ha=enable_ha,
             expose_type=expose_type,
             labels=labels,
+            deletion_protection=deletion_protection,
             validate_only=validate_only,
             request_id=request_id,
         )
@@ -278,6 +282,120 @@ class AsyncClient(ClientBase):
 
         return AsyncPager(fetch, page_token)
 
+    async def update_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        *,
+        labels: Mapping[str, str] | None = None,
+        kubernetes_version: str | None = None,
+        deletion_protection: bool | None = None,
+        update_mask: Sequence[str] | field_mask_pb2.FieldMask | None = None,
+        etag: str = "",
+        validate_only: bool = False,
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Changes the labels, deletion protection or Kubernetes version of a vcluster.
+
+        Only what is given changes (``None`` leaves a field alone): ``labels``
+        replaces every label (``{}`` removes them all); ``deletion_protection``
+        turns protection on or off; a new ``kubernetes_version`` is an upgrade.
+        The update mask is made from the arguments given; ``update_mask``
+        (paths such as ``["labels"]``) overrides that and is sent as it is.
+
+        Labels and protection change at once, in RUNNING, SUSPENDED or FAILED,
+        and the phase stays. An upgrade goes from RUNNING through UPGRADING back
+        to RUNNING, one minor version at a time (``"1.31"`` to ``"1.32"``) or to
+        a newer patch; asking for the version the vcluster has changes nothing.
+        With ``wait=True`` an upgrade returns once the vcluster is RUNNING with
+        the new version; other updates return at once. ``etag`` makes the call
+        conditional (AbortedError when stale); ``validate_only`` checks
+        everything and answers what the vcluster would become, changing nothing.
+
+        Raises:
+            InvalidArgumentError: nothing to change (field ``update_mask``), a
+                path that cannot change (``update_mask.paths``), bad labels or
+                an unsupported version (see ``field_violations``).
+            FailedPreconditionError: ``reason`` ``INVALID_PHASE`` in a phase the
+                update is not allowed in; ``UPGRADE_NOT_ALLOWED`` for a downgrade
+                or a skipped minor version (``metadata`` has ``current``,
+                ``requested`` and ``allowed``).
+            NotFoundError: the vcluster does not exist.
+            AbortedError: ``etag`` is stale.
+            VClusterFailedError: with ``wait=True``, the upgrade failed.
+        """
+        request = build.update_request(
+            namespace,
+            name,
+            labels=labels,
+            kubernetes_version=kubernetes_version,
+            deletion_protection=deletion_protection,
+            update_mask=update_mask,
+            etag=etag,
+            validate_only=validate_only,
+            request_id=request_id,
+        )
+        options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
+        stub = self._vclusters.UpdateVCluster
+        vcluster = (
+            await ainvoke("UpdateVCluster", stub, request, options, wire, request.request_id)
+        ).vcluster
+        if wait and not validate_only:
+            return await self._wait_phase(
+                vcluster, resting_phase(vcluster.status.phase), options, wire
+            )
+        return vcluster
+
+    async def upgrade_vcluster(
+        self,
+        namespace: str,
+        name: str,
+        kubernetes_version: str,
+        *,
+        etag: str = "",
+        validate_only: bool = False,
+        request_id: str | None = None,
+        wait: bool = False,
+        wait_timeout: float | Default | None = DEFAULT,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> vcluster_pb2.VCluster:
+        """Upgrades a RUNNING vcluster to ``kubernetes_version``: UPGRADING, then RUNNING.
+
+        The same as ``update_vcluster(namespace, name,
+        kubernetes_version=kubernetes_version, ...)``: one minor version at a
+        time (``"1.31"`` to ``"1.32"``) or a newer patch of the same minor, to a
+        version the server supports (``get_server_info().kubernetes_versions``).
+        The version the vcluster has already is a no-op. With ``wait=True`` it
+        returns once the vcluster is RUNNING with the new version.
+
+        Raises:
+            InvalidArgumentError: an unsupported or malformed version.
+            FailedPreconditionError: ``reason`` ``INVALID_PHASE`` when not
+                RUNNING; ``UPGRADE_NOT_ALLOWED`` for a downgrade or a skipped
+                minor version (``metadata["allowed"]`` is the next one allowed).
+            VClusterFailedError: with ``wait=True``, the upgrade failed.
+        """
+        return await self.update_vcluster(
+            namespace,
+            name,
+            kubernetes_version=kubernetes_version,
+            etag=etag,
+            validate_only=validate_only,
+            request_id=request_id,
+            wait=wait,
+            wait_timeout=wait_timeout,
+            timeout=timeout,
+            retry=retry,
+            metadata=metadata,
+        )
+
     async def delete_vcluster(
         self,
         namespace: str,
@@ -299,6 +417,12 @@ class AsyncClient(ClientBase):
         is gone. Snapshots are kept unless ``delete_snapshots``; ``keep_data``
         keeps the control plane's volumes (on the Kubernetes backend). ``etag``
         makes the call conditional (AbortedError when stale).
+
+        Raises:
+            FailedPreconditionError: the vcluster has deletion protection
+                (``reason`` is ``DELETION_PROTECTED``); turn it off first with
+                ``update_vcluster(..., deletion_protection=False)``.
+            NotFoundError: the vcluster does not exist.
         """
         request = build.delete_request(
             namespace,

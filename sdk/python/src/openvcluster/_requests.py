@@ -7,7 +7,9 @@ retry of that call carries the same key and the server applies it once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+
+from google.protobuf import field_mask_pb2
 
 from openvcluster._enums import (
     DistroLike,
@@ -33,6 +35,8 @@ __all__ = [
     "scale_request",
     "snapshot_request",
     "suspend_request",
+    "update_mask_of",
+    "update_request",
     "watch_request",
 ]
 
@@ -71,6 +75,7 @@ def create_request(
     enable_ha: bool | None,
     expose_type: ExposeTypeLike | None,
     labels: Mapping[str, str] | None,
+    deletion_protection: bool | None,
     validate_only: bool,
     request_id: str | None,
 ) -> vs.CreateVClusterRequest:
@@ -90,6 +95,8 @@ def create_request(
         merged.enable_ha = enable_ha
     if expose_type is not None:
         merged.network.expose_type = to_expose_type(expose_type)
+    if deletion_protection is not None:
+        merged.deletion_protection = deletion_protection
     return vs.CreateVClusterRequest(
         namespace=namespace,
         name=name,
@@ -162,6 +169,74 @@ def scale_request(
     if enable_ha is not None:
         request.enable_ha = enable_ha
     return request
+
+
+def update_mask_of(
+    *,
+    labels: Mapping[str, str] | None,
+    kubernetes_version: str | None,
+    deletion_protection: bool | None,
+) -> list[str]:
+    """The update_mask paths of the friendly arguments given (``None`` is "not given").
+
+    Labels given, even empty ones (which clear them), name ``labels``; a
+    version names ``spec.kubernetes_version``; protection given, on or off,
+    names ``spec.deletion_protection``.
+    """
+    paths = []
+    if labels is not None:
+        paths.append("labels")
+    if kubernetes_version is not None:
+        paths.append("spec.kubernetes_version")
+    if deletion_protection is not None:
+        paths.append("spec.deletion_protection")
+    return paths
+
+
+def update_request(
+    namespace: str,
+    name: str,
+    *,
+    labels: Mapping[str, str] | None,
+    kubernetes_version: str | None,
+    deletion_protection: bool | None,
+    update_mask: Iterable[str] | field_mask_pb2.FieldMask | None,
+    etag: str,
+    validate_only: bool,
+    request_id: str | None,
+) -> vs.UpdateVClusterRequest:
+    """An UpdateVClusterRequest with an idempotency key.
+
+    The mask comes from the arguments given (see :func:`update_mask_of`)
+    unless ``update_mask`` is given, which is sent as it is. An empty mask is
+    sent too: the server answers it (INVALID_ARGUMENT).
+    """
+    vcluster = vc.VCluster(namespace=namespace, name=name)
+    if labels is not None:
+        vcluster.labels.update(labels)
+    if kubernetes_version is not None:
+        vcluster.spec.kubernetes_version = kubernetes_version
+    if deletion_protection is not None:
+        vcluster.spec.deletion_protection = deletion_protection
+    if update_mask is None:
+        paths = update_mask_of(
+            labels=labels,
+            kubernetes_version=kubernetes_version,
+            deletion_protection=deletion_protection,
+        )
+    elif isinstance(update_mask, field_mask_pb2.FieldMask):
+        paths = list(update_mask.paths)
+    elif isinstance(update_mask, str):
+        raise TypeError("update_mask is a list of paths, not a string")
+    else:
+        paths = list(update_mask)
+    return vs.UpdateVClusterRequest(
+        vcluster=vcluster,
+        update_mask=field_mask_pb2.FieldMask(paths=paths),
+        etag=etag,
+        validate_only=validate_only,
+        request_id=request_id or new_request_id(),
+    )
 
 
 def suspend_request(

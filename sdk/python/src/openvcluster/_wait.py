@@ -44,6 +44,7 @@ _RESTING: dict[int, vcluster_pb2.VCluster.Phase.ValueType] = {
     _Phase.PHASE_SUSPENDING: _Phase.PHASE_SUSPENDED,
     _Phase.PHASE_RESUMING: _Phase.PHASE_RUNNING,
     _Phase.PHASE_RESTORING: _Phase.PHASE_RUNNING,
+    _Phase.PHASE_UPGRADING: _Phase.PHASE_RUNNING,
 }
 _STATES = (WatchVClustersResponse.EVENT_TYPE_ADDED, WatchVClustersResponse.EVENT_TYPE_MODIFIED)
 
@@ -54,7 +55,14 @@ _MAX_POLL = 1.0
 def resting_phase(
     phase: vcluster_pb2.VCluster.Phase.ValueType,
 ) -> vcluster_pb2.VCluster.Phase.ValueType:
-    """The phase an intermediate phase ends in on its own (itself for a resting phase)."""
+    """The phase an intermediate phase ends in on its own (itself for a resting phase).
+
+    A phase this SDK does not know (one a newer server added) counts as
+    intermediate, as the contract asks; it is taken to end in RUNNING, as
+    most intermediate phases do.
+    """
+    if phase not in _Phase.DESCRIPTOR.values_by_number:
+        return _Phase.PHASE_RUNNING
     return _RESTING.get(phase, phase)
 
 
@@ -134,7 +142,9 @@ class VClusterWaiter(_Waiter):
     def observe(self, vcluster: vcluster_pb2.VCluster) -> bool:
         """Takes a state in: ``True`` when the wait is over.
 
-        Raises VClusterFailedError when the vcluster is FAILED and another phase is awaited.
+        Every phase but the awaited one and FAILED is a step on the way, UPGRADING
+        and phases this SDK does not know included. Raises VClusterFailedError
+        when the vcluster is FAILED and another phase is awaited.
         """
         self.last_seen = vcluster
         phase = vcluster.status.phase

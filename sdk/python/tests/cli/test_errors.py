@@ -98,6 +98,14 @@ def test_wait_timeout_and_failure_exit_7(
     error = lines(failed.stderr)[-1]
     assert "FAILED: no capacity left" in error and f"`ovc delete doomed -n {ns}`" in error
 
+    # A protected vcluster needs its protection off first: the fix says so.
+    client.create_vcluster(
+        ns, "kept", kubernetes_version="1.31", deletion_protection=True, wait=True
+    )
+    failed = ovc("upgrade", "kept", "--to", "1.32", "--wait", code=ExitCode.WAIT)
+    error = lines(failed.stderr)[-1]
+    assert f"`ovc update kept -n {ns} --no-deletion-protection`, then `ovc delete kept" in error
+
 
 def test_an_unreachable_server_exits_6(monkeypatch: pytest.MonkeyPatch, ns: str) -> None:
     client_options(monkeypatch, retry=None)

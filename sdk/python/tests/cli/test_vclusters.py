@@ -12,6 +12,7 @@ import yaml
 
 import openvcluster
 from openvcluster import Phase
+from openvcluster.cli.errors import ExitCode
 from openvcluster.cli.vclusters import outcome
 from tests.cli.helpers import Ovc, lines
 
@@ -82,12 +83,82 @@ def test_create_with_every_setting(ovc: Ovc, client: openvcluster.Client, ns: st
     wide = lines(ovc("list", "-o", "wide").stdout)
     header = wide[0].split()
     assert header == [
-        "NAME", "PHASE", "VERSION", "CPU", "MEMORY", "STORAGE", "REPLICAS", "HA", "DISTRO",
-        "ENDPOINT", "AGE", "LABELS",
+        "NAME", "PHASE", "VERSION", "CPU", "MEMORY", "STORAGE", "REPLICAS", "HA", "PROTECTED",
+        "DISTRO", "ENDPOINT", "AGE", "LABELS",
     ]  # fmt: skip
     web = next(row.split() for row in wide[1:] if row.startswith("web "))
-    assert web[5:9] == ["20Gi", "3", "yes", "k3s"]
+    assert web[5:10] == ["20Gi", "3", "yes", "no", "k3s"]
     assert web[-1] == "app=web,tier=gold"
+
+
+def test_update_labels_and_deletion_protection(
+    ovc: Ovc, client: openvcluster.Client, ns: str
+) -> None:
+    created = json.loads(
+        ovc("create", "dev", "-l", "app=web", "--deletion-protection", "-o", "json").stdout
+    )
+    assert created["spec"]["deletionProtection"] is True
+    client.wait_for_phase(ns, "dev", "RUNNING")
+    wide = lines(ovc("get", "dev", "-o", "wide").stdout)
+    protected = wide[0].split().index("PROTECTED")
+    assert wide[1].split()[protected] == "yes"
+
+    refused = ovc("delete", "dev", code=ExitCode.CONFLICT)
+    assert "protected against deletion" in refused.stderr
+    assert f"`ovc update dev -n {ns} --no-deletion-protection`" in refused.stderr
+
+    # The labels given replace them all; protection is left alone.
+    assert ovc("update", "dev", "-l", "team=platform").stdout == "vcluster/dev updated\n"
+    vc = client.get_vcluster(ns, "dev")
+    assert (dict(vc.labels), vc.spec.deletion_protection) == ({"team": "platform"}, True)
+
+    # Protection off, labels left alone; printed in the format asked for.
+    updated = json.loads(ovc("update", "dev", "--no-deletion-protection", "-o", "json").stdout)
+    assert updated["labels"] == {"team": "platform"}
+    assert "deletionProtection" not in updated["spec"]
+    assert updated["status"]["phase"] == "PHASE_RUNNING"
+
+    dry = ovc("update", "dev", "--clear-labels", "--dry-run")
+    assert "dry run" in dry.stdout
+    assert dict(client.get_vcluster(ns, "dev").labels) == {"team": "platform"}
+    ovc("update", "dev", "--clear-labels", "--deletion-protection")
+    vc = client.get_vcluster(ns, "dev")
+    assert (dict(vc.labels), vc.spec.deletion_protection) == ({}, True)
+
+    nothing = ovc("update", "dev", code=ExitCode.USAGE)
+    assert "nothing to change" in nothing.stderr
+    both = ovc("update", "dev", "-l", "a=b", "--clear-labels", code=ExitCode.USAGE)
+    assert "not both" in both.stderr
+    bad = ovc("update", "dev", "-l", "app=no spaces", code=ExitCode.USAGE)
+    assert "--label app:" in bad.stderr
+
+
+def test_upgrade(ovc: Ovc, client: openvcluster.Client, ns: str) -> None:
+    ovc("create", "dev", "--kubernetes-version", "1.31", "--wait")
+    upgraded = ovc("upgrade", "dev", "--to", "1.32", "--wait")
+    assert upgraded.stdout == "vcluster/dev upgraded to 1.32\n"
+    progress = lines(upgraded.stderr)
+    assert progress[0].startswith("vcluster/dev UPGRADING (")
+    assert progress[-1].startswith("vcluster/dev RUNNING (")
+    vc = client.get_vcluster(ns, "dev")
+    assert (vc.status.phase, vc.spec.kubernetes_version) == (Phase.PHASE_RUNNING, "1.32")
+
+    assert ovc("upgrade", "dev", "--to", "1.32").stdout == "vcluster/dev already at 1.32\n"
+    dry = ovc("upgrade", "dev", "--to", "1.33", "--dry-run")
+    assert "dry run" in dry.stdout
+    assert client.get_vcluster(ns, "dev").spec.kubernetes_version == "1.32"
+
+    down = ovc("upgrade", "dev", "--to", "1.31", code=ExitCode.CONFLICT)
+    assert "downgrade" in down.stderr
+    unsupported = ovc("upgrade", "dev", "--to", "1.99", code=ExitCode.USAGE)
+    assert "--to 1.99:" in unsupported.stderr
+    assert "--to" in ovc("upgrade", "dev", code=ExitCode.USAGE).stderr
+
+    # Without --wait it returns at once, UPGRADING.
+    begun = yaml.safe_load(ovc("upgrade", "dev", "--to", "1.33", "-o", "yaml").stdout)
+    assert begun["status"]["phase"] == "PHASE_UPGRADING"
+    assert begun["spec"]["kubernetesVersion"] == "1.33"
+    client.wait_for_phase(ns, "dev", "RUNNING")
 
 
 def test_dry_run_creates_nothing(ovc: Ovc, client: openvcluster.Client, ns: str) -> None:

@@ -163,6 +163,29 @@ export async function serverInfo(client: VClusterClientBase, quotaNamespaces: re
   assert.equal(created.spec?.kubernetesVersion, info.kubernetesVersions.at(-1), "the last version is the default");
 }
 
+/**
+ * Updates: labels at once (protection kept), deletion protection's refusal
+ * of a delete, an upgrade with wait through UPGRADING to RUNNING.
+ */
+export async function update(client: VClusterClientBase): Promise<void> {
+  const ns = uniqueNamespace();
+  await client.createVCluster(ns, "dev", { kubernetesVersion: "1.31", deletionProtection: true, wait: true });
+  const relabelled = await client.updateVCluster(ns, "dev", { labels: { tier: "gold" } });
+  assert.deepEqual(relabelled.labels, { tier: "gold" });
+  assert.deepEqual([relabelled.spec?.deletionProtection, relabelled.status?.phase], [true, VCluster_Phase.RUNNING]);
+  const refused = await client.deleteVCluster(ns, "dev").then(
+    () => assert.fail("deleted a protected vcluster"),
+    (e: unknown) => e,
+  );
+  assert.ok(refused instanceof FailedPreconditionError, String(refused));
+  assert.equal(refused.reason, "DELETION_PROTECTED");
+  const upgraded = await client.upgradeVCluster(ns, "dev", "1.32", { wait: true });
+  assert.deepEqual([upgraded.spec?.kubernetesVersion, upgraded.status?.phase], ["1.32", VCluster_Phase.RUNNING]);
+  const unprotected = await client.updateVCluster(ns, "dev", { deletionProtection: false });
+  assert.deepEqual(unprotected.labels, { tier: "gold" });
+  await client.deleteVCluster(ns, "dev", { wait: true });
+}
+
 /** Closing the client ends a watch and a call still running with CancelledError, and refuses new calls. */
 export async function closing(client: VClusterClientBase): Promise<void> {
   const events = client.watchVClusters(uniqueNamespace())[Symbol.asyncIterator]();

@@ -89,6 +89,11 @@ class VClusterService:
     ) -> api.DeleteVClusterResponse:
         return await self._calls.unary("DeleteVCluster", request, ctx)
 
+    async def update_v_cluster(
+        self, request: api.UpdateVClusterRequest, ctx: Ctx, /
+    ) -> api.UpdateVClusterResponse:
+        return await self._calls.unary("UpdateVCluster", request, ctx)
+
     async def scale_v_cluster(
         self, request: api.ScaleVClusterRequest, ctx: Ctx, /
     ) -> api.ScaleVClusterResponse:

@@ -96,6 +96,10 @@ def _status_schema() -> dict[str, Any]:
                 "properties": {"cpu": _STRING, "memory": _STRING, "podCount": {"type": "integer"}},
             },
             "observedGeneration": _INT,
+            "kubernetesVersion": {
+                "type": "string",
+                "description": "The spec's Kubernetes version as last rolled out.",
+            },
             "releasedValues": {
                 "type": "string",
                 "description": "A digest of the chart values last released with Helm.",

@@ -9,7 +9,13 @@ both, so every mutation is one write and takes effect atomically:
 - status FAILED stays FAILED; no status yet means PROVISIONING;
 - ``spec.suspended`` with status SUSPENDED is SUSPENDED, otherwise SUSPENDING;
 - not suspended with status SUSPENDED (or on the way there) is RESUMING;
-- RUNNING with a spec generation not yet rolled out is SCALING.
+- RUNNING with a spec generation not yet rolled out is UPGRADING when its
+  Kubernetes version is not the one rolled out, otherwise SCALING.
+
+Deletion protection is the annotation vcluster's CLI honours,
+``loft.sh/non-deletable``, on the resource (metadata, so turning it on or
+off is no new generation to roll out); the reconciler copies it onto the
+control plane's workload, where ``vcluster delete`` looks.
 
 The API sees only phase-level changes: status details the reconciler keeps
 for itself (which generation Helm applied, ...) never change what a client
@@ -35,6 +41,7 @@ from openvcluster_server.kube.conventions import (
     ANNOTATION_UID,
     ANNOTATION_UPDATED,
     FINALIZER,
+    NON_DELETABLE,
 )
 from openvcluster_server.phases import INTERMEDIATE, Phase, phase_name
 from openvcluster_server.resources import READY
@@ -44,6 +51,8 @@ API_VERSION = f"{kinds.GROUP}/{kinds.VERSION}"
 # The spec fields of ours beside the API's VClusterSpec.
 SUSPENDED = "suspended"
 HOST_NAMESPACE = "hostNamespace"
+# The VClusterSpec field kept as an annotation instead.
+DELETION_PROTECTION = "deletionProtection"
 
 _PHASES = {phase_name(p): p for p in Phase.values() if p != Phase.PHASE_UNSPECIFIED}
 RESTING = frozenset({Phase.PHASE_RUNNING, Phase.PHASE_SUSPENDED, Phase.PHASE_FAILED})
@@ -55,6 +64,7 @@ _MESSAGES: dict[int, str] = {
     Phase.PHASE_SUSPENDED: "the control plane is paused; its state is kept",
     Phase.PHASE_RESUMING: "starting the control plane again",
     Phase.PHASE_RESTORING: "replacing the state from a snapshot",
+    Phase.PHASE_UPGRADING: "rolling out the new Kubernetes version",
     Phase.PHASE_DELETING: "removing the vcluster and its host objects",
     Phase.PHASE_FAILED: "the vcluster failed",
 }
@@ -69,17 +79,34 @@ def spec_json(spec: VClusterSpec, *, complete: bool = False) -> dict[str, Any]:
     """A VClusterSpec as the resource's spec holds it (proto3 JSON names).
 
     ``complete`` writes fields at their zero values too, so a merge patch
-    replaces every field (``enableHa: false`` included).
+    replaces every field (``enableHa: false`` included). Deletion protection
+    is left out: it is an annotation (see protection_annotation).
     """
-    return json_format.MessageToDict(spec, always_print_fields_with_no_presence=complete)
+    fields = json_format.MessageToDict(spec, always_print_fields_with_no_presence=complete)
+    fields.pop(DELETION_PROTECTION, None)
+    return fields
+
+
+def protection_annotation(protected: bool) -> dict[str, str | None]:
+    """The annotation (a merge patch of it) that records deletion protection."""
+    return {NON_DELETABLE: "true" if protected else None}
+
+
+def protected(resource: Obj) -> bool:
+    """Whether a resource is protected against deletion."""
+    return (resource["metadata"].get("annotations") or {}).get(NON_DELETABLE) == "true"
 
 
 def spec_of(resource: Obj) -> VClusterSpec:
-    """The API's VClusterSpec from a resource's spec."""
+    """The API's VClusterSpec from a resource's spec (and its protection annotation)."""
     fields = {
-        k: v for k, v in resource.get("spec", {}).items() if k not in (SUSPENDED, HOST_NAMESPACE)
+        k: v
+        for k, v in resource.get("spec", {}).items()
+        if k not in (SUSPENDED, HOST_NAMESPACE, DELETION_PROTECTION)
     }
-    return json_format.ParseDict(fields, VClusterSpec(), ignore_unknown_fields=True)
+    spec = json_format.ParseDict(fields, VClusterSpec(), ignore_unknown_fields=True)
+    spec.deletion_protection = protected(resource)
+    return spec
 
 
 def new_resource(
@@ -98,7 +125,11 @@ def new_resource(
             "name": name,
             "namespace": namespace,
             "labels": labels,
-            "annotations": {ANNOTATION_UPDATED: now_text(), **(annotations or {})},
+            "annotations": {
+                ANNOTATION_UPDATED: now_text(),
+                **({NON_DELETABLE: "true"} if spec.deletion_protection else {}),
+                **(annotations or {}),
+            },
             "finalizers": [FINALIZER],
         },
         "spec": {**spec_json(spec), SUSPENDED: False, HOST_NAMESPACE: host_namespace},
@@ -138,8 +169,13 @@ def derived_phase(resource: Obj) -> int:
         return Phase.PHASE_RESUMING
     generation = int(resource["metadata"].get("generation", 1))
     # A resource recording a vcluster found on the host starts rolled out.
-    observed = int(resource.get("status", {}).get("observedGeneration", 1 if found else 0))
-    return Phase.PHASE_SCALING if generation > observed else Phase.PHASE_RUNNING
+    status = resource.get("status", {})
+    observed = int(status.get("observedGeneration", 1 if found else 0))
+    if generation <= observed:
+        return Phase.PHASE_RUNNING
+    rolled_out = status.get("kubernetesVersion")
+    wanted = resource.get("spec", {}).get("kubernetesVersion")
+    return Phase.PHASE_UPGRADING if rolled_out and rolled_out != wanted else Phase.PHASE_SCALING
 
 
 def to_vcluster(resource: Obj) -> VCluster:

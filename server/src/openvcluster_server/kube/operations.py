@@ -42,9 +42,12 @@ from openvcluster_server.kube.conventions import (
 from openvcluster_server.kube.records import RequestRecords
 from openvcluster_server.kube.reflector import Key
 from openvcluster_server.kube.world import World
+from openvcluster_server.phases import Phase
 from openvcluster_server.quota import Quotas
 from openvcluster_server.reads import VCLUSTER, VClusterReads
+from openvcluster_server.resources import copy_vcluster
 from openvcluster_server.testhooks import NO_HOOKS, HookPlan
+from openvcluster_server.updates import apply_update, is_upgrade, require_unprotected
 
 R = TypeVar("R", bound=Message)
 P = TypeVar("P", api.SuspendVClusterResponse, api.ResumeVClusterResponse)
@@ -57,7 +60,7 @@ class _RetryError(Exception):
 
 
 class KubeVClusterOperations:
-    """Create, delete, scale, suspend, resume and kubeconfig, on VCluster resources."""
+    """Create, update, delete, scale, suspend, resume and kubeconfig, on VCluster resources."""
 
     def __init__(
         self,
@@ -116,6 +119,52 @@ class KubeVClusterOperations:
             principal, "CreateVCluster", request, key, api.CreateVClusterResponse, create
         )
 
+    async def update_vcluster(
+        self, principal: Principal, request: api.UpdateVClusterRequest, plan: HookPlan = NO_HOOKS
+    ) -> api.UpdateVClusterResponse:
+        """UpdateVCluster: labels and protection in the resource's metadata; an upgrade
+        is a new spec version, which the reconciler rolls out through UPGRADING."""
+        principal.require_editor("UpdateVCluster")
+        supported = self._config.supported_versions
+        change = checks.update(request, supported)
+        key = (request.vcluster.namespace, request.vcluster.name)
+
+        async def update() -> api.UpdateVClusterResponse:
+            vcluster = self._reads.existing(principal, *key, request.etag)
+            upgrade = is_upgrade(vcluster, change, supported)
+            if upgrade:
+                phases.require_phase(vcluster, phases.UPGRADE_FROM, "upgrade")
+            else:
+                phases.require_phase(vcluster, phases.UPDATE_FROM, "update")
+            wanted = copy_vcluster(vcluster)
+            apply_update(wanted, change, upgrade)
+            if request.validate_only:
+                if upgrade:
+                    wanted.status.phase = Phase.PHASE_UPGRADING
+                return api.UpdateVClusterResponse(vcluster=wanted)
+            if wanted == vcluster:
+                return api.UpdateVClusterResponse(vcluster=vcluster)
+            resource = await self._managed(key)
+            patch: dict[str, Any] = {
+                "metadata": {
+                    "labels": {
+                        **{name: None for name in vcluster.labels},
+                        **dict(wanted.labels),
+                    },
+                    "annotations": objects.protection_annotation(wanted.spec.deletion_protection),
+                }
+            }
+            if upgrade:
+                generation = int(resource["metadata"].get("generation", 1)) + 1
+                patch["metadata"]["annotations"].update(self._hook_annotation(plan, generation))
+                patch["spec"] = {"kubernetesVersion": wanted.spec.kubernetes_version}
+            updated = await self._patch(resource, patch)
+            return api.UpdateVClusterResponse(vcluster=objects.to_vcluster(updated))
+
+        return await self._mutate(
+            principal, "UpdateVCluster", request, key, api.UpdateVClusterResponse, update
+        )
+
     async def delete_vcluster(
         self, principal: Principal, request: api.DeleteVClusterRequest, plan: HookPlan = NO_HOOKS
     ) -> api.DeleteVClusterResponse:
@@ -128,6 +177,7 @@ class KubeVClusterOperations:
             vcluster = self._reads.existing(principal, *key, request.etag)
             if vcluster.status.phase in phases.DELETE_NOOP:
                 return api.DeleteVClusterResponse(vcluster=vcluster)
+            require_unprotected(vcluster)
             resource = await self._managed(key)
             annotations = self._hook_annotation(
                 plan, int(resource["metadata"].get("generation", 1)), deletion=True

@@ -15,6 +15,7 @@ The transitions (see objects.py for how the API's phase is derived):
 PROVISIONING  host namespace, ``helm upgrade --install``, then RUNNING once a
               control-plane replica is Ready and vc-<name> exists.
 SCALING       ``helm upgrade`` with the new spec, then RUNNING once rolled out.
+UPGRADING     the same, with the new Kubernetes version in the chart values.
 SUSPENDING    pause (annotate, scale to 0), then, once the control-plane pods
               are gone, delete the synced pods: SUSPENDED.
 RESUMING      resume (replicas back, annotations gone), ``helm upgrade`` if the
@@ -48,6 +49,7 @@ from openvcluster_server.kube.conventions import (
     LABEL_API_NAME,
     LABEL_API_NAMESPACE,
     NAMESPACE_CREATED,
+    NON_DELETABLE,
 )
 from openvcluster_server.kube.helm import Helm, HelmError
 from openvcluster_server.kube.reflector import Key
@@ -185,6 +187,7 @@ class Reconciler:
             Phase.PHASE_DELETING: self._delete,
             Phase.PHASE_PROVISIONING: self._provision,
             Phase.PHASE_SCALING: self._scale,
+            Phase.PHASE_UPGRADING: self._scale,
             Phase.PHASE_SUSPENDING: self._suspend,
             Phase.PHASE_SUSPENDED: self._follow_suspended,
             Phase.PHASE_RESUMING: self._resume,
@@ -209,6 +212,7 @@ class Reconciler:
             resource,
             phase=phase_name(phase),
             observedGeneration=1,
+            kubernetesVersion=spec.kubernetes_version,
             releasedValues=values.fingerprint(self._chart_values(resource, spec)),
             phaseTime=objects.now_text(),
         )
@@ -298,6 +302,8 @@ class Reconciler:
     async def _follow_running(self, resource: Obj) -> bool:
         host = host_key(resource)
         workload = self._world.workload(host)
+        if workload is not None:
+            await self._mirror_protection(resource, workload)
         if workload is None:
             await self._fail(
                 resource,
@@ -324,6 +330,8 @@ class Reconciler:
 
     async def _follow_suspended(self, resource: Obj) -> bool:
         workload = self._world.workload(host_key(resource))
+        if workload is not None:
+            await self._mirror_protection(resource, workload)
         if (
             workload is not None
             and not workloads.is_paused(workload)
@@ -385,6 +393,18 @@ class Reconciler:
         return True
 
     # --- steps shared by transitions ----------------------------------------------------
+
+    async def _mirror_protection(self, resource: Obj, workload: Obj) -> None:
+        """Copies the resource's deletion protection onto the control plane's
+        workload, where ``vcluster delete`` looks for it."""
+        wanted = objects.protected(resource)
+        annotations = workload["metadata"].get("annotations") or {}
+        if (annotations.get(NON_DELETABLE) == "true") == wanted:
+            return
+        meta = workload["metadata"]
+        patch = {"metadata": {"annotations": objects.protection_annotation(wanted)}}
+        kind = kinds.workload_kind(workload)
+        self._world.apply(kind, await self._api.patch(kind, meta["namespace"], meta["name"], patch))
 
     async def _annotate_pods(self, host: Key, annotations: dict[str, str]) -> None:
         """Annotates the control-plane pods, in the cache too: a step that follows
@@ -511,6 +531,7 @@ class Reconciler:
         status.update(fields)
         if observed:
             status["observedGeneration"] = int(resource["metadata"].get("generation", 1))
+            status["kubernetesVersion"] = resource.get("spec", {}).get("kubernetesVersion", "")
         if "phase" in fields and fields["phase"] != resource.get("status", {}).get("phase"):
             status.setdefault("phaseTime", objects.now_text())
             if fields["phase"] in ("RUNNING", "SUSPENDED", "FAILED"):

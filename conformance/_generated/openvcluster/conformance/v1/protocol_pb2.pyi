@@ -184,6 +184,7 @@ class Step(_message.Message):
     GET_VCLUSTER_USAGE_FIELD_NUMBER: _builtins.int
     GET_FLEET_SUMMARY_FIELD_NUMBER: _builtins.int
     GET_SERVER_INFO_FIELD_NUMBER: _builtins.int
+    UPDATE_VCLUSTER_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """The step's name, unique in its case, by which later steps refer to its
     result (refs) and a watch_collect names its watch. Never empty.
@@ -299,6 +300,16 @@ class Step(_message.Message):
     def get_server_info(self) -> _server_info_service_pb2.GetServerInfoRequest:
         """ServerInfoService.GetServerInfo; result: server_info."""
 
+    @_builtins.property
+    def update_vcluster(self) -> _vcluster_service_pb2.UpdateVClusterRequest:
+        """UpdateVCluster; result: vcluster. The client calls its SDK's update
+        method with vcluster.namespace and vcluster.name, and for each path of
+        update_mask the SDK has an argument for (labels, kubernetes_version,
+        deletion_protection), that argument with the value in `vcluster`; it
+        passes update_mask itself only when the mask holds another path. So
+        an empty mask is a call with no change.
+        """
+
     def __init__(
         self,
         *,
@@ -328,12 +339,13 @@ class Step(_message.Message):
         get_vcluster_usage: _monitor_service_pb2.GetVClusterUsageRequest | None = ...,
         get_fleet_summary: _monitor_service_pb2.GetFleetSummaryRequest | None = ...,
         get_server_info: _server_info_service_pb2.GetServerInfoRequest | None = ...,
+        update_vcluster: _vcluster_service_pb2.UpdateVClusterRequest | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_server_info", b"get_server_info", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "options", b"options", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_server_info", b"get_server_info", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "options", b"options", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "update_vcluster", b"update_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_server_info", b"get_server_info", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "name", b"name", "options", b"options", "refs", b"refs", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_server_info", b"get_server_info", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "name", b"name", "options", b"options", "refs", b"refs", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "update_vcluster", b"update_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_action: _TypeAlias = _typing.Literal["create_vcluster", "get_vcluster", "list_vclusters", "list_vclusters_page", "delete_vcluster", "scale_vcluster", "suspend_vcluster", "resume_vcluster", "snapshot_vcluster", "restore_vcluster", "get_kubeconfig", "get_snapshot", "list_snapshots", "list_snapshots_page", "delete_snapshot", "wait_for_phase", "wait_for_deletion", "wait_for_snapshot", "watch_start", "watch_collect", "get_vcluster_usage", "get_fleet_summary", "get_server_info"]  # noqa: Y015
+    _WhichOneofReturnType_action: _TypeAlias = _typing.Literal["create_vcluster", "get_vcluster", "list_vclusters", "list_vclusters_page", "delete_vcluster", "scale_vcluster", "suspend_vcluster", "resume_vcluster", "snapshot_vcluster", "restore_vcluster", "get_kubeconfig", "get_snapshot", "list_snapshots", "list_snapshots_page", "delete_snapshot", "wait_for_phase", "wait_for_deletion", "wait_for_snapshot", "watch_start", "watch_collect", "get_vcluster_usage", "get_fleet_summary", "get_server_info", "update_vcluster"]  # noqa: Y015
     _WhichOneofArgType_action: _TypeAlias = _typing.Literal["action", b"action"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_action) -> _WhichOneofReturnType_action | None: ...
 

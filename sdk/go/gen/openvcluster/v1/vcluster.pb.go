@@ -23,7 +23,8 @@ const (
 )
 
 // The lifecycle phase of a vcluster. Intermediate phases (PROVISIONING,
-// SCALING, SUSPENDING, RESUMING, RESTORING, DELETING) end on their own: the
+// SCALING, SUSPENDING, RESUMING, RESTORING, UPGRADING, DELETING) end on
+// their own: the
 // server drives them to their final phase without another call. Clients
 // wait with WatchVClusters or by polling GetVCluster. A transition the
 // server cannot complete ends in FAILED instead, status.message saying why.
@@ -42,7 +43,9 @@ const (
 // | SnapshotVCluster | RUNNING, SUSPENDED | none (the new snapshot: PENDING, IN_PROGRESS) | unchanged (the snapshot: READY) | FAILED_PRECONDITION |
 // | RestoreVCluster in place (empty target_name) | RUNNING, SUSPENDED; the snapshot READY | RESTORING | RUNNING, with the snapshot's spec | FAILED_PRECONDITION |
 // | RestoreVCluster to target_name | (no vcluster named target_name); the snapshot READY | PROVISIONING | RUNNING | ALREADY_EXISTS if target_name exists; FAILED_PRECONDITION if the snapshot is not READY |
-// | DeleteVCluster | every phase but DELETING | DELETING | gone (GetVCluster answers NOT_FOUND) | in DELETING a successful no-op |
+// | UpdateVCluster of labels or spec.deletion_protection only | RUNNING, SUSPENDED, FAILED | none | unchanged | FAILED_PRECONDITION |
+// | UpdateVCluster of spec.kubernetes_version (an upgrade) | RUNNING | UPGRADING | RUNNING, with the new version | FAILED_PRECONDITION |
+// | DeleteVCluster | every phase but DELETING (and not while spec.deletion_protection is set) | DELETING | gone (GetVCluster answers NOT_FOUND) | in DELETING a successful no-op |
 // | GetVClusterKubeconfig | every phase but PROVISIONING, DELETING and FAILED | none | unchanged | FAILED_PRECONDITION |
 type VCluster_Phase int32
 
@@ -73,23 +76,29 @@ const (
 	// answers NOT_FOUND.
 	VCluster_PHASE_DELETING VCluster_Phase = 8
 	// The vcluster failed and needs attention; status.message says why. Only
-	// DeleteVCluster is allowed.
+	// DeleteVCluster, and UpdateVCluster of labels or deletion protection, are
+	// allowed.
 	VCluster_PHASE_FAILED VCluster_Phase = 9
+	// The control plane is being moved to a newer Kubernetes version
+	// (UpdateVCluster of spec.kubernetes_version). Ends in RUNNING. A client
+	// that does not know a phase should treat it as intermediate.
+	VCluster_PHASE_UPGRADING VCluster_Phase = 10
 )
 
 // Enum value maps for VCluster_Phase.
 var (
 	VCluster_Phase_name = map[int32]string{
-		0: "PHASE_UNSPECIFIED",
-		1: "PHASE_PROVISIONING",
-		2: "PHASE_RUNNING",
-		3: "PHASE_SCALING",
-		4: "PHASE_SUSPENDING",
-		5: "PHASE_SUSPENDED",
-		6: "PHASE_RESUMING",
-		7: "PHASE_RESTORING",
-		8: "PHASE_DELETING",
-		9: "PHASE_FAILED",
+		0:  "PHASE_UNSPECIFIED",
+		1:  "PHASE_PROVISIONING",
+		2:  "PHASE_RUNNING",
+		3:  "PHASE_SCALING",
+		4:  "PHASE_SUSPENDING",
+		5:  "PHASE_SUSPENDED",
+		6:  "PHASE_RESUMING",
+		7:  "PHASE_RESTORING",
+		8:  "PHASE_DELETING",
+		9:  "PHASE_FAILED",
+		10: "PHASE_UPGRADING",
 	}
 	VCluster_Phase_value = map[string]int32{
 		"PHASE_UNSPECIFIED":  0,
@@ -102,6 +111,7 @@ var (
 		"PHASE_RESTORING":    7,
 		"PHASE_DELETING":     8,
 		"PHASE_FAILED":       9,
+		"PHASE_UPGRADING":    10,
 	}
 )
 
@@ -339,9 +349,9 @@ type VCluster struct {
 	// Output only. When the vcluster last changed (spec, labels or status).
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Output only. An opaque version token that changes on every change of the
-	// vcluster. Send it back in the `etag` field of Scale, Suspend, Resume,
-	// Restore and Delete requests to make them conditional: a stale etag is
-	// answered with ABORTED and changes nothing.
+	// vcluster. Send it back in the `etag` field of Update, Scale, Suspend,
+	// Resume, Restore and Delete requests to make them conditional: a stale etag
+	// is answered with ABORTED and changes nothing.
 	Etag          string `protobuf:"bytes,9,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -464,9 +474,17 @@ type VClusterSpec struct {
 	Storage *StorageSpec `protobuf:"bytes,6,opt,name=storage,proto3" json:"storage,omitempty"`
 	// Runs the control plane highly available. Needs an odd replica count of at
 	// least 3.
-	EnableHa      bool `protobuf:"varint,7,opt,name=enable_ha,json=enableHa,proto3" json:"enable_ha,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	EnableHa bool `protobuf:"varint,7,opt,name=enable_ha,json=enableHa,proto3" json:"enable_ha,omitempty"`
+	// Guards the vcluster against deletion: while set, DeleteVCluster is
+	// FAILED_PRECONDITION (reason DELETION_PROTECTED) until UpdateVCluster
+	// turns it off. ScaleVCluster and RestoreVCluster in place keep it as it
+	// is (a snapshot's spec does not bring its own), and a vcluster restored
+	// to a new name starts without it. On the Kubernetes backend
+	// the vcluster's control plane also carries the annotation
+	// `loft.sh/non-deletable: "true"`, which `vcluster delete` honours.
+	DeletionProtection bool `protobuf:"varint,8,opt,name=deletion_protection,json=deletionProtection,proto3" json:"deletion_protection,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *VClusterSpec) Reset() {
@@ -544,6 +562,13 @@ func (x *VClusterSpec) GetStorage() *StorageSpec {
 func (x *VClusterSpec) GetEnableHa() bool {
 	if x != nil {
 		return x.EnableHa
+	}
+	return false
+}
+
+func (x *VClusterSpec) GetDeletionProtection() bool {
+	if x != nil {
+		return x.DeletionProtection
 	}
 	return false
 }
@@ -982,7 +1007,7 @@ var File_openvcluster_v1_vcluster_proto protoreflect.FileDescriptor
 
 const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\n" +
-	"\x1eopenvcluster/v1/vcluster.proto\x12\x0fopenvcluster.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9b\x05\n" +
+	"\x1eopenvcluster/v1/vcluster.proto\x12\x0fopenvcluster.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb0\x05\n" +
 	"\bVCluster\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
 	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x10\n" +
@@ -997,7 +1022,7 @@ const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\x04etag\x18\t \x01(\tR\x04etag\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xd6\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xeb\x01\n" +
 	"\x05Phase\x12\x15\n" +
 	"\x11PHASE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12PHASE_PROVISIONING\x10\x01\x12\x11\n" +
@@ -1008,7 +1033,9 @@ const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\x0ePHASE_RESUMING\x10\x06\x12\x13\n" +
 	"\x0fPHASE_RESTORING\x10\a\x12\x12\n" +
 	"\x0ePHASE_DELETING\x10\b\x12\x10\n" +
-	"\fPHASE_FAILED\x10\t\"\xb0\x03\n" +
+	"\fPHASE_FAILED\x10\t\x12\x13\n" +
+	"\x0fPHASE_UPGRADING\x10\n" +
+	"\"\xe1\x03\n" +
 	"\fVClusterSpec\x12-\n" +
 	"\x12kubernetes_version\x18\x01 \x01(\tR\x11kubernetesVersion\x12<\n" +
 	"\x06distro\x18\x02 \x01(\x0e2$.openvcluster.v1.VClusterSpec.DistroR\x06distro\x128\n" +
@@ -1016,7 +1043,8 @@ const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\breplicas\x18\x04 \x01(\x05R\breplicas\x126\n" +
 	"\anetwork\x18\x05 \x01(\v2\x1c.openvcluster.v1.NetworkSpecR\anetwork\x126\n" +
 	"\astorage\x18\x06 \x01(\v2\x1c.openvcluster.v1.StorageSpecR\astorage\x12\x1b\n" +
-	"\tenable_ha\x18\a \x01(\bR\benableHa\"P\n" +
+	"\tenable_ha\x18\a \x01(\bR\benableHa\x12/\n" +
+	"\x13deletion_protection\x18\b \x01(\bR\x12deletionProtection\"P\n" +
 	"\x06Distro\x12\x16\n" +
 	"\x12DISTRO_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +

@@ -9,6 +9,7 @@ package openvclusterv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -84,7 +85,7 @@ func (x WatchVClustersResponse_EventType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use WatchVClustersResponse_EventType.Descriptor instead.
 func (WatchVClustersResponse_EventType) EnumDescriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{19, 0}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{21, 0}
 }
 
 // Request of VClusterService.CreateVCluster.
@@ -473,6 +474,141 @@ func (x *ListVClustersResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Request of VClusterService.UpdateVCluster.
+type UpdateVClusterRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The vcluster to change: namespace and name say which (both required);
+	// of the other fields, only those named in update_mask are read, and
+	// output-only ones never.
+	Vcluster *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	// The fields to change: "labels" (replaces every label),
+	// "spec.kubernetes_version" and "spec.deletion_protection". Required: a
+	// named field set to its empty value is cleared (no labels, protection
+	// off), so an update never changes a field its caller did not name.
+	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	// When set, the call is ABORTED unless it equals the vcluster's etag.
+	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
+	// Checks the request (validation, existence, phase, upgrade rules) and
+	// answers what the vcluster would become, changing nothing.
+	ValidateOnly bool `protobuf:"varint,4,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	// Idempotency key, a UUID (see the service comment).
+	RequestId     string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateVClusterRequest) Reset() {
+	*x = UpdateVClusterRequest{}
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateVClusterRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateVClusterRequest) ProtoMessage() {}
+
+func (x *UpdateVClusterRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateVClusterRequest.ProtoReflect.Descriptor instead.
+func (*UpdateVClusterRequest) Descriptor() ([]byte, []int) {
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *UpdateVClusterRequest) GetVcluster() *VCluster {
+	if x != nil {
+		return x.Vcluster
+	}
+	return nil
+}
+
+func (x *UpdateVClusterRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+func (x *UpdateVClusterRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *UpdateVClusterRequest) GetValidateOnly() bool {
+	if x != nil {
+		return x.ValidateOnly
+	}
+	return false
+}
+
+func (x *UpdateVClusterRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+// Response of VClusterService.UpdateVCluster.
+type UpdateVClusterResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The vcluster as changed: in UPGRADING for an upgrade, otherwise in the
+	// phase it was in (or as it would be, with validate_only).
+	Vcluster      *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateVClusterResponse) Reset() {
+	*x = UpdateVClusterResponse{}
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateVClusterResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateVClusterResponse) ProtoMessage() {}
+
+func (x *UpdateVClusterResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateVClusterResponse.ProtoReflect.Descriptor instead.
+func (*UpdateVClusterResponse) Descriptor() ([]byte, []int) {
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *UpdateVClusterResponse) GetVcluster() *VCluster {
+	if x != nil {
+		return x.Vcluster
+	}
+	return nil
+}
+
 // Request of VClusterService.DeleteVCluster.
 type DeleteVClusterRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -498,7 +634,7 @@ type DeleteVClusterRequest struct {
 
 func (x *DeleteVClusterRequest) Reset() {
 	*x = DeleteVClusterRequest{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[6]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -510,7 +646,7 @@ func (x *DeleteVClusterRequest) String() string {
 func (*DeleteVClusterRequest) ProtoMessage() {}
 
 func (x *DeleteVClusterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[6]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -523,7 +659,7 @@ func (x *DeleteVClusterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteVClusterRequest.ProtoReflect.Descriptor instead.
 func (*DeleteVClusterRequest) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{6}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DeleteVClusterRequest) GetNamespace() string {
@@ -579,7 +715,7 @@ type DeleteVClusterResponse struct {
 
 func (x *DeleteVClusterResponse) Reset() {
 	*x = DeleteVClusterResponse{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[7]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -591,7 +727,7 @@ func (x *DeleteVClusterResponse) String() string {
 func (*DeleteVClusterResponse) ProtoMessage() {}
 
 func (x *DeleteVClusterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[7]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -604,7 +740,7 @@ func (x *DeleteVClusterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteVClusterResponse.ProtoReflect.Descriptor instead.
 func (*DeleteVClusterResponse) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{7}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DeleteVClusterResponse) GetVcluster() *VCluster {
@@ -640,7 +776,7 @@ type ScaleVClusterRequest struct {
 
 func (x *ScaleVClusterRequest) Reset() {
 	*x = ScaleVClusterRequest{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[8]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -652,7 +788,7 @@ func (x *ScaleVClusterRequest) String() string {
 func (*ScaleVClusterRequest) ProtoMessage() {}
 
 func (x *ScaleVClusterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[8]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -665,7 +801,7 @@ func (x *ScaleVClusterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScaleVClusterRequest.ProtoReflect.Descriptor instead.
 func (*ScaleVClusterRequest) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{8}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ScaleVClusterRequest) GetNamespace() string {
@@ -728,7 +864,7 @@ type ScaleVClusterResponse struct {
 
 func (x *ScaleVClusterResponse) Reset() {
 	*x = ScaleVClusterResponse{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[9]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -740,7 +876,7 @@ func (x *ScaleVClusterResponse) String() string {
 func (*ScaleVClusterResponse) ProtoMessage() {}
 
 func (x *ScaleVClusterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[9]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -753,7 +889,7 @@ func (x *ScaleVClusterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScaleVClusterResponse.ProtoReflect.Descriptor instead.
 func (*ScaleVClusterResponse) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{9}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ScaleVClusterResponse) GetVcluster() *VCluster {
@@ -783,7 +919,7 @@ type SuspendVClusterRequest struct {
 
 func (x *SuspendVClusterRequest) Reset() {
 	*x = SuspendVClusterRequest{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[10]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -795,7 +931,7 @@ func (x *SuspendVClusterRequest) String() string {
 func (*SuspendVClusterRequest) ProtoMessage() {}
 
 func (x *SuspendVClusterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[10]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -808,7 +944,7 @@ func (x *SuspendVClusterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendVClusterRequest.ProtoReflect.Descriptor instead.
 func (*SuspendVClusterRequest) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{10}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *SuspendVClusterRequest) GetNamespace() string {
@@ -857,7 +993,7 @@ type SuspendVClusterResponse struct {
 
 func (x *SuspendVClusterResponse) Reset() {
 	*x = SuspendVClusterResponse{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[11]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -869,7 +1005,7 @@ func (x *SuspendVClusterResponse) String() string {
 func (*SuspendVClusterResponse) ProtoMessage() {}
 
 func (x *SuspendVClusterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[11]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -882,7 +1018,7 @@ func (x *SuspendVClusterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SuspendVClusterResponse.ProtoReflect.Descriptor instead.
 func (*SuspendVClusterResponse) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{11}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SuspendVClusterResponse) GetVcluster() *VCluster {
@@ -909,7 +1045,7 @@ type ResumeVClusterRequest struct {
 
 func (x *ResumeVClusterRequest) Reset() {
 	*x = ResumeVClusterRequest{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[12]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -921,7 +1057,7 @@ func (x *ResumeVClusterRequest) String() string {
 func (*ResumeVClusterRequest) ProtoMessage() {}
 
 func (x *ResumeVClusterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[12]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -934,7 +1070,7 @@ func (x *ResumeVClusterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeVClusterRequest.ProtoReflect.Descriptor instead.
 func (*ResumeVClusterRequest) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{12}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ResumeVClusterRequest) GetNamespace() string {
@@ -976,7 +1112,7 @@ type ResumeVClusterResponse struct {
 
 func (x *ResumeVClusterResponse) Reset() {
 	*x = ResumeVClusterResponse{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[13]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -988,7 +1124,7 @@ func (x *ResumeVClusterResponse) String() string {
 func (*ResumeVClusterResponse) ProtoMessage() {}
 
 func (x *ResumeVClusterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[13]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1001,7 +1137,7 @@ func (x *ResumeVClusterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeVClusterResponse.ProtoReflect.Descriptor instead.
 func (*ResumeVClusterResponse) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{13}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ResumeVClusterResponse) GetVcluster() *VCluster {
@@ -1034,7 +1170,7 @@ type SnapshotVClusterRequest struct {
 
 func (x *SnapshotVClusterRequest) Reset() {
 	*x = SnapshotVClusterRequest{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[14]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1046,7 +1182,7 @@ func (x *SnapshotVClusterRequest) String() string {
 func (*SnapshotVClusterRequest) ProtoMessage() {}
 
 func (x *SnapshotVClusterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[14]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1059,7 +1195,7 @@ func (x *SnapshotVClusterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotVClusterRequest.ProtoReflect.Descriptor instead.
 func (*SnapshotVClusterRequest) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{14}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SnapshotVClusterRequest) GetNamespace() string {
@@ -1115,7 +1251,7 @@ type SnapshotVClusterResponse struct {
 
 func (x *SnapshotVClusterResponse) Reset() {
 	*x = SnapshotVClusterResponse{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[15]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1127,7 +1263,7 @@ func (x *SnapshotVClusterResponse) String() string {
 func (*SnapshotVClusterResponse) ProtoMessage() {}
 
 func (x *SnapshotVClusterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[15]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1140,7 +1276,7 @@ func (x *SnapshotVClusterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotVClusterResponse.ProtoReflect.Descriptor instead.
 func (*SnapshotVClusterResponse) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{15}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SnapshotVClusterResponse) GetSnapshot() *Snapshot {
@@ -1171,7 +1307,7 @@ type RestoreVClusterRequest struct {
 
 func (x *RestoreVClusterRequest) Reset() {
 	*x = RestoreVClusterRequest{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[16]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1183,7 +1319,7 @@ func (x *RestoreVClusterRequest) String() string {
 func (*RestoreVClusterRequest) ProtoMessage() {}
 
 func (x *RestoreVClusterRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[16]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1196,7 +1332,7 @@ func (x *RestoreVClusterRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestoreVClusterRequest.ProtoReflect.Descriptor instead.
 func (*RestoreVClusterRequest) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{16}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *RestoreVClusterRequest) GetNamespace() string {
@@ -1246,7 +1382,7 @@ type RestoreVClusterResponse struct {
 
 func (x *RestoreVClusterResponse) Reset() {
 	*x = RestoreVClusterResponse{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[17]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1258,7 +1394,7 @@ func (x *RestoreVClusterResponse) String() string {
 func (*RestoreVClusterResponse) ProtoMessage() {}
 
 func (x *RestoreVClusterResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[17]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1271,7 +1407,7 @@ func (x *RestoreVClusterResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RestoreVClusterResponse.ProtoReflect.Descriptor instead.
 func (*RestoreVClusterResponse) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{17}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RestoreVClusterResponse) GetVcluster() *VCluster {
@@ -1298,7 +1434,7 @@ type WatchVClustersRequest struct {
 
 func (x *WatchVClustersRequest) Reset() {
 	*x = WatchVClustersRequest{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[18]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1310,7 +1446,7 @@ func (x *WatchVClustersRequest) String() string {
 func (*WatchVClustersRequest) ProtoMessage() {}
 
 func (x *WatchVClustersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[18]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1323,7 +1459,7 @@ func (x *WatchVClustersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchVClustersRequest.ProtoReflect.Descriptor instead.
 func (*WatchVClustersRequest) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{18}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *WatchVClustersRequest) GetNamespace() string {
@@ -1361,7 +1497,7 @@ type WatchVClustersResponse struct {
 
 func (x *WatchVClustersResponse) Reset() {
 	*x = WatchVClustersResponse{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[19]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1373,7 +1509,7 @@ func (x *WatchVClustersResponse) String() string {
 func (*WatchVClustersResponse) ProtoMessage() {}
 
 func (x *WatchVClustersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[19]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1386,7 +1522,7 @@ func (x *WatchVClustersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchVClustersResponse.ProtoReflect.Descriptor instead.
 func (*WatchVClustersResponse) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{19}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *WatchVClustersResponse) GetType() WatchVClustersResponse_EventType {
@@ -1416,7 +1552,7 @@ type GetVClusterKubeconfigRequest struct {
 
 func (x *GetVClusterKubeconfigRequest) Reset() {
 	*x = GetVClusterKubeconfigRequest{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[20]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1428,7 +1564,7 @@ func (x *GetVClusterKubeconfigRequest) String() string {
 func (*GetVClusterKubeconfigRequest) ProtoMessage() {}
 
 func (x *GetVClusterKubeconfigRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[20]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1441,7 +1577,7 @@ func (x *GetVClusterKubeconfigRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVClusterKubeconfigRequest.ProtoReflect.Descriptor instead.
 func (*GetVClusterKubeconfigRequest) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{20}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetVClusterKubeconfigRequest) GetNamespace() string {
@@ -1469,7 +1605,7 @@ type GetVClusterKubeconfigResponse struct {
 
 func (x *GetVClusterKubeconfigResponse) Reset() {
 	*x = GetVClusterKubeconfigResponse{}
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[21]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1481,7 +1617,7 @@ func (x *GetVClusterKubeconfigResponse) String() string {
 func (*GetVClusterKubeconfigResponse) ProtoMessage() {}
 
 func (x *GetVClusterKubeconfigResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[21]
+	mi := &file_openvcluster_v1_vcluster_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1494,7 +1630,7 @@ func (x *GetVClusterKubeconfigResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetVClusterKubeconfigResponse.ProtoReflect.Descriptor instead.
 func (*GetVClusterKubeconfigResponse) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{21}
+	return file_openvcluster_v1_vcluster_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetVClusterKubeconfigResponse) GetVcluster() *VCluster {
@@ -1508,7 +1644,7 @@ var File_openvcluster_v1_vcluster_service_proto protoreflect.FileDescriptor
 
 const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"\n" +
-	"&openvcluster/v1/vcluster_service.proto\x12\x0fopenvcluster.v1\x1a\x1eopenvcluster/v1/snapshot.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"\xc7\x02\n" +
+	"&openvcluster/v1/vcluster_service.proto\x12\x0fopenvcluster.v1\x1a google/protobuf/field_mask.proto\x1a\x1eopenvcluster/v1/snapshot.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"\xc7\x02\n" +
 	"\x15CreateVClusterRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x121\n" +
@@ -1536,7 +1672,17 @@ const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"\x05phase\x18\x05 \x01(\x0e2\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\"x\n" +
 	"\x15ListVClustersResponse\x127\n" +
 	"\tvclusters\x18\x01 \x03(\v2\x19.openvcluster.v1.VClusterR\tvclusters\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc4\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe3\x01\n" +
+	"\x15UpdateVClusterRequest\x125\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\x12#\n" +
+	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\"O\n" +
+	"\x16UpdateVClusterResponse\x125\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\xc4\x01\n" +
 	"\x15DeleteVClusterRequest\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
@@ -1617,11 +1763,12 @@ const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\"V\n" +
 	"\x1dGetVClusterKubeconfigResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster2\xf0\b\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster2\xd3\t\n" +
 	"\x0fVClusterService\x12a\n" +
 	"\x0eCreateVCluster\x12&.openvcluster.v1.CreateVClusterRequest\x1a'.openvcluster.v1.CreateVClusterResponse\x12]\n" +
 	"\vGetVCluster\x12#.openvcluster.v1.GetVClusterRequest\x1a$.openvcluster.v1.GetVClusterResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\rListVClusters\x12%.openvcluster.v1.ListVClustersRequest\x1a&.openvcluster.v1.ListVClustersResponse\"\x03\x90\x02\x01\x12a\n" +
+	"\x0eUpdateVCluster\x12&.openvcluster.v1.UpdateVClusterRequest\x1a'.openvcluster.v1.UpdateVClusterResponse\x12a\n" +
 	"\x0eDeleteVCluster\x12&.openvcluster.v1.DeleteVClusterRequest\x1a'.openvcluster.v1.DeleteVClusterResponse\x12^\n" +
 	"\rScaleVCluster\x12%.openvcluster.v1.ScaleVClusterRequest\x1a&.openvcluster.v1.ScaleVClusterResponse\x12d\n" +
 	"\x0fSuspendVCluster\x12'.openvcluster.v1.SuspendVClusterRequest\x1a(.openvcluster.v1.SuspendVClusterResponse\x12a\n" +
@@ -1644,7 +1791,7 @@ func file_openvcluster_v1_vcluster_service_proto_rawDescGZIP() []byte {
 }
 
 var file_openvcluster_v1_vcluster_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_openvcluster_v1_vcluster_service_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_openvcluster_v1_vcluster_service_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_openvcluster_v1_vcluster_service_proto_goTypes = []any{
 	(WatchVClustersResponse_EventType)(0), // 0: openvcluster.v1.WatchVClustersResponse.EventType
 	(*CreateVClusterRequest)(nil),         // 1: openvcluster.v1.CreateVClusterRequest
@@ -1653,75 +1800,83 @@ var file_openvcluster_v1_vcluster_service_proto_goTypes = []any{
 	(*GetVClusterResponse)(nil),           // 4: openvcluster.v1.GetVClusterResponse
 	(*ListVClustersRequest)(nil),          // 5: openvcluster.v1.ListVClustersRequest
 	(*ListVClustersResponse)(nil),         // 6: openvcluster.v1.ListVClustersResponse
-	(*DeleteVClusterRequest)(nil),         // 7: openvcluster.v1.DeleteVClusterRequest
-	(*DeleteVClusterResponse)(nil),        // 8: openvcluster.v1.DeleteVClusterResponse
-	(*ScaleVClusterRequest)(nil),          // 9: openvcluster.v1.ScaleVClusterRequest
-	(*ScaleVClusterResponse)(nil),         // 10: openvcluster.v1.ScaleVClusterResponse
-	(*SuspendVClusterRequest)(nil),        // 11: openvcluster.v1.SuspendVClusterRequest
-	(*SuspendVClusterResponse)(nil),       // 12: openvcluster.v1.SuspendVClusterResponse
-	(*ResumeVClusterRequest)(nil),         // 13: openvcluster.v1.ResumeVClusterRequest
-	(*ResumeVClusterResponse)(nil),        // 14: openvcluster.v1.ResumeVClusterResponse
-	(*SnapshotVClusterRequest)(nil),       // 15: openvcluster.v1.SnapshotVClusterRequest
-	(*SnapshotVClusterResponse)(nil),      // 16: openvcluster.v1.SnapshotVClusterResponse
-	(*RestoreVClusterRequest)(nil),        // 17: openvcluster.v1.RestoreVClusterRequest
-	(*RestoreVClusterResponse)(nil),       // 18: openvcluster.v1.RestoreVClusterResponse
-	(*WatchVClustersRequest)(nil),         // 19: openvcluster.v1.WatchVClustersRequest
-	(*WatchVClustersResponse)(nil),        // 20: openvcluster.v1.WatchVClustersResponse
-	(*GetVClusterKubeconfigRequest)(nil),  // 21: openvcluster.v1.GetVClusterKubeconfigRequest
-	(*GetVClusterKubeconfigResponse)(nil), // 22: openvcluster.v1.GetVClusterKubeconfigResponse
-	nil,                                   // 23: openvcluster.v1.CreateVClusterRequest.LabelsEntry
-	nil,                                   // 24: openvcluster.v1.SnapshotVClusterRequest.LabelsEntry
-	(*VClusterSpec)(nil),                  // 25: openvcluster.v1.VClusterSpec
-	(*VCluster)(nil),                      // 26: openvcluster.v1.VCluster
-	(VCluster_Phase)(0),                   // 27: openvcluster.v1.VCluster.Phase
-	(*Resources)(nil),                     // 28: openvcluster.v1.Resources
-	(*Snapshot)(nil),                      // 29: openvcluster.v1.Snapshot
+	(*UpdateVClusterRequest)(nil),         // 7: openvcluster.v1.UpdateVClusterRequest
+	(*UpdateVClusterResponse)(nil),        // 8: openvcluster.v1.UpdateVClusterResponse
+	(*DeleteVClusterRequest)(nil),         // 9: openvcluster.v1.DeleteVClusterRequest
+	(*DeleteVClusterResponse)(nil),        // 10: openvcluster.v1.DeleteVClusterResponse
+	(*ScaleVClusterRequest)(nil),          // 11: openvcluster.v1.ScaleVClusterRequest
+	(*ScaleVClusterResponse)(nil),         // 12: openvcluster.v1.ScaleVClusterResponse
+	(*SuspendVClusterRequest)(nil),        // 13: openvcluster.v1.SuspendVClusterRequest
+	(*SuspendVClusterResponse)(nil),       // 14: openvcluster.v1.SuspendVClusterResponse
+	(*ResumeVClusterRequest)(nil),         // 15: openvcluster.v1.ResumeVClusterRequest
+	(*ResumeVClusterResponse)(nil),        // 16: openvcluster.v1.ResumeVClusterResponse
+	(*SnapshotVClusterRequest)(nil),       // 17: openvcluster.v1.SnapshotVClusterRequest
+	(*SnapshotVClusterResponse)(nil),      // 18: openvcluster.v1.SnapshotVClusterResponse
+	(*RestoreVClusterRequest)(nil),        // 19: openvcluster.v1.RestoreVClusterRequest
+	(*RestoreVClusterResponse)(nil),       // 20: openvcluster.v1.RestoreVClusterResponse
+	(*WatchVClustersRequest)(nil),         // 21: openvcluster.v1.WatchVClustersRequest
+	(*WatchVClustersResponse)(nil),        // 22: openvcluster.v1.WatchVClustersResponse
+	(*GetVClusterKubeconfigRequest)(nil),  // 23: openvcluster.v1.GetVClusterKubeconfigRequest
+	(*GetVClusterKubeconfigResponse)(nil), // 24: openvcluster.v1.GetVClusterKubeconfigResponse
+	nil,                                   // 25: openvcluster.v1.CreateVClusterRequest.LabelsEntry
+	nil,                                   // 26: openvcluster.v1.SnapshotVClusterRequest.LabelsEntry
+	(*VClusterSpec)(nil),                  // 27: openvcluster.v1.VClusterSpec
+	(*VCluster)(nil),                      // 28: openvcluster.v1.VCluster
+	(VCluster_Phase)(0),                   // 29: openvcluster.v1.VCluster.Phase
+	(*fieldmaskpb.FieldMask)(nil),         // 30: google.protobuf.FieldMask
+	(*Resources)(nil),                     // 31: openvcluster.v1.Resources
+	(*Snapshot)(nil),                      // 32: openvcluster.v1.Snapshot
 }
 var file_openvcluster_v1_vcluster_service_proto_depIdxs = []int32{
-	25, // 0: openvcluster.v1.CreateVClusterRequest.spec:type_name -> openvcluster.v1.VClusterSpec
-	23, // 1: openvcluster.v1.CreateVClusterRequest.labels:type_name -> openvcluster.v1.CreateVClusterRequest.LabelsEntry
-	26, // 2: openvcluster.v1.CreateVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
-	26, // 3: openvcluster.v1.GetVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
-	27, // 4: openvcluster.v1.ListVClustersRequest.phase:type_name -> openvcluster.v1.VCluster.Phase
-	26, // 5: openvcluster.v1.ListVClustersResponse.vclusters:type_name -> openvcluster.v1.VCluster
-	26, // 6: openvcluster.v1.DeleteVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
-	28, // 7: openvcluster.v1.ScaleVClusterRequest.resources:type_name -> openvcluster.v1.Resources
-	26, // 8: openvcluster.v1.ScaleVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
-	26, // 9: openvcluster.v1.SuspendVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
-	26, // 10: openvcluster.v1.ResumeVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
-	24, // 11: openvcluster.v1.SnapshotVClusterRequest.labels:type_name -> openvcluster.v1.SnapshotVClusterRequest.LabelsEntry
-	29, // 12: openvcluster.v1.SnapshotVClusterResponse.snapshot:type_name -> openvcluster.v1.Snapshot
-	26, // 13: openvcluster.v1.RestoreVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
-	0,  // 14: openvcluster.v1.WatchVClustersResponse.type:type_name -> openvcluster.v1.WatchVClustersResponse.EventType
-	26, // 15: openvcluster.v1.WatchVClustersResponse.vcluster:type_name -> openvcluster.v1.VCluster
-	26, // 16: openvcluster.v1.GetVClusterKubeconfigResponse.vcluster:type_name -> openvcluster.v1.VCluster
-	1,  // 17: openvcluster.v1.VClusterService.CreateVCluster:input_type -> openvcluster.v1.CreateVClusterRequest
-	3,  // 18: openvcluster.v1.VClusterService.GetVCluster:input_type -> openvcluster.v1.GetVClusterRequest
-	5,  // 19: openvcluster.v1.VClusterService.ListVClusters:input_type -> openvcluster.v1.ListVClustersRequest
-	7,  // 20: openvcluster.v1.VClusterService.DeleteVCluster:input_type -> openvcluster.v1.DeleteVClusterRequest
-	9,  // 21: openvcluster.v1.VClusterService.ScaleVCluster:input_type -> openvcluster.v1.ScaleVClusterRequest
-	11, // 22: openvcluster.v1.VClusterService.SuspendVCluster:input_type -> openvcluster.v1.SuspendVClusterRequest
-	13, // 23: openvcluster.v1.VClusterService.ResumeVCluster:input_type -> openvcluster.v1.ResumeVClusterRequest
-	15, // 24: openvcluster.v1.VClusterService.SnapshotVCluster:input_type -> openvcluster.v1.SnapshotVClusterRequest
-	17, // 25: openvcluster.v1.VClusterService.RestoreVCluster:input_type -> openvcluster.v1.RestoreVClusterRequest
-	19, // 26: openvcluster.v1.VClusterService.WatchVClusters:input_type -> openvcluster.v1.WatchVClustersRequest
-	21, // 27: openvcluster.v1.VClusterService.GetVClusterKubeconfig:input_type -> openvcluster.v1.GetVClusterKubeconfigRequest
-	2,  // 28: openvcluster.v1.VClusterService.CreateVCluster:output_type -> openvcluster.v1.CreateVClusterResponse
-	4,  // 29: openvcluster.v1.VClusterService.GetVCluster:output_type -> openvcluster.v1.GetVClusterResponse
-	6,  // 30: openvcluster.v1.VClusterService.ListVClusters:output_type -> openvcluster.v1.ListVClustersResponse
-	8,  // 31: openvcluster.v1.VClusterService.DeleteVCluster:output_type -> openvcluster.v1.DeleteVClusterResponse
-	10, // 32: openvcluster.v1.VClusterService.ScaleVCluster:output_type -> openvcluster.v1.ScaleVClusterResponse
-	12, // 33: openvcluster.v1.VClusterService.SuspendVCluster:output_type -> openvcluster.v1.SuspendVClusterResponse
-	14, // 34: openvcluster.v1.VClusterService.ResumeVCluster:output_type -> openvcluster.v1.ResumeVClusterResponse
-	16, // 35: openvcluster.v1.VClusterService.SnapshotVCluster:output_type -> openvcluster.v1.SnapshotVClusterResponse
-	18, // 36: openvcluster.v1.VClusterService.RestoreVCluster:output_type -> openvcluster.v1.RestoreVClusterResponse
-	20, // 37: openvcluster.v1.VClusterService.WatchVClusters:output_type -> openvcluster.v1.WatchVClustersResponse
-	22, // 38: openvcluster.v1.VClusterService.GetVClusterKubeconfig:output_type -> openvcluster.v1.GetVClusterKubeconfigResponse
-	28, // [28:39] is the sub-list for method output_type
-	17, // [17:28] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	27, // 0: openvcluster.v1.CreateVClusterRequest.spec:type_name -> openvcluster.v1.VClusterSpec
+	25, // 1: openvcluster.v1.CreateVClusterRequest.labels:type_name -> openvcluster.v1.CreateVClusterRequest.LabelsEntry
+	28, // 2: openvcluster.v1.CreateVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
+	28, // 3: openvcluster.v1.GetVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
+	29, // 4: openvcluster.v1.ListVClustersRequest.phase:type_name -> openvcluster.v1.VCluster.Phase
+	28, // 5: openvcluster.v1.ListVClustersResponse.vclusters:type_name -> openvcluster.v1.VCluster
+	28, // 6: openvcluster.v1.UpdateVClusterRequest.vcluster:type_name -> openvcluster.v1.VCluster
+	30, // 7: openvcluster.v1.UpdateVClusterRequest.update_mask:type_name -> google.protobuf.FieldMask
+	28, // 8: openvcluster.v1.UpdateVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
+	28, // 9: openvcluster.v1.DeleteVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
+	31, // 10: openvcluster.v1.ScaleVClusterRequest.resources:type_name -> openvcluster.v1.Resources
+	28, // 11: openvcluster.v1.ScaleVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
+	28, // 12: openvcluster.v1.SuspendVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
+	28, // 13: openvcluster.v1.ResumeVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
+	26, // 14: openvcluster.v1.SnapshotVClusterRequest.labels:type_name -> openvcluster.v1.SnapshotVClusterRequest.LabelsEntry
+	32, // 15: openvcluster.v1.SnapshotVClusterResponse.snapshot:type_name -> openvcluster.v1.Snapshot
+	28, // 16: openvcluster.v1.RestoreVClusterResponse.vcluster:type_name -> openvcluster.v1.VCluster
+	0,  // 17: openvcluster.v1.WatchVClustersResponse.type:type_name -> openvcluster.v1.WatchVClustersResponse.EventType
+	28, // 18: openvcluster.v1.WatchVClustersResponse.vcluster:type_name -> openvcluster.v1.VCluster
+	28, // 19: openvcluster.v1.GetVClusterKubeconfigResponse.vcluster:type_name -> openvcluster.v1.VCluster
+	1,  // 20: openvcluster.v1.VClusterService.CreateVCluster:input_type -> openvcluster.v1.CreateVClusterRequest
+	3,  // 21: openvcluster.v1.VClusterService.GetVCluster:input_type -> openvcluster.v1.GetVClusterRequest
+	5,  // 22: openvcluster.v1.VClusterService.ListVClusters:input_type -> openvcluster.v1.ListVClustersRequest
+	7,  // 23: openvcluster.v1.VClusterService.UpdateVCluster:input_type -> openvcluster.v1.UpdateVClusterRequest
+	9,  // 24: openvcluster.v1.VClusterService.DeleteVCluster:input_type -> openvcluster.v1.DeleteVClusterRequest
+	11, // 25: openvcluster.v1.VClusterService.ScaleVCluster:input_type -> openvcluster.v1.ScaleVClusterRequest
+	13, // 26: openvcluster.v1.VClusterService.SuspendVCluster:input_type -> openvcluster.v1.SuspendVClusterRequest
+	15, // 27: openvcluster.v1.VClusterService.ResumeVCluster:input_type -> openvcluster.v1.ResumeVClusterRequest
+	17, // 28: openvcluster.v1.VClusterService.SnapshotVCluster:input_type -> openvcluster.v1.SnapshotVClusterRequest
+	19, // 29: openvcluster.v1.VClusterService.RestoreVCluster:input_type -> openvcluster.v1.RestoreVClusterRequest
+	21, // 30: openvcluster.v1.VClusterService.WatchVClusters:input_type -> openvcluster.v1.WatchVClustersRequest
+	23, // 31: openvcluster.v1.VClusterService.GetVClusterKubeconfig:input_type -> openvcluster.v1.GetVClusterKubeconfigRequest
+	2,  // 32: openvcluster.v1.VClusterService.CreateVCluster:output_type -> openvcluster.v1.CreateVClusterResponse
+	4,  // 33: openvcluster.v1.VClusterService.GetVCluster:output_type -> openvcluster.v1.GetVClusterResponse
+	6,  // 34: openvcluster.v1.VClusterService.ListVClusters:output_type -> openvcluster.v1.ListVClustersResponse
+	8,  // 35: openvcluster.v1.VClusterService.UpdateVCluster:output_type -> openvcluster.v1.UpdateVClusterResponse
+	10, // 36: openvcluster.v1.VClusterService.DeleteVCluster:output_type -> openvcluster.v1.DeleteVClusterResponse
+	12, // 37: openvcluster.v1.VClusterService.ScaleVCluster:output_type -> openvcluster.v1.ScaleVClusterResponse
+	14, // 38: openvcluster.v1.VClusterService.SuspendVCluster:output_type -> openvcluster.v1.SuspendVClusterResponse
+	16, // 39: openvcluster.v1.VClusterService.ResumeVCluster:output_type -> openvcluster.v1.ResumeVClusterResponse
+	18, // 40: openvcluster.v1.VClusterService.SnapshotVCluster:output_type -> openvcluster.v1.SnapshotVClusterResponse
+	20, // 41: openvcluster.v1.VClusterService.RestoreVCluster:output_type -> openvcluster.v1.RestoreVClusterResponse
+	22, // 42: openvcluster.v1.VClusterService.WatchVClusters:output_type -> openvcluster.v1.WatchVClustersResponse
+	24, // 43: openvcluster.v1.VClusterService.GetVClusterKubeconfig:output_type -> openvcluster.v1.GetVClusterKubeconfigResponse
+	32, // [32:44] is the sub-list for method output_type
+	20, // [20:32] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_openvcluster_v1_vcluster_service_proto_init() }
@@ -1731,14 +1886,14 @@ func file_openvcluster_v1_vcluster_service_proto_init() {
 	}
 	file_openvcluster_v1_snapshot_proto_init()
 	file_openvcluster_v1_vcluster_proto_init()
-	file_openvcluster_v1_vcluster_service_proto_msgTypes[8].OneofWrappers = []any{}
+	file_openvcluster_v1_vcluster_service_proto_msgTypes[10].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_openvcluster_v1_vcluster_service_proto_rawDesc), len(file_openvcluster_v1_vcluster_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   24,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

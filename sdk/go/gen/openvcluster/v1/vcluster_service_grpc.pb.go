@@ -22,6 +22,7 @@ const (
 	VClusterService_CreateVCluster_FullMethodName        = "/openvcluster.v1.VClusterService/CreateVCluster"
 	VClusterService_GetVCluster_FullMethodName           = "/openvcluster.v1.VClusterService/GetVCluster"
 	VClusterService_ListVClusters_FullMethodName         = "/openvcluster.v1.VClusterService/ListVClusters"
+	VClusterService_UpdateVCluster_FullMethodName        = "/openvcluster.v1.VClusterService/UpdateVCluster"
 	VClusterService_DeleteVCluster_FullMethodName        = "/openvcluster.v1.VClusterService/DeleteVCluster"
 	VClusterService_ScaleVCluster_FullMethodName         = "/openvcluster.v1.VClusterService/ScaleVCluster"
 	VClusterService_SuspendVCluster_FullMethodName       = "/openvcluster.v1.VClusterService/SuspendVCluster"
@@ -80,9 +81,9 @@ const (
 //     that, the caller's oldest is forgotten first, and a retry of it runs as
 //     a new request. An empty request_id makes the call not idempotent. SDKs
 //     fill it when the caller does not, which makes their retries safe.
-//   - Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-//     optional `etag`; when it is set and differs from VCluster.etag, the call
-//     is ABORTED and changes nothing.
+//   - Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+//     take an optional `etag`; when it is set and differs from VCluster.etag,
+//     the call is ABORTED and changes nothing.
 type VClusterServiceClient interface {
 	// Creates a vcluster. It starts in PROVISIONING and becomes RUNNING on its
 	// own.
@@ -104,12 +105,37 @@ type VClusterServiceClient interface {
 	// label_selector, or a page_token that was not issued by this server for
 	// the same namespace, label_selector and phase.
 	ListVClusters(ctx context.Context, in *ListVClustersRequest, opts ...grpc.CallOption) (*ListVClustersResponse, error)
+	// Changes a vcluster's labels, its deletion protection or its Kubernetes
+	// version, each named in update_mask (the fields of `vcluster` not named
+	// there are ignored).
+	//
+	// Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+	// FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+	// through UPGRADING back to RUNNING (or FAILED, status.message saying
+	// why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
+	// to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
+	// be one the server supports (GetServerInfo lists them). Asking for the
+	// version the vcluster has ("1.31.0" is "1.31") changes nothing.
+	//
+	// Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
+	// "labels", "spec.kubernetes_version" and "spec.deletion_protection"
+	// (field "update_mask.paths", naming the path), invalid labels, or an
+	// unsupported or malformed version; FAILED_PRECONDITION with reason
+	// INVALID_PHASE in a phase the update is not allowed in, or with reason
+	// UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
+	// "current", "requested" and "allowed": the next supported minor version,
+	// empty when there is none; a newer patch of the current minor is always
+	// allowed); NOT_FOUND; ABORTED for a stale etag. With
+	// validate_only, the same checks run and nothing changes.
+	UpdateVCluster(ctx context.Context, in *UpdateVClusterRequest, opts ...grpc.CallOption) (*UpdateVClusterResponse, error)
 	// Deletes a vcluster. Allowed in every phase but DELETING; the vcluster
 	// goes through DELETING and is then gone (GetVCluster answers NOT_FOUND).
 	// Deleting a vcluster that is already DELETING is a successful no-op that
 	// returns it. Its snapshots are kept unless delete_snapshots is set.
 	//
-	// Errors: NOT_FOUND; ABORTED for a stale etag.
+	// Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
+	// while spec.deletion_protection is set (turn it off with UpdateVCluster
+	// first); ABORTED for a stale etag.
 	DeleteVCluster(ctx context.Context, in *DeleteVClusterRequest, opts ...grpc.CallOption) (*DeleteVClusterResponse, error)
 	// Changes the resources, replica count or high availability of a vcluster.
 	// Allowed in RUNNING, where it goes through SCALING back to RUNNING, and in
@@ -226,6 +252,16 @@ func (c *vClusterServiceClient) ListVClusters(ctx context.Context, in *ListVClus
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListVClustersResponse)
 	err := c.cc.Invoke(ctx, VClusterService_ListVClusters_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *vClusterServiceClient) UpdateVCluster(ctx context.Context, in *UpdateVClusterRequest, opts ...grpc.CallOption) (*UpdateVClusterResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateVClusterResponse)
+	err := c.cc.Invoke(ctx, VClusterService_UpdateVCluster_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -369,9 +405,9 @@ func (c *vClusterServiceClient) GetVClusterKubeconfig(ctx context.Context, in *G
 //     that, the caller's oldest is forgotten first, and a retry of it runs as
 //     a new request. An empty request_id makes the call not idempotent. SDKs
 //     fill it when the caller does not, which makes their retries safe.
-//   - Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-//     optional `etag`; when it is set and differs from VCluster.etag, the call
-//     is ABORTED and changes nothing.
+//   - Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+//     take an optional `etag`; when it is set and differs from VCluster.etag,
+//     the call is ABORTED and changes nothing.
 type VClusterServiceServer interface {
 	// Creates a vcluster. It starts in PROVISIONING and becomes RUNNING on its
 	// own.
@@ -393,12 +429,37 @@ type VClusterServiceServer interface {
 	// label_selector, or a page_token that was not issued by this server for
 	// the same namespace, label_selector and phase.
 	ListVClusters(context.Context, *ListVClustersRequest) (*ListVClustersResponse, error)
+	// Changes a vcluster's labels, its deletion protection or its Kubernetes
+	// version, each named in update_mask (the fields of `vcluster` not named
+	// there are ignored).
+	//
+	// Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+	// FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+	// through UPGRADING back to RUNNING (or FAILED, status.message saying
+	// why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
+	// to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
+	// be one the server supports (GetServerInfo lists them). Asking for the
+	// version the vcluster has ("1.31.0" is "1.31") changes nothing.
+	//
+	// Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
+	// "labels", "spec.kubernetes_version" and "spec.deletion_protection"
+	// (field "update_mask.paths", naming the path), invalid labels, or an
+	// unsupported or malformed version; FAILED_PRECONDITION with reason
+	// INVALID_PHASE in a phase the update is not allowed in, or with reason
+	// UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
+	// "current", "requested" and "allowed": the next supported minor version,
+	// empty when there is none; a newer patch of the current minor is always
+	// allowed); NOT_FOUND; ABORTED for a stale etag. With
+	// validate_only, the same checks run and nothing changes.
+	UpdateVCluster(context.Context, *UpdateVClusterRequest) (*UpdateVClusterResponse, error)
 	// Deletes a vcluster. Allowed in every phase but DELETING; the vcluster
 	// goes through DELETING and is then gone (GetVCluster answers NOT_FOUND).
 	// Deleting a vcluster that is already DELETING is a successful no-op that
 	// returns it. Its snapshots are kept unless delete_snapshots is set.
 	//
-	// Errors: NOT_FOUND; ABORTED for a stale etag.
+	// Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
+	// while spec.deletion_protection is set (turn it off with UpdateVCluster
+	// first); ABORTED for a stale etag.
 	DeleteVCluster(context.Context, *DeleteVClusterRequest) (*DeleteVClusterResponse, error)
 	// Changes the resources, replica count or high availability of a vcluster.
 	// Allowed in RUNNING, where it goes through SCALING back to RUNNING, and in
@@ -500,6 +561,9 @@ func (UnimplementedVClusterServiceServer) GetVCluster(context.Context, *GetVClus
 func (UnimplementedVClusterServiceServer) ListVClusters(context.Context, *ListVClustersRequest) (*ListVClustersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListVClusters not implemented")
 }
+func (UnimplementedVClusterServiceServer) UpdateVCluster(context.Context, *UpdateVClusterRequest) (*UpdateVClusterResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateVCluster not implemented")
+}
 func (UnimplementedVClusterServiceServer) DeleteVCluster(context.Context, *DeleteVClusterRequest) (*DeleteVClusterResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteVCluster not implemented")
 }
@@ -595,6 +659,24 @@ func _VClusterService_ListVClusters_Handler(srv interface{}, ctx context.Context
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(VClusterServiceServer).ListVClusters(ctx, req.(*ListVClustersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _VClusterService_UpdateVCluster_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateVClusterRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(VClusterServiceServer).UpdateVCluster(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: VClusterService_UpdateVCluster_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(VClusterServiceServer).UpdateVCluster(ctx, req.(*UpdateVClusterRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -754,6 +836,10 @@ var VClusterService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListVClusters",
 			Handler:    _VClusterService_ListVClusters_Handler,
+		},
+		{
+			MethodName: "UpdateVCluster",
+			Handler:    _VClusterService_UpdateVCluster_Handler,
 		},
 		{
 			MethodName: "DeleteVCluster",

@@ -24,6 +24,8 @@ from openvcluster.cli.vclusters import (
     resume,
     scale,
     suspend,
+    update,
+    upgrade,
 )
 from openvcluster.cli.watch import watch
 
@@ -34,6 +36,8 @@ Examples:
   ovc create dev --cpu 2 --memory 4Gi --wait
   ovc list -A
   ovc suspend dev --wait && ovc resume dev --wait
+  ovc update dev -l team=platform --deletion-protection
+  ovc upgrade dev --to 1.32 --wait
   ovc snapshot create dev --name dev-snap
   ovc restore dev-snap --to dev2 --wait
   ovc kubeconfig dev --write dev.kubeconfig
@@ -61,8 +65,8 @@ Shell completion (bash; also zsh and fish):
 def cli() -> None:
     """ovc: virtual Kubernetes clusters with a VM-like lifecycle.
 
-    Create, list, suspend (power off), resume (power on), snapshot, restore
-    and delete vclusters on an open-vcluster-api server. Mutations return at
+    Create, list, update, upgrade, suspend (power off), resume (power on),
+    snapshot, restore and delete vclusters on an open-vcluster-api server. Mutations return at
     once; --wait follows them to the end.
 
     The options here work after the command too (`ovc -n team-a list` is
@@ -82,7 +86,7 @@ def completion(shell: str) -> None:
     click.echo(cls(cli, {}, "ovc", "_OVC_COMPLETE").source())
 
 
-for command in (create, get, list_vclusters, delete, scale, suspend, resume):
+for command in (create, get, list_vclusters, update, upgrade, delete, scale, suspend, resume):
     cli.add_command(command)
 cli.add_command(snapshot)
 cli.add_command(restore)

@@ -77,6 +77,7 @@ _PARAMS = {
     "expose_type": "expose",
     "replicas": "replicas",
     "enable_ha": "ha",
+    "deletion_protection": "deletion_protection",
     "labels": "labels",
     "label_selector": "selector",
     "phase": "phase",
@@ -138,6 +139,8 @@ def _describe(exc: OpenVClusterError, ctx: click.Context, endpoint: str) -> str:
     if isinstance(exc, VClusterFailedError):
         vc = exc.vcluster
         fix = f"`ovc delete {vc.name} -n {vc.namespace}`"
+        if vc.spec.deletion_protection:
+            fix = f"`ovc update {vc.name} -n {vc.namespace} --no-deletion-protection`, then {fix}"
         return f"{exc.message}; a FAILED vcluster can only be deleted: {fix}"
     if isinstance(exc, SnapshotFailedError):
         snap = exc.snapshot
@@ -149,6 +152,11 @@ def _describe(exc: OpenVClusterError, ctx: click.Context, endpoint: str) -> str:
         if exc.message.startswith("vcluster "):
             return f"{exc.message} (`ovc list -A` lists the vclusters you may see)"
         return exc.message
+    if code == grpc.StatusCode.FAILED_PRECONDITION and exc.reason == "DELETION_PROTECTED":
+        namespace, _, name = exc.metadata.get("vcluster", "").rpartition("/")
+        name = name or str(ctx.params.get("name") or "NAME")
+        where = f" -n {namespace}" if namespace else ""
+        return f"{exc.message} (`ovc update {name}{where} --no-deletion-protection`)"
     if isinstance(exc, ResourceExhaustedError) and exc.quota_violations:
         quotas = "; ".join(f"{v.subject}: {v.description}" for v in exc.quota_violations)
         return f"{exc.message} ({quotas})"

@@ -130,6 +130,7 @@ def vcluster_columns(*, wide: bool, all_namespaces: bool) -> list[Column]:
             ("STORAGE", lambda v: v.spec.resources.storage),
             ("REPLICAS", lambda v: str(v.spec.replicas)),
             ("HA", lambda v: "yes" if v.spec.enable_ha else "no"),
+            ("PROTECTED", lambda v: "yes" if v.spec.deletion_protection else "no"),
             ("DISTRO", lambda v: _distro(v.spec.distro)),
             ("ENDPOINT", lambda v: v.status.api_server_endpoint),
         ]

@@ -1,4 +1,5 @@
-"""The vcluster commands: create, get, list, delete, scale, suspend, resume, kubeconfig."""
+"""The vcluster commands: create, get, list, update, upgrade, delete, scale, suspend,
+resume, kubeconfig."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ __all__ = [
     "resume",
     "scale",
     "suspend",
+    "update",
+    "upgrade",
 ]
 
 _Phase = vcluster_pb2.VCluster.Phase
@@ -92,6 +95,11 @@ def wants_wait(wait: bool, timeout: float | None) -> bool:
 @click.option("--ha/--no-ha", default=None, help="High availability (needs odd replicas >= 3).")
 @click.option("--expose", type=click.Choice(_EXPOSE), help="How the API server is exposed.")
 @label_option("Label to set, repeatable.")
+@click.option(
+    "--deletion-protection",
+    is_flag=True,
+    help="Refuse deletes until `ovc update NAME --no-deletion-protection`.",
+)
 @click.option("--dry-run", is_flag=True, help="Validate only; create nothing.")
 @wait_options
 @output_option(default=None)
@@ -108,6 +116,7 @@ def create(
     ha: bool | None,
     expose: str | None,
     labels: tuple[tuple[str, str], ...],
+    deletion_protection: bool,
     dry_run: bool,
     wait: bool,
     timeout: float | None,
@@ -131,6 +140,7 @@ def create(
         enable_ha=ha,
         expose_type=expose,
         labels=dict(labels),
+        deletion_protection=deletion_protection or None,
         validate_only=dry_run,
     )
     if dry_run:
@@ -178,6 +188,98 @@ def list_vclusters(
         click.echo(f"No vclusters in {where}.", err=True)
         return
     emit(vclusters, output, vcluster_columns(wide=output == "wide", all_namespaces=all_namespaces))
+
+
+@click.command(cls=OvcCommand)
+@name_argument
+@namespace_option
+@label_option("Label, repeatable. The labels given replace ALL the vcluster's labels.")
+@click.option("--clear-labels", is_flag=True, help="Remove every label.")
+@click.option(
+    "--deletion-protection/--no-deletion-protection",
+    default=None,
+    help="Turn deletion protection on (deletes are refused) or off.",
+)
+@click.option("--dry-run", is_flag=True, help="Validate only; change nothing.")
+@output_option(default=None)
+@connection_options
+def update(
+    name: str,
+    namespace: str | None,
+    labels: tuple[tuple[str, str], ...],
+    clear_labels: bool,
+    deletion_protection: bool | None,
+    dry_run: bool,
+    output: str | None,
+) -> None:
+    """Change the labels or the deletion protection of the vcluster NAME, at once.
+
+    The labels given with -l replace all the vcluster's labels (those not
+    given are removed); --clear-labels removes them all. Left out, labels or
+    protection stay as they are. Allowed while RUNNING, SUSPENDED or FAILED;
+    the phase stays. To change the Kubernetes version, see `ovc upgrade`.
+    """
+    if labels and clear_labels:
+        raise click.UsageError("give -l/--label or --clear-labels, not both")
+    if not labels and not clear_labels and deletion_protection is None:
+        raise click.UsageError(
+            "nothing to change: give -l/--label, --clear-labels "
+            "or --deletion-protection/--no-deletion-protection"
+        )
+    session = get_session()
+    vcluster = session.client().update_vcluster(
+        session.namespace(namespace),
+        name,
+        labels=dict(labels) if labels or clear_labels else None,
+        deletion_protection=deletion_protection,
+        validate_only=dry_run,
+    )
+    show(vcluster, output, "is valid (dry run: nothing changed)" if dry_run else "updated")
+
+
+@click.command(cls=OvcCommand)
+@name_argument
+@namespace_option
+@click.option(
+    "--to",
+    "kubernetes_version",
+    metavar="VERSION",
+    required=True,
+    help="The new Kubernetes version: the next minor (1.32 from 1.31) or a newer patch.",
+)
+@click.option("--dry-run", is_flag=True, help="Validate only; change nothing.")
+@wait_options
+@output_option(default=None)
+@connection_options
+def upgrade(
+    name: str,
+    namespace: str | None,
+    kubernetes_version: str,
+    dry_run: bool,
+    wait: bool,
+    timeout: float | None,
+    output: str | None,
+) -> None:
+    """Upgrade the RUNNING vcluster NAME to another Kubernetes version: UPGRADING, then RUNNING.
+
+    One minor version at a time (1.31 to 1.32), or a newer patch of the same
+    minor (1.31 to 1.31.4), to a version the server supports; never down.
+    Asking for the version it has changes nothing.
+    """
+    session = get_session()
+    client = session.client()
+    vcluster = client.upgrade_vcluster(
+        session.namespace(namespace), name, kubernetes_version, validate_only=dry_run
+    )
+    if dry_run:
+        show(vcluster, output, "is valid (dry run: nothing changed)")
+        return
+    if vcluster.status.phase != _Phase.PHASE_UPGRADING:
+        show(vcluster, output, f"already at {vcluster.spec.kubernetes_version}")
+        return
+    if wants_wait(wait, timeout):
+        vcluster = waiting.wait_for_phase(client, vcluster, _Phase.PHASE_RUNNING, timeout)
+    show(vcluster, output, f"upgraded to {vcluster.spec.kubernetes_version}")
 
 
 @click.command(cls=OvcCommand)

@@ -72,12 +72,19 @@ class VCluster(_message.Message):
         """
         PHASE_FAILED: VCluster._Phase.ValueType  # 9
         """The vcluster failed and needs attention; status.message says why. Only
-        DeleteVCluster is allowed.
+        DeleteVCluster, and UpdateVCluster of labels or deletion protection, are
+        allowed.
+        """
+        PHASE_UPGRADING: VCluster._Phase.ValueType  # 10
+        """The control plane is being moved to a newer Kubernetes version
+        (UpdateVCluster of spec.kubernetes_version). Ends in RUNNING. A client
+        that does not know a phase should treat it as intermediate.
         """
 
     class Phase(_Phase, metaclass=_PhaseEnumTypeWrapper):
         """The lifecycle phase of a vcluster. Intermediate phases (PROVISIONING,
-        SCALING, SUSPENDING, RESUMING, RESTORING, DELETING) end on their own: the
+        SCALING, SUSPENDING, RESUMING, RESTORING, UPGRADING, DELETING) end on
+        their own: the
         server drives them to their final phase without another call. Clients
         wait with WatchVClusters or by polling GetVCluster. A transition the
         server cannot complete ends in FAILED instead, status.message saying why.
@@ -96,7 +103,9 @@ class VCluster(_message.Message):
         | SnapshotVCluster | RUNNING, SUSPENDED | none (the new snapshot: PENDING, IN_PROGRESS) | unchanged (the snapshot: READY) | FAILED_PRECONDITION |
         | RestoreVCluster in place (empty target_name) | RUNNING, SUSPENDED; the snapshot READY | RESTORING | RUNNING, with the snapshot's spec | FAILED_PRECONDITION |
         | RestoreVCluster to target_name | (no vcluster named target_name); the snapshot READY | PROVISIONING | RUNNING | ALREADY_EXISTS if target_name exists; FAILED_PRECONDITION if the snapshot is not READY |
-        | DeleteVCluster | every phase but DELETING | DELETING | gone (GetVCluster answers NOT_FOUND) | in DELETING a successful no-op |
+        | UpdateVCluster of labels or spec.deletion_protection only | RUNNING, SUSPENDED, FAILED | none | unchanged | FAILED_PRECONDITION |
+        | UpdateVCluster of spec.kubernetes_version (an upgrade) | RUNNING | UPGRADING | RUNNING, with the new version | FAILED_PRECONDITION |
+        | DeleteVCluster | every phase but DELETING (and not while spec.deletion_protection is set) | DELETING | gone (GetVCluster answers NOT_FOUND) | in DELETING a successful no-op |
         | GetVClusterKubeconfig | every phase but PROVISIONING, DELETING and FAILED | none | unchanged | FAILED_PRECONDITION |
         """
 
@@ -134,7 +143,13 @@ class VCluster(_message.Message):
     """
     PHASE_FAILED: VCluster.Phase.ValueType  # 9
     """The vcluster failed and needs attention; status.message says why. Only
-    DeleteVCluster is allowed.
+    DeleteVCluster, and UpdateVCluster of labels or deletion protection, are
+    allowed.
+    """
+    PHASE_UPGRADING: VCluster.Phase.ValueType  # 10
+    """The control plane is being moved to a newer Kubernetes version
+    (UpdateVCluster of spec.kubernetes_version). Ends in RUNNING. A client
+    that does not know a phase should treat it as intermediate.
     """
 
     @_typing.final
@@ -179,9 +194,9 @@ class VCluster(_message.Message):
     """
     etag: _builtins.str
     """Output only. An opaque version token that changes on every change of the
-    vcluster. Send it back in the `etag` field of Scale, Suspend, Resume,
-    Restore and Delete requests to make them conditional: a stale etag is
-    answered with ABORTED and changes nothing.
+    vcluster. Send it back in the `etag` field of Update, Scale, Suspend,
+    Resume, Restore and Delete requests to make them conditional: a stale etag
+    is answered with ABORTED and changes nothing.
     """
     @_builtins.property
     def labels(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
@@ -272,6 +287,7 @@ class VClusterSpec(_message.Message):
     NETWORK_FIELD_NUMBER: _builtins.int
     STORAGE_FIELD_NUMBER: _builtins.int
     ENABLE_HA_FIELD_NUMBER: _builtins.int
+    DELETION_PROTECTION_FIELD_NUMBER: _builtins.int
     kubernetes_version: _builtins.str
     """Kubernetes version of the control plane: a minor version such as "1.31"
     or a patch version such as "1.31.2", with no leading zeros. The server accepts a configured set of
@@ -287,6 +303,15 @@ class VClusterSpec(_message.Message):
     enable_ha: _builtins.bool
     """Runs the control plane highly available. Needs an odd replica count of at
     least 3.
+    """
+    deletion_protection: _builtins.bool
+    """Guards the vcluster against deletion: while set, DeleteVCluster is
+    FAILED_PRECONDITION (reason DELETION_PROTECTED) until UpdateVCluster
+    turns it off. ScaleVCluster and RestoreVCluster in place keep it as it
+    is (a snapshot's spec does not bring its own), and a vcluster restored
+    to a new name starts without it. On the Kubernetes backend
+    the vcluster's control plane also carries the annotation
+    `loft.sh/non-deletable: "true"`, which `vcluster delete` honours.
     """
     @_builtins.property
     def resources(self) -> Global___Resources:
@@ -312,10 +337,11 @@ class VClusterSpec(_message.Message):
         network: Global___NetworkSpec | None = ...,
         storage: Global___StorageSpec | None = ...,
         enable_ha: _builtins.bool = ...,
+        deletion_protection: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["network", b"network", "resources", b"resources", "storage", b"storage"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["distro", b"distro", "enable_ha", b"enable_ha", "kubernetes_version", b"kubernetes_version", "network", b"network", "replicas", b"replicas", "resources", b"resources", "storage", b"storage"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deletion_protection", b"deletion_protection", "distro", b"distro", "enable_ha", b"enable_ha", "kubernetes_version", b"kubernetes_version", "network", b"network", "replicas", b"replicas", "resources", b"resources", "storage", b"storage"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

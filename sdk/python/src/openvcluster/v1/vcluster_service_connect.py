@@ -21,7 +21,7 @@ from connectrpc.protocol import ProtocolType
 from connectrpc.server import ConnectASGIApplication, ConnectWSGIApplication, DEFAULT_READ_MAX_BYTES, Endpoint, EndpointSync
 from pyqwest import Client, SyncClient
 
-from .vcluster_service_pb2 import CreateVClusterRequest, CreateVClusterResponse, DeleteVClusterRequest, DeleteVClusterResponse, GetVClusterKubeconfigRequest, GetVClusterKubeconfigResponse, GetVClusterRequest, GetVClusterResponse, ListVClustersRequest, ListVClustersResponse, RestoreVClusterRequest, RestoreVClusterResponse, ResumeVClusterRequest, ResumeVClusterResponse, ScaleVClusterRequest, ScaleVClusterResponse, SnapshotVClusterRequest, SnapshotVClusterResponse, SuspendVClusterRequest, SuspendVClusterResponse, WatchVClustersRequest, WatchVClustersResponse
+from .vcluster_service_pb2 import CreateVClusterRequest, CreateVClusterResponse, DeleteVClusterRequest, DeleteVClusterResponse, GetVClusterKubeconfigRequest, GetVClusterKubeconfigResponse, GetVClusterRequest, GetVClusterResponse, ListVClustersRequest, ListVClustersResponse, RestoreVClusterRequest, RestoreVClusterResponse, ResumeVClusterRequest, ResumeVClusterResponse, ScaleVClusterRequest, ScaleVClusterResponse, SnapshotVClusterRequest, SnapshotVClusterResponse, SuspendVClusterRequest, SuspendVClusterResponse, UpdateVClusterRequest, UpdateVClusterResponse, WatchVClustersRequest, WatchVClustersResponse
 
 if TYPE_CHECKING:
     from collections.abc import AsyncGenerator, AsyncIterator, Iterable, Iterator, Mapping
@@ -83,9 +83,9 @@ class VClusterService(Protocol):
       that, the caller's oldest is forgotten first, and a retry of it runs as
       a new request. An empty request_id makes the call not idempotent. SDKs
       fill it when the caller does not, which makes their retries safe.
-    * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-      optional `etag`; when it is set and differs from VCluster.etag, the call
-      is ABORTED and changes nothing.
+    * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+      take an optional `etag`; when it is set and differs from VCluster.etag,
+      the call is ABORTED and changes nothing.
     """
     async def create_v_cluster(self, request: CreateVClusterRequest, ctx: RequestContext[CreateVClusterRequest, CreateVClusterResponse], /) -> CreateVClusterResponse:
         """
@@ -119,6 +119,33 @@ class VClusterService(Protocol):
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
+    async def update_v_cluster(self, request: UpdateVClusterRequest, ctx: RequestContext[UpdateVClusterRequest, UpdateVClusterResponse], /) -> UpdateVClusterResponse:
+        """
+        Changes a vcluster's labels, its deletion protection or its Kubernetes
+        version, each named in update_mask (the fields of `vcluster` not named
+        there are ignored).
+
+        Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+        FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+        through UPGRADING back to RUNNING (or FAILED, status.message saying
+        why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
+        to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
+        be one the server supports (GetServerInfo lists them). Asking for the
+        version the vcluster has ("1.31.0" is "1.31") changes nothing.
+
+        Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
+        "labels", "spec.kubernetes_version" and "spec.deletion_protection"
+        (field "update_mask.paths", naming the path), invalid labels, or an
+        unsupported or malformed version; FAILED_PRECONDITION with reason
+        INVALID_PHASE in a phase the update is not allowed in, or with reason
+        UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
+        "current", "requested" and "allowed": the next supported minor version,
+        empty when there is none; a newer patch of the current minor is always
+        allowed); NOT_FOUND; ABORTED for a stale etag. With
+        validate_only, the same checks run and nothing changes.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
     async def delete_v_cluster(self, request: DeleteVClusterRequest, ctx: RequestContext[DeleteVClusterRequest, DeleteVClusterResponse], /) -> DeleteVClusterResponse:
         """
         Deletes a vcluster. Allowed in every phase but DELETING; the vcluster
@@ -126,7 +153,9 @@ class VClusterService(Protocol):
         Deleting a vcluster that is already DELETING is a successful no-op that
         returns it. Its snapshots are kept unless delete_snapshots is set.
 
-        Errors: NOT_FOUND; ABORTED for a stale etag.
+        Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
+        while spec.deletion_protection is set (turn it off with UpdateVCluster
+        first); ABORTED for a stale etag.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -286,6 +315,17 @@ class VClusterServiceASGIApplication(ConnectASGIApplication[VClusterService]):
                     ),
                     function=svc.list_v_clusters,
                 ),
+                "/openvcluster.v1.VClusterService/UpdateVCluster": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateVCluster",
+                        service_name="openvcluster.v1.VClusterService",
+                        input=UpdateVClusterRequest,
+                        output=UpdateVClusterResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=svc.update_v_cluster,
+                ),
                 "/openvcluster.v1.VClusterService/DeleteVCluster": Endpoint.unary(
                     method=MethodInfo(
                         name="DeleteVCluster",
@@ -433,9 +473,9 @@ class VClusterServiceClient(ConnectClient):
       that, the caller's oldest is forgotten first, and a retry of it runs as
       a new request. An empty request_id makes the call not idempotent. SDKs
       fill it when the caller does not, which makes their retries safe.
-    * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-      optional `etag`; when it is set and differs from VCluster.etag, the call
-      is ABORTED and changes nothing.
+    * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+      take an optional `etag`; when it is set and differs from VCluster.etag,
+      the call is ABORTED and changes nothing.
     """
     def __init__(
         self,
@@ -548,6 +588,50 @@ class VClusterServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
             use_get=use_get,
         )
+    async def update_v_cluster(
+        self,
+        request: UpdateVClusterRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> UpdateVClusterResponse:
+        """
+        Changes a vcluster's labels, its deletion protection or its Kubernetes
+        version, each named in update_mask (the fields of `vcluster` not named
+        there are ignored).
+
+        Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+        FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+        through UPGRADING back to RUNNING (or FAILED, status.message saying
+        why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
+        to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
+        be one the server supports (GetServerInfo lists them). Asking for the
+        version the vcluster has ("1.31.0" is "1.31") changes nothing.
+
+        Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
+        "labels", "spec.kubernetes_version" and "spec.deletion_protection"
+        (field "update_mask.paths", naming the path), invalid labels, or an
+        unsupported or malformed version; FAILED_PRECONDITION with reason
+        INVALID_PHASE in a phase the update is not allowed in, or with reason
+        UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
+        "current", "requested" and "allowed": the next supported minor version,
+        empty when there is none; a newer patch of the current minor is always
+        allowed); NOT_FOUND; ABORTED for a stale etag. With
+        validate_only, the same checks run and nothing changes.
+        """
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateVCluster",
+                service_name="openvcluster.v1.VClusterService",
+                input=UpdateVClusterRequest,
+                output=UpdateVClusterResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
     async def delete_v_cluster(
         self,
         request: DeleteVClusterRequest,
@@ -561,7 +645,9 @@ class VClusterServiceClient(ConnectClient):
         Deleting a vcluster that is already DELETING is a successful no-op that
         returns it. Its snapshots are kept unless delete_snapshots is set.
 
-        Errors: NOT_FOUND; ABORTED for a stale etag.
+        Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
+        while spec.deletion_protection is set (turn it off with UpdateVCluster
+        first); ABORTED for a stale etag.
         """
         return await self.execute_unary(
             request=request,
@@ -851,9 +937,9 @@ class VClusterServiceSync(Protocol):
       that, the caller's oldest is forgotten first, and a retry of it runs as
       a new request. An empty request_id makes the call not idempotent. SDKs
       fill it when the caller does not, which makes their retries safe.
-    * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-      optional `etag`; when it is set and differs from VCluster.etag, the call
-      is ABORTED and changes nothing.
+    * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+      take an optional `etag`; when it is set and differs from VCluster.etag,
+      the call is ABORTED and changes nothing.
     """
     def create_v_cluster(self, request: CreateVClusterRequest, ctx: RequestContext[CreateVClusterRequest, CreateVClusterResponse], /) -> CreateVClusterResponse:
         """
@@ -887,6 +973,33 @@ class VClusterServiceSync(Protocol):
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
+    def update_v_cluster(self, request: UpdateVClusterRequest, ctx: RequestContext[UpdateVClusterRequest, UpdateVClusterResponse], /) -> UpdateVClusterResponse:
+        """
+        Changes a vcluster's labels, its deletion protection or its Kubernetes
+        version, each named in update_mask (the fields of `vcluster` not named
+        there are ignored).
+
+        Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+        FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+        through UPGRADING back to RUNNING (or FAILED, status.message saying
+        why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
+        to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
+        be one the server supports (GetServerInfo lists them). Asking for the
+        version the vcluster has ("1.31.0" is "1.31") changes nothing.
+
+        Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
+        "labels", "spec.kubernetes_version" and "spec.deletion_protection"
+        (field "update_mask.paths", naming the path), invalid labels, or an
+        unsupported or malformed version; FAILED_PRECONDITION with reason
+        INVALID_PHASE in a phase the update is not allowed in, or with reason
+        UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
+        "current", "requested" and "allowed": the next supported minor version,
+        empty when there is none; a newer patch of the current minor is always
+        allowed); NOT_FOUND; ABORTED for a stale etag. With
+        validate_only, the same checks run and nothing changes.
+        """
+        raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
+
     def delete_v_cluster(self, request: DeleteVClusterRequest, ctx: RequestContext[DeleteVClusterRequest, DeleteVClusterResponse], /) -> DeleteVClusterResponse:
         """
         Deletes a vcluster. Allowed in every phase but DELETING; the vcluster
@@ -894,7 +1007,9 @@ class VClusterServiceSync(Protocol):
         Deleting a vcluster that is already DELETING is a successful no-op that
         returns it. Its snapshots are kept unless delete_snapshots is set.
 
-        Errors: NOT_FOUND; ABORTED for a stale etag.
+        Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
+        while spec.deletion_protection is set (turn it off with UpdateVCluster
+        first); ABORTED for a stale etag.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -1052,6 +1167,17 @@ class VClusterServiceWSGIApplication(ConnectWSGIApplication):
                     ),
                     function=service.list_v_clusters,
                 ),
+                "/openvcluster.v1.VClusterService/UpdateVCluster": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateVCluster",
+                        service_name="openvcluster.v1.VClusterService",
+                        input=UpdateVClusterRequest,
+                        output=UpdateVClusterResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                        stream_type=StreamType.UNARY,
+                    ),
+                    function=service.update_v_cluster,
+                ),
                 "/openvcluster.v1.VClusterService/DeleteVCluster": EndpointSync.unary(
                     method=MethodInfo(
                         name="DeleteVCluster",
@@ -1199,9 +1325,9 @@ class VClusterServiceClientSync(ConnectClientSync):
       that, the caller's oldest is forgotten first, and a retry of it runs as
       a new request. An empty request_id makes the call not idempotent. SDKs
       fill it when the caller does not, which makes their retries safe.
-    * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-      optional `etag`; when it is set and differs from VCluster.etag, the call
-      is ABORTED and changes nothing.
+    * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+      take an optional `etag`; when it is set and differs from VCluster.etag,
+      the call is ABORTED and changes nothing.
     """
     def __init__(
         self,
@@ -1314,6 +1440,50 @@ class VClusterServiceClientSync(ConnectClientSync):
             timeout_ms=timeout_ms,
             use_get=use_get,
         )
+    def update_v_cluster(
+        self,
+        request: UpdateVClusterRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None, 
+        timeout_ms: int | None = None,
+    ) -> UpdateVClusterResponse:
+        """
+        Changes a vcluster's labels, its deletion protection or its Kubernetes
+        version, each named in update_mask (the fields of `vcluster` not named
+        there are ignored).
+
+        Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+        FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+        through UPGRADING back to RUNNING (or FAILED, status.message saying
+        why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
+        to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
+        be one the server supports (GetServerInfo lists them). Asking for the
+        version the vcluster has ("1.31.0" is "1.31") changes nothing.
+
+        Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
+        "labels", "spec.kubernetes_version" and "spec.deletion_protection"
+        (field "update_mask.paths", naming the path), invalid labels, or an
+        unsupported or malformed version; FAILED_PRECONDITION with reason
+        INVALID_PHASE in a phase the update is not allowed in, or with reason
+        UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
+        "current", "requested" and "allowed": the next supported minor version,
+        empty when there is none; a newer patch of the current minor is always
+        allowed); NOT_FOUND; ABORTED for a stale etag. With
+        validate_only, the same checks run and nothing changes.
+        """
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateVCluster",
+                service_name="openvcluster.v1.VClusterService",
+                input=UpdateVClusterRequest,
+                output=UpdateVClusterResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+                stream_type=StreamType.UNARY,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
     def delete_v_cluster(
         self,
         request: DeleteVClusterRequest,
@@ -1327,7 +1497,9 @@ class VClusterServiceClientSync(ConnectClientSync):
         Deleting a vcluster that is already DELETING is a successful no-op that
         returns it. Its snapshots are kept unless delete_snapshots is set.
 
-        Errors: NOT_FOUND; ABORTED for a stale etag.
+        Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
+        while spec.deletion_protection is set (turn it off with UpdateVCluster
+        first); ABORTED for a stale etag.
         """
         return self.execute_unary(
             request=request,

@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from openvcluster.v1 import snapshot_pb2 as openvcluster_dot_v1_dot_snapshot__pb2
 from openvcluster.v1 import vcluster_pb2 as openvcluster_dot_v1_dot_vcluster__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&openvcluster/v1/vcluster_service.proto\x12\x0fopenvcluster.v1\x1a\x1eopenvcluster/v1/snapshot.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"\xc7\x02\n\x15\x43reateVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x31\n\x04spec\x18\x03 \x01(\x0b\x32\x1d.openvcluster.v1.VClusterSpecR\x04spec\x12J\n\x06labels\x18\x04 \x03(\x0b\x32\x32.openvcluster.v1.CreateVClusterRequest.LabelsEntryR\x06labels\x12#\n\rvalidate_only\x18\x05 \x01(\x08R\x0cvalidateOnly\x12\x1d\n\nrequest_id\x18\x06 \x01(\tR\trequestId\x1a\x39\n\x0bLabelsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"O\n\x16\x43reateVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"F\n\x12GetVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"L\n\x13GetVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"\xce\x01\n\x14ListVClustersRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12%\n\x0elabel_selector\x18\x04 \x01(\tR\rlabelSelector\x12\x35\n\x05phase\x18\x05 \x01(\x0e\x32\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\"x\n\x15ListVClustersResponse\x12\x37\n\tvclusters\x18\x01 \x03(\x0b\x32\x19.openvcluster.v1.VClusterR\tvclusters\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc4\x01\n\x15\x44\x65leteVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n\x04\x65tag\x18\x03 \x01(\tR\x04\x65tag\x12)\n\x10\x64\x65lete_snapshots\x18\x04 \x01(\x08R\x0f\x64\x65leteSnapshots\x12\x1d\n\nrequest_id\x18\x05 \x01(\tR\trequestId\x12\x1b\n\tkeep_data\x18\x06 \x01(\x08R\x08keepData\"O\n\x16\x44\x65leteVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"\x81\x02\n\x14ScaleVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x38\n\tresources\x18\x03 \x01(\x0b\x32\x1a.openvcluster.v1.ResourcesR\tresources\x12\x1a\n\x08replicas\x18\x04 \x01(\x05R\x08replicas\x12 \n\tenable_ha\x18\x05 \x01(\x08H\x00R\x08\x65nableHa\x88\x01\x01\x12\x12\n\x04\x65tag\x18\x06 \x01(\tR\x04\x65tag\x12\x1d\n\nrequest_id\x18\x07 \x01(\tR\trequestIdB\x0c\n\n_enable_ha\"N\n\x15ScaleVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"\xa6\x01\n\x16SuspendVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\'\n\x0f\x64rain_workloads\x18\x03 \x01(\x08R\x0e\x64rainWorkloads\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\x12\x1d\n\nrequest_id\x18\x05 \x01(\tR\trequestId\"P\n\x17SuspendVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"|\n\x15ResumeVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n\x04\x65tag\x18\x03 \x01(\tR\x04\x65tag\x12\x1d\n\nrequest_id\x18\x04 \x01(\tR\trequestId\"O\n\x16ResumeVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"\xba\x02\n\x17SnapshotVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12#\n\rsnapshot_name\x18\x03 \x01(\tR\x0csnapshotName\x12 \n\x0b\x64\x65scription\x18\x04 \x01(\tR\x0b\x64\x65scription\x12L\n\x06labels\x18\x05 \x03(\x0b\x32\x34.openvcluster.v1.SnapshotVClusterRequest.LabelsEntryR\x06labels\x12\x1d\n\nrequest_id\x18\x06 \x01(\tR\trequestId\x1a\x39\n\x0bLabelsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"Q\n\x18SnapshotVClusterResponse\x12\x35\n\x08snapshot\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.SnapshotR\x08snapshot\"\xaf\x01\n\x16RestoreVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12#\n\rsnapshot_name\x18\x02 \x01(\tR\x0csnapshotName\x12\x1f\n\x0btarget_name\x18\x03 \x01(\tR\ntargetName\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\x12\x1d\n\nrequest_id\x18\x05 \x01(\tR\trequestId\"P\n\x17RestoreVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"p\n\x15WatchVClustersRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12%\n\x0elabel_selector\x18\x03 \x01(\tR\rlabelSelector\"\x9e\x02\n\x16WatchVClustersResponse\x12\x45\n\x04type\x18\x01 \x01(\x0e\x32\x31.openvcluster.v1.WatchVClustersResponse.EventTypeR\x04type\x12\x35\n\x08vcluster\x18\x02 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"\x85\x01\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45VENT_TYPE_ADDED\x10\x01\x12\x17\n\x13\x45VENT_TYPE_MODIFIED\x10\x02\x12\x16\n\x12\x45VENT_TYPE_DELETED\x10\x03\x12\x15\n\x11\x45VENT_TYPE_SYNCED\x10\x04\"P\n\x1cGetVClusterKubeconfigRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"V\n\x1dGetVClusterKubeconfigResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster2\xf0\x08\n\x0fVClusterService\x12\x61\n\x0e\x43reateVCluster\x12&.openvcluster.v1.CreateVClusterRequest\x1a\'.openvcluster.v1.CreateVClusterResponse\x12]\n\x0bGetVCluster\x12#.openvcluster.v1.GetVClusterRequest\x1a$.openvcluster.v1.GetVClusterResponse\"\x03\x90\x02\x01\x12\x63\n\rListVClusters\x12%.openvcluster.v1.ListVClustersRequest\x1a&.openvcluster.v1.ListVClustersResponse\"\x03\x90\x02\x01\x12\x61\n\x0e\x44\x65leteVCluster\x12&.openvcluster.v1.DeleteVClusterRequest\x1a\'.openvcluster.v1.DeleteVClusterResponse\x12^\n\rScaleVCluster\x12%.openvcluster.v1.ScaleVClusterRequest\x1a&.openvcluster.v1.ScaleVClusterResponse\x12\x64\n\x0fSuspendVCluster\x12\'.openvcluster.v1.SuspendVClusterRequest\x1a(.openvcluster.v1.SuspendVClusterResponse\x12\x61\n\x0eResumeVCluster\x12&.openvcluster.v1.ResumeVClusterRequest\x1a\'.openvcluster.v1.ResumeVClusterResponse\x12g\n\x10SnapshotVCluster\x12(.openvcluster.v1.SnapshotVClusterRequest\x1a).openvcluster.v1.SnapshotVClusterResponse\x12\x64\n\x0fRestoreVCluster\x12\'.openvcluster.v1.RestoreVClusterRequest\x1a(.openvcluster.v1.RestoreVClusterResponse\x12\x63\n\x0eWatchVClusters\x12&.openvcluster.v1.WatchVClustersRequest\x1a\'.openvcluster.v1.WatchVClustersResponse0\x01\x12v\n\x15GetVClusterKubeconfig\x12-.openvcluster.v1.GetVClusterKubeconfigRequest\x1a..openvcluster.v1.GetVClusterKubeconfigResponseBPZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&openvcluster/v1/vcluster_service.proto\x12\x0fopenvcluster.v1\x1a google/protobuf/field_mask.proto\x1a\x1eopenvcluster/v1/snapshot.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"\xc7\x02\n\x15\x43reateVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x31\n\x04spec\x18\x03 \x01(\x0b\x32\x1d.openvcluster.v1.VClusterSpecR\x04spec\x12J\n\x06labels\x18\x04 \x03(\x0b\x32\x32.openvcluster.v1.CreateVClusterRequest.LabelsEntryR\x06labels\x12#\n\rvalidate_only\x18\x05 \x01(\x08R\x0cvalidateOnly\x12\x1d\n\nrequest_id\x18\x06 \x01(\tR\trequestId\x1a\x39\n\x0bLabelsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"O\n\x16\x43reateVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"F\n\x12GetVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"L\n\x13GetVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"\xce\x01\n\x14ListVClustersRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x1b\n\tpage_size\x18\x02 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x03 \x01(\tR\tpageToken\x12%\n\x0elabel_selector\x18\x04 \x01(\tR\rlabelSelector\x12\x35\n\x05phase\x18\x05 \x01(\x0e\x32\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\"x\n\x15ListVClustersResponse\x12\x37\n\tvclusters\x18\x01 \x03(\x0b\x32\x19.openvcluster.v1.VClusterR\tvclusters\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe3\x01\n\x15UpdateVClusterRequest\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\x12;\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskR\nupdateMask\x12\x12\n\x04\x65tag\x18\x03 \x01(\tR\x04\x65tag\x12#\n\rvalidate_only\x18\x04 \x01(\x08R\x0cvalidateOnly\x12\x1d\n\nrequest_id\x18\x05 \x01(\tR\trequestId\"O\n\x16UpdateVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"\xc4\x01\n\x15\x44\x65leteVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n\x04\x65tag\x18\x03 \x01(\tR\x04\x65tag\x12)\n\x10\x64\x65lete_snapshots\x18\x04 \x01(\x08R\x0f\x64\x65leteSnapshots\x12\x1d\n\nrequest_id\x18\x05 \x01(\tR\trequestId\x12\x1b\n\tkeep_data\x18\x06 \x01(\x08R\x08keepData\"O\n\x16\x44\x65leteVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"\x81\x02\n\x14ScaleVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x38\n\tresources\x18\x03 \x01(\x0b\x32\x1a.openvcluster.v1.ResourcesR\tresources\x12\x1a\n\x08replicas\x18\x04 \x01(\x05R\x08replicas\x12 \n\tenable_ha\x18\x05 \x01(\x08H\x00R\x08\x65nableHa\x88\x01\x01\x12\x12\n\x04\x65tag\x18\x06 \x01(\tR\x04\x65tag\x12\x1d\n\nrequest_id\x18\x07 \x01(\tR\trequestIdB\x0c\n\n_enable_ha\"N\n\x15ScaleVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"\xa6\x01\n\x16SuspendVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\'\n\x0f\x64rain_workloads\x18\x03 \x01(\x08R\x0e\x64rainWorkloads\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\x12\x1d\n\nrequest_id\x18\x05 \x01(\tR\trequestId\"P\n\x17SuspendVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"|\n\x15ResumeVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n\x04\x65tag\x18\x03 \x01(\tR\x04\x65tag\x12\x1d\n\nrequest_id\x18\x04 \x01(\tR\trequestId\"O\n\x16ResumeVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"\xba\x02\n\x17SnapshotVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12#\n\rsnapshot_name\x18\x03 \x01(\tR\x0csnapshotName\x12 \n\x0b\x64\x65scription\x18\x04 \x01(\tR\x0b\x64\x65scription\x12L\n\x06labels\x18\x05 \x03(\x0b\x32\x34.openvcluster.v1.SnapshotVClusterRequest.LabelsEntryR\x06labels\x12\x1d\n\nrequest_id\x18\x06 \x01(\tR\trequestId\x1a\x39\n\x0bLabelsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"Q\n\x18SnapshotVClusterResponse\x12\x35\n\x08snapshot\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.SnapshotR\x08snapshot\"\xaf\x01\n\x16RestoreVClusterRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12#\n\rsnapshot_name\x18\x02 \x01(\tR\x0csnapshotName\x12\x1f\n\x0btarget_name\x18\x03 \x01(\tR\ntargetName\x12\x12\n\x04\x65tag\x18\x04 \x01(\tR\x04\x65tag\x12\x1d\n\nrequest_id\x18\x05 \x01(\tR\trequestId\"P\n\x17RestoreVClusterResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"p\n\x15WatchVClustersRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12%\n\x0elabel_selector\x18\x03 \x01(\tR\rlabelSelector\"\x9e\x02\n\x16WatchVClustersResponse\x12\x45\n\x04type\x18\x01 \x01(\x0e\x32\x31.openvcluster.v1.WatchVClustersResponse.EventTypeR\x04type\x12\x35\n\x08vcluster\x18\x02 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster\"\x85\x01\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45VENT_TYPE_ADDED\x10\x01\x12\x17\n\x13\x45VENT_TYPE_MODIFIED\x10\x02\x12\x16\n\x12\x45VENT_TYPE_DELETED\x10\x03\x12\x15\n\x11\x45VENT_TYPE_SYNCED\x10\x04\"P\n\x1cGetVClusterKubeconfigRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"V\n\x1dGetVClusterKubeconfigResponse\x12\x35\n\x08vcluster\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.VClusterR\x08vcluster2\xd3\t\n\x0fVClusterService\x12\x61\n\x0e\x43reateVCluster\x12&.openvcluster.v1.CreateVClusterRequest\x1a\'.openvcluster.v1.CreateVClusterResponse\x12]\n\x0bGetVCluster\x12#.openvcluster.v1.GetVClusterRequest\x1a$.openvcluster.v1.GetVClusterResponse\"\x03\x90\x02\x01\x12\x63\n\rListVClusters\x12%.openvcluster.v1.ListVClustersRequest\x1a&.openvcluster.v1.ListVClustersResponse\"\x03\x90\x02\x01\x12\x61\n\x0eUpdateVCluster\x12&.openvcluster.v1.UpdateVClusterRequest\x1a\'.openvcluster.v1.UpdateVClusterResponse\x12\x61\n\x0e\x44\x65leteVCluster\x12&.openvcluster.v1.DeleteVClusterRequest\x1a\'.openvcluster.v1.DeleteVClusterResponse\x12^\n\rScaleVCluster\x12%.openvcluster.v1.ScaleVClusterRequest\x1a&.openvcluster.v1.ScaleVClusterResponse\x12\x64\n\x0fSuspendVCluster\x12\'.openvcluster.v1.SuspendVClusterRequest\x1a(.openvcluster.v1.SuspendVClusterResponse\x12\x61\n\x0eResumeVCluster\x12&.openvcluster.v1.ResumeVClusterRequest\x1a\'.openvcluster.v1.ResumeVClusterResponse\x12g\n\x10SnapshotVCluster\x12(.openvcluster.v1.SnapshotVClusterRequest\x1a).openvcluster.v1.SnapshotVClusterResponse\x12\x64\n\x0fRestoreVCluster\x12\'.openvcluster.v1.RestoreVClusterRequest\x1a(.openvcluster.v1.RestoreVClusterResponse\x12\x63\n\x0eWatchVClusters\x12&.openvcluster.v1.WatchVClustersRequest\x1a\'.openvcluster.v1.WatchVClustersResponse0\x01\x12v\n\x15GetVClusterKubeconfig\x12-.openvcluster.v1.GetVClusterKubeconfigRequest\x1a..openvcluster.v1.GetVClusterKubeconfigResponseBPZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,56 +43,60 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VCLUSTERSERVICE'].methods_by_name['GetVCluster']._serialized_options = b'\220\002\001'
   _globals['_VCLUSTERSERVICE'].methods_by_name['ListVClusters']._loaded_options = None
   _globals['_VCLUSTERSERVICE'].methods_by_name['ListVClusters']._serialized_options = b'\220\002\001'
-  _globals['_CREATEVCLUSTERREQUEST']._serialized_start=124
-  _globals['_CREATEVCLUSTERREQUEST']._serialized_end=451
-  _globals['_CREATEVCLUSTERREQUEST_LABELSENTRY']._serialized_start=394
-  _globals['_CREATEVCLUSTERREQUEST_LABELSENTRY']._serialized_end=451
-  _globals['_CREATEVCLUSTERRESPONSE']._serialized_start=453
-  _globals['_CREATEVCLUSTERRESPONSE']._serialized_end=532
-  _globals['_GETVCLUSTERREQUEST']._serialized_start=534
-  _globals['_GETVCLUSTERREQUEST']._serialized_end=604
-  _globals['_GETVCLUSTERRESPONSE']._serialized_start=606
-  _globals['_GETVCLUSTERRESPONSE']._serialized_end=682
-  _globals['_LISTVCLUSTERSREQUEST']._serialized_start=685
-  _globals['_LISTVCLUSTERSREQUEST']._serialized_end=891
-  _globals['_LISTVCLUSTERSRESPONSE']._serialized_start=893
-  _globals['_LISTVCLUSTERSRESPONSE']._serialized_end=1013
-  _globals['_DELETEVCLUSTERREQUEST']._serialized_start=1016
-  _globals['_DELETEVCLUSTERREQUEST']._serialized_end=1212
-  _globals['_DELETEVCLUSTERRESPONSE']._serialized_start=1214
-  _globals['_DELETEVCLUSTERRESPONSE']._serialized_end=1293
-  _globals['_SCALEVCLUSTERREQUEST']._serialized_start=1296
-  _globals['_SCALEVCLUSTERREQUEST']._serialized_end=1553
-  _globals['_SCALEVCLUSTERRESPONSE']._serialized_start=1555
-  _globals['_SCALEVCLUSTERRESPONSE']._serialized_end=1633
-  _globals['_SUSPENDVCLUSTERREQUEST']._serialized_start=1636
-  _globals['_SUSPENDVCLUSTERREQUEST']._serialized_end=1802
-  _globals['_SUSPENDVCLUSTERRESPONSE']._serialized_start=1804
-  _globals['_SUSPENDVCLUSTERRESPONSE']._serialized_end=1884
-  _globals['_RESUMEVCLUSTERREQUEST']._serialized_start=1886
-  _globals['_RESUMEVCLUSTERREQUEST']._serialized_end=2010
-  _globals['_RESUMEVCLUSTERRESPONSE']._serialized_start=2012
-  _globals['_RESUMEVCLUSTERRESPONSE']._serialized_end=2091
-  _globals['_SNAPSHOTVCLUSTERREQUEST']._serialized_start=2094
-  _globals['_SNAPSHOTVCLUSTERREQUEST']._serialized_end=2408
-  _globals['_SNAPSHOTVCLUSTERREQUEST_LABELSENTRY']._serialized_start=394
-  _globals['_SNAPSHOTVCLUSTERREQUEST_LABELSENTRY']._serialized_end=451
-  _globals['_SNAPSHOTVCLUSTERRESPONSE']._serialized_start=2410
-  _globals['_SNAPSHOTVCLUSTERRESPONSE']._serialized_end=2491
-  _globals['_RESTOREVCLUSTERREQUEST']._serialized_start=2494
-  _globals['_RESTOREVCLUSTERREQUEST']._serialized_end=2669
-  _globals['_RESTOREVCLUSTERRESPONSE']._serialized_start=2671
-  _globals['_RESTOREVCLUSTERRESPONSE']._serialized_end=2751
-  _globals['_WATCHVCLUSTERSREQUEST']._serialized_start=2753
-  _globals['_WATCHVCLUSTERSREQUEST']._serialized_end=2865
-  _globals['_WATCHVCLUSTERSRESPONSE']._serialized_start=2868
-  _globals['_WATCHVCLUSTERSRESPONSE']._serialized_end=3154
-  _globals['_WATCHVCLUSTERSRESPONSE_EVENTTYPE']._serialized_start=3021
-  _globals['_WATCHVCLUSTERSRESPONSE_EVENTTYPE']._serialized_end=3154
-  _globals['_GETVCLUSTERKUBECONFIGREQUEST']._serialized_start=3156
-  _globals['_GETVCLUSTERKUBECONFIGREQUEST']._serialized_end=3236
-  _globals['_GETVCLUSTERKUBECONFIGRESPONSE']._serialized_start=3238
-  _globals['_GETVCLUSTERKUBECONFIGRESPONSE']._serialized_end=3324
-  _globals['_VCLUSTERSERVICE']._serialized_start=3327
-  _globals['_VCLUSTERSERVICE']._serialized_end=4463
+  _globals['_CREATEVCLUSTERREQUEST']._serialized_start=158
+  _globals['_CREATEVCLUSTERREQUEST']._serialized_end=485
+  _globals['_CREATEVCLUSTERREQUEST_LABELSENTRY']._serialized_start=428
+  _globals['_CREATEVCLUSTERREQUEST_LABELSENTRY']._serialized_end=485
+  _globals['_CREATEVCLUSTERRESPONSE']._serialized_start=487
+  _globals['_CREATEVCLUSTERRESPONSE']._serialized_end=566
+  _globals['_GETVCLUSTERREQUEST']._serialized_start=568
+  _globals['_GETVCLUSTERREQUEST']._serialized_end=638
+  _globals['_GETVCLUSTERRESPONSE']._serialized_start=640
+  _globals['_GETVCLUSTERRESPONSE']._serialized_end=716
+  _globals['_LISTVCLUSTERSREQUEST']._serialized_start=719
+  _globals['_LISTVCLUSTERSREQUEST']._serialized_end=925
+  _globals['_LISTVCLUSTERSRESPONSE']._serialized_start=927
+  _globals['_LISTVCLUSTERSRESPONSE']._serialized_end=1047
+  _globals['_UPDATEVCLUSTERREQUEST']._serialized_start=1050
+  _globals['_UPDATEVCLUSTERREQUEST']._serialized_end=1277
+  _globals['_UPDATEVCLUSTERRESPONSE']._serialized_start=1279
+  _globals['_UPDATEVCLUSTERRESPONSE']._serialized_end=1358
+  _globals['_DELETEVCLUSTERREQUEST']._serialized_start=1361
+  _globals['_DELETEVCLUSTERREQUEST']._serialized_end=1557
+  _globals['_DELETEVCLUSTERRESPONSE']._serialized_start=1559
+  _globals['_DELETEVCLUSTERRESPONSE']._serialized_end=1638
+  _globals['_SCALEVCLUSTERREQUEST']._serialized_start=1641
+  _globals['_SCALEVCLUSTERREQUEST']._serialized_end=1898
+  _globals['_SCALEVCLUSTERRESPONSE']._serialized_start=1900
+  _globals['_SCALEVCLUSTERRESPONSE']._serialized_end=1978
+  _globals['_SUSPENDVCLUSTERREQUEST']._serialized_start=1981
+  _globals['_SUSPENDVCLUSTERREQUEST']._serialized_end=2147
+  _globals['_SUSPENDVCLUSTERRESPONSE']._serialized_start=2149
+  _globals['_SUSPENDVCLUSTERRESPONSE']._serialized_end=2229
+  _globals['_RESUMEVCLUSTERREQUEST']._serialized_start=2231
+  _globals['_RESUMEVCLUSTERREQUEST']._serialized_end=2355
+  _globals['_RESUMEVCLUSTERRESPONSE']._serialized_start=2357
+  _globals['_RESUMEVCLUSTERRESPONSE']._serialized_end=2436
+  _globals['_SNAPSHOTVCLUSTERREQUEST']._serialized_start=2439
+  _globals['_SNAPSHOTVCLUSTERREQUEST']._serialized_end=2753
+  _globals['_SNAPSHOTVCLUSTERREQUEST_LABELSENTRY']._serialized_start=428
+  _globals['_SNAPSHOTVCLUSTERREQUEST_LABELSENTRY']._serialized_end=485
+  _globals['_SNAPSHOTVCLUSTERRESPONSE']._serialized_start=2755
+  _globals['_SNAPSHOTVCLUSTERRESPONSE']._serialized_end=2836
+  _globals['_RESTOREVCLUSTERREQUEST']._serialized_start=2839
+  _globals['_RESTOREVCLUSTERREQUEST']._serialized_end=3014
+  _globals['_RESTOREVCLUSTERRESPONSE']._serialized_start=3016
+  _globals['_RESTOREVCLUSTERRESPONSE']._serialized_end=3096
+  _globals['_WATCHVCLUSTERSREQUEST']._serialized_start=3098
+  _globals['_WATCHVCLUSTERSREQUEST']._serialized_end=3210
+  _globals['_WATCHVCLUSTERSRESPONSE']._serialized_start=3213
+  _globals['_WATCHVCLUSTERSRESPONSE']._serialized_end=3499
+  _globals['_WATCHVCLUSTERSRESPONSE_EVENTTYPE']._serialized_start=3366
+  _globals['_WATCHVCLUSTERSRESPONSE_EVENTTYPE']._serialized_end=3499
+  _globals['_GETVCLUSTERKUBECONFIGREQUEST']._serialized_start=3501
+  _globals['_GETVCLUSTERKUBECONFIGREQUEST']._serialized_end=3581
+  _globals['_GETVCLUSTERKUBECONFIGRESPONSE']._serialized_start=3583
+  _globals['_GETVCLUSTERKUBECONFIGRESPONSE']._serialized_end=3669
+  _globals['_VCLUSTERSERVICE']._serialized_start=3672
+  _globals['_VCLUSTERSERVICE']._serialized_end=4907
 # @@protoc_insertion_point(module_scope)

@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -243,6 +244,83 @@ class ListVClustersResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListVClustersResponse: _TypeAlias = ListVClustersResponse  # noqa: Y015
+
+@_typing.final
+class UpdateVClusterRequest(_message.Message):
+    """Request of VClusterService.UpdateVCluster."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VCLUSTER_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
+    ETAG_FIELD_NUMBER: _builtins.int
+    VALIDATE_ONLY_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    etag: _builtins.str
+    """When set, the call is ABORTED unless it equals the vcluster's etag."""
+    validate_only: _builtins.bool
+    """Checks the request (validation, existence, phase, upgrade rules) and
+    answers what the vcluster would become, changing nothing.
+    """
+    request_id: _builtins.str
+    """Idempotency key, a UUID (see the service comment)."""
+    @_builtins.property
+    def vcluster(self) -> _vcluster_pb2.VCluster:
+        """The vcluster to change: namespace and name say which (both required);
+        of the other fields, only those named in update_mask are read, and
+        output-only ones never.
+        """
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """The fields to change: "labels" (replaces every label),
+        "spec.kubernetes_version" and "spec.deletion_protection". Required: a
+        named field set to its empty value is cleared (no labels, protection
+        off), so an update never changes a field its caller did not name.
+        """
+
+    def __init__(
+        self,
+        *,
+        vcluster: _vcluster_pb2.VCluster | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
+        etag: _builtins.str = ...,
+        validate_only: _builtins.bool = ...,
+        request_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["update_mask", b"update_mask", "vcluster", b"vcluster"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["etag", b"etag", "request_id", b"request_id", "update_mask", b"update_mask", "validate_only", b"validate_only", "vcluster", b"vcluster"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateVClusterRequest: _TypeAlias = UpdateVClusterRequest  # noqa: Y015
+
+@_typing.final
+class UpdateVClusterResponse(_message.Message):
+    """Response of VClusterService.UpdateVCluster."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VCLUSTER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def vcluster(self) -> _vcluster_pb2.VCluster:
+        """The vcluster as changed: in UPGRADING for an upgrade, otherwise in the
+        phase it was in (or as it would be, with validate_only).
+        """
+
+    def __init__(
+        self,
+        *,
+        vcluster: _vcluster_pb2.VCluster | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateVClusterResponse: _TypeAlias = UpdateVClusterResponse  # noqa: Y015
 
 @_typing.final
 class DeleteVClusterRequest(_message.Message):

@@ -70,9 +70,9 @@ class VClusterServiceStub:
     that, the caller's oldest is forgotten first, and a retry of it runs as
     a new request. An empty request_id makes the call not idempotent. SDKs
     fill it when the caller does not, which makes their retries safe.
-    * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-    optional `etag`; when it is set and differs from VCluster.etag, the call
-    is ABORTED and changes nothing.
+    * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+    take an optional `etag`; when it is set and differs from VCluster.etag,
+    the call is ABORTED and changes nothing.
     """
 
     def __init__(self, channel):
@@ -95,6 +95,11 @@ class VClusterServiceStub:
                 '/openvcluster.v1.VClusterService/ListVClusters',
                 request_serializer=openvcluster_dot_v1_dot_vcluster__service__pb2.ListVClustersRequest.SerializeToString,
                 response_deserializer=openvcluster_dot_v1_dot_vcluster__service__pb2.ListVClustersResponse.FromString,
+                _registered_method=True)
+        self.UpdateVCluster = channel.unary_unary(
+                '/openvcluster.v1.VClusterService/UpdateVCluster',
+                request_serializer=openvcluster_dot_v1_dot_vcluster__service__pb2.UpdateVClusterRequest.SerializeToString,
+                response_deserializer=openvcluster_dot_v1_dot_vcluster__service__pb2.UpdateVClusterResponse.FromString,
                 _registered_method=True)
         self.DeleteVCluster = channel.unary_unary(
                 '/openvcluster.v1.VClusterService/DeleteVCluster',
@@ -183,9 +188,9 @@ class VClusterServiceServicer:
     that, the caller's oldest is forgotten first, and a retry of it runs as
     a new request. An empty request_id makes the call not idempotent. SDKs
     fill it when the caller does not, which makes their retries safe.
-    * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-    optional `etag`; when it is set and differs from VCluster.etag, the call
-    is ABORTED and changes nothing.
+    * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+    take an optional `etag`; when it is set and differs from VCluster.etag,
+    the call is ABORTED and changes nothing.
     """
 
     def CreateVCluster(self, request, context):
@@ -223,13 +228,43 @@ class VClusterServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateVCluster(self, request, context):
+        """Changes a vcluster's labels, its deletion protection or its Kubernetes
+        version, each named in update_mask (the fields of `vcluster` not named
+        there are ignored).
+
+        Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+        FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+        through UPGRADING back to RUNNING (or FAILED, status.message saying
+        why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
+        to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
+        be one the server supports (GetServerInfo lists them). Asking for the
+        version the vcluster has ("1.31.0" is "1.31") changes nothing.
+
+        Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
+        "labels", "spec.kubernetes_version" and "spec.deletion_protection"
+        (field "update_mask.paths", naming the path), invalid labels, or an
+        unsupported or malformed version; FAILED_PRECONDITION with reason
+        INVALID_PHASE in a phase the update is not allowed in, or with reason
+        UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
+        "current", "requested" and "allowed": the next supported minor version,
+        empty when there is none; a newer patch of the current minor is always
+        allowed); NOT_FOUND; ABORTED for a stale etag. With
+        validate_only, the same checks run and nothing changes.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def DeleteVCluster(self, request, context):
         """Deletes a vcluster. Allowed in every phase but DELETING; the vcluster
         goes through DELETING and is then gone (GetVCluster answers NOT_FOUND).
         Deleting a vcluster that is already DELETING is a successful no-op that
         returns it. Its snapshots are kept unless delete_snapshots is set.
 
-        Errors: NOT_FOUND; ABORTED for a stale etag.
+        Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
+        while spec.deletion_protection is set (turn it off with UpdateVCluster
+        first); ABORTED for a stale etag.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -369,6 +404,11 @@ def add_VClusterServiceServicer_to_server(servicer, server):
                     request_deserializer=openvcluster_dot_v1_dot_vcluster__service__pb2.ListVClustersRequest.FromString,
                     response_serializer=openvcluster_dot_v1_dot_vcluster__service__pb2.ListVClustersResponse.SerializeToString,
             ),
+            'UpdateVCluster': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateVCluster,
+                    request_deserializer=openvcluster_dot_v1_dot_vcluster__service__pb2.UpdateVClusterRequest.FromString,
+                    response_serializer=openvcluster_dot_v1_dot_vcluster__service__pb2.UpdateVClusterResponse.SerializeToString,
+            ),
             'DeleteVCluster': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteVCluster,
                     request_deserializer=openvcluster_dot_v1_dot_vcluster__service__pb2.DeleteVClusterRequest.FromString,
@@ -462,9 +502,9 @@ class VClusterService:
     that, the caller's oldest is forgotten first, and a retry of it runs as
     a new request. An empty request_id makes the call not idempotent. SDKs
     fill it when the caller does not, which makes their retries safe.
-    * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-    optional `etag`; when it is set and differs from VCluster.etag, the call
-    is ABORTED and changes nothing.
+    * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+    take an optional `etag`; when it is set and differs from VCluster.etag,
+    the call is ABORTED and changes nothing.
     """
 
     @staticmethod
@@ -538,6 +578,33 @@ class VClusterService:
             '/openvcluster.v1.VClusterService/ListVClusters',
             openvcluster_dot_v1_dot_vcluster__service__pb2.ListVClustersRequest.SerializeToString,
             openvcluster_dot_v1_dot_vcluster__service__pb2.ListVClustersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateVCluster(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/openvcluster.v1.VClusterService/UpdateVCluster',
+            openvcluster_dot_v1_dot_vcluster__service__pb2.UpdateVClusterRequest.SerializeToString,
+            openvcluster_dot_v1_dot_vcluster__service__pb2.UpdateVClusterResponse.FromString,
             options,
             channel_credentials,
             insecure,

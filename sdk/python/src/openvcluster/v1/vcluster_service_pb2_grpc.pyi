@@ -71,9 +71,9 @@ class VClusterServiceStub:
       that, the caller's oldest is forgotten first, and a retry of it runs as
       a new request. An empty request_id makes the call not idempotent. SDKs
       fill it when the caller does not, which makes their retries safe.
-    * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-      optional `etag`; when it is set and differs from VCluster.etag, the call
-      is ABORTED and changes nothing.
+    * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+      take an optional `etag`; when it is set and differs from VCluster.etag,
+      the call is ABORTED and changes nothing.
     """
 
     @_typing.overload
@@ -103,13 +103,39 @@ class VClusterServiceStub:
     label_selector, or a page_token that was not issued by this server for
     the same namespace, label_selector and phase.
     """
+    UpdateVCluster: _grpc.UnaryUnaryMultiCallable[_vcluster_service_pb2.UpdateVClusterRequest, _vcluster_service_pb2.UpdateVClusterResponse]
+    """Changes a vcluster's labels, its deletion protection or its Kubernetes
+    version, each named in update_mask (the fields of `vcluster` not named
+    there are ignored).
+
+    Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+    FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+    through UPGRADING back to RUNNING (or FAILED, status.message saying
+    why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
+    to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
+    be one the server supports (GetServerInfo lists them). Asking for the
+    version the vcluster has ("1.31.0" is "1.31") changes nothing.
+
+    Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
+    "labels", "spec.kubernetes_version" and "spec.deletion_protection"
+    (field "update_mask.paths", naming the path), invalid labels, or an
+    unsupported or malformed version; FAILED_PRECONDITION with reason
+    INVALID_PHASE in a phase the update is not allowed in, or with reason
+    UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
+    "current", "requested" and "allowed": the next supported minor version,
+    empty when there is none; a newer patch of the current minor is always
+    allowed); NOT_FOUND; ABORTED for a stale etag. With
+    validate_only, the same checks run and nothing changes.
+    """
     DeleteVCluster: _grpc.UnaryUnaryMultiCallable[_vcluster_service_pb2.DeleteVClusterRequest, _vcluster_service_pb2.DeleteVClusterResponse]
     """Deletes a vcluster. Allowed in every phase but DELETING; the vcluster
     goes through DELETING and is then gone (GetVCluster answers NOT_FOUND).
     Deleting a vcluster that is already DELETING is a successful no-op that
     returns it. Its snapshots are kept unless delete_snapshots is set.
 
-    Errors: NOT_FOUND; ABORTED for a stale etag.
+    Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
+    while spec.deletion_protection is set (turn it off with UpdateVCluster
+    first); ABORTED for a stale etag.
     """
     ScaleVCluster: _grpc.UnaryUnaryMultiCallable[_vcluster_service_pb2.ScaleVClusterRequest, _vcluster_service_pb2.ScaleVClusterResponse]
     """Changes the resources, replica count or high availability of a vcluster.
@@ -246,9 +272,9 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
       that, the caller's oldest is forgotten first, and a retry of it runs as
       a new request. An empty request_id makes the call not idempotent. SDKs
       fill it when the caller does not, which makes their retries safe.
-    * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-      optional `etag`; when it is set and differs from VCluster.etag, the call
-      is ABORTED and changes nothing.
+    * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+      take an optional `etag`; when it is set and differs from VCluster.etag,
+      the call is ABORTED and changes nothing.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -275,13 +301,39 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
     label_selector, or a page_token that was not issued by this server for
     the same namespace, label_selector and phase.
     """
+    UpdateVCluster: _aio.UnaryUnaryMultiCallable[_vcluster_service_pb2.UpdateVClusterRequest, _vcluster_service_pb2.UpdateVClusterResponse]  # type: ignore[assignment]
+    """Changes a vcluster's labels, its deletion protection or its Kubernetes
+    version, each named in update_mask (the fields of `vcluster` not named
+    there are ignored).
+
+    Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+    FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+    through UPGRADING back to RUNNING (or FAILED, status.message saying
+    why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
+    to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
+    be one the server supports (GetServerInfo lists them). Asking for the
+    version the vcluster has ("1.31.0" is "1.31") changes nothing.
+
+    Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
+    "labels", "spec.kubernetes_version" and "spec.deletion_protection"
+    (field "update_mask.paths", naming the path), invalid labels, or an
+    unsupported or malformed version; FAILED_PRECONDITION with reason
+    INVALID_PHASE in a phase the update is not allowed in, or with reason
+    UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
+    "current", "requested" and "allowed": the next supported minor version,
+    empty when there is none; a newer patch of the current minor is always
+    allowed); NOT_FOUND; ABORTED for a stale etag. With
+    validate_only, the same checks run and nothing changes.
+    """
     DeleteVCluster: _aio.UnaryUnaryMultiCallable[_vcluster_service_pb2.DeleteVClusterRequest, _vcluster_service_pb2.DeleteVClusterResponse]  # type: ignore[assignment]
     """Deletes a vcluster. Allowed in every phase but DELETING; the vcluster
     goes through DELETING and is then gone (GetVCluster answers NOT_FOUND).
     Deleting a vcluster that is already DELETING is a successful no-op that
     returns it. Its snapshots are kept unless delete_snapshots is set.
 
-    Errors: NOT_FOUND; ABORTED for a stale etag.
+    Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
+    while spec.deletion_protection is set (turn it off with UpdateVCluster
+    first); ABORTED for a stale etag.
     """
     ScaleVCluster: _aio.UnaryUnaryMultiCallable[_vcluster_service_pb2.ScaleVClusterRequest, _vcluster_service_pb2.ScaleVClusterResponse]  # type: ignore[assignment]
     """Changes the resources, replica count or high availability of a vcluster.
@@ -417,9 +469,9 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
       that, the caller's oldest is forgotten first, and a retry of it runs as
       a new request. An empty request_id makes the call not idempotent. SDKs
       fill it when the caller does not, which makes their retries safe.
-    * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-      optional `etag`; when it is set and differs from VCluster.etag, the call
-      is ABORTED and changes nothing.
+    * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+      take an optional `etag`; when it is set and differs from VCluster.etag,
+      the call is ABORTED and changes nothing.
     """
 
     @_abc_1.abstractmethod
@@ -464,6 +516,36 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
         """
 
     @_abc_1.abstractmethod
+    def UpdateVCluster(
+        self,
+        request: _vcluster_service_pb2.UpdateVClusterRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_vcluster_service_pb2.UpdateVClusterResponse, _abc.Awaitable[_vcluster_service_pb2.UpdateVClusterResponse]]:
+        """Changes a vcluster's labels, its deletion protection or its Kubernetes
+        version, each named in update_mask (the fields of `vcluster` not named
+        there are ignored).
+
+        Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+        FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+        through UPGRADING back to RUNNING (or FAILED, status.message saying
+        why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
+        to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
+        be one the server supports (GetServerInfo lists them). Asking for the
+        version the vcluster has ("1.31.0" is "1.31") changes nothing.
+
+        Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
+        "labels", "spec.kubernetes_version" and "spec.deletion_protection"
+        (field "update_mask.paths", naming the path), invalid labels, or an
+        unsupported or malformed version; FAILED_PRECONDITION with reason
+        INVALID_PHASE in a phase the update is not allowed in, or with reason
+        UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
+        "current", "requested" and "allowed": the next supported minor version,
+        empty when there is none; a newer patch of the current minor is always
+        allowed); NOT_FOUND; ABORTED for a stale etag. With
+        validate_only, the same checks run and nothing changes.
+        """
+
+    @_abc_1.abstractmethod
     def DeleteVCluster(
         self,
         request: _vcluster_service_pb2.DeleteVClusterRequest,
@@ -474,7 +556,9 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
         Deleting a vcluster that is already DELETING is a successful no-op that
         returns it. Its snapshots are kept unless delete_snapshots is set.
 
-        Errors: NOT_FOUND; ABORTED for a stale etag.
+        Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
+        while spec.deletion_protection is set (turn it off with UpdateVCluster
+        first); ABORTED for a stale etag.
         """
 
     @_abc_1.abstractmethod

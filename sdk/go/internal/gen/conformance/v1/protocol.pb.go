@@ -350,6 +350,7 @@ type Step struct {
 	//	*Step_GetVclusterUsage
 	//	*Step_GetFleetSummary
 	//	*Step_GetServerInfo
+	//	*Step_UpdateVcluster
 	Action        isStep_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -620,6 +621,15 @@ func (x *Step) GetGetServerInfo() *v1.GetServerInfoRequest {
 	return nil
 }
 
+func (x *Step) GetUpdateVcluster() *v1.UpdateVClusterRequest {
+	if x != nil {
+		if x, ok := x.Action.(*Step_UpdateVcluster); ok {
+			return x.UpdateVcluster
+		}
+	}
+	return nil
+}
+
 type isStep_Action interface {
 	isStep_Action()
 }
@@ -744,6 +754,16 @@ type Step_GetServerInfo struct {
 	GetServerInfo *v1.GetServerInfoRequest `protobuf:"bytes,32,opt,name=get_server_info,json=getServerInfo,proto3,oneof"`
 }
 
+type Step_UpdateVcluster struct {
+	// UpdateVCluster; result: vcluster. The client calls its SDK's update
+	// method with vcluster.namespace and vcluster.name, and for each path of
+	// update_mask the SDK has an argument for (labels, kubernetes_version,
+	// deletion_protection), that argument with the value in `vcluster`; it
+	// passes update_mask itself only when the mask holds another path. So
+	// an empty mask is a call with no change.
+	UpdateVcluster *v1.UpdateVClusterRequest `protobuf:"bytes,33,opt,name=update_vcluster,json=updateVcluster,proto3,oneof"`
+}
+
 func (*Step_CreateVcluster) isStep_Action() {}
 
 func (*Step_GetVcluster) isStep_Action() {}
@@ -789,6 +809,8 @@ func (*Step_GetVclusterUsage) isStep_Action() {}
 func (*Step_GetFleetSummary) isStep_Action() {}
 
 func (*Step_GetServerInfo) isStep_Action() {}
+
+func (*Step_UpdateVcluster) isStep_Action() {}
 
 // Per-call options; unset fields keep the SDK's defaults.
 type CallOptions struct {
@@ -1965,7 +1987,7 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x10client_cert_file\x18\x02 \x01(\tR\x0eclientCertFile\x12&\n" +
 	"\x0fclient_key_file\x18\x03 \x01(\tR\rclientKeyFile\x12\x1f\n" +
 	"\vserver_name\x18\x04 \x01(\tR\n" +
-	"serverName\"\xa7\x10\n" +
+	"serverName\"\xfa\x10\n" +
 	"\x04Step\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12B\n" +
 	"\aoptions\x18\x02 \x01(\v2(.openvcluster.conformance.v1.CallOptionsR\aoptions\x124\n" +
@@ -1994,7 +2016,8 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\rwatch_collect\x18\x1d \x01(\v2).openvcluster.conformance.v1.WatchCollectH\x00R\fwatchCollect\x12X\n" +
 	"\x12get_vcluster_usage\x18\x1e \x01(\v2(.openvcluster.v1.GetVClusterUsageRequestH\x00R\x10getVclusterUsage\x12U\n" +
 	"\x11get_fleet_summary\x18\x1f \x01(\v2'.openvcluster.v1.GetFleetSummaryRequestH\x00R\x0fgetFleetSummary\x12O\n" +
-	"\x0fget_server_info\x18  \x01(\v2%.openvcluster.v1.GetServerInfoRequestH\x00R\rgetServerInfoB\b\n" +
+	"\x0fget_server_info\x18  \x01(\v2%.openvcluster.v1.GetServerInfoRequestH\x00R\rgetServerInfo\x12Q\n" +
+	"\x0fupdate_vcluster\x18! \x01(\v2&.openvcluster.v1.UpdateVClusterRequestH\x00R\x0eupdateVclusterB\b\n" +
 	"\x06action\"\x85\x02\n" +
 	"\vCallOptions\x12\x1d\n" +
 	"\n" +
@@ -2148,16 +2171,17 @@ var file_openvcluster_conformance_v1_protocol_proto_goTypes = []any{
 	(*v1.GetVClusterUsageRequest)(nil),      // 35: openvcluster.v1.GetVClusterUsageRequest
 	(*v1.GetFleetSummaryRequest)(nil),       // 36: openvcluster.v1.GetFleetSummaryRequest
 	(*v1.GetServerInfoRequest)(nil),         // 37: openvcluster.v1.GetServerInfoRequest
-	(v1.VCluster_Phase)(0),                  // 38: openvcluster.v1.VCluster.Phase
-	(v1.Snapshot_Phase)(0),                  // 39: openvcluster.v1.Snapshot.Phase
-	(*v1.VCluster)(nil),                     // 40: openvcluster.v1.VCluster
-	(*v1.Snapshot)(nil),                     // 41: openvcluster.v1.Snapshot
-	(*v1.ListVClustersResponse)(nil),        // 42: openvcluster.v1.ListVClustersResponse
-	(*v1.ListSnapshotsResponse)(nil),        // 43: openvcluster.v1.ListSnapshotsResponse
-	(*v1.VClusterUsage)(nil),                // 44: openvcluster.v1.VClusterUsage
-	(*v1.FleetSummary)(nil),                 // 45: openvcluster.v1.FleetSummary
-	(*v1.ServerInfo)(nil),                   // 46: openvcluster.v1.ServerInfo
-	(*v1.WatchVClustersResponse)(nil),       // 47: openvcluster.v1.WatchVClustersResponse
+	(*v1.UpdateVClusterRequest)(nil),        // 38: openvcluster.v1.UpdateVClusterRequest
+	(v1.VCluster_Phase)(0),                  // 39: openvcluster.v1.VCluster.Phase
+	(v1.Snapshot_Phase)(0),                  // 40: openvcluster.v1.Snapshot.Phase
+	(*v1.VCluster)(nil),                     // 41: openvcluster.v1.VCluster
+	(*v1.Snapshot)(nil),                     // 42: openvcluster.v1.Snapshot
+	(*v1.ListVClustersResponse)(nil),        // 43: openvcluster.v1.ListVClustersResponse
+	(*v1.ListSnapshotsResponse)(nil),        // 44: openvcluster.v1.ListSnapshotsResponse
+	(*v1.VClusterUsage)(nil),                // 45: openvcluster.v1.VClusterUsage
+	(*v1.FleetSummary)(nil),                 // 46: openvcluster.v1.FleetSummary
+	(*v1.ServerInfo)(nil),                   // 47: openvcluster.v1.ServerInfo
+	(*v1.WatchVClustersResponse)(nil),       // 48: openvcluster.v1.WatchVClustersResponse
 }
 var file_openvcluster_conformance_v1_protocol_proto_depIdxs = []int32{
 	2,  // 0: openvcluster.conformance.v1.CaseRequest.connection:type_name -> openvcluster.conformance.v1.Connection
@@ -2188,34 +2212,35 @@ var file_openvcluster_conformance_v1_protocol_proto_depIdxs = []int32{
 	35, // 25: openvcluster.conformance.v1.Step.get_vcluster_usage:type_name -> openvcluster.v1.GetVClusterUsageRequest
 	36, // 26: openvcluster.conformance.v1.Step.get_fleet_summary:type_name -> openvcluster.v1.GetFleetSummaryRequest
 	37, // 27: openvcluster.conformance.v1.Step.get_server_info:type_name -> openvcluster.v1.GetServerInfoRequest
-	19, // 28: openvcluster.conformance.v1.CallOptions.metadata:type_name -> openvcluster.conformance.v1.CallOptions.MetadataEntry
-	38, // 29: openvcluster.conformance.v1.WaitForPhase.phase:type_name -> openvcluster.v1.VCluster.Phase
-	39, // 30: openvcluster.conformance.v1.WaitForSnapshot.phase:type_name -> openvcluster.v1.Snapshot.Phase
-	40, // 31: openvcluster.conformance.v1.StepResult.vcluster:type_name -> openvcluster.v1.VCluster
-	41, // 32: openvcluster.conformance.v1.StepResult.snapshot:type_name -> openvcluster.v1.Snapshot
-	12, // 33: openvcluster.conformance.v1.StepResult.vclusters:type_name -> openvcluster.conformance.v1.VClusterList
-	42, // 34: openvcluster.conformance.v1.StepResult.vcluster_page:type_name -> openvcluster.v1.ListVClustersResponse
-	13, // 35: openvcluster.conformance.v1.StepResult.snapshots:type_name -> openvcluster.conformance.v1.SnapshotList
-	43, // 36: openvcluster.conformance.v1.StepResult.snapshot_page:type_name -> openvcluster.v1.ListSnapshotsResponse
-	14, // 37: openvcluster.conformance.v1.StepResult.done:type_name -> openvcluster.conformance.v1.Done
-	15, // 38: openvcluster.conformance.v1.StepResult.watch_events:type_name -> openvcluster.conformance.v1.WatchEvents
-	16, // 39: openvcluster.conformance.v1.StepResult.error:type_name -> openvcluster.conformance.v1.Error
-	44, // 40: openvcluster.conformance.v1.StepResult.usage:type_name -> openvcluster.v1.VClusterUsage
-	45, // 41: openvcluster.conformance.v1.StepResult.fleet_summary:type_name -> openvcluster.v1.FleetSummary
-	46, // 42: openvcluster.conformance.v1.StepResult.server_info:type_name -> openvcluster.v1.ServerInfo
-	40, // 43: openvcluster.conformance.v1.VClusterList.items:type_name -> openvcluster.v1.VCluster
-	41, // 44: openvcluster.conformance.v1.SnapshotList.items:type_name -> openvcluster.v1.Snapshot
-	47, // 45: openvcluster.conformance.v1.WatchEvents.events:type_name -> openvcluster.v1.WatchVClustersResponse
-	16, // 46: openvcluster.conformance.v1.WatchEvents.error:type_name -> openvcluster.conformance.v1.Error
-	0,  // 47: openvcluster.conformance.v1.Error.kind:type_name -> openvcluster.conformance.v1.Error.Kind
-	20, // 48: openvcluster.conformance.v1.Error.metadata:type_name -> openvcluster.conformance.v1.Error.MetadataEntry
-	18, // 49: openvcluster.conformance.v1.Error.field_violations:type_name -> openvcluster.conformance.v1.FieldViolation
-	17, // 50: openvcluster.conformance.v1.Error.quota_violations:type_name -> openvcluster.conformance.v1.QuotaViolation
-	51, // [51:51] is the sub-list for method output_type
-	51, // [51:51] is the sub-list for method input_type
-	51, // [51:51] is the sub-list for extension type_name
-	51, // [51:51] is the sub-list for extension extendee
-	0,  // [0:51] is the sub-list for field type_name
+	38, // 28: openvcluster.conformance.v1.Step.update_vcluster:type_name -> openvcluster.v1.UpdateVClusterRequest
+	19, // 29: openvcluster.conformance.v1.CallOptions.metadata:type_name -> openvcluster.conformance.v1.CallOptions.MetadataEntry
+	39, // 30: openvcluster.conformance.v1.WaitForPhase.phase:type_name -> openvcluster.v1.VCluster.Phase
+	40, // 31: openvcluster.conformance.v1.WaitForSnapshot.phase:type_name -> openvcluster.v1.Snapshot.Phase
+	41, // 32: openvcluster.conformance.v1.StepResult.vcluster:type_name -> openvcluster.v1.VCluster
+	42, // 33: openvcluster.conformance.v1.StepResult.snapshot:type_name -> openvcluster.v1.Snapshot
+	12, // 34: openvcluster.conformance.v1.StepResult.vclusters:type_name -> openvcluster.conformance.v1.VClusterList
+	43, // 35: openvcluster.conformance.v1.StepResult.vcluster_page:type_name -> openvcluster.v1.ListVClustersResponse
+	13, // 36: openvcluster.conformance.v1.StepResult.snapshots:type_name -> openvcluster.conformance.v1.SnapshotList
+	44, // 37: openvcluster.conformance.v1.StepResult.snapshot_page:type_name -> openvcluster.v1.ListSnapshotsResponse
+	14, // 38: openvcluster.conformance.v1.StepResult.done:type_name -> openvcluster.conformance.v1.Done
+	15, // 39: openvcluster.conformance.v1.StepResult.watch_events:type_name -> openvcluster.conformance.v1.WatchEvents
+	16, // 40: openvcluster.conformance.v1.StepResult.error:type_name -> openvcluster.conformance.v1.Error
+	45, // 41: openvcluster.conformance.v1.StepResult.usage:type_name -> openvcluster.v1.VClusterUsage
+	46, // 42: openvcluster.conformance.v1.StepResult.fleet_summary:type_name -> openvcluster.v1.FleetSummary
+	47, // 43: openvcluster.conformance.v1.StepResult.server_info:type_name -> openvcluster.v1.ServerInfo
+	41, // 44: openvcluster.conformance.v1.VClusterList.items:type_name -> openvcluster.v1.VCluster
+	42, // 45: openvcluster.conformance.v1.SnapshotList.items:type_name -> openvcluster.v1.Snapshot
+	48, // 46: openvcluster.conformance.v1.WatchEvents.events:type_name -> openvcluster.v1.WatchVClustersResponse
+	16, // 47: openvcluster.conformance.v1.WatchEvents.error:type_name -> openvcluster.conformance.v1.Error
+	0,  // 48: openvcluster.conformance.v1.Error.kind:type_name -> openvcluster.conformance.v1.Error.Kind
+	20, // 49: openvcluster.conformance.v1.Error.metadata:type_name -> openvcluster.conformance.v1.Error.MetadataEntry
+	18, // 50: openvcluster.conformance.v1.Error.field_violations:type_name -> openvcluster.conformance.v1.FieldViolation
+	17, // 51: openvcluster.conformance.v1.Error.quota_violations:type_name -> openvcluster.conformance.v1.QuotaViolation
+	52, // [52:52] is the sub-list for method output_type
+	52, // [52:52] is the sub-list for method input_type
+	52, // [52:52] is the sub-list for extension type_name
+	52, // [52:52] is the sub-list for extension extendee
+	0,  // [0:52] is the sub-list for field type_name
 }
 
 func init() { file_openvcluster_conformance_v1_protocol_proto_init() }
@@ -2247,6 +2272,7 @@ func file_openvcluster_conformance_v1_protocol_proto_init() {
 		(*Step_GetVclusterUsage)(nil),
 		(*Step_GetFleetSummary)(nil),
 		(*Step_GetServerInfo)(nil),
+		(*Step_UpdateVcluster)(nil),
 	}
 	file_openvcluster_conformance_v1_protocol_proto_msgTypes[4].OneofWrappers = []any{}
 	file_openvcluster_conformance_v1_protocol_proto_msgTypes[10].OneofWrappers = []any{

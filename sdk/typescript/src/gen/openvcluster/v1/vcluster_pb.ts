@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openvcluster/v1/vcluster.proto.
  */
 export const file_openvcluster_v1_vcluster: GenFile = /*@__PURE__*/
-  fileDesc("Ch5vcGVudmNsdXN0ZXIvdjEvdmNsdXN0ZXIucHJvdG8SD29wZW52Y2x1c3Rlci52MSLFBAoIVkNsdXN0ZXISDAoEbmFtZRgBIAEoCRIRCgluYW1lc3BhY2UYAiABKAkSCwoDdWlkGAMgASgJEjUKBmxhYmVscxgEIAMoCzIlLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3Rlci5MYWJlbHNFbnRyeRIrCgRzcGVjGAUgASgLMh0ub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyU3BlYxIvCgZzdGF0dXMYBiABKAsyHy5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXJTdGF0dXMSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRldGFnGAkgASgJGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi1gEKBVBoYXNlEhUKEVBIQVNFX1VOU1BFQ0lGSUVEEAASFgoSUEhBU0VfUFJPVklTSU9OSU5HEAESEQoNUEhBU0VfUlVOTklORxACEhEKDVBIQVNFX1NDQUxJTkcQAxIUChBQSEFTRV9TVVNQRU5ESU5HEAQSEwoPUEhBU0VfU1VTUEVOREVEEAUSEgoOUEhBU0VfUkVTVU1JTkcQBhITCg9QSEFTRV9SRVNUT1JJTkcQBxISCg5QSEFTRV9ERUxFVElORxAIEhAKDFBIQVNFX0ZBSUxFRBAJIuQCCgxWQ2x1c3RlclNwZWMSGgoSa3ViZXJuZXRlc192ZXJzaW9uGAEgASgJEjQKBmRpc3RybxgCIAEoDjIkLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlclNwZWMuRGlzdHJvEi0KCXJlc291cmNlcxgDIAEoCzIaLm9wZW52Y2x1c3Rlci52MS5SZXNvdXJjZXMSEAoIcmVwbGljYXMYBCABKAUSLQoHbmV0d29yaxgFIAEoCzIcLm9wZW52Y2x1c3Rlci52MS5OZXR3b3JrU3BlYxItCgdzdG9yYWdlGAYgASgLMhwub3BlbnZjbHVzdGVyLnYxLlN0b3JhZ2VTcGVjEhEKCWVuYWJsZV9oYRgHIAEoCCJQCgZEaXN0cm8SFgoSRElTVFJPX1VOU1BFQ0lGSUVEEAASDgoKRElTVFJPX0s4UxABEg4KCkRJU1RST19LM1MQAhIOCgpESVNUUk9fSzBTEAMiOQoJUmVzb3VyY2VzEgsKA2NwdRgBIAEoCRIOCgZtZW1vcnkYAiABKAkSDwoHc3RvcmFnZRgDIAEoCSL8AQoLTmV0d29ya1NwZWMSFAoMc2VydmljZV9jaWRyGAEgASgJEjwKC2V4cG9zZV90eXBlGAIgASgOMicub3BlbnZjbHVzdGVyLnYxLk5ldHdvcmtTcGVjLkV4cG9zZVR5cGUimAEKCkV4cG9zZVR5cGUSGwoXRVhQT1NFX1RZUEVfVU5TUEVDSUZJRUQQABIaChZFWFBPU0VfVFlQRV9DTFVTVEVSX0lQEAESGQoVRVhQT1NFX1RZUEVfTk9ERV9QT1JUEAISHQoZRVhQT1NFX1RZUEVfTE9BRF9CQUxBTkNFUhADEhcKE0VYUE9TRV9UWVBFX0lOR1JFU1MQBCJcCgtTdG9yYWdlU3BlYxIYCgtwZXJzaXN0ZW5jZRgBIAEoCEgAiAEBEgwKBHNpemUYAiABKAkSFQoNc3RvcmFnZV9jbGFzcxgDIAEoCUIOCgxfcGVyc2lzdGVuY2Ui6QEKDlZDbHVzdGVyU3RhdHVzEi4KBXBoYXNlGAEgASgOMh8ub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyLlBoYXNlEg8KB21lc3NhZ2UYAiABKAkSLgoKY29uZGl0aW9ucxgDIAMoCzIaLm9wZW52Y2x1c3Rlci52MS5Db25kaXRpb24SGwoTYXBpX3NlcnZlcl9lbmRwb2ludBgEIAEoCRI1Cg1jdXJyZW50X3VzYWdlGAUgASgLMh4ub3BlbnZjbHVzdGVyLnYxLlJlc291cmNlVXNhZ2USEgoKa3ViZWNvbmZpZxgGIAEoCSKAAgoJQ29uZGl0aW9uEgwKBHR5cGUYASABKAkSMQoGc3RhdHVzGAIgASgOMiEub3BlbnZjbHVzdGVyLnYxLkNvbmRpdGlvbi5TdGF0dXMSDgoGcmVhc29uGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSOAoUbGFzdF90cmFuc2l0aW9uX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlcKBlN0YXR1cxIWChJTVEFUVVNfVU5TUEVDSUZJRUQQABIPCgtTVEFUVVNfVFJVRRABEhAKDFNUQVRVU19GQUxTRRACEhIKDlNUQVRVU19VTktOT1dOEAMiPwoNUmVzb3VyY2VVc2FnZRILCgNjcHUYASABKAkSDgoGbWVtb3J5GAIgASgJEhEKCXBvZF9jb3VudBgDIAEoBUJQWk5naXRodWIuY29tL3R1cnRhY24vb3Blbi12Y2x1c3Rlci1hcGkvc2RrL2dvL2dlbi9vcGVudmNsdXN0ZXIvdjE7b3BlbnZjbHVzdGVydjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Ch5vcGVudmNsdXN0ZXIvdjEvdmNsdXN0ZXIucHJvdG8SD29wZW52Y2x1c3Rlci52MSLaBAoIVkNsdXN0ZXISDAoEbmFtZRgBIAEoCRIRCgluYW1lc3BhY2UYAiABKAkSCwoDdWlkGAMgASgJEjUKBmxhYmVscxgEIAMoCzIlLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3Rlci5MYWJlbHNFbnRyeRIrCgRzcGVjGAUgASgLMh0ub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyU3BlYxIvCgZzdGF0dXMYBiABKAsyHy5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXJTdGF0dXMSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIMCgRldGFnGAkgASgJGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEi6wEKBVBoYXNlEhUKEVBIQVNFX1VOU1BFQ0lGSUVEEAASFgoSUEhBU0VfUFJPVklTSU9OSU5HEAESEQoNUEhBU0VfUlVOTklORxACEhEKDVBIQVNFX1NDQUxJTkcQAxIUChBQSEFTRV9TVVNQRU5ESU5HEAQSEwoPUEhBU0VfU1VTUEVOREVEEAUSEgoOUEhBU0VfUkVTVU1JTkcQBhITCg9QSEFTRV9SRVNUT1JJTkcQBxISCg5QSEFTRV9ERUxFVElORxAIEhAKDFBIQVNFX0ZBSUxFRBAJEhMKD1BIQVNFX1VQR1JBRElORxAKIoEDCgxWQ2x1c3RlclNwZWMSGgoSa3ViZXJuZXRlc192ZXJzaW9uGAEgASgJEjQKBmRpc3RybxgCIAEoDjIkLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlclNwZWMuRGlzdHJvEi0KCXJlc291cmNlcxgDIAEoCzIaLm9wZW52Y2x1c3Rlci52MS5SZXNvdXJjZXMSEAoIcmVwbGljYXMYBCABKAUSLQoHbmV0d29yaxgFIAEoCzIcLm9wZW52Y2x1c3Rlci52MS5OZXR3b3JrU3BlYxItCgdzdG9yYWdlGAYgASgLMhwub3BlbnZjbHVzdGVyLnYxLlN0b3JhZ2VTcGVjEhEKCWVuYWJsZV9oYRgHIAEoCBIbChNkZWxldGlvbl9wcm90ZWN0aW9uGAggASgIIlAKBkRpc3RybxIWChJESVNUUk9fVU5TUEVDSUZJRUQQABIOCgpESVNUUk9fSzhTEAESDgoKRElTVFJPX0szUxACEg4KCkRJU1RST19LMFMQAyI5CglSZXNvdXJjZXMSCwoDY3B1GAEgASgJEg4KBm1lbW9yeRgCIAEoCRIPCgdzdG9yYWdlGAMgASgJIvwBCgtOZXR3b3JrU3BlYxIUCgxzZXJ2aWNlX2NpZHIYASABKAkSPAoLZXhwb3NlX3R5cGUYAiABKA4yJy5vcGVudmNsdXN0ZXIudjEuTmV0d29ya1NwZWMuRXhwb3NlVHlwZSKYAQoKRXhwb3NlVHlwZRIbChdFWFBPU0VfVFlQRV9VTlNQRUNJRklFRBAAEhoKFkVYUE9TRV9UWVBFX0NMVVNURVJfSVAQARIZChVFWFBPU0VfVFlQRV9OT0RFX1BPUlQQAhIdChlFWFBPU0VfVFlQRV9MT0FEX0JBTEFOQ0VSEAMSFwoTRVhQT1NFX1RZUEVfSU5HUkVTUxAEIlwKC1N0b3JhZ2VTcGVjEhgKC3BlcnNpc3RlbmNlGAEgASgISACIAQESDAoEc2l6ZRgCIAEoCRIVCg1zdG9yYWdlX2NsYXNzGAMgASgJQg4KDF9wZXJzaXN0ZW5jZSLpAQoOVkNsdXN0ZXJTdGF0dXMSLgoFcGhhc2UYASABKA4yHy5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXIuUGhhc2USDwoHbWVzc2FnZRgCIAEoCRIuCgpjb25kaXRpb25zGAMgAygLMhoub3BlbnZjbHVzdGVyLnYxLkNvbmRpdGlvbhIbChNhcGlfc2VydmVyX2VuZHBvaW50GAQgASgJEjUKDWN1cnJlbnRfdXNhZ2UYBSABKAsyHi5vcGVudmNsdXN0ZXIudjEuUmVzb3VyY2VVc2FnZRISCgprdWJlY29uZmlnGAYgASgJIoACCglDb25kaXRpb24SDAoEdHlwZRgBIAEoCRIxCgZzdGF0dXMYAiABKA4yIS5vcGVudmNsdXN0ZXIudjEuQ29uZGl0aW9uLlN0YXR1cxIOCgZyZWFzb24YAyABKAkSDwoHbWVzc2FnZRgEIAEoCRI4ChRsYXN0X3RyYW5zaXRpb25fdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVwoGU3RhdHVzEhYKElNUQVRVU19VTlNQRUNJRklFRBAAEg8KC1NUQVRVU19UUlVFEAESEAoMU1RBVFVTX0ZBTFNFEAISEgoOU1RBVFVTX1VOS05PV04QAyI/Cg1SZXNvdXJjZVVzYWdlEgsKA2NwdRgBIAEoCRIOCgZtZW1vcnkYAiABKAkSEQoJcG9kX2NvdW50GAMgASgFQlBaTmdpdGh1Yi5jb20vdHVydGFjbi9vcGVuLXZjbHVzdGVyLWFwaS9zZGsvZ28vZ2VuL29wZW52Y2x1c3Rlci92MTtvcGVudmNsdXN0ZXJ2MWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * A virtual Kubernetes cluster (vcluster), managed with the lifecycle of a
@@ -90,9 +90,9 @@ export type VCluster = Message<"openvcluster.v1.VCluster"> & {
 
   /**
    * Output only. An opaque version token that changes on every change of the
-   * vcluster. Send it back in the `etag` field of Scale, Suspend, Resume,
-   * Restore and Delete requests to make them conditional: a stale etag is
-   * answered with ABORTED and changes nothing.
+   * vcluster. Send it back in the `etag` field of Update, Scale, Suspend,
+   * Resume, Restore and Delete requests to make them conditional: a stale etag
+   * is answered with ABORTED and changes nothing.
    *
    * @generated from field: string etag = 9;
    */
@@ -108,7 +108,8 @@ export const VClusterSchema: GenMessage<VCluster> = /*@__PURE__*/
 
 /**
  * The lifecycle phase of a vcluster. Intermediate phases (PROVISIONING,
- * SCALING, SUSPENDING, RESUMING, RESTORING, DELETING) end on their own: the
+ * SCALING, SUSPENDING, RESUMING, RESTORING, UPGRADING, DELETING) end on
+ * their own: the
  * server drives them to their final phase without another call. Clients
  * wait with WatchVClusters or by polling GetVCluster. A transition the
  * server cannot complete ends in FAILED instead, status.message saying why.
@@ -127,7 +128,9 @@ export const VClusterSchema: GenMessage<VCluster> = /*@__PURE__*/
  * | SnapshotVCluster | RUNNING, SUSPENDED | none (the new snapshot: PENDING, IN_PROGRESS) | unchanged (the snapshot: READY) | FAILED_PRECONDITION |
  * | RestoreVCluster in place (empty target_name) | RUNNING, SUSPENDED; the snapshot READY | RESTORING | RUNNING, with the snapshot's spec | FAILED_PRECONDITION |
  * | RestoreVCluster to target_name | (no vcluster named target_name); the snapshot READY | PROVISIONING | RUNNING | ALREADY_EXISTS if target_name exists; FAILED_PRECONDITION if the snapshot is not READY |
- * | DeleteVCluster | every phase but DELETING | DELETING | gone (GetVCluster answers NOT_FOUND) | in DELETING a successful no-op |
+ * | UpdateVCluster of labels or spec.deletion_protection only | RUNNING, SUSPENDED, FAILED | none | unchanged | FAILED_PRECONDITION |
+ * | UpdateVCluster of spec.kubernetes_version (an upgrade) | RUNNING | UPGRADING | RUNNING, with the new version | FAILED_PRECONDITION |
+ * | DeleteVCluster | every phase but DELETING (and not while spec.deletion_protection is set) | DELETING | gone (GetVCluster answers NOT_FOUND) | in DELETING a successful no-op |
  * | GetVClusterKubeconfig | every phase but PROVISIONING, DELETING and FAILED | none | unchanged | FAILED_PRECONDITION |
  *
  * @generated from enum openvcluster.v1.VCluster.Phase
@@ -205,11 +208,21 @@ export enum VCluster_Phase {
 
   /**
    * The vcluster failed and needs attention; status.message says why. Only
-   * DeleteVCluster is allowed.
+   * DeleteVCluster, and UpdateVCluster of labels or deletion protection, are
+   * allowed.
    *
    * @generated from enum value: PHASE_FAILED = 9;
    */
   FAILED = 9,
+
+  /**
+   * The control plane is being moved to a newer Kubernetes version
+   * (UpdateVCluster of spec.kubernetes_version). Ends in RUNNING. A client
+   * that does not know a phase should treat it as intermediate.
+   *
+   * @generated from enum value: PHASE_UPGRADING = 10;
+   */
+  UPGRADING = 10,
 }
 
 /**
@@ -280,6 +293,19 @@ export type VClusterSpec = Message<"openvcluster.v1.VClusterSpec"> & {
    * @generated from field: bool enable_ha = 7;
    */
   enableHa: boolean;
+
+  /**
+   * Guards the vcluster against deletion: while set, DeleteVCluster is
+   * FAILED_PRECONDITION (reason DELETION_PROTECTED) until UpdateVCluster
+   * turns it off. ScaleVCluster and RestoreVCluster in place keep it as it
+   * is (a snapshot's spec does not bring its own), and a vcluster restored
+   * to a new name starts without it. On the Kubernetes backend
+   * the vcluster's control plane also carries the annotation
+   * `loft.sh/non-deletable: "true"`, which `vcluster delete` honours.
+   *
+   * @generated from field: bool deletion_protection = 8;
+   */
+  deletionProtection: boolean;
 };
 
 /**

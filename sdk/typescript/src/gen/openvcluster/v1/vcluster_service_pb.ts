@@ -4,6 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { FieldMask } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
 import type { Snapshot } from "./snapshot_pb.js";
 import { file_openvcluster_v1_snapshot } from "./snapshot_pb.js";
 import type { Resources, VCluster, VCluster_Phase, VClusterSpec } from "./vcluster_pb.js";
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openvcluster/v1/vcluster_service.proto.
  */
 export const file_openvcluster_v1_vcluster_service: GenFile = /*@__PURE__*/
-  fileDesc("CiZvcGVudmNsdXN0ZXIvdjEvdmNsdXN0ZXJfc2VydmljZS5wcm90bxIPb3BlbnZjbHVzdGVyLnYxIoMCChVDcmVhdGVWQ2x1c3RlclJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSKwoEc3BlYxgDIAEoCzIdLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlclNwZWMSQgoGbGFiZWxzGAQgAygLMjIub3BlbnZjbHVzdGVyLnYxLkNyZWF0ZVZDbHVzdGVyUmVxdWVzdC5MYWJlbHNFbnRyeRIVCg12YWxpZGF0ZV9vbmx5GAUgASgIEhIKCnJlcXVlc3RfaWQYBiABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJFChZDcmVhdGVWQ2x1c3RlclJlc3BvbnNlEisKCHZjbHVzdGVyGAEgASgLMhkub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyIjUKEkdldFZDbHVzdGVyUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCSJCChNHZXRWQ2x1c3RlclJlc3BvbnNlEisKCHZjbHVzdGVyGAEgASgLMhkub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyIpgBChRMaXN0VkNsdXN0ZXJzUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSFgoObGFiZWxfc2VsZWN0b3IYBCABKAkSLgoFcGhhc2UYBSABKA4yHy5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXIuUGhhc2UiXgoVTGlzdFZDbHVzdGVyc1Jlc3BvbnNlEiwKCXZjbHVzdGVycxgBIAMoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkihwEKFURlbGV0ZVZDbHVzdGVyUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRldGFnGAMgASgJEhgKEGRlbGV0ZV9zbmFwc2hvdHMYBCABKAgSEgoKcmVxdWVzdF9pZBgFIAEoCRIRCglrZWVwX2RhdGEYBiABKAgiRQoWRGVsZXRlVkNsdXN0ZXJSZXNwb25zZRIrCgh2Y2x1c3RlchgBIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlciLAAQoUU2NhbGVWQ2x1c3RlclJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSLQoJcmVzb3VyY2VzGAMgASgLMhoub3BlbnZjbHVzdGVyLnYxLlJlc291cmNlcxIQCghyZXBsaWNhcxgEIAEoBRIWCgllbmFibGVfaGEYBSABKAhIAIgBARIMCgRldGFnGAYgASgJEhIKCnJlcXVlc3RfaWQYByABKAlCDAoKX2VuYWJsZV9oYSJEChVTY2FsZVZDbHVzdGVyUmVzcG9uc2USKwoIdmNsdXN0ZXIYASABKAsyGS5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXIidAoWU3VzcGVuZFZDbHVzdGVyUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCRIXCg9kcmFpbl93b3JrbG9hZHMYAyABKAgSDAoEZXRhZxgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJIkYKF1N1c3BlbmRWQ2x1c3RlclJlc3BvbnNlEisKCHZjbHVzdGVyGAEgASgLMhkub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyIloKFVJlc3VtZVZDbHVzdGVyUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCRIMCgRldGFnGAMgASgJEhIKCnJlcXVlc3RfaWQYBCABKAkiRQoWUmVzdW1lVkNsdXN0ZXJSZXNwb25zZRIrCgh2Y2x1c3RlchgBIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlciLvAQoXU25hcHNob3RWQ2x1c3RlclJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSFQoNc25hcHNob3RfbmFtZRgDIAEoCRITCgtkZXNjcmlwdGlvbhgEIAEoCRJECgZsYWJlbHMYBSADKAsyNC5vcGVudmNsdXN0ZXIudjEuU25hcHNob3RWQ2x1c3RlclJlcXVlc3QuTGFiZWxzRW50cnkSEgoKcmVxdWVzdF9pZBgGIAEoCRotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIkcKGFNuYXBzaG90VkNsdXN0ZXJSZXNwb25zZRIrCghzbmFwc2hvdBgBIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5TbmFwc2hvdCJ5ChZSZXN0b3JlVkNsdXN0ZXJSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIVCg1zbmFwc2hvdF9uYW1lGAIgASgJEhMKC3RhcmdldF9uYW1lGAMgASgJEgwKBGV0YWcYBCABKAkSEgoKcmVxdWVzdF9pZBgFIAEoCSJGChdSZXN0b3JlVkNsdXN0ZXJSZXNwb25zZRIrCgh2Y2x1c3RlchgBIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlciJQChVXYXRjaFZDbHVzdGVyc1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSFgoObGFiZWxfc2VsZWN0b3IYAyABKAkijgIKFldhdGNoVkNsdXN0ZXJzUmVzcG9uc2USPwoEdHlwZRgBIAEoDjIxLm9wZW52Y2x1c3Rlci52MS5XYXRjaFZDbHVzdGVyc1Jlc3BvbnNlLkV2ZW50VHlwZRIrCgh2Y2x1c3RlchgCIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlciKFAQoJRXZlbnRUeXBlEhoKFkVWRU5UX1RZUEVfVU5TUEVDSUZJRUQQABIUChBFVkVOVF9UWVBFX0FEREVEEAESFwoTRVZFTlRfVFlQRV9NT0RJRklFRBACEhYKEkVWRU5UX1RZUEVfREVMRVRFRBADEhUKEUVWRU5UX1RZUEVfU1lOQ0VEEAQiPwocR2V0VkNsdXN0ZXJLdWJlY29uZmlnUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCSJMCh1HZXRWQ2x1c3Rlckt1YmVjb25maWdSZXNwb25zZRIrCgh2Y2x1c3RlchgBIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlcjLwCAoPVkNsdXN0ZXJTZXJ2aWNlEmEKDkNyZWF0ZVZDbHVzdGVyEiYub3BlbnZjbHVzdGVyLnYxLkNyZWF0ZVZDbHVzdGVyUmVxdWVzdBonLm9wZW52Y2x1c3Rlci52MS5DcmVhdGVWQ2x1c3RlclJlc3BvbnNlEl0KC0dldFZDbHVzdGVyEiMub3BlbnZjbHVzdGVyLnYxLkdldFZDbHVzdGVyUmVxdWVzdBokLm9wZW52Y2x1c3Rlci52MS5HZXRWQ2x1c3RlclJlc3BvbnNlIgOQAgESYwoNTGlzdFZDbHVzdGVycxIlLm9wZW52Y2x1c3Rlci52MS5MaXN0VkNsdXN0ZXJzUmVxdWVzdBomLm9wZW52Y2x1c3Rlci52MS5MaXN0VkNsdXN0ZXJzUmVzcG9uc2UiA5ACARJhCg5EZWxldGVWQ2x1c3RlchImLm9wZW52Y2x1c3Rlci52MS5EZWxldGVWQ2x1c3RlclJlcXVlc3QaJy5vcGVudmNsdXN0ZXIudjEuRGVsZXRlVkNsdXN0ZXJSZXNwb25zZRJeCg1TY2FsZVZDbHVzdGVyEiUub3BlbnZjbHVzdGVyLnYxLlNjYWxlVkNsdXN0ZXJSZXF1ZXN0GiYub3BlbnZjbHVzdGVyLnYxLlNjYWxlVkNsdXN0ZXJSZXNwb25zZRJkCg9TdXNwZW5kVkNsdXN0ZXISJy5vcGVudmNsdXN0ZXIudjEuU3VzcGVuZFZDbHVzdGVyUmVxdWVzdBooLm9wZW52Y2x1c3Rlci52MS5TdXNwZW5kVkNsdXN0ZXJSZXNwb25zZRJhCg5SZXN1bWVWQ2x1c3RlchImLm9wZW52Y2x1c3Rlci52MS5SZXN1bWVWQ2x1c3RlclJlcXVlc3QaJy5vcGVudmNsdXN0ZXIudjEuUmVzdW1lVkNsdXN0ZXJSZXNwb25zZRJnChBTbmFwc2hvdFZDbHVzdGVyEigub3BlbnZjbHVzdGVyLnYxLlNuYXBzaG90VkNsdXN0ZXJSZXF1ZXN0Gikub3BlbnZjbHVzdGVyLnYxLlNuYXBzaG90VkNsdXN0ZXJSZXNwb25zZRJkCg9SZXN0b3JlVkNsdXN0ZXISJy5vcGVudmNsdXN0ZXIudjEuUmVzdG9yZVZDbHVzdGVyUmVxdWVzdBooLm9wZW52Y2x1c3Rlci52MS5SZXN0b3JlVkNsdXN0ZXJSZXNwb25zZRJjCg5XYXRjaFZDbHVzdGVycxImLm9wZW52Y2x1c3Rlci52MS5XYXRjaFZDbHVzdGVyc1JlcXVlc3QaJy5vcGVudmNsdXN0ZXIudjEuV2F0Y2hWQ2x1c3RlcnNSZXNwb25zZTABEnYKFUdldFZDbHVzdGVyS3ViZWNvbmZpZxItLm9wZW52Y2x1c3Rlci52MS5HZXRWQ2x1c3Rlckt1YmVjb25maWdSZXF1ZXN0Gi4ub3BlbnZjbHVzdGVyLnYxLkdldFZDbHVzdGVyS3ViZWNvbmZpZ1Jlc3BvbnNlQlBaTmdpdGh1Yi5jb20vdHVydGFjbi9vcGVuLXZjbHVzdGVyLWFwaS9zZGsvZ28vZ2VuL29wZW52Y2x1c3Rlci92MTtvcGVudmNsdXN0ZXJ2MWIGcHJvdG8z", [file_openvcluster_v1_snapshot, file_openvcluster_v1_vcluster]);
+  fileDesc("CiZvcGVudmNsdXN0ZXIvdjEvdmNsdXN0ZXJfc2VydmljZS5wcm90bxIPb3BlbnZjbHVzdGVyLnYxIoMCChVDcmVhdGVWQ2x1c3RlclJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSKwoEc3BlYxgDIAEoCzIdLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlclNwZWMSQgoGbGFiZWxzGAQgAygLMjIub3BlbnZjbHVzdGVyLnYxLkNyZWF0ZVZDbHVzdGVyUmVxdWVzdC5MYWJlbHNFbnRyeRIVCg12YWxpZGF0ZV9vbmx5GAUgASgIEhIKCnJlcXVlc3RfaWQYBiABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASJFChZDcmVhdGVWQ2x1c3RlclJlc3BvbnNlEisKCHZjbHVzdGVyGAEgASgLMhkub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyIjUKEkdldFZDbHVzdGVyUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCSJCChNHZXRWQ2x1c3RlclJlc3BvbnNlEisKCHZjbHVzdGVyGAEgASgLMhkub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyIpgBChRMaXN0VkNsdXN0ZXJzUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSFgoObGFiZWxfc2VsZWN0b3IYBCABKAkSLgoFcGhhc2UYBSABKA4yHy5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXIuUGhhc2UiXgoVTGlzdFZDbHVzdGVyc1Jlc3BvbnNlEiwKCXZjbHVzdGVycxgBIAMoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkirgEKFVVwZGF0ZVZDbHVzdGVyUmVxdWVzdBIrCgh2Y2x1c3RlchgBIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlchIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSDAoEZXRhZxgDIAEoCRIVCg12YWxpZGF0ZV9vbmx5GAQgASgIEhIKCnJlcXVlc3RfaWQYBSABKAkiRQoWVXBkYXRlVkNsdXN0ZXJSZXNwb25zZRIrCgh2Y2x1c3RlchgBIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlciKHAQoVRGVsZXRlVkNsdXN0ZXJSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBGV0YWcYAyABKAkSGAoQZGVsZXRlX3NuYXBzaG90cxgEIAEoCBISCgpyZXF1ZXN0X2lkGAUgASgJEhEKCWtlZXBfZGF0YRgGIAEoCCJFChZEZWxldGVWQ2x1c3RlclJlc3BvbnNlEisKCHZjbHVzdGVyGAEgASgLMhkub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyIsABChRTY2FsZVZDbHVzdGVyUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCRItCglyZXNvdXJjZXMYAyABKAsyGi5vcGVudmNsdXN0ZXIudjEuUmVzb3VyY2VzEhAKCHJlcGxpY2FzGAQgASgFEhYKCWVuYWJsZV9oYRgFIAEoCEgAiAEBEgwKBGV0YWcYBiABKAkSEgoKcmVxdWVzdF9pZBgHIAEoCUIMCgpfZW5hYmxlX2hhIkQKFVNjYWxlVkNsdXN0ZXJSZXNwb25zZRIrCgh2Y2x1c3RlchgBIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlciJ0ChZTdXNwZW5kVkNsdXN0ZXJSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhcKD2RyYWluX3dvcmtsb2FkcxgDIAEoCBIMCgRldGFnGAQgASgJEhIKCnJlcXVlc3RfaWQYBSABKAkiRgoXU3VzcGVuZFZDbHVzdGVyUmVzcG9uc2USKwoIdmNsdXN0ZXIYASABKAsyGS5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXIiWgoVUmVzdW1lVkNsdXN0ZXJSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBGV0YWcYAyABKAkSEgoKcmVxdWVzdF9pZBgEIAEoCSJFChZSZXN1bWVWQ2x1c3RlclJlc3BvbnNlEisKCHZjbHVzdGVyGAEgASgLMhkub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyIu8BChdTbmFwc2hvdFZDbHVzdGVyUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCRIVCg1zbmFwc2hvdF9uYW1lGAMgASgJEhMKC2Rlc2NyaXB0aW9uGAQgASgJEkQKBmxhYmVscxgFIAMoCzI0Lm9wZW52Y2x1c3Rlci52MS5TbmFwc2hvdFZDbHVzdGVyUmVxdWVzdC5MYWJlbHNFbnRyeRISCgpyZXF1ZXN0X2lkGAYgASgJGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiRwoYU25hcHNob3RWQ2x1c3RlclJlc3BvbnNlEisKCHNuYXBzaG90GAEgASgLMhkub3BlbnZjbHVzdGVyLnYxLlNuYXBzaG90InkKFlJlc3RvcmVWQ2x1c3RlclJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEhUKDXNuYXBzaG90X25hbWUYAiABKAkSEwoLdGFyZ2V0X25hbWUYAyABKAkSDAoEZXRhZxgEIAEoCRISCgpyZXF1ZXN0X2lkGAUgASgJIkYKF1Jlc3RvcmVWQ2x1c3RlclJlc3BvbnNlEisKCHZjbHVzdGVyGAEgASgLMhkub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyIlAKFVdhdGNoVkNsdXN0ZXJzUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSDAoEbmFtZRgCIAEoCRIWCg5sYWJlbF9zZWxlY3RvchgDIAEoCSKOAgoWV2F0Y2hWQ2x1c3RlcnNSZXNwb25zZRI/CgR0eXBlGAEgASgOMjEub3BlbnZjbHVzdGVyLnYxLldhdGNoVkNsdXN0ZXJzUmVzcG9uc2UuRXZlbnRUeXBlEisKCHZjbHVzdGVyGAIgASgLMhkub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyIoUBCglFdmVudFR5cGUSGgoWRVZFTlRfVFlQRV9VTlNQRUNJRklFRBAAEhQKEEVWRU5UX1RZUEVfQURERUQQARIXChNFVkVOVF9UWVBFX01PRElGSUVEEAISFgoSRVZFTlRfVFlQRV9ERUxFVEVEEAMSFQoRRVZFTlRfVFlQRV9TWU5DRUQQBCI/ChxHZXRWQ2x1c3Rlckt1YmVjb25maWdSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJIkwKHUdldFZDbHVzdGVyS3ViZWNvbmZpZ1Jlc3BvbnNlEisKCHZjbHVzdGVyGAEgASgLMhkub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyMtMJCg9WQ2x1c3RlclNlcnZpY2USYQoOQ3JlYXRlVkNsdXN0ZXISJi5vcGVudmNsdXN0ZXIudjEuQ3JlYXRlVkNsdXN0ZXJSZXF1ZXN0Gicub3BlbnZjbHVzdGVyLnYxLkNyZWF0ZVZDbHVzdGVyUmVzcG9uc2USXQoLR2V0VkNsdXN0ZXISIy5vcGVudmNsdXN0ZXIudjEuR2V0VkNsdXN0ZXJSZXF1ZXN0GiQub3BlbnZjbHVzdGVyLnYxLkdldFZDbHVzdGVyUmVzcG9uc2UiA5ACARJjCg1MaXN0VkNsdXN0ZXJzEiUub3BlbnZjbHVzdGVyLnYxLkxpc3RWQ2x1c3RlcnNSZXF1ZXN0GiYub3BlbnZjbHVzdGVyLnYxLkxpc3RWQ2x1c3RlcnNSZXNwb25zZSIDkAIBEmEKDlVwZGF0ZVZDbHVzdGVyEiYub3BlbnZjbHVzdGVyLnYxLlVwZGF0ZVZDbHVzdGVyUmVxdWVzdBonLm9wZW52Y2x1c3Rlci52MS5VcGRhdGVWQ2x1c3RlclJlc3BvbnNlEmEKDkRlbGV0ZVZDbHVzdGVyEiYub3BlbnZjbHVzdGVyLnYxLkRlbGV0ZVZDbHVzdGVyUmVxdWVzdBonLm9wZW52Y2x1c3Rlci52MS5EZWxldGVWQ2x1c3RlclJlc3BvbnNlEl4KDVNjYWxlVkNsdXN0ZXISJS5vcGVudmNsdXN0ZXIudjEuU2NhbGVWQ2x1c3RlclJlcXVlc3QaJi5vcGVudmNsdXN0ZXIudjEuU2NhbGVWQ2x1c3RlclJlc3BvbnNlEmQKD1N1c3BlbmRWQ2x1c3RlchInLm9wZW52Y2x1c3Rlci52MS5TdXNwZW5kVkNsdXN0ZXJSZXF1ZXN0Gigub3BlbnZjbHVzdGVyLnYxLlN1c3BlbmRWQ2x1c3RlclJlc3BvbnNlEmEKDlJlc3VtZVZDbHVzdGVyEiYub3BlbnZjbHVzdGVyLnYxLlJlc3VtZVZDbHVzdGVyUmVxdWVzdBonLm9wZW52Y2x1c3Rlci52MS5SZXN1bWVWQ2x1c3RlclJlc3BvbnNlEmcKEFNuYXBzaG90VkNsdXN0ZXISKC5vcGVudmNsdXN0ZXIudjEuU25hcHNob3RWQ2x1c3RlclJlcXVlc3QaKS5vcGVudmNsdXN0ZXIudjEuU25hcHNob3RWQ2x1c3RlclJlc3BvbnNlEmQKD1Jlc3RvcmVWQ2x1c3RlchInLm9wZW52Y2x1c3Rlci52MS5SZXN0b3JlVkNsdXN0ZXJSZXF1ZXN0Gigub3BlbnZjbHVzdGVyLnYxLlJlc3RvcmVWQ2x1c3RlclJlc3BvbnNlEmMKDldhdGNoVkNsdXN0ZXJzEiYub3BlbnZjbHVzdGVyLnYxLldhdGNoVkNsdXN0ZXJzUmVxdWVzdBonLm9wZW52Y2x1c3Rlci52MS5XYXRjaFZDbHVzdGVyc1Jlc3BvbnNlMAESdgoVR2V0VkNsdXN0ZXJLdWJlY29uZmlnEi0ub3BlbnZjbHVzdGVyLnYxLkdldFZDbHVzdGVyS3ViZWNvbmZpZ1JlcXVlc3QaLi5vcGVudmNsdXN0ZXIudjEuR2V0VkNsdXN0ZXJLdWJlY29uZmlnUmVzcG9uc2VCUFpOZ2l0aHViLmNvbS90dXJ0YWNuL29wZW4tdmNsdXN0ZXItYXBpL3Nkay9nby9nZW4vb3BlbnZjbHVzdGVyL3YxO29wZW52Y2x1c3RlcnYxYgZwcm90bzM", [file_google_protobuf_field_mask, file_openvcluster_v1_snapshot, file_openvcluster_v1_vcluster]);
 
 /**
  * Request of VClusterService.CreateVCluster.
@@ -231,6 +233,83 @@ export const ListVClustersResponseSchema: GenMessage<ListVClustersResponse> = /*
   messageDesc(file_openvcluster_v1_vcluster_service, 5);
 
 /**
+ * Request of VClusterService.UpdateVCluster.
+ *
+ * @generated from message openvcluster.v1.UpdateVClusterRequest
+ */
+export type UpdateVClusterRequest = Message<"openvcluster.v1.UpdateVClusterRequest"> & {
+  /**
+   * The vcluster to change: namespace and name say which (both required);
+   * of the other fields, only those named in update_mask are read, and
+   * output-only ones never.
+   *
+   * @generated from field: openvcluster.v1.VCluster vcluster = 1;
+   */
+  vcluster?: VCluster | undefined;
+
+  /**
+   * The fields to change: "labels" (replaces every label),
+   * "spec.kubernetes_version" and "spec.deletion_protection". Required: a
+   * named field set to its empty value is cleared (no labels, protection
+   * off), so an update never changes a field its caller did not name.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+
+  /**
+   * When set, the call is ABORTED unless it equals the vcluster's etag.
+   *
+   * @generated from field: string etag = 3;
+   */
+  etag: string;
+
+  /**
+   * Checks the request (validation, existence, phase, upgrade rules) and
+   * answers what the vcluster would become, changing nothing.
+   *
+   * @generated from field: bool validate_only = 4;
+   */
+  validateOnly: boolean;
+
+  /**
+   * Idempotency key, a UUID (see the service comment).
+   *
+   * @generated from field: string request_id = 5;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message openvcluster.v1.UpdateVClusterRequest.
+ * Use `create(UpdateVClusterRequestSchema)` to create a new message.
+ */
+export const UpdateVClusterRequestSchema: GenMessage<UpdateVClusterRequest> = /*@__PURE__*/
+  messageDesc(file_openvcluster_v1_vcluster_service, 6);
+
+/**
+ * Response of VClusterService.UpdateVCluster.
+ *
+ * @generated from message openvcluster.v1.UpdateVClusterResponse
+ */
+export type UpdateVClusterResponse = Message<"openvcluster.v1.UpdateVClusterResponse"> & {
+  /**
+   * The vcluster as changed: in UPGRADING for an upgrade, otherwise in the
+   * phase it was in (or as it would be, with validate_only).
+   *
+   * @generated from field: openvcluster.v1.VCluster vcluster = 1;
+   */
+  vcluster?: VCluster | undefined;
+};
+
+/**
+ * Describes the message openvcluster.v1.UpdateVClusterResponse.
+ * Use `create(UpdateVClusterResponseSchema)` to create a new message.
+ */
+export const UpdateVClusterResponseSchema: GenMessage<UpdateVClusterResponse> = /*@__PURE__*/
+  messageDesc(file_openvcluster_v1_vcluster_service, 7);
+
+/**
  * Request of VClusterService.DeleteVCluster.
  *
  * @generated from message openvcluster.v1.DeleteVClusterRequest
@@ -288,7 +367,7 @@ export type DeleteVClusterRequest = Message<"openvcluster.v1.DeleteVClusterReque
  * Use `create(DeleteVClusterRequestSchema)` to create a new message.
  */
 export const DeleteVClusterRequestSchema: GenMessage<DeleteVClusterRequest> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 6);
+  messageDesc(file_openvcluster_v1_vcluster_service, 8);
 
 /**
  * Response of VClusterService.DeleteVCluster.
@@ -309,7 +388,7 @@ export type DeleteVClusterResponse = Message<"openvcluster.v1.DeleteVClusterResp
  * Use `create(DeleteVClusterResponseSchema)` to create a new message.
  */
 export const DeleteVClusterResponseSchema: GenMessage<DeleteVClusterResponse> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 7);
+  messageDesc(file_openvcluster_v1_vcluster_service, 9);
 
 /**
  * Request of VClusterService.ScaleVCluster. At least one of resources,
@@ -375,7 +454,7 @@ export type ScaleVClusterRequest = Message<"openvcluster.v1.ScaleVClusterRequest
  * Use `create(ScaleVClusterRequestSchema)` to create a new message.
  */
 export const ScaleVClusterRequestSchema: GenMessage<ScaleVClusterRequest> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 8);
+  messageDesc(file_openvcluster_v1_vcluster_service, 10);
 
 /**
  * Response of VClusterService.ScaleVCluster.
@@ -396,7 +475,7 @@ export type ScaleVClusterResponse = Message<"openvcluster.v1.ScaleVClusterRespon
  * Use `create(ScaleVClusterResponseSchema)` to create a new message.
  */
 export const ScaleVClusterResponseSchema: GenMessage<ScaleVClusterResponse> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 9);
+  messageDesc(file_openvcluster_v1_vcluster_service, 11);
 
 /**
  * Request of VClusterService.SuspendVCluster.
@@ -446,7 +525,7 @@ export type SuspendVClusterRequest = Message<"openvcluster.v1.SuspendVClusterReq
  * Use `create(SuspendVClusterRequestSchema)` to create a new message.
  */
 export const SuspendVClusterRequestSchema: GenMessage<SuspendVClusterRequest> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 10);
+  messageDesc(file_openvcluster_v1_vcluster_service, 12);
 
 /**
  * Response of VClusterService.SuspendVCluster.
@@ -467,7 +546,7 @@ export type SuspendVClusterResponse = Message<"openvcluster.v1.SuspendVClusterRe
  * Use `create(SuspendVClusterResponseSchema)` to create a new message.
  */
 export const SuspendVClusterResponseSchema: GenMessage<SuspendVClusterResponse> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 11);
+  messageDesc(file_openvcluster_v1_vcluster_service, 13);
 
 /**
  * Request of VClusterService.ResumeVCluster.
@@ -509,7 +588,7 @@ export type ResumeVClusterRequest = Message<"openvcluster.v1.ResumeVClusterReque
  * Use `create(ResumeVClusterRequestSchema)` to create a new message.
  */
 export const ResumeVClusterRequestSchema: GenMessage<ResumeVClusterRequest> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 12);
+  messageDesc(file_openvcluster_v1_vcluster_service, 14);
 
 /**
  * Response of VClusterService.ResumeVCluster.
@@ -530,7 +609,7 @@ export type ResumeVClusterResponse = Message<"openvcluster.v1.ResumeVClusterResp
  * Use `create(ResumeVClusterResponseSchema)` to create a new message.
  */
 export const ResumeVClusterResponseSchema: GenMessage<ResumeVClusterResponse> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 13);
+  messageDesc(file_openvcluster_v1_vcluster_service, 15);
 
 /**
  * Request of VClusterService.SnapshotVCluster.
@@ -588,7 +667,7 @@ export type SnapshotVClusterRequest = Message<"openvcluster.v1.SnapshotVClusterR
  * Use `create(SnapshotVClusterRequestSchema)` to create a new message.
  */
 export const SnapshotVClusterRequestSchema: GenMessage<SnapshotVClusterRequest> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 14);
+  messageDesc(file_openvcluster_v1_vcluster_service, 16);
 
 /**
  * Response of VClusterService.SnapshotVCluster.
@@ -609,7 +688,7 @@ export type SnapshotVClusterResponse = Message<"openvcluster.v1.SnapshotVCluster
  * Use `create(SnapshotVClusterResponseSchema)` to create a new message.
  */
 export const SnapshotVClusterResponseSchema: GenMessage<SnapshotVClusterResponse> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 15);
+  messageDesc(file_openvcluster_v1_vcluster_service, 17);
 
 /**
  * Request of VClusterService.RestoreVCluster.
@@ -660,7 +739,7 @@ export type RestoreVClusterRequest = Message<"openvcluster.v1.RestoreVClusterReq
  * Use `create(RestoreVClusterRequestSchema)` to create a new message.
  */
 export const RestoreVClusterRequestSchema: GenMessage<RestoreVClusterRequest> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 16);
+  messageDesc(file_openvcluster_v1_vcluster_service, 18);
 
 /**
  * Response of VClusterService.RestoreVCluster.
@@ -682,7 +761,7 @@ export type RestoreVClusterResponse = Message<"openvcluster.v1.RestoreVClusterRe
  * Use `create(RestoreVClusterResponseSchema)` to create a new message.
  */
 export const RestoreVClusterResponseSchema: GenMessage<RestoreVClusterResponse> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 17);
+  messageDesc(file_openvcluster_v1_vcluster_service, 19);
 
 /**
  * Request of VClusterService.WatchVClusters.
@@ -719,7 +798,7 @@ export type WatchVClustersRequest = Message<"openvcluster.v1.WatchVClustersReque
  * Use `create(WatchVClustersRequestSchema)` to create a new message.
  */
 export const WatchVClustersRequestSchema: GenMessage<WatchVClustersRequest> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 18);
+  messageDesc(file_openvcluster_v1_vcluster_service, 20);
 
 /**
  * One event of VClusterService.WatchVClusters.
@@ -748,7 +827,7 @@ export type WatchVClustersResponse = Message<"openvcluster.v1.WatchVClustersResp
  * Use `create(WatchVClustersResponseSchema)` to create a new message.
  */
 export const WatchVClustersResponseSchema: GenMessage<WatchVClustersResponse> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 19);
+  messageDesc(file_openvcluster_v1_vcluster_service, 21);
 
 /**
  * What happened to the vcluster.
@@ -801,7 +880,7 @@ export enum WatchVClustersResponse_EventType {
  * Describes the enum openvcluster.v1.WatchVClustersResponse.EventType.
  */
 export const WatchVClustersResponse_EventTypeSchema: GenEnum<WatchVClustersResponse_EventType> = /*@__PURE__*/
-  enumDesc(file_openvcluster_v1_vcluster_service, 19, 0);
+  enumDesc(file_openvcluster_v1_vcluster_service, 21, 0);
 
 /**
  * Request of VClusterService.GetVClusterKubeconfig.
@@ -829,7 +908,7 @@ export type GetVClusterKubeconfigRequest = Message<"openvcluster.v1.GetVClusterK
  * Use `create(GetVClusterKubeconfigRequestSchema)` to create a new message.
  */
 export const GetVClusterKubeconfigRequestSchema: GenMessage<GetVClusterKubeconfigRequest> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 20);
+  messageDesc(file_openvcluster_v1_vcluster_service, 22);
 
 /**
  * Response of VClusterService.GetVClusterKubeconfig.
@@ -850,7 +929,7 @@ export type GetVClusterKubeconfigResponse = Message<"openvcluster.v1.GetVCluster
  * Use `create(GetVClusterKubeconfigResponseSchema)` to create a new message.
  */
 export const GetVClusterKubeconfigResponseSchema: GenMessage<GetVClusterKubeconfigResponse> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster_service, 21);
+  messageDesc(file_openvcluster_v1_vcluster_service, 23);
 
 /**
  * Manages vclusters with the lifecycle of a virtual machine.
@@ -897,9 +976,9 @@ export const GetVClusterKubeconfigResponseSchema: GenMessage<GetVClusterKubeconf
  *   that, the caller's oldest is forgotten first, and a retry of it runs as
  *   a new request. An empty request_id makes the call not idempotent. SDKs
  *   fill it when the caller does not, which makes their retries safe.
- * * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
- *   optional `etag`; when it is set and differs from VCluster.etag, the call
- *   is ABORTED and changes nothing.
+ * * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+ *   take an optional `etag`; when it is set and differs from VCluster.etag,
+ *   the call is ABORTED and changes nothing.
  *
  * @generated from service openvcluster.v1.VClusterService
  */
@@ -949,12 +1028,45 @@ export const VClusterService: GenService<{
     output: typeof ListVClustersResponseSchema;
   },
   /**
+   * Changes a vcluster's labels, its deletion protection or its Kubernetes
+   * version, each named in update_mask (the fields of `vcluster` not named
+   * there are ignored).
+   *
+   * Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+   * FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+   * through UPGRADING back to RUNNING (or FAILED, status.message saying
+   * why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
+   * to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
+   * be one the server supports (GetServerInfo lists them). Asking for the
+   * version the vcluster has ("1.31.0" is "1.31") changes nothing.
+   *
+   * Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
+   * "labels", "spec.kubernetes_version" and "spec.deletion_protection"
+   * (field "update_mask.paths", naming the path), invalid labels, or an
+   * unsupported or malformed version; FAILED_PRECONDITION with reason
+   * INVALID_PHASE in a phase the update is not allowed in, or with reason
+   * UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
+   * "current", "requested" and "allowed": the next supported minor version,
+   * empty when there is none; a newer patch of the current minor is always
+   * allowed); NOT_FOUND; ABORTED for a stale etag. With
+   * validate_only, the same checks run and nothing changes.
+   *
+   * @generated from rpc openvcluster.v1.VClusterService.UpdateVCluster
+   */
+  updateVCluster: {
+    methodKind: "unary";
+    input: typeof UpdateVClusterRequestSchema;
+    output: typeof UpdateVClusterResponseSchema;
+  },
+  /**
    * Deletes a vcluster. Allowed in every phase but DELETING; the vcluster
    * goes through DELETING and is then gone (GetVCluster answers NOT_FOUND).
    * Deleting a vcluster that is already DELETING is a successful no-op that
    * returns it. Its snapshots are kept unless delete_snapshots is set.
    *
-   * Errors: NOT_FOUND; ABORTED for a stale etag.
+   * Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
+   * while spec.deletion_protection is set (turn it off with UpdateVCluster
+   * first); ABORTED for a stale etag.
    *
    * @generated from rpc openvcluster.v1.VClusterService.DeleteVCluster
    */

@@ -57,6 +57,8 @@ __all__ = (
     "StorageSpec",
     "SuspendVClusterRequest",
     "SuspendVClusterResponse",
+    "UpdateVClusterRequest",
+    "UpdateVClusterResponse",
     "UsageFigure",
     "VCluster",
     "VClusterMention",
@@ -309,7 +311,8 @@ class SnapshotPhase(betterproto2.Enum):
 class VClusterPhase(betterproto2.Enum):
     """
     The lifecycle phase of a vcluster. Intermediate phases (PROVISIONING,
-    SCALING, SUSPENDING, RESUMING, RESTORING, DELETING) end on their own: the
+    SCALING, SUSPENDING, RESUMING, RESTORING, UPGRADING, DELETING) end on
+    their own: the
     server drives them to their final phase without another call. Clients
     wait with WatchVClusters or by polling GetVCluster. A transition the
     server cannot complete ends in FAILED instead, status.message saying why.
@@ -328,7 +331,9 @@ class VClusterPhase(betterproto2.Enum):
     | SnapshotVCluster | RUNNING, SUSPENDED | none (the new snapshot: PENDING, IN_PROGRESS) | unchanged (the snapshot: READY) | FAILED_PRECONDITION |
     | RestoreVCluster in place (empty target_name) | RUNNING, SUSPENDED; the snapshot READY | RESTORING | RUNNING, with the snapshot's spec | FAILED_PRECONDITION |
     | RestoreVCluster to target_name | (no vcluster named target_name); the snapshot READY | PROVISIONING | RUNNING | ALREADY_EXISTS if target_name exists; FAILED_PRECONDITION if the snapshot is not READY |
-    | DeleteVCluster | every phase but DELETING | DELETING | gone (GetVCluster answers NOT_FOUND) | in DELETING a successful no-op |
+    | UpdateVCluster of labels or spec.deletion_protection only | RUNNING, SUSPENDED, FAILED | none | unchanged | FAILED_PRECONDITION |
+    | UpdateVCluster of spec.kubernetes_version (an upgrade) | RUNNING | UPGRADING | RUNNING, with the new version | FAILED_PRECONDITION |
+    | DeleteVCluster | every phase but DELETING (and not while spec.deletion_protection is set) | DELETING | gone (GetVCluster answers NOT_FOUND) | in DELETING a successful no-op |
     | GetVClusterKubeconfig | every phase but PROVISIONING, DELETING and FAILED | none | unchanged | FAILED_PRECONDITION |
     """
 
@@ -387,7 +392,15 @@ class VClusterPhase(betterproto2.Enum):
     FAILED = 9
     """
     The vcluster failed and needs attention; status.message says why. Only
-    DeleteVCluster is allowed.
+    DeleteVCluster, and UpdateVCluster of labels or deletion protection, are
+    allowed.
+    """
+
+    UPGRADING = 10
+    """
+    The control plane is being moved to a newer Kubernetes version
+    (UpdateVCluster of spec.kubernetes_version). Ends in RUNNING. A client
+    that does not know a phase should treat it as intermediate.
     """
 
     @classmethod
@@ -403,6 +416,7 @@ class VClusterPhase(betterproto2.Enum):
             7: "PHASE_RESTORING",
             8: "PHASE_DELETING",
             9: "PHASE_FAILED",
+            10: "PHASE_UPGRADING",
         }
 
     @classmethod
@@ -418,6 +432,7 @@ class VClusterPhase(betterproto2.Enum):
             "PHASE_RESTORING": 7,
             "PHASE_DELETING": 8,
             "PHASE_FAILED": 9,
+            "PHASE_UPGRADING": 10,
         }
 
 
@@ -1831,6 +1846,69 @@ default_message_pool.register_message(
 
 
 @dataclass(eq=False, repr=False)
+class UpdateVClusterRequest(betterproto2.Message):
+    """
+    Request of VClusterService.UpdateVCluster.
+    """
+
+    vcluster: "VCluster | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
+    """
+    The vcluster to change: namespace and name say which (both required);
+    of the other fields, only those named in update_mask are read, and
+    output-only ones never.
+    """
+
+    update_mask: "__google__protobuf__.FieldMask | None" = betterproto2.field(
+        2, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    The fields to change: "labels" (replaces every label),
+    "spec.kubernetes_version" and "spec.deletion_protection". Required: a
+    named field set to its empty value is cleared (no labels, protection
+    off), so an update never changes a field its caller did not name.
+    """
+
+    etag: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
+    """
+    When set, the call is ABORTED unless it equals the vcluster's etag.
+    """
+
+    validate_only: "bool" = betterproto2.field(4, betterproto2.TYPE_BOOL)
+    """
+    Checks the request (validation, existence, phase, upgrade rules) and
+    answers what the vcluster would become, changing nothing.
+    """
+
+    request_id: "str" = betterproto2.field(5, betterproto2.TYPE_STRING)
+    """
+    Idempotency key, a UUID (see the service comment).
+    """
+
+
+default_message_pool.register_message(
+    "openvcluster.v1", "UpdateVClusterRequest", UpdateVClusterRequest
+)
+
+
+@dataclass(eq=False, repr=False)
+class UpdateVClusterResponse(betterproto2.Message):
+    """
+    Response of VClusterService.UpdateVCluster.
+    """
+
+    vcluster: "VCluster | None" = betterproto2.field(1, betterproto2.TYPE_MESSAGE, optional=True)
+    """
+    The vcluster as changed: in UPGRADING for an upgrade, otherwise in the
+    phase it was in (or as it would be, with validate_only).
+    """
+
+
+default_message_pool.register_message(
+    "openvcluster.v1", "UpdateVClusterResponse", UpdateVClusterResponse
+)
+
+
+@dataclass(eq=False, repr=False)
 class UsageFigure(betterproto2.Message):
     """
     One figure of a vcluster's usage. A figure the backend has no source for
@@ -1938,9 +2016,9 @@ class VCluster(betterproto2.Message):
     etag: "str" = betterproto2.field(9, betterproto2.TYPE_STRING)
     """
     Output only. An opaque version token that changes on every change of the
-    vcluster. Send it back in the `etag` field of Scale, Suspend, Resume,
-    Restore and Delete requests to make them conditional: a stale etag is
-    answered with ABORTED and changes nothing.
+    vcluster. Send it back in the `etag` field of Update, Scale, Suspend,
+    Resume, Restore and Delete requests to make them conditional: a stale etag
+    is answered with ABORTED and changes nothing.
     """
 
 
@@ -2028,6 +2106,17 @@ class VClusterSpec(betterproto2.Message):
     """
     Runs the control plane highly available. Needs an odd replica count of at
     least 3.
+    """
+
+    deletion_protection: "bool" = betterproto2.field(8, betterproto2.TYPE_BOOL)
+    """
+    Guards the vcluster against deletion: while set, DeleteVCluster is
+    FAILED_PRECONDITION (reason DELETION_PROTECTED) until UpdateVCluster
+    turns it off. ScaleVCluster and RestoreVCluster in place keep it as it
+    is (a snapshot's spec does not bring its own), and a vcluster restored
+    to a new name starts without it. On the Kubernetes backend
+    the vcluster's control plane also carries the annotation
+    `loft.sh/non-deletable: "true"`, which `vcluster delete` honours.
     """
 
 
@@ -2395,9 +2484,9 @@ class VClusterServiceStub:
       that, the caller's oldest is forgotten first, and a retry of it runs as
       a new request. An empty request_id makes the call not idempotent. SDKs
       fill it when the caller does not, which makes their retries safe.
-    * Optimistic concurrency: Scale, Suspend, Resume, Restore and Delete take an
-      optional `etag`; when it is set and differs from VCluster.etag, the call
-      is ABORTED and changes nothing.
+    * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
+      take an optional `etag`; when it is set and differs from VCluster.etag,
+      the call is ABORTED and changes nothing.
     """
 
     def __init__(self, channel: grpc.Channel):
@@ -2450,6 +2539,38 @@ class VClusterServiceStub:
             ListVClustersResponse.FromString,
         )(message)
 
+    def update_v_cluster(self, message: "UpdateVClusterRequest") -> "UpdateVClusterResponse":
+        """
+        Changes a vcluster's labels, its deletion protection or its Kubernetes
+        version, each named in update_mask (the fields of `vcluster` not named
+        there are ignored).
+
+        Labels and deletion protection change at once, in RUNNING, SUSPENDED or
+        FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+        through UPGRADING back to RUNNING (or FAILED, status.message saying
+        why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
+        to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
+        be one the server supports (GetServerInfo lists them). Asking for the
+        version the vcluster has ("1.31.0" is "1.31") changes nothing.
+
+        Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
+        "labels", "spec.kubernetes_version" and "spec.deletion_protection"
+        (field "update_mask.paths", naming the path), invalid labels, or an
+        unsupported or malformed version; FAILED_PRECONDITION with reason
+        INVALID_PHASE in a phase the update is not allowed in, or with reason
+        UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
+        "current", "requested" and "allowed": the next supported minor version,
+        empty when there is none; a newer patch of the current minor is always
+        allowed); NOT_FOUND; ABORTED for a stale etag. With
+        validate_only, the same checks run and nothing changes.
+        """
+
+        return self._channel.unary_unary(
+            "/openvcluster.v1.VClusterService/UpdateVCluster",
+            UpdateVClusterRequest.SerializeToString,
+            UpdateVClusterResponse.FromString,
+        )(message)
+
     def delete_v_cluster(self, message: "DeleteVClusterRequest") -> "DeleteVClusterResponse":
         """
         Deletes a vcluster. Allowed in every phase but DELETING; the vcluster
@@ -2457,7 +2578,9 @@ class VClusterServiceStub:
         Deleting a vcluster that is already DELETING is a successful no-op that
         returns it. Its snapshots are kept unless delete_snapshots is set.
 
-        Errors: NOT_FOUND; ABORTED for a stale etag.
+        Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
+        while spec.deletion_protection is set (turn it off with UpdateVCluster
+        first); ABORTED for a stale etag.
         """
 
         return self._channel.unary_unary(

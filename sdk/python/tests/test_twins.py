@@ -1,0 +1,28 @@
+"""Client and AsyncClient are twins: the same methods, arguments and documentation."""
+
+from __future__ import annotations
+
+import inspect
+
+import openvcluster
+
+# Docstrings that say how to iterate or leave a block, which differs with async.
+_ASYNC_WORDING = {"watch_vclusters"}
+
+
+def _public(cls: type) -> list[str]:
+    return sorted(n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n)))
+
+
+def test_the_clients_have_the_same_methods_arguments_and_docs() -> None:
+    sync, aio = openvcluster.Client, openvcluster.AsyncClient
+    assert _public(sync) == _public(aio)
+    for name in _public(sync):
+        ours, theirs = getattr(sync, name), getattr(aio, name)
+        params = [(p.name, p.kind, p.default) for p in inspect.signature(ours).parameters.values()]
+        others = [
+            (p.name, p.kind, p.default) for p in inspect.signature(theirs).parameters.values()
+        ]
+        assert params == others, name
+        if name not in _ASYNC_WORDING:
+            assert inspect.getdoc(ours) == inspect.getdoc(theirs), name
