@@ -1,4 +1,5 @@
-"""Part 5: wall time of a full scripts/generate and of the conformance suite per client.
+"""Part 5: wall time of a full scripts/generate and of the conformance suite per
+client, and the size of the portal a browser downloads.
 
 scripts/generate runs in a scratch copy of the working tree (tracked and
 untracked files, with the installed tools linked in), so timing it never
@@ -9,6 +10,7 @@ reference servers (``python -m conformance --client NAME``).
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
 import shutil
@@ -28,7 +30,9 @@ from bench.stats import median
 TITLE = "5. Tooling"
 _CASES = re.compile(r"^(\S+): (\d+) case\(s\) in ([\d.]+) s$", re.MULTILINE)
 # What scripts/generate needs beyond the Python plugins (scripts/bootstrap installs them).
-_LINKED = (Path(".tools"), Path("sdk/typescript/node_modules"))
+_LINKED = (Path(".tools"), Path("sdk/typescript/node_modules"), Path("portal/node_modules"))
+# The built portal, as the server serves it.
+_PORTAL = ROOT / "server" / "src" / "openvcluster_server" / "http" / "generated" / "portal"
 
 
 def run(profile: Profile, workdir: Path) -> PartResult:
@@ -38,9 +42,26 @@ def run(profile: Profile, workdir: Path) -> PartResult:
     part.data["generate"] = _time_generate(profile, workdir, table, part.notes)
     part.data["conformance"] = _time_conformance(profile, table)
     part.tables.append(table)
+    part.data["portal"] = _portal_size(part)
     if profile.conformance_run:
         part.notes.append(f"Conformance cases limited to --run '{profile.conformance_run}'.")
     return part
+
+
+def _portal_size(part: PartResult) -> dict[str, int]:
+    """The portal's files, raw and gzipped (level 9, as a server would send them)."""
+    table = Table(
+        "Portal download (the built files the server serves at /)", ["file", "bytes", "gzipped"]
+    )
+    sizes: dict[str, int] = {}
+    for path in sorted(_PORTAL.iterdir()):
+        data = path.read_bytes()
+        zipped = len(gzip.compress(data, 9))
+        sizes[path.name] = zipped
+        table.rows.append([path.name, f"{len(data):,}", f"{zipped:,}"])
+    table.rows.append(["total", "", f"{sum(sizes.values()):,}"])
+    part.tables.append(table)
+    return sizes
 
 
 def _plugin_dir() -> Path | None:

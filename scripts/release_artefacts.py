@@ -93,6 +93,12 @@ def check_python(out: Path, version: str, work: Path, *, from_sdists: bool) -> N
         raise ArtefactError(f"the installed SDK says version {installed.strip()}, not {version}")
     run([str(venv / "bin" / "ovc"), "--help"], work)
     run([str(venv / "bin" / "openvcluster-server"), "serve", "--help"], work)
+    # The portal is built into the server package: pip install needs no Node.
+    portal = (
+        "from openvcluster_server.http.portal import portal_files; print(sorted(portal_files()))"
+    )
+    if "'/app.js'" not in run([python, "-c", portal], work):
+        raise ArtefactError("the installed server holds no portal (http/generated/portal)")
 
 
 def check_npm(out: Path, version: str, work: Path) -> None:

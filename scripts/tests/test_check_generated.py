@@ -26,7 +26,7 @@ def tree(tmp_path: pathlib.Path) -> pathlib.Path:
         if (ROOT / name).is_file():
             (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, tmp_path / name)
-    for installed in (".tools", "sdk/typescript/node_modules"):
+    for installed in (".tools", "sdk/typescript/node_modules", "portal/node_modules"):
         os.symlink(ROOT / installed, tmp_path / installed)
     run(["git", "init", "-q"], tmp_path)
     return tmp_path

@@ -1,5 +1,6 @@
-"""The HTTP port's ASGI application: the Connect applications of both
-services, the OpenAPI document, and CORS for the configured origins."""
+"""The HTTP port's ASGI application: the Connect applications of the
+services, the OpenAPI document, the portal, and CORS for the configured
+origins."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from openvcluster.v1.snapshot_service_connect import SnapshotServiceASGIApplicat
 from openvcluster.v1.vcluster_service_connect import VClusterServiceASGIApplication
 from openvcluster_server.calls import CallRunner
 from openvcluster_server.handlers import Handlers
+from openvcluster_server.http.portal import accepts_gzip, portal_files
 from openvcluster_server.http.services import (
     ConnectCalls,
     MonitorService,
@@ -58,7 +60,8 @@ def openapi_document() -> bytes:
 
 class HttpApplication:
     """Routes a request to its service's Connect application by path
-    (/<package>.<Service>/<Method>), or serves the OpenAPI document."""
+    (/<package>.<Service>/<Method>), or serves the OpenAPI document or a
+    file of the portal."""
 
     def __init__(self, runner: CallRunner, handlers: Handlers, max_message_bytes: int) -> None:
         calls = ConnectCalls(runner, handlers)
@@ -83,6 +86,7 @@ class HttpApplication:
         )
         self._services = {app.path: app for app in apps}
         self._openapi = openapi_document()
+        self._portal = portal_files()
 
     async def __call__(
         self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
@@ -102,6 +106,12 @@ class HttpApplication:
             await service(scope, receive, send)
         elif path == OPENAPI_PATH and scope["method"] in ("GET", "HEAD"):
             await _respond(send, 200, "application/yaml", self._openapi)
+        elif path in self._portal and scope["method"] in ("GET", "HEAD"):
+            headers = dict(scope["headers"])
+            status, response_headers, body = self._portal[path].response(
+                headers.get(b"if-none-match"), accepts_gzip(headers.get(b"accept-encoding", b""))
+            )
+            await _send(send, status, response_headers, body)
         else:
             await _respond(send, 404, "text/plain; charset=utf-8", b"not found\n")
 
@@ -155,15 +165,17 @@ async def _lifespan(receive: ASGIReceiveCallable, send: ASGISendCallable) -> Non
 
 
 async def _respond(send: ASGISendCallable, status: int, content_type: str, body: bytes) -> None:
+    headers = [
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await _send(send, status, headers, body)
+
+
+async def _send(
+    send: ASGISendCallable, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+) -> None:
     await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", content_type.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-            "trailers": False,
-        }
+        {"type": "http.response.start", "status": status, "headers": headers, "trailers": False}
     )
     await send({"type": "http.response.body", "body": body, "more_body": False})
