@@ -11,12 +11,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from bench import http_port, scale, sdk_overhead, soak, throughput, tooling, watch_fanout
+from bench import (
+    cost_ladder,
+    http_port,
+    scale,
+    sdk_overhead,
+    soak,
+    throughput,
+    tooling,
+    watch_fanout,
+)
 from bench.loadgen import LoadGenerator
 from bench.profiles import FULL, QUICK, Profile
 from bench.report import ROOT, PartResult, load_average, machine, markdown, write_results
 
-PARTS = ("throughput", "sdk", "scale", "watch", "tooling", "http")
+PARTS = ("throughput", "sdk", "scale", "watch", "tooling", "http", "costs")
 RESULTS_DIR = ROOT / "bench" / "results"
 
 
@@ -45,6 +54,7 @@ class Run:
             "watch": lambda: watch_fanout.run(self.profile, self.workdir, self.loadgen),
             "tooling": lambda: tooling.run(self.profile, self.workdir),
             "http": lambda: http_port.run(self.profile, self.workdir, self.loadgen),
+            "costs": lambda: cost_ladder.run(self.profile, self.workdir, self.loadgen),
         }
         titles = {
             "throughput": throughput.TITLE,
@@ -53,6 +63,7 @@ class Run:
             "watch": watch_fanout.TITLE,
             "tooling": tooling.TITLE,
             "http": http_port.TITLE,
+            "costs": cost_ladder.TITLE,
         }
         print(f"[{key}] {titles[key]}", file=sys.stderr, flush=True)
         started = time.perf_counter()

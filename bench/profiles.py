@@ -35,6 +35,10 @@ class Profile:
     http_rounds: int = 3
     http_seconds: float = 1.5
     http_warmup: float = 0.5
+    # 7. costs: loadgen runs per rung, interleaved, after a warm-up run each.
+    ladder_rounds: int = 3
+    ladder_seconds: float = 3.0
+    ladder_warmup: float = 0.5
 
 
 FULL = Profile("full")
@@ -57,4 +61,7 @@ QUICK = Profile(
     http_rounds=1,
     http_seconds=1.0,
     http_warmup=0.3,
+    ladder_rounds=1,
+    ladder_seconds=1.0,
+    ladder_warmup=0.3,
 )

@@ -20,7 +20,7 @@ from google.protobuf.message import Message
 from openvcluster_server import tracing
 from openvcluster_server.auth import Authenticator, Principal
 from openvcluster_server.errors import ApiError, unavailable
-from openvcluster_server.logformat import FIELDS
+from openvcluster_server.logformat import fields_record
 from openvcluster_server.metrics import SERVICE_OF, RpcMeter
 from openvcluster_server.testhooks import HookPlan, TestHooks
 
@@ -207,7 +207,4 @@ class CallRecord:
         }
         if self.trace_id:
             fields["trace_id"] = self.trace_id
-        record = log.makeRecord(
-            log.name, logging.INFO, __file__, 0, "call", (), None, extra={FIELDS: fields}
-        )
-        log.handle(record)
+        log.handle(fields_record(log, logging.INFO, "call", fields))

@@ -1,0 +1,88 @@
+"""Servers between the bare grpcio server and the reference server, each one
+step closer to the reference (part 7, bench/cost_ladder.py):
+
+- ``servicer``: the generated servicer class and registration, answering the
+  fixed response as the bare server does;
+- ``guarded``: registered through the reference server's guard against
+  undecodable requests (openvcluster_server.decoding);
+- ``metadata``: also reads the call's metadata, as authentication, the test
+  hooks and trace context do;
+- ``fresh``: also answers a new response holding a copy of the vcluster, as a
+  read of a stored resource does.
+
+    python -m bench.ladder_server --rung fresh --address 127.0.0.1:0 --response FILE
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import grpc
+
+from bench.bare_server import MAX_MESSAGE_BYTES
+from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
+from openvcluster_server.decoding import GuardedRegistrar
+
+RUNGS = ("servicer", "guarded", "metadata", "fresh")
+log = logging.getLogger("bench.ladder_server")
+
+
+class _Servicer(api_grpc.VClusterServiceServicer):
+    """GetVCluster as the rung answers it; the other methods stay UNIMPLEMENTED."""
+
+    def __init__(self, rung: str, response: api.GetVClusterResponse) -> None:
+        self._rung = rung
+        self._response = response
+
+    async def GetVCluster(  # noqa: N802 - gRPC method names
+        self, request: api.GetVClusterRequest, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> api.GetVClusterResponse:
+        if self._rung in ("metadata", "fresh"):
+            context.invocation_metadata()
+        if self._rung == "fresh":
+            return api.GetVClusterResponse(vcluster=self._response.vcluster)
+        return self._response
+
+
+async def serve(rung: str, address: str, response: api.GetVClusterResponse) -> None:
+    """Serves until cancelled (SIGTERM ends the process)."""
+    server = grpc.aio.server(
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+        ]
+    )
+    registrar: Any = server if rung == "servicer" else GuardedRegistrar(server)
+    # The other methods keep the generated base's UNIMPLEMENTED answers,
+    # which its typing stub declares abstract.
+    servicer = _Servicer(rung, response)  # type: ignore[abstract]
+    api_grpc.add_VClusterServiceServicer_to_server(servicer, registrar)
+    port = server.add_insecure_port(address)
+    await server.start()
+    log.info("serving on %s", address.rsplit(":", 1)[0] + f":{port}")
+    await server.wait_for_termination()
+
+
+def main() -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rung", choices=RUNGS, required=True)
+    parser.add_argument("--address", default="127.0.0.1:0", help="host:port to listen on")
+    parser.add_argument(
+        "--response", type=Path, required=True, help="a serialized GetVClusterResponse"
+    )
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    response = api.GetVClusterResponse.FromString(args.response.read_bytes())
+    asyncio.run(serve(args.rung, args.address, response))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
