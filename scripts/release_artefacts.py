@@ -83,7 +83,12 @@ def check_python(out: Path, version: str, work: Path, *, from_sdists: bool) -> N
     venv = work / ("venv-sdist" if from_sdists else "venv-wheel")
     run([sys.executable, "-m", "venv", str(venv)], work)
     python = str(venv / "bin" / "python")
-    command = [python, "-m", "pip", "install", "--quiet", "--find-links", str(out)]
+    # pip keeps the wheels it builds from an sdist under the sdist's path, so
+    # it installs from a copy at a path of this run's own: a build of an
+    # earlier tree at the same path must never stand in for this one.
+    local = work / ("sdists" if from_sdists else "wheels")
+    shutil.copytree(out, local)
+    command = [python, "-m", "pip", "install", "--quiet", "--find-links", str(local)]
     if from_sdists:
         command += ["--no-binary", "open-vcluster-api,open-vcluster-api-server"]
     command += [f"open-vcluster-api[cli]=={version}", f"open-vcluster-api-server=={version}"]
