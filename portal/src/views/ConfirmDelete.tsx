@@ -1,6 +1,6 @@
 import { useState } from "preact/hooks";
 
-import { Dialog } from "./Dialog.js";
+import { Dialog, DialogButtons } from "./Dialog.js";
 
 /**
  * Deleting a vcluster cannot be undone, so the name must be typed exactly
@@ -50,14 +50,7 @@ export function ConfirmDelete({
           />
           <label for="delete-snapshots">Also delete its snapshots</label>
         </div>
-        <div class="buttons">
-          <button type="submit" class="danger" disabled={typed !== name || busy}>
-            Delete vcluster
-          </button>
-          <button type="button" class="secondary" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogButtons submit="Delete vcluster" disabled={typed !== name || busy} danger onCancel={onClose} />
       </form>
     </Dialog>
   );

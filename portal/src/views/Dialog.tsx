@@ -43,3 +43,27 @@ export function Dialog({
     </dialog>
   );
 }
+
+/** A dialog form's buttons: its submit button, then Cancel. */
+export function DialogButtons({
+  submit,
+  disabled,
+  danger = false,
+  onCancel,
+}: {
+  submit: string;
+  disabled: boolean;
+  danger?: boolean;
+  onCancel: () => void;
+}) {
+  return (
+    <div class="buttons">
+      <button type="submit" class={danger ? "danger" : undefined} disabled={disabled}>
+        {submit}
+      </button>
+      <button type="button" class="secondary" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}

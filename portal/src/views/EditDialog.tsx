@@ -2,12 +2,13 @@ import { useState } from "preact/hooks";
 import { VCluster_Phase, type VCluster } from "@open-vcluster/sdk/browser";
 
 import { useApp } from "../app-context.js";
-import { violationsOf, type ShownError } from "../errors.js";
+import { violationsOf } from "../errors.js";
 import { formatLabels } from "../format.js";
 import { parseLabels } from "../labels.js";
-import { Dialog } from "./Dialog.js";
+import { Dialog, DialogButtons } from "./Dialog.js";
 import { ErrorPanel } from "./ErrorPanel.js";
 import { describedBy, Field } from "./Field.js";
+import { useDialogCall } from "./use-dialog-call.js";
 
 const FIELD_LABELS = {
   "vcluster.labels": "Labels",
@@ -31,29 +32,24 @@ export function EditDialog({ vcluster, onClose }: { vcluster: VCluster; onClose:
   const [labels, setLabels] = useState(current.labels);
   const [protection, setProtection] = useState(current.protection);
   const [version, setVersion] = useState(current.version);
-  const [error, setError] = useState<ShownError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useDialogCall(onClose);
   const running = vcluster.status?.phase === VCluster_Phase.RUNNING;
   const versions = app.info.kubernetesVersions.includes(current.version)
     ? app.info.kubernetesVersions
     : [current.version, ...app.info.kubernetesVersions];
 
   const submit = async (): Promise<void> => {
-    setBusy(true);
     const changes = {
       labels: labels === current.labels ? undefined : parseLabels(labels),
       deletionProtection: protection === current.protection ? undefined : protection,
       kubernetesVersion: version === current.version ? undefined : version,
     };
-    const outcome = await app.run(
+    await run(
       "Update",
       `${vcluster.namespace}/${vcluster.name}`,
       () => app.client.updateVCluster(vcluster.namespace, vcluster.name, changes),
       (vc) => `Kubernetes ${vc.spec?.kubernetesVersion}, protection ${vc.spec?.deletionProtection ? "on" : "off"}`,
     );
-    setBusy(false);
-    if (outcome.ok) onClose();
-    else setError(outcome.error);
   };
 
   const problem = (field: string): string => violationsOf(error, field);
@@ -93,14 +89,7 @@ export function EditDialog({ vcluster, onClose }: { vcluster: VCluster; onClose:
             ))}
           </select>
         </Field>
-        <div class="buttons">
-          <button type="submit" disabled={busy}>
-            Save
-          </button>
-          <button type="button" class="secondary" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogButtons submit="Save" disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

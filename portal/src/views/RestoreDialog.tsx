@@ -4,7 +4,7 @@ import { Snapshot_Phase, type Snapshot, type VCluster_Phase } from "@open-vclust
 import { canRestoreInPlace } from "../actions.js";
 import { violationsOf, type ShownError } from "../errors.js";
 import { formatTime, phaseLabel, toDate } from "../format.js";
-import { Dialog } from "./Dialog.js";
+import { Dialog, DialogButtons } from "./Dialog.js";
 import { ErrorPanel } from "./ErrorPanel.js";
 import { describedBy, Field } from "./Field.js";
 
@@ -105,14 +105,7 @@ export function RestoreDialog({
               </Field>
             ) : null}
           </fieldset>
-          <div class="buttons">
-            <button type="submit" disabled={busy || snapshot === ""}>
-              Restore
-            </button>
-            <button type="button" class="secondary" onClick={onClose}>
-              Cancel
-            </button>
-          </div>
+          <DialogButtons submit="Restore" disabled={busy || snapshot === ""} onCancel={onClose} />
         </form>
       )}
     </Dialog>

@@ -2,10 +2,11 @@ import { useState } from "preact/hooks";
 import type { VCluster } from "@open-vcluster/sdk/browser";
 
 import { useApp } from "../app-context.js";
-import { violationsOf, type ShownError } from "../errors.js";
-import { Dialog } from "./Dialog.js";
+import { violationsOf } from "../errors.js";
+import { Dialog, DialogButtons } from "./Dialog.js";
 import { ErrorPanel } from "./ErrorPanel.js";
 import { describedBy, Field } from "./Field.js";
+import { useDialogCall } from "./use-dialog-call.js";
 
 const FIELD_LABELS = { replicas: "Replicas", "resources.cpu": "CPU", "resources.memory": "Memory", enable_ha: "High availability" };
 
@@ -17,26 +18,21 @@ export function ScaleDialog({ vcluster, onClose }: { vcluster: VCluster; onClose
   const [cpu, setCpu] = useState(spec?.resources?.cpu ?? "");
   const [memory, setMemory] = useState(spec?.resources?.memory ?? "");
   const [enableHa, setEnableHa] = useState(spec?.enableHa ?? false);
-  const [error, setError] = useState<ShownError | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useDialogCall(onClose);
 
   const submit = async (): Promise<void> => {
-    setBusy(true);
     const changes = {
       replicas: Number.parseInt(replicas, 10) === spec?.replicas ? undefined : Number.parseInt(replicas, 10) || -1,
       cpu: cpu.trim() === spec?.resources?.cpu ? undefined : cpu.trim(),
       memory: memory.trim() === spec?.resources?.memory ? undefined : memory.trim(),
       enableHa: enableHa === spec?.enableHa ? undefined : enableHa,
     };
-    const outcome = await app.run(
+    await run(
       "Scale",
       `${vcluster.namespace}/${vcluster.name}`,
       () => app.client.scaleVCluster(vcluster.namespace, vcluster.name, changes),
       (vc) => `replicas ${vc.spec?.replicas}, ${vc.spec?.resources?.cpu} CPU, ${vc.spec?.resources?.memory}`,
     );
-    setBusy(false);
-    if (outcome.ok) onClose();
-    else setError(outcome.error);
   };
 
   const problem = (field: string): string => violationsOf(error, field);
@@ -80,14 +76,7 @@ export function ScaleDialog({ vcluster, onClose }: { vcluster: VCluster; onClose
           <input id="scale-ha" type="checkbox" checked={enableHa} onChange={(event) => setEnableHa(event.currentTarget.checked)} />
           <label for="scale-ha">High availability</label>
         </div>
-        <div class="buttons">
-          <button type="submit" disabled={busy}>
-            Scale
-          </button>
-          <button type="button" class="secondary" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <DialogButtons submit="Scale" disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
   );

@@ -4,6 +4,7 @@ import { phaseName, VCluster_Phase, WatchVClustersResponse_EventType, type VClus
 import { canEdit, type ActionId } from "../actions.js";
 import { useApp } from "../app-context.js";
 import type { ShownError } from "../errors.js";
+import { followWatch } from "../follow-watch.js";
 import { detailHref, formatRoute, NO_FILTERS, type DetailTab } from "../route.js";
 import { AccessTab } from "./AccessTab.js";
 import { ActionBar } from "./ActionBar.js";
@@ -46,9 +47,10 @@ export function VClusterDetail({ namespace, name, tab }: { namespace: string; na
     setWatchEnded(null);
     void (async () => {
       let seen = false;
-      try {
-        for await (const event of watch) {
-          if (cancelled) return;
+      const ended = await followWatch(
+        watch,
+        () => cancelled,
+        (event) => {
           if (event.type === WatchVClustersResponse_EventType.SYNCED) {
             if (!seen) setGone("missing");
           } else if (event.type === WatchVClustersResponse_EventType.DELETED) {
@@ -58,13 +60,10 @@ export function VClusterDetail({ namespace, name, tab }: { namespace: string; na
             setGone(null);
             setVCluster(event.vcluster);
           }
-        }
-        if (!cancelled) setWatchEnded("The server ended the stream of live updates.");
-      } catch (reason) {
-        if (cancelled) return;
-        const shown = fail(reason);
-        setWatchEnded(`${shown.code}: ${shown.message}`);
-      }
+        },
+        fail,
+      );
+      if (ended !== null) setWatchEnded(ended);
     })();
     return () => {
       cancelled = true;

@@ -4,6 +4,7 @@ import { toPhase, VCluster_Phase, type VCluster } from "@open-vcluster/sdk/brows
 import { canEdit } from "../actions.js";
 import { useApp } from "../app-context.js";
 import type { ShownError } from "../errors.js";
+import { followWatch } from "../follow-watch.js";
 import { formatAge, formatCpu, formatMemory, toDate } from "../format.js";
 import { applyWatchEvent, newLiveList, type Key, type LiveList } from "../live-list.js";
 import { detailHref, formatRoute, type ListFilters } from "../route.js";
@@ -86,17 +87,13 @@ function LivePage({ filters, pageSize, filtered }: { filters: ListFilters; pageS
       const upTo = nextPageToken === "" ? null : last === undefined ? current.after : { namespace: last.namespace, name: last.name };
       setNext(nextPageToken === "" ? null : { token: nextPageToken, after: upTo });
       setLive(newLiveList(items, { after: current.after, upTo }, phase));
-      try {
-        for await (const event of watch) {
-          if (cancelled) return;
-          setLive((list) => (list === null ? list : applyWatchEvent(list, event)));
-        }
-        if (!cancelled) setWatchEnded("The server ended the stream of live updates.");
-      } catch (reason) {
-        if (cancelled) return;
-        const shown = fail(reason);
-        setWatchEnded(`${shown.code}: ${shown.message}`);
-      }
+      const ended = await followWatch(
+        watch,
+        () => cancelled,
+        (event) => setLive((list) => (list === null ? list : applyWatchEvent(list, event))),
+        fail,
+      );
+      if (ended !== null) setWatchEnded(ended);
     })();
     return () => {
       cancelled = true;
