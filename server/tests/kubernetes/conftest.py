@@ -6,6 +6,7 @@ the rest of server/tests.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import grpc
 import pytest
 
+import openvcluster
 from k8s_testenv.fixtures import KubeEnv, kube, namespace
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster_server.testing import RunningServer, running_server
@@ -46,3 +48,16 @@ def stub(server: RunningServer) -> Iterator[api_grpc.VClusterServiceStub]:
     """A VClusterService client of the server."""
     with grpc.insecure_channel(server.address) as channel:
         yield api_grpc.VClusterServiceStub(channel)
+
+
+@pytest.fixture
+def client(server: RunningServer) -> Iterator[openvcluster.Client]:
+    """The Python SDK's client of the server, waiting up to a minute."""
+    with openvcluster.Client(server.address, wait_timeout=60) as sdk:
+        yield sdk
+
+
+@pytest.fixture
+def api_namespace() -> str:
+    """A fresh API namespace (the backend makes its host namespaces)."""
+    return f"api-{uuid.uuid4().hex[:8]}"

@@ -7,11 +7,8 @@ of loft-sh/vcluster (its chart, ``vcluster pause`` and ``vcluster resume``).
 from __future__ import annotations
 
 import base64
-import uuid
-from collections.abc import Iterator
 
 import grpc
-import pytest
 import yaml
 from lightkube import ApiError
 from lightkube.models.core_v1 import Container, PodSpec, ResourceRequirements
@@ -28,17 +25,6 @@ from openvcluster_server.kube.conventions import host_namespace
 from openvcluster_server.testing import RunningServer
 
 from .conftest import CHART
-
-
-@pytest.fixture
-def client(server: RunningServer) -> Iterator[openvcluster.Client]:
-    with openvcluster.Client(server.address, wait_timeout=60) as sdk:
-        yield sdk
-
-
-@pytest.fixture
-def api_namespace() -> str:
-    return f"compat-{uuid.uuid4().hex[:8]}"
 
 
 def synced_pod(

@@ -8,9 +8,6 @@ conformance cases (conformance/cases/update.yaml), which run on this backend too
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
 import pytest
 from lightkube.generic_resource import create_namespaced_resource
 from lightkube.resources.apps_v1 import StatefulSet
@@ -20,22 +17,10 @@ from k8s_testenv.fixtures import KubeEnv, wait_for
 from openvcluster import Phase
 from openvcluster_server.kube.conventions import NON_DELETABLE, host_namespace
 from openvcluster_server.kube.values import image_tag
-from openvcluster_server.testing import RunningServer
 
 VClusterResource = create_namespaced_resource(
     "openvcluster.io", "v1alpha1", "VCluster", "vclusters"
 )
-
-
-@pytest.fixture
-def client(server: RunningServer) -> Iterator[openvcluster.Client]:
-    with openvcluster.Client(server.address, wait_timeout=60) as sdk:
-        yield sdk
-
-
-@pytest.fixture
-def api_namespace() -> str:
-    return f"update-{uuid.uuid4().hex[:8]}"
 
 
 def _annotations(obj: object) -> dict[str, str]:
