@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,11 +119,3 @@ def _value(reference: re.Match[str], seen: Mapping[str, dict[str, Any]]) -> Any:
         return lookup(seen[step], path.split("."))
     except KeyError:
         raise KeyError(f"${{{step}.{path}}}: no such value in step {step}'s result") from None
-
-
-def summarize(verdicts: Sequence[Verdict]) -> dict[str, int]:
-    """Counts of each outcome."""
-    counts = {PASS: 0, FAIL: 0, SKIP: 0}
-    for verdict in verdicts:
-        counts[verdict.outcome] += 1
-    return counts
