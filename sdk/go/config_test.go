@@ -63,7 +63,7 @@ func TestMutualTLS(t *testing.T) {
 	server, certs := lazyServer(t, "mtls"), testCertificates(t)
 	ctx, ns := testContext(t), namespace(t)
 	c := dial(t, server.addr, openvcluster.WithCAFile(certs.ca), openvcluster.WithClientCertificateFiles(certs.clientCert, certs.clientKey))
-	if _, err := c.CreateVCluster(ctx, ns, "a", &openvcluster.CreateParams{Wait: true}); err != nil {
+	if _, err := c.CreateVCluster(ctx, ns, "a", &openvcluster.CreateVClusterParams{Wait: true}); err != nil {
 		t.Fatalf("over mutual TLS: %v", err)
 	}
 	anonymous := dial(t, server.addr, openvcluster.WithCAFile(certs.ca), openvcluster.WithoutRetry())
@@ -82,7 +82,7 @@ func TestTokens(t *testing.T) {
 		t.Errorf("no token: %v, want UNAUTHENTICATED", err)
 	}
 	editor := dial(t, server.addr, openvcluster.WithToken(editorToken))
-	if _, err := editor.CreateVCluster(ctx, ns, "a", &openvcluster.CreateParams{Wait: true}); err != nil {
+	if _, err := editor.CreateVCluster(ctx, ns, "a", &openvcluster.CreateVClusterParams{Wait: true}); err != nil {
 		t.Fatalf("editor: %v", err)
 	}
 	viewer := editor.With(openvcluster.WithToken(viewerToken))
@@ -92,7 +92,7 @@ func TestTokens(t *testing.T) {
 	if _, err := viewer.SuspendVCluster(ctx, ns, "a", nil); !openvcluster.IsPermissionDenied(err) {
 		t.Errorf("viewer mutation: %v, want PERMISSION_DENIED", err)
 	}
-	if _, err := viewer.GetVClusterKubeconfig(ctx, ns, "a"); !openvcluster.IsPermissionDenied(err) {
+	if _, err := viewer.GetKubeconfig(ctx, ns, "a"); !openvcluster.IsPermissionDenied(err) {
 		t.Errorf("viewer kubeconfig: %v, want PERMISSION_DENIED", err)
 	}
 	if _, err := viewer.WaitForPhase(ctx, ns, "a", openvcluster.PhaseRunning); err != nil {

@@ -11,7 +11,7 @@
 //		return err
 //	}
 //	defer client.Close()
-//	vc, err := client.CreateVCluster(ctx, "team-a", "dev", &openvcluster.CreateParams{
+//	vc, err := client.CreateVCluster(ctx, "team-a", "dev", &openvcluster.CreateVClusterParams{
 //		CPU: "2", Memory: "4Gi", Wait: true, // returns once it is RUNNING
 //	})
 //

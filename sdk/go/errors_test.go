@@ -18,7 +18,7 @@ import (
 func TestInvalidArgumentHasFieldViolations(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	_, err := c.CreateVCluster(ctx, ns, "Bad_Name", &openvcluster.CreateParams{CPU: "lots", Memory: "-1Gi"})
+	_, err := c.CreateVCluster(ctx, ns, "Bad_Name", &openvcluster.CreateVClusterParams{CPU: "lots", Memory: "-1Gi"})
 	var e *openvcluster.Error
 	if !errors.As(err, &e) {
 		t.Fatalf("error %v (%T) is not an *openvcluster.Error", err, err)
@@ -57,7 +57,7 @@ func TestInvalidArgumentHasFieldViolations(t *testing.T) {
 func TestStatusErrors(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	vc, err := c.CreateVCluster(ctx, ns, "a", &openvcluster.CreateParams{Wait: true})
+	vc, err := c.CreateVCluster(ctx, ns, "a", &openvcluster.CreateVClusterParams{Wait: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,12 +67,12 @@ func TestStatusErrors(t *testing.T) {
 		t.Errorf("second create: %v, want ALREADY_EXISTS", err)
 	}
 
-	_, err = c.ResumeVCluster(ctx, ns, "a", &openvcluster.ResumeParams{Etag: "stale"})
+	_, err = c.ResumeVCluster(ctx, ns, "a", &openvcluster.ResumeVClusterParams{Etag: "stale"})
 	if !openvcluster.IsAborted(err) {
 		t.Errorf("stale etag: %v, want ABORTED", err)
 	}
 
-	if _, err := c.SuspendVCluster(ctx, ns, "a", &openvcluster.SuspendParams{Etag: vc.GetEtag(), Wait: true}); err != nil {
+	if _, err := c.SuspendVCluster(ctx, ns, "a", &openvcluster.SuspendVClusterParams{Etag: vc.GetEtag(), Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.SnapshotVCluster(ctx, ns, "missing", nil)
@@ -85,15 +85,15 @@ func TestStatusErrors(t *testing.T) {
 	}
 
 	// FAILED_PRECONDITION carries ErrorInfo: reason and the current phase.
-	if _, err := c.DeleteVCluster(ctx, ns, "a", &openvcluster.DeleteParams{}); err != nil {
+	if _, err := c.DeleteVCluster(ctx, ns, "a", &openvcluster.DeleteVClusterParams{}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.CreateVCluster(ctx, ns, "held", &openvcluster.CreateParams{})
+	_, err = c.CreateVCluster(ctx, ns, "held", &openvcluster.CreateVClusterParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	heldCtx := withMetadata(ctx, "ovc-test-transition-delay-ms", "3600000")
-	if _, err := c.SuspendVCluster(ctx, ns, "held", &openvcluster.SuspendParams{Wait: true}); err != nil {
+	if _, err := c.SuspendVCluster(ctx, ns, "held", &openvcluster.SuspendVClusterParams{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.ResumeVCluster(heldCtx, ns, "held", nil); err != nil {
@@ -117,7 +117,7 @@ func TestQuotaViolations(t *testing.T) {
 	}
 	// The quota's namespace is shared by every run of this test.
 	t.Cleanup(func() {
-		if _, err := c.DeleteVCluster(context.Background(), quotaNamespace, "first", &openvcluster.DeleteParams{Wait: true}); err != nil {
+		if _, err := c.DeleteVCluster(context.Background(), quotaNamespace, "first", &openvcluster.DeleteVClusterParams{Wait: true}); err != nil {
 			t.Error(err)
 		}
 	})

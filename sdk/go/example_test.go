@@ -41,7 +41,7 @@ func ExampleClient_CreateVCluster() {
 	// A fresh namespace, so the example can run again.
 	namespace := "example-" + openvcluster.NewRequestID()[:8]
 
-	vc, err := client.CreateVCluster(ctx, namespace, "dev", &openvcluster.CreateParams{
+	vc, err := client.CreateVCluster(ctx, namespace, "dev", &openvcluster.CreateVClusterParams{
 		KubernetesVersion: "1.31",
 		CPU:               "2",
 		Memory:            "4Gi",
@@ -92,7 +92,7 @@ func ExampleClient_WatchVClusters() {
 	defer client.Close()
 	// A fresh namespace, so the example can run again.
 	namespace := "example-" + openvcluster.NewRequestID()[:8]
-	if _, err := client.CreateVCluster(ctx, namespace, "web", &openvcluster.CreateParams{Wait: true}); err != nil {
+	if _, err := client.CreateVCluster(ctx, namespace, "web", &openvcluster.CreateVClusterParams{Wait: true}); err != nil {
 		log.Fatal(err)
 	}
 
@@ -145,7 +145,7 @@ func ExampleClient_GetVClusterUsage() {
 	defer client.Close()
 	// A fresh namespace, so the example can run again.
 	namespace := "example-" + openvcluster.NewRequestID()[:8]
-	if _, err := client.CreateVCluster(ctx, namespace, "dev", &openvcluster.CreateParams{CPU: "2", Wait: true}); err != nil {
+	if _, err := client.CreateVCluster(ctx, namespace, "dev", &openvcluster.CreateVClusterParams{CPU: "2", Wait: true}); err != nil {
 		log.Fatal(err)
 	}
 
@@ -179,11 +179,11 @@ func ExampleClient_GetFleetSummary() {
 	// A fresh namespace, so the example can run again.
 	namespace := "example-" + openvcluster.NewRequestID()[:8]
 	for _, name := range []string{"a", "b"} {
-		if _, err := client.CreateVCluster(ctx, namespace, name, &openvcluster.CreateParams{CPU: "2", Wait: true}); err != nil {
+		if _, err := client.CreateVCluster(ctx, namespace, name, &openvcluster.CreateVClusterParams{CPU: "2", Wait: true}); err != nil {
 			log.Fatal(err)
 		}
 	}
-	if _, err := client.SuspendVCluster(ctx, namespace, "b", &openvcluster.SuspendParams{Wait: true}); err != nil {
+	if _, err := client.SuspendVCluster(ctx, namespace, "b", &openvcluster.SuspendVClusterParams{Wait: true}); err != nil {
 		log.Fatal(err)
 	}
 
@@ -240,7 +240,7 @@ func ExampleClient_UpdateVCluster() {
 	defer client.Close()
 	// A fresh namespace, so the example can run again.
 	namespace := "example-" + openvcluster.NewRequestID()[:8]
-	if _, err := client.CreateVCluster(ctx, namespace, "prod", &openvcluster.CreateParams{
+	if _, err := client.CreateVCluster(ctx, namespace, "prod", &openvcluster.CreateVClusterParams{
 		Labels:             map[string]string{"app": "web"},
 		DeletionProtection: true, // DeleteVCluster is refused until it is off
 		Wait:               true,
@@ -273,7 +273,7 @@ func ExampleClient_UpdateVCluster() {
 		log.Fatal(err)
 	}
 	fmt.Println(len(vc.GetLabels()), vc.GetSpec().GetDeletionProtection())
-	if _, err := client.DeleteVCluster(ctx, namespace, "prod", &openvcluster.DeleteParams{Wait: true}); err != nil {
+	if _, err := client.DeleteVCluster(ctx, namespace, "prod", &openvcluster.DeleteVClusterParams{Wait: true}); err != nil {
 		log.Fatal(err)
 	}
 	// Output:
@@ -291,7 +291,7 @@ func ExampleClient_UpgradeVCluster() {
 	defer client.Close()
 	// A fresh namespace, so the example can run again.
 	namespace := "example-" + openvcluster.NewRequestID()[:8]
-	if _, err := client.CreateVCluster(ctx, namespace, "dev", &openvcluster.CreateParams{
+	if _, err := client.CreateVCluster(ctx, namespace, "dev", &openvcluster.CreateVClusterParams{
 		KubernetesVersion: "1.31", Wait: true,
 	}); err != nil {
 		log.Fatal(err)
@@ -324,7 +324,7 @@ func ExampleError() {
 	}
 	defer client.Close()
 
-	_, err = client.CreateVCluster(ctx, "example-errors", "dev", &openvcluster.CreateParams{Memory: "lots"})
+	_, err = client.CreateVCluster(ctx, "example-errors", "dev", &openvcluster.CreateVClusterParams{Memory: "lots"})
 	var e *openvcluster.Error
 	if errors.As(err, &e) {
 		fmt.Println(openvcluster.CodeName(e.Code))

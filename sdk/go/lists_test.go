@@ -37,7 +37,7 @@ func TestListVClustersAcrossPages(t *testing.T) {
 		if i%2 == 1 {
 			labels["tier"] = "silver"
 		}
-		if _, err := c.CreateVCluster(ctx, ns, name, &openvcluster.CreateParams{Labels: labels, Wait: true}); err != nil {
+		if _, err := c.CreateVCluster(ctx, ns, name, &openvcluster.CreateVClusterParams{Labels: labels, Wait: true}); err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, name)
@@ -131,16 +131,16 @@ func TestListSnapshotsAcrossPages(t *testing.T) {
 	counter := &callCounter{}
 	ctx, c, ns := testContext(t), newClient(t, counter.option()), namespace(t)
 	for _, name := range []string{"a", "b"} {
-		if _, err := c.CreateVCluster(ctx, ns, name, &openvcluster.CreateParams{Wait: true}); err != nil {
+		if _, err := c.CreateVCluster(ctx, ns, name, &openvcluster.CreateVClusterParams{Wait: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i := range 3 {
-		if _, err := c.SnapshotVCluster(ctx, ns, "a", &openvcluster.SnapshotParams{SnapshotName: fmt.Sprintf("a-%d", i)}); err != nil {
+		if _, err := c.SnapshotVCluster(ctx, ns, "a", &openvcluster.SnapshotVClusterParams{SnapshotName: fmt.Sprintf("a-%d", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.SnapshotVCluster(ctx, ns, "b", &openvcluster.SnapshotParams{SnapshotName: "b-0"}); err != nil {
+	if _, err := c.SnapshotVCluster(ctx, ns, "b", &openvcluster.SnapshotVClusterParams{SnapshotName: "b-0"}); err != nil {
 		t.Fatal(err)
 	}
 	var names []string

@@ -20,7 +20,7 @@ import (
 func TestGetVClusterUsage(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	vc, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateParams{CPU: "2", Wait: true})
+	vc, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateVClusterParams{CPU: "2", Wait: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestGetVClusterUsage(t *testing.T) {
 		}
 	}
 
-	if _, err := c.SuspendVCluster(ctx, ns, "dev", &openvcluster.SuspendParams{Wait: true}); err != nil {
+	if _, err := c.SuspendVCluster(ctx, ns, "dev", &openvcluster.SuspendVClusterParams{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	usage, err = c.GetVClusterUsage(ctx, ns, "dev")
@@ -106,13 +106,13 @@ func TestGetVClusterUsageErrors(t *testing.T) {
 func TestGetFleetSummary(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	if _, err := c.CreateVCluster(ctx, ns, "running", &openvcluster.CreateParams{CPU: "2", Memory: "4Gi", Wait: true}); err != nil {
+	if _, err := c.CreateVCluster(ctx, ns, "running", &openvcluster.CreateVClusterParams{CPU: "2", Memory: "4Gi", Wait: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.CreateVCluster(ctx, ns, "asleep", &openvcluster.CreateParams{CPU: "1", Replicas: 3, Wait: true}); err != nil {
+	if _, err := c.CreateVCluster(ctx, ns, "asleep", &openvcluster.CreateVClusterParams{CPU: "1", Replicas: 3, Wait: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.SuspendVCluster(ctx, ns, "asleep", &openvcluster.SuspendParams{Wait: true}); err != nil {
+	if _, err := c.SuspendVCluster(ctx, ns, "asleep", &openvcluster.SuspendVClusterParams{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	failing := withMetadata(ctx, "ovc-test-fail-transition", "disk on fire")
@@ -226,7 +226,7 @@ func TestMonitorCallsAreScopedByToken(t *testing.T) {
 
 	editor := dial(t, server.addr, openvcluster.WithToken(editorToken))
 	for _, key := range [][2]string{{scopedNamespace, name}, {other, "hidden"}} {
-		if _, err := editor.CreateVCluster(ctx, key[0], key[1], &openvcluster.CreateParams{Wait: true}); err != nil {
+		if _, err := editor.CreateVCluster(ctx, key[0], key[1], &openvcluster.CreateVClusterParams{Wait: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -86,11 +86,11 @@ func TestRetrySendsTheSameRequestID(t *testing.T) {
 	}
 	// A caller's own request id makes a repeated call answer the first result.
 	id := openvcluster.NewRequestID()
-	first, err := c.CreateVCluster(ctx, ns, "mine", &openvcluster.CreateParams{RequestID: id})
+	first, err := c.CreateVCluster(ctx, ns, "mine", &openvcluster.CreateVClusterParams{RequestID: id})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := c.CreateVCluster(ctx, ns, "mine", &openvcluster.CreateParams{RequestID: id})
+	again, err := c.CreateVCluster(ctx, ns, "mine", &openvcluster.CreateVClusterParams{RequestID: id})
 	if err != nil || again.GetUid() != first.GetUid() {
 		t.Errorf("repeated create = %v, %v; want the first result", again, err)
 	}

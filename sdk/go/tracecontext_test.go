@@ -26,7 +26,7 @@ func TestTraceContext(t *testing.T) {
 		ctx, span := tracer.Start(testContext(t), "create and get")
 		defer span.End()
 		requestID := openvcluster.NewRequestID()
-		if _, err := c.CreateVCluster(ctx, ns, "traced", &openvcluster.CreateParams{RequestID: requestID}); err != nil {
+		if _, err := c.CreateVCluster(ctx, ns, "traced", &openvcluster.CreateVClusterParams{RequestID: requestID}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := c.GetVCluster(ctx, ns, "traced"); err != nil {
@@ -88,7 +88,7 @@ func TestTraceContext(t *testing.T) {
 		t.Parallel()
 		c, ns := newClient(t), namespace(t)
 		requestID := openvcluster.NewRequestID()
-		if _, err := c.CreateVCluster(testContext(t), ns, "untraced", &openvcluster.CreateParams{RequestID: requestID}); err != nil {
+		if _, err := c.CreateVCluster(testContext(t), ns, "untraced", &openvcluster.CreateVClusterParams{RequestID: requestID}); err != nil {
 			t.Fatal(err)
 		}
 		line := plain.waitForLog(t, "CreateVCluster line", func(line string) bool {

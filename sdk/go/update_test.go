@@ -26,7 +26,7 @@ func asError(t *testing.T, err error) *openvcluster.Error {
 func TestUpdateSendsOnlyTheFieldsGiven(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	created, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateParams{
+	created, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateVClusterParams{
 		KubernetesVersion:  "1.31",
 		Labels:             map[string]string{"app": "web", "tier": "gold"},
 		DeletionProtection: true,
@@ -85,7 +85,7 @@ func TestUpdateSendsOnlyTheFieldsGiven(t *testing.T) {
 		}
 	}
 
-	if _, err := c.DeleteVCluster(ctx, ns, "dev", &openvcluster.DeleteParams{Wait: true}); err != nil {
+	if _, err := c.DeleteVCluster(ctx, ns, "dev", &openvcluster.DeleteVClusterParams{Wait: true}); err != nil {
 		t.Fatalf("delete once unprotected: %v", err)
 	}
 }
@@ -96,7 +96,7 @@ func TestUpdateSendsOnlyTheFieldsGiven(t *testing.T) {
 func TestUpdateWithAnExplicitMask(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	before, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateParams{Labels: map[string]string{"app": "web"}, Wait: true})
+	before, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateVClusterParams{Labels: map[string]string{"app": "web"}, Wait: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestUpdateWithAnExplicitMask(t *testing.T) {
 func TestUpgradeWaitsForRunning(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	if _, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateParams{KubernetesVersion: "1.31", Wait: true}); err != nil {
+	if _, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateVClusterParams{KubernetesVersion: "1.31", Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -191,10 +191,10 @@ func TestUpgradeWaitsForRunning(t *testing.T) {
 func TestUpdateWaitReturnsAtOnceWithoutAnUpgrade(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	if _, err := c.CreateVCluster(ctx, ns, "off", &openvcluster.CreateParams{KubernetesVersion: "1.31", Wait: true}); err != nil {
+	if _, err := c.CreateVCluster(ctx, ns, "off", &openvcluster.CreateVClusterParams{KubernetesVersion: "1.31", Wait: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.SuspendVCluster(ctx, ns, "off", &openvcluster.SuspendParams{Wait: true}); err != nil {
+	if _, err := c.SuspendVCluster(ctx, ns, "off", &openvcluster.SuspendVClusterParams{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	vc, err := c.UpdateVCluster(ctx, ns, "off", &openvcluster.UpdateVClusterParams{
@@ -216,7 +216,7 @@ func TestUpdateWaitReturnsAtOnceWithoutAnUpgrade(t *testing.T) {
 func TestUpgradeWaitEndsWithTheFailure(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	if _, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateParams{KubernetesVersion: "1.31", Wait: true}); err != nil {
+	if _, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateVClusterParams{KubernetesVersion: "1.31", Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	failing := withMetadata(ctx, "ovc-test-fail-transition", "the new control plane did not start")
@@ -239,7 +239,7 @@ func TestUpdateRetrySendsTheSameRequestID(t *testing.T) {
 	t.Parallel()
 	logs := &logBuffer{}
 	ctx, c, ns := testContext(t), newClient(t, logs.option()), namespace(t)
-	if _, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateParams{KubernetesVersion: "1.31", Wait: true}); err != nil {
+	if _, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateVClusterParams{KubernetesVersion: "1.31", Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	held := withMetadata(ctx, "ovc-test-unavailable-after", ns+"-upgrade:1", "ovc-test-transition-delay-ms", "3600000")
@@ -261,7 +261,7 @@ func TestUpdateRetrySendsTheSameRequestID(t *testing.T) {
 	if e := asError(t, err); !openvcluster.IsFailedPrecondition(err) || e.Reason != "INVALID_PHASE" || e.Metadata["phase"] != "UPGRADING" {
 		t.Errorf("update while UPGRADING: %v, want INVALID_PHASE", err)
 	}
-	if _, err := c.DeleteVCluster(ctx, ns, "dev", &openvcluster.DeleteParams{Wait: true}); err != nil {
+	if _, err := c.DeleteVCluster(ctx, ns, "dev", &openvcluster.DeleteVClusterParams{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 }

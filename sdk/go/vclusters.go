@@ -10,11 +10,11 @@ import (
 	openvclusterv1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
 )
 
-// CreateParams are the optional arguments of CreateVCluster. Give the spec
-// as friendly fields (CPU: "2", Memory: "4Gi"), as a Spec message, or both:
-// the non-zero friendly fields override the message. Settings left empty take
-// server defaults, and the returned spec shows them.
-type CreateParams struct {
+// CreateVClusterParams are the optional arguments of CreateVCluster. Give
+// the spec as friendly fields (CPU: "2", Memory: "4Gi"), as a Spec message,
+// or both: the non-zero friendly fields override the message. Settings left
+// empty take server defaults, and the returned spec shows them.
+type CreateVClusterParams struct {
 	// Spec is the base spec; nil means an empty one.
 	Spec *VClusterSpec
 	// KubernetesVersion such as "1.31" or "1.31.2"; empty means the newest.
@@ -50,9 +50,9 @@ type CreateParams struct {
 // Errors: INVALID_ARGUMENT (Error.FieldViolations names every bad field),
 // ALREADY_EXISTS, RESOURCE_EXHAUSTED (quota); with Wait, the wait helpers'
 // errors.
-func (c *Client) CreateVCluster(ctx context.Context, namespace, name string, p *CreateParams) (*VCluster, error) {
+func (c *Client) CreateVCluster(ctx context.Context, namespace, name string, p *CreateVClusterParams) (*VCluster, error) {
 	if p == nil {
-		p = &CreateParams{}
+		p = &CreateVClusterParams{}
 	}
 	spec := &VClusterSpec{}
 	if p.Spec != nil {
@@ -101,15 +101,15 @@ func (c *Client) CreateVCluster(ctx context.Context, namespace, name string, p *
 }
 
 // GetVCluster returns a vcluster. Its Status.Kubeconfig is always empty (see
-// GetVClusterKubeconfig). Errors: NOT_FOUND.
+// GetKubeconfig). Errors: NOT_FOUND.
 func (c *Client) GetVCluster(ctx context.Context, namespace, name string) (*VCluster, error) {
 	req := &openvclusterv1.GetVClusterRequest{Namespace: namespace, Name: name}
 	resp, err := invoke(ctx, c, c.vclusters.GetVCluster, req, "")
 	return resp.GetVcluster(), err
 }
 
-// DeleteParams are the optional arguments of DeleteVCluster.
-type DeleteParams struct {
+// DeleteVClusterParams are the optional arguments of DeleteVCluster.
+type DeleteVClusterParams struct {
 	// Etag makes the call conditional: ABORTED unless it is current.
 	Etag string
 	// DeleteSnapshots also deletes the vcluster's snapshots; by default
@@ -130,9 +130,9 @@ type DeleteParams struct {
 // Errors: NOT_FOUND; FAILED_PRECONDITION with Reason "DELETION_PROTECTED"
 // while the vcluster's Spec.DeletionProtection is set (turn it off with
 // UpdateVCluster first); ABORTED for a stale etag.
-func (c *Client) DeleteVCluster(ctx context.Context, namespace, name string, p *DeleteParams) (*VCluster, error) {
+func (c *Client) DeleteVCluster(ctx context.Context, namespace, name string, p *DeleteVClusterParams) (*VCluster, error) {
 	if p == nil {
-		p = &DeleteParams{}
+		p = &DeleteVClusterParams{}
 	}
 	req := &openvclusterv1.DeleteVClusterRequest{
 		Namespace:       namespace,
@@ -305,10 +305,10 @@ func (c *Client) UpgradeVCluster(ctx context.Context, namespace, name, version s
 	})
 }
 
-// ScaleParams are the arguments of ScaleVCluster; what is left out keeps its
-// current value. At least one of the resources, Replicas or EnableHA must
-// be set.
-type ScaleParams struct {
+// ScaleVClusterParams are the arguments of ScaleVCluster; what is left out
+// keeps its current value. At least one of the resources, Replicas or
+// EnableHA must be set.
+type ScaleVClusterParams struct {
 	// Resources are the new resources; CPU, Memory and Storage override
 	// its fields when set.
 	Resources *Resources
@@ -335,9 +335,9 @@ type ScaleParams struct {
 // Errors: INVALID_ARGUMENT for bad values or nothing to change;
 // FAILED_PRECONDITION in another phase; NOT_FOUND; ABORTED;
 // RESOURCE_EXHAUSTED.
-func (c *Client) ScaleVCluster(ctx context.Context, namespace, name string, p *ScaleParams) (*VCluster, error) {
+func (c *Client) ScaleVCluster(ctx context.Context, namespace, name string, p *ScaleVClusterParams) (*VCluster, error) {
 	if p == nil {
-		p = &ScaleParams{}
+		p = &ScaleVClusterParams{}
 	}
 	req := &openvclusterv1.ScaleVClusterRequest{
 		Namespace: namespace,
@@ -360,8 +360,8 @@ func (c *Client) ScaleVCluster(ctx context.Context, namespace, name string, p *S
 	return resp.GetVcluster(), nil
 }
 
-// SuspendParams are the optional arguments of SuspendVCluster.
-type SuspendParams struct {
+// SuspendVClusterParams are the optional arguments of SuspendVCluster.
+type SuspendVClusterParams struct {
 	// DrainWorkloads evicts the workloads gracefully before the control
 	// plane stops.
 	DrainWorkloads bool
@@ -378,9 +378,9 @@ type SuspendParams struct {
 // is a no-op that returns it. p may be nil.
 //
 // Errors: FAILED_PRECONDITION in another phase; NOT_FOUND; ABORTED.
-func (c *Client) SuspendVCluster(ctx context.Context, namespace, name string, p *SuspendParams) (*VCluster, error) {
+func (c *Client) SuspendVCluster(ctx context.Context, namespace, name string, p *SuspendVClusterParams) (*VCluster, error) {
 	if p == nil {
-		p = &SuspendParams{}
+		p = &SuspendVClusterParams{}
 	}
 	req := &openvclusterv1.SuspendVClusterRequest{
 		Namespace:      namespace,
@@ -399,8 +399,8 @@ func (c *Client) SuspendVCluster(ctx context.Context, namespace, name string, p 
 	return resp.GetVcluster(), nil
 }
 
-// ResumeParams are the optional arguments of ResumeVCluster.
-type ResumeParams struct {
+// ResumeVClusterParams are the optional arguments of ResumeVCluster.
+type ResumeVClusterParams struct {
 	// Etag makes the call conditional: ABORTED unless it is current.
 	Etag string
 	// RequestID is the idempotency key; empty lets the client make one.
@@ -414,9 +414,9 @@ type ResumeParams struct {
 // it. p may be nil.
 //
 // Errors: FAILED_PRECONDITION in another phase; NOT_FOUND; ABORTED.
-func (c *Client) ResumeVCluster(ctx context.Context, namespace, name string, p *ResumeParams) (*VCluster, error) {
+func (c *Client) ResumeVCluster(ctx context.Context, namespace, name string, p *ResumeVClusterParams) (*VCluster, error) {
 	if p == nil {
-		p = &ResumeParams{}
+		p = &ResumeVClusterParams{}
 	}
 	req := &openvclusterv1.ResumeVClusterRequest{
 		Namespace: namespace,
@@ -434,8 +434,8 @@ func (c *Client) ResumeVCluster(ctx context.Context, namespace, name string, p *
 	return resp.GetVcluster(), nil
 }
 
-// SnapshotParams are the optional arguments of SnapshotVCluster.
-type SnapshotParams struct {
+// SnapshotVClusterParams are the optional arguments of SnapshotVCluster.
+type SnapshotVClusterParams struct {
 	// SnapshotName names the snapshot (a DNS-1123 label unique in the
 	// namespace); empty lets the server choose one.
 	SnapshotName string
@@ -456,9 +456,9 @@ type SnapshotParams struct {
 // Errors: INVALID_ARGUMENT; ALREADY_EXISTS; FAILED_PRECONDITION in another
 // phase; NOT_FOUND; RESOURCE_EXHAUSTED; with Wait, *SnapshotFailedError and
 // *WaitTimeoutError.
-func (c *Client) SnapshotVCluster(ctx context.Context, namespace, name string, p *SnapshotParams) (*Snapshot, error) {
+func (c *Client) SnapshotVCluster(ctx context.Context, namespace, name string, p *SnapshotVClusterParams) (*Snapshot, error) {
 	if p == nil {
-		p = &SnapshotParams{}
+		p = &SnapshotVClusterParams{}
 	}
 	req := &openvclusterv1.SnapshotVClusterRequest{
 		Namespace:    namespace,
@@ -479,8 +479,8 @@ func (c *Client) SnapshotVCluster(ctx context.Context, namespace, name string, p
 	return resp.GetSnapshot(), nil
 }
 
-// RestoreParams are the optional arguments of RestoreVCluster.
-type RestoreParams struct {
+// RestoreVClusterParams are the optional arguments of RestoreVCluster.
+type RestoreVClusterParams struct {
 	// TargetName creates a new vcluster of this name from the snapshot;
 	// empty restores the snapshot's source vcluster in place.
 	TargetName string
@@ -500,9 +500,9 @@ type RestoreParams struct {
 //
 // Errors: NOT_FOUND; FAILED_PRECONDITION; ALREADY_EXISTS; ABORTED;
 // RESOURCE_EXHAUSTED.
-func (c *Client) RestoreVCluster(ctx context.Context, namespace, snapshotName string, p *RestoreParams) (*VCluster, error) {
+func (c *Client) RestoreVCluster(ctx context.Context, namespace, snapshotName string, p *RestoreVClusterParams) (*VCluster, error) {
 	if p == nil {
-		p = &RestoreParams{}
+		p = &RestoreVClusterParams{}
 	}
 	req := &openvclusterv1.RestoreVClusterRequest{
 		Namespace:    namespace,
@@ -521,13 +521,13 @@ func (c *Client) RestoreVCluster(ctx context.Context, namespace, snapshotName st
 	return resp.GetVcluster(), nil
 }
 
-// GetVClusterKubeconfig returns the kubeconfig YAML of a vcluster's API
-// server, ready for kubectl. It grants admin access to the vcluster, so it
-// needs an editor token.
+// GetKubeconfig returns the kubeconfig YAML of a vcluster's API server,
+// ready for kubectl (the GetVClusterKubeconfig RPC). It grants admin access
+// to the vcluster, so it needs an editor token.
 //
 // Errors: NOT_FOUND; FAILED_PRECONDITION while the vcluster has no usable
 // API server (PROVISIONING, DELETING, FAILED); PERMISSION_DENIED for a viewer.
-func (c *Client) GetVClusterKubeconfig(ctx context.Context, namespace, name string) (string, error) {
+func (c *Client) GetKubeconfig(ctx context.Context, namespace, name string) (string, error) {
 	req := &openvclusterv1.GetVClusterKubeconfigRequest{Namespace: namespace, Name: name}
 	resp, err := invoke(ctx, c, c.vclusters.GetVClusterKubeconfig, req, "")
 	if err != nil {

@@ -15,7 +15,7 @@ func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
 
-	vc, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateParams{
+	vc, err := c.CreateVCluster(ctx, ns, "dev", &openvcluster.CreateVClusterParams{
 		KubernetesVersion: "1.31",
 		CPU:               "2",
 		Memory:            "4Gi",
@@ -44,7 +44,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("GetVCluster = %v, want %v", got, vc)
 	}
 
-	vc, err = c.ScaleVCluster(ctx, ns, "dev", &openvcluster.ScaleParams{CPU: "4", Memory: "8Gi", Replicas: 3, EnableHA: new(true), Wait: true})
+	vc, err = c.ScaleVCluster(ctx, ns, "dev", &openvcluster.ScaleVClusterParams{CPU: "4", Memory: "8Gi", Replicas: 3, EnableHA: new(true), Wait: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,21 +53,21 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("scaled = %v", vc)
 	}
 
-	vc, err = c.SuspendVCluster(ctx, ns, "dev", &openvcluster.SuspendParams{DrainWorkloads: true, Wait: true})
+	vc, err = c.SuspendVCluster(ctx, ns, "dev", &openvcluster.SuspendVClusterParams{DrainWorkloads: true, Wait: true})
 	if err != nil || vc.GetStatus().GetPhase() != openvcluster.PhaseSuspended {
 		t.Fatalf("suspend = %v, %v", vc, err)
 	}
 	// Scaling a suspended vcluster stores the spec and stays SUSPENDED.
-	vc, err = c.ScaleVCluster(ctx, ns, "dev", &openvcluster.ScaleParams{Memory: "6Gi", Wait: true})
+	vc, err = c.ScaleVCluster(ctx, ns, "dev", &openvcluster.ScaleVClusterParams{Memory: "6Gi", Wait: true})
 	if err != nil || vc.GetStatus().GetPhase() != openvcluster.PhaseSuspended || vc.GetSpec().GetResources().GetMemory() != "6Gi" {
 		t.Fatalf("scale while suspended = %v, %v", vc, err)
 	}
-	vc, err = c.ResumeVCluster(ctx, ns, "dev", &openvcluster.ResumeParams{Etag: vc.GetEtag(), Wait: true})
+	vc, err = c.ResumeVCluster(ctx, ns, "dev", &openvcluster.ResumeVClusterParams{Etag: vc.GetEtag(), Wait: true})
 	if err != nil || vc.GetStatus().GetPhase() != openvcluster.PhaseRunning {
 		t.Fatalf("resume = %v, %v", vc, err)
 	}
 
-	snap, err := c.SnapshotVCluster(ctx, ns, "dev", &openvcluster.SnapshotParams{
+	snap, err := c.SnapshotVCluster(ctx, ns, "dev", &openvcluster.SnapshotVClusterParams{
 		SnapshotName: "before", Description: "first", Labels: map[string]string{"k": "v"}, Wait: true,
 	})
 	if err != nil {
@@ -82,19 +82,19 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("GetSnapshot = %v, %v", got2, err)
 	}
 
-	if _, err := c.ScaleVCluster(ctx, ns, "dev", &openvcluster.ScaleParams{CPU: "1", Wait: true}); err != nil {
+	if _, err := c.ScaleVCluster(ctx, ns, "dev", &openvcluster.ScaleVClusterParams{CPU: "1", Wait: true}); err != nil {
 		t.Fatal(err)
 	}
-	vc, err = c.RestoreVCluster(ctx, ns, "before", &openvcluster.RestoreParams{Wait: true})
+	vc, err = c.RestoreVCluster(ctx, ns, "before", &openvcluster.RestoreVClusterParams{Wait: true})
 	if err != nil || vc.GetStatus().GetPhase() != openvcluster.PhaseRunning || vc.GetSpec().GetResources().GetCpu() != "4" {
 		t.Fatalf("restore in place = %v, %v", vc, err)
 	}
-	copied, err := c.RestoreVCluster(ctx, ns, "before", &openvcluster.RestoreParams{TargetName: "copy", Wait: true})
+	copied, err := c.RestoreVCluster(ctx, ns, "before", &openvcluster.RestoreVClusterParams{TargetName: "copy", Wait: true})
 	if err != nil || copied.GetName() != "copy" || copied.GetStatus().GetPhase() != openvcluster.PhaseRunning {
 		t.Fatalf("restore to new name = %v, %v", copied, err)
 	}
 
-	kubeconfig, err := c.GetVClusterKubeconfig(ctx, ns, "dev")
+	kubeconfig, err := c.GetKubeconfig(ctx, ns, "dev")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestLifecycle(t *testing.T) {
 	if err := c.WaitForDeletion(ctx, ns, "copy"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DeleteVCluster(ctx, ns, "dev", &openvcluster.DeleteParams{DeleteSnapshots: true, Wait: true}); err != nil {
+	if _, err := c.DeleteVCluster(ctx, ns, "dev", &openvcluster.DeleteVClusterParams{DeleteSnapshots: true, Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.GetVCluster(ctx, ns, "dev"); !openvcluster.IsNotFound(err) {
@@ -123,7 +123,7 @@ func TestLifecycle(t *testing.T) {
 func TestCreateMergesSpecAndFriendlyFields(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	vc, err := c.CreateVCluster(ctx, ns, "merged", &openvcluster.CreateParams{
+	vc, err := c.CreateVCluster(ctx, ns, "merged", &openvcluster.CreateVClusterParams{
 		Spec: &openvcluster.VClusterSpec{
 			Resources: &openvcluster.Resources{Cpu: "3", Memory: "1Gi"},
 			Network:   &openvcluster.NetworkSpec{ServiceCidr: "10.100.0.0/16"},
@@ -151,14 +151,14 @@ func TestCreateMergesSpecAndFriendlyFields(t *testing.T) {
 func TestNoOpSuspendAndResume(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	if _, err := c.CreateVCluster(ctx, ns, "a", &openvcluster.CreateParams{Wait: true}); err != nil {
+	if _, err := c.CreateVCluster(ctx, ns, "a", &openvcluster.CreateVClusterParams{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	vc, err := c.ResumeVCluster(ctx, ns, "a", nil)
 	if err != nil || vc.GetStatus().GetPhase() != openvcluster.PhaseRunning {
 		t.Fatalf("resume of a running vcluster = %v, %v", vc, err)
 	}
-	if _, err := c.SuspendVCluster(ctx, ns, "a", &openvcluster.SuspendParams{Wait: true}); err != nil {
+	if _, err := c.SuspendVCluster(ctx, ns, "a", &openvcluster.SuspendVClusterParams{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	vc, err = c.SuspendVCluster(ctx, ns, "a", nil)
@@ -170,7 +170,7 @@ func TestNoOpSuspendAndResume(t *testing.T) {
 func TestSnapshotServiceCalls(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	if _, err := c.CreateVCluster(ctx, ns, "src", &openvcluster.CreateParams{Wait: true}); err != nil {
+	if _, err := c.CreateVCluster(ctx, ns, "src", &openvcluster.CreateVClusterParams{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	snap, err := c.SnapshotVCluster(ctx, ns, "src", nil)

@@ -283,7 +283,7 @@ func (c *Client) runVClusterWaiter(ctx context.Context, w *vclusterWaiter) error
 // else the error that ended the stream (nil for a clean end).
 func (c *Client) watchOnce(ctx context.Context, w *vclusterWaiter) (done bool, ended error, err error) {
 	w.present, w.synced = false, false
-	for ev, werr := range c.WatchVClusters(ctx, w.namespace, &WatchParams{Name: w.name}) {
+	for ev, werr := range c.WatchVClusters(ctx, w.namespace, &WatchVClustersParams{Name: w.name}) {
 		if werr != nil {
 			return false, werr, nil
 		}

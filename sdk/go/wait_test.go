@@ -85,7 +85,7 @@ func TestWaitSeesFailures(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
 	failing := withMetadata(ctx, "ovc-test-fail-transition", "disk on fire")
-	_, err := c.CreateVCluster(failing, ns, "doomed", &openvcluster.CreateParams{Wait: true})
+	_, err := c.CreateVCluster(failing, ns, "doomed", &openvcluster.CreateVClusterParams{Wait: true})
 	var failed *openvcluster.VClusterFailedError
 	if !errors.As(err, &failed) || !openvcluster.IsVClusterFailed(err) {
 		t.Fatalf("create of a failing vcluster: %v, want *VClusterFailedError", err)
@@ -98,15 +98,15 @@ func TestWaitSeesFailures(t *testing.T) {
 		t.Errorf("wait for FAILED: %v", err)
 	}
 
-	if _, err := c.CreateVCluster(ctx, ns, "src", &openvcluster.CreateParams{Wait: true}); err != nil {
+	if _, err := c.CreateVCluster(ctx, ns, "src", &openvcluster.CreateVClusterParams{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.SnapshotVCluster(failing, ns, "src", &openvcluster.SnapshotParams{SnapshotName: "bad", Wait: true})
+	_, err = c.SnapshotVCluster(failing, ns, "src", &openvcluster.SnapshotVClusterParams{SnapshotName: "bad", Wait: true})
 	var snapFailed *openvcluster.SnapshotFailedError
 	if !errors.As(err, &snapFailed) || !openvcluster.IsSnapshotFailed(err) || snapFailed.Snapshot.GetName() != "bad" {
 		t.Errorf("snapshot that fails: %v, want *SnapshotFailedError", err)
 	}
-	if _, err := c.SnapshotVCluster(held(ctx), ns, "src", &openvcluster.SnapshotParams{SnapshotName: "slow"}); err != nil {
+	if _, err := c.SnapshotVCluster(held(ctx), ns, "src", &openvcluster.SnapshotVClusterParams{SnapshotName: "slow"}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.With(openvcluster.WithWaitTimeout(200*time.Millisecond)).WaitForSnapshot(ctx, ns, "slow", openvcluster.SnapshotReady)
@@ -128,11 +128,11 @@ func TestWaitPollsWithoutWatch(t *testing.T) {
 			return nil, status.Error(codes.Unimplemented, "no watch here")
 		}))
 	ctx, c, ns := testContext(t), newClient(t, noWatch), namespace(t)
-	vc, err := c.CreateVCluster(ctx, ns, "a", &openvcluster.CreateParams{Wait: true})
+	vc, err := c.CreateVCluster(ctx, ns, "a", &openvcluster.CreateVClusterParams{Wait: true})
 	if err != nil || vc.GetStatus().GetPhase() != openvcluster.PhaseRunning {
 		t.Fatalf("create and wait by polling = %v, %v", vc, err)
 	}
-	if _, err := c.DeleteVCluster(ctx, ns, "a", &openvcluster.DeleteParams{Wait: true}); err != nil {
+	if _, err := c.DeleteVCluster(ctx, ns, "a", &openvcluster.DeleteVClusterParams{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.WaitForPhase(ctx, ns, "a", openvcluster.PhaseRunning); !openvcluster.IsNotFound(err) {
@@ -145,7 +145,7 @@ func TestWaitPollsWithoutWatch(t *testing.T) {
 func TestWaitWatchesAgainAfterUnavailable(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	if _, err := c.CreateVCluster(ctx, ns, "a", &openvcluster.CreateParams{Wait: true}); err != nil {
+	if _, err := c.CreateVCluster(ctx, ns, "a", &openvcluster.CreateVClusterParams{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	flaky := withMetadata(ctx, "ovc-test-unavailable", ns+"-watch:2")

@@ -9,8 +9,8 @@ import (
 	openvclusterv1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
 )
 
-// WatchParams are the optional arguments of WatchVClusters.
-type WatchParams struct {
+// WatchVClustersParams are the optional arguments of WatchVClusters.
+type WatchVClustersParams struct {
 	// Name follows only the vcluster of this name.
 	Name string
 	// LabelSelector follows only the vclusters matching it.
@@ -28,9 +28,9 @@ type WatchParams struct {
 // cancels the call) or ctx ends, which is yielded as an error (CANCELLED or
 // DEADLINE_EXCEEDED), as is any other failure. Watches are not retried:
 // watch again, and the replay tells you the current state.
-func (c *Client) WatchVClusters(ctx context.Context, namespace string, p *WatchParams) iter.Seq2[*WatchEvent, error] {
+func (c *Client) WatchVClusters(ctx context.Context, namespace string, p *WatchVClustersParams) iter.Seq2[*WatchEvent, error] {
 	if p == nil {
-		p = &WatchParams{}
+		p = &WatchVClustersParams{}
 	}
 	req := &openvclusterv1.WatchVClustersRequest{Namespace: namespace, Name: p.Name, LabelSelector: p.LabelSelector}
 	return func(yield func(*WatchEvent, error) bool) {

@@ -12,7 +12,7 @@ import (
 func TestWatchVClusters(t *testing.T) {
 	t.Parallel()
 	ctx, c, ns := testContext(t), newClient(t), namespace(t)
-	if _, err := c.CreateVCluster(ctx, ns, "old", &openvcluster.CreateParams{Wait: true}); err != nil {
+	if _, err := c.CreateVCluster(ctx, ns, "old", &openvcluster.CreateVClusterParams{Wait: true}); err != nil {
 		t.Fatal(err)
 	}
 	type seen struct {
@@ -58,7 +58,7 @@ func TestWatchEndsWithTheContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(testContext(t))
 	defer cancel()
 	var errs []error
-	for ev, err := range c.WatchVClusters(ctx, ns, &openvcluster.WatchParams{Name: "x", LabelSelector: "a=b"}) {
+	for ev, err := range c.WatchVClusters(ctx, ns, &openvcluster.WatchVClustersParams{Name: "x", LabelSelector: "a=b"}) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -75,7 +75,7 @@ func TestWatchEndsWithTheContext(t *testing.T) {
 func TestWatchRejectsBadSelector(t *testing.T) {
 	t.Parallel()
 	ctx, c := testContext(t), newClient(t)
-	for _, err := range c.WatchVClusters(ctx, "", &openvcluster.WatchParams{LabelSelector: "in in in"}) {
+	for _, err := range c.WatchVClusters(ctx, "", &openvcluster.WatchVClustersParams{LabelSelector: "in in in"}) {
 		if !openvcluster.IsInvalidArgument(err) {
 			t.Errorf("bad selector: %v, want INVALID_ARGUMENT", err)
 		}

@@ -40,7 +40,7 @@ func run(ctx context.Context) error {
 	defer client.Close()
 
 	fmt.Printf("Creating %s/%s on %s ...\n", namespace, name, client.Target())
-	vc, err := client.CreateVCluster(ctx, namespace, name, &openvcluster.CreateParams{
+	vc, err := client.CreateVCluster(ctx, namespace, name, &openvcluster.CreateVClusterParams{
 		KubernetesVersion: "1.31",
 		CPU:               "2",
 		Memory:            "4Gi",
@@ -54,25 +54,25 @@ func run(ctx context.Context) error {
 	fmt.Printf("  API server: %s\n", vc.GetStatus().GetApiServerEndpoint())
 
 	fmt.Println("Scaling up ...")
-	if vc, err = client.ScaleVCluster(ctx, namespace, name, &openvcluster.ScaleParams{CPU: "4", Memory: "8Gi", Wait: true}); err != nil {
+	if vc, err = client.ScaleVCluster(ctx, namespace, name, &openvcluster.ScaleVClusterParams{CPU: "4", Memory: "8Gi", Wait: true}); err != nil {
 		return err
 	}
 	show(vc)
 
 	fmt.Println("Suspending (power off) ...")
-	if vc, err = client.SuspendVCluster(ctx, namespace, name, &openvcluster.SuspendParams{Wait: true}); err != nil {
+	if vc, err = client.SuspendVCluster(ctx, namespace, name, &openvcluster.SuspendVClusterParams{Wait: true}); err != nil {
 		return err
 	}
 	show(vc)
 
 	fmt.Println("Resuming (power on) ...")
-	if vc, err = client.ResumeVCluster(ctx, namespace, name, &openvcluster.ResumeParams{Wait: true}); err != nil {
+	if vc, err = client.ResumeVCluster(ctx, namespace, name, &openvcluster.ResumeVClusterParams{Wait: true}); err != nil {
 		return err
 	}
 	show(vc)
 
 	fmt.Println("Taking a snapshot ...")
-	snapshot, err := client.SnapshotVCluster(ctx, namespace, name, &openvcluster.SnapshotParams{
+	snapshot, err := client.SnapshotVCluster(ctx, namespace, name, &openvcluster.SnapshotVClusterParams{
 		Description: "before the experiment",
 		Wait:        true, // returns it READY
 	})
@@ -82,7 +82,7 @@ func run(ctx context.Context) error {
 	fmt.Printf("  snapshot %s: %s, %d bytes\n", snapshot.GetName(), openvcluster.SnapshotPhaseName(snapshot.GetPhase()), snapshot.GetSizeBytes())
 
 	fmt.Println("Restoring it as a new vcluster ...")
-	copied, err := client.RestoreVCluster(ctx, namespace, snapshot.GetName(), &openvcluster.RestoreParams{TargetName: name + "-copy", Wait: true})
+	copied, err := client.RestoreVCluster(ctx, namespace, snapshot.GetName(), &openvcluster.RestoreVClusterParams{TargetName: name + "-copy", Wait: true})
 	if err != nil {
 		return err
 	}
@@ -99,10 +99,10 @@ func run(ctx context.Context) error {
 	}
 
 	fmt.Println("Deleting both ...")
-	if _, err := client.DeleteVCluster(ctx, namespace, copied.GetName(), &openvcluster.DeleteParams{Wait: true}); err != nil {
+	if _, err := client.DeleteVCluster(ctx, namespace, copied.GetName(), &openvcluster.DeleteVClusterParams{Wait: true}); err != nil {
 		return err
 	}
-	if _, err := client.DeleteVCluster(ctx, namespace, name, &openvcluster.DeleteParams{DeleteSnapshots: true, Wait: true}); err != nil {
+	if _, err := client.DeleteVCluster(ctx, namespace, name, &openvcluster.DeleteVClusterParams{DeleteSnapshots: true, Wait: true}); err != nil {
 		return err
 	}
 	if _, err := client.GetVCluster(ctx, namespace, name); openvcluster.IsNotFound(err) {

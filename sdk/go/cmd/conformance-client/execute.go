@@ -23,7 +23,7 @@ func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conf
 	switch action := step.GetAction().(type) {
 	case *conformancev1.Step_CreateVcluster:
 		r := action.CreateVcluster
-		return vclusterResult(c.CreateVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.CreateParams{
+		return vclusterResult(c.CreateVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.CreateVClusterParams{
 			Spec: r.GetSpec(), Labels: r.GetLabels(), DeletionProtection: r.GetSpec().GetDeletionProtection(), ValidateOnly: r.GetValidateOnly(), RequestID: r.GetRequestId(),
 		}))
 	case *conformancev1.Step_GetVcluster:
@@ -50,12 +50,12 @@ func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conf
 		}}}
 	case *conformancev1.Step_DeleteVcluster:
 		r := action.DeleteVcluster
-		return vclusterResult(c.DeleteVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.DeleteParams{
+		return vclusterResult(c.DeleteVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.DeleteVClusterParams{
 			Etag: r.GetEtag(), DeleteSnapshots: r.GetDeleteSnapshots(), RequestID: r.GetRequestId(),
 		}))
 	case *conformancev1.Step_ScaleVcluster:
 		r := action.ScaleVcluster
-		return vclusterResult(c.ScaleVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.ScaleParams{
+		return vclusterResult(c.ScaleVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.ScaleVClusterParams{
 			Resources: r.GetResources(), Replicas: r.GetReplicas(), EnableHA: r.EnableHa, Etag: r.GetEtag(), RequestID: r.GetRequestId(),
 		}))
 	case *conformancev1.Step_UpdateVcluster:
@@ -64,27 +64,27 @@ func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conf
 		return vclusterResult(c.UpdateVCluster(ctx, vc.GetNamespace(), vc.GetName(), updateParams(r)))
 	case *conformancev1.Step_SuspendVcluster:
 		r := action.SuspendVcluster
-		return vclusterResult(c.SuspendVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.SuspendParams{
+		return vclusterResult(c.SuspendVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.SuspendVClusterParams{
 			DrainWorkloads: r.GetDrainWorkloads(), Etag: r.GetEtag(), RequestID: r.GetRequestId(),
 		}))
 	case *conformancev1.Step_ResumeVcluster:
 		r := action.ResumeVcluster
-		return vclusterResult(c.ResumeVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.ResumeParams{
+		return vclusterResult(c.ResumeVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.ResumeVClusterParams{
 			Etag: r.GetEtag(), RequestID: r.GetRequestId(),
 		}))
 	case *conformancev1.Step_SnapshotVcluster:
 		r := action.SnapshotVcluster
-		return snapshotResult(c.SnapshotVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.SnapshotParams{
+		return snapshotResult(c.SnapshotVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.SnapshotVClusterParams{
 			SnapshotName: r.GetSnapshotName(), Description: r.GetDescription(), Labels: r.GetLabels(), RequestID: r.GetRequestId(),
 		}))
 	case *conformancev1.Step_RestoreVcluster:
 		r := action.RestoreVcluster
-		return vclusterResult(c.RestoreVCluster(ctx, r.GetNamespace(), r.GetSnapshotName(), &openvcluster.RestoreParams{
+		return vclusterResult(c.RestoreVCluster(ctx, r.GetNamespace(), r.GetSnapshotName(), &openvcluster.RestoreVClusterParams{
 			TargetName: r.GetTargetName(), Etag: r.GetEtag(), RequestID: r.GetRequestId(),
 		}))
 	case *conformancev1.Step_GetKubeconfig:
 		r := action.GetKubeconfig
-		kubeconfig, err := c.GetVClusterKubeconfig(ctx, r.GetNamespace(), r.GetName())
+		kubeconfig, err := c.GetKubeconfig(ctx, r.GetNamespace(), r.GetName())
 		if err != nil {
 			return errorResult(errorOf(err))
 		}
@@ -189,4 +189,4 @@ func listSnapshotsParams(r *openvclusterv1.ListSnapshotsRequest) *openvcluster.L
 }
 
 // watchFunc is Client.WatchVClusters, which the watches start.
-type watchFunc = func(context.Context, string, *openvcluster.WatchParams) iter.Seq2[*openvcluster.WatchEvent, error]
+type watchFunc = func(context.Context, string, *openvcluster.WatchVClustersParams) iter.Seq2[*openvcluster.WatchEvent, error]

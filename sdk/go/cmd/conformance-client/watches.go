@@ -40,7 +40,7 @@ func (w *watches) start(ctx context.Context, name string, watch watchFunc, r *op
 	ctx, cancel := context.WithCancel(ctx)
 	b := &watchBuffer{changed: make(chan struct{}), cancel: cancel}
 	w.byName[name] = b
-	events := watch(ctx, r.GetNamespace(), &openvcluster.WatchParams{Name: r.GetName(), LabelSelector: r.GetLabelSelector()})
+	events := watch(ctx, r.GetNamespace(), &openvcluster.WatchVClustersParams{Name: r.GetName(), LabelSelector: r.GetLabelSelector()})
 	go func() {
 		var failure error
 		for event, err := range events {
