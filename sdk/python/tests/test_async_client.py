@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 import openvcluster
@@ -201,3 +203,24 @@ async def test_update_upgrade_and_protection(aclient: openvcluster.AsyncClient, 
     await aclient.delete_vcluster(ns, "dev", wait=True)
     with pytest.raises(openvcluster.NotFoundError):
         await aclient.get_vcluster(ns, "dev")
+
+
+async def test_cancelling_the_task_raises_asyncio_cancelled_error(
+    aclient: openvcluster.AsyncClient, ns: str
+) -> None:
+    synced = asyncio.Event()
+
+    async def follow() -> None:
+        async for event in aclient.watch_vclusters(ns):
+            if not event.HasField("vcluster"):
+                synced.set()
+
+    task = asyncio.create_task(follow())
+    await synced.wait()  # the task now waits on the stream
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError) as caught:
+        await task
+    assert not isinstance(caught.value, openvcluster.OpenVClusterError)
+    assert task.cancelled()
+    with pytest.raises(openvcluster.NotFoundError):  # the client still works
+        await aclient.get_vcluster(ns, "ghost")

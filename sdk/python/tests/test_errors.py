@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import pytest
 from google.protobuf import any_pb2, duration_pb2
@@ -10,7 +12,7 @@ from google.rpc import error_details_pb2, status_pb2
 import openvcluster
 from openvcluster import errors
 from openvcluster_server.config import Quota
-from openvcluster_server.testing import running_server
+from openvcluster_server.testing import RunningServer, running_server
 
 
 def test_invalid_argument_names_every_bad_field(client: openvcluster.Client, ns: str) -> None:
@@ -106,6 +108,7 @@ def test_every_status_error_is_an_openvcluster_error() -> None:
         openvcluster.UnauthenticatedError,
         openvcluster.UnavailableError,
         openvcluster.DeadlineExceededError,
+        openvcluster.CancelledError,
         openvcluster.UnexpectedStatusError,
         openvcluster.WaitTimeoutError,
         openvcluster.VClusterFailedError,
@@ -172,3 +175,37 @@ def test_scale_with_nothing_to_change_and_kubeconfig_of_a_failed_vcluster(
     with pytest.raises(openvcluster.FailedPreconditionError) as caught:
         client.get_kubeconfig(ns, "broken")
     assert caught.value.phase == "FAILED"
+
+
+def test_cancelled_status_is_cancelled_error() -> None:
+    plain = errors.error_for_status(grpc.StatusCode.CANCELLED, "gone", None, request_id="r-2")
+    assert type(plain) is openvcluster.CancelledError
+    assert isinstance(plain, openvcluster.OpenVClusterError)
+    assert (plain.code, plain.message, plain.details) == (grpc.StatusCode.CANCELLED, "gone", ())
+    assert str(plain) == "CANCELLED: gone (request_id r-2)"
+    assert openvcluster.CancelledError("x").code == grpc.StatusCode.CANCELLED
+    # Not asyncio's: catching one never catches the other.
+    assert not issubclass(openvcluster.CancelledError, asyncio.CancelledError)
+    assert errors.CancelledError is openvcluster.CancelledError
+
+    info = error_details_pb2.ErrorInfo(reason="SHUTTING_DOWN", domain="openvcluster.io")
+    status = status_pb2.Status(
+        code=grpc.StatusCode.CANCELLED.value[0], message="rich", details=[_packed(info)]
+    )
+    rich = errors.error_for_status(grpc.StatusCode.CANCELLED, "plain", _trailers(status))
+    assert type(rich) is openvcluster.CancelledError
+    assert rich.code == grpc.StatusCode.CANCELLED
+    assert (rich.message, rich.reason) == ("rich", "SHUTTING_DOWN")
+
+
+def test_a_stream_of_a_closed_client_ends_with_cancelled_error(
+    server: RunningServer, ns: str
+) -> None:
+    client = openvcluster.Client(server.address)
+    watch = client.watch_vclusters(ns)
+    synced = next(watch)
+    assert not synced.HasField("vcluster")
+    client.close()
+    with pytest.raises(openvcluster.CancelledError) as caught:
+        next(watch)
+    assert caught.value.code == grpc.StatusCode.CANCELLED

@@ -36,6 +36,7 @@ from openvcluster._watch import AsyncWatch, Watch
 from openvcluster.errors import (
     AbortedError,
     AlreadyExistsError,
+    CancelledError,
     DeadlineExceededError,
     FailedPreconditionError,
     InvalidArgumentError,
@@ -98,6 +99,7 @@ __all__ = [
     "AsyncWatch",
     "CallOptions",
     "Caller",
+    "CancelledError",
     "Client",
     "Condition",
     "ConnectionConfig",

@@ -21,6 +21,7 @@ from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 __all__ = [
     "AbortedError",
     "AlreadyExistsError",
+    "CancelledError",
     "DeadlineExceededError",
     "FailedPreconditionError",
     "InvalidArgumentError",
@@ -210,6 +211,20 @@ class DeadlineExceededError(OpenVClusterError):
     default_code = grpc.StatusCode.DEADLINE_EXCEEDED
 
 
+class CancelledError(OpenVClusterError):
+    """The call was cancelled: by the caller (a ``Client`` closed while the
+    call ran) or by the server.
+
+    Not to be confused with :class:`asyncio.CancelledError`, which the SDK
+    never converts: cancelling the asyncio task running an ``AsyncClient``
+    call raises ``asyncio.CancelledError`` untouched, as asyncio requires, and
+    so does closing an ``AsyncClient`` while a call runs (grpc.aio cancels the
+    call locally).
+    """
+
+    default_code = grpc.StatusCode.CANCELLED
+
+
 class UnexpectedStatusError(OpenVClusterError):
     """A status code the API contract never promises (UNKNOWN, INTERNAL, UNIMPLEMENTED, ...)."""
 
@@ -272,6 +287,7 @@ _BY_CODE: dict[grpc.StatusCode, type[OpenVClusterError]] = {
         UnauthenticatedError,
         UnavailableError,
         DeadlineExceededError,
+        CancelledError,
     )
 }
 
