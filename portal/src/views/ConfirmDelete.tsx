@@ -1,6 +1,7 @@
 import { useState } from "preact/hooks";
 
 import { Dialog, DialogButtons } from "./Dialog.js";
+import { CheckField } from "./Field.js";
 
 /**
  * Deleting a vcluster cannot be undone, so the name must be typed exactly
@@ -41,15 +42,7 @@ export function ConfirmDelete({
             onInput={(event) => setTyped(event.currentTarget.value)}
           />
         </div>
-        <div class="field field-check">
-          <input
-            id="delete-snapshots"
-            type="checkbox"
-            checked={deleteSnapshots}
-            onChange={(event) => setDeleteSnapshots(event.currentTarget.checked)}
-          />
-          <label for="delete-snapshots">Also delete its snapshots</label>
-        </div>
+        <CheckField id="delete-snapshots" label="Also delete its snapshots" checked={deleteSnapshots} onChange={setDeleteSnapshots} />
         <DialogButtons submit="Delete vcluster" disabled={typed !== name || busy} danger onCancel={onClose} />
       </form>
     </Dialog>

@@ -7,7 +7,7 @@ import { violationsOf, type ShownError } from "../errors.js";
 import { parseLabels } from "../labels.js";
 import { detailHref } from "../route.js";
 import { ErrorPanel } from "./ErrorPanel.js";
-import { describedBy, Field } from "./Field.js";
+import { CheckField, describedBy, Field } from "./Field.js";
 
 /** The form's fields by the path the server names in its field violations. */
 const FIELD_LABELS: Record<string, string> = {
@@ -209,24 +209,8 @@ export function CreateForm({ namespace }: { namespace: string }) {
             </select>
           </Field>
           {text("create-replicas", "replicas", "spec.replicas", "Control-plane replicas", "1 to 5; high availability needs an odd count of at least 3.")}
-          <div class="field field-check">
-            <input
-              id="create-ha"
-              type="checkbox"
-              checked={form.enableHa}
-              onChange={(event) => set("enableHa", event.currentTarget.checked)}
-            />
-            <label for="create-ha">High availability</label>
-          </div>
-          <div class="field field-check">
-            <input
-              id="create-protection"
-              type="checkbox"
-              checked={form.deletionProtection}
-              onChange={(event) => set("deletionProtection", event.currentTarget.checked)}
-            />
-            <label for="create-protection">Deletion protection</label>
-          </div>
+          <CheckField id="create-ha" label="High availability" checked={form.enableHa} onChange={(checked) => set("enableHa", checked)} />
+          <CheckField id="create-protection" label="Deletion protection" checked={form.deletionProtection} onChange={(checked) => set("deletionProtection", checked)} />
         </fieldset>
         <fieldset>
           <legend>Resources</legend>
@@ -245,15 +229,7 @@ export function CreateForm({ namespace }: { namespace: string }) {
             </select>
           </Field>
           {text("create-cidr", "serviceCidr", "spec.network.service_cidr", "Service CIDR")}
-          <div class="field field-check">
-            <input
-              id="create-persistence"
-              type="checkbox"
-              checked={form.persistence}
-              onChange={(event) => set("persistence", event.currentTarget.checked)}
-            />
-            <label for="create-persistence">Keep the control-plane state on a persistent volume</label>
-          </div>
+          <CheckField id="create-persistence" label="Keep the control-plane state on a persistent volume" checked={form.persistence} onChange={(checked) => set("persistence", checked)} />
           {text("create-volume", "storageSize", "spec.storage.size", "Volume size")}
           {text("create-class", "storageClass", "spec.storage.storage_class", "Storage class", "Empty: the host cluster's default.")}
         </fieldset>

@@ -7,7 +7,7 @@ import { formatLabels } from "../format.js";
 import { parseLabels } from "../labels.js";
 import { Dialog, DialogButtons } from "./Dialog.js";
 import { ErrorPanel } from "./ErrorPanel.js";
-import { describedBy, Field } from "./Field.js";
+import { CheckField, describedBy, Field } from "./Field.js";
 import { useDialogCall } from "./use-dialog-call.js";
 
 const FIELD_LABELS = {
@@ -70,10 +70,7 @@ export function EditDialog({ vcluster, onClose }: { vcluster: VCluster; onClose:
             onInput={(event) => setLabels(event.currentTarget.value)}
           />
         </Field>
-        <div class="field field-check">
-          <input id="edit-protection" type="checkbox" checked={protection} onChange={(event) => setProtection(event.currentTarget.checked)} />
-          <label for="edit-protection">Deletion protection (delete is refused while it is on)</label>
-        </div>
+        <CheckField id="edit-protection" label="Deletion protection (delete is refused while it is on)" checked={protection} onChange={setProtection} />
         <Field id="edit-version" label="Kubernetes version" hint={VERSION_HINT} problem={problem("vcluster.spec.kubernetes_version")}>
           <select
             id="edit-version"

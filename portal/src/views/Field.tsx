@@ -43,3 +43,23 @@ export function describedBy(id: string, hint: string | undefined, problem: strin
   const ids = [hint ? `${id}-hint` : "", problem ? `${id}-problem` : ""].filter((x) => x !== "");
   return ids.length === 0 ? undefined : ids.join(" ");
 }
+
+/** A checkbox with its label beside it. */
+export function CheckField({
+  id,
+  label,
+  checked,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+}) {
+  return (
+    <div class="field field-check">
+      <input id={id} type="checkbox" checked={checked} onChange={(event) => onChange(event.currentTarget.checked)} />
+      <label for={id}>{label}</label>
+    </div>
+  );
+}

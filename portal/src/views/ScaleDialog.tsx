@@ -5,7 +5,7 @@ import { useApp } from "../app-context.js";
 import { violationsOf } from "../errors.js";
 import { Dialog, DialogButtons } from "./Dialog.js";
 import { ErrorPanel } from "./ErrorPanel.js";
-import { describedBy, Field } from "./Field.js";
+import { CheckField, describedBy, Field } from "./Field.js";
 import { useDialogCall } from "./use-dialog-call.js";
 
 const FIELD_LABELS = { replicas: "Replicas", "resources.cpu": "CPU", "resources.memory": "Memory", enable_ha: "High availability" };
@@ -72,10 +72,7 @@ export function ScaleDialog({ vcluster, onClose }: { vcluster: VCluster; onClose
             onInput={(event) => setMemory(event.currentTarget.value)}
           />
         </Field>
-        <div class="field field-check">
-          <input id="scale-ha" type="checkbox" checked={enableHa} onChange={(event) => setEnableHa(event.currentTarget.checked)} />
-          <label for="scale-ha">High availability</label>
-        </div>
+        <CheckField id="scale-ha" label="High availability" checked={enableHa} onChange={setEnableHa} />
         <DialogButtons submit="Scale" disabled={busy} onCancel={onClose} />
       </form>
     </Dialog>
