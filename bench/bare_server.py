@@ -47,19 +47,30 @@ def add_fixed_get_vcluster(server: grpc.aio.Server, response: api.GetVClusterRes
     server.add_registered_method_handlers(SERVICE, handlers)
 
 
-async def serve(address: str, response: api.GetVClusterResponse) -> None:
-    """Serves until cancelled (SIGTERM ends the process)."""
-    server = grpc.aio.server(
+def new_server() -> grpc.aio.Server:
+    """A grpc.aio server with the reference server's message limits."""
+    return grpc.aio.server(
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
         ]
     )
-    add_fixed_get_vcluster(server, response)
+
+
+async def serve_on(server: grpc.aio.Server, address: str) -> None:
+    """Listens on ``address``, says "serving on HOST:PORT" (what bench.servers waits
+    for) and serves until cancelled (SIGTERM ends the process)."""
     port = server.add_insecure_port(address)
     await server.start()
     log.info("serving on %s", address.rsplit(":", 1)[0] + f":{port}")
     await server.wait_for_termination()
+
+
+async def serve(address: str, response: api.GetVClusterResponse) -> None:
+    """Serves the fixed GetVCluster until cancelled."""
+    server = new_server()
+    add_fixed_get_vcluster(server, response)
+    await serve_on(server, address)
 
 
 def main() -> int:

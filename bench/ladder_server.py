@@ -24,13 +24,12 @@ from typing import Any
 
 import grpc
 
-from bench.bare_server import MAX_MESSAGE_BYTES
+from bench.bare_server import new_server, serve_on
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster_server.decoding import GuardedRegistrar
 
 RUNGS = ("servicer", "guarded", "metadata", "fresh")
-log = logging.getLogger("bench.ladder_server")
 
 
 class _Servicer(api_grpc.VClusterServiceServicer):
@@ -51,22 +50,14 @@ class _Servicer(api_grpc.VClusterServiceServicer):
 
 
 async def serve(rung: str, address: str, response: api.GetVClusterResponse) -> None:
-    """Serves until cancelled (SIGTERM ends the process)."""
-    server = grpc.aio.server(
-        options=[
-            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-        ]
-    )
+    """Serves the rung's GetVCluster until cancelled."""
+    server = new_server()
     registrar: Any = server if rung == "servicer" else GuardedRegistrar(server)
     # The other methods keep the generated base's UNIMPLEMENTED answers,
     # which its typing stub declares abstract.
     servicer = _Servicer(rung, response)  # type: ignore[abstract]
     api_grpc.add_VClusterServiceServicer_to_server(servicer, registrar)
-    port = server.add_insecure_port(address)
-    await server.start()
-    log.info("serving on %s", address.rsplit(":", 1)[0] + f":{port}")
-    await server.wait_for_termination()
+    await serve_on(server, address)
 
 
 def main() -> int:
