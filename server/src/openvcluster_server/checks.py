@@ -152,6 +152,18 @@ def update(request: api.UpdateVClusterRequest, versions: Sequence[str]) -> Updat
     return Update(labels, version, protection)
 
 
+def snapshot(request: api.SnapshotVClusterRequest) -> None:
+    """INVALID_ARGUMENT for bad names, description, labels or request id."""
+    violations = FieldViolations()
+    validation.check_name(violations, "namespace", request.namespace)
+    validation.check_name(violations, "name", request.name)
+    validation.check_optional_name(violations, "snapshot_name", request.snapshot_name)
+    validation.check_description(violations, request.description)
+    validation.check_labels(violations, "labels", request.labels)
+    validation.check_request_id(violations, request.request_id)
+    violations.raise_if_any()
+
+
 def restore(request: api.RestoreVClusterRequest) -> None:
     """INVALID_ARGUMENT for bad names, or an etag with a restore to a new name."""
     violations = FieldViolations()

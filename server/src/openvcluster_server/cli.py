@@ -133,6 +133,15 @@ def build_parser() -> argparse.ArgumentParser:
     kube.add_argument(
         "--ingress-domain", help="INGRESS vclusters are https://<host namespace>.<domain>"
     )
+    kube.add_argument(
+        "--snapshot-url",
+        help="where snapshots are stored: oci://REPOSITORY, s3://BUCKET/PREFIX or "
+        "container://PATH (in the vcluster's own volume); none: no snapshots",
+    )
+    kube.add_argument(
+        "--snapshot-credentials-secret",
+        help="NAMESPACE/NAME of a Secret with the snapshot store's credentials",
+    )
     commands.add_parser("crds", help="print the VCluster CRD (kubectl apply -f -)")
     return parser
 
@@ -171,6 +180,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             "max_staleness",
             "system_namespace",
             "ingress_domain",
+            "snapshot_url",
+            "snapshot_credentials_secret",
             "log_format",
         )
         if getattr(args, name) is not None

@@ -24,6 +24,8 @@ DEFAULT_KUBERNETES_VERSIONS = ("1.29", "1.30", "1.31", "1.32", "1.33")
 # What the pinned vcluster chart (0.36) ships images for.
 CHART_KUBERNETES_VERSIONS = ("1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36")
 BACKENDS = ("simulated", "kubernetes")
+# Snapshot stores the Kubernetes backend can name (as vcluster snapshot URLs).
+SNAPSHOT_SCHEMES = ("oci", "s3", "container")
 
 
 class ConfigError(ValueError):
@@ -139,6 +141,12 @@ class ServerConfig:
     reconcile: bool = True
     # INGRESS-exposed vclusters are reachable at https://<host namespace>.<ingress_domain>.
     ingress_domain: str = "vcluster.local"
+    # Where snapshots are stored: an oci://, s3:// or container:// URL under
+    # which each snapshot gets a location of its own. Empty: no snapshots.
+    snapshot_url: str = ""
+    # NAMESPACE/NAME of a Secret whose keys are the snapshot store's
+    # credentials, copied into each snapshot request as the vcluster CLI does.
+    snapshot_credentials_secret: str = ""
 
     def __post_init__(self) -> None:
         for name in ("transition_delay", "request_id_ttl", "shutdown_grace"):
@@ -164,6 +172,18 @@ class ServerConfig:
                     f"http-allowed-origins: {origin!r} is not an origin such as "
                     "https://console.example.com (scheme, host and port; no path)"
                 )
+        if self.snapshot_url:
+            scheme = self.snapshot_url.partition("://")[0]
+            if "://" not in self.snapshot_url or scheme not in SNAPSHOT_SCHEMES:
+                raise ConfigError(
+                    f"snapshot-url: {self.snapshot_url!r} is not an "
+                    f"{', '.join(s + '://' for s in SNAPSHOT_SCHEMES)} URL"
+                )
+        if self.snapshot_credentials_secret and (
+            self.snapshot_credentials_secret.count("/") != 1
+            or "" in self.snapshot_credentials_secret.split("/")
+        ):
+            raise ConfigError("snapshot-credentials-secret must read NAMESPACE/NAME")
         if self.log_format not in LOG_FORMATS:
             raise ConfigError(
                 f"log-format must be {' or '.join(LOG_FORMATS)}, not {self.log_format!r}"

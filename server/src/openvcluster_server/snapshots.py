@@ -10,12 +10,14 @@ from openvcluster_server.auth import Principal
 from openvcluster_server.core import SNAPSHOT, Core
 from openvcluster_server.errors import FieldViolations, already_exists
 from openvcluster_server.paging import (
+    PageTokens,
     effective_page_size,
     page_byte_budget,
     read_page,
     scan_visible,
 )
 from openvcluster_server.resources import key_of
+from openvcluster_server.store import Store
 from openvcluster_server.testhooks import NO_HOOKS, HookPlan
 
 
@@ -33,19 +35,12 @@ class SnapshotOperations:
     ) -> api.SnapshotVClusterResponse:
         """SnapshotVCluster: a snapshot that goes PENDING, IN_PROGRESS, READY."""
         principal.require_editor("SnapshotVCluster")
-        violations = FieldViolations()
-        validation.check_name(violations, "namespace", request.namespace)
-        validation.check_name(violations, "name", request.name)
-        validation.check_optional_name(violations, "snapshot_name", request.snapshot_name)
-        validation.check_description(violations, request.description)
-        validation.check_labels(violations, "labels", request.labels)
-        validation.check_request_id(violations, request.request_id)
-        violations.raise_if_any()
+        checks.snapshot(request)
 
         def snapshot() -> api.SnapshotVClusterResponse:
             vcluster = self._core.existing(principal, request.namespace, request.name, etag="")
             phases.require_phase(vcluster, phases.SNAPSHOT_FROM, "snapshot")
-            name = request.snapshot_name or self._free_snapshot_name(vcluster)
+            name = request.snapshot_name or free_snapshot_name(vcluster, self._core.store)
             key = (vcluster.namespace, name)
             if self._core.store.get_snapshot(key) is not None:
                 raise already_exists(SNAPSHOT, *key)
@@ -67,10 +62,7 @@ class SnapshotOperations:
         self, principal: Principal, request: snap_api.GetSnapshotRequest
     ) -> snap_api.GetSnapshotResponse:
         """GetSnapshot."""
-        violations = FieldViolations()
-        validation.check_name(violations, "namespace", request.namespace)
-        validation.check_name(violations, "name", request.name)
-        violations.raise_if_any()
+        checks.key(request.namespace, request.name)
         return snap_api.GetSnapshotResponse(
             snapshot=self._core.visible_snapshot(principal, request.namespace, request.name)
         )
@@ -79,31 +71,13 @@ class SnapshotOperations:
         self, principal: Principal, request: snap_api.ListSnapshotsRequest
     ) -> snap_api.ListSnapshotsResponse:
         """ListSnapshots: one page in (namespace, name) order."""
-        violations = FieldViolations()
-        validation.check_optional_name(violations, "namespace", request.namespace)
-        validation.check_optional_name(violations, "vcluster", request.vcluster)
-        validation.check_page_size(violations, request.page_size)
-        violations.raise_if_any()
-        scope = f"ListSnapshots\x00{principal.scope}\x00{request.namespace}\x00{request.vcluster}"
-        after = self._core.page_tokens.parse(scope, request.page_token)
-        source = request.vcluster or None
-        scan = scan_visible(
+        return list_page(
+            self._core.store,
+            self._core.page_tokens,
+            self._core.config.max_message_bytes,
             principal,
-            request.namespace,
-            after,
-            lambda ns, start: self._core.store.scan_snapshots(
-                namespace=ns, vcluster=source, after=start
-            ),
+            request,
         )
-        page = read_page(
-            scan,
-            key_of,
-            lambda _: True,
-            effective_page_size(request.page_size),
-            page_byte_budget(self._core.config.max_message_bytes),
-        )
-        token = self._core.page_tokens.issue(scope, page.next_after) if page.next_after else ""
-        return snap_api.ListSnapshotsResponse(snapshots=page.items, next_page_token=token)
 
     def delete_snapshot(
         self,
@@ -124,11 +98,44 @@ class SnapshotOperations:
             principal, "DeleteSnapshot", request, snap_api.DeleteSnapshotResponse, delete
         )
 
-    # --- helpers --------------------------------------------------------------------------
 
-    def _free_snapshot_name(self, vcluster: VCluster) -> str:
-        base = vcluster.name[:57].rstrip("-")
-        while True:
-            name = f"{base}-{resources.random_suffix()}"
-            if self._core.store.get_snapshot((vcluster.namespace, name)) is None:
-                return name
+def list_page(
+    store: Store,
+    page_tokens: PageTokens,
+    max_message_bytes: int,
+    principal: Principal,
+    request: snap_api.ListSnapshotsRequest,
+) -> snap_api.ListSnapshotsResponse:
+    """One page of ListSnapshots from a store, in (namespace, name) order."""
+    violations = FieldViolations()
+    validation.check_optional_name(violations, "namespace", request.namespace)
+    validation.check_optional_name(violations, "vcluster", request.vcluster)
+    validation.check_page_size(violations, request.page_size)
+    violations.raise_if_any()
+    scope = f"ListSnapshots\x00{principal.scope}\x00{request.namespace}\x00{request.vcluster}"
+    after = page_tokens.parse(scope, request.page_token)
+    source = request.vcluster or None
+    scan = scan_visible(
+        principal,
+        request.namespace,
+        after,
+        lambda ns, start: store.scan_snapshots(namespace=ns, vcluster=source, after=start),
+    )
+    page = read_page(
+        scan,
+        key_of,
+        lambda _: True,
+        effective_page_size(request.page_size),
+        page_byte_budget(max_message_bytes),
+    )
+    token = page_tokens.issue(scope, page.next_after) if page.next_after else ""
+    return snap_api.ListSnapshotsResponse(snapshots=page.items, next_page_token=token)
+
+
+def free_snapshot_name(vcluster: VCluster, store: Store) -> str:
+    """A server-chosen snapshot name ("<vcluster>-<random suffix>") free in the store."""
+    base = vcluster.name[:57].rstrip("-")
+    while True:
+        name = f"{base}-{resources.random_suffix()}"
+        if store.get_snapshot((vcluster.namespace, name)) is None:
+            return name

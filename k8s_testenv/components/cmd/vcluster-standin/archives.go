@@ -58,19 +58,20 @@ func (a *archives) volume(namespace, name string) string {
 	return filepath.Join(a.root, "container", namespace, name)
 }
 
-func (a *archives) write(location string, content archive) error {
+// write stores the archive and returns its size in bytes.
+func (a *archives) write(location string, content archive) (int, error) {
 	path, err := a.path(location, content.Namespace, content.VCluster)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	data, err := json.Marshal(content)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+		return 0, err
 	}
-	return os.WriteFile(path, data, 0o644)
+	return len(data), os.WriteFile(path, data, 0o644)
 }
 
 // read returns the stored archive, or an error saying it is missing.

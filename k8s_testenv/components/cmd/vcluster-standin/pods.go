@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -61,44 +62,61 @@ func (s *standin) reconcileSnapshotPod(ctx context.Context, namespace, name stri
 	if behaviour == behaviourHang || len(pod.Spec.Containers) == 0 {
 		return nil
 	}
+	if wait := held(pod); wait > 0 {
+		s.podLoop.after(namespace, name, wait)
+		return nil
+	}
 	container := pod.Spec.Containers[0]
-	options, vcluster := podStorage(container)
+	options, vcluster, err := s.podStorage(ctx, namespace, container)
+	if err != nil {
+		return err
+	}
 	command := strings.Join(append(append([]string{}, container.Command...), container.Args...), " ")
-	var failure string
+	var failed string
 	switch {
 	case behaviour == behaviourFail:
-		failure = "stand-in: the pod failed, as the test asked"
+		failed = failure(pod, "stand-in: the pod failed, as the test asked")
 	case strings.Contains(command, "restore"):
 		if _, err := s.archives.read(options.url(), namespace, vcluster); err != nil {
-			failure = "restore: " + err.Error()
+			failed = "restore: " + err.Error()
 		}
 	default:
-		err := s.archives.write(options.url(), archive{
+		_, err := s.archives.write(options.url(), archive{
 			Namespace: namespace, VCluster: vcluster, Release: options.Release, TakenAt: time.Now().UTC(),
 		})
 		if err != nil {
-			failure = "snapshot: " + err.Error()
+			failed = "snapshot: " + err.Error()
 		}
 	}
-	return s.finishPod(ctx, pod, failure)
+	return s.finishPod(ctx, pod, failed)
 }
 
 // podStorage reads the snapshot options and the vcluster name (POD_NAME is
-// <vcluster>-0) from the pod's environment.
-func podStorage(container corev1.Container) (storageOptions, string) {
+// <vcluster>-0) from the pod's environment. The options are given as a value
+// or, as vcluster's own pods do to keep credentials out of the pod spec, as
+// a key of a Secret.
+func (s *standin) podStorage(ctx context.Context, namespace string, container corev1.Container) (storageOptions, string, error) {
 	var options storageOptions
 	vcluster := ""
 	for _, env := range container.Env {
 		switch env.Name {
 		case storageOptionsEnv:
-			if raw, err := base64.StdEncoding.DecodeString(env.Value); err == nil {
+			value := env.Value
+			if ref := env.ValueFrom; ref != nil && ref.SecretKeyRef != nil {
+				secret, err := s.client.CoreV1().Secrets(namespace).Get(ctx, ref.SecretKeyRef.Name, metav1.GetOptions{})
+				if err != nil {
+					return options, "", fmt.Errorf("snapshot options: %w", err)
+				}
+				value = string(secret.Data[ref.SecretKeyRef.Key])
+			}
+			if raw, err := base64.StdEncoding.DecodeString(value); err == nil {
 				_ = json.Unmarshal(raw, &options)
 			}
 		case "POD_NAME":
 			vcluster = strings.TrimSuffix(env.Value, "-0")
 		}
 	}
-	return options, vcluster
+	return options, vcluster, nil
 }
 
 // finishPod sets the pod's final status as a kubelet would after its

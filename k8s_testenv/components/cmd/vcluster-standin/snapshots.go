@@ -81,18 +81,26 @@ func (s *standin) reconcileSnapshotRequest(ctx context.Context, namespace, name 
 		}
 		request.setPhase(phaseCreating, "")
 	case phaseCreating:
+		if wait := held(configMap); wait > 0 {
+			s.snapshotLoop.after(namespace, name, wait)
+			return nil
+		}
 		switch configMap.Annotations[behaviourSnapshot] {
 		case behaviourHang:
 			return nil
 		case behaviourFail:
-			request.setPhase(phaseFailed, "stand-in: the etcd backup failed, as the test asked")
+			request.setPhase(phaseFailed, failure(configMap, "stand-in: the etcd backup failed, as the test asked"))
 		case behaviourPartial:
-			request.setPhase(phasePartial, "stand-in: some volumes were not captured, as the test asked")
+			request.setPhase(phasePartial, failure(configMap, "stand-in: some volumes were not captured, as the test asked"))
 		default:
-			if err := s.storeSnapshot(ctx, namespace, name, vcluster, request.url()); err != nil {
+			size, err := s.storeSnapshot(ctx, namespace, name, vcluster, request.url())
+			if err != nil {
 				request.setPhase(phaseFailed, err.Error())
 			} else {
 				request.setPhase(phaseCompleted, "")
+				// Not in vcluster's request status (v0.29 to v0.37): the
+				// stand-in reports the archive's size for backends that read one.
+				request.section("status")["size"] = size
 			}
 		}
 	case phaseCanceling:
@@ -120,17 +128,17 @@ func (s *standin) reconcileSnapshotRequest(ctx context.Context, namespace, name 
 }
 
 // storeSnapshot writes the archive, with the Helm release the request's
-// options Secret (same name, key snapshotOptions) carries.
-func (s *standin) storeSnapshot(ctx context.Context, namespace, name, vcluster, location string) error {
+// options Secret (same name, key snapshotOptions) carries, and returns its size.
+func (s *standin) storeSnapshot(ctx context.Context, namespace, name, vcluster, location string) (int, error) {
 	secret, err := s.client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return fmt.Errorf("snapshot options: %w", err)
+		return 0, fmt.Errorf("snapshot options: %w", err)
 	}
 	var options struct {
 		Release json.RawMessage `json:"release"`
 	}
 	if err := json.Unmarshal(secret.Data[optionsKey], &options); err != nil {
-		return fmt.Errorf("snapshot options: %w", err)
+		return 0, fmt.Errorf("snapshot options: %w", err)
 	}
 	return s.archives.write(location, archive{
 		Namespace: namespace,

@@ -45,6 +45,8 @@ type standin struct {
 	loops     []*loop
 	// snapshotLoop is fed by the control plane too: requests wait for it.
 	snapshotLoop *loop
+	// podLoop takes back the pods a delay holds.
+	podLoop *loop
 }
 
 // loop is one reconciler: a queue of keys and the function that handles one.
@@ -71,6 +73,7 @@ func newStandin(client kubernetes.Interface, archives *archives, log *slog.Logge
 	snapshots := s.newLoop("snapshot-request", s.reconcileSnapshotRequest)
 	s.snapshotLoop = snapshots
 	pods := s.newLoop("snapshot-pod", s.reconcileSnapshotPod)
+	s.podLoop = pods
 	services := s.newLoop("load-balancer", s.reconcileLoadBalancer)
 	volumes := s.newLoop("data-volume", s.reconcileDataVolume)
 
@@ -126,6 +129,11 @@ func (l *loop) add(namespace, name string) {
 	if name != "" {
 		l.queue.Add(namespace + "/" + name)
 	}
+}
+
+// after takes the object up again once delay has passed.
+func (l *loop) after(namespace, name string, delay time.Duration) {
+	l.queue.AddAfter(namespace+"/"+name, delay)
 }
 
 // run starts the watches and the reconcilers, and returns when ctx ends.

@@ -3,7 +3,8 @@
 State lives in the host cluster (VCluster resources, the vclusters' own host
 objects, the server's records in the system namespace), so the server keeps
 nothing of its own: reads come from a watch cache, writes go to the API
-server, and a reconciler makes resources real. See docs/kubernetes-backend.md.
+server, and reconcilers make resources real (vclusters, and snapshots). See
+docs/kubernetes-backend.md.
 """
 
 from __future__ import annotations
@@ -15,20 +16,17 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 
-import grpc
-
-from openvcluster.v1 import snapshot_service_pb2 as snap_api
-from openvcluster.v1 import vcluster_service_pb2 as api
-from openvcluster_server.auth import Principal
 from openvcluster_server.config import ConfigError, ServerConfig
-from openvcluster_server.errors import ApiError
 from openvcluster_server.kube import crd
 from openvcluster_server.kube.api import KubeApi, KubeError, load_config
 from openvcluster_server.kube.helm import Chart, Helm
 from openvcluster_server.kube.lifecycle import ensure_namespace
+from openvcluster_server.kube.mutations import Mutations
 from openvcluster_server.kube.operations import KubeVClusterOperations
 from openvcluster_server.kube.reconciler import Reconciler, Settings
 from openvcluster_server.kube.records import RequestRecords, page_token_key
+from openvcluster_server.kube.snapshot_operations import KubeSnapshotOperations
+from openvcluster_server.kube.snapshot_reconciler import SnapshotReconciler
 from openvcluster_server.kube.usage import KubeUsage
 from openvcluster_server.kube.world import World
 from openvcluster_server.monitor import Monitor
@@ -37,12 +35,13 @@ from openvcluster_server.quota import Quotas
 from openvcluster_server.reads import VClusterReads
 from openvcluster_server.store import Store
 from openvcluster_server.store.memory import MemoryStore
-from openvcluster_server.testhooks import NO_HOOKS, HookPlan
 from openvcluster_server.watch import WatchHub
 
 log = logging.getLogger(__name__)
 
 _SYNC_TIMEOUT = 60.0
+# Snapshots worked on at once (each step is a few API calls).
+_SNAPSHOT_WORKERS = 4
 
 
 class KubeBackend:
@@ -64,19 +63,22 @@ class KubeBackend:
             phase_timeout=config.phase_timeout,
             ingress_domain=config.ingress_domain,
             test_hooks=config.enable_test_hooks,
+            snapshot_credentials_secret=config.snapshot_credentials_secret,
         )
         self._reconciler = Reconciler(self._kube, self._world, helm, settings)
         self._world.on_vcluster_change = self._reconciler.enqueue
+        self._snapshot_reconciler = SnapshotReconciler(self._kube, self._world, config)
+        self._world.on_snapshot_change = self._snapshot_reconciler.queue.enqueue
         self._tasks: list[asyncio.Task[None]] = []
         self.reads: VClusterReads
         self.vclusters: KubeVClusterOperations
         self.monitor: Monitor
-        self.snapshots = SnapshotsNotYet()
+        self.snapshots: KubeSnapshotOperations
 
     @property
     def queue_depth(self) -> int:
         """Vclusters waiting for the reconciler."""
-        return self._reconciler.queue_depth
+        return self._reconciler.queue.depth
 
     @property
     def api_requests(self) -> Mapping[tuple[str, int], int]:
@@ -85,7 +87,7 @@ class KubeBackend:
 
     def observe_reconciles(self, observe: Callable[[float], None]) -> None:
         """Has ``observe`` told the duration of every reconcile, in seconds."""
-        self._reconciler.observe = observe
+        self._reconciler.queue.observe = observe
 
     @property
     def remembered_requests(self) -> int:
@@ -118,8 +120,12 @@ class KubeBackend:
             self.config.selector_limits,
             self._world.require_fresh,
         )
+        mutations = Mutations(self._kube, self._world, self._records, self.config.request_id_ttl)
         self.vclusters = KubeVClusterOperations(
-            self._kube, self._world, self.reads, self._records, self.config
+            self._kube, self._world, self.reads, mutations, self.config
+        )
+        self.snapshots = KubeSnapshotOperations(
+            self._kube, self._world, self.reads, mutations, page_tokens, self.config
         )
         self.monitor = Monitor(
             self.reads,
@@ -140,10 +146,13 @@ class KubeBackend:
         if self.config.reconcile:
             self._reconciler.enqueue_all()
             self._tasks += self._reconciler.run()
+            self._snapshot_reconciler.enqueue_all()
+            self._tasks += self._snapshot_reconciler.queue.run(_SNAPSHOT_WORKERS)
 
     async def stop(self) -> None:
         """Stops watching and reconciling; the cluster keeps every vcluster as it is."""
-        self._reconciler.stop()
+        self._reconciler.queue.stop()
+        self._snapshot_reconciler.queue.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -172,40 +181,3 @@ class KubeBackend:
             await asyncio.Event().wait()
         finally:
             self._world.on_connection_change = lambda: None
-
-
-class SnapshotsNotYet:
-    """SnapshotVCluster and SnapshotService on this backend: not available yet."""
-
-    def snapshot_vcluster(
-        self, principal: Principal, request: api.SnapshotVClusterRequest, hooks: HookPlan = NO_HOOKS
-    ) -> api.SnapshotVClusterResponse:
-        """UNIMPLEMENTED."""
-        raise _not_yet()
-
-    def get_snapshot(
-        self, principal: Principal, request: snap_api.GetSnapshotRequest
-    ) -> snap_api.GetSnapshotResponse:
-        """UNIMPLEMENTED."""
-        raise _not_yet()
-
-    def list_snapshots(
-        self, principal: Principal, request: snap_api.ListSnapshotsRequest
-    ) -> snap_api.ListSnapshotsResponse:
-        """UNIMPLEMENTED."""
-        raise _not_yet()
-
-    def delete_snapshot(
-        self,
-        principal: Principal,
-        request: snap_api.DeleteSnapshotRequest,
-        hooks: HookPlan = NO_HOOKS,
-    ) -> snap_api.DeleteSnapshotResponse:
-        """UNIMPLEMENTED."""
-        raise _not_yet()
-
-
-def _not_yet() -> ApiError:
-    return ApiError(
-        grpc.StatusCode.UNIMPLEMENTED, "snapshots are not available on the Kubernetes backend yet"
-    )

@@ -22,6 +22,18 @@ RESTORING = "loft.sh/restoring"
 NON_DELETABLE = "loft.sh/non-deletable"
 MANAGED_BY = "vcluster.loft.sh/managed-by"
 NAMESPACE_CREATED = "vcluster.loft.sh/created"
+# Snapshot requests (pkg/snapshot): a ConfigMap and a Secret of one name.
+LABEL_SNAPSHOT_REQUEST = "vcluster.loft.sh/snapshot-request"
+LABEL_REQUEST_VCLUSTER = "vcluster.loft.sh/vcluster-name"
+LABEL_REQUEST_NAMESPACE = "vcluster.loft.sh/vcluster-namespace"
+REQUEST_KEY = "snapshotRequest"
+OPTIONS_KEY = "snapshotOptions"
+# Snapshot and restore pods (pkg/snapshot/pod) and their options.
+APP_SNAPSHOT_POD = "vcluster-snapshot"
+SNAPSHOT_POD_SELECTOR = f"{LABEL_APP}={APP_SNAPSHOT_POD}"
+STORAGE_OPTIONS_ENV = "VCLUSTER_STORAGE_OPTIONS"
+# The quota `vcluster create --restore` holds the new control plane back with.
+RESTORE_QUOTA = "vcluster-restore"
 
 # Ours.
 PREFIX = "openvcluster.io"
@@ -29,6 +41,9 @@ FINALIZER = f"{PREFIX}/cleanup"
 # On host namespaces the backend made for a vcluster: whose they are.
 LABEL_API_NAMESPACE = f"{PREFIX}/namespace"
 LABEL_API_NAME = f"{PREFIX}/name"
+# On snapshot requests and snapshot or restore pods: the API object they
+# serve (LABEL_API_NAMESPACE/LABEL_API_NAME name it), a vcluster or a snapshot.
+LABEL_API_KIND = f"{PREFIX}/kind"
 # On namespaces made to hold VCluster resources (one per API namespace).
 LABEL_HOLDS_VCLUSTERS = f"{PREFIX}/vclusters"
 # Annotations of a VCluster resource.

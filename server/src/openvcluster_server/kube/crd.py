@@ -1,9 +1,11 @@
-"""The VCluster custom resource definition, and installing it.
+"""The VCluster and Snapshot custom resource definitions, and installing them.
 
 A VCluster resource is the API's vcluster kept in the host cluster: its spec
 holds the API's VClusterSpec in proto3 JSON form (so ``kubectl apply`` of a
 VCluster makes a vcluster, as GitOps users expect), plus the desired power
-state; its status holds what the backend observed.
+state; its status holds what the backend observed. A Snapshot resource is
+the API's snapshot: what it captured and where it is stored (spec), and how
+far the vcluster's snapshot request got (status).
 """
 
 from __future__ import annotations
@@ -12,12 +14,11 @@ from typing import Any
 
 import yaml
 
+from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import NetworkSpec, VClusterSpec
 from openvcluster_server.kube import kinds
-from openvcluster_server.kube.api import KubeApi, KubeError
+from openvcluster_server.kube.api import Kind, KubeApi, KubeError
 from openvcluster_server.phases import Phase, phase_name
-
-NAME = f"{kinds.VCLUSTERS.plural}.{kinds.GROUP}"
 
 _STRING = {"type": "string"}
 _INT = {"type": "integer", "format": "int64"}
@@ -67,6 +68,12 @@ def _spec_schema() -> dict[str, Any]:
                 "type": "string",
                 "description": "Host namespace of the control plane; derived when empty.",
             },
+            "restore": {
+                "type": "object",
+                "description": "The snapshot RestoreVCluster asked to restore, for the spec "
+                "generation it wrote.",
+                "properties": {"snapshot": _STRING, "location": _STRING, "generation": _INT},
+            },
         },
     }
 
@@ -107,25 +114,78 @@ def _status_schema() -> dict[str, Any]:
             "phaseTime": {"type": "string", "format": "date-time"},
             "updateTime": {"type": "string", "format": "date-time"},
             "uninstalled": {"type": "boolean"},
+            "restoredGeneration": {
+                "type": "integer",
+                "format": "int64",
+                "description": "The generation whose restore pod succeeded.",
+            },
         },
     }
 
 
-def definition() -> dict[str, Any]:
-    """The CustomResourceDefinition of vclusters.openvcluster.io."""
+def _snapshot_spec_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "description": "What the API's snapshot was asked to capture, and where it is stored.",
+        "properties": {
+            "vcluster": {"type": "string", "description": "The source vcluster's name."},
+            "description": _STRING,
+            "sourceSpec": {
+                "type": "object",
+                "description": "The source's VClusterSpec at snapshot time (proto3 JSON).",
+                "x-kubernetes-preserve-unknown-fields": True,
+            },
+            "sourceLabels": {"type": "object", "additionalProperties": _STRING},
+            "hostNamespace": {
+                "type": "string",
+                "description": "Host namespace of the source's control plane.",
+            },
+            "location": {"type": "string", "description": "The snapshot's URL in the store."},
+            "method": {
+                "type": "string",
+                "enum": ["request", "pod"],
+                "description": "A snapshot request to the running vcluster, or a snapshot pod on "
+                "the volume of a paused one.",
+            },
+        },
+    }
+
+
+def _snapshot_status_schema() -> dict[str, Any]:
+    phases = _named(Snapshot.Phase.DESCRIPTOR.values_by_name)
+    return {
+        "type": "object",
+        "properties": {
+            "phase": _enum([p.removeprefix("PHASE_") for p in phases]),
+            "message": _STRING,
+            "sizeBytes": _INT,
+            "readyTime": {"type": "string", "format": "date-time"},
+            "requestPhase": {"type": "string", "description": "The vcluster request's phase."},
+        },
+    }
+
+
+def _definition(
+    kind: Kind,
+    singular: str,
+    short_names: list[str],
+    columns: list[dict[str, Any]],
+    spec: dict[str, Any],
+    status: dict[str, Any],
+) -> dict[str, Any]:
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
-        "metadata": {"name": NAME},
+        "metadata": {"name": f"{kind.plural}.{kinds.GROUP}"},
         "spec": {
             "group": kinds.GROUP,
             "scope": "Namespaced",
             "names": {
-                "kind": "VCluster",
-                "listKind": "VClusterList",
-                "plural": kinds.VCLUSTERS.plural,
-                "singular": "vcluster",
-                "shortNames": ["ovc"],
+                "kind": kind.kind,
+                "listKind": f"{kind.kind}List",
+                "plural": kind.plural,
+                "singular": singular,
+                "shortNames": short_names,
             },
             "versions": [
                 {
@@ -135,26 +195,13 @@ def definition() -> dict[str, Any]:
                     "subresources": {"status": {}},
                     "additionalPrinterColumns": [
                         {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
-                        {
-                            "name": "Version",
-                            "type": "string",
-                            "jsonPath": ".spec.kubernetesVersion",
-                        },
-                        {"name": "CPU", "type": "string", "jsonPath": ".spec.resources.cpu"},
-                        {"name": "Memory", "type": "string", "jsonPath": ".spec.resources.memory"},
-                        {"name": "Replicas", "type": "integer", "jsonPath": ".spec.replicas"},
-                        {
-                            "name": "Host-Namespace",
-                            "type": "string",
-                            "jsonPath": ".spec.hostNamespace",
-                            "priority": 1,
-                        },
+                        *columns,
                         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
                     ],
                     "schema": {
                         "openAPIV3Schema": {
                             "type": "object",
-                            "properties": {"spec": _spec_schema(), "status": _status_schema()},
+                            "properties": {"spec": spec, "status": status},
                         }
                     },
                 }
@@ -163,30 +210,66 @@ def definition() -> dict[str, Any]:
     }
 
 
+def definitions() -> list[dict[str, Any]]:
+    """The CustomResourceDefinitions of vclusters.openvcluster.io and snapshots.openvcluster.io."""
+    vclusters = _definition(
+        kinds.VCLUSTERS,
+        "vcluster",
+        ["ovc"],
+        [
+            {"name": "Version", "type": "string", "jsonPath": ".spec.kubernetesVersion"},
+            {"name": "CPU", "type": "string", "jsonPath": ".spec.resources.cpu"},
+            {"name": "Memory", "type": "string", "jsonPath": ".spec.resources.memory"},
+            {"name": "Replicas", "type": "integer", "jsonPath": ".spec.replicas"},
+            {
+                "name": "Host-Namespace",
+                "type": "string",
+                "jsonPath": ".spec.hostNamespace",
+                "priority": 1,
+            },
+        ],
+        _spec_schema(),
+        _status_schema(),
+    )
+    snapshots = _definition(
+        kinds.SNAPSHOTS,
+        "snapshot",
+        ["ovcsnap"],
+        [
+            {"name": "VCluster", "type": "string", "jsonPath": ".spec.vcluster"},
+            {"name": "Location", "type": "string", "jsonPath": ".spec.location", "priority": 1},
+        ],
+        _snapshot_spec_schema(),
+        _snapshot_status_schema(),
+    )
+    return [vclusters, snapshots]
+
+
 def manifest() -> str:
-    """The CRD as YAML, for ``kubectl apply -f -``."""
-    return yaml.safe_dump(definition(), sort_keys=False)
+    """The CRDs as YAML, for ``kubectl apply -f -``."""
+    return yaml.safe_dump_all(definitions(), sort_keys=False)
 
 
 async def ensure(api: KubeApi, install: bool) -> None:
-    """Makes sure the CRD is served: installs or updates it when allowed, else checks it.
+    """Makes sure the CRDs are served: installs or updates them when allowed, else checks them.
 
-    Raises RuntimeError with what to do when it is missing and may not be installed.
+    Raises RuntimeError with what to do when one is missing and may not be installed.
     """
-    wanted = definition()
-    try:
-        current = await api.get(kinds.CRDS, None, NAME)
-    except KubeError as exc:
-        if not exc.not_found:
-            raise
-        if not install:
-            raise RuntimeError(
-                f"the {NAME} custom resource definition is not installed; install it with "
-                "`openvcluster-server crds | kubectl apply -f -` or start the server with "
-                "--install-crds"
-            ) from None
-        await api.create(kinds.CRDS, None, wanted)
-        return
-    if install and current.get("spec") != wanted["spec"]:
-        wanted["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-        await api.replace(kinds.CRDS, None, NAME, wanted)
+    for wanted in definitions():
+        name = wanted["metadata"]["name"]
+        try:
+            current = await api.get(kinds.CRDS, None, name)
+        except KubeError as exc:
+            if not exc.not_found:
+                raise
+            if not install:
+                raise RuntimeError(
+                    f"the {name} custom resource definition is not installed; install it with "
+                    "`openvcluster-server crds | kubectl apply -f -` or start the server with "
+                    "--install-crds"
+                ) from None
+            await api.create(kinds.CRDS, None, wanted)
+            continue
+        if install and current.get("spec") != wanted["spec"]:
+            wanted["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+            await api.replace(kinds.CRDS, None, name, wanted)

@@ -65,6 +65,7 @@ class Helm:
         self._chart = chart
         self._kubeconfig = kubeconfig
         self._slots = asyncio.Semaphore(concurrency)
+        self._apply_flags: list[str] | None = None
 
     async def upgrade(self, release: str, namespace: str, values: dict[str, Any]) -> None:
         """``helm upgrade --install`` with these values (on top of the release's current ones)."""
@@ -82,13 +83,23 @@ class Helm:
                 "--values",
                 file.name,
                 "--disable-openapi-validation",
+                *await self._conflict_flags(),
             )
+
+    async def _conflict_flags(self) -> list[str]:
+        """Helm 4 applies on the server, where the backend's own writes (pause, resume
+        and restore set a workload's replicas, as vcluster does) own fields too: the
+        chart's values win over them, as with Helm 3's client-side three-way merge."""
+        if self._apply_flags is None:
+            version = await self._run("version", "--template", "{{.Version}}")
+            self._apply_flags = [] if version.strip().startswith("v3.") else ["--force-conflicts"]
+        return self._apply_flags
 
     async def uninstall(self, release: str, namespace: str) -> None:
         """``helm uninstall``; a release that is not there is fine."""
         await self._run("uninstall", release, "--namespace", namespace, "--ignore-not-found")
 
-    async def _run(self, *args: str) -> None:
+    async def _run(self, *args: str) -> str:
         command = [self._binary, *args]
         if self._kubeconfig is not None:
             command += ["--kubeconfig", str(self._kubeconfig)]
@@ -103,7 +114,7 @@ class Helm:
             except OSError as exc:
                 raise HelmError(f"cannot run {self._binary}: {exc.strerror}") from None
             try:
-                _, stderr = await asyncio.wait_for(process.communicate(), _TIMEOUT)
+                stdout, stderr = await asyncio.wait_for(process.communicate(), _TIMEOUT)
             except BaseException:
                 if process.returncode is None:
                     process.kill()
@@ -111,6 +122,7 @@ class Helm:
                 raise
         if process.returncode != 0:
             raise HelmError(explain(stderr.decode(errors="replace")))
+        return stdout.decode(errors="replace")
 
 
 def explain(stderr: str) -> str:

@@ -5,10 +5,12 @@ shorten or fail those timers. Here a transition ends when the host says so,
 so a hook changes the host instead, through what the stand-in chart and the
 test environment's kwok stages honour: a control plane whose pods take a
 while to become Ready or to go (holding PROVISIONING, SCALING, RESUMING,
-SUSPENDING, DELETING), and a chart that fails to install (FAILED with the
-hook's message, as Helm reports it). The hook travels from the API call to
-the reconciler as an annotation on the VCluster resource, bound to the
-generation the call wrote, so it applies to that call's transition only.
+SUSPENDING, DELETING), a chart that fails to install (FAILED with the
+hook's message, as Helm reports it), and snapshot requests and snapshot or
+restore pods that fail with the hook's message or take the hook's delay.
+The hook travels from the API call to the reconciler as an annotation on
+the VCluster (or Snapshot) resource, bound to the generation the call
+wrote, so it applies to that call's transition only.
 Never honoured unless the server runs with --enable-test-hooks.
 """
 
@@ -24,6 +26,10 @@ from openvcluster_server.testhooks import HookPlan
 
 READY_DELAY = "standin.openvcluster.io/ready-delay"
 DELETE_DELAY = "standin.openvcluster.io/delete-delay"
+SNAPSHOT_BEHAVIOUR = "standin.openvcluster.io/snapshot"
+POD_BEHAVIOUR = "standin.openvcluster.io/pod"
+MESSAGE = "standin.openvcluster.io/message"
+DELAY = "standin.openvcluster.io/delay"
 
 
 @dataclass(frozen=True)
@@ -99,3 +105,15 @@ def chart_values(hooks: TransitionHooks) -> dict[str, Any]:
         "standin": {"fail": hooks.fail or ""},
         "controlPlane": {"statefulSet": {"pods": {"annotations": annotations}}},
     }
+
+
+def helper_annotations(hooks: TransitionHooks, *, pod: bool) -> dict[str, str]:
+    """Stand-in annotations that make a snapshot request (or a snapshot or restore
+    pod) fail with the hook's message, or finish only after the hook's delay."""
+    annotations: dict[str, str] = {}
+    if hooks.fail is not None:
+        annotations[POD_BEHAVIOUR if pod else SNAPSHOT_BEHAVIOUR] = "fail"
+        annotations[MESSAGE] = hooks.fail
+    if hooks.delay_ms:
+        annotations[DELAY] = duration(hooks.delay_ms)
+    return annotations

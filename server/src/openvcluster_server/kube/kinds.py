@@ -8,6 +8,7 @@ GROUP = "openvcluster.io"
 VERSION = "v1alpha1"
 
 VCLUSTERS = Kind(GROUP, VERSION, "vclusters", "VCluster")
+SNAPSHOTS = Kind(GROUP, VERSION, "snapshots", "Snapshot")
 NAMESPACES = Kind("", "v1", "namespaces", "Namespace", namespaced=False)
 STATEFULSETS = Kind("apps", "v1", "statefulsets", "StatefulSet")
 DEPLOYMENTS = Kind("apps", "v1", "deployments", "Deployment")
@@ -16,6 +17,7 @@ SERVICES = Kind("", "v1", "services", "Service")
 SECRETS = Kind("", "v1", "secrets", "Secret")
 CONFIGMAPS = Kind("", "v1", "configmaps", "ConfigMap")
 CLAIMS = Kind("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim")
+RESOURCEQUOTAS = Kind("", "v1", "resourcequotas", "ResourceQuota")
 NODES = Kind("", "v1", "nodes", "Node", namespaced=False)
 CRDS = Kind(
     "apiextensions.k8s.io",

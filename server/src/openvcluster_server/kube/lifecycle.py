@@ -28,9 +28,15 @@ from openvcluster_server.kube.conventions import (
     PAUSED,
     PAUSED_DATE,
     PAUSED_REPLICAS,
+    RESTORING,
 )
 from openvcluster_server.kube.reflector import Key
-from openvcluster_server.kube.workloads import desired_replicas, paused_replicas
+from openvcluster_server.kube.workloads import (
+    desired_replicas,
+    is_paused,
+    is_restoring,
+    paused_replicas,
+)
 
 
 async def ensure_namespace(
@@ -48,14 +54,18 @@ async def ensure_namespace(
             raise
 
 
-async def pause(api: KubeApi, workload: Obj) -> Obj:
-    """Scales the control plane to zero, remembering its replicas, as ``vcluster pause`` does."""
+async def pause(api: KubeApi, workload: Obj, *, restoring: bool = False) -> Obj:
+    """Scales the control plane to zero, remembering its replicas, as ``vcluster pause``
+    does; for a restore, marked ``loft.sh/restoring`` instead of paused, as vcluster does."""
     meta = workload["metadata"]
+    # A paused vcluster being restored keeps the count it was paused at.
+    held = is_paused(workload) or is_restoring(workload)
+    replicas = paused_replicas(workload) if held else max(desired_replicas(workload), 1)
     patch = {
         "metadata": {
             "annotations": {
-                PAUSED: "true",
-                PAUSED_REPLICAS: str(max(desired_replicas(workload), 1)),
+                RESTORING if restoring else PAUSED: "true",
+                PAUSED_REPLICAS: str(replicas),
                 PAUSED_DATE: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
             }
         },
@@ -70,7 +80,9 @@ async def unpause(
     """Scales the control plane back and drops the pause annotations, as ``vcluster resume``."""
     meta = workload["metadata"]
     patch: dict[str, Any] = {
-        "metadata": {"annotations": {PAUSED: None, PAUSED_REPLICAS: None, PAUSED_DATE: None}},
+        "metadata": {
+            "annotations": {PAUSED: None, RESTORING: None, PAUSED_REPLICAS: None, PAUSED_DATE: None}
+        },
         "spec": {"replicas": paused_replicas(workload)},
     }
     if pod_annotations:

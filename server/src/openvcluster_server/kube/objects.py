@@ -6,7 +6,9 @@ status (what it observed and achieved). The API's phase is derived from
 both, so every mutation is one write and takes effect atomically:
 
 - a deletion timestamp means DELETING;
-- status FAILED stays FAILED; no status yet means PROVISIONING;
+- status FAILED stays FAILED; no status yet means PROVISIONING (also for a
+  vcluster restored to a new name);
+- a restore of the current generation not rolled out yet is RESTORING;
 - ``spec.suspended`` with status SUSPENDED is SUSPENDED, otherwise SUSPENDING;
 - not suspended with status SUSPENDED (or on the way there) is RESUMING;
 - RUNNING with a spec generation not yet rolled out is UPGRADING when its
@@ -51,6 +53,9 @@ API_VERSION = f"{kinds.GROUP}/{kinds.VERSION}"
 # The spec fields of ours beside the API's VClusterSpec.
 SUSPENDED = "suspended"
 HOST_NAMESPACE = "hostNamespace"
+# The restore a RestoreVCluster call asked for: {snapshot, location,
+# generation}, the generation it wrote (see restore_of).
+RESTORE = "restore"
 # The VClusterSpec field kept as an annotation instead.
 DELETION_PROTECTION = "deletionProtection"
 
@@ -102,7 +107,7 @@ def spec_of(resource: Obj) -> VClusterSpec:
     fields = {
         k: v
         for k, v in resource.get("spec", {}).items()
-        if k not in (SUSPENDED, HOST_NAMESPACE, DELETION_PROTECTION)
+        if k not in (SUSPENDED, HOST_NAMESPACE, DELETION_PROTECTION, RESTORE)
     }
     spec = json_format.ParseDict(fields, VClusterSpec(), ignore_unknown_fields=True)
     spec.deletion_protection = protected(resource)
@@ -136,6 +141,20 @@ def new_resource(
     }
 
 
+def restore_of(resource: Obj) -> dict[str, Any] | None:
+    """The restore the resource's current generation asks for and has not finished, if any.
+
+    A restore is bound to the generation its call wrote, so a later scale
+    or upgrade is no restore again.
+    """
+    restore = resource.get("spec", {}).get(RESTORE)
+    generation = int(resource["metadata"].get("generation", 1))
+    if not isinstance(restore, dict) or int(restore.get("generation", 0)) != generation:
+        return None
+    observed = int(resource.get("status", {}).get("observedGeneration", 0))
+    return restore if observed < generation else None
+
+
 def stored_phase(resource: Obj) -> int | None:
     """The phase the reconciler last recorded, or None before it recorded one."""
     return _PHASES.get(str(resource.get("status", {}).get("phase", "")))
@@ -159,10 +178,12 @@ def derived_phase(resource: Obj) -> int:
     found = adopted(resource) if stored is None else None
     if found is not None:
         stored = found[0]  # as it was found, until the reconciler records it
-    if stored in (Phase.PHASE_FAILED, Phase.PHASE_RESTORING):
+    if stored == Phase.PHASE_FAILED:
         return stored
     if stored in (None, Phase.PHASE_PROVISIONING):
         return Phase.PHASE_PROVISIONING
+    if restore_of(resource) is not None:
+        return Phase.PHASE_RESTORING
     if resource.get("spec", {}).get(SUSPENDED):
         return Phase.PHASE_SUSPENDED if stored == Phase.PHASE_SUSPENDED else Phase.PHASE_SUSPENDING
     if stored in (Phase.PHASE_SUSPENDED, Phase.PHASE_SUSPENDING, Phase.PHASE_RESUMING):

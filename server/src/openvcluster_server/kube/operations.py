@@ -10,28 +10,24 @@ which this server's cache shows at once (read-your-writes).
 
 from __future__ import annotations
 
-import asyncio
-import time
-import weakref
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import grpc
 from google.protobuf.message import Message
 
 from openvcluster.v1 import vcluster_service_pb2 as api
-from openvcluster.v1.vcluster_pb2 import VClusterSpec
-from openvcluster_server import checks, idempotency, phases
+from openvcluster.v1.snapshot_pb2 import Snapshot
+from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
+from openvcluster_server import checks, phases
 from openvcluster_server.auth import Principal
 from openvcluster_server.config import ServerConfig
+from openvcluster_server.core import SNAPSHOT
 from openvcluster_server.errors import (
-    ApiError,
     already_exists,
     failed_precondition,
     invalid_field,
-    unavailable,
+    not_found,
 )
-from openvcluster_server.kube import adoption, hooks, kinds, lifecycle, objects
+from openvcluster_server.kube import adoption, hooks, kinds, lifecycle, objects, snapshot_store
 from openvcluster_server.kube.api import KubeApi, KubeError, Obj
 from openvcluster_server.kube.conventions import (
     ANNOTATION_KEEP_DATA,
@@ -39,7 +35,7 @@ from openvcluster_server.kube.conventions import (
     LABEL_HOLDS_VCLUSTERS,
     host_namespace,
 )
-from openvcluster_server.kube.records import RequestRecords
+from openvcluster_server.kube.mutations import Mutations, RetryError, api_error
 from openvcluster_server.kube.reflector import Key
 from openvcluster_server.kube.world import World
 from openvcluster_server.phases import Phase
@@ -55,10 +51,6 @@ _ATTEMPTS = 3
 _UNSUPPORTED_DISTROS = (VClusterSpec.Distro.DISTRO_K3S, VClusterSpec.Distro.DISTRO_K0S)
 
 
-class _RetryError(Exception):
-    """A write lost a race with another writer: read again and retry."""
-
-
 class KubeVClusterOperations:
     """Create, update, delete, scale, suspend, resume and kubeconfig, on VCluster resources."""
 
@@ -67,18 +59,15 @@ class KubeVClusterOperations:
         kube: KubeApi,
         world: World,
         reads: VClusterReads,
-        records: RequestRecords,
+        mutations: Mutations,
         config: ServerConfig,
     ) -> None:
         self._kube = kube
         self._world = world
         self._reads = reads
-        self._records = records
         self._config = config
         self._quotas = Quotas(config.quotas)
-        # One mutation of a vcluster at a time in this process; locks nobody
-        # holds are dropped with their last reference.
-        self._locks: weakref.WeakValueDictionary[Key, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._mutations = mutations
 
     async def create_vcluster(
         self, principal: Principal, request: api.CreateVClusterRequest, plan: HookPlan = NO_HOOKS
@@ -115,7 +104,7 @@ class KubeVClusterOperations:
                 raise
             return api.CreateVClusterResponse(vcluster=objects.to_vcluster(created))
 
-        return await self._mutate(
+        return await self._mutations.run(
             principal, "CreateVCluster", request, key, api.CreateVClusterResponse, create
         )
 
@@ -161,7 +150,7 @@ class KubeVClusterOperations:
             updated = await self._patch(resource, patch)
             return api.UpdateVClusterResponse(vcluster=objects.to_vcluster(updated))
 
-        return await self._mutate(
+        return await self._mutations.run(
             principal, "UpdateVCluster", request, key, api.UpdateVClusterResponse, update
         )
 
@@ -178,6 +167,9 @@ class KubeVClusterOperations:
             if vcluster.status.phase in phases.DELETE_NOOP:
                 return api.DeleteVClusterResponse(vcluster=vcluster)
             require_unprotected(vcluster)
+            snapshots = self._world.snapshots_of(key)
+            if not (request.delete_snapshots or request.keep_data):
+                _require_no_snapshots_in_volume(vcluster, snapshots)
             resource = await self._managed(key)
             annotations = self._hook_annotation(
                 plan, int(resource["metadata"].get("generation", 1)), deletion=True
@@ -192,12 +184,14 @@ class KubeVClusterOperations:
                 )
             except KubeError as exc:
                 if exc.conflict:
-                    raise _RetryError from None
+                    raise RetryError from None
                 raise
             self._world.apply(kinds.VCLUSTERS, deleted)
+            if request.delete_snapshots:
+                await self._delete_snapshots(snapshots)
             return api.DeleteVClusterResponse(vcluster=objects.to_vcluster(deleted))
 
-        return await self._mutate(
+        return await self._mutations.run(
             principal, "DeleteVCluster", request, key, api.DeleteVClusterResponse, delete
         )
 
@@ -223,7 +217,7 @@ class KubeVClusterOperations:
             updated = await self._patch(resource, patch)
             return api.ScaleVClusterResponse(vcluster=objects.to_vcluster(updated))
 
-        return await self._mutate(
+        return await self._mutations.run(
             principal, "ScaleVCluster", request, key, api.ScaleVClusterResponse, scale
         )
 
@@ -250,13 +244,83 @@ class KubeVClusterOperations:
     async def restore_vcluster(
         self, principal: Principal, request: api.RestoreVClusterRequest, plan: HookPlan = NO_HOOKS
     ) -> api.RestoreVClusterResponse:
-        """RestoreVCluster: not on this backend yet."""
+        """RestoreVCluster: in place (a restore in the resource's spec: RESTORING) or
+        into a new resource (PROVISIONING); the reconciler runs vcluster's restore."""
         principal.require_editor("RestoreVCluster")
         checks.restore(request)
-        raise ApiError(
-            grpc.StatusCode.UNIMPLEMENTED,
-            "snapshots and restores are not available on the Kubernetes backend yet",
+        if request.target_name:
+            principal.require_create_in(request.namespace, "RestoreVCluster")
+        snapshot_key = (request.namespace, request.snapshot_name)
+
+        async def restore() -> api.RestoreVClusterResponse:
+            self._world.require_fresh()
+            snapshot = self._world.mirror.get_snapshot(snapshot_key)
+            if snapshot is None or not principal.can_see(request.namespace):
+                raise not_found(SNAPSHOT, *snapshot_key)
+            phases.require_snapshot_ready(snapshot)
+            stored = self._world.snapshots.objects[snapshot_key]
+            location = str(stored["spec"].get("location", ""))
+            if request.target_name:
+                return await self._restore_to_new(stored, snapshot, location, request, plan)
+            key = (snapshot.namespace, snapshot.vcluster)
+            vcluster = self._reads.existing(principal, *key, request.etag)
+            phases.require_phase(vcluster, phases.RESTORE_IN_PLACE_FROM, "restore")
+            self._check_quota(vcluster.namespace, removed=vcluster.spec, added=snapshot.source_spec)
+            spec = VClusterSpec()
+            spec.CopyFrom(snapshot.source_spec)
+            resource = await self._managed(key)
+            generation = int(resource["metadata"].get("generation", 1)) + 1
+            patch = {
+                "metadata": {"annotations": self._hook_annotation(plan, generation)},
+                "spec": {
+                    **objects.spec_json(spec, complete=True),
+                    objects.SUSPENDED: False,
+                    objects.RESTORE: _restore(snapshot.name, location, generation),
+                },
+            }
+            updated = await self._patch(resource, patch)
+            return api.RestoreVClusterResponse(vcluster=objects.to_vcluster(updated))
+
+        key = (request.namespace, request.target_name or request.snapshot_name)
+        return await self._mutations.run(
+            principal, "RestoreVCluster", request, key, api.RestoreVClusterResponse, restore
         )
+
+    async def _restore_to_new(
+        self,
+        stored: Obj,
+        snapshot: Snapshot,
+        location: str,
+        request: api.RestoreVClusterRequest,
+        plan: HookPlan,
+    ) -> api.RestoreVClusterResponse:
+        """A new VCluster resource that the reconciler installs and restores."""
+        key = (snapshot.namespace, request.target_name)
+        if snapshot_store.in_volume(location):
+            raise failed_precondition(
+                f"snapshot {snapshot.namespace}/{snapshot.name} is stored in the volume of "
+                f"vcluster {snapshot.vcluster} ({location}); it can only be restored in place",
+                reason="SNAPSHOT_IN_VOLUME",
+                metadata={"location": location, "vcluster": snapshot.vcluster},
+            )
+        if self._world.mirror.get_vcluster(key) is not None:
+            raise already_exists(VCLUSTER, *key)
+        self._check_quota(snapshot.namespace, removed=None, added=snapshot.source_spec)
+        spec = VClusterSpec()
+        spec.CopyFrom(snapshot.source_spec)
+        spec.deletion_protection = False
+        labels = dict(stored["spec"].get("sourceLabels") or {})
+        resource = objects.new_resource(
+            *key, spec, labels, host_namespace(*key), self._hook_annotation(plan, 1)
+        )
+        resource["spec"][objects.RESTORE] = _restore(snapshot.name, location, 1)
+        try:
+            created = await self._create_resource(resource)
+        except KubeError as exc:
+            if exc.conflict:
+                raise already_exists(VCLUSTER, *key) from None
+            raise
+        return api.RestoreVClusterResponse(vcluster=objects.to_vcluster(created))
 
     async def get_kubeconfig(
         self, principal: Principal, request: api.GetVClusterKubeconfigRequest
@@ -270,7 +334,7 @@ class KubeVClusterOperations:
         try:
             kubeconfig = await lifecycle.kubeconfig_secret(self._kube, host)
         except KubeError as exc:
-            raise _api_error(exc) from None
+            raise api_error(exc) from None
         if kubeconfig is None:
             raise failed_precondition(
                 f"vcluster {request.namespace}/{request.name} has not written its kubeconfig "
@@ -316,56 +380,19 @@ class KubeVClusterOperations:
             updated = await self._patch(resource, patch)
             return response_type(vcluster=objects.to_vcluster(updated))
 
-        return await self._mutate(principal, method, request, key, response_type, power)
+        return await self._mutations.run(principal, method, request, key, response_type, power)
 
-    async def _mutate(
-        self,
-        principal: Principal,
-        method: str,
-        request: Any,
-        key: Key,
-        response_type: type[R],
-        action: Callable[[], Awaitable[R]],
-    ) -> R:
-        """Runs ``action`` once per request id, one at a time per vcluster, retrying lost races.
-
-        A race is lost when another writer changed the resource since the
-        cache read it; the action then runs again on a fresh read (and an
-        etag the caller sent is checked against that).
-        """
-        claim = idempotency.ticket(principal, method, request)
-        now = time.time()
-        if claim is not None:
-            remembered = self._records.recall_request(claim.key, now)
-            if remembered is not None:
-                return idempotency.replay(claim, remembered, response_type)
-        lock = self._locks.get(key) or self._locks.setdefault(key, asyncio.Lock())
-        try:
-            async with lock:
-                for attempt in range(_ATTEMPTS):
-                    try:
-                        response = await action()
-                        break
-                    except _RetryError:
-                        if attempt == _ATTEMPTS - 1:
-                            raise unavailable(
-                                "the vcluster kept changing under this call; try again"
-                            ) from None
-                        await self._reread(key)
-            if claim is not None:
-                record = idempotency.record(claim, response, now + self._config.request_id_ttl)
-                await self._records.remember(claim.key, record)
-        except KubeError as exc:
-            raise _api_error(exc) from None
-        return response
-
-    async def _reread(self, key: Key) -> None:
-        """Reads a resource that changed under a write, so the retry sees the winner."""
-        try:
-            self._world.apply(kinds.VCLUSTERS, await self._kube.get(kinds.VCLUSTERS, *key))
-        except KubeError as exc:
-            if not exc.not_found:
-                raise
+    async def _delete_snapshots(self, snapshots: list[Obj]) -> None:
+        """Deletes snapshot resources (their reconciler removes what they stored)."""
+        for snapshot in snapshots:
+            meta = snapshot["metadata"]
+            try:
+                deleted = await self._kube.delete(kinds.SNAPSHOTS, meta["namespace"], meta["name"])
+            except KubeError as exc:
+                if not exc.not_found:
+                    raise
+                continue
+            self._world.apply(kinds.SNAPSHOTS, deleted)
 
     async def _managed(self, key: Key) -> Obj:
         """The vcluster's resource; an adopted vcluster gets one first, where it lives."""
@@ -402,7 +429,7 @@ class KubeVClusterOperations:
             )
         except KubeError as exc:
             if exc.conflict:
-                raise _RetryError from None
+                raise RetryError from None
             raise
         self._world.apply(kinds.VCLUSTERS, updated)
         return updated
@@ -426,18 +453,24 @@ class KubeVClusterOperations:
         self._quotas.check_vclusters(namespace, current, removed, added)
 
 
-def _api_error(exc: KubeError) -> ApiError:
-    """A refusal of the Kubernetes API as this API's error."""
-    if exc.unreachable or exc.status >= 500 or exc.status == 429:
-        return unavailable(f"the Kubernetes API server is unavailable: {exc.message}")
-    if exc.status == 403:
-        return failed_precondition(
-            f"the server may not do this on the host cluster: {exc.message}",
-            reason="BACKEND_FORBIDDEN",
-            metadata={"status": str(exc.status)},
-        )
-    return failed_precondition(
-        f"the host cluster refused: {exc.message}",
-        reason="BACKEND_REFUSED",
-        metadata={"status": str(exc.status), "reason": exc.reason},
+def _restore(snapshot: str, location: str, generation: int) -> dict[str, Any]:
+    """The spec's record of a restore, bound to the generation that asks for it."""
+    return {"snapshot": snapshot, "location": location, "generation": generation}
+
+
+def _require_no_snapshots_in_volume(vcluster: VCluster, snapshots: list[Obj]) -> None:
+    """FAILED_PRECONDITION when deleting the vcluster would lose snapshots the
+    caller asked to keep: container:// ones live in its data volume."""
+    in_volume = sorted(
+        s["metadata"]["name"]
+        for s in snapshots
+        if snapshot_store.in_volume(str(s["spec"].get("location", "")))
     )
+    if in_volume:
+        raise failed_precondition(
+            f"vcluster {vcluster.namespace}/{vcluster.name} holds {len(in_volume)} snapshot(s) "
+            f"in its own volume ({', '.join(in_volume)}), which its deletion would lose; set "
+            "delete_snapshots to delete them too, or keep_data to keep the volume",
+            reason="SNAPSHOTS_IN_VOLUME",
+            metadata={"snapshots": ",".join(in_volume)},
+        )

@@ -20,6 +20,10 @@ SUSPENDING    pause (annotate, scale to 0), then, once the control-plane pods
               are gone, delete the synced pods: SUSPENDED.
 RESUMING      resume (replicas back, annotations gone), ``helm upgrade`` if the
               spec changed while suspended, then RUNNING once Ready.
+RESTORING     pause for the restore, the restore pod, resume, ``helm upgrade``
+              to the snapshot's spec, then RUNNING once Ready (restores.py). A
+              vcluster restored to a new name does the same within PROVISIONING,
+              installed behind the restore quota.
 DELETING      ``helm uninstall``, the data volume claims, the host namespace it
               made; once that namespace is gone, the finalizer.
 
@@ -32,7 +36,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -41,7 +44,7 @@ from typing import Any
 
 from openvcluster.v1.vcluster_pb2 import NetworkSpec, VClusterSpec
 from openvcluster_server.kube import hooks as test_hooks
-from openvcluster_server.kube import kinds, lifecycle, objects, values, workloads
+from openvcluster_server.kube import kinds, lifecycle, objects, restores, values, workloads
 from openvcluster_server.kube.api import KubeApi, KubeError, Obj
 from openvcluster_server.kube.conventions import (
     ANNOTATION_KEEP_DATA,
@@ -53,14 +56,13 @@ from openvcluster_server.kube.conventions import (
 )
 from openvcluster_server.kube.helm import Helm, HelmError
 from openvcluster_server.kube.reflector import Key
+from openvcluster_server.kube.restores import RestoreError, Restores
+from openvcluster_server.kube.workqueue import WorkQueue
 from openvcluster_server.kube.world import World, host_key
 from openvcluster_server.phases import INTERMEDIATE, Phase, phase_name
 from openvcluster_server.quantity import format_bytes, format_cpu, parse_quantity
 
 log = logging.getLogger(__name__)
-
-_RETRY_FIRST = 0.25
-_RETRY_MAX = 10.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Settings:
     test_hooks: bool = False
     # Vclusters worked on at once; Helm runs are bounded separately (helm.py).
     workers: int = 16
+    # NAMESPACE/NAME of the snapshot store's credentials (restore pods read them).
+    snapshot_credentials_secret: str = ""
 
 
 class Reconciler:
@@ -92,88 +96,21 @@ class Reconciler:
         self._helm = helm
         self._settings = settings
         self._clock = clock
-        self._queue: asyncio.Queue[Key] = asyncio.Queue()
-        self._queued: set[Key] = set()
-        self._processing: set[Key] = set()
-        self._dirty: set[Key] = set()
-        self._timers: dict[Key, asyncio.TimerHandle] = {}
-        self._failures: dict[Key, int] = {}
-        # Told how long each reconcile took, in seconds (the metrics' histogram).
-        self.observe: Callable[[float], None] = lambda seconds: None
-
-    @property
-    def queue_depth(self) -> int:
-        """Keys waiting for a worker."""
-        return self._queue.qsize()
-
-    # --- the queue ----------------------------------------------------------------------
+        self._restores = Restores(api, world, settings.snapshot_credentials_secret)
+        self.queue = WorkQueue("reconciler", self.reconcile)
 
     def enqueue(self, key: Key) -> None:
         """Asks for the vcluster to be looked at; a key is never worked on twice at once."""
-        if key in self._processing:
-            self._dirty.add(key)
-        elif key not in self._queued:
-            self._queued.add(key)
-            self._queue.put_nowait(key)
+        self.queue.enqueue(key)
 
     def enqueue_all(self) -> None:
         """Looks at every vcluster (after a start or a takeover)."""
         for key in list(self._world.vclusters.objects):
-            self.enqueue(key)
+            self.queue.enqueue(key)
 
     def run(self) -> list[asyncio.Task[None]]:
         """Starts the workers; they run until cancelled."""
-        return [
-            asyncio.create_task(self._work(), name=f"reconciler {i}")
-            for i in range(self._settings.workers)
-        ]
-
-    def stop(self) -> None:
-        """Cancels the pending deadlines and backoffs."""
-        for timer in self._timers.values():
-            timer.cancel()
-        self._timers.clear()
-
-    def _later(self, key: Key, delay: float) -> None:
-        """Looks at the key again after ``delay`` seconds (a deadline or a backoff)."""
-        previous = self._timers.pop(key, None)
-        if previous is not None:
-            previous.cancel()
-        self._timers[key] = asyncio.get_running_loop().call_later(
-            max(delay, 0.0), self.enqueue, key
-        )
-
-    def _backoff(self, key: Key) -> None:
-        attempts = self._failures.get(key, 0)
-        self._failures[key] = attempts + 1
-        delay = min(_RETRY_FIRST * 2**attempts, _RETRY_MAX)
-        self._later(key, delay * random.uniform(0.5, 1.0))
-
-    async def _work(self) -> None:
-        while True:
-            key = await self._queue.get()
-            self._queued.discard(key)
-            self._processing.add(key)
-            started = time.perf_counter()
-            try:
-                done = await self.reconcile(key)
-                if done:
-                    self._failures.pop(key, None)
-            except KubeError as exc:
-                # Gone under the step, or changed by another writer: the watch
-                # brings the deletion or the newer version, which is looked at then.
-                if not (exc.not_found or exc.conflict):
-                    log.warning("reconciling %s/%s: %s; retrying", *key, exc)
-                    self._backoff(key)
-            except Exception:
-                log.exception("reconciling %s/%s failed; retrying", *key)
-                self._backoff(key)
-            finally:
-                self.observe(time.perf_counter() - started)
-                self._processing.discard(key)
-                if key in self._dirty:
-                    self._dirty.discard(key)
-                    self.enqueue(key)
+        return self.queue.run(self._settings.workers)
 
     # --- one vcluster -------------------------------------------------------------------
 
@@ -191,6 +128,7 @@ class Reconciler:
             Phase.PHASE_SUSPENDING: self._suspend,
             Phase.PHASE_SUSPENDED: self._follow_suspended,
             Phase.PHASE_RESUMING: self._resume,
+            Phase.PHASE_RESTORING: self._restore,
             Phase.PHASE_RUNNING: self._follow_running,
         }
         step = steps.get(phase)
@@ -236,7 +174,7 @@ class Reconciler:
                 + _duration(self._settings.phase_timeout),
             )
             return None
-        self._later(_key(resource), remaining + 0.05)
+        self.queue.later(_key(resource), remaining + 0.05)
         return resource
 
     async def _provision(self, resource: Obj) -> bool:
@@ -249,8 +187,45 @@ class Reconciler:
                 labels={LABEL_API_NAMESPACE: meta["namespace"], LABEL_API_NAME: meta["name"]},
                 annotations={NAMESPACE_CREATED: "true"},
             )
+        restore = objects.restore_of(resource)
+        if restore is not None and not resource.get("status", {}).get("releasedValues"):
+            await self._restores.hold_back(host[0])
         released = await self._release(resource)
-        return released is None or await self._finish_when_ready(released, rolled_out=False)
+        if released is None:
+            return True
+        if restore is not None:
+            restored = await self._restore_step(released, restore, new=True)
+            if restored is None:
+                return True
+            released = restored
+        return await self._finish_when_ready(released, rolled_out=False)
+
+    async def _restore(self, resource: Obj) -> bool:
+        restore = objects.restore_of(resource)
+        assert restore is not None  # what makes the phase RESTORING
+        restored = await self._restore_step(resource, restore, new=False)
+        if restored is None:
+            return True
+        released = await self._release(restored)
+        return released is None or await self._finish_when_ready(released, rolled_out=True)
+
+    async def _restore_step(
+        self, resource: Obj, restore: dict[str, Any], *, new: bool
+    ) -> Obj | None:
+        """The restore's next step; the resource once restored, None while waiting or
+        FAILED (a failed restore into a new vcluster uninstalls it, as vcluster does)."""
+        transition = test_hooks.of(resource, self._settings.test_hooks)
+        try:
+            return await self._restores.step(resource, restore, transition, self._record, new=new)
+        except RestoreError as exc:
+            if new:
+                host = host_key(resource)
+                try:
+                    await self._helm.uninstall(host[1], host[0])
+                except HelmError as error:
+                    log.warning("helm uninstall of %s/%s: %s", *host, error)
+            await self._fail(resource, "Restored", "RestoreError", str(exc))
+            return None
 
     async def _scale(self, resource: Obj) -> bool:
         released = await self._release(resource)
@@ -358,6 +333,7 @@ class Reconciler:
                 # A hold of the transition the deletion interrupts is over.
                 held = test_hooks.held(self._world.control_plane_pods(host))
                 await lifecycle.delete_now(self._api, held)
+            await restores.remove_leftovers(self._api, host, _key(resource))
             try:
                 await self._helm.uninstall(host[1], host[0])
             except HelmError as exc:
@@ -433,16 +409,7 @@ class Reconciler:
 
     def _chart_values(self, resource: Obj, spec: VClusterSpec) -> dict[str, Any]:
         """The chart values of a spec for this vcluster (and its test hooks, when on)."""
-        host = host_key(resource)
-        ingress_host = f"{host[0]}.{self._settings.ingress_domain}"
-        server = _known_endpoint(spec.network.expose_type, host, ingress_host)
-        chart_values: dict[str, Any] = values.chart_values(
-            spec,
-            server=server,
-            ingress_host=ingress_host
-            if spec.network.expose_type == NetworkSpec.ExposeType.EXPOSE_TYPE_INGRESS
-            else "",
-        )
+        chart_values = values.for_host(spec, host_key(resource), self._settings.ingress_domain)
         if self._settings.test_hooks:
             chart_values = values.merged(
                 chart_values, test_hooks.chart_values(test_hooks.of(resource, True))
@@ -464,7 +431,7 @@ class Reconciler:
         if not ready:
             return True  # the workload's readiness is an event
         if await lifecycle.kubeconfig_secret(self._api, host) is None:
-            self._backoff(_key(resource))  # vcluster writes it as it starts; no event tells us
+            self.queue.backoff(_key(resource))  # vcluster writes it as it starts; no event tells us
             return False
         endpoint = await self._endpoint(resource)
         if endpoint is None:
@@ -556,7 +523,7 @@ class Reconciler:
         host = host_key(resource)
         spec = objects.spec_of(resource)
         ingress_host = f"{host[0]}.{self._settings.ingress_domain}"
-        known = _known_endpoint(spec.network.expose_type, host, ingress_host)
+        known = values.known_endpoint(spec.network.expose_type, host, ingress_host)
         if known:
             return known
         service = self._world.service(host) or {}
@@ -595,15 +562,6 @@ class Reconciler:
                 cpu += parse_quantity(str(requests.get("cpu", "0")))
                 memory += parse_quantity(str(requests.get("memory", "0")))
         return {"cpu": format_cpu(cpu), "memory": format_bytes(memory), "podCount": len(pods)}
-
-
-def _known_endpoint(expose_type: int, host: Key, ingress_host: str) -> str:
-    """The endpoint known before install: the Service's cluster address, or the ingress host."""
-    if expose_type == NetworkSpec.ExposeType.EXPOSE_TYPE_INGRESS:
-        return f"https://{ingress_host}"
-    if expose_type == NetworkSpec.ExposeType.EXPOSE_TYPE_CLUSTER_IP:
-        return f"https://{host[1]}.{host[0]}.svc:443"
-    return ""
 
 
 def _duration(seconds: float) -> str:

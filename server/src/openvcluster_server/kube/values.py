@@ -83,6 +83,26 @@ def chart_values(spec: VClusterSpec, *, server: str = "", ingress_host: str = ""
     return values
 
 
+def for_host(spec: VClusterSpec, host: tuple[str, str], ingress_domain: str) -> dict[str, Any]:
+    """The chart values of a spec for the vcluster at (host namespace, release)."""
+    ingress_host = f"{host[0]}.{ingress_domain}"
+    expose = spec.network.expose_type
+    return chart_values(
+        spec,
+        server=known_endpoint(expose, host, ingress_host),
+        ingress_host=ingress_host if expose == NetworkSpec.ExposeType.EXPOSE_TYPE_INGRESS else "",
+    )
+
+
+def known_endpoint(expose_type: int, host: tuple[str, str], ingress_host: str) -> str:
+    """The endpoint known before install: the Service's cluster address, or the ingress host."""
+    if expose_type == NetworkSpec.ExposeType.EXPOSE_TYPE_INGRESS:
+        return f"https://{ingress_host}"
+    if expose_type == NetworkSpec.ExposeType.EXPOSE_TYPE_CLUSTER_IP:
+        return f"https://{host[1]}.{host[0]}.svc:443"
+    return ""
+
+
 def _volume_claim(spec: VClusterSpec) -> dict[str, Any]:
     if not spec.storage.persistence:
         return {"enabled": False}

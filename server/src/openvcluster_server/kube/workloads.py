@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from openvcluster_server.kube.api import Obj
-from openvcluster_server.kube.conventions import PAUSED, PAUSED_REPLICAS
+from openvcluster_server.kube.conventions import PAUSED, PAUSED_REPLICAS, RESTORING
 
 CRASHING = ("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateContainerConfigError")
 
@@ -11,6 +11,11 @@ CRASHING = ("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull", "CreateConta
 def is_paused(workload: Obj) -> bool:
     """Paused the vcluster way (``loft.sh/paused=true``)."""
     return (workload["metadata"].get("annotations") or {}).get(PAUSED) == "true"
+
+
+def is_restoring(workload: Obj) -> bool:
+    """Paused for a restore (``loft.sh/restoring=true``)."""
+    return (workload["metadata"].get("annotations") or {}).get(RESTORING) == "true"
 
 
 def paused_replicas(workload: Obj) -> int:

@@ -1,8 +1,9 @@
 """The backend's watch cache: the host cluster as far as vclusters go.
 
-Reflectors keep VCluster resources and the host objects vclusters are made
-of (control-plane StatefulSets and Deployments, their pods, the pods they
-synced, their Services, the host namespaces the backend made) current.
+Reflectors keep VCluster and Snapshot resources and the host objects they
+are made of (control-plane StatefulSets and Deployments, their pods, the
+pods they synced, their Services, the host namespaces the backend made,
+snapshot requests, snapshot and restore pods) current.
 After every change the affected vcluster's API view is recomputed into the
 mirror (a MemoryStore, which the read side serves from) and, when a client
 would see a difference, published to watchers, in the order changes
@@ -17,13 +18,15 @@ from collections.abc import Callable
 
 from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server.errors import unavailable
-from openvcluster_server.kube import adoption, kinds, objects
+from openvcluster_server.kube import adoption, kinds, objects, snapshot_host, snapshot_objects
 from openvcluster_server.kube.api import Kind, KubeApi, Obj
 from openvcluster_server.kube.conventions import (
     CONTROL_PLANE_SELECTOR,
     LABEL_API_NAMESPACE,
     LABEL_RELEASE,
+    LABEL_SNAPSHOT_REQUEST,
     MANAGED_BY,
+    SNAPSHOT_POD_SELECTOR,
     host_namespace,
 )
 from openvcluster_server.kube.reflector import Key, Reflector
@@ -43,6 +46,8 @@ class World:
         self._max_staleness = max_staleness
         # Told the API key of every vcluster resource that may need work.
         self.on_vcluster_change: Callable[[Key], None] = lambda key: None
+        # Told the API key of every snapshot resource that may need work.
+        self.on_snapshot_change: Callable[[Key], None] = lambda key: None
         # Told when a watch is lost or back (see connected()).
         self.on_connection_change: Callable[[], None] = lambda: None
         # (host namespace, release) -> API key, for vclusters that have a resource.
@@ -64,8 +69,18 @@ class World:
         self.namespaces = self._reflector(
             api, kinds.NAMESPACES, LABEL_API_NAMESPACE, self._namespace_changed
         )
+        self.snapshots = self._reflector(api, kinds.SNAPSHOTS, "", self._snapshot_changed)
+        self.snapshot_requests = self._reflector(
+            api, kinds.CONFIGMAPS, LABEL_SNAPSHOT_REQUEST, self._helper_changed
+        )
+        self.snapshot_pods = self._reflector(
+            api, kinds.PODS, SNAPSHOT_POD_SELECTOR, self._helper_changed
+        )
         self._reflectors = [
             self.vclusters,
+            self.snapshots,
+            self.snapshot_requests,
+            self.snapshot_pods,
             self.statefulsets,
             self.deployments,
             self.control_pods,
@@ -217,6 +232,36 @@ class World:
         obj = after or before
         assert obj is not None
         self._touch((host[0], obj["metadata"].get("labels", {}).get(MANAGED_BY, "")))
+
+    def _snapshot_changed(self, key: Key, before: Obj | None, after: Obj | None) -> None:
+        if after is None or snapshot_objects.deleted(after):
+            self.mirror.delete_snapshot(key)
+        else:
+            self.mirror.put_snapshot(snapshot_objects.to_snapshot(after))
+        self.on_snapshot_change(key)
+
+    def _helper_changed(self, key: Key, before: Obj | None, after: Obj | None) -> None:
+        """A snapshot request or a snapshot or restore pod changed: its owner may move on."""
+        obj = after or before
+        assert obj is not None
+        owner = snapshot_host.owner_of(obj)
+        if owner is None:
+            return  # made by someone else (the vcluster CLI)
+        kind, api_key = owner
+        if kind == snapshot_host.FOR_SNAPSHOT:
+            self.on_snapshot_change(api_key)
+        elif api_key in self.vclusters.objects:
+            self.on_vcluster_change(api_key)
+
+    def snapshots_of(self, key: Key) -> list[Obj]:
+        """The live snapshot resources of a vcluster (API key)."""
+        return [
+            snapshot
+            for (namespace, _), snapshot in self.snapshots.objects.items()
+            if namespace == key[0]
+            and snapshot.get("spec", {}).get("vcluster") == key[1]
+            and not snapshot_objects.deleted(snapshot)
+        ]
 
     def _namespace_changed(self, key: Key, before: Obj | None, after: Obj | None) -> None:
         obj = after or before
