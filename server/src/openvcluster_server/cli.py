@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--install-crds",
         action="store_true",
         default=None,
-        help="install or update the VCluster CRD at start (else it must be installed)",
+        help="install or update the VCluster and Snapshot CRDs at start (else they must exist)",
     )
     kube.add_argument(
         "--vcluster-chart", help="chart name in --chart-repo, a local directory or oci:// reference"
@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--snapshot-credentials-secret",
         help="NAMESPACE/NAME of a Secret with the snapshot store's credentials",
     )
-    commands.add_parser("crds", help="print the VCluster CRD (kubectl apply -f -)")
+    commands.add_parser("crds", help="print the VCluster and Snapshot CRDs (kubectl apply -f -)")
     return parser
 
 

@@ -110,7 +110,8 @@ type Snapshot struct {
 	// Output only. A copy of the source vcluster's spec at snapshot time. A
 	// restore applies this spec.
 	SourceSpec *VClusterSpec `protobuf:"bytes,6,opt,name=source_spec,json=sourceSpec,proto3" json:"source_spec,omitempty"`
-	// Output only. Size of the captured state in bytes. Zero until READY.
+	// Output only. Size of the captured state in bytes. Zero until READY, and
+	// zero when the backend's snapshot store does not report sizes.
 	SizeBytes int64 `protobuf:"varint,7,opt,name=size_bytes,json=sizeBytes,proto3" json:"size_bytes,omitempty"`
 	// Free text given by the caller, at most 1024 characters.
 	Description string `protobuf:"bytes,8,opt,name=description,proto3" json:"description,omitempty"`

@@ -619,7 +619,8 @@ type DeleteVClusterRequest struct {
 	// When set, the call is ABORTED unless it equals the vcluster's etag.
 	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`
 	// Also deletes every snapshot taken of this vcluster. By default snapshots
-	// are kept and can still be restored to a new name.
+	// are kept and can still be restored to a new name (see DeleteVCluster for
+	// snapshots stored in the vcluster's own volume).
 	DeleteSnapshots bool `protobuf:"varint,4,opt,name=delete_snapshots,json=deleteSnapshots,proto3" json:"delete_snapshots,omitempty"`
 	// Idempotency key, a UUID (see the service comment).
 	RequestId string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`

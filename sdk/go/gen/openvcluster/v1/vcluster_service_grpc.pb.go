@@ -133,9 +133,16 @@ type VClusterServiceClient interface {
 	// Deleting a vcluster that is already DELETING is a successful no-op that
 	// returns it. Its snapshots are kept unless delete_snapshots is set.
 	//
+	// Where a backend stores snapshots inside the vcluster's own volume (the
+	// Kubernetes backend with a container:// snapshot store), deleting the
+	// vcluster would lose them: unless delete_snapshots or keep_data is set,
+	// such a vcluster is not deleted while it holds snapshots.
+	//
 	// Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
 	// while spec.deletion_protection is set (turn it off with UpdateVCluster
-	// first); ABORTED for a stale etag.
+	// first), or with reason SNAPSHOTS_IN_VOLUME (metadata "snapshots": their
+	// names, comma-separated) for snapshots the deletion would lose; ABORTED
+	// for a stale etag.
 	DeleteVCluster(ctx context.Context, in *DeleteVClusterRequest, opts ...grpc.CallOption) (*DeleteVClusterResponse, error)
 	// Changes the resources, replica count or high availability of a vcluster.
 	// Allowed in RUNNING, where it goes through SCALING back to RUNNING, and in
@@ -168,8 +175,9 @@ type VClusterServiceClient interface {
 	// Errors: INVALID_ARGUMENT for an invalid snapshot_name, description or
 	// labels; ALREADY_EXISTS when a snapshot of that name exists in the
 	// namespace; FAILED_PRECONDITION (reason INVALID_PHASE) when the vcluster
-	// is in another phase; NOT_FOUND for the vcluster; RESOURCE_EXHAUSTED when
-	// the namespace's snapshot quota would be exceeded.
+	// is in another phase, or (reason SNAPSHOTS_NOT_CONFIGURED) when the server
+	// has no snapshot store configured; NOT_FOUND for the vcluster;
+	// RESOURCE_EXHAUSTED when the namespace's snapshot quota would be exceeded.
 	SnapshotVCluster(ctx context.Context, in *SnapshotVClusterRequest, opts ...grpc.CallOption) (*SnapshotVClusterResponse, error)
 	// Restores a READY snapshot.
 	//
@@ -182,7 +190,9 @@ type VClusterServiceClient interface {
 	// Errors: NOT_FOUND for the snapshot, or for the source vcluster of an
 	// in-place restore; FAILED_PRECONDITION (reason INVALID_PHASE) when the
 	// snapshot is not READY or the vcluster restored in place is in another
-	// phase; ALREADY_EXISTS when target_name names an existing vcluster;
+	// phase, or (reason SNAPSHOT_IN_VOLUME) when target_name is set and the
+	// snapshot is stored in its source's own volume, where no other vcluster
+	// can read it; ALREADY_EXISTS when target_name names an existing vcluster;
 	// ABORTED for a stale etag; RESOURCE_EXHAUSTED when a new vcluster would
 	// exceed the namespace's quota.
 	RestoreVCluster(ctx context.Context, in *RestoreVClusterRequest, opts ...grpc.CallOption) (*RestoreVClusterResponse, error)
@@ -457,9 +467,16 @@ type VClusterServiceServer interface {
 	// Deleting a vcluster that is already DELETING is a successful no-op that
 	// returns it. Its snapshots are kept unless delete_snapshots is set.
 	//
+	// Where a backend stores snapshots inside the vcluster's own volume (the
+	// Kubernetes backend with a container:// snapshot store), deleting the
+	// vcluster would lose them: unless delete_snapshots or keep_data is set,
+	// such a vcluster is not deleted while it holds snapshots.
+	//
 	// Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
 	// while spec.deletion_protection is set (turn it off with UpdateVCluster
-	// first); ABORTED for a stale etag.
+	// first), or with reason SNAPSHOTS_IN_VOLUME (metadata "snapshots": their
+	// names, comma-separated) for snapshots the deletion would lose; ABORTED
+	// for a stale etag.
 	DeleteVCluster(context.Context, *DeleteVClusterRequest) (*DeleteVClusterResponse, error)
 	// Changes the resources, replica count or high availability of a vcluster.
 	// Allowed in RUNNING, where it goes through SCALING back to RUNNING, and in
@@ -492,8 +509,9 @@ type VClusterServiceServer interface {
 	// Errors: INVALID_ARGUMENT for an invalid snapshot_name, description or
 	// labels; ALREADY_EXISTS when a snapshot of that name exists in the
 	// namespace; FAILED_PRECONDITION (reason INVALID_PHASE) when the vcluster
-	// is in another phase; NOT_FOUND for the vcluster; RESOURCE_EXHAUSTED when
-	// the namespace's snapshot quota would be exceeded.
+	// is in another phase, or (reason SNAPSHOTS_NOT_CONFIGURED) when the server
+	// has no snapshot store configured; NOT_FOUND for the vcluster;
+	// RESOURCE_EXHAUSTED when the namespace's snapshot quota would be exceeded.
 	SnapshotVCluster(context.Context, *SnapshotVClusterRequest) (*SnapshotVClusterResponse, error)
 	// Restores a READY snapshot.
 	//
@@ -506,7 +524,9 @@ type VClusterServiceServer interface {
 	// Errors: NOT_FOUND for the snapshot, or for the source vcluster of an
 	// in-place restore; FAILED_PRECONDITION (reason INVALID_PHASE) when the
 	// snapshot is not READY or the vcluster restored in place is in another
-	// phase; ALREADY_EXISTS when target_name names an existing vcluster;
+	// phase, or (reason SNAPSHOT_IN_VOLUME) when target_name is set and the
+	// snapshot is stored in its source's own volume, where no other vcluster
+	// can read it; ALREADY_EXISTS when target_name names an existing vcluster;
 	// ABORTED for a stale etag; RESOURCE_EXHAUSTED when a new vcluster would
 	// exceed the namespace's quota.
 	RestoreVCluster(context.Context, *RestoreVClusterRequest) (*RestoreVClusterResponse, error)

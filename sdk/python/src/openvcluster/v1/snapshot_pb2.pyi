@@ -119,7 +119,9 @@ class Snapshot(_message.Message):
     phase: Global___Snapshot.Phase.ValueType
     """Output only. The lifecycle phase."""
     size_bytes: _builtins.int
-    """Output only. Size of the captured state in bytes. Zero until READY."""
+    """Output only. Size of the captured state in bytes. Zero until READY, and
+    zero when the backend's snapshot store does not report sizes.
+    """
     description: _builtins.str
     """Free text given by the caller, at most 1024 characters."""
     message: _builtins.str

@@ -153,9 +153,16 @@ class VClusterService(Protocol):
         Deleting a vcluster that is already DELETING is a successful no-op that
         returns it. Its snapshots are kept unless delete_snapshots is set.
 
+        Where a backend stores snapshots inside the vcluster's own volume (the
+        Kubernetes backend with a container:// snapshot store), deleting the
+        vcluster would lose them: unless delete_snapshots or keep_data is set,
+        such a vcluster is not deleted while it holds snapshots.
+
         Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
         while spec.deletion_protection is set (turn it off with UpdateVCluster
-        first); ABORTED for a stale etag.
+        first), or with reason SNAPSHOTS_IN_VOLUME (metadata "snapshots": their
+        names, comma-separated) for snapshots the deletion would lose; ABORTED
+        for a stale etag.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -204,8 +211,9 @@ class VClusterService(Protocol):
         Errors: INVALID_ARGUMENT for an invalid snapshot_name, description or
         labels; ALREADY_EXISTS when a snapshot of that name exists in the
         namespace; FAILED_PRECONDITION (reason INVALID_PHASE) when the vcluster
-        is in another phase; NOT_FOUND for the vcluster; RESOURCE_EXHAUSTED when
-        the namespace's snapshot quota would be exceeded.
+        is in another phase, or (reason SNAPSHOTS_NOT_CONFIGURED) when the server
+        has no snapshot store configured; NOT_FOUND for the vcluster;
+        RESOURCE_EXHAUSTED when the namespace's snapshot quota would be exceeded.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -222,7 +230,9 @@ class VClusterService(Protocol):
         Errors: NOT_FOUND for the snapshot, or for the source vcluster of an
         in-place restore; FAILED_PRECONDITION (reason INVALID_PHASE) when the
         snapshot is not READY or the vcluster restored in place is in another
-        phase; ALREADY_EXISTS when target_name names an existing vcluster;
+        phase, or (reason SNAPSHOT_IN_VOLUME) when target_name is set and the
+        snapshot is stored in its source's own volume, where no other vcluster
+        can read it; ALREADY_EXISTS when target_name names an existing vcluster;
         ABORTED for a stale etag; RESOURCE_EXHAUSTED when a new vcluster would
         exceed the namespace's quota.
         """
@@ -645,9 +655,16 @@ class VClusterServiceClient(ConnectClient):
         Deleting a vcluster that is already DELETING is a successful no-op that
         returns it. Its snapshots are kept unless delete_snapshots is set.
 
+        Where a backend stores snapshots inside the vcluster's own volume (the
+        Kubernetes backend with a container:// snapshot store), deleting the
+        vcluster would lose them: unless delete_snapshots or keep_data is set,
+        such a vcluster is not deleted while it holds snapshots.
+
         Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
         while spec.deletion_protection is set (turn it off with UpdateVCluster
-        first); ABORTED for a stale etag.
+        first), or with reason SNAPSHOTS_IN_VOLUME (metadata "snapshots": their
+        names, comma-separated) for snapshots the deletion would lose; ABORTED
+        for a stale etag.
         """
         return await self.execute_unary(
             request=request,
@@ -764,8 +781,9 @@ class VClusterServiceClient(ConnectClient):
         Errors: INVALID_ARGUMENT for an invalid snapshot_name, description or
         labels; ALREADY_EXISTS when a snapshot of that name exists in the
         namespace; FAILED_PRECONDITION (reason INVALID_PHASE) when the vcluster
-        is in another phase; NOT_FOUND for the vcluster; RESOURCE_EXHAUSTED when
-        the namespace's snapshot quota would be exceeded.
+        is in another phase, or (reason SNAPSHOTS_NOT_CONFIGURED) when the server
+        has no snapshot store configured; NOT_FOUND for the vcluster;
+        RESOURCE_EXHAUSTED when the namespace's snapshot quota would be exceeded.
         """
         return await self.execute_unary(
             request=request,
@@ -799,7 +817,9 @@ class VClusterServiceClient(ConnectClient):
         Errors: NOT_FOUND for the snapshot, or for the source vcluster of an
         in-place restore; FAILED_PRECONDITION (reason INVALID_PHASE) when the
         snapshot is not READY or the vcluster restored in place is in another
-        phase; ALREADY_EXISTS when target_name names an existing vcluster;
+        phase, or (reason SNAPSHOT_IN_VOLUME) when target_name is set and the
+        snapshot is stored in its source's own volume, where no other vcluster
+        can read it; ALREADY_EXISTS when target_name names an existing vcluster;
         ABORTED for a stale etag; RESOURCE_EXHAUSTED when a new vcluster would
         exceed the namespace's quota.
         """
@@ -1007,9 +1027,16 @@ class VClusterServiceSync(Protocol):
         Deleting a vcluster that is already DELETING is a successful no-op that
         returns it. Its snapshots are kept unless delete_snapshots is set.
 
+        Where a backend stores snapshots inside the vcluster's own volume (the
+        Kubernetes backend with a container:// snapshot store), deleting the
+        vcluster would lose them: unless delete_snapshots or keep_data is set,
+        such a vcluster is not deleted while it holds snapshots.
+
         Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
         while spec.deletion_protection is set (turn it off with UpdateVCluster
-        first); ABORTED for a stale etag.
+        first), or with reason SNAPSHOTS_IN_VOLUME (metadata "snapshots": their
+        names, comma-separated) for snapshots the deletion would lose; ABORTED
+        for a stale etag.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -1058,8 +1085,9 @@ class VClusterServiceSync(Protocol):
         Errors: INVALID_ARGUMENT for an invalid snapshot_name, description or
         labels; ALREADY_EXISTS when a snapshot of that name exists in the
         namespace; FAILED_PRECONDITION (reason INVALID_PHASE) when the vcluster
-        is in another phase; NOT_FOUND for the vcluster; RESOURCE_EXHAUSTED when
-        the namespace's snapshot quota would be exceeded.
+        is in another phase, or (reason SNAPSHOTS_NOT_CONFIGURED) when the server
+        has no snapshot store configured; NOT_FOUND for the vcluster;
+        RESOURCE_EXHAUSTED when the namespace's snapshot quota would be exceeded.
         """
         raise ConnectError(Code.UNIMPLEMENTED, 'Not implemented')
 
@@ -1076,7 +1104,9 @@ class VClusterServiceSync(Protocol):
         Errors: NOT_FOUND for the snapshot, or for the source vcluster of an
         in-place restore; FAILED_PRECONDITION (reason INVALID_PHASE) when the
         snapshot is not READY or the vcluster restored in place is in another
-        phase; ALREADY_EXISTS when target_name names an existing vcluster;
+        phase, or (reason SNAPSHOT_IN_VOLUME) when target_name is set and the
+        snapshot is stored in its source's own volume, where no other vcluster
+        can read it; ALREADY_EXISTS when target_name names an existing vcluster;
         ABORTED for a stale etag; RESOURCE_EXHAUSTED when a new vcluster would
         exceed the namespace's quota.
         """
@@ -1497,9 +1527,16 @@ class VClusterServiceClientSync(ConnectClientSync):
         Deleting a vcluster that is already DELETING is a successful no-op that
         returns it. Its snapshots are kept unless delete_snapshots is set.
 
+        Where a backend stores snapshots inside the vcluster's own volume (the
+        Kubernetes backend with a container:// snapshot store), deleting the
+        vcluster would lose them: unless delete_snapshots or keep_data is set,
+        such a vcluster is not deleted while it holds snapshots.
+
         Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
         while spec.deletion_protection is set (turn it off with UpdateVCluster
-        first); ABORTED for a stale etag.
+        first), or with reason SNAPSHOTS_IN_VOLUME (metadata "snapshots": their
+        names, comma-separated) for snapshots the deletion would lose; ABORTED
+        for a stale etag.
         """
         return self.execute_unary(
             request=request,
@@ -1616,8 +1653,9 @@ class VClusterServiceClientSync(ConnectClientSync):
         Errors: INVALID_ARGUMENT for an invalid snapshot_name, description or
         labels; ALREADY_EXISTS when a snapshot of that name exists in the
         namespace; FAILED_PRECONDITION (reason INVALID_PHASE) when the vcluster
-        is in another phase; NOT_FOUND for the vcluster; RESOURCE_EXHAUSTED when
-        the namespace's snapshot quota would be exceeded.
+        is in another phase, or (reason SNAPSHOTS_NOT_CONFIGURED) when the server
+        has no snapshot store configured; NOT_FOUND for the vcluster;
+        RESOURCE_EXHAUSTED when the namespace's snapshot quota would be exceeded.
         """
         return self.execute_unary(
             request=request,
@@ -1651,7 +1689,9 @@ class VClusterServiceClientSync(ConnectClientSync):
         Errors: NOT_FOUND for the snapshot, or for the source vcluster of an
         in-place restore; FAILED_PRECONDITION (reason INVALID_PHASE) when the
         snapshot is not READY or the vcluster restored in place is in another
-        phase; ALREADY_EXISTS when target_name names an existing vcluster;
+        phase, or (reason SNAPSHOT_IN_VOLUME) when target_name is set and the
+        snapshot is stored in its source's own volume, where no other vcluster
+        can read it; ALREADY_EXISTS when target_name names an existing vcluster;
         ABORTED for a stale etag; RESOURCE_EXHAUSTED when a new vcluster would
         exceed the namespace's quota.
         """

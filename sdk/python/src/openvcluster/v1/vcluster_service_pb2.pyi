@@ -342,7 +342,8 @@ class DeleteVClusterRequest(_message.Message):
     """When set, the call is ABORTED unless it equals the vcluster's etag."""
     delete_snapshots: _builtins.bool
     """Also deletes every snapshot taken of this vcluster. By default snapshots
-    are kept and can still be restored to a new name.
+    are kept and can still be restored to a new name (see DeleteVCluster for
+    snapshots stored in the vcluster's own volume).
     """
     request_id: _builtins.str
     """Idempotency key, a UUID (see the service comment)."""

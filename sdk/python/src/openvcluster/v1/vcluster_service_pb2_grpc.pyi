@@ -133,9 +133,16 @@ class VClusterServiceStub:
     Deleting a vcluster that is already DELETING is a successful no-op that
     returns it. Its snapshots are kept unless delete_snapshots is set.
 
+    Where a backend stores snapshots inside the vcluster's own volume (the
+    Kubernetes backend with a container:// snapshot store), deleting the
+    vcluster would lose them: unless delete_snapshots or keep_data is set,
+    such a vcluster is not deleted while it holds snapshots.
+
     Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
     while spec.deletion_protection is set (turn it off with UpdateVCluster
-    first); ABORTED for a stale etag.
+    first), or with reason SNAPSHOTS_IN_VOLUME (metadata "snapshots": their
+    names, comma-separated) for snapshots the deletion would lose; ABORTED
+    for a stale etag.
     """
     ScaleVCluster: _grpc.UnaryUnaryMultiCallable[_vcluster_service_pb2.ScaleVClusterRequest, _vcluster_service_pb2.ScaleVClusterResponse]
     """Changes the resources, replica count or high availability of a vcluster.
@@ -172,8 +179,9 @@ class VClusterServiceStub:
     Errors: INVALID_ARGUMENT for an invalid snapshot_name, description or
     labels; ALREADY_EXISTS when a snapshot of that name exists in the
     namespace; FAILED_PRECONDITION (reason INVALID_PHASE) when the vcluster
-    is in another phase; NOT_FOUND for the vcluster; RESOURCE_EXHAUSTED when
-    the namespace's snapshot quota would be exceeded.
+    is in another phase, or (reason SNAPSHOTS_NOT_CONFIGURED) when the server
+    has no snapshot store configured; NOT_FOUND for the vcluster;
+    RESOURCE_EXHAUSTED when the namespace's snapshot quota would be exceeded.
     """
     RestoreVCluster: _grpc.UnaryUnaryMultiCallable[_vcluster_service_pb2.RestoreVClusterRequest, _vcluster_service_pb2.RestoreVClusterResponse]
     """Restores a READY snapshot.
@@ -187,7 +195,9 @@ class VClusterServiceStub:
     Errors: NOT_FOUND for the snapshot, or for the source vcluster of an
     in-place restore; FAILED_PRECONDITION (reason INVALID_PHASE) when the
     snapshot is not READY or the vcluster restored in place is in another
-    phase; ALREADY_EXISTS when target_name names an existing vcluster;
+    phase, or (reason SNAPSHOT_IN_VOLUME) when target_name is set and the
+    snapshot is stored in its source's own volume, where no other vcluster
+    can read it; ALREADY_EXISTS when target_name names an existing vcluster;
     ABORTED for a stale etag; RESOURCE_EXHAUSTED when a new vcluster would
     exceed the namespace's quota.
     """
@@ -331,9 +341,16 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
     Deleting a vcluster that is already DELETING is a successful no-op that
     returns it. Its snapshots are kept unless delete_snapshots is set.
 
+    Where a backend stores snapshots inside the vcluster's own volume (the
+    Kubernetes backend with a container:// snapshot store), deleting the
+    vcluster would lose them: unless delete_snapshots or keep_data is set,
+    such a vcluster is not deleted while it holds snapshots.
+
     Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
     while spec.deletion_protection is set (turn it off with UpdateVCluster
-    first); ABORTED for a stale etag.
+    first), or with reason SNAPSHOTS_IN_VOLUME (metadata "snapshots": their
+    names, comma-separated) for snapshots the deletion would lose; ABORTED
+    for a stale etag.
     """
     ScaleVCluster: _aio.UnaryUnaryMultiCallable[_vcluster_service_pb2.ScaleVClusterRequest, _vcluster_service_pb2.ScaleVClusterResponse]  # type: ignore[assignment]
     """Changes the resources, replica count or high availability of a vcluster.
@@ -370,8 +387,9 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
     Errors: INVALID_ARGUMENT for an invalid snapshot_name, description or
     labels; ALREADY_EXISTS when a snapshot of that name exists in the
     namespace; FAILED_PRECONDITION (reason INVALID_PHASE) when the vcluster
-    is in another phase; NOT_FOUND for the vcluster; RESOURCE_EXHAUSTED when
-    the namespace's snapshot quota would be exceeded.
+    is in another phase, or (reason SNAPSHOTS_NOT_CONFIGURED) when the server
+    has no snapshot store configured; NOT_FOUND for the vcluster;
+    RESOURCE_EXHAUSTED when the namespace's snapshot quota would be exceeded.
     """
     RestoreVCluster: _aio.UnaryUnaryMultiCallable[_vcluster_service_pb2.RestoreVClusterRequest, _vcluster_service_pb2.RestoreVClusterResponse]  # type: ignore[assignment]
     """Restores a READY snapshot.
@@ -385,7 +403,9 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
     Errors: NOT_FOUND for the snapshot, or for the source vcluster of an
     in-place restore; FAILED_PRECONDITION (reason INVALID_PHASE) when the
     snapshot is not READY or the vcluster restored in place is in another
-    phase; ALREADY_EXISTS when target_name names an existing vcluster;
+    phase, or (reason SNAPSHOT_IN_VOLUME) when target_name is set and the
+    snapshot is stored in its source's own volume, where no other vcluster
+    can read it; ALREADY_EXISTS when target_name names an existing vcluster;
     ABORTED for a stale etag; RESOURCE_EXHAUSTED when a new vcluster would
     exceed the namespace's quota.
     """
@@ -556,9 +576,16 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
         Deleting a vcluster that is already DELETING is a successful no-op that
         returns it. Its snapshots are kept unless delete_snapshots is set.
 
+        Where a backend stores snapshots inside the vcluster's own volume (the
+        Kubernetes backend with a container:// snapshot store), deleting the
+        vcluster would lose them: unless delete_snapshots or keep_data is set,
+        such a vcluster is not deleted while it holds snapshots.
+
         Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
         while spec.deletion_protection is set (turn it off with UpdateVCluster
-        first); ABORTED for a stale etag.
+        first), or with reason SNAPSHOTS_IN_VOLUME (metadata "snapshots": their
+        names, comma-separated) for snapshots the deletion would lose; ABORTED
+        for a stale etag.
         """
 
     @_abc_1.abstractmethod
@@ -619,8 +646,9 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
         Errors: INVALID_ARGUMENT for an invalid snapshot_name, description or
         labels; ALREADY_EXISTS when a snapshot of that name exists in the
         namespace; FAILED_PRECONDITION (reason INVALID_PHASE) when the vcluster
-        is in another phase; NOT_FOUND for the vcluster; RESOURCE_EXHAUSTED when
-        the namespace's snapshot quota would be exceeded.
+        is in another phase, or (reason SNAPSHOTS_NOT_CONFIGURED) when the server
+        has no snapshot store configured; NOT_FOUND for the vcluster;
+        RESOURCE_EXHAUSTED when the namespace's snapshot quota would be exceeded.
         """
 
     @_abc_1.abstractmethod
@@ -640,7 +668,9 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
         Errors: NOT_FOUND for the snapshot, or for the source vcluster of an
         in-place restore; FAILED_PRECONDITION (reason INVALID_PHASE) when the
         snapshot is not READY or the vcluster restored in place is in another
-        phase; ALREADY_EXISTS when target_name names an existing vcluster;
+        phase, or (reason SNAPSHOT_IN_VOLUME) when target_name is set and the
+        snapshot is stored in its source's own volume, where no other vcluster
+        can read it; ALREADY_EXISTS when target_name names an existing vcluster;
         ABORTED for a stale etag; RESOURCE_EXHAUSTED when a new vcluster would
         exceed the namespace's quota.
         """

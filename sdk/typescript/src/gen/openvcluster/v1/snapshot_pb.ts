@@ -75,7 +75,8 @@ export type Snapshot = Message<"openvcluster.v1.Snapshot"> & {
   sourceSpec?: VClusterSpec | undefined;
 
   /**
-   * Output only. Size of the captured state in bytes. Zero until READY.
+   * Output only. Size of the captured state in bytes. Zero until READY, and
+   * zero when the backend's snapshot store does not report sizes.
    *
    * @generated from field: int64 size_bytes = 7;
    */

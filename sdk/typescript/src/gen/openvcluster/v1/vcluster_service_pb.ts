@@ -338,7 +338,8 @@ export type DeleteVClusterRequest = Message<"openvcluster.v1.DeleteVClusterReque
 
   /**
    * Also deletes every snapshot taken of this vcluster. By default snapshots
-   * are kept and can still be restored to a new name.
+   * are kept and can still be restored to a new name (see DeleteVCluster for
+   * snapshots stored in the vcluster's own volume).
    *
    * @generated from field: bool delete_snapshots = 4;
    */
@@ -1064,9 +1065,16 @@ export const VClusterService: GenService<{
    * Deleting a vcluster that is already DELETING is a successful no-op that
    * returns it. Its snapshots are kept unless delete_snapshots is set.
    *
+   * Where a backend stores snapshots inside the vcluster's own volume (the
+   * Kubernetes backend with a container:// snapshot store), deleting the
+   * vcluster would lose them: unless delete_snapshots or keep_data is set,
+   * such a vcluster is not deleted while it holds snapshots.
+   *
    * Errors: NOT_FOUND; FAILED_PRECONDITION with reason DELETION_PROTECTED
    * while spec.deletion_protection is set (turn it off with UpdateVCluster
-   * first); ABORTED for a stale etag.
+   * first), or with reason SNAPSHOTS_IN_VOLUME (metadata "snapshots": their
+   * names, comma-separated) for snapshots the deletion would lose; ABORTED
+   * for a stale etag.
    *
    * @generated from rpc openvcluster.v1.VClusterService.DeleteVCluster
    */
@@ -1131,8 +1139,9 @@ export const VClusterService: GenService<{
    * Errors: INVALID_ARGUMENT for an invalid snapshot_name, description or
    * labels; ALREADY_EXISTS when a snapshot of that name exists in the
    * namespace; FAILED_PRECONDITION (reason INVALID_PHASE) when the vcluster
-   * is in another phase; NOT_FOUND for the vcluster; RESOURCE_EXHAUSTED when
-   * the namespace's snapshot quota would be exceeded.
+   * is in another phase, or (reason SNAPSHOTS_NOT_CONFIGURED) when the server
+   * has no snapshot store configured; NOT_FOUND for the vcluster;
+   * RESOURCE_EXHAUSTED when the namespace's snapshot quota would be exceeded.
    *
    * @generated from rpc openvcluster.v1.VClusterService.SnapshotVCluster
    */
@@ -1153,7 +1162,9 @@ export const VClusterService: GenService<{
    * Errors: NOT_FOUND for the snapshot, or for the source vcluster of an
    * in-place restore; FAILED_PRECONDITION (reason INVALID_PHASE) when the
    * snapshot is not READY or the vcluster restored in place is in another
-   * phase; ALREADY_EXISTS when target_name names an existing vcluster;
+   * phase, or (reason SNAPSHOT_IN_VOLUME) when target_name is set and the
+   * snapshot is stored in its source's own volume, where no other vcluster
+   * can read it; ALREADY_EXISTS when target_name names an existing vcluster;
    * ABORTED for a stale etag; RESOURCE_EXHAUSTED when a new vcluster would
    * exceed the namespace's quota.
    *
