@@ -233,10 +233,17 @@ class SnapshotReconciler:
         finalizers = [f for f in meta.get("finalizers") or [] if f != FINALIZER]
         patch = {"metadata": {"finalizers": finalizers, "resourceVersion": meta["resourceVersion"]}}
         try:
-            await self._api.patch(kinds.SNAPSHOTS, meta["namespace"], meta["name"], patch)
+            released = await self._api.patch(
+                kinds.SNAPSHOTS, meta["namespace"], meta["name"], patch
+            )
         except KubeError as exc:
             if not exc.not_found:
                 raise
+            return True
+        # Out of the cache at once (the API server answers with the version it
+        # had): a re-run queued meanwhile by the request's own deletion must not
+        # find it and ask for a deletion again.
+        self._world.forget(kinds.SNAPSHOTS, released)
         return True
 
     async def _ask_to_delete(self, resource: Obj, host: Key, name: str) -> bool:

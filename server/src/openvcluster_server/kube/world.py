@@ -181,6 +181,13 @@ class World:
                 reflector.apply(obj)
                 return
 
+    def forget(self, kind: Kind, obj: Obj) -> None:
+        """Drops an object this server just saw go (unless the cache holds a newer one)."""
+        for reflector in self._reflectors:
+            if reflector.kind == kind:
+                reflector.forget(obj)
+                return
+
     def refresh(self, key: Key) -> VCluster | None:
         """Recomputes a vcluster's API view; publishes it when a client would see a change."""
         after = self._view(key)
