@@ -93,16 +93,8 @@ class KubeVClusterOperations:
             labels = dict(request.labels)
             if request.validate_only:
                 return api.CreateVClusterResponse(vcluster=checks.planned(*key, spec, labels))
-            resource = objects.new_resource(
-                *key, spec, labels, host_namespace(*key), self._hook_annotation(plan, 1)
-            )
-            try:
-                created = await self._create_resource(resource)
-            except KubeError as exc:
-                if exc.conflict:
-                    raise already_exists(VCLUSTER, *key) from None
-                raise
-            return api.CreateVClusterResponse(vcluster=objects.to_vcluster(created))
+            created = await self._create_new(key, spec, labels, plan)
+            return api.CreateVClusterResponse(vcluster=created)
 
         return await self._mutations.run(
             principal, "CreateVCluster", request, key, api.CreateVClusterResponse, create
@@ -310,17 +302,10 @@ class KubeVClusterOperations:
         spec.CopyFrom(snapshot.source_spec)
         spec.deletion_protection = False
         labels = dict(stored["spec"].get("sourceLabels") or {})
-        resource = objects.new_resource(
-            *key, spec, labels, host_namespace(*key), self._hook_annotation(plan, 1)
+        created = await self._create_new(
+            key, spec, labels, plan, restore=_restore(snapshot.name, location, 1)
         )
-        resource["spec"][objects.RESTORE] = _restore(snapshot.name, location, 1)
-        try:
-            created = await self._create_resource(resource)
-        except KubeError as exc:
-            if exc.conflict:
-                raise already_exists(VCLUSTER, *key) from None
-            raise
-        return api.RestoreVClusterResponse(vcluster=objects.to_vcluster(created))
+        return api.RestoreVClusterResponse(vcluster=created)
 
     async def get_kubeconfig(
         self, principal: Principal, request: api.GetVClusterKubeconfigRequest
@@ -393,6 +378,28 @@ class KubeVClusterOperations:
                     raise
                 continue
             self._world.apply(kinds.SNAPSHOTS, deleted)
+
+    async def _create_new(
+        self,
+        key: Key,
+        spec: VClusterSpec,
+        labels: dict[str, str],
+        plan: HookPlan,
+        restore: dict[str, Any] | None = None,
+    ) -> VCluster:
+        """A new VCluster resource (restored from a snapshot when ``restore`` says so)."""
+        resource = objects.new_resource(
+            *key, spec, labels, host_namespace(*key), self._hook_annotation(plan, 1)
+        )
+        if restore is not None:
+            resource["spec"][objects.RESTORE] = restore
+        try:
+            created = await self._create_resource(resource)
+        except KubeError as exc:
+            if exc.conflict:
+                raise already_exists(VCLUSTER, *key) from None
+            raise
+        return objects.to_vcluster(created)
 
     async def _managed(self, key: Key) -> Obj:
         """The vcluster's resource; an adopted vcluster gets one first, where it lives."""

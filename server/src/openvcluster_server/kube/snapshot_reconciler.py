@@ -111,13 +111,8 @@ class SnapshotReconciler:
         name = snapshot_host.request_name(host[1], resource["metadata"]["uid"])
         config_map = self._world.snapshot_requests.objects.get((host[0], name))
         if config_map is None:
-            if resource.get("status", {}).get("requestPhase") is not None:
-                await self._fail(resource, f"the snapshot request {host[0]}/{name} was deleted")
-                return
-            try:
-                options = await self._options(resource, with_release=True)
-            except StoreError as exc:
-                await self._fail(resource, str(exc))
+            options = await self._options_to_start(resource, f"snapshot request {host[0]}/{name}")
+            if options is None:
                 return
             config_map = await snapshot_host.create_request(
                 self._api,
@@ -153,17 +148,12 @@ class SnapshotReconciler:
         name = snapshot_host.pod_name(resource["metadata"]["uid"])
         pod = self._world.snapshot_pods.objects.get((host[0], name))
         if pod is None:
-            if resource.get("status", {}).get("requestPhase") is not None:
-                await self._fail(resource, f"the snapshot pod {host[0]}/{name} was deleted")
-                return
             workload = self._world.workload(host)
+            options = await self._options_to_start(resource, f"snapshot pod {host[0]}/{name}")
+            if options is None:
+                return
             if workload is None:
                 await self._fail(resource, "the vcluster's control plane workload is gone")
-                return
-            try:
-                options = await self._options(resource, with_release=True)
-            except StoreError as exc:
-                await self._fail(resource, str(exc))
                 return
             pod = await snapshot_host.create_pod(
                 self._api,
@@ -271,6 +261,18 @@ class SnapshotReconciler:
         return True
 
     # --- shared -------------------------------------------------------------------------
+
+    async def _options_to_start(self, resource: Obj, what: str) -> dict[str, Any] | None:
+        """The options to start taking the snapshot with; None (and FAILED) when what
+        took it before is gone, or the store's settings cannot be used."""
+        if resource.get("status", {}).get("requestPhase") is not None:
+            await self._fail(resource, f"the {what} was deleted")
+            return None
+        try:
+            return await self._options(resource, with_release=True)
+        except StoreError as exc:
+            await self._fail(resource, str(exc))
+            return None
 
     async def _options(self, resource: Obj, *, with_release: bool) -> dict[str, Any]:
         """vcluster's snapshot options for this snapshot's location."""
