@@ -33,8 +33,9 @@ from lightkube.core.client import FieldSelector, LabelSelector
 from lightkube.core.resource import NamespacedResource
 from lightkube.generic_resource import create_namespaced_resource
 from lightkube.models.core_v1 import Container, SecretKeySelector
+from lightkube.models.meta_v1 import ObjectMeta
 from lightkube.resources.apps_v1 import StatefulSet
-from lightkube.resources.core_v1 import ConfigMap, Pod, ResourceQuota, Secret
+from lightkube.resources.core_v1 import ConfigMap, Namespace, Pod, ResourceQuota, Secret
 
 import openvcluster
 from k8s_testenv.fixtures import WAIT_SECONDS, KubeEnv, wait_for, wait_gone
@@ -78,6 +79,9 @@ SHORT_TIMEOUT = 8.0
 HOLD = (("ovc-test-transition-delay-ms", "3600000"),)
 NAMESPACE = f"snap-{uuid.uuid4().hex[:8]}"
 SHARED = "shared"
+# The store's credentials, in a namespace of their own as an operator keeps them.
+CREDENTIALS_NAMESPACE = f"{NAMESPACE}-store"
+CREDENTIALS = {"access-key-id": "AKIATESTKEY", "secret-access-key": "not-a-real-secret"}
 
 
 def fail_with(message: str) -> tuple[tuple[str, str], ...]:
@@ -97,10 +101,14 @@ class Servers:
     """
 
     def __init__(self, kube: KubeEnv) -> None:
+        s3_store = {
+            "snapshot_url": S3_STORE,
+            "snapshot_credentials_secret": f"{CREDENTIALS_NAMESPACE}/store",
+        }
         self._settings: dict[ServerKind, dict[str, Any]] = {
-            "default": kubernetes_settings(kube, snapshot_url=S3_STORE, enable_test_hooks=True),
+            "default": kubernetes_settings(kube, **s3_store, enable_test_hooks=True),
             "short": kubernetes_settings(
-                kube, snapshot_url=S3_STORE, enable_test_hooks=True, phase_timeout=SHORT_TIMEOUT
+                kube, **s3_store, enable_test_hooks=True, phase_timeout=SHORT_TIMEOUT
             ),
             "container": kubernetes_settings(
                 kube, snapshot_url=CONTAINER_STORE, enable_test_hooks=True
@@ -135,6 +143,11 @@ class Servers:
 def servers(kube: KubeEnv) -> Iterator[Servers]:
     """The module's servers; at the end its vclusters and snapshots are deleted (and
     waited for, together), so no other suite's server inherits them half-done."""
+    kube.client.create(Namespace(metadata=ObjectMeta(name=CREDENTIALS_NAMESPACE)))
+    kube.client.create(
+        Secret(metadata=ObjectMeta(name="store"), stringData=CREDENTIALS),
+        namespace=CREDENTIALS_NAMESPACE,
+    )
     running = Servers(kube)
     try:
         yield running
@@ -152,6 +165,7 @@ def servers(kube: KubeEnv) -> Iterator[Servers]:
             wait_gone(kube, SnapshotResource, resource.metadata.name, NAMESPACE)
     finally:
         running.close()
+        kube.client.delete(Namespace, CREDENTIALS_NAMESPACE)
 
 
 @pytest.fixture
@@ -279,7 +293,8 @@ def test_a_running_vclusters_snapshot_is_a_request_it_serves(
     kube: KubeEnv, servers: Servers, shared: str
 ) -> None:
     """A running vcluster takes its own snapshots: the request must be the ConfigMap and
-    Secret pair vcluster's controller looks for, or no real vcluster would serve it."""
+    Secret pair vcluster's controller looks for, with the store's credentials in its
+    options, or no real vcluster would serve it."""
     client = servers.client()
     snapshot = client.snapshot_vcluster(NAMESPACE, shared, snapshot_name="first", wait=True)
     assert snapshot.phase == SnapshotPhase.PHASE_READY
@@ -305,6 +320,8 @@ def test_a_running_vclusters_snapshot_is_a_request_it_serves(
     options = json.loads(base64.b64decode((secret.data or {})[OPTIONS_KEY]))
     assert options["type"] == "s3"
     assert options["s3"]["bucket"] == "kube-tests"
+    # The store's credentials, copied under vcluster's own option names.
+    assert {k: options["s3"][k] for k in CREDENTIALS} == CREDENTIALS
     assert f"s3://kube-tests/{options['s3']['key']}" == location
     assert options["release"]["releaseName"] == shared
     assert options["release"]["releaseNamespace"] == host
