@@ -154,6 +154,7 @@ def test_flags_override_the_config_file(tmp_path: Path) -> None:
         ("transition-delay: -1\n", "must not be negative"),
         ("watch_buffer: 0\n", "at least 1"),
         ("store: etcd\n", "memory or sqlite"),
+        ("leader-elect-lease-duration: 0.5\n", "leader-elect-lease-duration must be at least 1"),
     ],
 )
 def test_config_file_errors_are_clear(tmp_path: Path, text: str, message: str) -> None:

@@ -131,6 +131,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--system-namespace", help="namespace of the server's own records (openvcluster-system)"
     )
     kube.add_argument(
+        "--leader-elect",
+        action="store_true",
+        default=None,
+        help="reconcile only while holding the leader Lease (for several replicas)",
+    )
+    kube.add_argument(
+        "--leader-elect-lease-duration",
+        type=float,
+        help="seconds before another replica may take over a silent leader's Lease (15)",
+    )
+    kube.add_argument(
+        "--leader-elect-identity",
+        help="this replica's name in the Lease (default: host name and a random suffix)",
+    )
+    kube.add_argument(
         "--ingress-domain", help="INGRESS vclusters are https://<host namespace>.<domain>"
     )
     kube.add_argument(
@@ -179,6 +194,9 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             "phase_timeout",
             "max_staleness",
             "system_namespace",
+            "leader_elect",
+            "leader_elect_lease_duration",
+            "leader_elect_identity",
             "ingress_domain",
             "snapshot_url",
             "snapshot_credentials_secret",

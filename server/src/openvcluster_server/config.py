@@ -139,6 +139,15 @@ class ServerConfig:
     # Run the reconciler. Off, this server only answers the API (reads from its
     # watch cache, writes to the VCluster resources) while another one reconciles.
     reconcile: bool = True
+    # With several replicas on one cluster: reconcile only while holding the
+    # leader Lease in system_namespace (see kube/leader.py). Off, a replica
+    # that reconciles assumes it is the only one.
+    leader_elect: bool = False
+    # Seconds a leader's Lease lasts without renewal before another replica
+    # may take it over (it renews every 2/15 of this, steps down after 2/3).
+    leader_elect_lease_duration: float = 15.0
+    # The replica's name in the Lease; empty: the host name and a random suffix.
+    leader_elect_identity: str = ""
     # INGRESS-exposed vclusters are reachable at https://<host namespace>.<ingress_domain>.
     ingress_domain: str = "vcluster.local"
     # Where snapshots are stored: an oci://, s3:// or container:// URL under
@@ -164,6 +173,8 @@ class ServerConfig:
         for name in ("phase_timeout", "max_staleness"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"{name.replace('_', '-')} must be positive")
+        if self.leader_elect_lease_duration < 1:
+            raise ConfigError("leader-elect-lease-duration must be at least 1 second")
         for origin in self.http_allowed_origins:
             if origin != "*" and (
                 "://" not in origin or origin.endswith("/") or origin.count("/") != 2
@@ -242,6 +253,7 @@ _FLOAT_FIELDS = {
     "shutdown_grace",
     "phase_timeout",
     "max_staleness",
+    "leader_elect_lease_duration",
 }
 
 
@@ -300,6 +312,7 @@ def _convert(name: str, value: Any, source: str) -> Any:
         "enable_test_hooks",
         "install_crds",
         "reconcile",
+        "leader_elect",
         "metrics_namespace_labels",
     }:
         return bool(value)

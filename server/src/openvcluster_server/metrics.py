@@ -69,6 +69,11 @@ class KubeStats(Protocol):
         ...
 
     @property
+    def leading(self) -> bool:
+        """Whether this replica reconciles now (holds the leader Lease, if elected)."""
+        ...
+
+    @property
     def remembered_requests(self) -> int:
         """Request ids whose answers the cluster keeps (not in the view's store)."""
         ...
@@ -263,10 +268,16 @@ class _Kube(Collector):
             "code (0: no answer).",
             labels=["method", "code"],
         )
+        leader = GaugeMetricFamily(
+            "openvcluster_kube_leader",
+            "1 while this replica reconciles (holds the leader Lease with --leader-elect).",
+        )
         if self._kube is not None:
+            leader.add_metric([], int(self._kube.leading))
             depth.add_metric([], self._kube.queue_depth)
             for (method, code), count in sorted(self._kube.api_requests.items()):
                 requests.add_metric([method, str(code)], count)
+        yield leader
         yield depth
         yield requests
 

@@ -9,6 +9,7 @@ on loopback, the memory store, zero transition delay and test hooks on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -160,8 +161,9 @@ class ServerProcess:
 
     Its log is read on a thread for the process's whole life: under load the
     server writes a line per call, and a full stderr pipe would block it. The
-    last lines are kept for failure messages. As a context manager it kills
-    the process on exit.
+    last lines are kept for failure messages. It runs in a process group of
+    its own, so a kill also ends what it started (helm), as a pod's end does.
+    As a context manager it kills the group on exit.
     """
 
     def __init__(self, command: Sequence[str]) -> None:
@@ -172,6 +174,7 @@ class ServerProcess:
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            start_new_session=True,
         )
         self.address = ""
         self._tail: deque[str] = deque(maxlen=40)
@@ -203,9 +206,9 @@ class ServerProcess:
         return "\n".join(self._tail)
 
     def kill(self) -> None:
-        """SIGKILL: no handler runs, nothing is flushed or closed."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+        """SIGKILL to the group: no handler runs, nothing is flushed or closed."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
         self._reader.join(timeout=30)
 

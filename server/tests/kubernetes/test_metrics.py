@@ -39,6 +39,8 @@ def test_reconciles_and_api_requests_are_counted(kube: KubeEnv) -> None:
     assert requests[("POST", "201")] >= 1
     assert sum(v for (method, _), v in requests.items() if method == "WATCH") >= 1
     assert len(families["openvcluster_kube_reconcile_queue_depth"].samples) == 1
+    # Without --leader-elect the one server reconciles.
+    assert families["openvcluster_kube_leader"].samples[0].value == 1
     # The create's and the delete's answers, kept as ConfigMaps for their retries.
     (remembered,) = families["openvcluster_request_ids_remembered"].samples
     assert remembered.value >= 2

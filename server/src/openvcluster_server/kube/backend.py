@@ -13,13 +13,16 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import socket
 import time
+import uuid
 from collections.abc import Callable, Mapping
 
 from openvcluster_server.config import ConfigError, ServerConfig
 from openvcluster_server.kube import crd
 from openvcluster_server.kube.api import KubeApi, KubeError, load_config
 from openvcluster_server.kube.helm import Chart, Helm
+from openvcluster_server.kube.leader import LeaderElector
 from openvcluster_server.kube.lifecycle import ensure_namespace
 from openvcluster_server.kube.mutations import Mutations
 from openvcluster_server.kube.operations import KubeVClusterOperations
@@ -69,6 +72,14 @@ class KubeBackend:
         self._world.on_vcluster_change = self._reconciler.enqueue
         self._snapshot_reconciler = SnapshotReconciler(self._kube, self._world, config)
         self._world.on_snapshot_change = self._snapshot_reconciler.queue.enqueue
+        identity = config.leader_elect_identity or f"{socket.gethostname()}_{uuid.uuid4().hex[:8]}"
+        self._elector = LeaderElector(
+            self._kube,
+            config.system_namespace,
+            identity,
+            config.leader_elect_lease_duration,
+            self._reconcile,
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self.reads: VClusterReads
         self.vclusters: KubeVClusterOperations
@@ -144,10 +155,31 @@ class KubeBackend:
                 f"the host cluster's objects could not be listed in {_SYNC_TIMEOUT:.0f} s"
             ) from None
         if self.config.reconcile:
-            self._reconciler.enqueue_all()
-            self._tasks += self._reconciler.run()
-            self._snapshot_reconciler.enqueue_all()
-            self._tasks += self._snapshot_reconciler.queue.run(_SNAPSHOT_WORKERS)
+            acting = self._elector.run() if self.config.leader_elect else self._reconcile()
+            self._tasks.append(asyncio.create_task(acting, name="reconciling"))
+
+    @property
+    def leading(self) -> bool:
+        """Whether this replica reconciles now (always, without leader election)."""
+        if not self.config.reconcile:
+            return False
+        return self._elector.leading if self.config.leader_elect else True
+
+    async def _reconcile(self) -> None:
+        """Reconciles every vcluster and snapshot until cancelled (on stopping, or
+        when another replica has taken the lead)."""
+        # Whatever a previous leader left half done is resumed from the resources.
+        self._reconciler.enqueue_all()
+        self._snapshot_reconciler.enqueue_all()
+        workers = self._reconciler.run() + self._snapshot_reconciler.queue.run(_SNAPSHOT_WORKERS)
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            self._reconciler.queue.stop()
+            self._snapshot_reconciler.queue.stop()
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
 
     async def stop(self) -> None:
         """Stops watching and reconciling; the cluster keeps every vcluster as it is."""

@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 _CHART_ERROR = re.compile(r"execution error at \([^)]*\): (.+)", re.DOTALL)
+# Helm's refusal while a release is marked as being changed.
+_IN_PROGRESS = "another operation (install/upgrade/rollback) is in progress"
 _TIMEOUT = 300.0
 # A short-lived helm needs no collector below this (a release of the real
 # vcluster chart peaks well under it).
@@ -68,7 +70,38 @@ class Helm:
         self._apply_flags: list[str] | None = None
 
     async def upgrade(self, release: str, namespace: str, values: dict[str, Any]) -> None:
-        """``helm upgrade --install`` with these values (on top of the release's current ones)."""
+        """``helm upgrade --install`` with these values (on top of the release's current ones).
+
+        A release left pending by a helm that died (its server was killed, and
+        another replica leads now) is recovered first, as an operator would.
+        """
+        try:
+            await self._upgrade(release, namespace, values)
+        except HelmError as exc:
+            if _IN_PROGRESS not in str(exc):
+                raise
+            await self._recover(release, namespace)
+            await self._upgrade(release, namespace, values)
+
+    async def _recover(self, release: str, namespace: str) -> None:
+        """Ends a pending release: an unfinished install is uninstalled (the next
+        install starts over), an unfinished upgrade or rollback rolled back.
+
+        Only the leader runs helm and never twice at once for one vcluster, so a
+        pending release is a dead process's, never one still at work.
+        """
+        status = json.loads(
+            await self._run("status", release, "--namespace", namespace, "-o", "json")
+        )
+        state = str(status.get("info", {}).get("status", ""))
+        if state == "pending-install":
+            await self.uninstall(release, namespace)
+        elif state.startswith("pending-"):
+            await self._run(
+                "rollback", release, "--namespace", namespace, *await self._conflict_flags()
+            )
+
+    async def _upgrade(self, release: str, namespace: str, values: dict[str, Any]) -> None:
         with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="vcluster-values-") as file:
             json.dump(values, file)
             file.flush()

@@ -18,6 +18,7 @@ SECRETS = Kind("", "v1", "secrets", "Secret")
 CONFIGMAPS = Kind("", "v1", "configmaps", "ConfigMap")
 CLAIMS = Kind("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim")
 RESOURCEQUOTAS = Kind("", "v1", "resourcequotas", "ResourceQuota")
+LEASES = Kind("coordination.k8s.io", "v1", "leases", "Lease")
 NODES = Kind("", "v1", "nodes", "Node", namespaced=False)
 CRDS = Kind(
     "apiextensions.k8s.io",
