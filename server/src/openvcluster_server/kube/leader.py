@@ -62,6 +62,9 @@ class LeaderElector:
         self._retry_period = lease_duration * 2 / 15
         self._lead = lead
         self._clock = clock
+        # The Lease as this replica last wrote it: renewals replace it without
+        # reading it first (half the requests); a conflict means it changed.
+        self._held: Obj | None = None
         self._observed: tuple[str, str] | None = None
         self._observed_at = 0.0
         self.leading = False
@@ -94,6 +97,7 @@ class LeaderElector:
                     renewed = self._clock()
                 elif self._clock() - renewed > self._renew_deadline:
                     log.warning("%s could not renew the leader lease: stepping down", self.identity)
+                    self._held = None
                     return
         finally:
             leading.cancel()
@@ -108,6 +112,10 @@ class LeaderElector:
 
     async def _try(self) -> bool:
         """One attempt to take or renew the Lease; True when this replica holds it."""
+        if self._held is not None:
+            if await self._write(self._held):
+                return True
+            self._held = None
         try:
             lease = await self._api.get(LEASES, self._namespace, LEASE_NAME)
         except KubeError as exc:
@@ -138,7 +146,7 @@ class LeaderElector:
             if lease is None:
                 spec |= {"acquireTime": _micro_time(now), "leaseTransitions": 0}
                 body = {"metadata": {"name": LEASE_NAME}, "spec": spec}
-                await self._api.create(LEASES, self._namespace, body)
+                written = await self._api.create(LEASES, self._namespace, body)
             else:
                 previous = lease.get("spec") or {}
                 if previous.get("holderIdentity") == self.identity:
@@ -147,13 +155,14 @@ class LeaderElector:
                 else:
                     spec["acquireTime"] = _micro_time(now)
                     spec["leaseTransitions"] = int(previous.get("leaseTransitions") or 0) + 1
-                await self._api.replace(
+                written = await self._api.replace(
                     LEASES, self._namespace, LEASE_NAME, {**lease, "spec": spec}
                 )
         except KubeError as exc:
             # 409: another replica wrote first. Anything else: try again next period.
             log.debug("leader lease: %s", exc)
             return False
+        self._held = written
         self._observed, self._observed_at = (self.identity, spec["renewTime"]), self._clock()
         return True
 

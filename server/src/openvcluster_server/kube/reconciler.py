@@ -430,8 +430,11 @@ class Reconciler:
         )
         if not ready:
             return True  # the workload's readiness is an event
-        if await lifecycle.kubeconfig_secret(self._api, host) is None:
-            self.queue.backoff(_key(resource))  # vcluster writes it as it starts; no event tells us
+        # vcluster writes its kubeconfig Secret as it first starts and keeps it:
+        # a vcluster that has been RUNNING (it has an endpoint) needs no look.
+        first_start = not resource.get("status", {}).get("apiServerEndpoint")
+        if first_start and await lifecycle.kubeconfig_secret(self._api, host) is None:
+            self.queue.backoff(_key(resource))  # no event tells us it is there
             return False
         endpoint = await self._endpoint(resource)
         if endpoint is None:
