@@ -39,6 +39,18 @@ class Profile:
     ladder_rounds: int = 3
     ladder_seconds: float = 3.0
     ladder_warmup: float = 0.5
+    # 8. kube (never in --quick by default): vclusters stored for the Get/List
+    # comparison, interleaved rounds of sequential calls per call and server;
+    # repetitions of each operation whose requests are counted; idle RUNNING
+    # vclusters and the window their requests are counted over; creates timed.
+    kube_list_size: int = 1_000
+    kube_read_rounds: int = 7
+    kube_read_calls: int = 200
+    kube_read_warmup: int = 200
+    kube_operation_repeats: int = 3
+    kube_idle_vclusters: int = 100
+    kube_idle_seconds: float = 60.0
+    kube_create_samples: int = 10
 
 
 FULL = Profile("full")
@@ -64,4 +76,13 @@ QUICK = Profile(
     ladder_rounds=1,
     ladder_seconds=1.0,
     ladder_warmup=0.3,
+    # Only for an explicit `--quick --only kube`: a smoke run of the part.
+    kube_list_size=200,
+    kube_read_rounds=3,
+    kube_read_calls=50,
+    kube_read_warmup=50,
+    kube_operation_repeats=1,
+    kube_idle_vclusters=10,
+    kube_idle_seconds=10.0,
+    kube_create_samples=3,
 )
