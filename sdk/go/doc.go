@@ -18,7 +18,8 @@
 // Mutations take an optional params struct (nil for the defaults) and
 // return the resource in its new, possibly intermediate, phase; set Wait, or
 // call WaitForPhase, WaitForDeletion or WaitForSnapshot, to wait for the
-// phase they end in. UpdateVCluster changes only the fields its params give
+// phase they end in; a wait helper's OnChange option reports each new state
+// the wait sees, for progress. UpdateVCluster changes only the fields its params give
 // (pointer fields: nil leaves a field alone), deriving the update mask from
 // them; UpgradeVCluster is its upgrade of the Kubernetes version alone. Listings are iterators that fetch pages as the loop
 // goes (ListVClusters, ListSnapshots), with page-at-a-time variants;

@@ -136,6 +136,33 @@ func ExampleClient_WaitForPhase() {
 	// Output: RUNNING
 }
 
+func ExampleOnChange() {
+	ctx := context.Background()
+	client, err := openvcluster.New("", openvcluster.WithWaitTimeout(time.Minute))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	namespace := "example-" + openvcluster.NewRequestID()[:8]
+	// The reference server's test hook keeps it PROVISIONING for 0.2 s.
+	slow := metadata.AppendToOutgoingContext(ctx, "ovc-test-transition-delay-ms", "200")
+	if _, err := client.CreateVCluster(slow, namespace, "db", nil); err != nil {
+		log.Fatal(err)
+	}
+
+	// Each new state the wait sees, from the same watch it decides on.
+	_, err = client.WaitForPhase(ctx, namespace, "db", openvcluster.PhaseRunning,
+		openvcluster.OnChange(func(vc *openvcluster.VCluster) {
+			fmt.Println(openvcluster.PhaseName(vc.GetStatus().GetPhase()))
+		}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// PROVISIONING
+	// RUNNING
+}
+
 func ExampleClient_GetVClusterUsage() {
 	ctx := context.Background()
 	client, err := openvcluster.New("")

@@ -8,6 +8,7 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // How the wait helpers pace their reads when they poll.
@@ -15,6 +16,43 @@ const (
 	firstPoll = 50 * time.Millisecond
 	maxPoll   = time.Second
 )
+
+// WaitState is what a wait follows: *VCluster for WaitForPhase and
+// WaitForDeletion, *Snapshot for WaitForSnapshot.
+type WaitState interface{ *VCluster | *Snapshot }
+
+// WaitOption changes one call of a wait helper that follows a T (see
+// WaitState); OnChange makes one.
+type WaitOption[T WaitState] func(*waitOptions[T])
+
+type waitOptions[T WaitState] struct {
+	onChange func(T)
+}
+
+// OnChange reports the progress of a wait: f is called with each state the
+// wait sees (from its watch, or a read when it polls), the first one
+// included, once per state (never twice for the same etag; for a snapshot,
+// for the same read), before the wait decides whether it is over, and never
+// after the wait returns. f runs on the goroutine of the wait, which it
+// holds up while it runs.
+//
+//	vc, err := client.WaitForPhase(ctx, "team-a", "dev", openvcluster.PhaseRunning,
+//		openvcluster.OnChange(func(vc *openvcluster.VCluster) {
+//			fmt.Println(openvcluster.PhaseName(vc.GetStatus().GetPhase())) // PROVISIONING, RUNNING
+//		}))
+func OnChange[T WaitState](f func(T)) WaitOption[T] {
+	return func(o *waitOptions[T]) { o.onChange = f }
+}
+
+func applyWaitOptions[T WaitState](opts []WaitOption[T]) waitOptions[T] {
+	var o waitOptions[T]
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	return o
+}
 
 // WaitForPhase waits until a vcluster is in phase and returns it.
 //
@@ -30,11 +68,13 @@ const (
 // wait goes on through it. Only FAILED ends a wait for another phase.
 //
 // The wait is bounded by the client's wait timeout (WithWaitTimeout) and by
-// ctx. Errors: *WaitTimeoutError when the phase was not reached in time;
-// *VClusterFailedError when the vcluster ended in FAILED instead; NOT_FOUND
-// when it does not exist or was deleted meanwhile.
-func (c *Client) WaitForPhase(ctx context.Context, namespace, name string, phase Phase) (*VCluster, error) {
+// ctx. OnChange reports its progress. Errors: *WaitTimeoutError when the
+// phase was not reached in time; *VClusterFailedError when the vcluster
+// ended in FAILED instead; NOT_FOUND when it does not exist or was deleted
+// meanwhile.
+func (c *Client) WaitForPhase(ctx context.Context, namespace, name string, phase Phase, opts ...WaitOption[*VCluster]) (*VCluster, error) {
 	w := c.newVClusterWaiter(namespace, name, &phase)
+	w.onChange = applyWaitOptions(opts).onChange
 	if err := c.runVClusterWaiter(ctx, w); err != nil {
 		return nil, err
 	}
@@ -42,17 +82,21 @@ func (c *Client) WaitForPhase(ctx context.Context, namespace, name string, phase
 }
 
 // WaitForDeletion waits until a vcluster is gone; it returns at once when
-// the vcluster does not exist. Errors: *WaitTimeoutError when it still
-// exists in time.
-func (c *Client) WaitForDeletion(ctx context.Context, namespace, name string) error {
-	return c.runVClusterWaiter(ctx, c.newVClusterWaiter(namespace, name, nil))
+// the vcluster does not exist. OnChange reports each state of the vcluster
+// it sees (DELETING ...); its disappearance is the return. Errors:
+// *WaitTimeoutError when it still exists in time.
+func (c *Client) WaitForDeletion(ctx context.Context, namespace, name string, opts ...WaitOption[*VCluster]) error {
+	w := c.newVClusterWaiter(namespace, name, nil)
+	w.onChange = applyWaitOptions(opts).onChange
+	return c.runVClusterWaiter(ctx, w)
 }
 
 // WaitForSnapshot waits until a snapshot is in phase (usually SnapshotReady)
-// and returns it, polling GetSnapshot (snapshots have no watch). Errors:
+// and returns it, polling GetSnapshot (snapshots have no watch). OnChange
+// reports each read that differs from the one before. Errors:
 // *WaitTimeoutError; *SnapshotFailedError when it ended in FAILED; NOT_FOUND.
-func (c *Client) WaitForSnapshot(ctx context.Context, namespace, name string, phase SnapshotPhase) (*Snapshot, error) {
-	w := &snapshotWaiter{namespace: namespace, name: name, target: phase}
+func (c *Client) WaitForSnapshot(ctx context.Context, namespace, name string, phase SnapshotPhase, opts ...WaitOption[*Snapshot]) (*Snapshot, error) {
+	w := &snapshotWaiter{namespace: namespace, name: name, target: phase, onChange: applyWaitOptions(opts).onChange}
 	wctx, cancel := c.waitContext(ctx)
 	defer cancel()
 	poll := firstPoll
@@ -143,12 +187,14 @@ func (w *waitContext) timeoutError(what string, vc *VCluster, snap *Snapshot) er
 }
 
 // vclusterWaiter holds the decisions of a vcluster wait, as the Python SDK's
-// VClusterWaiter does: what it waits for, what it saw, and when to watch
-// again or poll.
+// VClusterWaiter does: what it waits for, what it saw (and reported to
+// onChange), and when to watch again or poll.
 type vclusterWaiter struct {
 	namespace, name string
 	target          *Phase // nil: deletion
 	lastSeen        *VCluster
+	onChange        func(*VCluster) // nil: no reports
+	reported        *VCluster       // the last state given to onChange
 	retry           *RetryPolicy
 	retries         *retryState
 	rewatchPause    time.Duration
@@ -174,10 +220,15 @@ func (w *vclusterWaiter) describe() string {
 	return fmt.Sprintf("vcluster %s/%s did not reach %s", w.namespace, w.name, PhaseName(*w.target))
 }
 
-// observe takes a state in: done when the target is reached,
-// *VClusterFailedError when the vcluster FAILED and another phase is awaited.
+// observe takes a state in, reporting it first when it is new: done when
+// the target is reached, *VClusterFailedError when the vcluster FAILED and
+// another phase is awaited.
 func (w *vclusterWaiter) observe(vc *VCluster) (bool, error) {
 	w.lastSeen = vc
+	if w.onChange != nil && (w.reported == nil || !sameVCluster(w.reported, vc)) {
+		w.reported = vc
+		w.onChange(vc)
+	}
 	phase := vc.GetStatus().GetPhase()
 	if w.target != nil && phase == *w.target {
 		return true, nil
@@ -186,6 +237,15 @@ func (w *vclusterWaiter) observe(vc *VCluster) (bool, error) {
 		return false, &VClusterFailedError{VCluster: vc}
 	}
 	return false, nil
+}
+
+// sameVCluster tells whether two states are the same one: the etag changes
+// with every change; without one, the whole message is compared.
+func sameVCluster(a, b *VCluster) bool {
+	if a.GetEtag() != "" || b.GetEtag() != "" {
+		return a.GetEtag() == b.GetEtag()
+	}
+	return proto.Equal(a, b)
 }
 
 // observeGone: the vcluster does not exist; done when awaiting deletion,
@@ -323,13 +383,19 @@ type snapshotWaiter struct {
 	namespace, name string
 	target          SnapshotPhase
 	lastSeen        *Snapshot
+	onChange        func(*Snapshot) // nil: no reports
 }
 
 func (w *snapshotWaiter) describe() string {
 	return fmt.Sprintf("snapshot %s/%s did not reach %s", w.namespace, w.name, SnapshotPhaseName(w.target))
 }
 
+// observe takes a read in, reporting it first when it differs from the one
+// before: done when the target is reached, *SnapshotFailedError on FAILED.
 func (w *snapshotWaiter) observe(s *Snapshot) (bool, error) {
+	if w.onChange != nil && (w.lastSeen == nil || !proto.Equal(w.lastSeen, s)) {
+		w.onChange(s)
+	}
 	w.lastSeen = s
 	if s.GetPhase() == w.target {
 		return true, nil

@@ -3,13 +3,16 @@ package openvcluster_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	openvcluster "github.com/turtacn/open-vcluster-api/sdk/go"
 )
@@ -151,5 +154,103 @@ func TestWaitWatchesAgainAfterUnavailable(t *testing.T) {
 	flaky := withMetadata(ctx, "ovc-test-unavailable", ns+"-watch:2")
 	if _, err := c.WaitForPhase(flaky, ns, "a", openvcluster.PhaseRunning); err != nil {
 		t.Errorf("wait through two failed watches: %v", err)
+	}
+}
+
+// phaseNames are the phases of the states an OnChange saw, by name.
+func phaseNames(states []*openvcluster.VCluster) []string {
+	names := make([]string, len(states))
+	for i, vc := range states {
+		names[i] = openvcluster.PhaseName(vc.GetStatus().GetPhase())
+	}
+	return names
+}
+
+// TestWaitOnChange: OnChange sees each new state of the wait's own watch in
+// order, before the wait returns, and nothing after it.
+func TestWaitOnChange(t *testing.T) {
+	t.Parallel()
+	var watches, reads atomic.Int32
+	count := openvcluster.WithDialOptions(
+		grpc.WithChainStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+			watches.Add(1)
+			return streamer(ctx, desc, cc, method, opts...)
+		}),
+		grpc.WithChainUnaryInterceptor(func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+			if strings.HasSuffix(method, "/GetVCluster") {
+				reads.Add(1)
+			}
+			return invoker(ctx, method, req, reply, cc, opts...)
+		}))
+	ctx, c, ns := testContext(t), newClient(t, count), namespace(t)
+	slow := withMetadata(ctx, "ovc-test-transition-delay-ms", "200")
+	if _, err := c.CreateVCluster(slow, ns, "a", nil); err != nil {
+		t.Fatal(err)
+	}
+	var seen []*openvcluster.VCluster
+	vc, err := c.WaitForPhase(ctx, ns, "a", openvcluster.PhaseRunning,
+		openvcluster.OnChange(func(vc *openvcluster.VCluster) { seen = append(seen, vc) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := phaseNames(seen); !slices.Equal(got, []string{"PROVISIONING", "RUNNING"}) {
+		t.Errorf("OnChange saw %v, want PROVISIONING then RUNNING", got)
+	}
+	if len(seen) == 0 || seen[len(seen)-1] != vc {
+		t.Errorf("the last state reported is not the one returned")
+	}
+	if watches.Load() != 1 || reads.Load() != 0 {
+		t.Errorf("%d watches and %d reads, want the wait's one watch only", watches.Load(), reads.Load())
+	}
+	if _, err := c.SuspendVCluster(ctx, ns, "a", &openvcluster.SuspendVClusterParams{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 2 {
+		t.Errorf("OnChange called after the wait returned: %v", phaseNames(seen))
+	}
+
+	if _, err := c.DeleteVCluster(slow, ns, "a", nil); err != nil {
+		t.Fatal(err)
+	}
+	var gone []*openvcluster.VCluster
+	err = c.WaitForDeletion(ctx, ns, "a", openvcluster.OnChange(func(vc *openvcluster.VCluster) { gone = append(gone, vc) }))
+	if got := phaseNames(gone); err != nil || !slices.Equal(got, []string{"DELETING"}) {
+		t.Errorf("WaitForDeletion = %v, OnChange saw %v; want DELETING", err, got)
+	}
+}
+
+// TestWaitOnChangeWhilePolling: states read by polling are reported once
+// each, and snapshot reads each time they differ.
+func TestWaitOnChangeWhilePolling(t *testing.T) {
+	t.Parallel()
+	noWatch := openvcluster.WithDialOptions(grpc.WithChainStreamInterceptor(
+		func(context.Context, *grpc.StreamDesc, *grpc.ClientConn, string, grpc.Streamer, ...grpc.CallOption) (grpc.ClientStream, error) {
+			return nil, status.Error(codes.Unimplemented, "no watch here")
+		}))
+	ctx, c, ns := testContext(t), newClient(t, noWatch), namespace(t)
+	slow := withMetadata(ctx, "ovc-test-transition-delay-ms", "200")
+	if _, err := c.CreateVCluster(slow, ns, "a", nil); err != nil {
+		t.Fatal(err)
+	}
+	var seen []*openvcluster.VCluster
+	_, err := c.WaitForPhase(ctx, ns, "a", openvcluster.PhaseRunning,
+		openvcluster.OnChange(func(vc *openvcluster.VCluster) { seen = append(seen, vc) }))
+	if got := phaseNames(seen); err != nil || !slices.Equal(got, []string{"PROVISIONING", "RUNNING"}) {
+		t.Errorf("WaitForPhase = %v, OnChange saw %v; want PROVISIONING then RUNNING", err, got)
+	}
+
+	if _, err := c.SnapshotVCluster(slow, ns, "a", &openvcluster.SnapshotVClusterParams{SnapshotName: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	var reads []*openvcluster.Snapshot
+	ready, err := c.WaitForSnapshot(ctx, ns, "s", openvcluster.SnapshotReady,
+		openvcluster.OnChange(func(s *openvcluster.Snapshot) { reads = append(reads, s) }))
+	if err != nil || len(reads) < 2 || reads[0].GetPhase() != openvcluster.SnapshotPending || reads[len(reads)-1] != ready {
+		t.Errorf("WaitForSnapshot = %v, %v; OnChange saw %d reads, want PENDING first and the READY one last", ready, err, len(reads))
+	}
+	for i := 1; i < len(reads); i++ {
+		if proto.Equal(reads[i-1], reads[i]) {
+			t.Errorf("read %d reported twice", i)
+		}
 	}
 }

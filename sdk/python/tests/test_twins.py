@@ -1,10 +1,13 @@
-"""Client and AsyncClient are twins: the same methods, arguments and documentation."""
+"""Client and AsyncClient are twins: the same methods, arguments and documentation,
+and so are their wait loops."""
 
 from __future__ import annotations
 
 import inspect
+from types import ModuleType
 
 import openvcluster
+from openvcluster import _wait_async, _wait_sync
 
 # Docstrings that say how to iterate or leave a block, which differs with async.
 _ASYNC_WORDING = {"watch_vclusters"}
@@ -26,3 +29,16 @@ def test_the_clients_have_the_same_methods_arguments_and_docs() -> None:
         assert params == others, name
         if name not in _ASYNC_WORDING:
             assert inspect.getdoc(ours) == inspect.getdoc(theirs), name
+
+
+def test_the_wait_loops_are_twins() -> None:
+    def functions(module: ModuleType) -> dict[str, list[str]]:
+        return {
+            name: list(inspect.signature(f).parameters)
+            for name, f in vars(module).items()
+            if inspect.isfunction(f) and f.__module__ == module.__name__
+        }
+
+    ours, theirs = functions(_wait_sync), functions(_wait_async)
+    assert ours == theirs
+    assert all(inspect.iscoroutinefunction(getattr(_wait_async, name)) for name in theirs)

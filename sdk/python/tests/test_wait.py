@@ -3,6 +3,7 @@ FAILED, deletion, timeouts."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -349,6 +350,90 @@ async def test_async_polling_fallback(
     await channel.close()
 
 
+def _phases(states: list[VCluster]) -> list[str]:
+    return [openvcluster.phase_name(state.status.phase) for state in states]
+
+
+def test_on_change_reports_each_new_state_until_the_wait_returns(
+    slow_server: RunningServer, ns: str
+) -> None:
+    recorder = _Recorder()
+    channel, client = _recorded_client(slow_server, recorder)
+    with channel, client:
+        client.create_vcluster(ns, "dev")
+        seen: list[VCluster] = []
+        running = client.wait_for_phase(ns, "dev", "RUNNING", on_change=seen.append)
+        # From the wait's own watch: no second watch, no reads.
+        assert recorder.methods == ["CreateVCluster", "WatchVClusters"]
+        assert _phases(seen) == ["PROVISIONING", "RUNNING"]
+        assert seen[-1] == running
+        # Once returned, it is never called again, whatever happens next.
+        client.suspend_vcluster(ns, "dev", wait=True)
+        assert len(seen) == 2
+
+        client.delete_vcluster(ns, "dev")
+        gone: list[VCluster] = []
+        client.wait_for_deletion(ns, "dev", on_change=gone.append)
+        assert _phases(gone) == ["DELETING"]
+
+
+def test_on_change_reports_polled_states_once_each(slow_server: RunningServer, ns: str) -> None:
+    channel = grpc.intercept_channel(grpc.insecure_channel(slow_server.address), _BreakWatch())
+    with channel, openvcluster.Client(channel=channel) as client:
+        client.create_vcluster(ns, "dev")
+        seen: list[VCluster] = []
+        client.wait_for_phase(ns, "dev", "RUNNING", on_change=seen.append)
+        # Many reads of PROVISIONING, one report of it.
+        assert _phases(seen) == ["PROVISIONING", "RUNNING"]
+
+        client.snapshot_vcluster(ns, "dev", snapshot_name="s1")
+        snapshots: list[openvcluster.Snapshot] = []
+        ready = client.wait_for_snapshot(ns, "s1", on_change=snapshots.append)
+        phases = [openvcluster.snapshot_phase_name(s.phase) for s in snapshots]
+        assert phases[0] == "PENDING" and phases[-1] == "READY"
+        assert snapshots[-1] == ready
+        assert all(a != b for a, b in itertools.pairwise(snapshots))
+
+
+@pytest.mark.asyncio
+async def test_async_on_change_reports_each_new_state(slow_server: RunningServer, ns: str) -> None:
+    async with openvcluster.AsyncClient(slow_server.address) as client:
+        await client.create_vcluster(ns, "dev")
+        seen: list[VCluster] = []
+        await client.wait_for_phase(ns, "dev", "RUNNING", on_change=seen.append)
+        assert _phases(seen) == ["PROVISIONING", "RUNNING"]
+        await client.suspend_vcluster(ns, "dev", wait=True)
+        assert len(seen) == 2
+        await client.snapshot_vcluster(ns, "dev", snapshot_name="s1")
+        snapshots: list[openvcluster.Snapshot] = []
+        await client.wait_for_snapshot(ns, "s1", on_change=snapshots.append)
+        assert snapshots[-1].phase == SnapshotPhase.PHASE_READY
+
+
+def test_waiter_reports_a_state_once_per_etag() -> None:
+    seen: list[VCluster] = []
+    waiter = VClusterWaiter("ns", "n", Phase.PHASE_RUNNING, None, on_change=seen.append)
+
+    def state(phase: Phase.ValueType, etag: str) -> VCluster:
+        return VCluster(namespace="ns", name="n", etag=etag, status=VClusterStatus(phase=phase))
+
+    waiter.watch_started()
+    assert not waiter.observe_event(WatchEvent(type=ADDED, vcluster=state(PROVISIONING, "a")))
+    assert not waiter.observe_event(_event(SYNCED))
+    # A new watch replays the same state: not reported again.
+    waiter.watch_started()
+    assert not waiter.observe_event(WatchEvent(type=ADDED, vcluster=state(PROVISIONING, "a")))
+    assert not waiter.observe(state(PROVISIONING, "b"))  # same phase, new etag: a new state
+    assert waiter.observe(state(Phase.PHASE_RUNNING, "c"))
+    assert [s.etag for s in seen] == ["a", "b", "c"]
+    # Reported before the decision: a FAILED state is seen, then raised.
+    failing: list[VCluster] = []
+    doomed = VClusterWaiter("ns", "n", Phase.PHASE_RUNNING, None, on_change=failing.append)
+    with pytest.raises(openvcluster.VClusterFailedError):
+        doomed.observe(state(Phase.PHASE_FAILED, "f"))
+    assert [s.etag for s in failing] == ["f"]
+
+
 def test_resting_phases() -> None:
     assert resting_phase(Phase.PHASE_SCALING) == Phase.PHASE_RUNNING
     assert resting_phase(Phase.PHASE_SUSPENDING) == Phase.PHASE_SUSPENDED
@@ -402,6 +487,7 @@ def _event(
     return WatchEvent(type=kind, vcluster=vcluster)
 
 
+PROVISIONING = Phase.PHASE_PROVISIONING
 ADDED, MODIFIED, DELETED, SYNCED = (
     EventType.EVENT_TYPE_ADDED,
     EventType.EVENT_TYPE_MODIFIED,

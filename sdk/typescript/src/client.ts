@@ -14,14 +14,7 @@ import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import type { ClientConnection, ConnectionConfig, OwnedTransport } from "./connection.js";
 import { setDeadlineHeader } from "./deadline.js";
 import { toPhase, toSnapshotPhase, type PhaseLike, type SnapshotPhaseLike } from "./enums.js";
-import {
-  CancelledError,
-  DeadlineExceededError,
-  isOpenVClusterError,
-  NotFoundError,
-  UnexpectedStatusError,
-  type OpenVClusterError,
-} from "./errors.js";
+import { CancelledError, UnexpectedStatusError } from "./errors.js";
 import { MonitorService, type FleetSummary, type VClusterUsage } from "./gen/openvcluster/v1/monitor_service_pb.js";
 import { ServerInfoService, type ServerInfo } from "./gen/openvcluster/v1/server_info_service_pb.js";
 import type { Snapshot } from "./gen/openvcluster/v1/snapshot_pb.js";
@@ -43,10 +36,10 @@ import {
 import { Pager, type Page } from "./pagination.js";
 import * as build from "./requests.js";
 import { ATTEMPT_SETTINGS } from "./retry-interceptor.js";
-import { sleep } from "./sleep.js";
 import { toOpenVClusterError } from "./status.js";
 import { VERSION } from "./version.js";
-import { restingPhase, SnapshotWaiter, VClusterWaiter, type VClusterTarget } from "./wait.js";
+import * as waits from "./wait-loops.js";
+import { restingPhase } from "./wait.js";
 import { Watch, type WatchEvent } from "./watch.js";
 
 /** The user agent every call carries. */
@@ -176,7 +169,7 @@ export class VClusterClientBase {
     const response = await this.unary(VClusterService.method.createVCluster, request, settings, options.signal, request.requestId);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait && !request.validateOnly) {
-      return this.waitPhase(vcluster, VCluster_Phase.RUNNING, settings, options.signal);
+      return waits.settle(this.waitRun(settings, options.signal), vcluster, VCluster_Phase.RUNNING);
     }
     return vcluster;
   }
@@ -225,9 +218,7 @@ export class VClusterClientBase {
     const response = await this.unary(VClusterService.method.deleteVCluster, request, settings, options.signal, request.requestId);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait) {
-      const waiter = this.vclusterWaiter(namespace, name, null, settings);
-      waiter.lastSeen = vcluster;
-      await this.runVClusterWaiter(waiter, settings, options.signal);
+      await waits.settle(this.waitRun(settings, options.signal), vcluster, null);
     }
     return vcluster;
   }
@@ -299,7 +290,7 @@ export class VClusterClientBase {
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait) {
       const target = restingPhase(vcluster.status?.phase ?? VCluster_Phase.UNSPECIFIED);
-      return this.waitPhase(vcluster, target, settings, options.signal);
+      return waits.settle(this.waitRun(settings, options.signal), vcluster, target);
     }
     return vcluster;
   }
@@ -315,7 +306,7 @@ export class VClusterClientBase {
     const settings = this.settings(options);
     const response = await this.unary(VClusterService.method.suspendVCluster, request, settings, options.signal, request.requestId);
     const vcluster = required(response.vcluster, "vcluster");
-    if (options.wait) return this.waitPhase(vcluster, VCluster_Phase.SUSPENDED, settings, options.signal);
+    if (options.wait) return waits.settle(this.waitRun(settings, options.signal), vcluster, VCluster_Phase.SUSPENDED);
     return vcluster;
   }
 
@@ -330,7 +321,7 @@ export class VClusterClientBase {
     const settings = this.settings(options);
     const response = await this.unary(VClusterService.method.resumeVCluster, request, settings, options.signal, request.requestId);
     const vcluster = required(response.vcluster, "vcluster");
-    if (options.wait) return this.waitPhase(vcluster, VCluster_Phase.RUNNING, settings, options.signal);
+    if (options.wait) return waits.settle(this.waitRun(settings, options.signal), vcluster, VCluster_Phase.RUNNING);
     return vcluster;
   }
 
@@ -349,8 +340,8 @@ export class VClusterClientBase {
     const response = await this.unary(VClusterService.method.snapshotVCluster, request, settings, options.signal, request.requestId);
     const snapshot = required(response.snapshot, "snapshot");
     if (options.wait) {
-      const waiter = new SnapshotWaiter(snapshot.namespace, snapshot.name, toSnapshotPhase("READY"), settings.waitTimeoutMs);
-      return this.runSnapshotWaiter(waiter, settings, options.signal);
+      const run = this.waitRun(settings, options.signal);
+      return waits.forSnapshot(run, snapshot.namespace, snapshot.name, toSnapshotPhase("READY"));
     }
     return snapshot;
   }
@@ -368,7 +359,7 @@ export class VClusterClientBase {
     const settings = this.settings(options);
     const response = await this.unary(VClusterService.method.restoreVCluster, request, settings, options.signal, request.requestId);
     const vcluster = required(response.vcluster, "vcluster");
-    if (options.wait) return this.waitPhase(vcluster, VCluster_Phase.RUNNING, settings, options.signal);
+    if (options.wait) return waits.settle(this.waitRun(settings, options.signal), vcluster, VCluster_Phase.RUNNING);
     return vcluster;
   }
 
@@ -501,30 +492,39 @@ export class VClusterClientBase {
    * SYNCED event, then its changes), or polls GetVCluster when the watch is
    * not available. `timeoutMs` defaults to the client's `waitTimeoutMs`.
    *
+   * `onChange` shows progress: it is called with each state of the vcluster
+   * the wait sees, from the watch or a read, the first one included, once
+   * per state (never twice for the same etag), before the wait decides
+   * whether it is over, and never after it settles.
+   *
    * @throws WaitTimeoutError not reached in time (`lastSeen` has the last state).
    * @throws VClusterFailedError the vcluster ended in FAILED instead.
    * @throws NotFoundError the vcluster does not exist or was deleted meanwhile.
    */
   async waitForPhase(namespace: string, name: string, phase: PhaseLike, options: WaitOptions = {}): Promise<VCluster> {
-    const target = toPhase(phase);
-    const settings = this.waitSettings(options);
-    const waiter = this.vclusterWaiter(namespace, name, target, settings);
-    await this.runVClusterWaiter(waiter, settings, options.signal);
-    return required(waiter.lastSeen, "vcluster");
+    return waits.forPhase(this.helperRun(options), namespace, name, toPhase(phase), options.onChange);
   }
 
   /**
    * Waits until a vcluster is gone (resolves at once if it does not exist).
    *
+   * `onChange` is called with each state of the vcluster the wait sees
+   * (DELETING ...), as for {@link waitForPhase}; its disappearance settles
+   * the wait.
+   *
    * @throws WaitTimeoutError it still exists after `timeoutMs`.
    */
   async waitForDeletion(namespace: string, name: string, options: WaitOptions = {}): Promise<void> {
-    const settings = this.waitSettings(options);
-    await this.runVClusterWaiter(this.vclusterWaiter(namespace, name, null, settings), settings, options.signal);
+    await waits.forDeletion(this.helperRun(options), namespace, name, options.onChange);
   }
 
   /**
    * Waits until a snapshot is in `phase` (READY by default) and resolves to it.
+   *
+   * Snapshots have no watch: the wait reads the snapshot with a growing
+   * pause. `onChange` is called with each read that differs from the one
+   * before, the first one included, before the wait decides whether it is
+   * over, and never after it settles.
    *
    * @throws WaitTimeoutError not reached in time.
    * @throws SnapshotFailedError the snapshot ended in FAILED.
@@ -533,12 +533,9 @@ export class VClusterClientBase {
     namespace: string,
     name: string,
     phase: SnapshotPhaseLike = "READY",
-    options: WaitOptions = {},
+    options: WaitOptions<Snapshot> = {},
   ): Promise<Snapshot> {
-    const target = toSnapshotPhase(phase);
-    const settings = this.waitSettings(options);
-    const waiter = new SnapshotWaiter(namespace, name, target, settings.waitTimeoutMs);
-    return this.runSnapshotWaiter(waiter, settings, options.signal);
+    return waits.forSnapshot(this.helperRun(options), namespace, name, toSnapshotPhase(phase), options.onChange);
   }
 
   // Internals
@@ -547,8 +544,20 @@ export class VClusterClientBase {
     return this.defaults.merged(options);
   }
 
-  private waitSettings(options: WaitOptions): CallSettings {
-    return this.defaults.merged({ metadata: options.metadata, waitTimeoutMs: options.timeoutMs });
+  /** A wait under `settings` (`wait: true` of a mutation), making its calls through this client. */
+  private waitRun(settings: CallSettings, signal: AbortSignal | undefined): waits.WaitRun {
+    const calls: waits.WaitCalls = {
+      watch: (request, s, timeoutMs, sig) => this.openWatch(request, s, timeoutMs, sig),
+      getVCluster: (namespace, name, s, sig) => this.get(namespace, name, s, sig),
+      getSnapshot: (namespace, name, s, sig) => this.fetchSnapshot(namespace, name, s, sig),
+    };
+    return { calls, settings, signal };
+  }
+
+  /** The wait of a wait helper: the client's settings with the helper's timeout and metadata. */
+  private helperRun(options: Pick<WaitOptions, "timeoutMs" | "metadata" | "signal">): waits.WaitRun {
+    const settings = this.defaults.merged({ metadata: options.metadata, waitTimeoutMs: options.timeoutMs });
+    return this.waitRun(settings, options.signal);
   }
 
   /**
@@ -626,7 +635,7 @@ export class VClusterClientBase {
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait && !request.validateOnly) {
       const target = restingPhase(vcluster.status?.phase ?? VCluster_Phase.UNSPECIFIED);
-      return this.waitPhase(vcluster, target, settings, options.signal);
+      return waits.settle(this.waitRun(settings, options.signal), vcluster, target);
     }
     return vcluster;
   }
@@ -641,95 +650,6 @@ export class VClusterClientBase {
     return this.unary(SnapshotService.method.getSnapshot, { namespace, name }, settings, signal).then((r) =>
       required(r.snapshot, "snapshot"),
     );
-  }
-
-  private vclusterWaiter(namespace: string, name: string, target: VClusterTarget, settings: CallSettings): VClusterWaiter {
-    return new VClusterWaiter(namespace, name, target, settings.waitTimeoutMs, settings.retry);
-  }
-
-  private async waitPhase(
-    vcluster: VCluster,
-    target: Exclude<VClusterTarget, null>,
-    settings: CallSettings,
-    signal: AbortSignal | undefined,
-  ): Promise<VCluster> {
-    const waiter = this.vclusterWaiter(vcluster.namespace, vcluster.name, target, settings);
-    if (!waiter.observe(vcluster)) await this.runVClusterWaiter(waiter, settings, signal);
-    return required(waiter.lastSeen, "vcluster");
-  }
-
-  private async runVClusterWaiter(waiter: VClusterWaiter, settings: CallSettings, signal?: AbortSignal): Promise<void> {
-    const request = build.watchRequest(waiter.namespace, { name: waiter.name });
-    for (;;) {
-      const watch = this.openWatch(request, settings, waiter.watchTimeoutMs(), signal);
-      const events = watch[Symbol.asyncIterator]();
-      let ended: OpenVClusterError | undefined;
-      waiter.watchStarted();
-      try {
-        for (;;) {
-          let next: IteratorResult<WatchEvent>;
-          try {
-            next = await events.next();
-          } catch (reason) {
-            if (signal?.aborted || !isOpenVClusterError(reason)) throw reason;
-            ended = reason;
-            break;
-          }
-          if (next.done) break;
-          if (waiter.observeEvent(next.value)) return;
-        }
-      } finally {
-        await events.return();
-      }
-      const pause = waiter.watchEnded(ended);
-      if (pause === undefined) break;
-      await pauseFor(pause, signal);
-    }
-    await this.pollVCluster(waiter, settings, signal);
-  }
-
-  private async pollVCluster(waiter: VClusterWaiter, settings: CallSettings, signal?: AbortSignal): Promise<void> {
-    for (;;) {
-      if (waiter.expired()) throw waiter.timeoutError();
-      const callSettings = settings.merged({ timeoutMs: waiter.callTimeoutMs(settings.timeoutMs) });
-      try {
-        if (waiter.observe(await this.get(waiter.namespace, waiter.name, callSettings, signal))) return;
-      } catch (error) {
-        if (error instanceof NotFoundError) {
-          if (waiter.observeGone()) return;
-        } else if (error instanceof DeadlineExceededError && waiter.expired()) {
-          throw waiter.timeoutError(error);
-        } else {
-          throw error;
-        }
-      }
-      await pauseFor(waiter.pollDelayMs(), signal);
-    }
-  }
-
-  private async runSnapshotWaiter(waiter: SnapshotWaiter, settings: CallSettings, signal?: AbortSignal): Promise<Snapshot> {
-    for (;;) {
-      if (waiter.expired()) throw waiter.timeoutError();
-      const callSettings = settings.merged({ timeoutMs: waiter.callTimeoutMs(settings.timeoutMs) });
-      let current: Snapshot;
-      try {
-        current = await this.fetchSnapshot(waiter.namespace, waiter.name, callSettings, signal);
-      } catch (error) {
-        if (error instanceof DeadlineExceededError && waiter.expired()) throw waiter.timeoutError(error);
-        throw error;
-      }
-      if (waiter.observe(current)) return current;
-      await pauseFor(waiter.pollDelayMs(), signal);
-    }
-  }
-}
-
-/** A pause of a wait; the caller's abort ends it with a CancelledError. */
-async function pauseFor(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  try {
-    await sleep(ms, signal);
-  } catch (reason) {
-    throw new CancelledError("the wait was cancelled", { cause: reason });
   }
 }
 

@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { VCluster } from "./gen/openvcluster/v1/vcluster_pb.js";
 import { RetryPolicy, toRetryPolicy, type RetryLike } from "./retry.js";
 
 /** Deadline of each attempt of a call unless told otherwise: 30 s. */
@@ -42,14 +43,25 @@ export interface WaitingCallOptions extends CallOptions {
   waitTimeoutMs?: number | null;
 }
 
-/** Options of the wait helpers. */
-export interface WaitOptions {
+/**
+ * Options of the wait helpers; `T` is what the wait follows: a `VCluster`,
+ * or a `Snapshot` for `waitForSnapshot`.
+ */
+export interface WaitOptions<T = VCluster> {
   /** How long to wait, in milliseconds (null: no limit). Default: the client's, 10 min. */
   timeoutMs?: number | null;
   /** Extra metadata for the calls the wait makes. */
   metadata?: Metadata;
   /** Cancels the wait; it then rejects with a CancelledError. */
   signal?: AbortSignal;
+  /**
+   * Progress: called with each state the wait sees (from its watch, or a
+   * read when it polls), the first one included, once per state (never
+   * twice for the same etag; for a snapshot, for the same read), before the
+   * wait decides whether it is over, and never after it settles. An
+   * exception it throws ends the wait with that exception.
+   */
+  onChange?: (state: T) => void;
 }
 
 /** The defaults of every call of a client, and of clients derived with `withOptions`. */

@@ -15,9 +15,15 @@
  * the stream ended without an error, ...), the wait polls GetVCluster with a
  * growing interval instead. Snapshots have no watch and are always polled.
  *
+ * A waiter also reports progress: each state it takes in that differs from
+ * the last one it reported (another etag; for a snapshot, any other field)
+ * goes to its `onChange` callback before it decides whether the wait is
+ * over. The loops that feed it are in `wait-loops.ts`.
+ *
  * @module
  */
 
+import { equals } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 
 import { phaseName, snapshotPhaseName } from "./enums.js";
@@ -29,8 +35,13 @@ import {
   WaitTimeoutError,
   type OpenVClusterError,
 } from "./errors.js";
-import { Snapshot_Phase, type Snapshot } from "./gen/openvcluster/v1/snapshot_pb.js";
-import { VCluster_Phase, VCluster_PhaseSchema, type VCluster } from "./gen/openvcluster/v1/vcluster_pb.js";
+import { Snapshot_Phase, SnapshotSchema, type Snapshot } from "./gen/openvcluster/v1/snapshot_pb.js";
+import {
+  VCluster_Phase,
+  VCluster_PhaseSchema,
+  VClusterSchema,
+  type VCluster,
+} from "./gen/openvcluster/v1/vcluster_pb.js";
 import {
   WatchVClustersResponse_EventType as EventType,
   type WatchVClustersResponse,
@@ -83,10 +94,26 @@ function targetName(target: VCluster_Phase | typeof SETTLED): string {
 type Clock = () => number;
 const now: Clock = () => performance.now();
 
-/** What every wait tracks: what it waits for, and how much time is left. */
-abstract class Waiter {
+/** How a waiter runs besides what it waits for: all optional. */
+export interface WaiterOptions<T> {
+  /** Called with each new state the wait sees, before it decides whether it is over. */
+  onChange?: ((state: T) => void) | undefined;
+  /** The clock of its deadline and pauses, in milliseconds (default: `performance.now`). */
+  clock?: Clock;
+}
+
+/**
+ * What every wait tracks: what it waits for, how much time is left, what it
+ * saw last, and what it last reported to `onChange`.
+ */
+abstract class Waiter<T> {
+  /** The last state seen. */
+  lastSeen: T | undefined;
   private readonly deadline: number | undefined;
   private pollMs = FIRST_POLL_MS;
+  private readonly onChange: ((state: T) => void) | undefined;
+  private reported: T | undefined;
+  protected readonly clock: Clock;
 
   protected constructor(
     /** The namespace of the awaited resource. */
@@ -94,10 +121,24 @@ abstract class Waiter {
     /** The name of the awaited resource. */
     readonly name: string,
     protected readonly timeoutMs: number | null,
-    protected readonly clock: Clock,
+    options: WaiterOptions<T>,
   ) {
-    this.deadline = timeoutMs === null ? undefined : clock() + timeoutMs;
+    this.clock = options.clock ?? now;
+    this.onChange = options.onChange;
+    this.deadline = timeoutMs === null ? undefined : this.clock() + timeoutMs;
   }
+
+  /** Records `state` as the last seen, and reports it when it is new. */
+  protected take(state: T): void {
+    this.lastSeen = state;
+    if (this.onChange === undefined) return;
+    if (this.reported !== undefined && this.same(this.reported, state)) return;
+    this.reported = state;
+    this.onChange(state);
+  }
+
+  /** Whether `state` is the state already reported. */
+  protected abstract same(reported: T, state: T): boolean;
 
   /** Milliseconds left, or undefined for no limit. */
   remainingMs(): number | undefined {
@@ -138,32 +179,51 @@ abstract class Waiter {
 /**
  * Waits for a vcluster to reach `target`, or to be gone when `target` is null.
  *
- * The client feeds it: the state a mutation returned ({@link observe}), then
- * the events of a watch ({@link watchStarted}, {@link observeEvent},
+ * The loops feed it: the state a mutation returned ({@link startFrom}),
+ * then the events of a watch ({@link watchStarted}, {@link observeEvent},
  * {@link watchEnded}), or, once it says to poll, the results of GetVCluster
- * ({@link observe}, {@link observeGone}, {@link pollDelayMs}).
+ * ({@link observe}, {@link observeGone}, {@link pollDelayMs}). Each new
+ * state of the vcluster goes to `onChange` first.
  */
-export class VClusterWaiter extends Waiter {
-  /** The last state of the vcluster seen. */
-  lastSeen: VCluster | undefined;
+export class VClusterWaiter extends Waiter<VCluster> {
   private retries: RetryState;
   private rewatchPauseMs = FIRST_POLL_MS;
   // What the current watch has sent: the vcluster's state, and SYNCED.
   private present = false;
   private synced = false;
+  private readonly retry: RetryPolicy | null;
 
-  /** A wait of at most `timeoutMs` (null: no limit) that rewatches under `retry`. */
+  /** A wait of at most `timeoutMs` (null: no limit) that rewatches under `options.retry`. */
   constructor(
     namespace: string,
     name: string,
     /** The awaited phase, {@link SETTLED} for any resting phase, or null for deletion. */
     readonly target: VClusterTarget,
     timeoutMs: number | null,
-    private readonly retry: RetryPolicy | null = null,
-    clock: Clock = now,
+    options: WaiterOptions<VCluster> & { retry?: RetryPolicy | null } = {},
   ) {
-    super(namespace, name, timeoutMs, clock);
-    this.retries = new RetryState(retry, clock);
+    super(namespace, name, timeoutMs, options);
+    this.retry = options.retry ?? null;
+    this.retries = new RetryState(this.retry, this.clock);
+  }
+
+  protected same(reported: VCluster, state: VCluster): boolean {
+    // The etag changes with every change; without one, compare it all.
+    if (reported.etag !== "" || state.etag !== "") return reported.etag === state.etag;
+    return equals(VClusterSchema, reported, state);
+  }
+
+  /**
+   * Takes in the state a mutation returned: true when the wait is over. A
+   * deletion only remembers it (the vcluster is DELETING; the watch tells
+   * when it is gone); a wait for a phase observes it.
+   */
+  startFrom(vcluster: VCluster): boolean {
+    if (this.target === null) {
+      this.lastSeen = vcluster;
+      return false;
+    }
+    return this.observe(vcluster);
   }
 
   /**
@@ -172,7 +232,7 @@ export class VClusterWaiter extends Waiter {
    * this SDK does not know, is a step on the way: the wait goes on.
    */
   observe(vcluster: VCluster): boolean {
-    this.lastSeen = vcluster;
+    this.take(vcluster);
     const phase = vcluster.status?.phase ?? VCluster_Phase.UNSPECIFIED;
     if (this.target !== null && phase === this.target) return true;
     if (this.target === SETTLED && (phase === VCluster_Phase.RUNNING || phase === VCluster_Phase.SUSPENDED)) return true;
@@ -270,11 +330,11 @@ export class VClusterWaiter extends Waiter {
   }
 }
 
-/** Waits for a snapshot to reach `target` (READY by default) by polling. */
-export class SnapshotWaiter extends Waiter {
-  /** The last state of the snapshot seen. */
-  lastSeen: Snapshot | undefined;
-
+/**
+ * Waits for a snapshot to reach `target` (READY by default) by polling. Each
+ * read that differs from the last one reported goes to `onChange` first.
+ */
+export class SnapshotWaiter extends Waiter<Snapshot> {
   /** A wait of at most `timeoutMs` (null: no limit). */
   constructor(
     namespace: string,
@@ -282,14 +342,18 @@ export class SnapshotWaiter extends Waiter {
     /** The awaited phase. */
     readonly target: Snapshot_Phase,
     timeoutMs: number | null,
-    clock: Clock = now,
+    options: WaiterOptions<Snapshot> = {},
   ) {
-    super(namespace, name, timeoutMs, clock);
+    super(namespace, name, timeoutMs, options);
+  }
+
+  protected same(reported: Snapshot, state: Snapshot): boolean {
+    return equals(SnapshotSchema, reported, state);
   }
 
   /** Takes a state in: true when reached; throws SnapshotFailedError on FAILED. */
   observe(snapshot: Snapshot): boolean {
-    this.lastSeen = snapshot;
+    this.take(snapshot);
     if (snapshot.phase === this.target) return true;
     if (snapshot.phase === Snapshot_Phase.FAILED) throw new SnapshotFailedError(snapshot);
     return false;

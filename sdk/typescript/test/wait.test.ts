@@ -9,6 +9,7 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 
 import {
   NotFoundError,
+  phaseName,
   RetryPolicy,
   Snapshot_Phase,
   SnapshotFailedError,
@@ -20,6 +21,8 @@ import {
   WaitTimeoutError,
   WatchVClustersResponse_EventType as EventType,
   WatchVClustersResponseSchema,
+  type Snapshot,
+  type VCluster,
 } from "../src/index.js";
 import { restingPhase, SETTLED, VClusterWaiter } from "../src/wait.js";
 import { startServer, uniqueNamespace, type RunningServer } from "./support/server.js";
@@ -38,6 +41,11 @@ after(async () => {
   client.close();
   await server.stop();
 });
+
+/** The phases of the states an `onChange` saw, by name. */
+function phases(states: VCluster[]): string[] {
+  return states.map((vc) => phaseName(vc.status?.phase ?? VCluster_Phase.UNSPECIFIED));
+}
 
 /** A client whose calls (each attempt, each watch) are recorded by method name. */
 function recordedClient(extra?: Interceptor): [VClusterClient, string[]] {
@@ -130,6 +138,29 @@ describe("vcluster waits", () => {
     }
   });
 
+  test("onChange sees each new state of the wait's own watch in order, and nothing after", async () => {
+    const ns = uniqueNamespace();
+    const [recorded, methods] = recordedClient();
+    try {
+      await recorded.createVCluster(ns, "dev", { metadata: { "ovc-test-transition-delay-ms": "200" } });
+      methods.length = 0;
+      const seen: VCluster[] = [];
+      const running = await recorded.waitForPhase(ns, "dev", "RUNNING", { onChange: (vc) => seen.push(vc) });
+      assert.deepEqual(phases(seen), ["PROVISIONING", "RUNNING"]);
+      assert.equal(seen.at(-1), running);
+      assert.deepEqual(methods, ["WatchVClusters"], "no second watch, no reads");
+      await recorded.suspendVCluster(ns, "dev", { wait: true });
+      assert.equal(seen.length, 2, "never called after the wait settled");
+
+      await recorded.deleteVCluster(ns, "dev", { metadata: { "ovc-test-transition-delay-ms": "100" } });
+      const gone: VCluster[] = [];
+      await recorded.waitForDeletion(ns, "dev", { onChange: (vc) => gone.push(vc) });
+      assert.deepEqual(phases(gone), ["DELETING"]);
+    } finally {
+      recorded.close();
+    }
+  });
+
   test("without a usable watch, waits poll GetVCluster", async () => {
     const ns = uniqueNamespace();
     const breakWatch: Interceptor = (next) => (req) => {
@@ -142,6 +173,10 @@ describe("vcluster waits", () => {
       await assert.rejects(watch[Symbol.asyncIterator]().next(), UnexpectedStatusError);
       await recorded.createVCluster(ns, "dev", { metadata: { "ovc-test-transition-delay-ms": "150" }, wait: true });
       assert.ok(methods.filter((m) => m === "GetVCluster").length >= 2, `it polled: ${methods.join(",")}`);
+      await recorded.suspendVCluster(ns, "dev", { metadata: { "ovc-test-transition-delay-ms": "150" } });
+      const seen: VCluster[] = [];
+      await recorded.waitForPhase(ns, "dev", "SUSPENDED", { onChange: (vc) => seen.push(vc) });
+      assert.deepEqual(phases(seen), ["SUSPENDING", "SUSPENDED"], "each polled state once");
       await recorded.deleteVCluster(ns, "dev", { wait: true });
       await assert.rejects(recorded.waitForPhase(ns, "dev", "RUNNING"), NotFoundError);
     } finally {
@@ -155,8 +190,11 @@ describe("snapshot waits", () => {
     const ns = uniqueNamespace();
     await client.createVCluster(ns, "dev", { wait: true });
     await client.snapshotVCluster(ns, "dev", { snapshotName: "s1", metadata: { "ovc-test-transition-delay-ms": "100" } });
-    const ready = await client.waitForSnapshot(ns, "s1");
+    const reads: Snapshot[] = [];
+    const ready = await client.waitForSnapshot(ns, "s1", "READY", { onChange: (s) => reads.push(s) });
     assert.equal(ready.phase, Snapshot_Phase.READY);
+    assert.equal(reads[0]?.phase, Snapshot_Phase.PENDING);
+    assert.equal(reads.at(-1), ready);
     assert.ok(ready.sizeBytes > 0n);
     await assert.rejects(client.waitForSnapshot(ns, "s1", "PENDING", { timeoutMs: 150 }), (e: unknown) => {
       return e instanceof WaitTimeoutError && (e.lastSeen as { phase?: number }).phase === Snapshot_Phase.READY;
@@ -216,9 +254,28 @@ describe("VClusterWaiter", () => {
     assert.equal(deletion.observeEvent(event(EventType.SYNCED)), true, "absent at SYNCED: already gone");
   });
 
+  test("reports each new state once per etag, before deciding", () => {
+    const seen: string[] = [];
+    const waiter = new VClusterWaiter("ns", "dev", VCluster_Phase.RUNNING, 1000, { onChange: (v) => seen.push(v.etag) });
+    const tagged = (phase: VCluster_Phase, etag: string) => create(VClusterSchema, { namespace: "ns", name: "dev", etag, status: { phase } });
+    waiter.watchStarted();
+    assert.equal(waiter.observeEvent(event(EventType.ADDED, tagged(VCluster_Phase.PROVISIONING, "a"))), false);
+    assert.equal(waiter.observeEvent(event(EventType.SYNCED)), false);
+    waiter.watchStarted(); // a new watch replays the same state: not reported again
+    assert.equal(waiter.observeEvent(event(EventType.ADDED, tagged(VCluster_Phase.PROVISIONING, "a"))), false);
+    assert.equal(waiter.observe(tagged(VCluster_Phase.PROVISIONING, "b")), false);
+    assert.equal(waiter.observe(tagged(VCluster_Phase.RUNNING, "c")), true);
+    assert.deepEqual(seen, ["a", "b", "c"]);
+
+    const failing: string[] = [];
+    const doomed = new VClusterWaiter("ns", "dev", VCluster_Phase.RUNNING, 1000, { onChange: (v) => failing.push(v.etag) });
+    assert.throws(() => doomed.observe(tagged(VCluster_Phase.FAILED, "f")), VClusterFailedError);
+    assert.deepEqual(failing, ["f"], "reported, then decided");
+  });
+
   test("decides what follows the end of a watch", () => {
     let now = 0;
-    const waiter = new VClusterWaiter("ns", "dev", VCluster_Phase.RUNNING, 1000, FAST, () => now);
+    const waiter = new VClusterWaiter("ns", "dev", VCluster_Phase.RUNNING, 1000, { retry: FAST, clock: () => now });
     const endedWith = (code: Code) => new UnexpectedStatusError("ended", { code });
     assert.equal(waiter.watchEnded(undefined), undefined, "a stream that just ended: poll");
     assert.equal(waiter.watchEnded(endedWith(Code.ResourceExhausted)), 50, "never synced: pause");

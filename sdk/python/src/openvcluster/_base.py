@@ -10,8 +10,6 @@ from openvcluster._config import ConnectionConfig, StrPath
 from openvcluster._options import DEFAULT, CallOptions, Default, Metadata, WireMetadata
 from openvcluster._retry import RetryPolicy
 from openvcluster._trace_context import trace_metadata
-from openvcluster._wait import VClusterWaiter
-from openvcluster.v1 import vcluster_pb2
 
 __all__ = ["ClientBase"]
 
@@ -95,16 +93,6 @@ class ClientBase:
             wire += self._config.auth_metadata()
         wire += trace_metadata()
         return options, wire
-
-    @staticmethod
-    def _vcluster_waiter(
-        namespace: str,
-        name: str,
-        target: vcluster_pb2.VCluster.Phase.ValueType | None,
-        options: CallOptions,
-    ) -> VClusterWaiter:
-        """A waiter for ``target`` (``None``: deletion) under the options of the call."""
-        return VClusterWaiter(namespace, name, target, options.wait_timeout, retry=options.retry)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(endpoint={self._config.endpoint!r}, tls={self._config.tls})"

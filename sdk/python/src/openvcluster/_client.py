@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-import logging
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Self
 
@@ -13,6 +10,7 @@ import grpc
 from google.protobuf import field_mask_pb2
 
 from openvcluster import _requests as build
+from openvcluster import _wait_sync as waits
 from openvcluster._base import ClientBase
 from openvcluster._config import StrPath, open_channel
 from openvcluster._enums import (
@@ -27,9 +25,8 @@ from openvcluster._invoke import invoke
 from openvcluster._options import DEFAULT, CallOptions, Default, Metadata, WireMetadata
 from openvcluster._pagination import Page, Pager
 from openvcluster._retry import RetryPolicy
-from openvcluster._wait import SnapshotWaiter, VClusterWaiter, resting_phase
+from openvcluster._wait import resting_phase
 from openvcluster._watch import Watch
-from openvcluster.errors import DeadlineExceededError, NotFoundError, OpenVClusterError
 from openvcluster.v1 import monitor_service_pb2 as ms
 from openvcluster.v1 import monitor_service_pb2_grpc as ms_grpc
 from openvcluster.v1 import server_info_service_pb2 as si
@@ -42,7 +39,6 @@ from openvcluster.v1 import vcluster_service_pb2_grpc as vs_grpc
 
 __all__ = ["Client"]
 
-_log = logging.getLogger("openvcluster")
 _Phase = vcluster_pb2.VCluster.Phase
 
 
@@ -197,7 +193,7 @@ class Client(ClientBase):
             "CreateVCluster", stub, request, options, wire, request.request_id
         ).vcluster
         if wait and not validate_only:
-            return self._wait_phase(vcluster, _Phase.PHASE_RUNNING, options, wire)
+            return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
         return vcluster
 
     def get_vcluster(
@@ -311,7 +307,9 @@ class Client(ClientBase):
             "UpdateVCluster", stub, request, options, wire, request.request_id
         ).vcluster
         if wait and not validate_only:
-            return self._wait_phase(vcluster, resting_phase(vcluster.status.phase), options, wire)
+            return waits.settle(
+                self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
+            )
         return vcluster
 
     def upgrade_vcluster(
@@ -401,9 +399,7 @@ class Client(ClientBase):
             "DeleteVCluster", stub, request, options, wire, request.request_id
         ).vcluster
         if wait:
-            waiter = self._vcluster_waiter(namespace, name, None, options)
-            waiter.last_seen = vcluster
-            self._run_vcluster_waiter(waiter, options, wire)
+            waits.settle(self._vclusters, vcluster, None, options, wire)
         return vcluster
 
     def scale_vcluster(
@@ -453,7 +449,9 @@ class Client(ClientBase):
             "ScaleVCluster", stub, request, options, wire, request.request_id
         ).vcluster
         if wait:
-            return self._wait_phase(vcluster, resting_phase(vcluster.status.phase), options, wire)
+            return waits.settle(
+                self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
+            )
         return vcluster
 
     def suspend_vcluster(
@@ -484,7 +482,7 @@ class Client(ClientBase):
             "SuspendVCluster", stub, request, options, wire, request.request_id
         ).vcluster
         if wait:
-            return self._wait_phase(vcluster, _Phase.PHASE_SUSPENDED, options, wire)
+            return waits.settle(self._vclusters, vcluster, _Phase.PHASE_SUSPENDED, options, wire)
         return vcluster
 
     def resume_vcluster(
@@ -512,7 +510,7 @@ class Client(ClientBase):
             "ResumeVCluster", stub, request, options, wire, request.request_id
         ).vcluster
         if wait:
-            return self._wait_phase(vcluster, _Phase.PHASE_RUNNING, options, wire)
+            return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
         return vcluster
 
     def snapshot_vcluster(
@@ -548,13 +546,11 @@ class Client(ClientBase):
         stub = self._vclusters.SnapshotVCluster
         response = invoke("SnapshotVCluster", stub, request, options, wire, request.request_id)
         if wait:
-            waiter = SnapshotWaiter(
-                response.snapshot.namespace,
-                response.snapshot.name,
-                snapshot_pb2.Snapshot.PHASE_READY,
-                options.wait_timeout,
+            snapshot = response.snapshot
+            target = snapshot_pb2.Snapshot.PHASE_READY
+            return waits.for_snapshot(
+                self._snapshots, snapshot.namespace, snapshot.name, target, options, wire
             )
-            return self._run_snapshot_waiter(waiter, options, wire)
         return response.snapshot
 
     def restore_vcluster(
@@ -587,7 +583,7 @@ class Client(ClientBase):
             "RestoreVCluster", stub, request, options, wire, request.request_id
         ).vcluster
         if wait:
-            return self._wait_phase(vcluster, _Phase.PHASE_RUNNING, options, wire)
+            return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
         return vcluster
 
     def get_kubeconfig(
@@ -770,12 +766,19 @@ class Client(ClientBase):
         *,
         timeout: float | Default | None = DEFAULT,
         metadata: Metadata | None = None,
+        on_change: Callable[[vcluster_pb2.VCluster], None] | None = None,
     ) -> vcluster_pb2.VCluster:
         """Waits until a vcluster is in ``phase`` (``"RUNNING"``) and returns it.
 
         Follows one WatchVClusters stream of the vcluster (its initial state
         and SYNCED event, then its changes), or polls GetVCluster when the
         watch is not available. ``timeout`` defaults to the client's ``wait_timeout``.
+
+        ``on_change`` (a plain function, on AsyncClient too) shows progress: it
+        is called with each state of the vcluster the wait sees, from the watch
+        or a read, the first one included, once per state (never twice for the
+        same etag), before the wait decides whether it is over, and never after
+        it returns. An exception it raises ends the wait.
 
         Raises:
             WaitTimeoutError: not reached in time (``last_seen`` has the last state).
@@ -784,10 +787,7 @@ class Client(ClientBase):
         """
         target = to_phase(phase)
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        waiter = self._vcluster_waiter(namespace, name, target, options)
-        self._run_vcluster_waiter(waiter, options, wire)
-        assert waiter.last_seen is not None
-        return waiter.last_seen
+        return waits.for_phase(self._vclusters, namespace, name, target, options, wire, on_change)
 
     def wait_for_deletion(
         self,
@@ -796,14 +796,16 @@ class Client(ClientBase):
         *,
         timeout: float | Default | None = DEFAULT,
         metadata: Metadata | None = None,
+        on_change: Callable[[vcluster_pb2.VCluster], None] | None = None,
     ) -> None:
         """Waits until a vcluster is gone (returns at once if it does not exist).
 
-        Raises WaitTimeoutError when it still exists after ``timeout``.
+        ``on_change`` is called with each state of the vcluster the wait sees
+        (DELETING ...), as for :meth:`wait_for_phase`; its disappearance is the
+        return. Raises WaitTimeoutError when it still exists after ``timeout``.
         """
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        waiter = self._vcluster_waiter(namespace, name, None, options)
-        self._run_vcluster_waiter(waiter, options, wire)
+        waits.for_deletion(self._vclusters, namespace, name, options, wire, on_change)
 
     def wait_for_snapshot(
         self,
@@ -813,8 +815,15 @@ class Client(ClientBase):
         *,
         timeout: float | Default | None = DEFAULT,
         metadata: Metadata | None = None,
+        on_change: Callable[[snapshot_pb2.Snapshot], None] | None = None,
     ) -> snapshot_pb2.Snapshot:
         """Waits until a snapshot is in ``phase`` (READY by default) and returns it.
+
+        Snapshots have no watch: the wait reads the snapshot with a growing
+        pause. ``on_change`` (a plain function, on AsyncClient too) is called
+        with each read that differs from the one before, the first one
+        included, before the wait decides whether it is over, and never after
+        it returns.
 
         Raises:
             WaitTimeoutError: not reached in time.
@@ -822,8 +831,9 @@ class Client(ClientBase):
         """
         target = to_snapshot_phase(phase)
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        waiter = SnapshotWaiter(namespace, name, target, options.wait_timeout)
-        return self._run_snapshot_waiter(waiter, options, wire)
+        return waits.for_snapshot(
+            self._snapshots, namespace, name, target, options, wire, on_change
+        )
 
     # Internals
 
@@ -840,87 +850,3 @@ class Client(ClientBase):
         request = ss.GetSnapshotRequest(namespace=namespace, name=name)
         stub = self._snapshots.GetSnapshot
         return invoke("GetSnapshot", stub, request, options, wire, None).snapshot
-
-    def _wait_phase(
-        self,
-        vcluster: vcluster_pb2.VCluster,
-        target: vcluster_pb2.VCluster.Phase.ValueType,
-        options: CallOptions,
-        wire: WireMetadata,
-    ) -> vcluster_pb2.VCluster:
-        waiter = self._vcluster_waiter(vcluster.namespace, vcluster.name, target, options)
-        if not waiter.observe(vcluster):
-            self._run_vcluster_waiter(waiter, options, wire)
-        assert waiter.last_seen is not None
-        return waiter.last_seen
-
-    def _run_vcluster_waiter(
-        self, waiter: VClusterWaiter, options: CallOptions, wire: WireMetadata
-    ) -> None:
-        request = build.watch_request(waiter.namespace, name=waiter.name, label_selector="")
-        while True:
-            call = self._vclusters.WatchVClusters(
-                request, timeout=waiter.watch_timeout(), metadata=wire
-            )
-            ended: OpenVClusterError | None = None
-            with Watch(call) as watch:
-                waiter.watch_started()
-                while True:
-                    try:
-                        event = next(watch)
-                    except StopIteration:
-                        break
-                    except OpenVClusterError as exc:
-                        ended = exc
-                        break
-                    if waiter.observe_event(event):
-                        return
-            pause = waiter.watch_ended(ended)
-            if pause is None:
-                _log.debug("watch unusable while waiting (%r); polling instead", ended)
-                break
-            _log.debug("watch ended while waiting (%r); watching again", ended)
-            time.sleep(pause)
-        self._poll_vcluster(waiter, options, wire)
-
-    def _poll_vcluster(
-        self, waiter: VClusterWaiter, options: CallOptions, wire: WireMetadata
-    ) -> None:
-        while True:
-            if waiter.expired():
-                raise waiter.timeout_error()
-            call_options = dataclasses.replace(
-                options, timeout=waiter.call_timeout(options.timeout)
-            )
-            try:
-                current = self._get(waiter.namespace, waiter.name, call_options, wire)
-            except NotFoundError:
-                if waiter.observe_gone():
-                    return
-            except DeadlineExceededError as exc:
-                if waiter.expired():
-                    raise waiter.timeout_error() from exc
-                raise
-            else:
-                if waiter.observe(current):
-                    return
-            time.sleep(waiter.poll_delay())
-
-    def _run_snapshot_waiter(
-        self, waiter: SnapshotWaiter, options: CallOptions, wire: WireMetadata
-    ) -> snapshot_pb2.Snapshot:
-        while True:
-            if waiter.expired():
-                raise waiter.timeout_error()
-            call_options = dataclasses.replace(
-                options, timeout=waiter.call_timeout(options.timeout)
-            )
-            try:
-                current = self._get_snapshot(waiter.namespace, waiter.name, call_options, wire)
-            except DeadlineExceededError as exc:
-                if waiter.expired():
-                    raise waiter.timeout_error() from exc
-                raise
-            if waiter.observe(current):
-                return current
-            time.sleep(waiter.poll_delay())

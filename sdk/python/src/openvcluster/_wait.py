@@ -13,16 +13,24 @@ default) is started again under the client's retry policy. When the watch
 cannot be used otherwise (not implemented, retries used up, the stream ended
 without an error, ...), the wait polls GetVCluster with a growing interval
 instead. Snapshots have no watch and are always polled.
+
+A waiter also reports progress: each state it takes in that differs from the
+last one it reported (another etag; for a snapshot, any other field) goes to
+its ``on_change`` callback before it decides whether the wait is over. The
+loops that feed it are in ``_wait_sync`` (Client) and ``_wait_async``
+(AsyncClient).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Generic, TypeVar
 
 import grpc
 
 from openvcluster._enums import phase_name, snapshot_phase_name
+from openvcluster._options import CallOptions
 from openvcluster._retry import RetryPolicy, RetryState
 from openvcluster.errors import (
     DeadlineExceededError,
@@ -36,6 +44,8 @@ from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 from openvcluster.v1.vcluster_service_pb2 import WatchVClustersResponse
 
 __all__ = ["SnapshotWaiter", "VClusterWaiter", "resting_phase"]
+
+_State = TypeVar("_State", vcluster_pb2.VCluster, snapshot_pb2.Snapshot)
 
 _Phase = vcluster_pb2.VCluster.Phase
 _RESTING: dict[int, vcluster_pb2.VCluster.Phase.ValueType] = {
@@ -66,18 +76,41 @@ def resting_phase(
     return _RESTING.get(phase, phase)
 
 
-class _Waiter:
-    """What every wait tracks: what it waits for, and how much time is left."""
+class _Waiter(Generic[_State]):
+    """What every wait tracks: what it waits for, how much time is left, what it
+    saw last, and what it last reported to ``on_change``."""
 
     def __init__(
-        self, namespace: str, name: str, timeout: float | None, clock: Callable[[], float]
+        self,
+        namespace: str,
+        name: str,
+        timeout: float | None,
+        clock: Callable[[], float],
+        on_change: Callable[[_State], None] | None,
     ) -> None:
         self.namespace = namespace
         self.name = name
+        self.last_seen: _State | None = None
         self._clock = clock
         self._timeout = timeout
         self._deadline = None if timeout is None else clock() + timeout
         self._poll = _FIRST_POLL
+        self._on_change: Callable[[_State], None] | None = on_change
+        self._reported: _State | None = None
+
+    def _take(self, state: _State) -> None:
+        """Records ``state`` as the last seen, and reports it when it is new."""
+        self.last_seen = state
+        if self._on_change is None:
+            return
+        if self._reported is not None and self._same(self._reported, state):
+            return
+        self._reported = state
+        self._on_change(state)
+
+    @staticmethod
+    def _same(reported: _State, state: _State) -> bool:
+        return reported == state
 
     def remaining(self) -> float | None:
         """Seconds left, or ``None`` for no limit."""
@@ -110,13 +143,14 @@ class _Waiter:
         return f"within {self._timeout:g} s" if self._timeout is not None else "in time"
 
 
-class VClusterWaiter(_Waiter):
+class VClusterWaiter(_Waiter[vcluster_pb2.VCluster]):
     """Waits for a vcluster to reach ``target``, or to be gone when ``target`` is ``None``.
 
-    The clients feed it: the state a mutation returned (:meth:`observe`), then
-    the events of a watch (:meth:`watch_started`, :meth:`observe_event`,
+    The loops feed it: the state a mutation returned (:meth:`start_from`),
+    then the events of a watch (:meth:`watch_started`, :meth:`observe_event`,
     :meth:`watch_ended`), or, once it says to poll, the results of GetVCluster
-    (:meth:`observe`, :meth:`observe_gone`, :meth:`poll_delay`).
+    (:meth:`observe`, :meth:`observe_gone`, :meth:`poll_delay`). Each new state
+    of the vcluster goes to ``on_change`` first.
     """
 
     def __init__(
@@ -128,16 +162,48 @@ class VClusterWaiter(_Waiter):
         *,
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[vcluster_pb2.VCluster], None] | None = None,
     ) -> None:
-        super().__init__(namespace, name, timeout, clock)
+        super().__init__(namespace, name, timeout, clock, on_change)
         self.target = target
-        self.last_seen: vcluster_pb2.VCluster | None = None
         self._retry = retry
         self._retries = RetryState(retry, clock=clock)
         self._rewatch_pause = _FIRST_POLL
         # What the current watch has sent: the vcluster's state, and SYNCED.
         self._present = False
         self._synced = False
+
+    @classmethod
+    def under(
+        cls,
+        namespace: str,
+        name: str,
+        target: vcluster_pb2.VCluster.Phase.ValueType | None,
+        options: CallOptions,
+        on_change: Callable[[vcluster_pb2.VCluster], None] | None = None,
+    ) -> VClusterWaiter:
+        """A waiter under the options of a call: its wait timeout and retry policy."""
+        return cls(
+            namespace, name, target, options.wait_timeout, retry=options.retry, on_change=on_change
+        )
+
+    @staticmethod
+    def _same(reported: vcluster_pb2.VCluster, state: vcluster_pb2.VCluster) -> bool:
+        # The etag changes with every change; without one, compare it all.
+        if reported.etag or state.etag:
+            return reported.etag == state.etag
+        return reported == state
+
+    def start_from(self, vcluster: vcluster_pb2.VCluster) -> bool:
+        """Takes in the state a mutation returned: ``True`` when the wait is over.
+
+        A deletion only remembers it (the vcluster is DELETING; the watch tells
+        when it is gone); a wait for a phase observes it.
+        """
+        if self.target is None:
+            self.last_seen = vcluster
+            return False
+        return self.observe(vcluster)
 
     def observe(self, vcluster: vcluster_pb2.VCluster) -> bool:
         """Takes a state in: ``True`` when the wait is over.
@@ -146,7 +212,7 @@ class VClusterWaiter(_Waiter):
         and phases this SDK does not know included. Raises VClusterFailedError
         when the vcluster is FAILED and another phase is awaited.
         """
-        self.last_seen = vcluster
+        self._take(vcluster)
         phase = vcluster.status.phase
         if self.target is not None and phase == self.target:
             return True
@@ -239,8 +305,11 @@ class VClusterWaiter(_Waiter):
         )
 
 
-class SnapshotWaiter(_Waiter):
-    """Waits for a snapshot to reach ``target`` (READY by default) by polling."""
+class SnapshotWaiter(_Waiter[snapshot_pb2.Snapshot]):
+    """Waits for a snapshot to reach ``target`` (READY by default) by polling.
+
+    Each read that differs from the last one reported goes to ``on_change`` first.
+    """
 
     def __init__(
         self,
@@ -250,14 +319,14 @@ class SnapshotWaiter(_Waiter):
         timeout: float | None,
         *,
         clock: Callable[[], float] = time.monotonic,
+        on_change: Callable[[snapshot_pb2.Snapshot], None] | None = None,
     ) -> None:
-        super().__init__(namespace, name, timeout, clock)
+        super().__init__(namespace, name, timeout, clock, on_change)
         self.target = target
-        self.last_seen: snapshot_pb2.Snapshot | None = None
 
     def observe(self, snapshot: snapshot_pb2.Snapshot) -> bool:
         """Takes a state in: ``True`` when reached; SnapshotFailedError on FAILED."""
-        self.last_seen = snapshot
+        self._take(snapshot)
         if snapshot.phase == self.target:
             return True
         if snapshot.phase == snapshot_pb2.Snapshot.PHASE_FAILED:

@@ -6,6 +6,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -14,7 +15,7 @@ import openvcluster
 from openvcluster import Phase
 from openvcluster.cli.errors import ExitCode
 from openvcluster.cli.vclusters import outcome
-from tests.cli.helpers import Ovc, lines
+from tests.cli.helpers import Ovc, client_options, lines
 
 HOLD = "ovc-test-transition-delay-ms"
 
@@ -56,6 +57,29 @@ def test_create_wait_get_list_delete(ovc: Ovc, client: openvcluster.Client, ns: 
     empty = ovc("list")
     assert empty.stdout == "" and f"No vclusters in namespace {ns}." in empty.stderr
     assert json.loads(ovc("list", "-o", "json").stdout) == []
+
+
+def test_wait_progress_comes_from_the_wait_itself(
+    ovc: Ovc, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watches: list[tuple[object, ...]] = []
+    watch = openvcluster.Client.watch_vclusters
+
+    def second_watch(self: openvcluster.Client, *args: Any, **kwargs: Any) -> openvcluster.Watch:
+        watches.append(args)
+        return watch(self, *args, **kwargs)
+
+    monkeypatch.setattr(openvcluster.Client, "watch_vclusters", second_watch)
+    client_options(monkeypatch, metadata={HOLD: "300"})  # PROVISIONING for 0.3 s
+    created = ovc("create", "dev", "--wait")
+    progress = lines(created.stderr)
+    assert [line.split()[:2] for line in progress] == [
+        ["vcluster/dev", "PROVISIONING"],
+        ["vcluster/dev", "RUNNING"],
+    ]
+    deleted = ovc("delete", "dev", "--wait")
+    assert [line.split()[1] for line in lines(deleted.stderr)] == ["DELETING", "deleted"]
+    assert watches == []  # the wait's own watch fed the display
 
 
 def test_create_with_every_setting(ovc: Ovc, client: openvcluster.Client, ns: str) -> None:

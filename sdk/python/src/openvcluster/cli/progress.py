@@ -8,7 +8,6 @@ line, so logs stay readable.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -29,9 +28,9 @@ def stderr_console() -> Console:
 class WaitDisplay:
     """Shows the phases of one resource while a wait runs.
 
-    ``update`` may be called from any thread (a watch follows the resource
-    while the main thread waits); ``done`` records the end state, shown when
-    the ``with`` block ends. After ``done`` further updates are ignored.
+    ``update`` takes each state the wait reports (its ``on_change``); ``done``
+    records the end state, shown when the ``with`` block ends. After ``done``
+    further updates are ignored.
     """
 
     def __init__(
@@ -46,7 +45,6 @@ class WaitDisplay:
         self._live = self._console.is_interactive
         self._clock = clock
         self._start = clock()
-        self._lock = threading.Lock()
         self._phase: str | None = None
         self._final: str | None = None  # the end-state line, once done
         self._progress: Progress | None = None
@@ -71,28 +69,26 @@ class WaitDisplay:
 
     def update(self, phase: str, message: str = "") -> None:
         """The resource is now in ``phase`` (``message``: the server's explanation)."""
-        with self._lock:
-            if self._final is not None:
-                return
-            changed = phase != self._phase
-            self._phase = phase
-            if self._progress is not None:
-                note = f" [dim]{escape(message)}[/]" if message else ""
-                text = f"[bold]{escape(self.subject)}[/] [yellow]{escape(phase)}[/]{note}"
-                if self._task is None:
-                    self._task = self._progress.add_task(text, total=None)
-                self._progress.update(self._task, description=text, refresh=True)
-            elif changed:
-                self._line(self._text(phase, message))
+        if self._final is not None:
+            return
+        changed = phase != self._phase
+        self._phase = phase
+        if self._progress is not None:
+            note = f" [dim]{escape(message)}[/]" if message else ""
+            text = f"[bold]{escape(self.subject)}[/] [yellow]{escape(phase)}[/]{note}"
+            if self._task is None:
+                self._task = self._progress.add_task(text, total=None)
+            self._progress.update(self._task, description=text, refresh=True)
+        elif changed:
+            self._line(self._text(phase, message))
 
     def done(self, phase: str) -> None:
         """The wait is over with the resource in ``phase`` (``deleted`` for a deletion)."""
-        with self._lock:
-            if self._final is None:
-                self._final = self._text(phase)
-                if self._progress is None and phase != self._phase:
-                    self._line(self._final)
-                self._phase = phase
+        if self._final is None:
+            self._final = self._text(phase)
+            if self._progress is None and phase != self._phase:
+                self._line(self._final)
+            self._phase = phase
 
     def __exit__(
         self,
