@@ -47,8 +47,13 @@ class Rpc:
     # Errors the proto documents for this RPC, besides the ones every RPC may
     # give (UNAUTHENTICATED, and INVALID_ARGUMENT for a malformed field).
     errors: frozenset[grpc.StatusCode]
-    mutating: bool = False
     streaming: bool = False
+
+    @property
+    def mutating(self) -> bool:
+        """Whether it changes state: read from the proto, where every mutation
+        (and nothing else) takes a ``request_id`` for safe retries."""
+        return "request_id" in self.request.DESCRIPTOR.fields_by_name
 
     @property
     def path(self) -> str:
@@ -61,11 +66,10 @@ def _rpc(
     request: type[Message],
     response: type[Message],
     *errors: grpc.StatusCode,
-    mutating: bool = False,
     streaming: bool = False,
     service: str = VCLUSTER_SERVICE,
 ) -> Rpc:
-    return Rpc(name, service, request, response, frozenset(errors), mutating, streaming)
+    return Rpc(name, service, request, response, frozenset(errors), streaming)
 
 
 RPCS: tuple[Rpc, ...] = (
@@ -76,7 +80,6 @@ RPCS: tuple[Rpc, ...] = (
         Code.ALREADY_EXISTS,
         Code.RESOURCE_EXHAUSTED,
         Code.PERMISSION_DENIED,
-        mutating=True,
     ),
     _rpc("GetVCluster", api.GetVClusterRequest, api.GetVClusterResponse, Code.NOT_FOUND),
     _rpc("ListVClusters", api.ListVClustersRequest, api.ListVClustersResponse),
@@ -88,7 +91,6 @@ RPCS: tuple[Rpc, ...] = (
         Code.NOT_FOUND,
         Code.ABORTED,
         Code.PERMISSION_DENIED,
-        mutating=True,
     ),
     _rpc(
         "DeleteVCluster",
@@ -97,7 +99,6 @@ RPCS: tuple[Rpc, ...] = (
         Code.NOT_FOUND,
         Code.ABORTED,
         Code.PERMISSION_DENIED,
-        mutating=True,
     ),
     _rpc(
         "ScaleVCluster",
@@ -108,7 +109,6 @@ RPCS: tuple[Rpc, ...] = (
         Code.ABORTED,
         Code.RESOURCE_EXHAUSTED,
         Code.PERMISSION_DENIED,
-        mutating=True,
     ),
     _rpc(
         "SuspendVCluster",
@@ -118,7 +118,6 @@ RPCS: tuple[Rpc, ...] = (
         Code.NOT_FOUND,
         Code.ABORTED,
         Code.PERMISSION_DENIED,
-        mutating=True,
     ),
     _rpc(
         "ResumeVCluster",
@@ -128,7 +127,6 @@ RPCS: tuple[Rpc, ...] = (
         Code.NOT_FOUND,
         Code.ABORTED,
         Code.PERMISSION_DENIED,
-        mutating=True,
     ),
     _rpc(
         "SnapshotVCluster",
@@ -139,7 +137,6 @@ RPCS: tuple[Rpc, ...] = (
         Code.NOT_FOUND,
         Code.RESOURCE_EXHAUSTED,
         Code.PERMISSION_DENIED,
-        mutating=True,
     ),
     _rpc(
         "RestoreVCluster",
@@ -151,7 +148,6 @@ RPCS: tuple[Rpc, ...] = (
         Code.ABORTED,
         Code.RESOURCE_EXHAUSTED,
         Code.PERMISSION_DENIED,
-        mutating=True,
     ),
     _rpc(
         "WatchVClusters",
@@ -189,7 +185,6 @@ RPCS: tuple[Rpc, ...] = (
         snap_api.DeleteSnapshotResponse,
         Code.NOT_FOUND,
         Code.PERMISSION_DENIED,
-        mutating=True,
         service=SNAPSHOT_SERVICE,
     ),
     _rpc(
