@@ -80,6 +80,12 @@ def _run_all(
             found, problems = _run_one(client, runs[client.name], environment, args)
             verdicts += found
             unexpected += problems
+        if environment.closing_check is not None:
+            # What the run's cases used is complete only when every case was selected.
+            complete = not (args.run or args.skip)
+            problems, lines = environment.closing_check(complete, args.verbose)
+            print(*lines, sep="\n", flush=True)
+            unexpected += problems
     return verdicts, unexpected
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,8 @@ from google.protobuf.message import Message
 from conformance.cases import Case, CaseError, StepSpec
 from conformance.protocol import CaseRequest, Connection, Step, Tls
 
+# (whether every case ran, verbose) -> (problems, lines to print); see Environment.
+Check = Callable[[bool, bool], tuple[list[str], list[str]]]
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 INVALID_TOKEN = "not-a-token-this-server-issued"
 
@@ -67,6 +69,10 @@ class Environment:
     # How long the clients' waits and watch collections may take when a step
     # sets no timeout; 0 is their default (60 s, and 5 s for a collection).
     wait_timeout_ms: int = 0
+    # Run once every client is done: given whether the run selected every
+    # case and whether to say more, it returns (problems that fail the run,
+    # lines to print). The Kubernetes backend's RBAC proof.
+    closing_check: Check | None = None
 
 
 @dataclass(frozen=True)

@@ -22,10 +22,14 @@ from typing import Any
 import trustme
 import yaml
 
+from conformance import rbac_proof
 from conformance.cases import Case
-from conformance.plan import Endpoint, Environment, substitute, token_value, variables
+from conformance.plan import Check, Endpoint, Environment, substitute, token_value, variables
+from k8s_testenv import service_account
+from k8s_testenv.audit import AuditLog
 from k8s_testenv.cluster import Cluster, start, stop
 from k8s_testenv.versions import HERE as K8S_TESTENV
+from openvcluster_server import manifests
 from openvcluster_server.config import DEFAULT_KUBERNETES_VERSIONS, Quota
 from openvcluster_server.testing import running_server
 
@@ -53,8 +57,10 @@ def managed(
 
     With ``backend="kubernetes"`` they serve real vclusters: a Kubernetes test
     environment (k8s_testenv) is started for the block, and the servers run
-    against it with the stand-in vcluster chart; only the plain server
-    reconciles, the TLS ones answer the API from the same cluster.
+    against it with the stand-in vcluster chart, as the deploy ServiceAccount
+    (its token and nothing more); only the plain server reconciles (under
+    leader election, as deployed), the TLS ones answer the API from the same
+    cluster. The environment's closing check is then the RBAC proof.
     """
     salt = secrets.token_hex(4)
     admin = f"ovc-conformance-admin-{salt}"
@@ -74,7 +80,7 @@ def managed(
                 tls = {"tls_cert_file": certs["server_cert"], "tls_key_file": certs["server_key"]}
             if kind == "mtls":
                 tls["tls_client_ca_file"] = certs["ca"]
-            backing = {} if cluster is None else _kubernetes_settings(cluster, kind == "plain")
+            backing = {} if cluster is None else _kubernetes_settings(*cluster, kind == "plain")
             server = stack.enter_context(
                 running_server(tokens_file=tokens_file, quotas=quotas, **tls, **backing)
             )
@@ -97,34 +103,63 @@ def managed(
         else:
             # Real transitions queue up behind each other when cases run at once.
             offers = ALL_OFFERS - set(KUBERNETES_LACKS)
-            yield Environment(endpoints, admin, offers, salt, wait_timeout_ms=KUBERNETES_WAIT_MS)
+            yield Environment(
+                endpoints,
+                admin,
+                offers,
+                salt,
+                wait_timeout_ms=KUBERNETES_WAIT_MS,
+                closing_check=_rbac_proof(*cluster),
+            )
 
 
 @contextmanager
-def _kubernetes(workdir: Path) -> Iterator[Cluster]:
-    """A Kubernetes test environment for the run, always stopped."""
+def _kubernetes(workdir: Path) -> Iterator[tuple[Cluster, service_account.ServiceAccountAccess]]:
+    """A Kubernetes test environment for the run, always stopped, and the deploy
+    ServiceAccount's access to it: the manifests' Namespace, ServiceAccount,
+    CRDs and roles applied (not the Deployment: the servers run here)."""
     state = workdir / "k8s"
     cluster = start(state, tied=True)
     try:
-        yield cluster
+        access = service_account.grant(
+            cluster, manifests.access_objects(), workdir / "service-account.kubeconfig"
+        )
+        yield cluster, access
     finally:
         stop(state)
 
 
-def _kubernetes_settings(cluster: Cluster, reconcile: bool) -> dict[str, Any]:
+def _kubernetes_settings(
+    cluster: Cluster, access: service_account.ServiceAccountAccess, reconcile: bool
+) -> dict[str, Any]:
     return {
         "backend": "kubernetes",
-        "kubeconfig": cluster.kubeconfig,
-        "install_crds": True,
+        # Helm runs with the same kubeconfig, so it acts as the account too.
+        "kubeconfig": access.kubeconfig,
+        # The manifests installed them; the account may not.
+        "install_crds": False,
         "vcluster_chart": str(STANDIN_CHART),
         "helm_binary": str(cluster.bin / "helm"),
         "reconcile": reconcile,
+        "leader_elect": reconcile,
         # Snapshots that outlive their vcluster, so restores to a new name work
         # (the stand-in keeps them under the environment's state directory).
         "snapshot_url": "s3://conformance-snapshots/runs",
         # The cases are written for the contract's default versions.
         "kubernetes_versions": DEFAULT_KUBERNETES_VERSIONS,
     }
+
+
+def _rbac_proof(cluster: Cluster, access: service_account.ServiceAccountAccess) -> Check:
+    """The RBAC proof over the run's audit log (conformance/rbac_proof.py)."""
+
+    def check(complete: bool, verbose: bool) -> tuple[list[str], list[str]]:
+        usage = rbac_proof.Usage(manifests.NAMESPACE)
+        usage.add(AuditLog(cluster.audit_log).events(user=access.user))
+        problems, notes = rbac_proof.verdict(usage, access.user, complete)
+        return problems, notes + (rbac_proof.table(usage) if verbose else [])
+
+    return check
 
 
 def external(endpoint: Endpoint, token: str, test_hooks: bool) -> Environment:

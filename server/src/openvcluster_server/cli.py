@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from openvcluster_server import __version__, logformat, tracing
+from openvcluster_server import __version__, logformat, manifests, tracing
 from openvcluster_server.app import ReferenceServer
 from openvcluster_server.config import (
     BACKENDS,
@@ -158,6 +158,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="NAMESPACE/NAME of a Secret with the snapshot store's credentials",
     )
     commands.add_parser("crds", help="print the VCluster and Snapshot CRDs (kubectl apply -f -)")
+    manifests_command = commands.add_parser(
+        "manifests",
+        help="print what deploys the server in a cluster: namespace, service account, CRDs, "
+        "least-privilege roles, Deployment, Service (kubectl apply -f -)",
+    )
+    manifests_command.add_argument(
+        "--image",
+        default=manifests.DEFAULT_IMAGE,
+        help=f"the server's container image (default {manifests.DEFAULT_IMAGE})",
+    )
     return parser
 
 
@@ -246,6 +256,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "crds":
         print(crd.manifest(), end="")
+        return 0
+    if args.command == "manifests":
+        print(manifests.render(args.image), end="")
         return 0
     try:
         # The settings first: they say how to log.
