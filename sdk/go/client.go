@@ -71,10 +71,11 @@ func New(target string, opts ...Option) (*Client, error) {
 	}, nil
 }
 
-// With returns a client with other call defaults (timeout, retry policy,
-// metadata, token, wait timeout) that shares c's connection. Metadata is
-// added to c's. Closing the derived client does nothing; close c when done.
-func (c *Client) With(opts ...CallOption) *Client {
+// WithOptions returns a client with other call defaults (timeout, retry
+// policy, metadata, token, wait timeout) that shares c's connection.
+// Metadata is added to c's. Closing the derived client does nothing; close
+// c when done.
+func (c *Client) WithOptions(opts ...CallOption) *Client {
 	call := *c.call
 	call.metadata = append([]string(nil), c.call.metadata...)
 	for _, o := range opts {

@@ -85,7 +85,7 @@ func TestTokens(t *testing.T) {
 	if _, err := editor.CreateVCluster(ctx, ns, "a", &openvcluster.CreateVClusterParams{Wait: true}); err != nil {
 		t.Fatalf("editor: %v", err)
 	}
-	viewer := editor.With(openvcluster.WithToken(viewerToken))
+	viewer := editor.WithOptions(openvcluster.WithToken(viewerToken))
 	if _, err := viewer.GetVCluster(ctx, ns, "a"); err != nil {
 		t.Errorf("viewer read: %v", err)
 	}
@@ -103,7 +103,7 @@ func TestTokens(t *testing.T) {
 	if _, err := editor.DeleteVCluster(own, ns, "a", nil); !openvcluster.IsPermissionDenied(err) {
 		t.Errorf("editor client with a viewer's authorization: %v, want PERMISSION_DENIED", err)
 	}
-	invalid := editor.With(openvcluster.WithToken("wrong"))
+	invalid := editor.WithOptions(openvcluster.WithToken("wrong"))
 	for _, err := range invalid.WatchVClusters(ctx, ns, nil) {
 		if !openvcluster.IsUnauthenticated(err) {
 			t.Errorf("watch with a wrong token: %v", err)

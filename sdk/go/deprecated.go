@@ -31,6 +31,14 @@ type RestoreParams = RestoreVClusterParams
 // Deprecated: use WatchVClustersParams.
 type WatchParams = WatchVClustersParams
 
+// With returns a client with other call defaults that shares c's
+// connection.
+//
+// Deprecated: use WithOptions.
+func (c *Client) With(opts ...CallOption) *Client {
+	return c.WithOptions(opts...)
+}
+
 // GetVClusterKubeconfig returns the kubeconfig YAML of a vcluster.
 //
 // Deprecated: use GetKubeconfig.

@@ -203,6 +203,11 @@ func IsUnauthenticated(err error) bool { return Code(err) == codes.Unauthenticat
 // reached or did not handle the call, even after retries.
 func IsUnavailable(err error) bool { return Code(err) == codes.Unavailable }
 
+// IsCancelled reports whether err is CANCELLED: the call's context was
+// cancelled (or the client closed while it ran), or the server cancelled
+// it. The Python and TypeScript SDKs raise a CancelledError for it.
+func IsCancelled(err error) bool { return Code(err) == codes.Canceled }
+
 // IsDeadlineExceeded reports whether err is DEADLINE_EXCEEDED: a call did
 // not finish within its timeout. A wait helper's timeout is a
 // *WaitTimeoutError instead (see IsWaitTimeout).

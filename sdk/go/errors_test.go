@@ -3,6 +3,7 @@ package openvcluster_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -144,5 +145,19 @@ func TestCodeOfOtherErrors(t *testing.T) {
 	}
 	if got := openvcluster.CodeName(codes.Canceled); got != "CANCELLED" {
 		t.Errorf("CodeName(Canceled) = %q", got)
+	}
+	if !openvcluster.IsCancelled(status.Error(codes.Canceled, "x")) || !openvcluster.IsCancelled(context.Canceled) {
+		t.Error("IsCancelled misses a CANCELLED status or context.Canceled")
+	}
+	if openvcluster.IsCancelled(context.DeadlineExceeded) || openvcluster.IsCancelled(nil) {
+		t.Error("IsCancelled holds for another code")
+	}
+	if openvcluster.IsWaitError(status.Error(codes.NotFound, "x")) {
+		t.Error("IsWaitError holds for a call's error")
+	}
+	for _, err := range []error{&openvcluster.WaitTimeoutError{}, &openvcluster.VClusterFailedError{}, &openvcluster.SnapshotFailedError{}} {
+		if !openvcluster.IsWaitError(fmt.Errorf("wrapped: %w", err)) {
+			t.Errorf("IsWaitError misses %T", err)
+		}
 	}
 }

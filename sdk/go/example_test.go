@@ -377,7 +377,7 @@ func ExampleIsNotFound() {
 	// Output: true
 }
 
-func ExampleClient_With() {
+func ExampleClient_WithOptions() {
 	ctx := context.Background()
 	client, err := openvcluster.New("")
 	if err != nil {
@@ -386,7 +386,7 @@ func ExampleClient_With() {
 	defer client.Close()
 
 	// A derived client shares the connection with other call defaults.
-	once := client.With(openvcluster.WithoutRetry(), openvcluster.WithTimeout(2*time.Second))
+	once := client.WithOptions(openvcluster.WithoutRetry(), openvcluster.WithTimeout(2*time.Second))
 	// Metadata for one call goes on its context.
 	ctx = metadata.AppendToOutgoingContext(ctx, "x-trace", "example")
 	_, err = once.GetVCluster(ctx, "example-with", "nobody")

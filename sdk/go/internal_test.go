@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"testing"
 	"time"
 
@@ -54,8 +55,17 @@ func TestRetryStateTotalTimeout(t *testing.T) {
 func TestDefaultRetryPolicy(t *testing.T) {
 	p := RetryPolicy{}.withDefaults()
 	if p.MaxAttempts != 5 || p.InitialBackoff != 100*time.Millisecond || p.MaxBackoff != 5*time.Second ||
-		p.Multiplier != 2 || p.TotalTimeout != time.Minute || len(p.Codes) != 1 || p.Codes[0] != codes.Unavailable {
+		p.Multiplier != 2 || p.TotalTimeout != time.Minute || len(p.RetryCodes) != 1 || p.RetryCodes[0] != codes.Unavailable {
 		t.Errorf("defaults = %+v", p)
+	}
+	// The deprecated Codes stands in for RetryCodes when that is empty.
+	old := RetryPolicy{Codes: []codes.Code{codes.Aborted}}.withDefaults()
+	if !slices.Equal(old.RetryCodes, []codes.Code{codes.Aborted}) || old.Codes != nil {
+		t.Errorf("policy with Codes = %+v", old)
+	}
+	both := RetryPolicy{RetryCodes: []codes.Code{codes.Unavailable}, Codes: []codes.Code{codes.Aborted}}.withDefaults()
+	if !slices.Equal(both.RetryCodes, []codes.Code{codes.Unavailable}) {
+		t.Errorf("policy with RetryCodes and Codes = %+v", both)
 	}
 }
 

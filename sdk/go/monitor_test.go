@@ -231,7 +231,7 @@ func TestMonitorCallsAreScopedByToken(t *testing.T) {
 		}
 	}
 
-	none := editor.With(openvcluster.WithToken(""))
+	none := editor.WithOptions(openvcluster.WithToken(""))
 	if _, err := none.GetVClusterUsage(ctx, scopedNamespace, name); !openvcluster.IsUnauthenticated(err) {
 		t.Errorf("usage without a token: %v, want UNAUTHENTICATED", err)
 	}
@@ -239,7 +239,7 @@ func TestMonitorCallsAreScopedByToken(t *testing.T) {
 		t.Errorf("summary without a token: %v, want UNAUTHENTICATED", err)
 	}
 
-	scoped := editor.With(openvcluster.WithToken(scopedToken))
+	scoped := editor.WithOptions(openvcluster.WithToken(scopedToken))
 	if usage, err := scoped.GetVClusterUsage(ctx, scopedNamespace, name); err != nil || usage.GetName() != name {
 		t.Errorf("usage in the token's namespace = %v, %v", usage, err)
 	}
@@ -284,7 +284,7 @@ func TestMonitorCallsRetryAndTimeOut(t *testing.T) {
 	}
 
 	slow := withMetadata(ctx, "ovc-test-delay-ms", "3000")
-	quick := c.With(openvcluster.WithTimeout(200 * time.Millisecond))
+	quick := c.WithOptions(openvcluster.WithTimeout(200 * time.Millisecond))
 	if _, err := quick.GetVClusterUsage(slow, ns, "absent"); !openvcluster.IsDeadlineExceeded(err) {
 		t.Errorf("usage past its attempt timeout: %v, want DEADLINE_EXCEEDED", err)
 	}

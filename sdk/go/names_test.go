@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -23,7 +24,23 @@ var (
 	_ *WatchVClustersParams   = (*WatchParams)(nil)
 
 	_ func(*Client, context.Context, string, string) (string, error) = (*Client).GetVClusterKubeconfig
+	_ func(*Client, ...CallOption) *Client                           = (*Client).With
 )
+
+func TestDeprecatedWithIsWithOptions(t *testing.T) {
+	c, err := New("127.0.0.1:1", WithPlaintext(), WithToken(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	derived := c.With(WithWaitTimeout(time.Second), WithMetadata("x-a", "1"))
+	if derived.call.waitTimeout != time.Second || len(derived.call.metadata) != 2 || derived.owner {
+		t.Errorf("With derived %+v", derived.call)
+	}
+	if c.call.waitTimeout != DefaultWaitTimeout || len(c.call.metadata) != 0 {
+		t.Errorf("With changed the original: %+v", c.call)
+	}
+}
 
 type kubeconfigServer struct {
 	openvclusterv1.UnimplementedVClusterServiceServer

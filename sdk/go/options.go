@@ -27,8 +27,9 @@ type Option interface {
 }
 
 // CallOption changes how calls behave: timeouts, retries, metadata, the
-// token. It configures New, and Client.With derives a client with other
-// CallOptions that shares the connection.
+// token. Given to New, it sets the client's call defaults; given to
+// Client.WithOptions, it derives a client with other defaults that shares
+// the connection.
 type CallOption interface {
 	Option
 	applyCall(*callSettings)

@@ -17,8 +17,8 @@ import (
 // call again. Watches are never retried by the interceptor; the wait helpers
 // watch again under the same policy.
 //
-// Only the codes in Codes are retried: by default UNAVAILABLE, which means
-// the server did not handle the call (or its answer was lost). The wait
+// Only the codes in RetryCodes are retried: by default UNAVAILABLE, which
+// means the server did not handle the call (or its answer was lost). The wait
 // before attempt n+1 is drawn uniformly from [0, min(MaxBackoff,
 // InitialBackoff * Multiplier^(n-1))] ("full jitter"), which keeps many
 // clients from retrying in lock step. No attempt starts, and no wait
@@ -35,7 +35,12 @@ type RetryPolicy struct {
 	// TotalTimeout bounds all attempts and waits together (default 60 s); a
 	// negative value lifts the bound.
 	TotalTimeout time.Duration
-	// Codes are the retried codes (default UNAVAILABLE).
+	// RetryCodes are the retried codes (default UNAVAILABLE).
+	RetryCodes []codes.Code
+	// Codes is the previous name of RetryCodes: when RetryCodes is empty,
+	// Codes is used in its place.
+	//
+	// Deprecated: use RetryCodes.
 	Codes []codes.Code
 }
 
@@ -48,7 +53,7 @@ func DefaultRetryPolicy() RetryPolicy {
 		MaxBackoff:     5 * time.Second,
 		Multiplier:     2,
 		TotalTimeout:   60 * time.Second,
-		Codes:          []codes.Code{codes.Unavailable},
+		RetryCodes:     []codes.Code{codes.Unavailable},
 	}
 }
 
@@ -70,11 +75,15 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.TotalTimeout == 0 {
 		p.TotalTimeout = d.TotalTimeout
 	}
-	if len(p.Codes) == 0 {
-		p.Codes = d.Codes
-	} else {
-		p.Codes = slices.Clone(p.Codes)
+	if len(p.RetryCodes) == 0 {
+		p.RetryCodes = p.Codes
 	}
+	if len(p.RetryCodes) == 0 {
+		p.RetryCodes = d.RetryCodes
+	} else {
+		p.RetryCodes = slices.Clone(p.RetryCodes)
+	}
+	p.Codes = nil
 	return p
 }
 
@@ -122,7 +131,7 @@ func (s *retryState) attemptTimeout(timeout time.Duration) time.Duration {
 // false to give up. It advances the attempt counter when it answers a wait.
 func (s *retryState) next(code codes.Code) (wait time.Duration, ok bool) {
 	p := s.policy
-	if p == nil || !slices.Contains(p.Codes, code) || s.attempt >= p.MaxAttempts {
+	if p == nil || !slices.Contains(p.RetryCodes, code) || s.attempt >= p.MaxAttempts {
 		return 0, false
 	}
 	wait = time.Duration(rand.Float64() * float64(p.backoffCap(s.attempt)))
@@ -134,7 +143,8 @@ func (s *retryState) next(code codes.Code) (wait time.Duration, ok bool) {
 }
 
 // settingsOption carries a client's call settings to the interceptor, so a
-// client derived with Client.With shares the connection but not its defaults.
+// client derived with Client.WithOptions shares the connection but not its
+// defaults.
 type settingsOption struct {
 	grpc.EmptyCallOption
 	settings *callSettings

@@ -43,11 +43,11 @@ func TestRetriesUnavailable(t *testing.T) {
 
 	// Without retries the first failure is the answer.
 	hooked = withMetadata(ctx, "ovc-test-unavailable", ns+"-once:1")
-	if _, err := c.With(openvcluster.WithoutRetry()).GetVCluster(hooked, ns, "a"); !openvcluster.IsUnavailable(err) {
+	if _, err := c.WithOptions(openvcluster.WithoutRetry()).GetVCluster(hooked, ns, "a"); !openvcluster.IsUnavailable(err) {
 		t.Errorf("without retry: %v, want UNAVAILABLE", err)
 	}
 	// A policy of two attempts gives up on the third failure.
-	two := c.With(openvcluster.WithRetry(openvcluster.RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond}))
+	two := c.WithOptions(openvcluster.WithRetry(openvcluster.RetryPolicy{MaxAttempts: 2, InitialBackoff: time.Millisecond}))
 	hooked = withMetadata(ctx, "ovc-test-unavailable", ns+"-three:3")
 	if _, err := two.GetVCluster(hooked, ns, "a"); !openvcluster.IsUnavailable(err) {
 		t.Errorf("two attempts against three failures: %v, want UNAVAILABLE", err)
@@ -113,7 +113,7 @@ func TestDeadlines(t *testing.T) {
 	slow := withMetadata(ctx, "ovc-test-delay-ms", "3000")
 
 	started := time.Now()
-	_, err := c.With(openvcluster.WithTimeout(200*time.Millisecond)).GetVCluster(slow, ns, "a")
+	_, err := c.WithOptions(openvcluster.WithTimeout(200*time.Millisecond)).GetVCluster(slow, ns, "a")
 	if !openvcluster.IsDeadlineExceeded(err) {
 		t.Errorf("attempt timeout: %v, want DEADLINE_EXCEEDED", err)
 	}
@@ -127,7 +127,7 @@ func TestDeadlines(t *testing.T) {
 		t.Errorf("two 200 ms deadlines took %s", elapsed)
 	}
 	// A retry's total timeout bounds its attempts.
-	bounded := c.With(openvcluster.WithRetry(openvcluster.RetryPolicy{TotalTimeout: 150 * time.Millisecond}))
+	bounded := c.WithOptions(openvcluster.WithRetry(openvcluster.RetryPolicy{TotalTimeout: 150 * time.Millisecond}))
 	_, err = bounded.GetVCluster(slow, ns, "a")
 	if !openvcluster.IsDeadlineExceeded(err) {
 		t.Errorf("total timeout: %v, want DEADLINE_EXCEEDED", err)

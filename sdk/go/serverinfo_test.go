@@ -63,10 +63,10 @@ func TestGetServerInfoIsScopedByToken(t *testing.T) {
 	ctx := testContext(t)
 	editor := dial(t, server.addr, openvcluster.WithToken(editorToken))
 
-	if _, err := editor.With(openvcluster.WithToken("")).GetServerInfo(ctx); !openvcluster.IsUnauthenticated(err) {
+	if _, err := editor.WithOptions(openvcluster.WithToken("")).GetServerInfo(ctx); !openvcluster.IsUnauthenticated(err) {
 		t.Errorf("server info without a token: %v, want UNAUTHENTICATED", err)
 	}
-	if _, err := editor.With(openvcluster.WithToken("wrong-secret")).GetServerInfo(ctx); !openvcluster.IsUnauthenticated(err) {
+	if _, err := editor.WithOptions(openvcluster.WithToken("wrong-secret")).GetServerInfo(ctx); !openvcluster.IsUnauthenticated(err) {
 		t.Errorf("server info with an unknown token: %v, want UNAUTHENTICATED", err)
 	}
 
@@ -80,7 +80,7 @@ func TestGetServerInfoIsScopedByToken(t *testing.T) {
 		{viewerToken, "viewer", openvclusterv1.Caller_ROLE_VIEWER, nil, []string{"*", hiddenQuotaNamespace, scopedNamespace}},
 		{scopedToken, "scoped", openvclusterv1.Caller_ROLE_VIEWER, []string{scopedNamespace}, []string{"*", scopedNamespace}},
 	} {
-		info, err := editor.With(openvcluster.WithToken(tc.token)).GetServerInfo(ctx)
+		info, err := editor.WithOptions(openvcluster.WithToken(tc.token)).GetServerInfo(ctx)
 		if err != nil {
 			t.Errorf("server info for %s: %v", tc.name, err)
 			continue
@@ -178,7 +178,7 @@ func TestGetServerInfoRetriesAndTimesOut(t *testing.T) {
 	}
 
 	slow := withMetadata(ctx, "ovc-test-delay-ms", "3000")
-	quick := c.With(openvcluster.WithTimeout(200 * time.Millisecond))
+	quick := c.WithOptions(openvcluster.WithTimeout(200 * time.Millisecond))
 	if _, err := quick.GetServerInfo(slow); !openvcluster.IsDeadlineExceeded(err) {
 		t.Errorf("server info past its attempt timeout: %v, want DEADLINE_EXCEEDED", err)
 	}

@@ -49,7 +49,7 @@ func TestWaitTimeout(t *testing.T) {
 	if _, err := c.CreateVCluster(held(ctx), ns, "slow", nil); err != nil {
 		t.Fatal(err)
 	}
-	short := c.With(openvcluster.WithWaitTimeout(300 * time.Millisecond))
+	short := c.WithOptions(openvcluster.WithWaitTimeout(300 * time.Millisecond))
 	_, err := short.WaitForPhase(ctx, ns, "slow", openvcluster.PhaseRunning)
 	var timeout *openvcluster.WaitTimeoutError
 	if !errors.As(err, &timeout) || !openvcluster.IsWaitTimeout(err) {
@@ -79,7 +79,7 @@ func TestWaitTimeout(t *testing.T) {
 	// A cancelled context is CANCELLED, not a timeout.
 	cancelled, stop := context.WithCancel(ctx)
 	stop()
-	if err := c.WaitForDeletion(cancelled, ns, "slow"); openvcluster.Code(err) != codes.Canceled {
+	if err := c.WaitForDeletion(cancelled, ns, "slow"); openvcluster.Code(err) != codes.Canceled || !openvcluster.IsCancelled(err) {
 		t.Errorf("cancelled wait: %v, want CANCELLED", err)
 	}
 }
@@ -112,7 +112,7 @@ func TestWaitSeesFailures(t *testing.T) {
 	if _, err := c.SnapshotVCluster(held(ctx), ns, "src", &openvcluster.SnapshotVClusterParams{SnapshotName: "slow"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.With(openvcluster.WithWaitTimeout(200*time.Millisecond)).WaitForSnapshot(ctx, ns, "slow", openvcluster.SnapshotReady)
+	_, err = c.WithOptions(openvcluster.WithWaitTimeout(200*time.Millisecond)).WaitForSnapshot(ctx, ns, "slow", openvcluster.SnapshotReady)
 	var timeout *openvcluster.WaitTimeoutError
 	if !errors.As(err, &timeout) || timeout.LastSeenSnapshot.GetName() != "slow" {
 		t.Errorf("held snapshot: %v, want a *WaitTimeoutError", err)

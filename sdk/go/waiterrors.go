@@ -79,6 +79,14 @@ func orNoReason(message string) string {
 	return message
 }
 
+// IsWaitError reports whether err is one of the wait helpers' own errors:
+// a *WaitTimeoutError, *VClusterFailedError or *SnapshotFailedError (the
+// WaitError of the Python and TypeScript SDKs). Errors of the calls a wait
+// makes, such as NOT_FOUND, are *Error instead.
+func IsWaitError(err error) bool {
+	return IsWaitTimeout(err) || IsVClusterFailed(err) || IsSnapshotFailed(err)
+}
+
 // IsWaitTimeout reports whether err is a *WaitTimeoutError.
 func IsWaitTimeout(err error) bool {
 	var e *WaitTimeoutError

@@ -241,13 +241,23 @@ def test_watch_by_name_sees_deletion_and_cancel_ends_iteration(
 
 def test_with_options_shares_the_connection(client: openvcluster.Client, ns: str) -> None:
     quick = client.with_options(timeout=5, retry=None, metadata={"x-extra": "1"})
-    assert quick.options.timeout == 5 and quick.options.retry is None
-    assert quick.options.metadata == (("x-extra", "1"),)
-    assert client.options.timeout == openvcluster.CallOptions().timeout
+    assert quick.defaults.timeout == 5 and quick.defaults.retry is None
+    assert quick.defaults.metadata == (("x-extra", "1"),)
+    assert client.defaults.timeout == openvcluster.CallSettings().timeout
     with quick:
         quick.create_vcluster(ns, "dev")
     # Closing the derived client left the original open.
     assert client.get_vcluster(ns, "dev").name == "dev"
+
+
+def test_deprecated_options_and_call_options_still_work(client: openvcluster.Client) -> None:
+    with pytest.warns(DeprecationWarning, match=r"Client\.options is deprecated; use \.defaults"):
+        assert client.options is client.defaults
+    with pytest.warns(DeprecationWarning, match="use openvcluster.CallSettings"):
+        from openvcluster import CallOptions
+    assert CallOptions is openvcluster.CallSettings
+    with pytest.raises(AttributeError):
+        _ = openvcluster.NoSuchName  # type: ignore[attr-defined]
 
 
 def test_client_reads_endpoint_from_environment(

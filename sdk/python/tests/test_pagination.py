@@ -75,6 +75,27 @@ def test_pager_is_lazy_and_restartable() -> None:
     assert calls == ["", "t1", "t2", "", "t1", "t2"]
 
 
+def test_pager_page_fetches_one_page() -> None:
+    calls: list[str] = []
+
+    def fetch(token: str) -> Page[str]:
+        calls.append(token)
+        return Page([f"item@{token}"], "")
+
+    assert Pager(fetch, page_token="t3").page().items == ["item@t3"]
+    assert Pager(fetch).page("t1").next_page_token == ""
+    assert Pager(fetch).page().items == ["item@"]
+    assert calls == ["t3", "t1", ""]
+
+
+def test_pager_page_resumes_a_real_listing(client: openvcluster.Client, seven: str) -> None:
+    pager = client.list_vclusters(seven, page_size=3)
+    first = pager.page()
+    assert [vc.name for vc in first] == NAMES[:3]
+    second = pager.page(first.next_page_token)
+    assert [vc.name for vc in second] == NAMES[3:6]
+
+
 def test_pager_refuses_a_token_that_does_not_move() -> None:
     pager = Pager(lambda token: Page(["x"], "same"), page_token="same")
     with pytest.raises(RuntimeError, match="same page token"):
@@ -93,3 +114,13 @@ async def test_async_pager_is_lazy() -> None:
     assert calls == []
     assert [i async for i in pager] == [1, 2]
     assert calls == [""]
+
+
+@pytest.mark.asyncio
+async def test_async_pager_page(aclient: openvcluster.AsyncClient, seven: str) -> None:
+    pager = aclient.list_snapshots(seven, vcluster="vc-0", page_size=4)
+    first = await pager.page()
+    assert [s.name for s in first] == [f"snap-{i}" for i in range(4)]
+    rest = await pager.page(first.next_page_token)
+    assert [s.name for s in rest] == [f"snap-{i}" for i in range(4, 7)]
+    assert rest.next_page_token == ""

@@ -87,8 +87,19 @@ export { toOpenVClusterError } from "./status.js";
 export { RetryPolicy } from "./retry.js";
 export type { RetryLike, RetryPolicyInit } from "./retry.js";
 export type { AttemptLog, RetryInterceptorOptions } from "./retry-interceptor.js";
+export { restingPhase } from "./wait.js";
 export { Watch } from "./watch.js";
 export type { WatchEvent } from "./watch.js";
+
+// The API's enums under the short names the Python and Go SDKs give them
+// (sdk/names.json); the generated names (`VCluster_Phase` ...) stay too.
+export {
+  NetworkSpec_ExposeType as ExposeType,
+  VCluster_Phase as Phase,
+  VClusterSpec_Distro as Distro,
+} from "./gen/openvcluster/v1/vcluster_pb.js";
+export { Snapshot_Phase as SnapshotPhase } from "./gen/openvcluster/v1/snapshot_pb.js";
+export { WatchVClustersResponse_EventType as EventType } from "./gen/openvcluster/v1/vcluster_service_pb.js";
 
 export * from "./gen/openvcluster/v1/vcluster_pb.js";
 export * from "./gen/openvcluster/v1/snapshot_pb.js";

@@ -78,8 +78,9 @@ const MAX_POLL_MS = 1000;
  * The phase an intermediate phase ends in on its own (RUNNING for
  * PROVISIONING, SCALING, RESUMING, RESTORING and UPGRADING; SUSPENDED for
  * SUSPENDING), itself for a resting phase (and DELETING, which ends with the
- * vcluster gone), and {@link SETTLED} for a phase this SDK does not know:
- * such a phase is intermediate, ending in a resting phase of its own.
+ * vcluster gone), and {@link SETTLED} (`"settled"`) for a phase this SDK
+ * does not know: such a phase is intermediate, ending in a resting phase of
+ * its own.
  */
 export function restingPhase(phase: VCluster_Phase): VCluster_Phase | typeof SETTLED {
   if (!KNOWN.has(phase)) return SETTLED;

@@ -149,7 +149,7 @@ func waiter(c *openvcluster.Client, timeoutMs int64) *openvcluster.Client {
 	if timeoutMs <= 0 {
 		return c
 	}
-	return c.With(openvcluster.WithWaitTimeout(time.Duration(timeoutMs) * time.Millisecond))
+	return c.WithOptions(openvcluster.WithWaitTimeout(time.Duration(timeoutMs) * time.Millisecond))
 }
 
 // updateParams maps an update step as the protocol says: each mask path

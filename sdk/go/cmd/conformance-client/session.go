@@ -116,7 +116,7 @@ func (s *session) clientFor(step *conformancev1.Step) (*openvcluster.Client, err
 	if len(call) == 0 {
 		return s.client, nil
 	}
-	return s.client.With(call...), nil
+	return s.client.WithOptions(call...), nil
 }
 
 // remember keeps a result's proto3 JSON for the refs of later steps.

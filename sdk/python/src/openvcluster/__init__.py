@@ -14,9 +14,24 @@ re-exported here (``VCluster``, ``Snapshot``, ``VClusterUsage``, ``FleetSummary`
 betterproto2 dataclass flavour lives in :mod:`openvcluster.betterproto`.
 """
 
+import warnings
+from typing import TYPE_CHECKING, Any
+
 from openvcluster._async_client import AsyncClient
 from openvcluster._client import Client
-from openvcluster._config import DEFAULT_ENDPOINT, ConnectionConfig, create_channel
+from openvcluster._config import (
+    DEFAULT_ENDPOINT,
+    ENV_CA_FILE,
+    ENV_CLIENT_CERT_FILE,
+    ENV_CLIENT_KEY_FILE,
+    ENV_ENDPOINT,
+    ENV_TLS,
+    ENV_TLS_SERVER_NAME,
+    ENV_TOKEN,
+    USER_AGENT,
+    ConnectionConfig,
+    create_channel,
+)
 from openvcluster._enums import (
     DistroLike,
     ExposeTypeLike,
@@ -24,11 +39,21 @@ from openvcluster._enums import (
     SnapshotPhaseLike,
     phase_name,
     snapshot_phase_name,
+    to_distro,
+    to_expose_type,
     to_phase,
     to_snapshot_phase,
 )
-from openvcluster._options import DEFAULT, CallOptions, Default, Metadata
+from openvcluster._options import (
+    DEFAULT,
+    DEFAULT_TIMEOUT,
+    DEFAULT_WAIT_TIMEOUT,
+    CallSettings,
+    Default,
+    Metadata,
+)
 from openvcluster._pagination import AsyncPager, Page, Pager
+from openvcluster._requests import new_request_id
 from openvcluster._retry import RetryPolicy
 from openvcluster._version import __version__
 from openvcluster._wait import resting_phase
@@ -89,15 +114,46 @@ EventType = WatchVClustersResponse.EventType
 """Watch event types: ``EventType.EVENT_TYPE_ADDED``, ``..._MODIFIED``, ``..._DELETED``,
 and ``..._SYNCED`` (the initial state is complete)."""
 
+# Deprecated names, kept for one release (see CHANGELOG.md, 0.2.0): each
+# warns when used and goes in the next release.
+_DEPRECATED: dict[str, tuple[str, Any]] = {"CallOptions": ("CallSettings", CallSettings)}
+
+if TYPE_CHECKING:
+    CallOptions = CallSettings
+    """Deprecated: use :class:`CallSettings`."""
+else:
+
+    def __getattr__(name: str) -> Any:
+        if name in _DEPRECATED:
+            new, value = _DEPRECATED[name]
+            warnings.warn(
+                f"openvcluster.{name} is deprecated; use openvcluster.{new}",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return value
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "DEFAULT",
     "DEFAULT_ENDPOINT",
+    "DEFAULT_TIMEOUT",
+    "DEFAULT_WAIT_TIMEOUT",
+    "ENV_CA_FILE",
+    "ENV_CLIENT_CERT_FILE",
+    "ENV_CLIENT_KEY_FILE",
+    "ENV_ENDPOINT",
+    "ENV_TLS",
+    "ENV_TLS_SERVER_NAME",
+    "ENV_TOKEN",
+    "USER_AGENT",
     "AbortedError",
     "AlreadyExistsError",
     "AsyncClient",
     "AsyncPager",
     "AsyncWatch",
-    "CallOptions",
+    "CallSettings",
     "Caller",
     "CancelledError",
     "Client",
@@ -152,9 +208,12 @@ __all__ = [
     "WatchEvent",
     "__version__",
     "create_channel",
+    "new_request_id",
     "phase_name",
     "resting_phase",
     "snapshot_phase_name",
+    "to_distro",
+    "to_expose_type",
     "to_phase",
     "to_snapshot_phase",
 ]

@@ -1,13 +1,14 @@
-"""What the sync and async clients share: settings, call options and metadata."""
+"""What the sync and async clients share: connection settings, call defaults and metadata."""
 
 from __future__ import annotations
 
 import copy
+import warnings
 from collections.abc import Sequence
 from typing import Any, Self
 
 from openvcluster._config import ConnectionConfig, StrPath
-from openvcluster._options import DEFAULT, CallOptions, Default, Metadata, WireMetadata
+from openvcluster._options import DEFAULT, CallSettings, Default, Metadata, WireMetadata
 from openvcluster._retry import RetryPolicy
 from openvcluster._trace_context import trace_metadata
 
@@ -43,7 +44,7 @@ class ClientBase:
             tls_server_name=tls_server_name,
             channel_options=channel_options,
         )
-        self._options = CallOptions().merged(
+        self._defaults = CallSettings().merged(
             timeout=timeout, retry=retry, metadata=metadata, wait_timeout=wait_timeout
         )
         self._owns_channel = True
@@ -54,9 +55,20 @@ class ClientBase:
         return self._config
 
     @property
-    def options(self) -> CallOptions:
-        """The defaults of every call: timeout, retry policy, metadata, wait timeout."""
-        return self._options
+    def defaults(self) -> CallSettings:
+        """The defaults of every call: timeout, retry policy, metadata, wait
+        timeout. A call's own options (``timeout=``, ...) override them."""
+        return self._defaults
+
+    @property
+    def options(self) -> CallSettings:
+        """Deprecated: the same as :attr:`defaults`; goes in the next release."""
+        warnings.warn(
+            f"{type(self).__name__}.options is deprecated; use .defaults",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._defaults
 
     def with_options(
         self,
@@ -72,7 +84,7 @@ class ClientBase:
         not close the connection; close the original when done.
         """
         clone = copy.copy(self)
-        clone._options = self._options.merged(
+        clone._defaults = self._defaults.merged(
             timeout=timeout, retry=retry, metadata=metadata, wait_timeout=wait_timeout
         )
         clone._owns_channel = False
@@ -84,8 +96,8 @@ class ClientBase:
         retry: RetryPolicy | Default | None,
         metadata: Metadata | None,
         wait_timeout: float | Default | None = DEFAULT,
-    ) -> tuple[CallOptions, WireMetadata]:
-        options = self._options.merged(
+    ) -> tuple[CallSettings, WireMetadata]:
+        options = self._defaults.merged(
             timeout=timeout, retry=retry, metadata=metadata, wait_timeout=wait_timeout
         )
         wire = options.metadata

@@ -22,7 +22,7 @@ from openvcluster._enums import (
     to_snapshot_phase,
 )
 from openvcluster._invoke import invoke
-from openvcluster._options import DEFAULT, CallOptions, Default, Metadata, WireMetadata
+from openvcluster._options import DEFAULT, CallSettings, Default, Metadata, WireMetadata
 from openvcluster._pagination import Page, Pager
 from openvcluster._retry import RetryPolicy
 from openvcluster._wait import resting_phase
@@ -838,14 +838,14 @@ class Client(ClientBase):
     # Internals
 
     def _get(
-        self, namespace: str, name: str, options: CallOptions, wire: WireMetadata
+        self, namespace: str, name: str, options: CallSettings, wire: WireMetadata
     ) -> vcluster_pb2.VCluster:
         request = vs.GetVClusterRequest(namespace=namespace, name=name)
         stub = self._vclusters.GetVCluster
         return invoke("GetVCluster", stub, request, options, wire, None).vcluster
 
     def _get_snapshot(
-        self, namespace: str, name: str, options: CallOptions, wire: WireMetadata
+        self, namespace: str, name: str, options: CallSettings, wire: WireMetadata
     ) -> snapshot_pb2.Snapshot:
         request = ss.GetSnapshotRequest(namespace=namespace, name=name)
         stub = self._snapshots.GetSnapshot

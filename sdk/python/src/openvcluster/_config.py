@@ -12,7 +12,19 @@ import grpc
 
 from openvcluster._version import __version__
 
-__all__ = ["DEFAULT_ENDPOINT", "ConnectionConfig", "create_channel"]
+__all__ = [
+    "DEFAULT_ENDPOINT",
+    "ENV_CA_FILE",
+    "ENV_CLIENT_CERT_FILE",
+    "ENV_CLIENT_KEY_FILE",
+    "ENV_ENDPOINT",
+    "ENV_TLS",
+    "ENV_TLS_SERVER_NAME",
+    "ENV_TOKEN",
+    "USER_AGENT",
+    "ConnectionConfig",
+    "create_channel",
+]
 
 DEFAULT_ENDPOINT = "127.0.0.1:50051"
 USER_AGENT = f"open-vcluster-api-python/{__version__}"

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import grpc
 
-from openvcluster._options import CallOptions, WireMetadata
+from openvcluster._options import CallSettings, WireMetadata
 from openvcluster._retry import RetryState
 from openvcluster.errors import from_rpc_error
 
@@ -44,7 +44,7 @@ def invoke(
     method: str,
     callable_: grpc.UnaryUnaryMultiCallable[_Req, _Resp],
     request: _Req,
-    options: CallOptions,
+    options: CallSettings,
     metadata: WireMetadata,
     request_id: str | None,
 ) -> _Resp:
@@ -72,7 +72,7 @@ async def ainvoke(
     method: str,
     callable_: grpc.aio.UnaryUnaryMultiCallable[_Req, _Resp],
     request: _Req,
-    options: CallOptions,
+    options: CallSettings,
     metadata: WireMetadata,
     request_id: str | None,
 ) -> _Resp:

@@ -1,4 +1,5 @@
-"""Per-call behaviour (timeout, retry, metadata, wait timeout): client defaults and overrides."""
+"""How calls behave (timeout, retry, metadata, wait timeout): a client's defaults,
+and the options each call overrides them with."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ __all__ = [
     "DEFAULT",
     "DEFAULT_TIMEOUT",
     "DEFAULT_WAIT_TIMEOUT",
-    "CallOptions",
+    "CallSettings",
     "Default",
     "Metadata",
 ]
@@ -51,8 +52,13 @@ def normalize_metadata(metadata: Metadata | None) -> WireMetadata:
 
 
 @dataclass(frozen=True)
-class CallOptions:
-    """How calls behave unless a call says otherwise.
+class CallSettings:
+    """How calls behave: a client's defaults (:attr:`Client.defaults`), and
+    the settings of one call once its options are applied to them.
+
+    The TypeScript SDK's ``CallSettings`` is the same. Called ``CallOptions``
+    before 0.2.0; ``openvcluster.CallOptions`` remains a deprecated alias for
+    one release.
 
     Attributes:
         timeout: deadline of each attempt in seconds (``None``: no deadline).
@@ -73,9 +79,9 @@ class CallOptions:
         retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
         wait_timeout: float | Default | None = DEFAULT,
-    ) -> CallOptions:
-        """These options with the given ones applied; metadata is added, not replaced."""
-        return CallOptions(
+    ) -> CallSettings:
+        """These settings with the given options applied; metadata is added, not replaced."""
+        return CallSettings(
             timeout=self.timeout if timeout is DEFAULT else timeout,
             retry=self.retry if retry is DEFAULT else retry,
             metadata=self.metadata + normalize_metadata(metadata),

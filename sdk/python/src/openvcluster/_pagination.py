@@ -34,9 +34,9 @@ class Pager(Generic[T]):
     """The items of a listing, fetched page by page as the iteration goes.
 
     ``for vc in client.list_vclusters(...)`` walks every item; ``.pages`` walks
-    whole pages (to show a page at a time or to remember ``next_page_token``).
-    No call is made before iterating; each new iteration starts again from the
-    first page and sees the current state.
+    whole pages, and :meth:`page` fetches one (to show a page at a time or to
+    remember ``next_page_token``). No call is made before iterating; each new
+    iteration starts again from the first page and sees the current state.
     """
 
     def __init__(self, fetch: Callable[[str], Page[T]], page_token: str = "") -> None:
@@ -51,6 +51,11 @@ class Pager(Generic[T]):
     def pages(self) -> Iterator[Page[T]]:
         """The pages, fetched one call at a time."""
         return self._pages()
+
+    def page(self, page_token: str | None = None) -> Page[T]:
+        """One page, fetched now: the listing's first (or the one it was told to
+        start at), or the one at ``page_token``."""
+        return self._fetch(self._page_token if page_token is None else page_token)
 
     def _pages(self) -> Iterator[Page[T]]:
         token = self._page_token
@@ -82,6 +87,11 @@ class AsyncPager(Generic[T]):
     def pages(self) -> AsyncIterator[Page[T]]:
         """The pages, fetched one call at a time."""
         return self._pages()
+
+    async def page(self, page_token: str | None = None) -> Page[T]:
+        """One page, fetched now: the listing's first (or the one it was told to
+        start at), or the one at ``page_token``."""
+        return await self._fetch(self._page_token if page_token is None else page_token)
 
     async def _pages(self) -> AsyncIterator[Page[T]]:
         token = self._page_token

@@ -30,7 +30,7 @@ from typing import Generic, TypeVar
 import grpc
 
 from openvcluster._enums import phase_name, snapshot_phase_name
-from openvcluster._options import CallOptions
+from openvcluster._options import CallSettings
 from openvcluster._retry import RetryPolicy, RetryState
 from openvcluster.errors import (
     DeadlineExceededError,
@@ -179,7 +179,7 @@ class VClusterWaiter(_Waiter[vcluster_pb2.VCluster]):
         namespace: str,
         name: str,
         target: vcluster_pb2.VCluster.Phase.ValueType | None,
-        options: CallOptions,
+        options: CallSettings,
         on_change: Callable[[vcluster_pb2.VCluster], None] | None = None,
     ) -> VClusterWaiter:
         """A waiter under the options of a call: its wait timeout and retry policy."""

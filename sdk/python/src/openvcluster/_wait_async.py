@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from openvcluster import _requests as build
 from openvcluster._invoke import ainvoke
-from openvcluster._options import CallOptions, WireMetadata
+from openvcluster._options import CallSettings, WireMetadata
 from openvcluster._wait import SnapshotWaiter, VClusterWaiter
 from openvcluster._watch import AsyncWatch
 from openvcluster.errors import DeadlineExceededError, NotFoundError, OpenVClusterError
@@ -34,7 +34,7 @@ async def for_phase(
     namespace: str,
     name: str,
     target: vcluster_pb2.VCluster.Phase.ValueType,
-    options: CallOptions,
+    options: CallSettings,
     wire: WireMetadata,
     on_change: Callable[[vcluster_pb2.VCluster], None] | None = None,
 ) -> vcluster_pb2.VCluster:
@@ -49,7 +49,7 @@ async def for_deletion(
     stub: vs_grpc.VClusterServiceAsyncStub,
     namespace: str,
     name: str,
-    options: CallOptions,
+    options: CallSettings,
     wire: WireMetadata,
     on_change: Callable[[vcluster_pb2.VCluster], None] | None = None,
 ) -> None:
@@ -61,7 +61,7 @@ async def settle(
     stub: vs_grpc.VClusterServiceAsyncStub,
     vcluster: vcluster_pb2.VCluster,
     target: vcluster_pb2.VCluster.Phase.ValueType | None,
-    options: CallOptions,
+    options: CallSettings,
     wire: WireMetadata,
 ) -> vcluster_pb2.VCluster:
     """``wait=True`` of a mutation that returned ``vcluster``: waits until it is in
@@ -78,7 +78,7 @@ async def for_snapshot(
     namespace: str,
     name: str,
     target: snapshot_pb2.Snapshot.Phase.ValueType,
-    options: CallOptions,
+    options: CallSettings,
     wire: WireMetadata,
     on_change: Callable[[snapshot_pb2.Snapshot], None] | None = None,
 ) -> snapshot_pb2.Snapshot:
@@ -105,7 +105,7 @@ async def for_snapshot(
 async def _run(
     stub: vs_grpc.VClusterServiceAsyncStub,
     waiter: VClusterWaiter,
-    options: CallOptions,
+    options: CallSettings,
     wire: WireMetadata,
 ) -> None:
     """Follows watches of the vcluster until the wait is over, or polls once they fail."""
@@ -141,7 +141,7 @@ async def _run(
 async def _poll(
     stub: vs_grpc.VClusterServiceAsyncStub,
     waiter: VClusterWaiter,
-    options: CallOptions,
+    options: CallSettings,
     wire: WireMetadata,
 ) -> None:
     """Reads the vcluster with a growing pause until the wait is over."""

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from openvcluster import _requests as build
 from openvcluster._invoke import invoke
-from openvcluster._options import CallOptions, WireMetadata
+from openvcluster._options import CallSettings, WireMetadata
 from openvcluster._wait import SnapshotWaiter, VClusterWaiter
 from openvcluster._watch import Watch
 from openvcluster.errors import DeadlineExceededError, NotFoundError, OpenVClusterError
@@ -32,7 +32,7 @@ def for_phase(
     namespace: str,
     name: str,
     target: vcluster_pb2.VCluster.Phase.ValueType,
-    options: CallOptions,
+    options: CallSettings,
     wire: WireMetadata,
     on_change: Callable[[vcluster_pb2.VCluster], None] | None = None,
 ) -> vcluster_pb2.VCluster:
@@ -47,7 +47,7 @@ def for_deletion(
     stub: vs_grpc.VClusterServiceStub,
     namespace: str,
     name: str,
-    options: CallOptions,
+    options: CallSettings,
     wire: WireMetadata,
     on_change: Callable[[vcluster_pb2.VCluster], None] | None = None,
 ) -> None:
@@ -59,7 +59,7 @@ def settle(
     stub: vs_grpc.VClusterServiceStub,
     vcluster: vcluster_pb2.VCluster,
     target: vcluster_pb2.VCluster.Phase.ValueType | None,
-    options: CallOptions,
+    options: CallSettings,
     wire: WireMetadata,
 ) -> vcluster_pb2.VCluster:
     """``wait=True`` of a mutation that returned ``vcluster``: waits until it is in
@@ -76,7 +76,7 @@ def for_snapshot(
     namespace: str,
     name: str,
     target: snapshot_pb2.Snapshot.Phase.ValueType,
-    options: CallOptions,
+    options: CallSettings,
     wire: WireMetadata,
     on_change: Callable[[snapshot_pb2.Snapshot], None] | None = None,
 ) -> snapshot_pb2.Snapshot:
@@ -101,7 +101,7 @@ def for_snapshot(
 def _run(
     stub: vs_grpc.VClusterServiceStub,
     waiter: VClusterWaiter,
-    options: CallOptions,
+    options: CallSettings,
     wire: WireMetadata,
 ) -> None:
     """Follows watches of the vcluster until the wait is over, or polls once they fail."""
@@ -133,7 +133,7 @@ def _run(
 def _poll(
     stub: vs_grpc.VClusterServiceStub,
     waiter: VClusterWaiter,
-    options: CallOptions,
+    options: CallSettings,
     wire: WireMetadata,
 ) -> None:
     """Reads the vcluster with a growing pause until the wait is over."""

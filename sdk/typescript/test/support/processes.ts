@@ -39,7 +39,21 @@ function killGroup(pgid: number): void {
 }
 
 /** Runs a command in its own process group; resolves with its output when it exits 0. */
-export function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<Output> {
+export async function run(command: string, args: readonly string[], options: RunOptions = {}): Promise<Output> {
+  const { code, signal, ...output } = await runToEnd(command, args, options);
+  if (code === 0) return output;
+  const how = signal ? `was killed by ${signal}` : `exited with ${code}`;
+  throw new Error(`${command} ${args.join(" ")} ${how}:\n${output.stderr}`);
+}
+
+/** What a command printed, and how it ended. */
+export interface Ending extends Output {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Runs a command as {@link run} does, but resolves however it exits. */
+export function runToEnd(command: string, args: readonly string[], options: RunOptions = {}): Promise<Ending> {
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {
       reject(new Error(`${command} not started: the test was already aborted`));
@@ -70,13 +84,7 @@ export function run(command: string, args: readonly string[], options: RunOption
     child.on("close", (code, signal) => {
       if (pgid !== undefined) running.delete(pgid);
       options.signal?.removeEventListener("abort", abort);
-      const output = { stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() };
-      if (code === 0) {
-        resolve(output);
-        return;
-      }
-      const how = signal ? `was killed by ${signal}` : `exited with ${code}`;
-      reject(new Error(`${command} ${args.join(" ")} ${how}:\n${output.stderr}`));
+      resolve({ stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString(), code, signal });
     });
   });
 }
