@@ -8,12 +8,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.report import ROOT
 from k8s_testenv.cluster import Cluster, start, stop
+from k8s_testenv.server_settings import server_settings
 from k8s_testenv.versions import cache_dir
 
-# The stand-in for loft-sh's chart (k8s_testenv/charts/vcluster/README.md).
-STANDIN_CHART = ROOT / "k8s_testenv" / "charts" / "vcluster"
 # What `scripts/k8s-testenv build` leaves in the cache and the part runs.
 _BINARIES = ("etcd", "kube-apiserver", "kwok", "vcluster-standin", "helm")
 # A hundred vclusters created at once queue up behind the reconciler's Helm
@@ -49,18 +47,6 @@ def environment(workdir: Path) -> Iterator[Cluster]:
         yield cluster
     finally:
         stop(state)
-
-
-def server_settings(cluster: Cluster, **overrides: Any) -> dict[str, Any]:
-    """``running_server`` settings of a Kubernetes-backed server on ``cluster``."""
-    return {
-        "backend": "kubernetes",
-        "kubeconfig": cluster.kubeconfig,
-        "install_crds": True,
-        "vcluster_chart": str(STANDIN_CHART),
-        "helm_binary": str(cluster.bin / "helm"),
-        **overrides,
-    }
 
 
 def reconciling_settings(cluster: Cluster) -> dict[str, Any]:

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 import grpc
 
 import openvcluster
-from bench.kube_env import server_settings
 from bench.profiles import Profile
 from bench.report import PartResult, Ratio, Table, Target, fmt, progress
 from bench.stats import alternate, median, paired_ratio
 from k8s_testenv.cluster import Cluster
+from k8s_testenv.server_settings import server_settings
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster_server.testing import running_server

@@ -28,12 +28,10 @@ from conformance.plan import Check, Endpoint, Environment, substitute, token_val
 from k8s_testenv import service_account
 from k8s_testenv.audit import AuditLog
 from k8s_testenv.cluster import Cluster, start, stop
-from k8s_testenv.versions import HERE as K8S_TESTENV
+from k8s_testenv.server_settings import server_settings
 from openvcluster_server import manifests
 from openvcluster_server.config import DEFAULT_KUBERNETES_VERSIONS, Quota
 from openvcluster_server.testing import running_server
-
-STANDIN_CHART = K8S_TESTENV / "charts" / "vcluster"
 
 # The names the managed servers' certificate carries (see _certificates).
 CERTIFICATE_NAMES = ("127.0.0.1", "localhost")
@@ -132,22 +130,20 @@ def _kubernetes(workdir: Path) -> Iterator[tuple[Cluster, service_account.Servic
 def _kubernetes_settings(
     cluster: Cluster, access: service_account.ServiceAccountAccess, reconcile: bool
 ) -> dict[str, Any]:
-    return {
-        "backend": "kubernetes",
+    return server_settings(
+        cluster,
         # Helm runs with the same kubeconfig, so it acts as the account too.
-        "kubeconfig": access.kubeconfig,
+        kubeconfig=access.kubeconfig,
         # The manifests installed them; the account may not.
-        "install_crds": False,
-        "vcluster_chart": str(STANDIN_CHART),
-        "helm_binary": str(cluster.bin / "helm"),
-        "reconcile": reconcile,
-        "leader_elect": reconcile,
+        install_crds=False,
+        reconcile=reconcile,
+        leader_elect=reconcile,
         # Snapshots that outlive their vcluster, so restores to a new name work
         # (the stand-in keeps them under the environment's state directory).
-        "snapshot_url": "s3://conformance-snapshots/runs",
+        snapshot_url="s3://conformance-snapshots/runs",
         # The cases are written for the contract's default versions.
-        "kubernetes_versions": DEFAULT_KUBERNETES_VERSIONS,
-    }
+        kubernetes_versions=DEFAULT_KUBERNETES_VERSIONS,
+    )
 
 
 def _rbac_proof(cluster: Cluster, access: service_account.ServiceAccountAccess) -> Check:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import grpc
@@ -16,24 +15,16 @@ import pytest
 
 import openvcluster
 from k8s_testenv.fixtures import KubeEnv, kube, namespace
+from k8s_testenv.server_settings import server_settings
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster_server.testing import RunningServer, running_server
 
 __all__ = ["kube", "namespace"]
 
-CHART = Path(__file__).resolve().parents[3] / "k8s_testenv" / "charts" / "vcluster"
-
 
 def kubernetes_settings(kube: KubeEnv, **overrides: Any) -> dict[str, Any]:
     """running_server settings of a server on the test environment's cluster."""
-    return {
-        "backend": "kubernetes",
-        "kubeconfig": kube.kubeconfig,
-        "install_crds": True,
-        "vcluster_chart": str(CHART),
-        "helm_binary": str(kube.cluster.bin / "helm"),
-        **overrides,
-    }
+    return server_settings(kube.cluster, **overrides)
 
 
 @pytest.fixture(scope="module")

@@ -18,13 +18,12 @@ from lightkube.resources.core_v1 import Namespace, PersistentVolumeClaim, Pod, S
 
 import openvcluster
 from k8s_testenv.fixtures import KubeEnv
+from k8s_testenv.server_settings import STANDIN_CHART
 from openvcluster import Phase
 from openvcluster.v1 import monitor_service_pb2 as mon
 from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
 from openvcluster_server.kube.conventions import host_namespace
 from openvcluster_server.testing import RunningServer
-
-from .conftest import CHART
 
 
 def synced_pod(
@@ -147,7 +146,7 @@ def test_a_release_installed_like_vcluster_create_is_adopted(
     kube.helm(
         "install",
         "legacy",
-        str(CHART),
+        str(STANDIN_CHART),
         "-n",
         namespace,
         "--wait",

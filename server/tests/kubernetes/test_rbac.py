@@ -23,13 +23,14 @@ from conformance import rbac_proof
 from k8s_testenv import service_account
 from k8s_testenv.cluster import NODE_NAME
 from k8s_testenv.fixtures import KubeEnv
+from k8s_testenv.server_settings import STANDIN_CHART
 from openvcluster import ExposeType, Phase
 from openvcluster.v1.vcluster_pb2 import StorageSpec, VClusterSpec
 from openvcluster_server import manifests
 from openvcluster_server.kube import rbac
 from openvcluster_server.testing import running_server
 
-from .conftest import CHART, kubernetes_settings
+from .conftest import kubernetes_settings
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy" / "openvcluster-server.yaml"
 _ACCOUNT = f"system:serviceaccount:{manifests.NAMESPACE}:{manifests.NAME}"
@@ -74,7 +75,7 @@ def test_a_server_with_only_the_service_account_token_manages_vclusters(
     access = service_account.grant(
         kube.cluster, manifests.access_objects(), tmp_path / "service-account.kubeconfig"
     )
-    kube.helm("install", "found", str(CHART), "-n", namespace, "--wait", "--timeout", "60s")
+    kube.helm("install", "found", str(STANDIN_CHART), "-n", namespace, "--wait", "--timeout", "60s")
     # kwok's node has no address, which a NodePort vcluster's endpoint is made
     # of; give it one, as a real node has.
     kube.kubectl(

@@ -21,11 +21,10 @@ from lightkube.resources.core_v1 import Secret
 
 import openvcluster
 from k8s_testenv.fixtures import KubeEnv, wait_for
+from k8s_testenv.server_settings import STANDIN_CHART
 from openvcluster_server.kube.conventions import host_namespace
 from openvcluster_server.kube.leader import LEASE_NAME
 from openvcluster_server.testing import ServerProcess
-
-from .conftest import CHART
 
 LEASE_SECONDS = 3
 # A takeover waits out the Lease; the transition itself then runs again.
@@ -62,7 +61,7 @@ class Replicas:
             str(self.kube.kubeconfig),
             "--install-crds",
             "--vcluster-chart",
-            str(CHART),
+            str(STANDIN_CHART),
             "--helm-binary",
             str(self.kube.cluster.bin / "helm"),
             "--system-namespace",
