@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import openvcluster
+from openvcluster._base import ClientSettings
 from openvcluster.v1 import (
     monitor_service_pb2,
     server_info_service_pb2,
@@ -92,8 +93,21 @@ def check(name: str) -> None:
         resolve(name)
         return
     target = resolve(match["target"])
-    parameters = inspect.signature(target).parameters
-    assert match["parameter"] in parameters, f"{match['target']} takes no {match['parameter']}="
+    assert match["parameter"] in parameters_of(target), (
+        f"{match['target']} takes no {match['parameter']}="
+    )
+
+
+def parameters_of(target: Any) -> set[str]:
+    """The keyword names a callable takes, those of its ``**settings:
+    Unpack[ClientSettings]`` included (the clients' constructors)."""
+    names = set()
+    for parameter in inspect.signature(target).parameters.values():
+        if parameter.kind is not parameter.VAR_KEYWORD:
+            names.add(parameter.name)
+        elif parameter.annotation == "Unpack[ClientSettings]":
+            names |= set(ClientSettings.__annotations__)
+    return names
 
 
 # The Python column

@@ -6,6 +6,8 @@ from __future__ import annotations
 import inspect
 from types import ModuleType
 
+import pytest
+
 import openvcluster
 from openvcluster import _wait_async, _wait_sync
 
@@ -42,3 +44,14 @@ def test_the_wait_loops_are_twins() -> None:
     ours, theirs = functions(_wait_sync), functions(_wait_async)
     assert ours == theirs
     assert all(inspect.iscoroutinefunction(getattr(_wait_async, name)) for name in theirs)
+
+
+def test_the_constructors_take_one_list_of_settings_and_refuse_others() -> None:
+    clients = (openvcluster.Client, openvcluster.AsyncClient)
+    sync, aio = (inspect.signature(client.__init__) for client in clients)
+    assert list(sync.parameters) == list(aio.parameters)
+    assert list(sync.parameters) == ["self", "endpoint", "channel", "settings"]
+    assert sync.parameters["settings"].annotation == "Unpack[ClientSettings]"
+    for client in clients:
+        with pytest.raises(TypeError, match="unexpected keyword argument 'tokn'"):
+            client("127.0.0.1:1", tokn="secret")  # type: ignore[call-arg]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self, Unpack
 
 import grpc
 from google.protobuf import field_mask_pb2
 
 from openvcluster import _requests as build
 from openvcluster import _wait_async as waits
-from openvcluster._base import ClientBase
-from openvcluster._config import ConnectionConfig, StrPath, open_channel
+from openvcluster._base import ClientBase, ClientSettings
+from openvcluster._config import ConnectionConfig, open_channel
 from openvcluster._enums import (
     DistroLike,
     ExposeTypeLike,
@@ -99,33 +99,10 @@ class AsyncClient(ClientBase):
         self,
         endpoint: str | None = None,
         *,
-        token: str | None = None,
-        tls: bool | None = None,
-        ca_file: StrPath | None = None,
-        client_cert_file: StrPath | None = None,
-        client_key_file: StrPath | None = None,
-        tls_server_name: str | None = None,
-        timeout: float | Default | None = DEFAULT,
-        retry: RetryPolicy | Default | None = DEFAULT,
-        metadata: Metadata | None = None,
-        wait_timeout: float | Default | None = DEFAULT,
-        channel_options: Sequence[tuple[str, Any]] = (),
         channel: grpc.aio.Channel | None = None,
+        **settings: Unpack[ClientSettings],
     ) -> None:
-        super().__init__(
-            endpoint,
-            token=token,
-            tls=tls,
-            ca_file=ca_file,
-            client_cert_file=client_cert_file,
-            client_key_file=client_key_file,
-            tls_server_name=tls_server_name,
-            timeout=timeout,
-            retry=retry,
-            metadata=metadata,
-            wait_timeout=wait_timeout,
-            channel_options=channel_options,
-        )
+        super().__init__(endpoint, settings)
         if channel is not None:
             self._owns_channel = False
         self._connection = _LazyChannel(self._config, channel)

@@ -5,47 +5,59 @@ from __future__ import annotations
 import copy
 import warnings
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, Self, TypedDict
 
 from openvcluster._config import ConnectionConfig, StrPath
 from openvcluster._options import DEFAULT, CallSettings, Default, Metadata, WireMetadata
 from openvcluster._retry import RetryPolicy
 from openvcluster._trace_context import trace_metadata
 
-__all__ = ["ClientBase"]
+__all__ = ["ClientBase", "ClientSettings"]
+
+
+class ClientSettings(TypedDict, total=False):
+    """The keyword settings of :class:`openvcluster.Client` and
+    :class:`openvcluster.AsyncClient` besides ``endpoint`` and ``channel`` (the
+    Client's docstring says what each does). Written once, here, so the two
+    constructors cannot drift; a setting left out takes its default."""
+
+    token: str | None
+    tls: bool | None
+    ca_file: StrPath | None
+    client_cert_file: StrPath | None
+    client_key_file: StrPath | None
+    tls_server_name: str | None
+    timeout: float | Default | None
+    retry: RetryPolicy | Default | None
+    metadata: Metadata | None
+    wait_timeout: float | Default | None
+    channel_options: Sequence[tuple[str, Any]]
 
 
 class ClientBase:
     """Settings of a client; see :class:`openvcluster.Client` for the arguments."""
 
-    def __init__(
-        self,
-        endpoint: str | None = None,
-        *,
-        token: str | None = None,
-        tls: bool | None = None,
-        ca_file: StrPath | None = None,
-        client_cert_file: StrPath | None = None,
-        client_key_file: StrPath | None = None,
-        tls_server_name: str | None = None,
-        timeout: float | Default | None = DEFAULT,
-        retry: RetryPolicy | Default | None = DEFAULT,
-        metadata: Metadata | None = None,
-        wait_timeout: float | Default | None = DEFAULT,
-        channel_options: Sequence[tuple[str, Any]] = (),
-    ) -> None:
+    def __init__(self, endpoint: str | None, settings: ClientSettings) -> None:
+        unknown = sorted(set(settings) - set(ClientSettings.__annotations__))
+        if unknown:
+            # What Python says of any unknown keyword, for callers without a type checker.
+            name = type(self).__name__
+            raise TypeError(f"{name}() got an unexpected keyword argument {unknown[0]!r}")
         self._config = ConnectionConfig.resolve(
             endpoint=endpoint,
-            token=token,
-            tls=tls,
-            ca_file=ca_file,
-            client_cert_file=client_cert_file,
-            client_key_file=client_key_file,
-            tls_server_name=tls_server_name,
-            channel_options=channel_options,
+            token=settings.get("token"),
+            tls=settings.get("tls"),
+            ca_file=settings.get("ca_file"),
+            client_cert_file=settings.get("client_cert_file"),
+            client_key_file=settings.get("client_key_file"),
+            tls_server_name=settings.get("tls_server_name"),
+            channel_options=settings.get("channel_options", ()),
         )
         self._defaults = CallSettings().merged(
-            timeout=timeout, retry=retry, metadata=metadata, wait_timeout=wait_timeout
+            timeout=settings.get("timeout", DEFAULT),
+            retry=settings.get("retry", DEFAULT),
+            metadata=settings.get("metadata"),
+            wait_timeout=settings.get("wait_timeout", DEFAULT),
         )
         self._owns_channel = True
 

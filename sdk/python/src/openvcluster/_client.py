@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Self, Unpack
 
 import grpc
 from google.protobuf import field_mask_pb2
 
 from openvcluster import _requests as build
 from openvcluster import _wait_sync as waits
-from openvcluster._base import ClientBase
-from openvcluster._config import StrPath, open_channel
+from openvcluster._base import ClientBase, ClientSettings
+from openvcluster._config import open_channel
 from openvcluster._enums import (
     DistroLike,
     ExposeTypeLike,
@@ -76,33 +76,10 @@ class Client(ClientBase):
         self,
         endpoint: str | None = None,
         *,
-        token: str | None = None,
-        tls: bool | None = None,
-        ca_file: StrPath | None = None,
-        client_cert_file: StrPath | None = None,
-        client_key_file: StrPath | None = None,
-        tls_server_name: str | None = None,
-        timeout: float | Default | None = DEFAULT,
-        retry: RetryPolicy | Default | None = DEFAULT,
-        metadata: Metadata | None = None,
-        wait_timeout: float | Default | None = DEFAULT,
-        channel_options: Sequence[tuple[str, Any]] = (),
         channel: grpc.Channel | None = None,
+        **settings: Unpack[ClientSettings],
     ) -> None:
-        super().__init__(
-            endpoint,
-            token=token,
-            tls=tls,
-            ca_file=ca_file,
-            client_cert_file=client_cert_file,
-            client_key_file=client_key_file,
-            tls_server_name=tls_server_name,
-            timeout=timeout,
-            retry=retry,
-            metadata=metadata,
-            wait_timeout=wait_timeout,
-            channel_options=channel_options,
-        )
+        super().__init__(endpoint, settings)
         if channel is None:
             channel = open_channel(self._config, grpc.secure_channel, grpc.insecure_channel)
         else:
