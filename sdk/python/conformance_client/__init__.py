@@ -1,7 +1,6 @@
 """The Python clients under test of the conformance suite (conformance/README.md).
 
-``python -m conformance_client --flavour sync|async|betterproto`` reads
-CaseRequest lines on stdin and writes StepResult lines on stdout, running
-every step through the SDK's high-level client (or, for the betterproto
-flavour, through the operations that flavour offers).
+``python -m conformance_client --flavour sync|async`` reads CaseRequest
+lines on stdin and writes StepResult lines on stdout, running every step
+through the SDK's high-level client, ``Client`` or ``AsyncClient``.
 """

@@ -36,7 +36,7 @@ class Session(Protocol):
 
 
 class Flavour(Protocol):
-    """A way of using the SDK: the sync client, the async client or betterproto."""
+    """A way of using the SDK: the sync client or the async client."""
 
     def open(self, connection: Connection) -> Session:
         """A session for one case."""
@@ -48,7 +48,7 @@ class Flavour(Protocol):
 def main(argv: list[str] | None = None) -> int:
     """Runs every case read from stdin; 0 once all have finished."""
     parser = argparse.ArgumentParser(prog="python -m conformance_client")
-    parser.add_argument("--flavour", choices=("sync", "async", "betterproto"), required=True)
+    parser.add_argument("--flavour", choices=("sync", "async"), required=True)
     parser.add_argument("--concurrency", type=int, default=8, help="cases run at once")
     args = parser.parse_args(argv)
     flavour = _flavour(args.flavour)
@@ -106,16 +106,11 @@ def _run_step(session: Session, step: Step, earlier: dict[str, dict[str, Any]]) 
 
 
 def _flavour(name: str) -> Flavour:
-    # Imported here so that a flavour's optional dependencies (betterproto2)
-    # are only needed when it runs.
+    # Imported here so that one flavour's imports are only paid when it runs.
     if name == "sync":
         from conformance_client.sync_flavour import SyncFlavour
 
         return SyncFlavour()
-    if name == "async":
-        from conformance_client.async_flavour import AsyncFlavour
+    from conformance_client.async_flavour import AsyncFlavour
 
-        return AsyncFlavour()
-    from conformance_client.betterproto_flavour import BetterprotoFlavour
-
-    return BetterprotoFlavour()
+    return AsyncFlavour()
