@@ -1,8 +1,8 @@
 """Reading the case files of ``conformance/cases/*.yaml`` into checked Case objects.
 
-A file holds the cases of one area; every mistake in it is a CaseError that
-names the file, the case and the step, so authors never debug a client to
-find a typo.
+A file holds the cases of one area, written out or as matrices expanded at load
+time (``matrices.py``); every mistake in it is a CaseError that names the file,
+the case and the step, so authors never debug a client to find a typo.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from conformance.matrices import TemplateError, expand
 from conformance.protocol import Step
 
 # The names of Step's `action` oneof: create_vcluster, wait_for_phase, ...
@@ -39,6 +40,8 @@ LEGACY_DISTROS = frozenset({"DISTRO_K3S", "DISTRO_K0S"})
 OPTION_KEYS = frozenset({"timeout_ms", "metadata", "max_attempts", "token"})
 # Token names a step may use without declaring them.
 BUILTIN_TOKENS = frozenset({"admin", "none", "invalid"})
+# The top-level keys of a case file (holds and matrices: see matrices.py).
+_FILE_KEYS = frozenset({"area", "cases", "holds", "matrices"})
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 _CASE_KEYS = frozenset({"name", "description", "server", "connection", "tokens", "quota", "steps"})
 # The limits a case may give its namespace ${ns} (the server's Quota settings).
@@ -130,19 +133,46 @@ def load_cases(directory: Path) -> list[Case]:
 
 
 def load_file(path: Path) -> list[Case]:
-    """The cases of one file; its ``area`` prefixes every case name."""
+    """The cases of one file, its matrices expanded; its ``area`` prefixes every case name."""
     try:
         raw = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:
         raise CaseError(f"{path}: cannot read: {exc}") from exc
-    if not isinstance(raw, dict) or set(raw) != {"area", "cases"}:
-        raise CaseError(f"{path}: must hold exactly the keys 'area' and 'cases'")
+    if (
+        not isinstance(raw, dict)
+        or "area" not in raw
+        or not set(raw) <= _FILE_KEYS
+        or not {"cases", "matrices"} & set(raw)
+    ):
+        raise CaseError(
+            f"{path}: must hold the key 'area' and 'cases' or 'matrices' (or both),"
+            " and may hold 'holds'"
+        )
     area = raw["area"]
     if not isinstance(area, str) or not _NAME.match(area):
         raise CaseError(f"{path}: area must be a lowercase name such as 'lifecycle'")
-    if not isinstance(raw["cases"], list) or not raw["cases"]:
-        raise CaseError(f"{path}: cases must be a non-empty list")
-    return [_case(path, area, entry) for entry in raw["cases"]]
+    for key in ("cases", "matrices"):
+        if key in raw and (not isinstance(raw[key], list) or not raw[key]):
+            raise CaseError(f"{path}: {key} must be a non-empty list")
+    try:
+        entries = expand(raw)
+    except TemplateError as exc:
+        raise CaseError(f"{path}: {exc}") from None
+    cases: list[Case] = []
+    names: set[str] = set()
+    for entry in entries:
+        try:
+            case = _case(path, area, entry.raw)
+        except CaseError as exc:
+            if entry.matrix is None:
+                raise
+            raise CaseError(f"{exc} (expanded from {entry.matrix})") from None
+        if case.name in names:
+            origin = f" (expanded from {entry.matrix})" if entry.matrix else ""
+            raise CaseError(f"{path}: case {case.name!r} is defined twice{origin}")
+        names.add(case.name)
+        cases.append(case)
+    return cases
 
 
 def _case(path: Path, area: str, entry: Any) -> Case:
