@@ -20,7 +20,7 @@ from openvcluster_server.core import SNAPSHOT
 from openvcluster_server.errors import ApiError, already_exists, failed_precondition, not_found
 from openvcluster_server.kube import hooks, kinds, snapshot_objects, snapshot_store
 from openvcluster_server.kube.api import KubeApi, KubeError
-from openvcluster_server.kube.mutations import Mutations
+from openvcluster_server.kube.mutations import Mutations, RetryError
 from openvcluster_server.kube.world import World
 from openvcluster_server.paging import PageTokens
 from openvcluster_server.phases import Phase
@@ -29,6 +29,9 @@ from openvcluster_server.reads import VClusterReads
 from openvcluster_server.resources import new_uid
 from openvcluster_server.snapshots import free_snapshot_name, list_page
 from openvcluster_server.testhooks import NO_HOOKS, HookPlan
+
+# Seconds a new snapshot waits for a deleted one of the same name to go.
+_RELEASE_WAIT = 20.0
 
 
 class KubeSnapshotOperations:
@@ -74,6 +77,10 @@ class KubeSnapshotOperations:
             if snapshot_key in self._world.snapshots.objects:
                 if mirror.get_snapshot(snapshot_key) is not None:
                     raise already_exists(SNAPSHOT, *snapshot_key)
+                # A deleted snapshot keeps its name until its stored copy is
+                # removed, which takes seconds: wait for it rather than refuse.
+                if await self._world.snapshot_released(snapshot_key, _RELEASE_WAIT):
+                    raise RetryError  # the vcluster may have changed meanwhile
                 raise ApiError(
                     grpc.StatusCode.UNAVAILABLE,
                     f"snapshot {vcluster.namespace}/{name} is still being deleted; try again",

@@ -52,6 +52,8 @@ class World:
         self.on_connection_change: Callable[[], None] = lambda: None
         # (host namespace, release) -> API key, for vclusters that have a resource.
         self._claims: dict[Key, Key] = {}
+        # Set when the Snapshot resource of a key is gone (see snapshot_released).
+        self._snapshots_gone: dict[Key, asyncio.Event] = {}
         self.vclusters = self._reflector(api, kinds.VCLUSTERS, "", self._vcluster_changed)
         self.statefulsets = self._reflector(
             api, kinds.STATEFULSETS, CONTROL_PLANE_SELECTOR, self._host_changed
@@ -240,7 +242,24 @@ class World:
         assert obj is not None
         self._touch((host[0], obj["metadata"].get("labels", {}).get(MANAGED_BY, "")))
 
+    async def snapshot_released(self, key: Key, timeout: float) -> bool:
+        """Waits until no Snapshot resource holds ``key`` (a deleted one keeps its name
+        until its stored snapshot is removed); False if one still does after ``timeout``."""
+        if key not in self.snapshots.objects:
+            return True
+        gone = self._snapshots_gone.setdefault(key, asyncio.Event())
+        try:
+            async with asyncio.timeout(timeout):
+                await gone.wait()
+        except TimeoutError:
+            return False
+        return True
+
     def _snapshot_changed(self, key: Key, before: Obj | None, after: Obj | None) -> None:
+        if after is None:
+            gone = self._snapshots_gone.pop(key, None)
+            if gone is not None:
+                gone.set()
         if after is None or snapshot_objects.deleted(after):
             self.mirror.delete_snapshot(key)
         else:
