@@ -388,7 +388,7 @@ def test_deleting_a_snapshot_removes_what_was_stored(
 ) -> None:
     """DeleteSnapshot must remove the archive too (vcluster deletes it through a request
     in phase Deleting), or a store fills with snapshots nobody can see; and the name
-    must be free again once the resource is gone."""
+    can be taken again at once (the new snapshot waits for the old one to go)."""
     client = servers.client()
     first = client.snapshot_vcluster(NAMESPACE, shared, snapshot_name="doomed", wait=True)
     location = location_of(kube, "doomed")
@@ -401,7 +401,9 @@ def test_deleting_a_snapshot_removes_what_was_stored(
     client.delete_snapshot(NAMESPACE, "doomed")
     with pytest.raises(openvcluster.NotFoundError):
         client.get_snapshot(NAMESPACE, "doomed")  # gone for the API at once
-    wait_gone(kube, SnapshotResource, "doomed", NAMESPACE)
+    # The name can be taken again at once, without a retry: the new snapshot
+    # waits for the deleted one's resource (and so its stored copy) to go.
+    client.with_options(retry=None).snapshot_vcluster(NAMESPACE, shared, snapshot_name="doomed")
     seen_since(
         kube,
         ConfigMap,
@@ -413,7 +415,7 @@ def test_deleting_a_snapshot_removes_what_was_stored(
     assert not stored.exists()
     # That the request itself is gone too is test_deleted_snapshots_leave_no_request_behind's.
 
-    again = client.snapshot_vcluster(NAMESPACE, shared, snapshot_name="doomed", wait=True)
+    again = client.wait_for_snapshot(NAMESPACE, "doomed", openvcluster.SnapshotPhase.PHASE_READY)
     assert again.uid != first.uid
     assert location_of(kube, "doomed") != location
     assert archive(kube, location_of(kube, "doomed"), shared).is_file()
