@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import os
 import re
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,13 +17,16 @@ import pytest
 
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
+from openvcluster_server import calls
 from openvcluster_server.calls import CallRecord
 from openvcluster_server.cli import main
 from openvcluster_server.logformat import (
     JsonFormatter,
     TextFormatter,
+    direct_handler,
     fields_record,
     record_fields,
+    write_fields_line,
 )
 from openvcluster_server.testing import ServerProcess, serve_command
 
@@ -241,3 +247,133 @@ def test_a_fields_record_is_what_make_record_makes() -> None:
     for formatter in (TextFormatter(), JsonFormatter()):
         quick.created, quick.msecs = made.created, made.msecs
         assert formatter.format(quick) == formatter.format(made)
+
+
+@pytest.fixture
+def plain_logger() -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger set up the way the command line sets the server's up: one plain
+    StreamHandler with a formatter of this module, and no other handler on its way."""
+    logger = logging.getLogger("openvcluster_server.example.direct")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(TextFormatter())
+    logger.addHandler(handler)
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    yield logger, stream
+    logger.removeHandler(handler)
+    logger.propagate = True
+    logger.setLevel(logging.NOTSET)
+
+
+def alone(logger: logging.Logger) -> logging.StreamHandler[io.StringIO]:
+    """The plain_logger's handler, alone on it again: pytest adds its capture
+    handlers to a logger that does not propagate, for the test's duration."""
+    handler = next(h for h in logger.handlers if type(h) is logging.StreamHandler)
+    for other in list(logger.handlers):
+        if other is not handler:
+            logger.removeHandler(other)
+    return handler
+
+
+def test_only_a_plain_stream_handler_is_written_to_directly(
+    plain_logger: tuple[logging.Logger, io.StringIO],
+) -> None:
+    logger, _ = plain_logger
+    handler = alone(logger)
+    assert direct_handler(logger, logging.INFO) is handler
+    handler.setLevel(logging.WARNING)
+    assert direct_handler(logger, logging.INFO) is None
+    handler.setLevel(logging.NOTSET)
+
+    def keep(record: logging.LogRecord) -> bool:
+        return True
+
+    for owner in (logger, handler):
+        owner.addFilter(keep)
+        assert direct_handler(logger, logging.INFO) is None
+        owner.removeFilter(keep)
+    second = logging.NullHandler()
+    logger.addHandler(second)
+    assert direct_handler(logger, logging.INFO) is None
+    logger.removeHandler(second)
+    handler.setFormatter(logging.Formatter())
+    assert direct_handler(logger, logging.INFO) is None
+    handler.setFormatter(JsonFormatter())
+    assert direct_handler(logger, logging.INFO) is handler
+    logger.disabled = True
+    assert direct_handler(logger, logging.INFO) is None
+    logger.disabled = False
+    # Propagating, the root logger's handlers count too (pytest's capture among them).
+    logger.propagate = True
+    assert direct_handler(logger, logging.INFO) is None
+    logger.propagate = False
+    other = logging.getLogger("openvcluster_server.example.other")
+    other.propagate = False
+    other.addHandler(logging.FileHandler(os.devnull))
+    try:
+        assert direct_handler(other, logging.INFO) is None  # a StreamHandler subclass
+    finally:
+        other.handlers[0].close()
+        other.removeHandler(other.handlers[0])
+        other.propagate = True
+
+
+@pytest.mark.parametrize("formatter_class", [TextFormatter, JsonFormatter])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"method": "GetVCluster", "code": "OK", "latency_ms": 0.123, "request_id": ""},
+        {"caller": "ci bot", "request_id": 'x\ncode="OK"', "latency_ms": 12, "n": 1e-07},
+        {"caller": "ci-bot/été", "trace_id": "a" * 32, "what": None, "flag": True},
+    ],
+)
+def test_a_direct_line_is_the_line_of_the_record(
+    plain_logger: tuple[logging.Logger, io.StringIO],
+    monkeypatch: pytest.MonkeyPatch,
+    formatter_class: type[logging.Formatter],
+    fields: dict[str, object],
+) -> None:
+    logger, stream = plain_logger
+    handler = alone(logger)
+    handler.setFormatter(formatter_class())
+    monkeypatch.setattr(time, "time", lambda: 1767225599.9996)
+    write_fields_line(handler, logger, logging.INFO, "call", fields)
+    logger.handle(fields_record(logger, logging.INFO, "call", fields))
+    direct, recorded = stream.getvalue().splitlines()
+    assert direct == recorded
+    assert direct.startswith(("2025-12-31T23:59:59.999Z ", '{"time":"2025-12-31T23:59:59.999Z"'))
+
+
+def test_the_access_line_is_written_directly_when_logging_allows(
+    plain_logger: tuple[logging.Logger, io.StringIO], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logger, stream = plain_logger
+    alone(logger)
+    monkeypatch.setattr(calls, "log", logger)
+
+    def no_record(*args: object) -> logging.LogRecord:
+        raise AssertionError("no record is made for a direct line")
+
+    monkeypatch.setattr(calls, "fields_record", no_record)
+    call = CallRecord("CreateVCluster", api.CreateVClusterRequest(request_id=REQUEST_ID))
+    call.caller = "ci bot"
+    call.log(grpc.StatusCode.OK)
+    assert re.fullmatch(
+        rf"{TIME} INFO openvcluster_server\.example\.direct call method=CreateVCluster "
+        rf'code=OK latency_ms=\d+\.\d+ request_id={REQUEST_ID} caller="ci bot"\n',
+        stream.getvalue(),
+    ), stream.getvalue()
+
+
+def test_a_failed_direct_write_is_reported_as_logging_reports_it(
+    plain_logger: tuple[logging.Logger, io.StringIO], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logger, stream = plain_logger
+    handler = alone(logger)
+    stream.close()  # writing raises ValueError
+    reported: list[logging.LogRecord] = []
+    monkeypatch.setattr(handler, "handleError", reported.append)
+    write_fields_line(handler, logger, logging.INFO, "call", {"method": "GetVCluster"})
+    [record] = reported
+    assert record_fields(record) == {"method": "GetVCluster"}

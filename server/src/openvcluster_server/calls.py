@@ -20,9 +20,9 @@ from google.protobuf.message import Message
 from openvcluster_server import tracing
 from openvcluster_server.auth import Authenticator, Principal
 from openvcluster_server.errors import ApiError, unavailable
-from openvcluster_server.logformat import fields_record
+from openvcluster_server.logformat import direct_handler, fields_record, write_fields_line
 from openvcluster_server.metrics import SERVICE_OF, RpcMeter
-from openvcluster_server.testhooks import HookPlan, TestHooks
+from openvcluster_server.testhooks import NO_HOOKS, HookPlan, TestHooks
 
 log = logging.getLogger("openvcluster_server.rpc")
 
@@ -76,11 +76,11 @@ class CallRunner:
                 with tracing.use_span(record.span):
                     response = await self._answer(request, metadata, record, handler)
         except asyncio.CancelledError:
-            record.log(grpc.StatusCode.CANCELLED)
+            record.log(_CANCELLED)
             raise
         except Exception as exc:
             raise _failed(record, exc) from None
-        record.log(grpc.StatusCode.OK)
+        record.log(_OK)
         return response
 
     async def stream(
@@ -116,10 +116,18 @@ class CallRunner:
         record: CallRecord,
         handler: UnaryHandler[Req, Resp],
     ) -> Resp:
-        principal, plan = await self._admit(metadata, record)
+        # _admit inlined: one coroutine less per call.
+        principal = self._auth.authenticate(metadata)
+        record.caller = principal.name
+        plan = self._hooks.plan(metadata)
+        if plan is not NO_HOOKS:
+            await self._apply(plan)
         answer = handler(principal, request, plan)
         # The Kubernetes backend's writes are coroutines; the simulated ones answer at once.
-        response = await answer if inspect.isawaitable(answer) else answer
+        if isinstance(answer, Message):
+            response: Resp = answer
+        else:
+            response = await answer if inspect.isawaitable(answer) else answer
         if plan.fail_after:
             raise unavailable("test hook: the call was carried out, its answer dropped")
         return response
@@ -128,11 +136,16 @@ class CallRunner:
         principal = self._auth.authenticate(metadata)
         record.caller = principal.name
         plan = self._hooks.plan(metadata)
+        await self._apply(plan)
+        return principal, plan
+
+    @staticmethod
+    async def _apply(plan: HookPlan) -> None:
+        """What the hooks ask before the call: a delay, an injected failure."""
         if plan.delay_seconds:
             await asyncio.sleep(plan.delay_seconds)
         if plan.fail_before:
             raise unavailable("test hook: injected UNAVAILABLE before the call")
-        return principal, plan
 
 
 def _failed(record: CallRecord, exc: Exception) -> ApiError:
@@ -147,17 +160,31 @@ def _failed(record: CallRecord, exc: Exception) -> ApiError:
 
 def _request_id(request: Message) -> str:
     """The request's request_id; empty for a message without one."""
-    # Asked of the descriptor, not with getattr's default: a protobuf message
-    # raises (and catches) AttributeError for a missing field, on every call.
-    # The bare Message of an undecodable request has no descriptor.
-    descriptor = request.DESCRIPTOR
-    if descriptor is not None and "request_id" in descriptor.fields_by_name:
-        return str(request.request_id)  # type: ignore[attr-defined]
-    return ""
+    # Asked of the descriptor, once per message class, not with getattr's
+    # default: a protobuf message raises (and catches) AttributeError for a
+    # missing field, on every call.
+    kind = type(request)
+    has = _HAS_REQUEST_ID.get(kind)
+    if has is None:
+        # The bare Message of an undecodable request has no descriptor.
+        descriptor = request.DESCRIPTOR
+        has = descriptor is not None and "request_id" in descriptor.fields_by_name
+        _HAS_REQUEST_ID[kind] = has
+    return str(request.request_id) if has else ""  # type: ignore[attr-defined]
+
+
+# Whether each request message class has a request_id field.
+_HAS_REQUEST_ID: dict[type[Message], bool] = {}
+# The names of the status codes (StatusCode.name is a property, looked up per call).
+_CODE_NAMES = {code: code.name for code in grpc.StatusCode}
+_OK = grpc.StatusCode.OK
+_CANCELLED = grpc.StatusCode.CANCELLED
 
 
 class CallRecord:
     """The fields of a call's log line. Never holds tokens or kubeconfigs."""
+
+    __slots__ = ("_meter", "_started", "caller", "method", "request_id", "span", "trace_id")
 
     def __init__(
         self,
@@ -189,22 +216,32 @@ class CallRecord:
         go on the record as they are, for the formatter of the log format to
         write, and the record is made directly, because looking up the
         caller's source line (what ``log.info`` does) would cost as much as
-        all the rest.
+        all the rest. When the only thing logging would do with the record is
+        hand it to one plain StreamHandler of the server's log format (as the
+        command line sets it up), its formatter writes the same line without
+        a record at all (logformat.direct_handler).
         """
         seconds = time.perf_counter() - self._started
+        name = _CODE_NAMES.get(code) or code.name
         if self._meter is not None:
-            self._meter.finished(self.method, code.name, seconds)
+            self._meter.finished(self.method, name, seconds)
         if self.span is not None:
-            tracing.end_rpc_span(self.span, code.name)
+            tracing.end_rpc_span(self.span, name)
         if not log.isEnabledFor(logging.INFO):
             return
         fields = {
             "method": self.method,
-            "code": code.name,
+            "code": name,
             "latency_ms": round(seconds * 1000, 3),
             "request_id": self.request_id,
             "caller": self.caller,
         }
         if self.trace_id:
             fields["trace_id"] = self.trace_id
-        log.handle(fields_record(log, logging.INFO, "call", fields))
+        # The line as logging would write it, without the record when nothing
+        # but one plain handler of the server's log format would see it.
+        handler = direct_handler(log, logging.INFO)
+        if handler is not None:
+            write_fields_line(handler, log, logging.INFO, "call", fields)
+        else:
+            log.handle(fields_record(log, logging.INFO, "call", fields))

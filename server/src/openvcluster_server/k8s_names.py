@@ -43,6 +43,11 @@ def _too_long(value: str, limit: int) -> str:
     return f"is {len(value)} characters; at most {limit} are allowed"
 
 
+def is_dns1123_label(value: str) -> bool:
+    """Whether dns1123_label_problem finds nothing wrong with ``value`` (cheaper to ask)."""
+    return len(value) <= DNS1123_LABEL_MAX and _DNS1123_LABEL.fullmatch(value) is not None
+
+
 def dns1123_label_problem(value: str) -> str | None:
     """Checks a name used as a DNS label, such as a namespace or vcluster name."""
     if not value:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Mapping
 from json.encoder import encode_basestring_ascii
+from typing import Any
 
 # The LogRecord attribute that holds a record's structured fields.
 FIELDS = "fields"
@@ -46,13 +47,83 @@ def fields_record(
     record.__dict__.update(template)
     created = time.time()
     record.created = created
-    record.msecs = (created - int(created)) * 1000
+    record.msecs = _msecs(created)
     record.relativeCreated = (created - _STARTED) * 1000
     record.thread = threading.get_ident() if logging.logThreads else None
     record.threadName = threading.current_thread().name if logging.logThreads else None
     record.msg = message
     record.__dict__[FIELDS] = fields
     return record
+
+
+def direct_handler(logger: logging.Logger, level: int) -> logging.StreamHandler[Any] | None:
+    """The handler that writes ``logger``'s records at ``level``, when writing a
+    formatted line to its stream is all that logging would do with one.
+
+    That is: the logger and those it propagates to have no filters and one
+    handler between them, a plain ``StreamHandler`` without filters whose
+    formatter is one of this module's and whose level lets ``level`` through.
+    For any other setup (a second handler, a filter, pytest's capture, a
+    handler of another class) it is None, and the caller makes a record for
+    logging to handle. Asked per line, as handlers may change at any time.
+    """
+    if logger.disabled:
+        return None
+    found: logging.Handler | None = None
+    current: logging.Logger | None = logger
+    while current is not None:
+        if current.filters:
+            return None
+        for handler in current.handlers:
+            if found is not None:
+                return None
+            found = handler
+        if not current.propagate:
+            break
+        current = current.parent
+    if (
+        found is None
+        or type(found) is not logging.StreamHandler
+        or found.filters
+        or level < found.level
+        or type(found.formatter) not in _DIRECT_FORMATTERS
+    ):
+        return None
+    return found
+
+
+def write_fields_line(
+    handler: logging.StreamHandler[Any],
+    logger: logging.Logger,
+    level: int,
+    message: str,
+    fields: Mapping[str, object],
+) -> None:
+    """Writes the line ``handler`` would write for ``fields_record(logger, level,
+    message, fields)``, without making the record (``handler`` from direct_handler).
+
+    The same formatter method makes the line either way, so it is the same line.
+    """
+    formatter = handler.formatter
+    assert isinstance(formatter, _UtcFormatter)  # direct_handler checked its type
+    created = time.time()
+    handler.acquire()
+    try:
+        line = formatter.fields_line(
+            created, logging.getLevelName(level), logger.name, message, fields
+        )
+        stream = handler.stream
+        stream.write(line + handler.terminator)
+        # StreamHandler.flush, its lock already held.
+        if stream and hasattr(stream, "flush"):
+            stream.flush()
+    except RecursionError:
+        raise
+    except Exception:
+        # What StreamHandler.emit does with a failed write: report it, never raise.
+        handler.handleError(fields_record(logger, level, message, fields))
+    finally:
+        handler.release()
 
 
 def record_fields(record: logging.LogRecord) -> Mapping[str, object]:
@@ -76,11 +147,21 @@ class _UtcFormatter(logging.Formatter):
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's name
         """The record's time in RFC 3339 with milliseconds (``datefmt`` is not used)."""
-        second = int(record.created)
+        return self._time(record.created, record.msecs)
+
+    def _time(self, created: float, msecs: float) -> str:
+        second = int(created)
         if second != self._second:
             self._second_text = time.strftime(self.default_time_format, time.gmtime(second))
             self._second = second
-        return self.default_msec_format % (self._second_text, record.msecs)
+        return self.default_msec_format % (self._second_text, msecs)
+
+    def fields_line(
+        self, created: float, levelname: str, name: str, message: str, fields: Mapping[str, object]
+    ) -> str:
+        """The line of a record without traceback or stack: its time (``created``, from
+        ``time.time()``), level name, logger name, message and structured fields."""
+        raise NotImplementedError
 
 
 class TextFormatter(_UtcFormatter):
@@ -95,8 +176,25 @@ class TextFormatter(_UtcFormatter):
         if record.exc_info or record.exc_text or record.stack_info:
             return super().format(record)
         record.message = record.getMessage()
-        head = f"{self.formatTime(record)} {record.levelname} {record.name} {record.message}"
-        return head + _text_fields(record_fields(record))
+        return self._line(
+            self.formatTime(record),
+            record.levelname,
+            record.name,
+            record.message,
+            record_fields(record),
+        )
+
+    def fields_line(
+        self, created: float, levelname: str, name: str, message: str, fields: Mapping[str, object]
+    ) -> str:
+        """The line of a record without traceback or stack (see _UtcFormatter)."""
+        return self._line(self._time(created, _msecs(created)), levelname, name, message, fields)
+
+    @staticmethod
+    def _line(
+        when: str, levelname: str, name: str, message: str, fields: Mapping[str, object]
+    ) -> str:
+        return f"{when} {levelname} {name} {message}" + _text_fields(fields)
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
         return super().formatMessage(record) + _text_fields(record_fields(record))
@@ -107,13 +205,13 @@ class JsonFormatter(_UtcFormatter):
     and ``exception`` (the traceback) when it has one."""
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, object] = {
-            "time": self.formatTime(record),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            **record_fields(record),
-        }
+        entry = _json_entry(
+            self.formatTime(record),
+            record.levelname,
+            record.name,
+            record.getMessage(),
+            record_fields(record),
+        )
         # Cached on the record as logging.Formatter does, for the other handlers.
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
@@ -121,11 +219,35 @@ class JsonFormatter(_UtcFormatter):
             entry["exception"] = record.exc_text
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
-        # ASCII only, so that no character of a value can end the line (U+2028 and kin).
-        return json.dumps(entry, separators=(",", ":"), default=str)
+        return _json_line(entry)
+
+    def fields_line(
+        self, created: float, levelname: str, name: str, message: str, fields: Mapping[str, object]
+    ) -> str:
+        """The line of a record without traceback or stack (see _UtcFormatter)."""
+        when = self._time(created, _msecs(created))
+        return _json_line(_json_entry(when, levelname, name, message, fields))
+
+
+def _json_entry(
+    when: str, levelname: str, name: str, message: str, fields: Mapping[str, object]
+) -> dict[str, object]:
+    return {"time": when, "level": levelname, "logger": name, "message": message, **fields}
+
+
+def _json_line(entry: dict[str, object]) -> str:
+    # ASCII only, so that no character of a value can end the line (U+2028 and kin).
+    return json.dumps(entry, separators=(",", ":"), default=str)
+
+
+def _msecs(created: float) -> float:
+    """The milliseconds of a record made at ``created``, as fields_record sets them."""
+    return (created - int(created)) * 1000
 
 
 _FORMATTERS: dict[str, type[logging.Formatter]] = {"text": TextFormatter, "json": JsonFormatter}
+# The formatters whose lines write_fields_line writes without a record.
+_DIRECT_FORMATTERS = (TextFormatter, JsonFormatter)
 LOG_FORMATS = tuple(_FORMATTERS)
 
 
@@ -145,6 +267,11 @@ def _text_value(value: object) -> str:
     request_id, and a newline in it must not start a line of its own."""
     if isinstance(value, str):
         return _text_string(value)
+    kind = type(value)
+    if kind is float or kind is int:
+        # Digits, a sign, a point, "e", "inf" or "nan": never quoted, and never
+        # worth a place in the cache (a latency is new every time).
+        return str(value)
     return _text_string(str(value))
 
 

@@ -72,10 +72,17 @@ class VClusterReads:
         self, principal: Principal, request: api.GetVClusterRequest
     ) -> api.GetVClusterResponse:
         """GetVCluster: the vcluster, without credentials."""
-        checks.key(request.namespace, request.name)
-        return api.GetVClusterResponse(
-            vcluster=self.existing(principal, request.namespace, request.name, etag="")
+        namespace, name = request.namespace, request.name
+        checks.key(namespace, name)
+        # As existing() without an etag, but read straight into the response.
+        self._require_fresh()
+        response = api.GetVClusterResponse()
+        found = principal.can_see(namespace) and self._store.read_vcluster(
+            (namespace, name), response.vcluster
         )
+        if not found:
+            raise not_found(VCLUSTER, namespace, name)
+        return response
 
     def list_vclusters(
         self, principal: Principal, request: api.ListVClustersRequest

@@ -55,6 +55,11 @@ class Store(Protocol):
         """The stored vcluster, or None."""
         ...
 
+    def read_vcluster(self, key: Key, into: VCluster) -> bool:
+        """Merges the stored vcluster into ``into`` (an empty message: a field of a
+        response, so the answer needs no copy); False, leaving it alone, when absent."""
+        ...
+
     def put_vcluster(self, vcluster: VCluster) -> None:
         """Inserts or replaces the vcluster under (namespace, name)."""
         ...

@@ -171,6 +171,14 @@ class MemoryStore:
         stored = self._vclusters.get(key)
         return None if stored is None else VCluster.FromString(stored.data)
 
+    def read_vcluster(self, key: Key, into: VCluster) -> bool:
+        """Parses the stored vcluster straight into ``into``."""
+        stored = self._vclusters.get(key)
+        if stored is None:
+            return False
+        into.MergeFromString(stored.data)
+        return True
+
     def put_vcluster(self, vcluster: VCluster) -> None:
         """Stores a serialized copy, so later changes to ``vcluster`` are not stored."""
         stored = _StoredVCluster(vcluster.status.phase, vcluster.SerializeToString())

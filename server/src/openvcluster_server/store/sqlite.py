@@ -290,6 +290,14 @@ class SqliteStore:
         data = self._one("SELECT data FROM vclusters WHERE namespace = ? AND name = ?", key)
         return None if data is None else VCluster.FromString(data)
 
+    def read_vcluster(self, key: Key, into: VCluster) -> bool:
+        """Parses the stored vcluster straight into ``into``."""
+        data = self._one("SELECT data FROM vclusters WHERE namespace = ? AND name = ?", key)
+        if data is None:
+            return False
+        into.MergeFromString(data)
+        return True
+
     def put_vcluster(self, vcluster: VCluster) -> None:
         """One upsert; the phase column feeds the phase index."""
         self._conn.execute(
