@@ -52,10 +52,10 @@ def test_renamed_field_is_breaking(workspace: pathlib.Path) -> None:
 
 
 def test_changed_field_type_is_breaking(workspace: pathlib.Path) -> None:
-    edit(workspace, "int32 replicas = 4;", "int64 replicas = 4;")
+    edit(workspace, "int32 pod_count = 3;", "int64 pod_count = 3;")
     result = buf_breaking(workspace)
     assert result.returncode != 0
-    assert "replicas" in result.stdout
+    assert "pod_count" in result.stdout
 
 
 def test_added_field_is_compatible(workspace: pathlib.Path) -> None:

@@ -1,8 +1,12 @@
-"""What each VClusterService request must satisfy by itself, before any state is read.
+"""What each request must satisfy by itself, before any state is read: one
+entry per RPC, run after the permission check and before the action.
 
-Every backend (the simulated stores and the Kubernetes one) runs these, so a
-request is refused with the same INVALID_ARGUMENT, naming the same fields,
-whatever serves it.
+Each entry starts with the field rules written in the proto (protovalidate,
+through the SDK's ``openvcluster.field_rules``, which also checks requests
+before they are sent) and adds the rules that need the server's settings or
+several fields. Every backend (the simulated stores and the Kubernetes one)
+runs these, so a request is refused with the same INVALID_ARGUMENT, naming the
+same fields, whatever serves it.
 """
 
 from __future__ import annotations
@@ -10,47 +14,45 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from google.protobuf.message import Message
+
+from openvcluster import field_rules
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
 from openvcluster_server import validation
 from openvcluster_server.auth import Principal
 from openvcluster_server.errors import FieldViolations
-from openvcluster_server.k8s_names import is_dns1123_label
 from openvcluster_server.phases import Phase
 from openvcluster_server.selector import Selector, SelectorLimits
 
 
-def key(namespace: str, name: str, request_id: str = "") -> None:
-    """INVALID_ARGUMENT unless namespace, name and request_id are well formed."""
-    if not request_id and is_dns1123_label(namespace) and is_dns1123_label(name):
-        return  # every read asks this: the usual answer without collecting violations
+def proto_rules(request: Message) -> FieldViolations:
+    """The fields of ``request`` that break the proto's field rules; the code's
+    rules add to these (a field already named keeps its first violation)."""
     violations = FieldViolations()
-    validation.check_name(violations, "namespace", namespace)
-    validation.check_name(violations, "name", name)
-    validation.check_request_id(violations, request_id)
-    violations.raise_if_any()
+    for field, description in field_rules.violations(request):
+        violations.add(field, description)
+    return violations
+
+
+def fields(request: Message) -> None:
+    """INVALID_ARGUMENT unless ``request`` keeps the proto's field rules: the
+    whole check of a request that no other rule applies to (a Get, a Delete)."""
+    proto_rules(request).raise_if_any()
 
 
 def create(request: api.CreateVClusterRequest, versions: Sequence[str]) -> VClusterSpec:
     """The spec to create, with every server default applied."""
-    violations = FieldViolations()
-    validation.check_name(violations, "namespace", request.namespace)
-    validation.check_name(violations, "name", request.name)
-    validation.check_labels(violations, "labels", request.labels)
+    violations = proto_rules(request)
     spec = validation.apply_spec_defaults(violations, request.spec, versions)
-    validation.check_request_id(violations, request.request_id)
     violations.raise_if_any()
     return spec
 
 
 def list_filters(request: api.ListVClustersRequest, limits: SelectorLimits) -> Selector:
     """The parsed label selector of a well-formed ListVClusters request."""
-    violations = FieldViolations()
-    validation.check_optional_name(violations, "namespace", request.namespace)
-    validation.check_page_size(violations, request.page_size)
+    violations = proto_rules(request)
     selector = validation.check_selector(violations, request.label_selector, limits)
-    if request.phase not in Phase.values():
-        violations.add("phase", f"unknown phase {request.phase}")
     violations.raise_if_any()
     assert selector is not None
     return selector
@@ -66,10 +68,7 @@ def list_scope(principal: Principal, request: api.ListVClustersRequest, selector
 
 def scale(request: api.ScaleVClusterRequest) -> None:
     """INVALID_ARGUMENT for bad values or a scale that changes nothing."""
-    violations = FieldViolations()
-    validation.check_name(violations, "namespace", request.namespace)
-    validation.check_name(violations, "name", request.name)
-    validation.check_request_id(violations, request.request_id)
+    violations = proto_rules(request)
     changes = request.HasField("resources") and any(
         (request.resources.cpu, request.resources.memory, request.resources.storage)
     )
@@ -79,11 +78,6 @@ def scale(request: api.ScaleVClusterRequest) -> None:
         value = getattr(request.resources, name)
         if value:
             validation.check_resource(violations, f"resources.{name}", name, value)
-    if request.replicas and not 1 <= request.replicas <= validation.MAX_REPLICAS:
-        violations.add(
-            "replicas",
-            f"must be between 1 and {validation.MAX_REPLICAS}, got {request.replicas}",
-        )
     violations.raise_if_any()
 
 
@@ -101,7 +95,7 @@ def scaled_spec(current: VClusterSpec, request: api.ScaleVClusterRequest) -> VCl
         spec.enable_ha = request.enable_ha
     violations = FieldViolations()
     ha_field = "replicas" if request.replicas else "enable_ha"
-    validation.check_replicas(violations, spec.replicas, spec.enable_ha, "replicas", ha_field)
+    validation.check_ha(violations, spec.replicas, spec.enable_ha, ha_field)
     violations.raise_if_any()
     return spec
 
@@ -121,10 +115,12 @@ class Update:
 
 def update(request: api.UpdateVClusterRequest, versions: Sequence[str]) -> Update:
     """The changes of an UpdateVCluster request; INVALID_ARGUMENT naming every bad field."""
-    violations = FieldViolations()
+    violations = proto_rules(request)
     vcluster = request.vcluster
-    validation.check_name(violations, "vcluster.namespace", vcluster.namespace)
-    validation.check_name(violations, "vcluster.name", vcluster.name)
+    if not request.HasField("vcluster"):
+        violations.add(
+            "vcluster", "must be set: its namespace and name say which vcluster to update"
+        )
     paths = list(dict.fromkeys(request.update_mask.paths))
     unknown = [path for path in paths if path not in UPDATABLE]
     if not paths:
@@ -139,8 +135,6 @@ def update(request: api.UpdateVClusterRequest, versions: Sequence[str]) -> Updat
             f"{', '.join(UPDATABLE)}",
         )
     labels = dict(vcluster.labels) if "labels" in paths else None
-    if labels is not None:
-        validation.check_labels(violations, "vcluster.labels", labels)
     version = None
     if "spec.kubernetes_version" in paths:
         field = "vcluster.spec.kubernetes_version"
@@ -149,31 +143,14 @@ def update(request: api.UpdateVClusterRequest, versions: Sequence[str]) -> Updat
             violations.add(field, 'must name the version to upgrade to, such as "1.31"')
         else:
             validation.resolve_kubernetes_version(violations, field, version, versions)
-    validation.check_request_id(violations, request.request_id)
     violations.raise_if_any()
     protection = vcluster.spec.deletion_protection if "spec.deletion_protection" in paths else None
     return Update(labels, version, protection)
 
 
-def snapshot(request: api.SnapshotVClusterRequest) -> None:
-    """INVALID_ARGUMENT for bad names, description, labels or request id."""
-    violations = FieldViolations()
-    validation.check_name(violations, "namespace", request.namespace)
-    validation.check_name(violations, "name", request.name)
-    validation.check_optional_name(violations, "snapshot_name", request.snapshot_name)
-    validation.check_description(violations, request.description)
-    validation.check_labels(violations, "labels", request.labels)
-    validation.check_request_id(violations, request.request_id)
-    violations.raise_if_any()
-
-
 def restore(request: api.RestoreVClusterRequest) -> None:
     """INVALID_ARGUMENT for bad names, or an etag with a restore to a new name."""
-    violations = FieldViolations()
-    validation.check_name(violations, "namespace", request.namespace)
-    validation.check_name(violations, "snapshot_name", request.snapshot_name)
-    validation.check_optional_name(violations, "target_name", request.target_name)
-    validation.check_request_id(violations, request.request_id)
+    violations = proto_rules(request)
     if request.target_name and request.etag:
         violations.add("etag", "must be empty when restoring to a new name (target_name)")
     violations.raise_if_any()
@@ -181,9 +158,7 @@ def restore(request: api.RestoreVClusterRequest) -> None:
 
 def watch_filters(request: api.WatchVClustersRequest, limits: SelectorLimits) -> Selector:
     """The parsed label selector of a well-formed WatchVClusters request."""
-    violations = FieldViolations()
-    validation.check_optional_name(violations, "namespace", request.namespace)
-    validation.check_optional_name(violations, "name", request.name)
+    violations = proto_rules(request)
     selector = validation.check_selector(violations, request.label_selector, limits)
     violations.raise_if_any()
     assert selector is not None

@@ -50,8 +50,11 @@ class FieldViolations:
         self._violations: list[tuple[str, str]] = []
 
     def add(self, field: str, description: str) -> None:
-        """Records that ``field`` (a path such as ``spec.resources.cpu``) is bad and why."""
-        self._violations.append((field, description))
+        """Records that ``field`` (a path such as ``spec.resources.cpu``) is bad
+        and why, unless it is already named: each field keeps the first rule it
+        breaks (the proto's come first)."""
+        if all(named != field for named, _ in self._violations):
+            self._violations.append((field, description))
 
     def __bool__(self) -> bool:
         return bool(self._violations)

@@ -28,11 +28,10 @@ from typing import Protocol, TypeVar
 from google.protobuf.message import Message
 
 from openvcluster_server.auth import Principal
-from openvcluster_server.errors import FieldViolations, invalid_field
+from openvcluster_server.errors import invalid_field
 from openvcluster_server.request_caps import Forgetful, RequestCaps
 from openvcluster_server.store import RememberedRequest
 from openvcluster_server.store.base import request_key
-from openvcluster_server.validation import check_request_id
 
 
 class _HasRequestId(Protocol):
@@ -70,10 +69,8 @@ class Ticket:
 
 
 def ticket(principal: Principal, method: str, request: _HasRequestId) -> Ticket | None:
-    """The call's ticket; None when it has no request id. INVALID_ARGUMENT for a malformed id."""
-    violations = FieldViolations()
-    check_request_id(violations, request.request_id)
-    violations.raise_if_any()
+    """The call's ticket; None when it has no request id (which the request's
+    checks have found well formed)."""
     if not request.request_id:
         return None
     # Request ids are UUIDs, whose case carries no meaning: a retry may send

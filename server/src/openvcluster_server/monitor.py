@@ -18,9 +18,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from openvcluster.v1 import monitor_service_pb2 as mon
 from openvcluster.v1.vcluster_pb2 import Condition, VCluster
-from openvcluster_server import checks, validation
+from openvcluster_server import checks
 from openvcluster_server.auth import Principal
-from openvcluster_server.errors import FieldViolations
 from openvcluster_server.paging import scan_visible
 from openvcluster_server.quantity import format_bytes, format_cpu, parse_quantity
 from openvcluster_server.quota import Quotas, quota_message
@@ -100,7 +99,7 @@ class Monitor:
         self, principal: Principal, request: mon.GetVClusterUsageRequest
     ) -> mon.GetVClusterUsageResponse:
         """GetVClusterUsage: the spec's requests and the source's figures."""
-        checks.key(request.namespace, request.name)
+        checks.fields(request)
         vcluster = self._reads.existing(principal, request.namespace, request.name, etag="")
         figures = await self._usage.measure(vcluster)
         usage = mon.VClusterUsage(
@@ -122,9 +121,7 @@ class Monitor:
         self, principal: Principal, request: mon.GetFleetSummaryRequest
     ) -> mon.GetFleetSummaryResponse:
         """GetFleetSummary over every vcluster the caller may see (in the namespace asked)."""
-        violations = FieldViolations()
-        validation.check_optional_name(violations, "namespace", request.namespace)
-        violations.raise_if_any()
+        checks.fields(request)
         self._reads.require_fresh()
         visible = scan_visible(
             principal,

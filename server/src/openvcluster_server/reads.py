@@ -73,7 +73,7 @@ class VClusterReads:
     ) -> api.GetVClusterResponse:
         """GetVCluster: the vcluster, without credentials."""
         namespace, name = request.namespace, request.name
-        checks.key(namespace, name)
+        checks.fields(request)
         # As existing() without an etag, but read straight into the response.
         self._require_fresh()
         response = api.GetVClusterResponse()

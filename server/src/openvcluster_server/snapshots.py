@@ -5,10 +5,10 @@ from __future__ import annotations
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import VCluster
-from openvcluster_server import checks, phases, resources, validation
+from openvcluster_server import checks, phases, resources
 from openvcluster_server.auth import Principal
 from openvcluster_server.core import SNAPSHOT, Core
-from openvcluster_server.errors import FieldViolations, already_exists
+from openvcluster_server.errors import already_exists
 from openvcluster_server.paging import (
     PageTokens,
     effective_page_size,
@@ -35,7 +35,7 @@ class SnapshotOperations:
     ) -> api.SnapshotVClusterResponse:
         """SnapshotVCluster: a snapshot that goes PENDING, IN_PROGRESS, READY."""
         principal.require_editor("SnapshotVCluster")
-        checks.snapshot(request)
+        checks.fields(request)
 
         def snapshot() -> api.SnapshotVClusterResponse:
             vcluster = self._core.existing(principal, request.namespace, request.name, etag="")
@@ -62,7 +62,7 @@ class SnapshotOperations:
         self, principal: Principal, request: snap_api.GetSnapshotRequest
     ) -> snap_api.GetSnapshotResponse:
         """GetSnapshot."""
-        checks.key(request.namespace, request.name)
+        checks.fields(request)
         return snap_api.GetSnapshotResponse(
             snapshot=self._core.visible_snapshot(principal, request.namespace, request.name)
         )
@@ -87,7 +87,7 @@ class SnapshotOperations:
     ) -> snap_api.DeleteSnapshotResponse:
         """DeleteSnapshot: at once, in any phase."""
         principal.require_editor("DeleteSnapshot")
-        checks.key(request.namespace, request.name, request.request_id)
+        checks.fields(request)
 
         def delete() -> snap_api.DeleteSnapshotResponse:
             snapshot = self._core.visible_snapshot(principal, request.namespace, request.name)
@@ -107,11 +107,7 @@ def list_page(
     request: snap_api.ListSnapshotsRequest,
 ) -> snap_api.ListSnapshotsResponse:
     """One page of ListSnapshots from a store, in (namespace, name) order."""
-    violations = FieldViolations()
-    validation.check_optional_name(violations, "namespace", request.namespace)
-    validation.check_optional_name(violations, "vcluster", request.vcluster)
-    validation.check_page_size(violations, request.page_size)
-    violations.raise_if_any()
+    checks.fields(request)
     scope = f"ListSnapshots\x00{principal.scope}\x00{request.namespace}\x00{request.vcluster}"
     after = page_tokens.parse(scope, request.page_token)
     source = request.vcluster or None

@@ -88,7 +88,7 @@ class VClusterOperations:
     ) -> api.DeleteVClusterResponse:
         """DeleteVCluster: DELETING, then gone; a no-op when already DELETING."""
         principal.require_editor("DeleteVCluster")
-        checks.key(request.namespace, request.name, request.request_id)
+        checks.fields(request)
 
         def delete() -> api.DeleteVClusterResponse:
             vcluster = self._core.existing(principal, request.namespace, request.name, request.etag)
@@ -143,7 +143,7 @@ class VClusterOperations:
     ) -> api.SuspendVClusterResponse:
         """SuspendVCluster: SUSPENDING, then SUSPENDED; a no-op when already on the way."""
         principal.require_editor("SuspendVCluster")
-        checks.key(request.namespace, request.name, request.request_id)
+        checks.fields(request)
 
         def suspend() -> api.SuspendVClusterResponse:
             vcluster = self._core.existing(principal, request.namespace, request.name, request.etag)
@@ -171,7 +171,7 @@ class VClusterOperations:
     ) -> api.ResumeVClusterResponse:
         """ResumeVCluster: RESUMING, then RUNNING; a no-op when already on the way."""
         principal.require_editor("ResumeVCluster")
-        checks.key(request.namespace, request.name, request.request_id)
+        checks.fields(request)
 
         def resume() -> api.ResumeVClusterResponse:
             vcluster = self._core.existing(principal, request.namespace, request.name, request.etag)
@@ -234,7 +234,7 @@ class VClusterOperations:
         than a viewer may read.
         """
         principal.require_editor("GetVClusterKubeconfig")
-        checks.key(request.namespace, request.name)
+        checks.fields(request)
         vcluster = self._core.existing(principal, request.namespace, request.name, etag="")
         phases.require_phase(vcluster, phases.KUBECONFIG_FROM, "get the kubeconfig of")
         vcluster.status.kubeconfig = render_kubeconfig(vcluster, self._core.secret)

@@ -151,7 +151,7 @@ class KubeVClusterOperations:
     ) -> api.DeleteVClusterResponse:
         """DeleteVCluster: deletes the resource; its finalizer lets the reconciler clean up."""
         principal.require_editor("DeleteVCluster")
-        checks.key(request.namespace, request.name, request.request_id)
+        checks.fields(request)
         key = (request.namespace, request.name)
 
         async def delete() -> api.DeleteVClusterResponse:
@@ -218,7 +218,7 @@ class KubeVClusterOperations:
     ) -> api.SuspendVClusterResponse:
         """SuspendVCluster: the desired power state off; the reconciler pauses, as vcluster does."""
         principal.require_editor("SuspendVCluster")
-        checks.key(request.namespace, request.name, request.request_id)
+        checks.fields(request)
         return await self._power(
             principal, "SuspendVCluster", request, plan, api.SuspendVClusterResponse, suspend=True
         )
@@ -228,7 +228,7 @@ class KubeVClusterOperations:
     ) -> api.ResumeVClusterResponse:
         """ResumeVCluster: the desired power state on; the reconciler resumes, as vcluster does."""
         principal.require_editor("ResumeVCluster")
-        checks.key(request.namespace, request.name, request.request_id)
+        checks.fields(request)
         return await self._power(
             principal, "ResumeVCluster", request, plan, api.ResumeVClusterResponse, suspend=False
         )
@@ -312,7 +312,7 @@ class KubeVClusterOperations:
     ) -> api.GetVClusterKubeconfigResponse:
         """GetVClusterKubeconfig: the kubeconfig vcluster wrote, pointed where it is reachable."""
         principal.require_editor("GetVClusterKubeconfig")
-        checks.key(request.namespace, request.name)
+        checks.fields(request)
         vcluster = self._reads.existing(principal, request.namespace, request.name, etag="")
         phases.require_phase(vcluster, phases.KUBECONFIG_FROM, "get the kubeconfig of")
         host = self._world.host_of((request.namespace, request.name))

@@ -59,7 +59,7 @@ class KubeSnapshotOperations:
     ) -> api.SnapshotVClusterResponse:
         """SnapshotVCluster: a Snapshot resource, PENDING until the reconciler moves it."""
         principal.require_editor("SnapshotVCluster")
-        checks.snapshot(request)
+        checks.fields(request)
         key = (request.namespace, request.name)
 
         async def snapshot() -> api.SnapshotVClusterResponse:
@@ -116,7 +116,7 @@ class KubeSnapshotOperations:
         self, principal: Principal, request: snap_api.GetSnapshotRequest
     ) -> snap_api.GetSnapshotResponse:
         """GetSnapshot, from the watch cache."""
-        checks.key(request.namespace, request.name)
+        checks.fields(request)
         self._world.require_fresh()
         return snap_api.GetSnapshotResponse(
             snapshot=self._visible(principal, request.namespace, request.name)
@@ -144,7 +144,7 @@ class KubeSnapshotOperations:
         """DeleteSnapshot: gone for the API at once; the reconciler cancels its request
         and removes what was stored before the resource goes."""
         principal.require_editor("DeleteSnapshot")
-        checks.key(request.namespace, request.name, request.request_id)
+        checks.fields(request)
         key = (request.namespace, request.name)
 
         async def delete() -> snap_api.DeleteSnapshotResponse:

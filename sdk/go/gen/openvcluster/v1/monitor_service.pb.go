@@ -7,6 +7,7 @@
 package openvclusterv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -840,10 +841,10 @@ var File_openvcluster_v1_monitor_service_proto protoreflect.FileDescriptor
 
 const file_openvcluster_v1_monitor_service_proto_rawDesc = "" +
 	"\n" +
-	"%openvcluster/v1/monitor_service.proto\x12\x0fopenvcluster.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"K\n" +
-	"\x17GetVClusterUsageRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\"P\n" +
+	"%openvcluster/v1/monitor_service.proto\x12\x0fopenvcluster.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!openvcluster/v1/field_rules.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"a\n" +
+	"\x17GetVClusterUsageRequest\x12'\n" +
+	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\"P\n" +
 	"\x18GetVClusterUsageResponse\x124\n" +
 	"\x05usage\x18\x01 \x01(\v2\x1e.openvcluster.v1.VClusterUsageR\x05usage\"\xe8\x04\n" +
 	"\rVClusterUsage\x12\x1c\n" +
@@ -864,9 +865,9 @@ const file_openvcluster_v1_monitor_service_proto_rawDesc = "" +
 	"\tavailable\x18\x01 \x01(\bR\tavailable\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value\x12\x16\n" +
 	"\x06source\x18\x03 \x01(\tR\x06source\x12\x16\n" +
-	"\x06reason\x18\x04 \x01(\tR\x06reason\"6\n" +
-	"\x16GetFleetSummaryRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\"R\n" +
+	"\x06reason\x18\x04 \x01(\tR\x06reason\"D\n" +
+	"\x16GetFleetSummaryRequest\x12*\n" +
+	"\tnamespace\x18\x01 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xb8\x17\x01R\tnamespace\"R\n" +
 	"\x17GetFleetSummaryResponse\x127\n" +
 	"\asummary\x18\x01 \x01(\v2\x1d.openvcluster.v1.FleetSummaryR\asummary\"\x96\x03\n" +
 	"\fFleetSummary\x12=\n" +
@@ -969,6 +970,7 @@ func file_openvcluster_v1_monitor_service_proto_init() {
 	if File_openvcluster_v1_monitor_service_proto != nil {
 		return
 	}
+	file_openvcluster_v1_field_rules_proto_init()
 	file_openvcluster_v1_vcluster_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

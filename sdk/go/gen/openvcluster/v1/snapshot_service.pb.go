@@ -7,6 +7,7 @@
 package openvclusterv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
@@ -357,26 +358,26 @@ var File_openvcluster_v1_snapshot_service_proto protoreflect.FileDescriptor
 
 const file_openvcluster_v1_snapshot_service_proto_rawDesc = "" +
 	"\n" +
-	"&openvcluster/v1/snapshot_service.proto\x12\x0fopenvcluster.v1\x1a\x1eopenvcluster/v1/snapshot.proto\"F\n" +
-	"\x12GetSnapshotRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\"L\n" +
+	"&openvcluster/v1/snapshot_service.proto\x12\x0fopenvcluster.v1\x1a\x1bbuf/validate/validate.proto\x1a!openvcluster/v1/field_rules.proto\x1a\x1eopenvcluster/v1/snapshot.proto\"\\\n" +
+	"\x12GetSnapshotRequest\x12'\n" +
+	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\"L\n" +
 	"\x13GetSnapshotResponse\x125\n" +
-	"\bsnapshot\x18\x01 \x01(\v2\x19.openvcluster.v1.SnapshotR\bsnapshot\"\x8c\x01\n" +
-	"\x14ListSnapshotsRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x1a\n" +
-	"\bvcluster\x18\x02 \x01(\tR\bvcluster\x12\x1b\n" +
-	"\tpage_size\x18\x03 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\bsnapshot\x18\x01 \x01(\v2\x19.openvcluster.v1.SnapshotR\bsnapshot\"\xb3\x01\n" +
+	"\x14ListSnapshotsRequest\x12*\n" +
+	"\tnamespace\x18\x01 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xb8\x17\x01R\tnamespace\x12(\n" +
+	"\bvcluster\x18\x02 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xb8\x17\x01R\bvcluster\x12&\n" +
+	"\tpage_size\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04и\x17\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x04 \x01(\tR\tpageToken\"x\n" +
 	"\x15ListSnapshotsResponse\x127\n" +
 	"\tsnapshots\x18\x01 \x03(\v2\x19.openvcluster.v1.SnapshotR\tsnapshots\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"h\n" +
-	"\x15DeleteSnapshotRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x89\x01\n" +
+	"\x15DeleteSnapshotRequest\x12'\n" +
+	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x12(\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tR\trequestId\"\x18\n" +
+	"request_id\x18\x03 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"\x18\n" +
 	"\x16DeleteSnapshotResponse2\xb8\x02\n" +
 	"\x0fSnapshotService\x12]\n" +
 	"\vGetSnapshot\x12#.openvcluster.v1.GetSnapshotRequest\x1a$.openvcluster.v1.GetSnapshotResponse\"\x03\x90\x02\x01\x12c\n" +
@@ -426,6 +427,7 @@ func file_openvcluster_v1_snapshot_service_proto_init() {
 	if File_openvcluster_v1_snapshot_service_proto != nil {
 		return
 	}
+	file_openvcluster_v1_field_rules_proto_init()
 	file_openvcluster_v1_snapshot_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{

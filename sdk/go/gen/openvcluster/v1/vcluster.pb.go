@@ -7,6 +7,7 @@
 package openvclusterv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
@@ -1007,12 +1008,12 @@ var File_openvcluster_v1_vcluster_proto protoreflect.FileDescriptor
 
 const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\n" +
-	"\x1eopenvcluster/v1/vcluster.proto\x12\x0fopenvcluster.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb0\x05\n" +
-	"\bVCluster\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
-	"\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x10\n" +
-	"\x03uid\x18\x03 \x01(\tR\x03uid\x12=\n" +
-	"\x06labels\x18\x04 \x03(\v2%.openvcluster.v1.VCluster.LabelsEntryR\x06labels\x121\n" +
+	"\x1eopenvcluster/v1/vcluster.proto\x12\x0fopenvcluster.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!openvcluster/v1/field_rules.proto\"\xe2\x05\n" +
+	"\bVCluster\x12\x1d\n" +
+	"\x04name\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x12'\n" +
+	"\tnamespace\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x10\n" +
+	"\x03uid\x18\x03 \x01(\tR\x03uid\x12Y\n" +
+	"\x06labels\x18\x04 \x03(\v2%.openvcluster.v1.VCluster.LabelsEntryB\x1a\xbaH\x17\x9a\x01\x14\xe0\xb8\x17\x01\"\x06r\x04\x98\xb8\x17\x01*\x06r\x04\xa0\xb8\x17\x01R\x06labels\x121\n" +
 	"\x04spec\x18\x05 \x01(\v2\x1d.openvcluster.v1.VClusterSpecR\x04spec\x127\n" +
 	"\x06status\x18\x06 \x01(\v2\x1f.openvcluster.v1.VClusterStatusR\x06status\x12;\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -1035,12 +1036,13 @@ const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\x0ePHASE_DELETING\x10\b\x12\x10\n" +
 	"\fPHASE_FAILED\x10\t\x12\x13\n" +
 	"\x0fPHASE_UPGRADING\x10\n" +
-	"\"\xe1\x03\n" +
-	"\fVClusterSpec\x12-\n" +
-	"\x12kubernetes_version\x18\x01 \x01(\tR\x11kubernetesVersion\x12<\n" +
-	"\x06distro\x18\x02 \x01(\x0e2$.openvcluster.v1.VClusterSpec.DistroR\x06distro\x128\n" +
-	"\tresources\x18\x03 \x01(\v2\x1a.openvcluster.v1.ResourcesR\tresources\x12\x1a\n" +
-	"\breplicas\x18\x04 \x01(\x05R\breplicas\x126\n" +
+	"\"\xe2\x04\n" +
+	"\fVClusterSpec\x128\n" +
+	"\x12kubernetes_version\x18\x01 \x01(\tB\t\xbaH\x06r\x04\xb8\xb8\x17\x01R\x11kubernetesVersion\x12\xa6\x01\n" +
+	"\x06distro\x18\x02 \x01(\x0e2$.openvcluster.v1.VClusterSpec.DistroBh\xbaHe\xba\x01b\n" +
+	"\x06distro\x1aXthis >= 0 && this <= 3 ? '' : 'unknown distro ' + string(this) + '; use K8S, K3S or K0S'R\x06distro\x128\n" +
+	"\tresources\x18\x03 \x01(\v2\x1a.openvcluster.v1.ResourcesR\tresources\x12%\n" +
+	"\breplicas\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04ظ\x17\x01R\breplicas\x126\n" +
 	"\anetwork\x18\x05 \x01(\v2\x1c.openvcluster.v1.NetworkSpecR\anetwork\x126\n" +
 	"\astorage\x18\x06 \x01(\v2\x1c.openvcluster.v1.StorageSpecR\astorage\x12\x1b\n" +
 	"\tenable_ha\x18\a \x01(\bR\benableHa\x12/\n" +
@@ -1052,14 +1054,15 @@ const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\n" +
 	"DISTRO_K3S\x10\x02\x12\x0e\n" +
 	"\n" +
-	"DISTRO_K0S\x10\x03\"O\n" +
-	"\tResources\x12\x10\n" +
-	"\x03cpu\x18\x01 \x01(\tR\x03cpu\x12\x16\n" +
-	"\x06memory\x18\x02 \x01(\tR\x06memory\x12\x18\n" +
-	"\astorage\x18\x03 \x01(\tR\astorage\"\x95\x02\n" +
-	"\vNetworkSpec\x12!\n" +
-	"\fservice_cidr\x18\x01 \x01(\tR\vserviceCidr\x12H\n" +
-	"\vexpose_type\x18\x02 \x01(\x0e2'.openvcluster.v1.NetworkSpec.ExposeTypeR\n" +
+	"DISTRO_K0S\x10\x03\"p\n" +
+	"\tResources\x12\x1b\n" +
+	"\x03cpu\x18\x01 \x01(\tB\t\xbaH\x06r\x04\xb0\xb8\x17\x01R\x03cpu\x12!\n" +
+	"\x06memory\x18\x02 \x01(\tB\t\xbaH\x06r\x04\xb0\xb8\x17\x01R\x06memory\x12#\n" +
+	"\astorage\x18\x03 \x01(\tB\t\xbaH\x06r\x04\xb0\xb8\x17\x01R\astorage\"\xb8\x03\n" +
+	"\vNetworkSpec\x12,\n" +
+	"\fservice_cidr\x18\x01 \x01(\tB\t\xbaH\x06r\x04ȸ\x17\x01R\vserviceCidr\x12\xdf\x01\n" +
+	"\vexpose_type\x18\x02 \x01(\x0e2'.openvcluster.v1.NetworkSpec.ExposeTypeB\x94\x01\xbaH\x90\x01\xba\x01\x8c\x01\n" +
+	"\vexpose_type\x1a}this >= 0 && this <= 4 ? '' : 'unknown expose type ' + string(this) + '; use CLUSTER_IP, NODE_PORT, LOAD_BALANCER or INGRESS'R\n" +
 	"exposeType\"\x98\x01\n" +
 	"\n" +
 	"ExposeType\x12\x1b\n" +
@@ -1067,11 +1070,11 @@ const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\x16EXPOSE_TYPE_CLUSTER_IP\x10\x01\x12\x19\n" +
 	"\x15EXPOSE_TYPE_NODE_PORT\x10\x02\x12\x1d\n" +
 	"\x19EXPOSE_TYPE_LOAD_BALANCER\x10\x03\x12\x17\n" +
-	"\x13EXPOSE_TYPE_INGRESS\x10\x04\"}\n" +
+	"\x13EXPOSE_TYPE_INGRESS\x10\x04\"\x96\x01\n" +
 	"\vStorageSpec\x12%\n" +
-	"\vpersistence\x18\x01 \x01(\bH\x00R\vpersistence\x88\x01\x01\x12\x12\n" +
-	"\x04size\x18\x02 \x01(\tR\x04size\x12#\n" +
-	"\rstorage_class\x18\x03 \x01(\tR\fstorageClassB\x0e\n" +
+	"\vpersistence\x18\x01 \x01(\bH\x00R\vpersistence\x88\x01\x01\x12\x1d\n" +
+	"\x04size\x18\x02 \x01(\tB\t\xbaH\x06r\x04\xb0\xb8\x17\x01R\x04size\x121\n" +
+	"\rstorage_class\x18\x03 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x90\xb8\x17\x01R\fstorageClassB\x0e\n" +
 	"\f_persistence\"\xb2\x02\n" +
 	"\x0eVClusterStatus\x125\n" +
 	"\x05phase\x18\x01 \x01(\x0e2\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\x12\x18\n" +
@@ -1158,6 +1161,7 @@ func file_openvcluster_v1_vcluster_proto_init() {
 	if File_openvcluster_v1_vcluster_proto != nil {
 		return
 	}
+	file_openvcluster_v1_field_rules_proto_init()
 	file_openvcluster_v1_vcluster_proto_msgTypes[4].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

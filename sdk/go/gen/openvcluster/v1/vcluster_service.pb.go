@@ -7,6 +7,7 @@
 package openvclusterv1
 
 import (
+	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -1645,111 +1646,112 @@ var File_openvcluster_v1_vcluster_service_proto protoreflect.FileDescriptor
 
 const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"\n" +
-	"&openvcluster/v1/vcluster_service.proto\x12\x0fopenvcluster.v1\x1a google/protobuf/field_mask.proto\x1a\x1eopenvcluster/v1/snapshot.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"\xc7\x02\n" +
-	"\x15CreateVClusterRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x121\n" +
-	"\x04spec\x18\x03 \x01(\v2\x1d.openvcluster.v1.VClusterSpecR\x04spec\x12J\n" +
-	"\x06labels\x18\x04 \x03(\v22.openvcluster.v1.CreateVClusterRequest.LabelsEntryR\x06labels\x12#\n" +
-	"\rvalidate_only\x18\x05 \x01(\bR\fvalidateOnly\x12\x1d\n" +
+	"&openvcluster/v1/vcluster_service.proto\x12\x0fopenvcluster.v1\x1a\x1bbuf/validate/validate.proto\x1a google/protobuf/field_mask.proto\x1a!openvcluster/v1/field_rules.proto\x1a\x1eopenvcluster/v1/snapshot.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"\x84\x03\n" +
+	"\x15CreateVClusterRequest\x12'\n" +
+	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x121\n" +
+	"\x04spec\x18\x03 \x01(\v2\x1d.openvcluster.v1.VClusterSpecR\x04spec\x12f\n" +
+	"\x06labels\x18\x04 \x03(\v22.openvcluster.v1.CreateVClusterRequest.LabelsEntryB\x1a\xbaH\x17\x9a\x01\x14\xe0\xb8\x17\x01\"\x06r\x04\x98\xb8\x17\x01*\x06r\x04\xa0\xb8\x17\x01R\x06labels\x12#\n" +
+	"\rvalidate_only\x18\x05 \x01(\bR\fvalidateOnly\x12(\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tR\trequestId\x1a9\n" +
+	"request_id\x18\x06 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"O\n" +
 	"\x16CreateVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"F\n" +
-	"\x12GetVClusterRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\"L\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\\\n" +
+	"\x12GetVClusterRequest\x12'\n" +
+	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\"L\n" +
 	"\x13GetVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\xce\x01\n" +
-	"\x14ListVClustersRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\xaf\x03\n" +
+	"\x14ListVClustersRequest\x12*\n" +
+	"\tnamespace\x18\x01 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xb8\x17\x01R\tnamespace\x12&\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04и\x17\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x12%\n" +
-	"\x0elabel_selector\x18\x04 \x01(\tR\rlabelSelector\x125\n" +
-	"\x05phase\x18\x05 \x01(\x0e2\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\"x\n" +
+	"\x0elabel_selector\x18\x04 \x01(\tR\rlabelSelector\x12\xfc\x01\n" +
+	"\x05phase\x18\x05 \x01(\x0e2\x1f.openvcluster.v1.VCluster.PhaseB\xc4\x01\xbaH\xc0\x01\xba\x01\xbc\x01\n" +
+	"\x05phase\x1a\xb2\x01this >= 0 && this <= 10 ? '' : 'unknown phase ' + string(this) + '; use PROVISIONING, RUNNING, SCALING, SUSPENDING, SUSPENDED, RESUMING, RESTORING, DELETING, FAILED or UPGRADING'R\x05phase\"x\n" +
 	"\x15ListVClustersResponse\x127\n" +
 	"\tvclusters\x18\x01 \x03(\v2\x19.openvcluster.v1.VClusterR\tvclusters\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe3\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xee\x01\n" +
 	"\x15UpdateVClusterRequest\x125\n" +
 	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
 	"updateMask\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12#\n" +
-	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\x12\x1d\n" +
+	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\x12(\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"O\n" +
+	"request_id\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"O\n" +
 	"\x16UpdateVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\xc4\x01\n" +
-	"\x15DeleteVClusterRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\xe5\x01\n" +
+	"\x15DeleteVClusterRequest\x12'\n" +
+	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12)\n" +
-	"\x10delete_snapshots\x18\x04 \x01(\bR\x0fdeleteSnapshots\x12\x1d\n" +
+	"\x10delete_snapshots\x18\x04 \x01(\bR\x0fdeleteSnapshots\x12(\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\x12\x1b\n" +
+	"request_id\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\x12\x1b\n" +
 	"\tkeep_data\x18\x06 \x01(\bR\bkeepData\"O\n" +
 	"\x16DeleteVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\x81\x02\n" +
-	"\x14ScaleVClusterRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x128\n" +
-	"\tresources\x18\x03 \x01(\v2\x1a.openvcluster.v1.ResourcesR\tresources\x12\x1a\n" +
-	"\breplicas\x18\x04 \x01(\x05R\breplicas\x12 \n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\xad\x02\n" +
+	"\x14ScaleVClusterRequest\x12'\n" +
+	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x128\n" +
+	"\tresources\x18\x03 \x01(\v2\x1a.openvcluster.v1.ResourcesR\tresources\x12%\n" +
+	"\breplicas\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04ظ\x17\x01R\breplicas\x12 \n" +
 	"\tenable_ha\x18\x05 \x01(\bH\x00R\benableHa\x88\x01\x01\x12\x12\n" +
-	"\x04etag\x18\x06 \x01(\tR\x04etag\x12\x1d\n" +
+	"\x04etag\x18\x06 \x01(\tR\x04etag\x12(\n" +
 	"\n" +
-	"request_id\x18\a \x01(\tR\trequestIdB\f\n" +
+	"request_id\x18\a \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestIdB\f\n" +
 	"\n" +
 	"_enable_ha\"N\n" +
 	"\x15ScaleVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\xa6\x01\n" +
-	"\x16SuspendVClusterRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12'\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\xc7\x01\n" +
+	"\x16SuspendVClusterRequest\x12'\n" +
+	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x12'\n" +
 	"\x0fdrain_workloads\x18\x03 \x01(\bR\x0edrainWorkloads\x12\x12\n" +
-	"\x04etag\x18\x04 \x01(\tR\x04etag\x12\x1d\n" +
+	"\x04etag\x18\x04 \x01(\tR\x04etag\x12(\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"P\n" +
+	"request_id\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"P\n" +
 	"\x17SuspendVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"|\n" +
-	"\x15ResumeVClusterRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12\x12\n" +
-	"\x04etag\x18\x03 \x01(\tR\x04etag\x12\x1d\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\x9d\x01\n" +
+	"\x15ResumeVClusterRequest\x12'\n" +
+	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x12\x12\n" +
+	"\x04etag\x18\x03 \x01(\tR\x04etag\x12(\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tR\trequestId\"O\n" +
+	"request_id\x18\x04 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"O\n" +
 	"\x16ResumeVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\xba\x02\n" +
-	"\x17SnapshotVClusterRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12#\n" +
-	"\rsnapshot_name\x18\x03 \x01(\tR\fsnapshotName\x12 \n" +
-	"\vdescription\x18\x04 \x01(\tR\vdescription\x12L\n" +
-	"\x06labels\x18\x05 \x03(\v24.openvcluster.v1.SnapshotVClusterRequest.LabelsEntryR\x06labels\x12\x1d\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\x90\x03\n" +
+	"\x17SnapshotVClusterRequest\x12'\n" +
+	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x121\n" +
+	"\rsnapshot_name\x18\x03 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xb8\x17\x01R\fsnapshotName\x12+\n" +
+	"\vdescription\x18\x04 \x01(\tB\t\xbaH\x06r\x04\xc0\xb8\x17\x01R\vdescription\x12h\n" +
+	"\x06labels\x18\x05 \x03(\v24.openvcluster.v1.SnapshotVClusterRequest.LabelsEntryB\x1a\xbaH\x17\x9a\x01\x14\xe0\xb8\x17\x01\"\x06r\x04\x98\xb8\x17\x01*\x06r\x04\xa0\xb8\x17\x01R\x06labels\x12(\n" +
 	"\n" +
-	"request_id\x18\x06 \x01(\tR\trequestId\x1a9\n" +
+	"request_id\x18\x06 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"Q\n" +
 	"\x18SnapshotVClusterResponse\x125\n" +
-	"\bsnapshot\x18\x01 \x01(\v2\x19.openvcluster.v1.SnapshotR\bsnapshot\"\xaf\x01\n" +
-	"\x16RestoreVClusterRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12#\n" +
-	"\rsnapshot_name\x18\x02 \x01(\tR\fsnapshotName\x12\x1f\n" +
-	"\vtarget_name\x18\x03 \x01(\tR\n" +
+	"\bsnapshot\x18\x01 \x01(\v2\x19.openvcluster.v1.SnapshotR\bsnapshot\"\xde\x01\n" +
+	"\x16RestoreVClusterRequest\x12'\n" +
+	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12.\n" +
+	"\rsnapshot_name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\fsnapshotName\x12-\n" +
+	"\vtarget_name\x18\x03 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xb8\x17\x01R\n" +
 	"targetName\x12\x12\n" +
-	"\x04etag\x18\x04 \x01(\tR\x04etag\x12\x1d\n" +
+	"\x04etag\x18\x04 \x01(\tR\x04etag\x12(\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tR\trequestId\"P\n" +
+	"request_id\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"P\n" +
 	"\x17RestoreVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"p\n" +
-	"\x15WatchVClustersRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\x12%\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\x8c\x01\n" +
+	"\x15WatchVClustersRequest\x12*\n" +
+	"\tnamespace\x18\x01 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xb8\x17\x01R\tnamespace\x12 \n" +
+	"\x04name\x18\x02 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xb8\x17\x01R\x04name\x12%\n" +
 	"\x0elabel_selector\x18\x03 \x01(\tR\rlabelSelector\"\x9e\x02\n" +
 	"\x16WatchVClustersResponse\x12E\n" +
 	"\x04type\x18\x01 \x01(\x0e21.openvcluster.v1.WatchVClustersResponse.EventTypeR\x04type\x125\n" +
@@ -1759,10 +1761,10 @@ const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"\x10EVENT_TYPE_ADDED\x10\x01\x12\x17\n" +
 	"\x13EVENT_TYPE_MODIFIED\x10\x02\x12\x16\n" +
 	"\x12EVENT_TYPE_DELETED\x10\x03\x12\x15\n" +
-	"\x11EVENT_TYPE_SYNCED\x10\x04\"P\n" +
-	"\x1cGetVClusterKubeconfigRequest\x12\x1c\n" +
-	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n" +
-	"\x04name\x18\x02 \x01(\tR\x04name\"V\n" +
+	"\x11EVENT_TYPE_SYNCED\x10\x04\"f\n" +
+	"\x1cGetVClusterKubeconfigRequest\x12'\n" +
+	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\"V\n" +
 	"\x1dGetVClusterKubeconfigResponse\x125\n" +
 	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster2\xd3\t\n" +
 	"\x0fVClusterService\x12a\n" +
@@ -1885,6 +1887,7 @@ func file_openvcluster_v1_vcluster_service_proto_init() {
 	if File_openvcluster_v1_vcluster_service_proto != nil {
 		return
 	}
+	file_openvcluster_v1_field_rules_proto_init()
 	file_openvcluster_v1_snapshot_proto_init()
 	file_openvcluster_v1_vcluster_proto_init()
 	file_openvcluster_v1_vcluster_service_proto_msgTypes[10].OneofWrappers = []any{}

@@ -22,11 +22,13 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from openvcluster.v1 import field_rules_pb2 as openvcluster_dot_v1_dot_field__rules__pb2
 from openvcluster.v1 import vcluster_pb2 as openvcluster_dot_v1_dot_vcluster__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%openvcluster/v1/monitor_service.proto\x12\x0fopenvcluster.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"K\n\x17GetVClusterUsageRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"P\n\x18GetVClusterUsageResponse\x12\x34\n\x05usage\x18\x01 \x01(\x0b\x32\x1e.openvcluster.v1.VClusterUsageR\x05usage\"\xe8\x04\n\rVClusterUsage\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12=\n\x0cobserve_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0bobserveTime\x12\x35\n\x05phase\x18\x04 \x01(\x0e\x32\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\x12\x38\n\trequested\x18\x05 \x01(\x0b\x32\x1a.openvcluster.v1.ResourcesR\trequested\x12\x1a\n\x08replicas\x18\x06 \x01(\x05R\x08replicas\x12\x37\n\x08\x63pu_used\x18\x07 \x01(\x0b\x32\x1c.openvcluster.v1.UsageFigureR\x07\x63puUsed\x12=\n\x0bmemory_used\x18\x08 \x01(\x0b\x32\x1c.openvcluster.v1.UsageFigureR\nmemoryUsed\x12O\n\x15\x63pu_requested_by_pods\x18\t \x01(\x0b\x32\x1c.openvcluster.v1.UsageFigureR\x12\x63puRequestedByPods\x12U\n\x18memory_requested_by_pods\x18\n \x01(\x0b\x32\x1c.openvcluster.v1.UsageFigureR\x15memoryRequestedByPods\x12\x39\n\tpod_count\x18\x0b \x01(\x0b\x32\x1c.openvcluster.v1.UsageFigureR\x08podCount\"q\n\x0bUsageFigure\x12\x1c\n\tavailable\x18\x01 \x01(\x08R\tavailable\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value\x12\x16\n\x06source\x18\x03 \x01(\tR\x06source\x12\x16\n\x06reason\x18\x04 \x01(\tR\x06reason\"6\n\x16GetFleetSummaryRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\"R\n\x17GetFleetSummaryResponse\x12\x37\n\x07summary\x18\x01 \x01(\x0b\x32\x1d.openvcluster.v1.FleetSummaryR\x07summary\"\x96\x03\n\x0c\x46leetSummary\x12=\n\x0cobserve_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0bobserveTime\x12%\n\x0evcluster_count\x18\x02 \x01(\x05R\rvclusterCount\x12\x33\n\x06phases\x18\x03 \x03(\x0b\x32\x1b.openvcluster.v1.PhaseCountR\x06phases\x12\x41\n\nnamespaces\x18\x04 \x03(\x0b\x32!.openvcluster.v1.NamespaceSummaryR\nnamespaces\x12K\n\x10oldest_suspended\x18\x05 \x03(\x0b\x32 .openvcluster.v1.VClusterMentionR\x0foldestSuspended\x12\x38\n\x06\x66\x61iled\x18\x06 \x03(\x0b\x32 .openvcluster.v1.VClusterMentionR\x06\x66\x61iled\x12!\n\x0c\x66\x61iled_count\x18\x07 \x01(\x05R\x0b\x66\x61iledCount\"Y\n\nPhaseCount\x12\x35\n\x05phase\x18\x01 \x01(\x0e\x32\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\x12\x14\n\x05\x63ount\x18\x02 \x01(\x05R\x05\x63ount\"\x93\x02\n\x10NamespaceSummary\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12%\n\x0evcluster_count\x18\x02 \x01(\x05R\rvclusterCount\x12\x33\n\x06phases\x18\x03 \x03(\x0b\x32\x1b.openvcluster.v1.PhaseCountR\x06phases\x12#\n\rcpu_requested\x18\x04 \x01(\tR\x0c\x63puRequested\x12)\n\x10memory_requested\x18\x05 \x01(\tR\x0fmemoryRequested\x12\x35\n\x05quota\x18\x06 \x01(\x0b\x32\x1f.openvcluster.v1.NamespaceQuotaR\x05quota\"\x84\x01\n\x0eNamespaceQuota\x12#\n\rmax_vclusters\x18\x01 \x01(\x05R\x0cmaxVclusters\x12\x10\n\x03\x63pu\x18\x02 \x01(\tR\x03\x63pu\x12\x16\n\x06memory\x18\x03 \x01(\tR\x06memory\x12#\n\rmax_snapshots\x18\x04 \x01(\x05R\x0cmaxSnapshots\"\x8f\x01\n\x0fVClusterMention\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n\x07message\x18\x03 \x01(\tR\x07message\x12\x30\n\x05since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05since2\xe9\x01\n\x0eMonitorService\x12l\n\x10GetVClusterUsage\x12(.openvcluster.v1.GetVClusterUsageRequest\x1a).openvcluster.v1.GetVClusterUsageResponse\"\x03\x90\x02\x01\x12i\n\x0fGetFleetSummary\x12\'.openvcluster.v1.GetFleetSummaryRequest\x1a(.openvcluster.v1.GetFleetSummaryResponse\"\x03\x90\x02\x01\x42PZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%openvcluster/v1/monitor_service.proto\x12\x0fopenvcluster.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!openvcluster/v1/field_rules.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"a\n\x17GetVClusterUsageRequest\x12\'\n\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\"P\n\x18GetVClusterUsageResponse\x12\x34\n\x05usage\x18\x01 \x01(\x0b\x32\x1e.openvcluster.v1.VClusterUsageR\x05usage\"\xe8\x04\n\rVClusterUsage\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12=\n\x0cobserve_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0bobserveTime\x12\x35\n\x05phase\x18\x04 \x01(\x0e\x32\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\x12\x38\n\trequested\x18\x05 \x01(\x0b\x32\x1a.openvcluster.v1.ResourcesR\trequested\x12\x1a\n\x08replicas\x18\x06 \x01(\x05R\x08replicas\x12\x37\n\x08\x63pu_used\x18\x07 \x01(\x0b\x32\x1c.openvcluster.v1.UsageFigureR\x07\x63puUsed\x12=\n\x0bmemory_used\x18\x08 \x01(\x0b\x32\x1c.openvcluster.v1.UsageFigureR\nmemoryUsed\x12O\n\x15\x63pu_requested_by_pods\x18\t \x01(\x0b\x32\x1c.openvcluster.v1.UsageFigureR\x12\x63puRequestedByPods\x12U\n\x18memory_requested_by_pods\x18\n \x01(\x0b\x32\x1c.openvcluster.v1.UsageFigureR\x15memoryRequestedByPods\x12\x39\n\tpod_count\x18\x0b \x01(\x0b\x32\x1c.openvcluster.v1.UsageFigureR\x08podCount\"q\n\x0bUsageFigure\x12\x1c\n\tavailable\x18\x01 \x01(\x08R\tavailable\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value\x12\x16\n\x06source\x18\x03 \x01(\tR\x06source\x12\x16\n\x06reason\x18\x04 \x01(\tR\x06reason\"D\n\x16GetFleetSummaryRequest\x12*\n\tnamespace\x18\x01 \x01(\tB\x0c\xbaH\tr\x04\x88\xb8\x17\x01\xd8\x01\x01R\tnamespace\"R\n\x17GetFleetSummaryResponse\x12\x37\n\x07summary\x18\x01 \x01(\x0b\x32\x1d.openvcluster.v1.FleetSummaryR\x07summary\"\x96\x03\n\x0c\x46leetSummary\x12=\n\x0cobserve_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x0bobserveTime\x12%\n\x0evcluster_count\x18\x02 \x01(\x05R\rvclusterCount\x12\x33\n\x06phases\x18\x03 \x03(\x0b\x32\x1b.openvcluster.v1.PhaseCountR\x06phases\x12\x41\n\nnamespaces\x18\x04 \x03(\x0b\x32!.openvcluster.v1.NamespaceSummaryR\nnamespaces\x12K\n\x10oldest_suspended\x18\x05 \x03(\x0b\x32 .openvcluster.v1.VClusterMentionR\x0foldestSuspended\x12\x38\n\x06\x66\x61iled\x18\x06 \x03(\x0b\x32 .openvcluster.v1.VClusterMentionR\x06\x66\x61iled\x12!\n\x0c\x66\x61iled_count\x18\x07 \x01(\x05R\x0b\x66\x61iledCount\"Y\n\nPhaseCount\x12\x35\n\x05phase\x18\x01 \x01(\x0e\x32\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\x12\x14\n\x05\x63ount\x18\x02 \x01(\x05R\x05\x63ount\"\x93\x02\n\x10NamespaceSummary\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12%\n\x0evcluster_count\x18\x02 \x01(\x05R\rvclusterCount\x12\x33\n\x06phases\x18\x03 \x03(\x0b\x32\x1b.openvcluster.v1.PhaseCountR\x06phases\x12#\n\rcpu_requested\x18\x04 \x01(\tR\x0c\x63puRequested\x12)\n\x10memory_requested\x18\x05 \x01(\tR\x0fmemoryRequested\x12\x35\n\x05quota\x18\x06 \x01(\x0b\x32\x1f.openvcluster.v1.NamespaceQuotaR\x05quota\"\x84\x01\n\x0eNamespaceQuota\x12#\n\rmax_vclusters\x18\x01 \x01(\x05R\x0cmaxVclusters\x12\x10\n\x03\x63pu\x18\x02 \x01(\tR\x03\x63pu\x12\x16\n\x06memory\x18\x03 \x01(\tR\x06memory\x12#\n\rmax_snapshots\x18\x04 \x01(\x05R\x0cmaxSnapshots\"\x8f\x01\n\x0fVClusterMention\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x18\n\x07message\x18\x03 \x01(\tR\x07message\x12\x30\n\x05since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x05since2\xe9\x01\n\x0eMonitorService\x12l\n\x10GetVClusterUsage\x12(.openvcluster.v1.GetVClusterUsageRequest\x1a).openvcluster.v1.GetVClusterUsageResponse\"\x03\x90\x02\x01\x12i\n\x0fGetFleetSummary\x12\'.openvcluster.v1.GetFleetSummaryRequest\x1a(.openvcluster.v1.GetFleetSummaryResponse\"\x03\x90\x02\x01\x42PZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,32 +36,38 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openvcluster.v1.monitor_ser
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1'
+  _globals['_GETVCLUSTERUSAGEREQUEST'].fields_by_name['namespace']._loaded_options = None
+  _globals['_GETVCLUSTERUSAGEREQUEST'].fields_by_name['namespace']._serialized_options = b'\272H\006r\004\210\270\027\001'
+  _globals['_GETVCLUSTERUSAGEREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_GETVCLUSTERUSAGEREQUEST'].fields_by_name['name']._serialized_options = b'\272H\006r\004\210\270\027\001'
+  _globals['_GETFLEETSUMMARYREQUEST'].fields_by_name['namespace']._loaded_options = None
+  _globals['_GETFLEETSUMMARYREQUEST'].fields_by_name['namespace']._serialized_options = b'\272H\tr\004\210\270\027\001\330\001\001'
   _globals['_MONITORSERVICE'].methods_by_name['GetVClusterUsage']._loaded_options = None
   _globals['_MONITORSERVICE'].methods_by_name['GetVClusterUsage']._serialized_options = b'\220\002\001'
   _globals['_MONITORSERVICE'].methods_by_name['GetFleetSummary']._loaded_options = None
   _globals['_MONITORSERVICE'].methods_by_name['GetFleetSummary']._serialized_options = b'\220\002\001'
-  _globals['_GETVCLUSTERUSAGEREQUEST']._serialized_start=123
-  _globals['_GETVCLUSTERUSAGEREQUEST']._serialized_end=198
-  _globals['_GETVCLUSTERUSAGERESPONSE']._serialized_start=200
-  _globals['_GETVCLUSTERUSAGERESPONSE']._serialized_end=280
-  _globals['_VCLUSTERUSAGE']._serialized_start=283
-  _globals['_VCLUSTERUSAGE']._serialized_end=899
-  _globals['_USAGEFIGURE']._serialized_start=901
-  _globals['_USAGEFIGURE']._serialized_end=1014
-  _globals['_GETFLEETSUMMARYREQUEST']._serialized_start=1016
-  _globals['_GETFLEETSUMMARYREQUEST']._serialized_end=1070
-  _globals['_GETFLEETSUMMARYRESPONSE']._serialized_start=1072
-  _globals['_GETFLEETSUMMARYRESPONSE']._serialized_end=1154
-  _globals['_FLEETSUMMARY']._serialized_start=1157
-  _globals['_FLEETSUMMARY']._serialized_end=1563
-  _globals['_PHASECOUNT']._serialized_start=1565
-  _globals['_PHASECOUNT']._serialized_end=1654
-  _globals['_NAMESPACESUMMARY']._serialized_start=1657
-  _globals['_NAMESPACESUMMARY']._serialized_end=1932
-  _globals['_NAMESPACEQUOTA']._serialized_start=1935
-  _globals['_NAMESPACEQUOTA']._serialized_end=2067
-  _globals['_VCLUSTERMENTION']._serialized_start=2070
-  _globals['_VCLUSTERMENTION']._serialized_end=2213
-  _globals['_MONITORSERVICE']._serialized_start=2216
-  _globals['_MONITORSERVICE']._serialized_end=2449
+  _globals['_GETVCLUSTERUSAGEREQUEST']._serialized_start=187
+  _globals['_GETVCLUSTERUSAGEREQUEST']._serialized_end=284
+  _globals['_GETVCLUSTERUSAGERESPONSE']._serialized_start=286
+  _globals['_GETVCLUSTERUSAGERESPONSE']._serialized_end=366
+  _globals['_VCLUSTERUSAGE']._serialized_start=369
+  _globals['_VCLUSTERUSAGE']._serialized_end=985
+  _globals['_USAGEFIGURE']._serialized_start=987
+  _globals['_USAGEFIGURE']._serialized_end=1100
+  _globals['_GETFLEETSUMMARYREQUEST']._serialized_start=1102
+  _globals['_GETFLEETSUMMARYREQUEST']._serialized_end=1170
+  _globals['_GETFLEETSUMMARYRESPONSE']._serialized_start=1172
+  _globals['_GETFLEETSUMMARYRESPONSE']._serialized_end=1254
+  _globals['_FLEETSUMMARY']._serialized_start=1257
+  _globals['_FLEETSUMMARY']._serialized_end=1663
+  _globals['_PHASECOUNT']._serialized_start=1665
+  _globals['_PHASECOUNT']._serialized_end=1754
+  _globals['_NAMESPACESUMMARY']._serialized_start=1757
+  _globals['_NAMESPACESUMMARY']._serialized_end=2032
+  _globals['_NAMESPACEQUOTA']._serialized_start=2035
+  _globals['_NAMESPACEQUOTA']._serialized_end=2167
+  _globals['_VCLUSTERMENTION']._serialized_start=2170
+  _globals['_VCLUSTERMENTION']._serialized_end=2313
+  _globals['_MONITORSERVICE']._serialized_start=2316
+  _globals['_MONITORSERVICE']._serialized_end=2549
 # @@protoc_insertion_point(module_scope)

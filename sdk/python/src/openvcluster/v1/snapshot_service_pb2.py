@@ -22,10 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from openvcluster.v1 import field_rules_pb2 as openvcluster_dot_v1_dot_field__rules__pb2
 from openvcluster.v1 import snapshot_pb2 as openvcluster_dot_v1_dot_snapshot__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&openvcluster/v1/snapshot_service.proto\x12\x0fopenvcluster.v1\x1a\x1eopenvcluster/v1/snapshot.proto\"F\n\x12GetSnapshotRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\"L\n\x13GetSnapshotResponse\x12\x35\n\x08snapshot\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.SnapshotR\x08snapshot\"\x8c\x01\n\x14ListSnapshotsRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x1a\n\x08vcluster\x18\x02 \x01(\tR\x08vcluster\x12\x1b\n\tpage_size\x18\x03 \x01(\x05R\x08pageSize\x12\x1d\n\npage_token\x18\x04 \x01(\tR\tpageToken\"x\n\x15ListSnapshotsResponse\x12\x37\n\tsnapshots\x18\x01 \x03(\x0b\x32\x19.openvcluster.v1.SnapshotR\tsnapshots\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"h\n\x15\x44\x65leteSnapshotRequest\x12\x1c\n\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n\nrequest_id\x18\x03 \x01(\tR\trequestId\"\x18\n\x16\x44\x65leteSnapshotResponse2\xb8\x02\n\x0fSnapshotService\x12]\n\x0bGetSnapshot\x12#.openvcluster.v1.GetSnapshotRequest\x1a$.openvcluster.v1.GetSnapshotResponse\"\x03\x90\x02\x01\x12\x63\n\rListSnapshots\x12%.openvcluster.v1.ListSnapshotsRequest\x1a&.openvcluster.v1.ListSnapshotsResponse\"\x03\x90\x02\x01\x12\x61\n\x0e\x44\x65leteSnapshot\x12&.openvcluster.v1.DeleteSnapshotRequest\x1a\'.openvcluster.v1.DeleteSnapshotResponseBPZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&openvcluster/v1/snapshot_service.proto\x12\x0fopenvcluster.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!openvcluster/v1/field_rules.proto\x1a\x1eopenvcluster/v1/snapshot.proto\"\\\n\x12GetSnapshotRequest\x12\'\n\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\"L\n\x13GetSnapshotResponse\x12\x35\n\x08snapshot\x18\x01 \x01(\x0b\x32\x19.openvcluster.v1.SnapshotR\x08snapshot\"\xb3\x01\n\x14ListSnapshotsRequest\x12*\n\tnamespace\x18\x01 \x01(\tB\x0c\xbaH\tr\x04\x88\xb8\x17\x01\xd8\x01\x01R\tnamespace\x12(\n\x08vcluster\x18\x02 \x01(\tB\x0c\xbaH\tr\x04\x88\xb8\x17\x01\xd8\x01\x01R\x08vcluster\x12&\n\tpage_size\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\xd0\xb8\x17\x01R\x08pageSize\x12\x1d\n\npage_token\x18\x04 \x01(\tR\tpageToken\"x\n\x15ListSnapshotsResponse\x12\x37\n\tsnapshots\x18\x01 \x03(\x0b\x32\x19.openvcluster.v1.SnapshotR\tsnapshots\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x89\x01\n\x15\x44\x65leteSnapshotRequest\x12\'\n\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x12(\n\nrequest_id\x18\x03 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"\x18\n\x16\x44\x65leteSnapshotResponse2\xb8\x02\n\x0fSnapshotService\x12]\n\x0bGetSnapshot\x12#.openvcluster.v1.GetSnapshotRequest\x1a$.openvcluster.v1.GetSnapshotResponse\"\x03\x90\x02\x01\x12\x63\n\rListSnapshots\x12%.openvcluster.v1.ListSnapshotsRequest\x1a&.openvcluster.v1.ListSnapshotsResponse\"\x03\x90\x02\x01\x12\x61\n\x0e\x44\x65leteSnapshot\x12&.openvcluster.v1.DeleteSnapshotRequest\x1a\'.openvcluster.v1.DeleteSnapshotResponseBPZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,22 +35,38 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'openvcluster.v1.snapshot_se
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1'
+  _globals['_GETSNAPSHOTREQUEST'].fields_by_name['namespace']._loaded_options = None
+  _globals['_GETSNAPSHOTREQUEST'].fields_by_name['namespace']._serialized_options = b'\272H\006r\004\210\270\027\001'
+  _globals['_GETSNAPSHOTREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_GETSNAPSHOTREQUEST'].fields_by_name['name']._serialized_options = b'\272H\006r\004\210\270\027\001'
+  _globals['_LISTSNAPSHOTSREQUEST'].fields_by_name['namespace']._loaded_options = None
+  _globals['_LISTSNAPSHOTSREQUEST'].fields_by_name['namespace']._serialized_options = b'\272H\tr\004\210\270\027\001\330\001\001'
+  _globals['_LISTSNAPSHOTSREQUEST'].fields_by_name['vcluster']._loaded_options = None
+  _globals['_LISTSNAPSHOTSREQUEST'].fields_by_name['vcluster']._serialized_options = b'\272H\tr\004\210\270\027\001\330\001\001'
+  _globals['_LISTSNAPSHOTSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTSNAPSHOTSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\006\032\004\320\270\027\001'
+  _globals['_DELETESNAPSHOTREQUEST'].fields_by_name['namespace']._loaded_options = None
+  _globals['_DELETESNAPSHOTREQUEST'].fields_by_name['namespace']._serialized_options = b'\272H\006r\004\210\270\027\001'
+  _globals['_DELETESNAPSHOTREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_DELETESNAPSHOTREQUEST'].fields_by_name['name']._serialized_options = b'\272H\006r\004\210\270\027\001'
+  _globals['_DELETESNAPSHOTREQUEST'].fields_by_name['request_id']._loaded_options = None
+  _globals['_DELETESNAPSHOTREQUEST'].fields_by_name['request_id']._serialized_options = b'\272H\006r\004\250\270\027\001'
   _globals['_SNAPSHOTSERVICE'].methods_by_name['GetSnapshot']._loaded_options = None
   _globals['_SNAPSHOTSERVICE'].methods_by_name['GetSnapshot']._serialized_options = b'\220\002\001'
   _globals['_SNAPSHOTSERVICE'].methods_by_name['ListSnapshots']._loaded_options = None
   _globals['_SNAPSHOTSERVICE'].methods_by_name['ListSnapshots']._serialized_options = b'\220\002\001'
-  _globals['_GETSNAPSHOTREQUEST']._serialized_start=91
-  _globals['_GETSNAPSHOTREQUEST']._serialized_end=161
-  _globals['_GETSNAPSHOTRESPONSE']._serialized_start=163
-  _globals['_GETSNAPSHOTRESPONSE']._serialized_end=239
-  _globals['_LISTSNAPSHOTSREQUEST']._serialized_start=242
-  _globals['_LISTSNAPSHOTSREQUEST']._serialized_end=382
-  _globals['_LISTSNAPSHOTSRESPONSE']._serialized_start=384
-  _globals['_LISTSNAPSHOTSRESPONSE']._serialized_end=504
-  _globals['_DELETESNAPSHOTREQUEST']._serialized_start=506
-  _globals['_DELETESNAPSHOTREQUEST']._serialized_end=610
-  _globals['_DELETESNAPSHOTRESPONSE']._serialized_start=612
-  _globals['_DELETESNAPSHOTRESPONSE']._serialized_end=636
-  _globals['_SNAPSHOTSERVICE']._serialized_start=639
-  _globals['_SNAPSHOTSERVICE']._serialized_end=951
+  _globals['_GETSNAPSHOTREQUEST']._serialized_start=155
+  _globals['_GETSNAPSHOTREQUEST']._serialized_end=247
+  _globals['_GETSNAPSHOTRESPONSE']._serialized_start=249
+  _globals['_GETSNAPSHOTRESPONSE']._serialized_end=325
+  _globals['_LISTSNAPSHOTSREQUEST']._serialized_start=328
+  _globals['_LISTSNAPSHOTSREQUEST']._serialized_end=507
+  _globals['_LISTSNAPSHOTSRESPONSE']._serialized_start=509
+  _globals['_LISTSNAPSHOTSRESPONSE']._serialized_end=629
+  _globals['_DELETESNAPSHOTREQUEST']._serialized_start=632
+  _globals['_DELETESNAPSHOTREQUEST']._serialized_end=769
+  _globals['_DELETESNAPSHOTRESPONSE']._serialized_start=771
+  _globals['_DELETESNAPSHOTRESPONSE']._serialized_end=795
+  _globals['_SNAPSHOTSERVICE']._serialized_start=798
+  _globals['_SNAPSHOTSERVICE']._serialized_end=1110
 # @@protoc_insertion_point(module_scope)

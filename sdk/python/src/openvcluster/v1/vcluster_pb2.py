@@ -22,10 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from openvcluster.v1 import field_rules_pb2 as openvcluster_dot_v1_dot_field__rules__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eopenvcluster/v1/vcluster.proto\x12\x0fopenvcluster.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb0\x05\n\x08VCluster\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n\tnamespace\x18\x02 \x01(\tR\tnamespace\x12\x10\n\x03uid\x18\x03 \x01(\tR\x03uid\x12=\n\x06labels\x18\x04 \x03(\x0b\x32%.openvcluster.v1.VCluster.LabelsEntryR\x06labels\x12\x31\n\x04spec\x18\x05 \x01(\x0b\x32\x1d.openvcluster.v1.VClusterSpecR\x04spec\x12\x37\n\x06status\x18\x06 \x01(\x0b\x32\x1f.openvcluster.v1.VClusterStatusR\x06status\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x12\n\x04\x65tag\x18\t \x01(\tR\x04\x65tag\x1a\x39\n\x0bLabelsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xeb\x01\n\x05Phase\x12\x15\n\x11PHASE_UNSPECIFIED\x10\x00\x12\x16\n\x12PHASE_PROVISIONING\x10\x01\x12\x11\n\rPHASE_RUNNING\x10\x02\x12\x11\n\rPHASE_SCALING\x10\x03\x12\x14\n\x10PHASE_SUSPENDING\x10\x04\x12\x13\n\x0fPHASE_SUSPENDED\x10\x05\x12\x12\n\x0ePHASE_RESUMING\x10\x06\x12\x13\n\x0fPHASE_RESTORING\x10\x07\x12\x12\n\x0ePHASE_DELETING\x10\x08\x12\x10\n\x0cPHASE_FAILED\x10\t\x12\x13\n\x0fPHASE_UPGRADING\x10\n\"\xe1\x03\n\x0cVClusterSpec\x12-\n\x12kubernetes_version\x18\x01 \x01(\tR\x11kubernetesVersion\x12<\n\x06\x64istro\x18\x02 \x01(\x0e\x32$.openvcluster.v1.VClusterSpec.DistroR\x06\x64istro\x12\x38\n\tresources\x18\x03 \x01(\x0b\x32\x1a.openvcluster.v1.ResourcesR\tresources\x12\x1a\n\x08replicas\x18\x04 \x01(\x05R\x08replicas\x12\x36\n\x07network\x18\x05 \x01(\x0b\x32\x1c.openvcluster.v1.NetworkSpecR\x07network\x12\x36\n\x07storage\x18\x06 \x01(\x0b\x32\x1c.openvcluster.v1.StorageSpecR\x07storage\x12\x1b\n\tenable_ha\x18\x07 \x01(\x08R\x08\x65nableHa\x12/\n\x13\x64\x65letion_protection\x18\x08 \x01(\x08R\x12\x64\x65letionProtection\"P\n\x06\x44istro\x12\x16\n\x12\x44ISTRO_UNSPECIFIED\x10\x00\x12\x0e\n\nDISTRO_K8S\x10\x01\x12\x0e\n\nDISTRO_K3S\x10\x02\x12\x0e\n\nDISTRO_K0S\x10\x03\"O\n\tResources\x12\x10\n\x03\x63pu\x18\x01 \x01(\tR\x03\x63pu\x12\x16\n\x06memory\x18\x02 \x01(\tR\x06memory\x12\x18\n\x07storage\x18\x03 \x01(\tR\x07storage\"\x95\x02\n\x0bNetworkSpec\x12!\n\x0cservice_cidr\x18\x01 \x01(\tR\x0bserviceCidr\x12H\n\x0b\x65xpose_type\x18\x02 \x01(\x0e\x32\'.openvcluster.v1.NetworkSpec.ExposeTypeR\nexposeType\"\x98\x01\n\nExposeType\x12\x1b\n\x17\x45XPOSE_TYPE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x45XPOSE_TYPE_CLUSTER_IP\x10\x01\x12\x19\n\x15\x45XPOSE_TYPE_NODE_PORT\x10\x02\x12\x1d\n\x19\x45XPOSE_TYPE_LOAD_BALANCER\x10\x03\x12\x17\n\x13\x45XPOSE_TYPE_INGRESS\x10\x04\"}\n\x0bStorageSpec\x12%\n\x0bpersistence\x18\x01 \x01(\x08H\x00R\x0bpersistence\x88\x01\x01\x12\x12\n\x04size\x18\x02 \x01(\tR\x04size\x12#\n\rstorage_class\x18\x03 \x01(\tR\x0cstorageClassB\x0e\n\x0c_persistence\"\xb2\x02\n\x0eVClusterStatus\x12\x35\n\x05phase\x18\x01 \x01(\x0e\x32\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12:\n\nconditions\x18\x03 \x03(\x0b\x32\x1a.openvcluster.v1.ConditionR\nconditions\x12.\n\x13\x61pi_server_endpoint\x18\x04 \x01(\tR\x11\x61piServerEndpoint\x12\x43\n\rcurrent_usage\x18\x05 \x01(\x0b\x32\x1e.openvcluster.v1.ResourceUsageR\x0c\x63urrentUsage\x12\x1e\n\nkubeconfig\x18\x06 \x01(\tR\nkubeconfig\"\xb3\x02\n\tCondition\x12\x12\n\x04type\x18\x01 \x01(\tR\x04type\x12\x39\n\x06status\x18\x02 \x01(\x0e\x32!.openvcluster.v1.Condition.StatusR\x06status\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n\x07message\x18\x04 \x01(\tR\x07message\x12L\n\x14last_transition_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x12lastTransitionTime\"W\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x0f\n\x0bSTATUS_TRUE\x10\x01\x12\x10\n\x0cSTATUS_FALSE\x10\x02\x12\x12\n\x0eSTATUS_UNKNOWN\x10\x03\"V\n\rResourceUsage\x12\x10\n\x03\x63pu\x18\x01 \x01(\tR\x03\x63pu\x12\x16\n\x06memory\x18\x02 \x01(\tR\x06memory\x12\x1b\n\tpod_count\x18\x03 \x01(\x05R\x08podCountBPZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1eopenvcluster/v1/vcluster.proto\x12\x0fopenvcluster.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!openvcluster/v1/field_rules.proto\"\xe2\x05\n\x08VCluster\x12\x1d\n\x04name\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x12\'\n\tnamespace\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x10\n\x03uid\x18\x03 \x01(\tR\x03uid\x12Y\n\x06labels\x18\x04 \x03(\x0b\x32%.openvcluster.v1.VCluster.LabelsEntryB\x1a\xbaH\x17\x9a\x01\x14\"\x06r\x04\x98\xb8\x17\x01*\x06r\x04\xa0\xb8\x17\x01\xe0\xb8\x17\x01R\x06labels\x12\x31\n\x04spec\x18\x05 \x01(\x0b\x32\x1d.openvcluster.v1.VClusterSpecR\x04spec\x12\x37\n\x06status\x18\x06 \x01(\x0b\x32\x1f.openvcluster.v1.VClusterStatusR\x06status\x12;\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\ncreateTime\x12;\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nupdateTime\x12\x12\n\x04\x65tag\x18\t \x01(\tR\x04\x65tag\x1a\x39\n\x0bLabelsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\"\xeb\x01\n\x05Phase\x12\x15\n\x11PHASE_UNSPECIFIED\x10\x00\x12\x16\n\x12PHASE_PROVISIONING\x10\x01\x12\x11\n\rPHASE_RUNNING\x10\x02\x12\x11\n\rPHASE_SCALING\x10\x03\x12\x14\n\x10PHASE_SUSPENDING\x10\x04\x12\x13\n\x0fPHASE_SUSPENDED\x10\x05\x12\x12\n\x0ePHASE_RESUMING\x10\x06\x12\x13\n\x0fPHASE_RESTORING\x10\x07\x12\x12\n\x0ePHASE_DELETING\x10\x08\x12\x10\n\x0cPHASE_FAILED\x10\t\x12\x13\n\x0fPHASE_UPGRADING\x10\n\"\xe2\x04\n\x0cVClusterSpec\x12\x38\n\x12kubernetes_version\x18\x01 \x01(\tB\t\xbaH\x06r\x04\xb8\xb8\x17\x01R\x11kubernetesVersion\x12\xa6\x01\n\x06\x64istro\x18\x02 \x01(\x0e\x32$.openvcluster.v1.VClusterSpec.DistroBh\xbaHe\xba\x01\x62\n\x06\x64istro\x1aXthis >= 0 && this <= 3 ? \'\' : \'unknown distro \' + string(this) + \'; use K8S, K3S or K0S\'R\x06\x64istro\x12\x38\n\tresources\x18\x03 \x01(\x0b\x32\x1a.openvcluster.v1.ResourcesR\tresources\x12%\n\x08replicas\x18\x04 \x01(\x05\x42\t\xbaH\x06\x1a\x04\xd8\xb8\x17\x01R\x08replicas\x12\x36\n\x07network\x18\x05 \x01(\x0b\x32\x1c.openvcluster.v1.NetworkSpecR\x07network\x12\x36\n\x07storage\x18\x06 \x01(\x0b\x32\x1c.openvcluster.v1.StorageSpecR\x07storage\x12\x1b\n\tenable_ha\x18\x07 \x01(\x08R\x08\x65nableHa\x12/\n\x13\x64\x65letion_protection\x18\x08 \x01(\x08R\x12\x64\x65letionProtection\"P\n\x06\x44istro\x12\x16\n\x12\x44ISTRO_UNSPECIFIED\x10\x00\x12\x0e\n\nDISTRO_K8S\x10\x01\x12\x0e\n\nDISTRO_K3S\x10\x02\x12\x0e\n\nDISTRO_K0S\x10\x03\"p\n\tResources\x12\x1b\n\x03\x63pu\x18\x01 \x01(\tB\t\xbaH\x06r\x04\xb0\xb8\x17\x01R\x03\x63pu\x12!\n\x06memory\x18\x02 \x01(\tB\t\xbaH\x06r\x04\xb0\xb8\x17\x01R\x06memory\x12#\n\x07storage\x18\x03 \x01(\tB\t\xbaH\x06r\x04\xb0\xb8\x17\x01R\x07storage\"\xb8\x03\n\x0bNetworkSpec\x12,\n\x0cservice_cidr\x18\x01 \x01(\tB\t\xbaH\x06r\x04\xc8\xb8\x17\x01R\x0bserviceCidr\x12\xdf\x01\n\x0b\x65xpose_type\x18\x02 \x01(\x0e\x32\'.openvcluster.v1.NetworkSpec.ExposeTypeB\x94\x01\xbaH\x90\x01\xba\x01\x8c\x01\n\x0b\x65xpose_type\x1a}this >= 0 && this <= 4 ? \'\' : \'unknown expose type \' + string(this) + \'; use CLUSTER_IP, NODE_PORT, LOAD_BALANCER or INGRESS\'R\nexposeType\"\x98\x01\n\nExposeType\x12\x1b\n\x17\x45XPOSE_TYPE_UNSPECIFIED\x10\x00\x12\x1a\n\x16\x45XPOSE_TYPE_CLUSTER_IP\x10\x01\x12\x19\n\x15\x45XPOSE_TYPE_NODE_PORT\x10\x02\x12\x1d\n\x19\x45XPOSE_TYPE_LOAD_BALANCER\x10\x03\x12\x17\n\x13\x45XPOSE_TYPE_INGRESS\x10\x04\"\x96\x01\n\x0bStorageSpec\x12%\n\x0bpersistence\x18\x01 \x01(\x08H\x00R\x0bpersistence\x88\x01\x01\x12\x1d\n\x04size\x18\x02 \x01(\tB\t\xbaH\x06r\x04\xb0\xb8\x17\x01R\x04size\x12\x31\n\rstorage_class\x18\x03 \x01(\tB\x0c\xbaH\tr\x04\x90\xb8\x17\x01\xd8\x01\x01R\x0cstorageClassB\x0e\n\x0c_persistence\"\xb2\x02\n\x0eVClusterStatus\x12\x35\n\x05phase\x18\x01 \x01(\x0e\x32\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\x12\x18\n\x07message\x18\x02 \x01(\tR\x07message\x12:\n\nconditions\x18\x03 \x03(\x0b\x32\x1a.openvcluster.v1.ConditionR\nconditions\x12.\n\x13\x61pi_server_endpoint\x18\x04 \x01(\tR\x11\x61piServerEndpoint\x12\x43\n\rcurrent_usage\x18\x05 \x01(\x0b\x32\x1e.openvcluster.v1.ResourceUsageR\x0c\x63urrentUsage\x12\x1e\n\nkubeconfig\x18\x06 \x01(\tR\nkubeconfig\"\xb3\x02\n\tCondition\x12\x12\n\x04type\x18\x01 \x01(\tR\x04type\x12\x39\n\x06status\x18\x02 \x01(\x0e\x32!.openvcluster.v1.Condition.StatusR\x06status\x12\x16\n\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n\x07message\x18\x04 \x01(\tR\x07message\x12L\n\x14last_transition_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x12lastTransitionTime\"W\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x0f\n\x0bSTATUS_TRUE\x10\x01\x12\x10\n\x0cSTATUS_FALSE\x10\x02\x12\x12\n\x0eSTATUS_UNKNOWN\x10\x03\"V\n\rResourceUsage\x12\x10\n\x03\x63pu\x18\x01 \x01(\tR\x03\x63pu\x12\x16\n\x06memory\x18\x02 \x01(\tR\x06memory\x12\x1b\n\tpod_count\x18\x03 \x01(\x05R\x08podCountBPZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,30 +37,56 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'ZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1'
   _globals['_VCLUSTER_LABELSENTRY']._loaded_options = None
   _globals['_VCLUSTER_LABELSENTRY']._serialized_options = b'8\001'
-  _globals['_VCLUSTER']._serialized_start=85
-  _globals['_VCLUSTER']._serialized_end=773
-  _globals['_VCLUSTER_LABELSENTRY']._serialized_start=478
-  _globals['_VCLUSTER_LABELSENTRY']._serialized_end=535
-  _globals['_VCLUSTER_PHASE']._serialized_start=538
-  _globals['_VCLUSTER_PHASE']._serialized_end=773
-  _globals['_VCLUSTERSPEC']._serialized_start=776
-  _globals['_VCLUSTERSPEC']._serialized_end=1257
-  _globals['_VCLUSTERSPEC_DISTRO']._serialized_start=1177
-  _globals['_VCLUSTERSPEC_DISTRO']._serialized_end=1257
-  _globals['_RESOURCES']._serialized_start=1259
-  _globals['_RESOURCES']._serialized_end=1338
-  _globals['_NETWORKSPEC']._serialized_start=1341
-  _globals['_NETWORKSPEC']._serialized_end=1618
-  _globals['_NETWORKSPEC_EXPOSETYPE']._serialized_start=1466
-  _globals['_NETWORKSPEC_EXPOSETYPE']._serialized_end=1618
-  _globals['_STORAGESPEC']._serialized_start=1620
-  _globals['_STORAGESPEC']._serialized_end=1745
-  _globals['_VCLUSTERSTATUS']._serialized_start=1748
-  _globals['_VCLUSTERSTATUS']._serialized_end=2054
-  _globals['_CONDITION']._serialized_start=2057
-  _globals['_CONDITION']._serialized_end=2364
-  _globals['_CONDITION_STATUS']._serialized_start=2277
-  _globals['_CONDITION_STATUS']._serialized_end=2364
-  _globals['_RESOURCEUSAGE']._serialized_start=2366
-  _globals['_RESOURCEUSAGE']._serialized_end=2452
+  _globals['_VCLUSTER'].fields_by_name['name']._loaded_options = None
+  _globals['_VCLUSTER'].fields_by_name['name']._serialized_options = b'\272H\006r\004\210\270\027\001'
+  _globals['_VCLUSTER'].fields_by_name['namespace']._loaded_options = None
+  _globals['_VCLUSTER'].fields_by_name['namespace']._serialized_options = b'\272H\006r\004\210\270\027\001'
+  _globals['_VCLUSTER'].fields_by_name['labels']._loaded_options = None
+  _globals['_VCLUSTER'].fields_by_name['labels']._serialized_options = b'\272H\027\232\001\024\"\006r\004\230\270\027\001*\006r\004\240\270\027\001\340\270\027\001'
+  _globals['_VCLUSTERSPEC'].fields_by_name['kubernetes_version']._loaded_options = None
+  _globals['_VCLUSTERSPEC'].fields_by_name['kubernetes_version']._serialized_options = b'\272H\006r\004\270\270\027\001'
+  _globals['_VCLUSTERSPEC'].fields_by_name['distro']._loaded_options = None
+  _globals['_VCLUSTERSPEC'].fields_by_name['distro']._serialized_options = b'\272He\272\001b\n\006distro\032Xthis >= 0 && this <= 3 ? \'\' : \'unknown distro \' + string(this) + \'; use K8S, K3S or K0S\''
+  _globals['_VCLUSTERSPEC'].fields_by_name['replicas']._loaded_options = None
+  _globals['_VCLUSTERSPEC'].fields_by_name['replicas']._serialized_options = b'\272H\006\032\004\330\270\027\001'
+  _globals['_RESOURCES'].fields_by_name['cpu']._loaded_options = None
+  _globals['_RESOURCES'].fields_by_name['cpu']._serialized_options = b'\272H\006r\004\260\270\027\001'
+  _globals['_RESOURCES'].fields_by_name['memory']._loaded_options = None
+  _globals['_RESOURCES'].fields_by_name['memory']._serialized_options = b'\272H\006r\004\260\270\027\001'
+  _globals['_RESOURCES'].fields_by_name['storage']._loaded_options = None
+  _globals['_RESOURCES'].fields_by_name['storage']._serialized_options = b'\272H\006r\004\260\270\027\001'
+  _globals['_NETWORKSPEC'].fields_by_name['service_cidr']._loaded_options = None
+  _globals['_NETWORKSPEC'].fields_by_name['service_cidr']._serialized_options = b'\272H\006r\004\310\270\027\001'
+  _globals['_NETWORKSPEC'].fields_by_name['expose_type']._loaded_options = None
+  _globals['_NETWORKSPEC'].fields_by_name['expose_type']._serialized_options = b'\272H\220\001\272\001\214\001\n\013expose_type\032}this >= 0 && this <= 4 ? \'\' : \'unknown expose type \' + string(this) + \'; use CLUSTER_IP, NODE_PORT, LOAD_BALANCER or INGRESS\''
+  _globals['_STORAGESPEC'].fields_by_name['size']._loaded_options = None
+  _globals['_STORAGESPEC'].fields_by_name['size']._serialized_options = b'\272H\006r\004\260\270\027\001'
+  _globals['_STORAGESPEC'].fields_by_name['storage_class']._loaded_options = None
+  _globals['_STORAGESPEC'].fields_by_name['storage_class']._serialized_options = b'\272H\tr\004\220\270\027\001\330\001\001'
+  _globals['_VCLUSTER']._serialized_start=149
+  _globals['_VCLUSTER']._serialized_end=887
+  _globals['_VCLUSTER_LABELSENTRY']._serialized_start=592
+  _globals['_VCLUSTER_LABELSENTRY']._serialized_end=649
+  _globals['_VCLUSTER_PHASE']._serialized_start=652
+  _globals['_VCLUSTER_PHASE']._serialized_end=887
+  _globals['_VCLUSTERSPEC']._serialized_start=890
+  _globals['_VCLUSTERSPEC']._serialized_end=1500
+  _globals['_VCLUSTERSPEC_DISTRO']._serialized_start=1420
+  _globals['_VCLUSTERSPEC_DISTRO']._serialized_end=1500
+  _globals['_RESOURCES']._serialized_start=1502
+  _globals['_RESOURCES']._serialized_end=1614
+  _globals['_NETWORKSPEC']._serialized_start=1617
+  _globals['_NETWORKSPEC']._serialized_end=2057
+  _globals['_NETWORKSPEC_EXPOSETYPE']._serialized_start=1905
+  _globals['_NETWORKSPEC_EXPOSETYPE']._serialized_end=2057
+  _globals['_STORAGESPEC']._serialized_start=2060
+  _globals['_STORAGESPEC']._serialized_end=2210
+  _globals['_VCLUSTERSTATUS']._serialized_start=2213
+  _globals['_VCLUSTERSTATUS']._serialized_end=2519
+  _globals['_CONDITION']._serialized_start=2522
+  _globals['_CONDITION']._serialized_end=2829
+  _globals['_CONDITION_STATUS']._serialized_start=2742
+  _globals['_CONDITION_STATUS']._serialized_end=2829
+  _globals['_RESOURCEUSAGE']._serialized_start=2831
+  _globals['_RESOURCEUSAGE']._serialized_end=2917
 # @@protoc_insertion_point(module_scope)

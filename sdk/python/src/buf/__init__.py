@@ -1,0 +1,1 @@
+"""Generated from third_party/protovalidate by scripts/generate. DO NOT EDIT."""

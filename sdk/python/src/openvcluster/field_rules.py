@@ -1,0 +1,77 @@
+"""The API's field rules, checked before a request is sent.
+
+The rules are written once, in the proto (``buf.validate`` options, see
+``proto/openvcluster/v1/field_rules.proto``), and checked here with
+protovalidate. The server runs the same check, so a request that breaks a
+rule fails the same way with or without a network call: INVALID_ARGUMENT
+with one ``google.rpc.BadRequest`` field violation per bad field, the first
+rule that field breaks.
+
+Rules that need the server's state or several fields at once (supported
+Kubernetes versions, the odd replica count of HA, resource minimums, label
+selectors, page tokens) are the server's alone.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import protovalidate
+from google.protobuf.message import Message
+from google.rpc import error_details_pb2
+
+from openvcluster.errors import InvalidArgumentError
+
+__all__ = ["check", "violations"]
+
+# Compiles each message type's rules on first use and keeps them.
+_validator = protovalidate.Validator()
+
+
+def violations(message: Message) -> list[tuple[str, str]]:
+    """``(field path, description)`` for each field of ``message`` that breaks a
+    rule: the first rule it breaks, fields in the order of the proto.
+
+    Paths are written as in the API's errors: ``spec.resources.cpu``, and a
+    map entry as ``labels[app]``.
+    """
+    found: dict[str, str] = {}
+    for violation in _validator.collect_violations(message):
+        found.setdefault(field_path(violation.proto.field), violation.proto.message)
+    return list(found.items())
+
+
+def check(message: Message, *, request_id: str | None = None) -> None:
+    """Raises the InvalidArgumentError the server would answer, if ``message``
+    breaks a field rule; returns quietly otherwise."""
+    found = violations(message)
+    if found:
+        raise invalid_argument_error(found, request_id=request_id)
+
+
+def invalid_argument_error(
+    found: list[tuple[str, str]], *, request_id: str | None = None
+) -> InvalidArgumentError:
+    """The error of a request with these bad fields, as the server words it."""
+    summary = "; ".join(f"{field}: {description}" for field, description in found)
+    detail = error_details_pb2.BadRequest(
+        field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=field, description=description)
+            for field, description in found
+        ]
+    )
+    return InvalidArgumentError(
+        f"invalid request: {summary}", details=[detail], request_id=request_id
+    )
+
+
+def field_path(path: Any) -> str:
+    """A protovalidate ``FieldPath`` as the API writes field paths."""
+    text = ""
+    for element in path.elements:
+        text += f".{element.field_name}" if text else element.field_name
+        subscript = element.subscript
+        if subscript is not None:
+            value = subscript.value
+            text += f"[{str(value).lower() if isinstance(value, bool) else value}]"
+    return text
