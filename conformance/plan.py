@@ -149,6 +149,15 @@ def plan(case: Case, client: str, environment: Environment, port: str = "grpc") 
         if spec.action == "watch_collect" and not step.watch_collect.timeout_ms:
             # Events take as long to come as the transitions behind them.
             step.watch_collect.timeout_ms = environment.wait_timeout_ms
+        if spec.options.get("local"):
+            # The same call, first through a client with no server behind it:
+            # the SDK must give the same answer from the proto's field rules.
+            offline = Step()
+            offline.CopyFrom(step)
+            offline.name = f"{spec.name}-offline"
+            offline.options.offline = True
+            request.steps.append(offline)
+            expectations.append(expectations[-1])
         request.steps.append(step)
     return CaseRun(case, client, values, request, tuple(expectations))
 

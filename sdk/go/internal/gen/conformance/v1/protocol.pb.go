@@ -825,7 +825,14 @@ type CallOptions struct {
 	MaxAttempts int32 `protobuf:"varint,3,opt,name=max_attempts,json=maxAttempts,proto3" json:"max_attempts,omitempty"`
 	// Replaces the connection's token for this step when set; an empty string
 	// sends no token.
-	Token         *string `protobuf:"bytes,4,opt,name=token,proto3,oneof" json:"token,omitempty"`
+	Token *string `protobuf:"bytes,4,opt,name=token,proto3,oneof" json:"token,omitempty"`
+	// Makes this call through a client of the SDK built for 127.0.0.1:1, where
+	// no server listens, with retries off and every other setting at its
+	// default: the answer must come from the SDK's own check of the request
+	// against the proto's field rules, with no network call. Only on unary
+	// calls; the runner sets it on a copy of a step marked `local` (see
+	// conformance/README.md).
+	Offline       bool `protobuf:"varint,5,opt,name=offline,proto3" json:"offline,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -886,6 +893,13 @@ func (x *CallOptions) GetToken() string {
 		return *x.Token
 	}
 	return ""
+}
+
+func (x *CallOptions) GetOffline() bool {
+	if x != nil {
+		return x.Offline
+	}
+	return false
 }
 
 // Takes one request field from an earlier step's result.
@@ -2018,13 +2032,14 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x11get_fleet_summary\x18\x1f \x01(\v2'.openvcluster.v1.GetFleetSummaryRequestH\x00R\x0fgetFleetSummary\x12O\n" +
 	"\x0fget_server_info\x18  \x01(\v2%.openvcluster.v1.GetServerInfoRequestH\x00R\rgetServerInfo\x12Q\n" +
 	"\x0fupdate_vcluster\x18! \x01(\v2&.openvcluster.v1.UpdateVClusterRequestH\x00R\x0eupdateVclusterB\b\n" +
-	"\x06action\"\x85\x02\n" +
+	"\x06action\"\x9f\x02\n" +
 	"\vCallOptions\x12\x1d\n" +
 	"\n" +
 	"timeout_ms\x18\x01 \x01(\x03R\ttimeoutMs\x12R\n" +
 	"\bmetadata\x18\x02 \x03(\v26.openvcluster.conformance.v1.CallOptions.MetadataEntryR\bmetadata\x12!\n" +
 	"\fmax_attempts\x18\x03 \x01(\x05R\vmaxAttempts\x12\x19\n" +
-	"\x05token\x18\x04 \x01(\tH\x00R\x05token\x88\x01\x01\x1a;\n" +
+	"\x05token\x18\x04 \x01(\tH\x00R\x05token\x88\x01\x01\x12\x18\n" +
+	"\aoffline\x18\x05 \x01(\bR\aoffline\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
