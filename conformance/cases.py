@@ -37,7 +37,7 @@ SNAPSHOT_ACTIONS = frozenset(
 # Distributions current vcluster releases no longer ship.
 LEGACY_DISTROS = frozenset({"DISTRO_K3S", "DISTRO_K0S"})
 # Step option keys and what they hold.
-OPTION_KEYS = frozenset({"timeout_ms", "metadata", "max_attempts", "token", "local"})
+OPTION_KEYS = frozenset({"timeout_ms", "metadata", "max_attempts", "token", "local", "sdk_checks"})
 # Token names a step may use without declaring them.
 BUILTIN_TOKENS = frozenset({"admin", "none", "invalid"})
 # The top-level keys of a case file (holds and matrices: see matrices.py).
@@ -48,10 +48,10 @@ _CASE_KEYS = frozenset({"name", "description", "server", "connection", "tokens",
 QUOTA_KEYS = frozenset({"max_vclusters", "max_snapshots", "cpu", "memory"})
 _STEP_KEYS = frozenset({"name", "options", "expect", "expect_error"})
 _CONNECTION_KEYS = frozenset({"ca", "client_cert", "server_name"})
-# Steps that are no single unary call, so the SDK has no request to check
+# Steps that send no request of their own, so the SDK has none to check
 # locally (options.local).
 _NOT_LOCAL = frozenset(
-    {"wait_for_phase", "wait_for_deletion", "wait_for_snapshot", "watch_start", "watch_collect"}
+    {"wait_for_phase", "wait_for_deletion", "wait_for_snapshot", "watch_collect"}
 )
 
 
@@ -270,9 +270,7 @@ def _step(index: int, raw: Any, where: str) -> StepSpec:
         if value is not None and not isinstance(value, dict):
             raise CaseError(f"{where}: step {name!r}: {label} must be a mapping")
     if options.get("local") and (expect_error is None or action in _NOT_LOCAL):
-        raise CaseError(
-            f"{where}: step {name!r}: options.local needs expect_error and a unary call"
-        )
+        raise CaseError(f"{where}: step {name!r}: options.local needs expect_error and a call")
     return StepSpec(index, name, action, args, options, expect, expect_error)
 
 

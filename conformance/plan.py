@@ -220,6 +220,7 @@ def _step(
         step.options.metadata[str(key)] = substitute(str(value), values, set(), "metadata")
     if "token" in options:
         step.options.token = _token(options["token"], case, client, env)
+    step.options.no_sdk_checks = options.get("sdk_checks", True) is False
     return step
 
 

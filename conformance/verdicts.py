@@ -30,22 +30,25 @@ def judge(run: CaseRun, results: Mapping[int, StepResult], missing_note: str = "
     """Compares the results of every step with the case's expectations."""
     seen: dict[str, dict[str, Any]] = {}
     problems: list[str] = []
-    for spec, expectation in zip(run.case.steps, run.expectations, strict=True):
-        result = results.get(spec.index)
+    # The request's steps, not the case's: a local step runs twice (plan.py).
+    for index, (step, expectation) in enumerate(
+        zip(run.request.steps, run.expectations, strict=True)
+    ):
+        result = results.get(index)
         if result is None:
-            problems.append(f"step {spec.name}: no result{missing_note}")
+            problems.append(f"step {step.name}: no result{missing_note}")
             break
         actual = as_dict(result)
-        seen[spec.name] = actual
+        seen[step.name] = actual
         outcome = result.WhichOneof("outcome")
         if outcome == "error" and result.error.kind == Error.KIND_UNSUPPORTED:
-            note = f"step {spec.name}: not offered by this client: {result.error.message}"
+            note = f"step {step.name}: not offered by this client: {result.error.message}"
             return Verdict(run.case.name, run.case.area, run.client, SKIP, (note,))
         try:
             found = _check(expectation.result, expectation.error, outcome, actual, seen)
         except (KeyError, ValueError) as exc:
             found = [f"cannot judge: {exc}"]
-        problems += [f"step {spec.name} ({spec.action}): {p}" for p in found]
+        problems += [f"step {step.name} ({step.WhichOneof('action')}): {p}" for p in found]
     verdict = FAIL if problems else PASS
     return Verdict(run.case.name, run.case.area, run.client, verdict, tuple(problems))
 

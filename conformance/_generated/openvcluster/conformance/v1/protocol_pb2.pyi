@@ -382,6 +382,7 @@ class CallOptions(_message.Message):
     MAX_ATTEMPTS_FIELD_NUMBER: _builtins.int
     TOKEN_FIELD_NUMBER: _builtins.int
     OFFLINE_FIELD_NUMBER: _builtins.int
+    NO_SDK_CHECKS_FIELD_NUMBER: _builtins.int
     timeout_ms: _builtins.int
     """The deadline of the call (of each attempt, where the SDK distinguishes),
     in milliseconds; 0 keeps the SDK default.
@@ -398,9 +399,15 @@ class CallOptions(_message.Message):
     """Makes this call through a client of the SDK built for 127.0.0.1:1, where
     no server listens, with retries off and every other setting at its
     default: the answer must come from the SDK's own check of the request
-    against the proto's field rules, with no network call. Only on unary
-    calls; the runner sets it on a copy of a step marked `local` (see
-    conformance/README.md).
+    against the proto's field rules, with no network call. On unary calls
+    and watch_start; the runner sets it on a copy of a step marked `local`
+    (see conformance/README.md).
+    """
+    no_sdk_checks: _builtins.bool
+    """Makes this call through a client whose check of the field rules is
+    turned off, so that the server answers it: for cases about the rules the
+    server adds to the field rules (those that need its state or several
+    fields), whose requests an SDK that checks first never sends.
     """
     @_builtins.property
     def metadata(self) -> _containers.ScalarMap[_builtins.str, _builtins.str]:
@@ -414,10 +421,11 @@ class CallOptions(_message.Message):
         max_attempts: _builtins.int = ...,
         token: _builtins.str | None = ...,
         offline: _builtins.bool = ...,
+        no_sdk_checks: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_token", b"_token", "token", b"token"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_token", b"_token", "max_attempts", b"max_attempts", "metadata", b"metadata", "offline", b"offline", "timeout_ms", b"timeout_ms", "token", b"token"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_token", b"_token", "max_attempts", b"max_attempts", "metadata", b"metadata", "no_sdk_checks", b"no_sdk_checks", "offline", b"offline", "timeout_ms", b"timeout_ms", "token", b"token"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__token: _TypeAlias = _typing.Literal["token"]  # noqa: Y015
     _WhichOneofArgType__token: _TypeAlias = _typing.Literal["_token", b"_token"]  # noqa: Y015

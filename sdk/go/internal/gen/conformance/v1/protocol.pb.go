@@ -829,10 +829,15 @@ type CallOptions struct {
 	// Makes this call through a client of the SDK built for 127.0.0.1:1, where
 	// no server listens, with retries off and every other setting at its
 	// default: the answer must come from the SDK's own check of the request
-	// against the proto's field rules, with no network call. Only on unary
-	// calls; the runner sets it on a copy of a step marked `local` (see
-	// conformance/README.md).
-	Offline       bool `protobuf:"varint,5,opt,name=offline,proto3" json:"offline,omitempty"`
+	// against the proto's field rules, with no network call. On unary calls
+	// and watch_start; the runner sets it on a copy of a step marked `local`
+	// (see conformance/README.md).
+	Offline bool `protobuf:"varint,5,opt,name=offline,proto3" json:"offline,omitempty"`
+	// Makes this call through a client whose check of the field rules is
+	// turned off, so that the server answers it: for cases about the rules the
+	// server adds to the field rules (those that need its state or several
+	// fields), whose requests an SDK that checks first never sends.
+	NoSdkChecks   bool `protobuf:"varint,6,opt,name=no_sdk_checks,json=noSdkChecks,proto3" json:"no_sdk_checks,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -898,6 +903,13 @@ func (x *CallOptions) GetToken() string {
 func (x *CallOptions) GetOffline() bool {
 	if x != nil {
 		return x.Offline
+	}
+	return false
+}
+
+func (x *CallOptions) GetNoSdkChecks() bool {
+	if x != nil {
+		return x.NoSdkChecks
 	}
 	return false
 }
@@ -2032,14 +2044,15 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x11get_fleet_summary\x18\x1f \x01(\v2'.openvcluster.v1.GetFleetSummaryRequestH\x00R\x0fgetFleetSummary\x12O\n" +
 	"\x0fget_server_info\x18  \x01(\v2%.openvcluster.v1.GetServerInfoRequestH\x00R\rgetServerInfo\x12Q\n" +
 	"\x0fupdate_vcluster\x18! \x01(\v2&.openvcluster.v1.UpdateVClusterRequestH\x00R\x0eupdateVclusterB\b\n" +
-	"\x06action\"\x9f\x02\n" +
+	"\x06action\"\xc3\x02\n" +
 	"\vCallOptions\x12\x1d\n" +
 	"\n" +
 	"timeout_ms\x18\x01 \x01(\x03R\ttimeoutMs\x12R\n" +
 	"\bmetadata\x18\x02 \x03(\v26.openvcluster.conformance.v1.CallOptions.MetadataEntryR\bmetadata\x12!\n" +
 	"\fmax_attempts\x18\x03 \x01(\x05R\vmaxAttempts\x12\x19\n" +
 	"\x05token\x18\x04 \x01(\tH\x00R\x05token\x88\x01\x01\x12\x18\n" +
-	"\aoffline\x18\x05 \x01(\bR\aoffline\x1a;\n" +
+	"\aoffline\x18\x05 \x01(\bR\aoffline\x12\"\n" +
+	"\rno_sdk_checks\x18\x06 \x01(\bR\vnoSdkChecks\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
