@@ -21,8 +21,8 @@ from conformance_client.calls import (
     WATCH_COLLECT,
     WATCH_START,
     Call,
-    connection_kwargs,
-    token_of,
+    client_key,
+    client_kwargs,
 )
 from conformance_client.outcomes import fill
 from conformance_client.watch_buffer import WatchBuffer, Watches
@@ -63,7 +63,7 @@ class AsyncSession:
         return asyncio.run_coroutine_threadsafe(self._execute(step, call), self._loop).result()
 
     async def _execute(self, step: Step, call: Call) -> StepResult:
-        client = self._client(token_of(step, self._connection))
+        client = self._client(client_key(step, self._connection))
         result = StepResult()
         method = getattr(client, call.method)
         if call.shape == WATCH_START:
@@ -94,14 +94,11 @@ class AsyncSession:
 
         asyncio.run_coroutine_threadsafe(close_all(), self._loop).result()
 
-    def _client(self, token: str) -> openvcluster.AsyncClient:
-        if token not in self._clients:
-            self._clients[token] = openvcluster.AsyncClient(
-                self._connection.address,
-                wait_timeout=(self._connection.wait_timeout_ms or 60_000) / 1000,
-                **connection_kwargs(self._connection, token),
-            )
-        return self._clients[token]
+    def _client(self, key: str) -> openvcluster.AsyncClient:
+        if key not in self._clients:
+            address, kwargs = client_kwargs(key, self._connection)
+            self._clients[key] = openvcluster.AsyncClient(address, **kwargs)
+        return self._clients[key]
 
     def _stopper(self, watch: openvcluster.AsyncWatch) -> Any:
         def stop() -> None:

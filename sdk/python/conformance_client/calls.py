@@ -220,6 +220,36 @@ def _update_arguments(r: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
     return (v.namespace, v.name), kwargs
 
 
+# Where CallOptions.offline steps go: nothing listens there, so only the
+# SDK's own check of the request can answer them.
+OFFLINE_ADDRESS = "127.0.0.1:1"
+# The client key of the offline client, and the suffix of a token's client
+# whose field-rule check is off (tokens hold no NUL).
+OFFLINE = "\x00offline"
+UNCHECKED = "\x00unchecked"
+
+
+def client_key(step: Step, connection: Connection) -> str:
+    """Which of a session's clients runs a step: OFFLINE, or its token's, with
+    the SDK's check of the field rules (UNCHECKED appended: without)."""
+    if step.options.offline:
+        return OFFLINE
+    token = token_of(step, connection)
+    return token + UNCHECKED if step.options.no_sdk_checks else token
+
+
+def client_kwargs(key: str, connection: Connection) -> tuple[str, dict[str, Any]]:
+    """The address and keyword arguments of the client a client_key names."""
+    if key == OFFLINE:
+        return OFFLINE_ADDRESS, {"tls": False, "retry": None}
+    token, unchecked, _ = key.partition(UNCHECKED)
+    kwargs = connection_kwargs(connection, token)
+    kwargs["wait_timeout"] = (connection.wait_timeout_ms or 60_000) / 1000
+    if unchecked:
+        kwargs["validate_requests"] = False
+    return connection.address, kwargs
+
+
 def token_of(step: Step, connection: Connection) -> str:
     """The bearer token of a step: its own when it chooses one, else the connection's."""
     return step.options.token if step.options.HasField("token") else connection.token

@@ -14,8 +14,8 @@ from conformance_client.calls import (
     WATCH_COLLECT,
     WATCH_START,
     Call,
-    connection_kwargs,
-    token_of,
+    client_key,
+    client_kwargs,
 )
 from conformance_client.outcomes import fill
 from conformance_client.watch_buffer import WatchBuffer, Watches
@@ -44,7 +44,7 @@ class SyncSession:
         """Runs one step through the sync client."""
         if call.shape == WATCH_COLLECT:
             return self._watches.collect(step.watch_collect)
-        client = self._client(token_of(step, self._connection))
+        client = self._client(client_key(step, self._connection))
         result = StepResult()
         method = getattr(client, call.method)
         if call.shape == WATCH_START:
@@ -67,14 +67,11 @@ class SyncSession:
         for client in self._clients.values():
             client.close()
 
-    def _client(self, token: str) -> openvcluster.Client:
-        if token not in self._clients:
-            self._clients[token] = openvcluster.Client(
-                self._connection.address,
-                wait_timeout=(self._connection.wait_timeout_ms or 60_000) / 1000,
-                **connection_kwargs(self._connection, token),
-            )
-        return self._clients[token]
+    def _client(self, key: str) -> openvcluster.Client:
+        if key not in self._clients:
+            address, kwargs = client_kwargs(key, self._connection)
+            self._clients[key] = openvcluster.Client(address, **kwargs)
+        return self._clients[key]
 
 
 def _follow(watch: openvcluster.Watch, buffer: WatchBuffer) -> None:

@@ -11,6 +11,7 @@ from google.protobuf import field_mask_pb2
 
 from openvcluster import _requests as build
 from openvcluster import _wait_async as waits
+from openvcluster import field_rules
 from openvcluster._base import ClientBase, ClientSettings
 from openvcluster._config import ConnectionConfig, open_channel
 from openvcluster._enums import (
@@ -646,8 +647,10 @@ class AsyncClient(ClientBase):
         (DeadlineExceededError). Watches are not retried: watch again, and the
         replay tells you the current state.
         """
-        _, wire = self._prepare(DEFAULT, DEFAULT, metadata)
+        options, wire = self._prepare(DEFAULT, DEFAULT, metadata)
         request = build.watch_request(namespace, name=name, label_selector=label_selector)
+        if options.validate_requests:
+            field_rules.check(request)
         return AsyncWatch(
             lambda: self._vclusters.WatchVClusters(request, timeout=timeout, metadata=wire)
         )

@@ -31,6 +31,7 @@ class ClientSettings(TypedDict, total=False):
     retry: RetryPolicy | Default | None
     metadata: Metadata | None
     wait_timeout: float | Default | None
+    validate_requests: bool | Default
     channel_options: Sequence[tuple[str, Any]]
 
 
@@ -58,6 +59,7 @@ class ClientBase:
             retry=settings.get("retry", DEFAULT),
             metadata=settings.get("metadata"),
             wait_timeout=settings.get("wait_timeout", DEFAULT),
+            validate_requests=settings.get("validate_requests", DEFAULT),
         )
         self._owns_channel = True
 
@@ -89,6 +91,7 @@ class ClientBase:
         retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
         wait_timeout: float | Default | None = DEFAULT,
+        validate_requests: bool | Default = DEFAULT,
     ) -> Self:
         """A client with other defaults that shares this one's connection.
 
@@ -97,7 +100,11 @@ class ClientBase:
         """
         clone = copy.copy(self)
         clone._defaults = self._defaults.merged(
-            timeout=timeout, retry=retry, metadata=metadata, wait_timeout=wait_timeout
+            timeout=timeout,
+            retry=retry,
+            metadata=metadata,
+            wait_timeout=wait_timeout,
+            validate_requests=validate_requests,
         )
         clone._owns_channel = False
         return clone

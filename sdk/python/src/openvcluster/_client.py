@@ -11,6 +11,7 @@ from google.protobuf import field_mask_pb2
 
 from openvcluster import _requests as build
 from openvcluster import _wait_sync as waits
+from openvcluster import field_rules
 from openvcluster._base import ClientBase, ClientSettings
 from openvcluster._config import open_channel
 from openvcluster._enums import (
@@ -65,6 +66,10 @@ class Client(ClientBase):
             up to 5 attempts); ``None`` never retries.
         metadata: extra gRPC metadata sent with every call.
         wait_timeout: how long wait helpers and ``wait=True`` wait (default 600 s).
+        validate_requests: check each request against the proto's field rules
+            before sending it (default ``True``): a bad request fails at once
+            with the InvalidArgumentError the server would send, without a
+            call. Turn it off to let a server with other rules decide.
         channel_options: extra grpc channel options.
         channel: a grpc channel of your own (interceptors, ...) instead of one
             built from the settings above; the client does not close it.
@@ -603,8 +608,10 @@ class Client(ClientBase):
         (DeadlineExceededError). Watches are not retried: watch again, and the
         replay tells you the current state.
         """
-        _, wire = self._prepare(DEFAULT, DEFAULT, metadata)
+        options, wire = self._prepare(DEFAULT, DEFAULT, metadata)
         request = build.watch_request(namespace, name=name, label_selector=label_selector)
+        if options.validate_requests:
+            field_rules.check(request)
         return Watch(self._vclusters.WatchVClusters(request, timeout=timeout, metadata=wire))
 
     # SnapshotService

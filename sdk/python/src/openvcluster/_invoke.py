@@ -8,7 +8,9 @@ import time
 from typing import TypeVar
 
 import grpc
+from google.protobuf.message import Message
 
+from openvcluster import field_rules
 from openvcluster._options import CallSettings, WireMetadata
 from openvcluster._retry import RetryState
 from openvcluster.errors import from_rpc_error
@@ -17,7 +19,7 @@ __all__ = ["ainvoke", "invoke", "logger"]
 
 logger = logging.getLogger("openvcluster")
 
-_Req = TypeVar("_Req")
+_Req = TypeVar("_Req", bound=Message)
 _Resp = TypeVar("_Resp")
 
 
@@ -48,7 +50,10 @@ def invoke(
     metadata: WireMetadata,
     request_id: str | None,
 ) -> _Resp:
-    """Calls ``callable_`` under ``options``; raises an OpenVClusterError subclass."""
+    """Calls ``callable_`` under ``options``; raises an OpenVClusterError subclass
+    (InvalidArgumentError before any attempt when the request breaks a field rule)."""
+    if options.validate_requests:
+        field_rules.check(request, request_id=request_id)
     state = RetryState(options.retry)
     while True:
         attempt = state.attempt
@@ -77,6 +82,8 @@ async def ainvoke(
     request_id: str | None,
 ) -> _Resp:
     """The ``grpc.aio`` twin of :func:`invoke`."""
+    if options.validate_requests:
+        field_rules.check(request, request_id=request_id)
     state = RetryState(options.retry)
     while True:
         attempt = state.attempt

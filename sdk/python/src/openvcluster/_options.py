@@ -65,12 +65,15 @@ class CallSettings:
         retry: retry policy for failed attempts (``None``: never retry).
         metadata: extra gRPC metadata sent with every call.
         wait_timeout: how long wait helpers and ``wait=True`` wait, in seconds.
+        validate_requests: check each request against the proto's field rules
+            before sending it (see :mod:`openvcluster.field_rules`).
     """
 
     timeout: float | None = DEFAULT_TIMEOUT
     retry: RetryPolicy | None = field(default_factory=RetryPolicy)
     metadata: WireMetadata = ()
     wait_timeout: float | None = DEFAULT_WAIT_TIMEOUT
+    validate_requests: bool = True
 
     def merged(
         self,
@@ -79,6 +82,7 @@ class CallSettings:
         retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
         wait_timeout: float | Default | None = DEFAULT,
+        validate_requests: bool | Default = DEFAULT,
     ) -> CallSettings:
         """These settings with the given options applied; metadata is added, not replaced."""
         return CallSettings(
@@ -86,4 +90,7 @@ class CallSettings:
             retry=self.retry if retry is DEFAULT else retry,
             metadata=self.metadata + normalize_metadata(metadata),
             wait_timeout=self.wait_timeout if wait_timeout is DEFAULT else wait_timeout,
+            validate_requests=(
+                self.validate_requests if validate_requests is DEFAULT else validate_requests
+            ),
         )

@@ -38,7 +38,18 @@ def violations(message: Message) -> list[tuple[str, str]]:
     found: dict[str, str] = {}
     for violation in _validator.collect_violations(message):
         found.setdefault(field_path(violation.proto.field), violation.proto.message)
-    return list(found.items())
+    return _map_entries_by_key(list(found.items()))
+
+
+def _map_entries_by_key(found: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``found`` with the entries of each map field in key order, where the
+    map's first violation was: every SDK's protovalidate walks a map in its
+    own order (Go's at random), and one answer should read the same in all."""
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for field, description in found:
+        base, bracket, key = field.partition("[")
+        groups.setdefault(base + bracket, []).append((key[:-1], field, description))
+    return [(field, text) for group in groups.values() for _, field, text in sorted(group)]
 
 
 def check(message: Message, *, request_id: str | None = None) -> None:

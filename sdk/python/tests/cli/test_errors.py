@@ -33,7 +33,7 @@ def test_a_bad_quantity_names_the_flag_and_the_fix(ovc: Ovc) -> None:
     result = ovc("create", "dev", "--memory", "4GB", code=ExitCode.USAGE)
     assert result.stdout == ""
     (line,) = lines(result.stderr)
-    assert line.startswith("Error: --memory 4GB: must be a Kubernetes quantity")
+    assert line.startswith("Error: --memory 4GB: must be a positive Kubernetes quantity")
     assert line.endswith("try --memory 4Gi")
 
 
@@ -42,7 +42,10 @@ def test_every_bad_field_gets_its_line(ovc: Ovc) -> None:
     found = lines(result.stderr)
     assert len(found) == 3
     assert any(line.startswith("Error: NAME Bad_Name: must be a DNS-1123 label") for line in found)
-    assert any(line.startswith("Error: --cpu two: must be a Kubernetes quantity") for line in found)
+    assert any(
+        line.startswith("Error: --cpu two: must be a positive Kubernetes quantity")
+        for line in found
+    )
     assert any(line.startswith("Error: --label 'bad key': the key must") for line in found)
     version = ovc("create", "dev", "--kubernetes-version", "1.2", code=ExitCode.USAGE)
     assert "Error: --kubernetes-version 1.2: 1.2 is not supported" in version.stderr
