@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { DescMessage, DescMethodUnary, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 import { createContextValues, type Transport } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
 
@@ -15,6 +15,7 @@ import type { ClientConnection, ConnectionConfig, OwnedTransport } from "./conne
 import { setDeadlineHeader } from "./deadline.js";
 import { toPhase, toSnapshotPhase, type PhaseLike, type SnapshotPhaseLike } from "./enums.js";
 import { CancelledError, UnexpectedStatusError } from "./errors.js";
+import * as fieldRules from "./field-rules.js";
 import { MonitorService, type FleetSummary, type VClusterUsage } from "./gen/openvcluster/v1/monitor_service_pb.js";
 import { ServerInfoService, type ServerInfo } from "./gen/openvcluster/v1/server_info_service_pb.js";
 import type { Snapshot } from "./gen/openvcluster/v1/snapshot_pb.js";
@@ -22,6 +23,7 @@ import { SnapshotService } from "./gen/openvcluster/v1/snapshot_service_pb.js";
 import { VCluster_Phase, type VCluster } from "./gen/openvcluster/v1/vcluster_pb.js";
 import {
   VClusterService,
+  WatchVClustersRequestSchema,
   type UpdateVClusterRequest,
   type WatchVClustersRequest,
 } from "./gen/openvcluster/v1/vcluster_service_pb.js";
@@ -387,6 +389,10 @@ export class VClusterClientBase {
    * MODIFIED and DELETED events as they happen. It runs until cancelled or
    * for `timeoutMs`. Watches are not retried: watch again, and the replay
    * tells you the current state.
+   *
+   * @throws InvalidArgumentError at once, before any stream opens, when the
+   *   request breaks a field rule (see `validateRequests`); errors of the
+   *   stream itself come from its iteration.
    */
   watchVClusters(namespace = "", options: WatchVClustersOptions = {}): Watch {
     const request = build.watchRequest(namespace, options);
@@ -586,6 +592,11 @@ export class VClusterClientBase {
     requestId?: string,
   ): Promise<MessageShape<O>> {
     this.checkOpen(requestId);
+    // The message exactly as it will be sent (`create` returns a message as is).
+    const message = create(method.input, request);
+    // A request that breaks a field rule fails here as the server would
+    // answer it, before the retry interceptor sees it: no call, no retry.
+    if (settings.validateRequests) fieldRules.check(method.input, message, requestId);
     const context = createContextValues().set(ATTEMPT_SETTINGS, {
       timeoutMs: settings.timeoutMs,
       retry: settings.retry,
@@ -593,7 +604,7 @@ export class VClusterClientBase {
     });
     try {
       const headers = this.headers(settings);
-      const response = await this.transport.unary(method, signal, 0, headers, request, context);
+      const response = await this.transport.unary(method, signal, 0, headers, message, context);
       return response.message;
     } catch (reason) {
       this.checkOpen(requestId, reason);
@@ -625,6 +636,9 @@ export class VClusterClientBase {
       }
     }.bind(this);
     this.checkOpen();
+    // A request that can only fail throws here, as unary calls reject, rather
+    // than from a stream that would never open.
+    if (settings.validateRequests) fieldRules.check(WatchVClustersRequestSchema, request);
     return new Watch(open, signal, timeoutMs);
   }
 

@@ -74,6 +74,15 @@ export interface DefaultCallOptions {
   metadata?: Metadata;
   /** How long wait helpers and `wait: true` wait, in milliseconds (null: no limit); default 10 min. */
   waitTimeoutMs?: number | null;
+  /**
+   * Check each request against the proto's field rules before sending it;
+   * default true. A request that breaks one then rejects at once with the
+   * InvalidArgumentError the server would answer (same fields, same
+   * descriptions), with no network call and no retry. Turn it off to let
+   * the server judge alone, such as a newer server whose rules are looser
+   * than the ones this SDK was built with.
+   */
+  validateRequests?: boolean;
 }
 
 /** The resolved behaviour of calls: what {@link DefaultCallOptions} became. */
@@ -88,12 +97,20 @@ export class CallSettings {
     readonly metadata: readonly (readonly [string, string])[] = [],
     /** How long waits wait in milliseconds, or null. */
     readonly waitTimeoutMs: number | null = DEFAULT_WAIT_TIMEOUT_MS,
+    /** Whether requests are checked against the field rules before they are sent. */
+    readonly validateRequests: boolean = true,
   ) {}
 
   /** These settings with the given ones applied; metadata is added, not replaced. */
   merged(options: DefaultCallOptions & { signal?: AbortSignal }): CallSettings {
-    const { timeoutMs, retry, metadata, waitTimeoutMs } = options;
-    if (timeoutMs === undefined && retry === undefined && metadata === undefined && waitTimeoutMs === undefined) {
+    const { timeoutMs, retry, metadata, waitTimeoutMs, validateRequests } = options;
+    if (
+      timeoutMs === undefined &&
+      retry === undefined &&
+      metadata === undefined &&
+      waitTimeoutMs === undefined &&
+      validateRequests === undefined
+    ) {
       return this;
     }
     return new CallSettings(
@@ -101,6 +118,7 @@ export class CallSettings {
       retry === undefined ? this.retry : toRetryPolicy(retry),
       metadata === undefined ? this.metadata : [...this.metadata, ...metadataPairs(metadata)],
       waitTimeoutMs === undefined ? this.waitTimeoutMs : checkMs(waitTimeoutMs, "waitTimeoutMs"),
+      validateRequests ?? this.validateRequests,
     );
   }
 }
