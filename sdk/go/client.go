@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/proto"
 
 	openvclusterv1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
 )
@@ -125,9 +126,14 @@ func (c *Client) outgoing(ctx context.Context) context.Context {
 }
 
 // invoke runs one logical unary call through a generated stub method: the
-// client's metadata, its settings for the retry interceptor, typed errors.
-func invoke[Req, Resp any](ctx context.Context, c *Client,
+// check of req against the field rules, the client's metadata, its settings
+// for the retry interceptor, typed errors.
+func invoke[Req proto.Message, Resp any](ctx context.Context, c *Client,
 	method func(context.Context, Req, ...grpc.CallOption) (Resp, error), req Req, requestID string) (Resp, error) {
+	if err := c.checkRequest(req, requestID); err != nil {
+		var none Resp
+		return none, err
+	}
 	resp, err := method(c.outgoing(ctx), req, settingsOption{settings: c.call})
 	if err != nil {
 		return resp, toError(err, requestID)

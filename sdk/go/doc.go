@@ -35,9 +35,12 @@
 // Unary calls that fail with UNAVAILABLE are retried with exponential backoff
 // and full jitter (see RetryPolicy); mutations stay safe to retry because the
 // client fills their request_id once per logical call and sends it on every
-// attempt. Settings come from options (WithToken, WithTLS, WithRetry, ...)
-// and, for what they leave out, from the OVC_* environment variables shared
-// with the other SDKs of the project.
+// attempt. Every request is first checked against the proto's field rules,
+// as the server checks it, so a bad one fails at once, without a network
+// call, with the server's INVALID_ARGUMENT (see WithRequestValidation).
+// Settings come from options (WithToken, WithTLS, WithRetry, ...) and, for
+// what they leave out, from the OVC_* environment variables shared with the
+// other SDKs of the project.
 //
 // The generated messages and gRPC stubs live in
 // github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1. They are

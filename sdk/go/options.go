@@ -43,6 +43,8 @@ type callSettings struct {
 	metadata    []string      // key, value pairs added to every call
 	token       *string       // nil: from OVC_TOKEN
 	logger      *slog.Logger  // nil: no logging
+	// skipValidation sends requests unchecked (see WithRequestValidation).
+	skipValidation bool
 }
 
 // settings are everything New takes.

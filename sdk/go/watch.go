@@ -27,13 +27,19 @@ type WatchVClustersParams struct {
 // the last state) as changes happen. It runs until the loop breaks (which
 // cancels the call) or ctx ends, which is yielded as an error (CANCELLED or
 // DEADLINE_EXCEEDED), as is any other failure. Watches are not retried:
-// watch again, and the replay tells you the current state.
+// watch again, and the replay tells you the current state. A request that
+// breaks a field rule (see WithRequestValidation) yields its
+// INVALID_ARGUMENT as the only item, and no stream is opened.
 func (c *Client) WatchVClusters(ctx context.Context, namespace string, p *WatchVClustersParams) iter.Seq2[*WatchEvent, error] {
 	if p == nil {
 		p = &WatchVClustersParams{}
 	}
 	req := &openvclusterv1.WatchVClustersRequest{Namespace: namespace, Name: p.Name, LabelSelector: p.LabelSelector}
 	return func(yield func(*WatchEvent, error) bool) {
+		if err := c.checkRequest(req, ""); err != nil {
+			yield(nil, err)
+			return
+		}
 		ctx, cancel := context.WithCancel(c.outgoing(ctx))
 		defer cancel()
 		stream, err := c.vclusters.WatchVClusters(ctx, req)

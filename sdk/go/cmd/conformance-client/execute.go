@@ -133,8 +133,7 @@ func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conf
 		return snapshotResult(waiter(c, r.GetTimeoutMs()).WaitForSnapshot(ctx, r.GetNamespace(), r.GetName(), r.GetPhase()))
 	case *conformancev1.Step_WatchStart:
 		r := action.WatchStart
-		s.watches.start(ctx, step.GetName(), c.WatchVClusters, r)
-		return doneResult(nil)
+		return doneResult(s.watches.start(ctx, step.GetName(), c.WatchVClusters, r))
 	case *conformancev1.Step_WatchCollect:
 		return s.watches.collect(action.WatchCollect)
 	}

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	openvcluster "github.com/turtacn/open-vcluster-api/sdk/go"
@@ -20,7 +21,7 @@ import (
 const waitTimeout = 60 * time.Second
 
 // session holds what one case uses: its client (one connection, derived
-// clients per token) and its background watches.
+// clients per token), its offline client and its background watches.
 type session struct {
 	ctx     context.Context
 	conn    *conformancev1.Connection
@@ -28,6 +29,9 @@ type session struct {
 	watches *watches
 	// earlier is the proto3 JSON of every earlier step's result, for refs.
 	earlier map[string]map[string]any
+	// offline is the case's client for steps with options.offline: no
+	// server listens at its address, so only the SDK's own checks answer.
+	offline *openvcluster.Client
 }
 
 func runCase(request *conformancev1.CaseRequest, emit func(*conformancev1.StepResult)) {
@@ -36,8 +40,10 @@ func runCase(request *conformancev1.CaseRequest, emit func(*conformancev1.StepRe
 	defer func() {
 		cancel()
 		s.watches.stopAll()
-		if s.client != nil {
-			_ = s.client.Close()
+		for _, c := range []*openvcluster.Client{s.client, s.offline} {
+			if c != nil {
+				_ = c.Close()
+			}
 		}
 	}()
 	for index, step := range request.GetSteps() {
@@ -69,10 +75,27 @@ func (s *session) runStep(step *conformancev1.Step) (result *conformancev1.StepR
 	return execute(s, client, resolved)
 }
 
-// clientFor is the case's client with the step's token and call options.
+// offlineAddress is where no server listens: a step with options.offline
+// is answered by the SDK's check of the request, or not at all.
+const offlineAddress = "127.0.0.1:1"
+
+// clientFor is the case's client with the step's token and call options, or
+// for an offline step the case's offline client.
 func (s *session) clientFor(step *conformancev1.Step) (*openvcluster.Client, error) {
+	if step.GetOptions().GetOffline() {
+		if s.offline == nil {
+			client, err := openvcluster.New(offlineAddress, openvcluster.WithPlaintext(), openvcluster.WithToken(""),
+				openvcluster.WithoutRetry(), openvcluster.WithDialOptions(grpc.WithChainStreamInterceptor(streamOpened)))
+			if err != nil {
+				return nil, err
+			}
+			s.offline = client
+		}
+		return s.offline, nil
+	}
 	if s.client == nil {
 		opts := []openvcluster.Option{
+			openvcluster.WithDialOptions(grpc.WithChainStreamInterceptor(streamOpened)),
 			openvcluster.WithToken(s.conn.GetToken()),
 			openvcluster.WithWaitTimeout(waitTimeout),
 		}
@@ -106,6 +129,9 @@ func (s *session) clientFor(step *conformancev1.Step) (*openvcluster.Client, err
 	}
 	if ms := options.GetTimeoutMs(); ms > 0 {
 		call = append(call, openvcluster.WithTimeout(time.Duration(ms)*time.Millisecond))
+	}
+	if options.GetNoSdkChecks() {
+		call = append(call, openvcluster.WithRequestValidation(false))
 	}
 	switch n := options.GetMaxAttempts(); {
 	case n == 1:

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 
 	openvcluster "github.com/turtacn/open-vcluster-api/sdk/go"
@@ -35,14 +36,20 @@ type watchBuffer struct {
 	cancel  context.CancelFunc
 }
 
-// start begins a watch in the background; its events wait for collect.
-func (w *watches) start(ctx context.Context, name string, watch watchFunc, r *openvclusterv1.WatchVClustersRequest) {
+// start begins a watch in the background; its events wait for collect. It
+// answers once the SDK opened the stream, or with the error that ended the
+// watch before a stream was opened (the SDK's own check of the request).
+func (w *watches) start(ctx context.Context, name string, watch watchFunc, r *openvclusterv1.WatchVClustersRequest) error {
 	ctx, cancel := context.WithCancel(ctx)
 	b := &watchBuffer{changed: make(chan struct{}), cancel: cancel}
 	w.byName[name] = b
+	opened, finished := make(chan struct{}), make(chan struct{})
+	ctx = context.WithValue(ctx, streamOpenedKey{}, sync.OnceFunc(func() { close(opened) }))
 	events := watch(ctx, r.GetNamespace(), &openvcluster.WatchVClustersParams{Name: r.GetName(), LabelSelector: r.GetLabelSelector()})
+	var early error
 	go func() {
 		var failure error
+		defer close(finished)
 		for event, err := range events {
 			if err != nil {
 				failure = err
@@ -57,7 +64,33 @@ func (w *watches) start(ctx context.Context, name string, watch watchFunc, r *op
 				b.failure = failure
 			}
 		})
+		early = failure
 	}()
+	select {
+	case <-opened:
+		return nil
+	case <-finished:
+	}
+	select {
+	case <-opened:
+		return nil
+	default:
+		return early
+	}
+}
+
+// streamOpenedKey marks the context of a watch with the function that tells
+// start the SDK opened its stream.
+type streamOpenedKey struct{}
+
+// streamOpened is a stream interceptor of the case's clients: it tells the
+// watch whose context it sees that its stream is being opened.
+func streamOpened(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string,
+	streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	if opened, ok := ctx.Value(streamOpenedKey{}).(func()); ok {
+		opened()
+	}
+	return streamer(ctx, desc, cc, method, opts...)
 }
 
 func (b *watchBuffer) update(change func()) {
