@@ -17,15 +17,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from openvcluster import field_rules
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
+from openvcluster.v1.vcluster_service_pb2 import SnapshotVClusterRequest
 from openvcluster_server.app import ReferenceServer
 from openvcluster_server.config import DEFAULT_KUBERNETES_VERSIONS
-from openvcluster_server.k8s_names import (
-    dns1123_label_problem,
-    dns1123_subdomain_problem,
-    labels_problems,
-)
 from openvcluster_server.quantity import parse_quantity
 from openvcluster_server.store import DATABASE_FILE, Key, Store
 from openvcluster_server.testing import RunningServer
@@ -171,7 +168,7 @@ def spec_problems(
     spec: VClusterSpec, versions: Iterable[str] = DEFAULT_KUBERNETES_VERSIONS
 ) -> list[str]:
     """Why a stored spec could not have passed validation; empty when it could."""
-    problems: list[str] = []
+    problems = [f"{field}: {problem}" for field, problem in field_rules.violations(spec)]
     for name in ("cpu", "memory", "storage"):
         value = getattr(spec.resources, name)
         try:
@@ -202,21 +199,13 @@ def spec_problems(
             parse_quantity(spec.storage.size)
         except ValueError:
             problems.append(f"storage.size {spec.storage.size[:80]!r}")
-    if spec.storage.storage_class and dns1123_subdomain_problem(spec.storage.storage_class):
-        problems.append(f"storage_class {spec.storage.storage_class[:80]!r}")
     return problems
 
 
 def vcluster_problems(vcluster: VCluster) -> list[str]:
     """Why a stored vcluster breaks the invariants validation should guarantee."""
-    problems = [
-        f"{field} {value[:80]!r}: {problem}"
-        for field, value in (("namespace", vcluster.namespace), ("name", vcluster.name))
-        if (problem := dns1123_label_problem(value))
-    ]
-    problems += [
-        f"label {key[:80]!r}: {problem}" for key, problem in labels_problems(vcluster.labels)
-    ]
+    # The proto's field rules of a VCluster: namespace, name, labels (and its spec's).
+    problems = [f"{field}: {problem}" for field, problem in field_rules.violations(vcluster)]
     if not _UUID.fullmatch(vcluster.uid):
         problems.append(f"uid {vcluster.uid!r}")
     if not vcluster.etag:
@@ -232,24 +221,19 @@ def vcluster_problems(vcluster: VCluster) -> list[str]:
 
 def snapshot_problems(snapshot: Snapshot) -> list[str]:
     """Why a stored snapshot breaks the invariants validation should guarantee."""
-    problems = [
-        f"{field} {value[:80]!r}: {problem}"
-        for field, value in (
-            ("namespace", snapshot.namespace),
-            ("name", snapshot.name),
-            ("vcluster", snapshot.vcluster),
-        )
-        if (problem := dns1123_label_problem(value))
-    ]
-    problems += [
-        f"label {key[:80]!r}: {problem}" for key, problem in labels_problems(snapshot.labels)
-    ]
+    # What the request that made it had to keep.
+    made_by = SnapshotVClusterRequest(
+        namespace=snapshot.namespace,
+        name=snapshot.vcluster,
+        snapshot_name=snapshot.name or "-",
+        labels=snapshot.labels,
+        description=snapshot.description,
+    )
+    problems = [f"{field}: {problem}" for field, problem in field_rules.violations(made_by)]
     if not _UUID.fullmatch(snapshot.uid):
         problems.append(f"uid {snapshot.uid!r}")
     if snapshot.phase not in range(1, 5):
         problems.append(f"phase {snapshot.phase}")
-    if len(snapshot.description) > 1024:
-        problems.append(f"description of {len(snapshot.description)} characters")
     if snapshot.ByteSize() > MAX_STORED_BYTES:
         problems.append(f"{snapshot.ByteSize()} bytes stored")
     return problems + spec_problems(snapshot.source_spec)

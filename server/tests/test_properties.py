@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from openvcluster import field_rules
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import VCluster
-from openvcluster_server.k8s_names import dns1123_label_problem, labels_problems
 from openvcluster_server.quantity import parse_quantity
 from openvcluster_server.testing import RunningServer, running_server
 from support import Api, connect
@@ -187,9 +187,7 @@ def _call(client: Api, method: str, request: Any) -> grpc.StatusCode:
 
 
 def _check_vcluster(vcluster: VCluster) -> None:
-    assert dns1123_label_problem(vcluster.namespace) is None
-    assert dns1123_label_problem(vcluster.name) is None
-    assert labels_problems(vcluster.labels) == []
+    assert field_rules.violations(vcluster) == []
     assert vcluster.uid and vcluster.etag
     assert vcluster.status.phase != VCluster.Phase.PHASE_UNSPECIFIED
     assert vcluster.status.kubeconfig == ""
@@ -228,5 +226,6 @@ def test_no_input_gets_unknown_or_internal_and_invariants_hold(
         _check_vcluster(vcluster)
     snapshots = client.snapshots.ListSnapshots(snap_api.ListSnapshotsRequest(page_size=1000))
     for snapshot in snapshots.snapshots:
-        assert dns1123_label_problem(snapshot.name) is None
+        key = snap_api.GetSnapshotRequest(namespace=snapshot.namespace, name=snapshot.name)
+        assert field_rules.violations(key) == []
         assert snapshot.phase != 0 and snapshot.uid

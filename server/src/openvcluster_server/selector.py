@@ -10,7 +10,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from openvcluster_server.k8s_names import label_key_problem, label_value_problem
+from openvcluster import field_rules
+from openvcluster.v1.vcluster_pb2 import VCluster
 
 OPERATORS = ("exists", "!exists", "=", "!=", "in", "notin", ">", "<")
 _SET_OPERATORS = ("in", "notin")
@@ -201,13 +202,13 @@ class _Parser:
                 f"expected a label key {after}at position {token.position}, "
                 f"found {token.describe()}"
             )
-        problem = label_key_problem(token.text)
+        problem = _label_problem(token.text, "")
         if problem is not None:
             raise SelectorError(f"label key {token.text!r} at position {token.position} {problem}")
         return token.text
 
     def _value(self, token: _Token) -> str:
-        problem = label_value_problem(token.text)
+        problem = _label_problem("a", token.text)
         if problem is not None:
             raise SelectorError(
                 f"label value {token.text!r} at position {token.position} {problem}"
@@ -337,3 +338,11 @@ def _count_requirements(text: str) -> int:
         elif char == "," and depth == 0:
             count += 1
     return count
+
+
+def _label_problem(key: str, value: str) -> str | None:
+    """What the proto's label rules say of one label, asked as a vcluster's
+    labels are, without their "the key"/"the value" ("must be ...")."""
+    found = dict(field_rules.violations(VCluster(labels={key: value})))
+    problem = found.get(f"labels[{key}]")
+    return problem and problem.removeprefix("the key ").removeprefix("the value ")
