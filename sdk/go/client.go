@@ -96,9 +96,10 @@ func (c *Client) Close() error {
 	return c.conn.Close()
 }
 
-// Target is the address the client connects to, as resolved from New's
-// target, OVC_ENDPOINT or the default (without an https:// prefix).
-func (c *Client) Target() string { return c.target }
+// Endpoint is the address the client connects to, as resolved from New's
+// target, OVC_ENDPOINT or the default (without an https:// prefix): the
+// same word as the other SDKs' endpoint setting.
+func (c *Client) Endpoint() string { return c.target }
 
 // TLS reports whether the connection uses TLS.
 func (c *Client) TLS() bool { return c.tls }

@@ -124,8 +124,8 @@ func TestEnvironmentDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if c.Target() != tokens.addr || c.TLS() {
-		t.Errorf("target %q tls %v from the environment", c.Target(), c.TLS())
+	if c.Endpoint() != tokens.addr || c.TLS() {
+		t.Errorf("target %q tls %v from the environment", c.Endpoint(), c.TLS())
 	}
 	if _, err := c.CreateVCluster(ctx, ns, "a", nil); err != nil {
 		t.Errorf("with OVC_TOKEN: %v", err)
@@ -139,8 +139,8 @@ func TestEnvironmentDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if c.Target() != tlsServer.addr || !c.TLS() {
-		t.Errorf("target %q tls %v from an https:// endpoint", c.Target(), c.TLS())
+	if c.Endpoint() != tlsServer.addr || !c.TLS() {
+		t.Errorf("target %q tls %v from an https:// endpoint", c.Endpoint(), c.TLS())
 	}
 	if _, err := c.CreateVCluster(ctx, ns, "b", nil); err != nil {
 		t.Errorf("TLS from the environment: %v", err)
@@ -167,8 +167,8 @@ func TestEnvironmentDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if c.Target() != openvcluster.DefaultEndpoint {
-		t.Errorf("default target = %q", c.Target())
+	if c.Endpoint() != openvcluster.DefaultEndpoint {
+		t.Errorf("default target = %q", c.Endpoint())
 	}
 }
 

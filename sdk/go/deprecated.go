@@ -45,3 +45,8 @@ func (c *Client) With(opts ...CallOption) *Client {
 func (c *Client) GetVClusterKubeconfig(ctx context.Context, namespace, name string) (string, error) {
 	return c.GetKubeconfig(ctx, namespace, name)
 }
+
+// Target is the address the client connects to.
+//
+// Deprecated: use Endpoint.
+func (c *Client) Target() string { return c.Endpoint() }

@@ -39,7 +39,7 @@ func run(ctx context.Context) error {
 	}
 	defer client.Close()
 
-	fmt.Printf("Creating %s/%s on %s ...\n", namespace, name, client.Target())
+	fmt.Printf("Creating %s/%s on %s ...\n", namespace, name, client.Endpoint())
 	vc, err := client.CreateVCluster(ctx, namespace, name, &openvcluster.CreateVClusterParams{
 		KubernetesVersion: "1.31",
 		CPU:               "2",
