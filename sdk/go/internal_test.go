@@ -124,8 +124,8 @@ func TestUpgradingAndUnknownPhasesAreIntermediate(t *testing.T) {
 		PhaseRunning: PhaseRunning, PhaseSuspended: PhaseSuspended, PhaseFailed: PhaseFailed,
 	}
 	for in, want := range cases {
-		if got := updateRestingPhase(in); got != want {
-			t.Errorf("updateRestingPhase(%s) = %s, want %s", in, got, want)
+		if got := RestingPhase(in); got != want {
+			t.Errorf("RestingPhase(%s) = %s, want %s", in, got, want)
 		}
 	}
 	// A wait passes through UPGRADING and a phase it does not know.

@@ -14,14 +14,19 @@ func SnapshotPhaseName(p SnapshotPhase) string { return strings.TrimPrefix(p.Str
 
 // RestingPhase is the phase an intermediate phase ends in on its own
 // (RUNNING for PROVISIONING, SCALING, RESUMING, RESTORING and UPGRADING;
-// SUSPENDED for SUSPENDING), and the phase itself for any other, including
-// a phase this client does not know.
+// SUSPENDED for SUSPENDING), and the phase itself for a resting one. A phase
+// this client does not know (one a newer server added) counts as
+// intermediate, as the contract asks, and is taken to end in RUNNING, as
+// most intermediate phases do: the Python SDK's resting_phase answers alike.
 func RestingPhase(p Phase) Phase {
 	switch p {
 	case PhaseProvisioning, PhaseScaling, PhaseResuming, PhaseRestoring, PhaseUpgrading:
 		return PhaseRunning
 	case PhaseSuspending:
 		return PhaseSuspended
+	}
+	if !knownPhase(p) {
+		return PhaseRunning
 	}
 	return p
 }
@@ -32,15 +37,4 @@ func RestingPhase(p Phase) Phase {
 func knownPhase(p Phase) bool {
 	_, ok := openvclusterv1.VCluster_Phase_name[int32(p)]
 	return ok
-}
-
-// updateRestingPhase is the phase UpdateVCluster's Wait waits for: RUNNING
-// after UPGRADING, and after a phase this client does not know (the
-// intermediate phases an update starts end in RUNNING); the phase itself
-// for a resting one, so a change of labels or protection returns at once.
-func updateRestingPhase(p Phase) Phase {
-	if !knownPhase(p) {
-		return PhaseRunning
-	}
-	return RestingPhase(p)
 }

@@ -264,7 +264,7 @@ func (c *Client) UpdateVCluster(ctx context.Context, namespace, name string, p *
 		return nil, err
 	}
 	if p.Wait && !p.ValidateOnly {
-		return c.waitFrom(ctx, resp.GetVcluster(), updateRestingPhase(resp.GetVcluster().GetStatus().GetPhase()))
+		return c.waitFrom(ctx, resp.GetVcluster(), RestingPhase(resp.GetVcluster().GetStatus().GetPhase()))
 	}
 	return resp.GetVcluster(), nil
 }
