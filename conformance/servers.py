@@ -19,7 +19,6 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-import trustme
 import yaml
 
 from conformance import rbac_proof
@@ -32,9 +31,8 @@ from k8s_testenv.server_settings import server_settings
 from openvcluster_server import manifests
 from openvcluster_server.config import DEFAULT_KUBERNETES_VERSIONS, Quota
 from openvcluster_server.testing import running_server
+from openvcluster_server.testing_certs import SERVER_NAMES, write_certificates
 
-# The names the managed servers' certificate carries (see _certificates).
-CERTIFICATE_NAMES = ("127.0.0.1", "localhost")
 ALL_OFFERS = frozenset({"test_hooks", "tokens", "tls", "quotas", "snapshots", "legacy_distros"})
 # How long a client's wait may take on the Kubernetes backend, where a few
 # hundred real vclusters of concurrent cases queue up on two cores.
@@ -70,14 +68,12 @@ def managed(
         cluster = stack.enter_context(_kubernetes(workdir)) if backend == "kubernetes" else None
         endpoints: dict[str, Endpoint] = {}
         if kinds & {"tls", "mtls"}:
-            certs = _certificates(workdir)
+            certs = write_certificates(workdir, client_name="conformance-client@example.com")
             stack.enter_context(_without_refusals_on_purpose(cases))
         for kind in sorted(kinds):
             tls: dict[str, Any] = {}
             if kind != "plain":
-                tls = {"tls_cert_file": certs["server_cert"], "tls_key_file": certs["server_key"]}
-            if kind == "mtls":
-                tls["tls_client_ca_file"] = certs["ca"]
+                tls = certs.server_settings(mutual=kind == "mtls")
             backing = {} if cluster is None else _kubernetes_settings(*cluster, kind == "plain")
             server = stack.enter_context(
                 running_server(tokens_file=tokens_file, quotas=quotas, **tls, **backing)
@@ -90,10 +86,10 @@ def managed(
                     server.address,
                     http_address,
                     tls=True,
-                    ca_file=str(certs["ca"]),
-                    untrusted_ca_file=str(certs["other_ca"]),
-                    client_cert_file=str(certs["client_cert"]),
-                    client_key_file=str(certs["client_key"]),
+                    ca_file=str(certs.ca),
+                    untrusted_ca_file=str(certs.other_ca),
+                    client_cert_file=str(certs.client_cert),
+                    client_key_file=str(certs.client_key),
                 )
             )
         if cluster is None:
@@ -211,7 +207,7 @@ def _without_refusals_on_purpose(cases: Sequence[Case]) -> Iterator[None]:
     comes.
     """
     asked = {str(case.connection.get("server_name", "")) for case in cases}
-    wrong = asked - {"", *CERTIFICATE_NAMES}
+    wrong = asked - {"", *SERVER_NAMES}
     if not wrong:
         yield
         return
@@ -239,24 +235,3 @@ def _without_refusals_on_purpose(cases: Sequence[Case]) -> Iterator[None]:
         # A child process still holding the pipe would keep it open; do not
         # wait for it beyond what the last lines need.
         forwarder.join(timeout=5)
-
-
-def _certificates(workdir: Path) -> dict[str, Path]:
-    ca, other = trustme.CA(), trustme.CA()
-    server = ca.issue_cert(*CERTIFICATE_NAMES)
-    client = ca.issue_cert("conformance-client@example.com")
-    files = {
-        "ca": workdir / "ca.pem",
-        "other_ca": workdir / "other-ca.pem",
-        "server_cert": workdir / "server.pem",
-        "server_key": workdir / "server.key",
-        "client_cert": workdir / "client.pem",
-        "client_key": workdir / "client.key",
-    }
-    ca.cert_pem.write_to_path(str(files["ca"]))
-    other.cert_pem.write_to_path(str(files["other_ca"]))
-    server.private_key_pem.write_to_path(str(files["server_key"]))
-    server.cert_chain_pems[0].write_to_path(str(files["server_cert"]))
-    client.private_key_pem.write_to_path(str(files["client_key"]))
-    client.cert_chain_pems[0].write_to_path(str(files["client_cert"]))
-    return files

@@ -32,7 +32,7 @@ from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster.v1.vcluster_pb2 import Resources, VCluster, VClusterSpec
 from openvcluster_server.testhooks import TRANSITION_DELAY_MS
-from openvcluster_server.testing import RunningServer, running_server
+from openvcluster_server.testing import RunningServer, running_server, write_tokens_file
 from reliability.rpcs import BY_NAME, MUTATIONS, RPCS, Outcome, Rpc, invoke
 from reliability.store_state import StoreState, capture, restore
 from support import EventType, Phase, connect
@@ -59,15 +59,11 @@ def bearer(caller: str) -> Metadata:
 @pytest.fixture(scope="module")
 def tokens_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tokens of TOKENS, in the server's file format."""
-    path = tmp_path_factory.mktemp("tenancy") / "tokens.yaml"
-    lines = ["tokens:"]
-    for name, (secret, role, namespaces) in TOKENS.items():
-        lines.append(
-            f"  - {{token: {secret}, role: {role}, name: {name}, "
-            f"namespaces: [{', '.join(repr(n) for n in namespaces)}]}}"
-        )
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    grants = [
+        {"token": secret, "role": role, "name": name, "namespaces": namespaces}
+        for name, (secret, role, namespaces) in TOKENS.items()
+    ]
+    return write_tokens_file(tmp_path_factory.mktemp("tenancy") / "tokens.yaml", grants)
 
 
 def _seed(server: RunningServer) -> None:

@@ -9,10 +9,8 @@ import socket
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import trustme
 from connectrpc.code import Code
 from connectrpc.errors import ConnectError
 from http_support import http_api
@@ -23,6 +21,7 @@ from openvcluster_server.config import ConfigError
 from openvcluster_server.http.asgi import openapi_document
 from openvcluster_server.logformat import record_fields
 from openvcluster_server.testing import RunningServer, running_server
+from openvcluster_server.testing_certs import Certificates, write_certificates
 
 TOKENS = """
 tokens:
@@ -65,30 +64,20 @@ def test_tokens_and_roles(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def certs(tmp_path: Path) -> dict[str, Path]:
+def certs(tmp_path: Path) -> Certificates:
     """A CA, a server certificate for 127.0.0.1 and a client certificate, as files."""
-    ca = trustme.CA()
-    files = {name: tmp_path / f"{name}.pem" for name in ("ca", "cert", "key", "client")}
-    issued = ca.issue_cert("127.0.0.1")
-    ca.cert_pem.write_to_path(str(files["ca"]))
-    issued.cert_chain_pems[0].write_to_path(str(files["cert"]))
-    issued.private_key_pem.write_to_path(str(files["key"]))
-    ca.issue_cert("client@example.com").private_key_and_cert_chain_pem.write_to_path(
-        str(files["client"])
-    )
-    return files
+    return write_certificates(tmp_path)
 
 
 @pytest.mark.parametrize("version", ["http1", "http2"])
-def test_tls_and_mutual_tls(certs: dict[str, Path], version: str) -> None:
-    ca = certs["ca"].read_bytes()
-    tls: dict[str, Any] = {"tls_cert_file": certs["cert"], "tls_key_file": certs["key"]}
-    with running_server(**tls) as server:
+def test_tls_and_mutual_tls(certs: Certificates, version: str) -> None:
+    ca = certs.ca.read_bytes()
+    with running_server(**certs.server_settings()) as server:
         assert server.http_url.startswith("https://")
         with http_api(server.http_url, f"connect-proto/{version}", ca=ca) as http:
             http.vclusters.list_v_clusters(api.ListVClustersRequest())
-    with running_server(**tls, tls_client_ca_file=certs["ca"]) as server:
-        pem = certs["client"].read_bytes()
+    with running_server(**certs.server_settings(mutual=True)) as server:
+        pem = certs.client_pem()
         with http_api(server.http_url, f"connect-proto/{version}", ca=ca, client_pem=pem) as http:
             http.vclusters.list_v_clusters(api.ListVClustersRequest())
         with (

@@ -1,4 +1,7 @@
-"""request_id idempotency and etag conditions, including concurrent races."""
+"""request_id idempotency and etag conditions beyond the cases of
+conformance/cases/idempotency.yaml and etag.yaml: concurrent races, request
+ids in either case, what the refusals say, and how long and how many request
+ids the server remembers."""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
-from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import Resources
 from openvcluster_server.testing import running_server
@@ -16,17 +18,6 @@ from support import Api, Phase, connect, failure
 
 def _id() -> str:
     return str(uuid.uuid4())
-
-
-def test_same_request_id_and_request_returns_first_result_and_changes_nothing(
-    client: Api,
-) -> None:
-    request = api.CreateVClusterRequest(namespace="team-a", name="dev", request_id=_id())
-    first = client.vclusters.CreateVCluster(request).vcluster
-    client.wait_phase("team-a", "dev", Phase.PHASE_RUNNING)
-    again = client.vclusters.CreateVCluster(request).vcluster
-    assert again == first  # the first answer, PROVISIONING, not ALREADY_EXISTS
-    assert client.get().uid == first.uid
 
 
 def test_a_retry_may_send_the_request_id_in_other_case(client: Api) -> None:
@@ -62,24 +53,6 @@ def test_request_id_is_checked_across_methods(client: Api) -> None:
         api.ResumeVClusterRequest(namespace="team-a", name="dev", request_id=request_id),
     )
     assert "SuspendVCluster" in result.violations["request_id"]
-
-
-def test_retried_delete_and_snapshot_take_effect_once(client: Api) -> None:
-    client.running()
-    snap = api.SnapshotVClusterRequest(namespace="team-a", name="dev", request_id=_id())
-    names = {client.vclusters.SnapshotVCluster(snap).snapshot.name for _ in range(3)}
-    assert len(names) == 1
-    listed = client.snapshots.ListSnapshots(snap_api.ListSnapshotsRequest(namespace="team-a"))
-    assert len(listed.snapshots) == 1
-    delete_snapshot = snap_api.DeleteSnapshotRequest(
-        namespace="team-a", name=names.pop(), request_id=_id()
-    )
-    client.snapshots.DeleteSnapshot(delete_snapshot)
-    client.snapshots.DeleteSnapshot(delete_snapshot)  # not NOT_FOUND: the first answer
-    delete = api.DeleteVClusterRequest(namespace="team-a", name="dev", request_id=_id())
-    first = client.vclusters.DeleteVCluster(delete).vcluster
-    client.wait_gone("team-a", "dev")
-    assert client.vclusters.DeleteVCluster(delete).vcluster == first
 
 
 def test_failed_calls_are_not_remembered(client: Api) -> None:
@@ -166,23 +139,6 @@ def test_stale_etag_is_aborted_and_changes_nothing(client: Api) -> None:
     client.vclusters.SuspendVCluster(
         api.SuspendVClusterRequest(namespace="team-a", name="dev", etag=current.etag)
     )
-
-
-def test_restore_in_place_checks_the_etag(client: Api) -> None:
-    created = client.running()
-    client.vclusters.SnapshotVCluster(
-        api.SnapshotVClusterRequest(namespace="team-a", name="dev", snapshot_name="s1")
-    )
-    client.wait_snapshot("team-a", "s1", 3)
-    client.vclusters.ScaleVCluster(
-        api.ScaleVClusterRequest(namespace="team-a", name="dev", replicas=3)
-    )
-    client.wait_phase("team-a", "dev", Phase.PHASE_RUNNING)
-    result = failure(
-        client.vclusters.RestoreVCluster,
-        api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1", etag=created.etag),
-    )
-    assert result.code == grpc.StatusCode.ABORTED
 
 
 def test_etag_race_has_exactly_one_winner(client: Api) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import grpc
 import pytest
 from http_support import http_api
 
@@ -15,7 +14,7 @@ from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import Resources
 from openvcluster_server.config import Quota
 from openvcluster_server.testing import RunningServer, running_server
-from support import Api, Phase, connect, failure
+from support import Api, Phase, connect
 
 
 def _usage(client: Api, namespace: str, name: str) -> mon.VClusterUsage:
@@ -76,21 +75,6 @@ def test_a_suspended_vcluster_uses_nothing_and_says_so(fleet: Api) -> None:
     ]
 
 
-def test_usage_of_a_missing_vcluster_is_not_found(fleet: Api) -> None:
-    result = failure(
-        fleet.monitor.GetVClusterUsage, mon.GetVClusterUsageRequest(namespace="team-a", name="no")
-    )
-    assert result.code == grpc.StatusCode.NOT_FOUND
-
-
-def test_usage_names_every_bad_field(fleet: Api) -> None:
-    result = failure(
-        fleet.monitor.GetVClusterUsage, mon.GetVClusterUsageRequest(namespace="Team A", name="")
-    )
-    assert result.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert set(result.violations) == {"namespace", "name"}
-
-
 def test_the_fleet_summary(fleet: Api) -> None:
     summary = _summary(fleet)
     assert summary.vcluster_count == 3
@@ -123,12 +107,6 @@ def test_the_summary_of_one_namespace(fleet: Api) -> None:
     assert [n.namespace for n in summary.namespaces] == ["team-b"]
     assert not summary.oldest_suspended
     assert _summary(fleet, "nobody-here").vcluster_count == 0
-
-
-def test_the_summary_names_a_bad_namespace(fleet: Api) -> None:
-    result = failure(fleet.monitor.GetFleetSummary, mon.GetFleetSummaryRequest(namespace="A_B"))
-    assert result.code == grpc.StatusCode.INVALID_ARGUMENT
-    assert list(result.violations) == ["namespace"]
 
 
 def test_both_calls_answer_on_the_http_port(fleet: Api) -> None:

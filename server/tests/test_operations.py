@@ -18,7 +18,7 @@ from openvcluster_server.app import is_loopback
 from openvcluster_server.cli import build_parser, config_from_args
 from openvcluster_server.config import ConfigError, Quota
 from openvcluster_server.logformat import JsonFormatter, TextFormatter, record_fields
-from openvcluster_server.testing import RunningServer, running_server
+from openvcluster_server.testing import RunningServer, running_server, write_tokens_file
 from support import Api, connect
 
 
@@ -113,8 +113,7 @@ def test_listening_beyond_loopback_without_tokens_needs_insecure(tmp_path: Path)
         pass
     with running_server(address="0.0.0.0:0", insecure=True) as server:
         assert server.port > 0
-    tokens = tmp_path / "tokens.yaml"
-    tokens.write_text("tokens: [{token: t, role: viewer}]")
+    tokens = write_tokens_file(tmp_path / "tokens.yaml", [{"token": "t", "role": "viewer"}])
     with running_server(address="0.0.0.0:0", tokens_file=tokens) as server:
         assert server.port > 0
 

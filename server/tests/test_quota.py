@@ -44,27 +44,3 @@ def test_vcluster_count_cpu_and_memory_limits() -> None:
         # Other namespaces fall back to the "*" entry.
         client.create("team-b", "one")
         assert failure(client.create, "team-b", "two").code == grpc.StatusCode.RESOURCE_EXHAUSTED
-
-
-def test_snapshot_and_restore_limits() -> None:
-    with running_server(quotas={"team-a": Quota(max_snapshots=1, max_vclusters=1)}) as server:
-        client = connect(server)
-        client.running("team-a", "one")
-        client.vclusters.SnapshotVCluster(
-            api.SnapshotVClusterRequest(namespace="team-a", name="one", snapshot_name="s1")
-        )
-        client.wait_snapshot("team-a", "s1", 3)
-        second = failure(
-            client.vclusters.SnapshotVCluster,
-            api.SnapshotVClusterRequest(namespace="team-a", name="one"),
-        )
-        assert second.code == grpc.StatusCode.RESOURCE_EXHAUSTED
-        restore = failure(
-            client.vclusters.RestoreVCluster,
-            api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1", target_name="copy"),
-        )
-        assert restore.code == grpc.StatusCode.RESOURCE_EXHAUSTED
-        # Restoring in place replaces a vcluster, so the count does not grow.
-        client.vclusters.RestoreVCluster(
-            api.RestoreVClusterRequest(namespace="team-a", snapshot_name="s1")
-        )

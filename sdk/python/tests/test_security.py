@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import grpc
 import pytest
-import trustme
 
 import openvcluster
 from openvcluster.v1 import vcluster_service_pb2, vcluster_service_pb2_grpc
 from openvcluster_server.testing import RunningServer, running_server
+from openvcluster_server.testing_certs import SERVER_NAMES, Certificates, write_certificates
 
 EDITOR = "editor-secret-3f9a1c"
 VIEWER = "viewer-secret-77b2e0"
@@ -33,53 +31,27 @@ tokens:
 """
 
 
-@dataclass(frozen=True)
-class Pki:
-    ca_file: Path
-    server_cert: Path
-    server_key: Path
-    client_cert: Path
-    client_key: Path
-    other_ca_file: Path
+# A name the server certificate carries besides the loopback ones, for the
+# server name override.
+OTHER_NAME = "vcluster.example"
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    """A throwaway CA with a server certificate (127.0.0.1, localhost) and a client one."""
-    root = tmp_path_factory.mktemp("pki")
-    ca = trustme.CA()
-    server = ca.issue_cert("127.0.0.1", "localhost", "vcluster.example")
-    client = ca.issue_cert("client.example")
-    files = Pki(
-        ca_file=root / "ca.pem",
-        server_cert=root / "server.pem",
-        server_key=root / "server-key.pem",
-        client_cert=root / "client.pem",
-        client_key=root / "client-key.pem",
-        other_ca_file=root / "other-ca.pem",
-    )
-    ca.cert_pem.write_to_path(str(files.ca_file))
-    files.server_cert.write_bytes(b"".join(blob.bytes() for blob in server.cert_chain_pems))
-    server.private_key_pem.write_to_path(str(files.server_key))
-    files.client_cert.write_bytes(b"".join(blob.bytes() for blob in client.cert_chain_pems))
-    client.private_key_pem.write_to_path(str(files.client_key))
-    trustme.CA().cert_pem.write_to_path(str(files.other_ca_file))
-    return files
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Certificates:
+    """A throwaway CA with a server certificate (127.0.0.1, localhost and
+    OTHER_NAME) and a client one, and a CA that issued neither."""
+    return write_certificates(tmp_path_factory.mktemp("pki"), (*SERVER_NAMES, OTHER_NAME))
 
 
 @pytest.fixture(scope="module")
-def tls_server(pki: Pki) -> Iterator[RunningServer]:
-    with running_server(tls_cert_file=pki.server_cert, tls_key_file=pki.server_key) as running:
+def tls_server(pki: Certificates) -> Iterator[RunningServer]:
+    with running_server(**pki.server_settings()) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def mtls_server(pki: Pki) -> Iterator[RunningServer]:
-    with running_server(
-        tls_cert_file=pki.server_cert,
-        tls_key_file=pki.server_key,
-        tls_client_ca_file=pki.ca_file,
-    ) as running:
+def mtls_server(pki: Certificates) -> Iterator[RunningServer]:
+    with running_server(**pki.server_settings(mutual=True)) as running:
         yield running
 
 
@@ -91,22 +63,22 @@ def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSe
         yield running
 
 
-def test_tls(tls_server: RunningServer, pki: Pki, ns: str) -> None:
-    with openvcluster.Client(tls_server.address, ca_file=pki.ca_file) as client:
+def test_tls(tls_server: RunningServer, pki: Certificates, ns: str) -> None:
+    with openvcluster.Client(tls_server.address, ca_file=pki.ca) as client:
         assert client.config.tls
         client.create_vcluster(ns, "dev", wait=True)
         assert client.get_vcluster(ns, "dev").name == "dev"
 
 
-def test_tls_server_name_override(tls_server: RunningServer, pki: Pki, ns: str) -> None:
+def test_tls_server_name_override(tls_server: RunningServer, pki: Certificates, ns: str) -> None:
     with openvcluster.Client(
-        tls_server.address, ca_file=pki.ca_file, tls_server_name="vcluster.example"
+        tls_server.address, ca_file=pki.ca, tls_server_name=OTHER_NAME
     ) as client:
         assert list(client.list_vclusters(ns)) == []
 
 
-def test_tls_rejects_an_unknown_ca(tls_server: RunningServer, pki: Pki, ns: str) -> None:
-    client = openvcluster.Client(tls_server.address, ca_file=pki.other_ca_file, retry=None)
+def test_tls_rejects_an_unknown_ca(tls_server: RunningServer, pki: Certificates, ns: str) -> None:
+    client = openvcluster.Client(tls_server.address, ca_file=pki.other_ca, retry=None)
     with client, pytest.raises(openvcluster.UnavailableError):
         client.get_vcluster(ns, "dev", timeout=5)
 
@@ -117,26 +89,26 @@ def test_plaintext_to_a_tls_server_fails(tls_server: RunningServer, ns: str) -> 
         client.get_vcluster(ns, "dev", timeout=5)
 
 
-def test_mutual_tls(mtls_server: RunningServer, pki: Pki, ns: str) -> None:
+def test_mutual_tls(mtls_server: RunningServer, pki: Certificates, ns: str) -> None:
     with openvcluster.Client(
         mtls_server.address,
-        ca_file=pki.ca_file,
+        ca_file=pki.ca,
         client_cert_file=pki.client_cert,
         client_key_file=pki.client_key,
     ) as client:
         client.create_vcluster(ns, "dev", wait=True)
     # Without a client certificate the handshake fails.
-    anonymous = openvcluster.Client(mtls_server.address, ca_file=pki.ca_file, retry=None)
+    anonymous = openvcluster.Client(mtls_server.address, ca_file=pki.ca, retry=None)
     with anonymous, pytest.raises(openvcluster.UnavailableError):
         anonymous.get_vcluster(ns, "dev", timeout=5)
 
 
 @pytest.mark.asyncio
 async def test_async_mutual_tls_from_environment(
-    mtls_server: RunningServer, pki: Pki, ns: str, monkeypatch: pytest.MonkeyPatch
+    mtls_server: RunningServer, pki: Certificates, ns: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OVC_ENDPOINT", mtls_server.address)
-    monkeypatch.setenv("OVC_CA_FILE", str(pki.ca_file))
+    monkeypatch.setenv("OVC_CA_FILE", str(pki.ca))
     monkeypatch.setenv("OVC_CLIENT_CERT_FILE", str(pki.client_cert))
     monkeypatch.setenv("OVC_CLIENT_KEY_FILE", str(pki.client_key))
     async with openvcluster.AsyncClient() as client:

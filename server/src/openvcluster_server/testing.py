@@ -1,5 +1,6 @@
 """Reference servers for tests: ``with running_server() as server`` in process,
-and ``ServerProcess`` for a real process to kill and restart.
+``ServerProcess`` for a real process to kill and restart, and
+``write_tokens_file`` for the tokens a server with authentication reads.
 
 The server runs on its own event loop in a background thread, so both
 synchronous and asyncio tests can call it. Defaults suit tests: a free port
@@ -17,11 +18,13 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+
+import yaml
 
 from openvcluster_server.app import ReferenceServer
 from openvcluster_server.config import ServerConfig
@@ -128,6 +131,19 @@ def running_server(config: ServerConfig | None = None, **overrides: Any) -> Iter
         yield running
     finally:
         running.stop()
+
+
+def write_tokens_file(path: Path, grants: Iterable[Mapping[str, object]]) -> Path:
+    """Writes ``grants`` at ``path`` as a tokens file (``tokens_file``,
+    ``--tokens-file``) and returns the path.
+
+    Each grant is one entry of the file: ``token``, ``role`` and optionally
+    ``namespaces`` (every one when left out) and ``name``. A YAML dumper
+    writes it, so any token or name comes back as given; tests that build
+    their grants from data use this rather than formatting YAML by hand.
+    """
+    path.write_text(yaml.safe_dump({"tokens": [dict(grant) for grant in grants]}))
+    return path
 
 
 _SERVING = re.compile(r"serving on (127\.0\.0\.1:\d+)")
