@@ -24,6 +24,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from google.protobuf import json_format
@@ -33,8 +34,6 @@ from google.protobuf.message import Message
 from conformance.cases import Case, CaseError, StepSpec
 from conformance.protocol import CaseRequest, Connection, Step, Tls
 
-# (whether every case ran, verbose) -> (problems, lines to print); see Environment.
-Check = Callable[[bool, bool], tuple[list[str], list[str]]]
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 INVALID_TOKEN = "not-a-token-this-server-issued"
 
@@ -56,6 +55,25 @@ class Endpoint:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Which cases a run covers, for a check judged over the whole suite.
+
+    A suite too long for one job runs in parts, one after another: each part
+    reads what the parts before it saw (``carry_from``) and writes that plus
+    its own (``carry_to``), so the last part judges the whole suite.
+    """
+
+    selected: frozenset[str]
+    every: frozenset[str]
+    carry_from: Path | None = None
+    carry_to: Path | None = None
+
+
+# (scope, verbose) -> (problems, lines to print); see Environment.
+Check = Callable[[Scope, bool], tuple[list[str], list[str]]]
+
+
+@dataclass(frozen=True)
 class Environment:
     """The servers of a run and what they offer."""
 
@@ -69,9 +87,9 @@ class Environment:
     # How long the clients' waits and watch collections may take when a step
     # sets no timeout; 0 is their default (60 s, and 5 s for a collection).
     wait_timeout_ms: int = 0
-    # Run once every client is done: given whether the run selected every
-    # case and whether to say more, it returns (problems that fail the run,
-    # lines to print). The Kubernetes backend's RBAC proof.
+    # Run once every client is done: given the run's scope and whether to say
+    # more, it returns (problems that fail the run, lines to print). The
+    # Kubernetes backend's RBAC proof.
     closing_check: Check | None = None
 
 

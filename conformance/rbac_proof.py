@@ -17,13 +17,20 @@ Helm). Compared with the rules of ``openvcluster_server.kube.rbac``:
 
 Rules shown otherwise (by server/tests/kubernetes/test_rbac.py, race paths
 and the real chart's Role) may go unused; the summary names them.
+
+A suite run in parts (``--carry-to``/``--carry-from``) carries what each part
+used to the next (``save``/``load``), so the part that completes the suite
+judges unused grants over all of them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from k8s_testenv.audit import AuditEvent
 from openvcluster_server.kube import rbac
@@ -135,6 +142,46 @@ class Usage:
             for permission in rule.permissions()
             if (index, permission) in self.used and (index, permission) not in self.used_elsewhere
         ]
+
+
+def _fingerprint(usage: Usage) -> str:
+    """Which roles the rule indices of ``used`` count in."""
+    return hashlib.sha256(repr(usage.rules).encode()).hexdigest()
+
+
+def save(path: Path, usage: Usage, cases: Iterable[str]) -> None:
+    """Writes what ``usage`` used, for the cases named, for a later part of the suite."""
+    carried = {
+        "roles": _fingerprint(usage),
+        "cases": sorted(cases),
+        "requests": usage.requests,
+        "counts": [[*key, count] for key, count in sorted(usage.counts.items())],
+        "needed": sorted(usage.needed),
+        "used": sorted([index, *permission] for index, permission in usage.used),
+        "used_elsewhere": sorted([i, *permission] for i, permission in usage.used_elsewhere),
+    }
+    path.write_text(json.dumps(carried, indent=1) + "\n", encoding="utf-8")
+
+
+def load(path: Path, usage: Usage) -> frozenset[str] | None:
+    """Adds what an earlier part used to ``usage``; the cases that part covered.
+
+    None when there is no such file or it was written for other roles (rule
+    indices would not match): then nothing is added.
+    """
+    try:
+        carried = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    if carried.get("roles") != _fingerprint(usage):
+        return None
+    usage.requests += carried["requests"]
+    for *key, count in carried["counts"]:
+        usage.counts[(key[0], key[1], key[2], key[3])] += count
+    usage.needed.update((w, g, r, v) for w, g, r, v in carried["needed"])
+    usage.used.update((index, (g, r, v)) for index, g, r, v in carried["used"])
+    usage.used_elsewhere.update((i, (g, r, v)) for i, g, r, v in carried["used_elsewhere"])
+    return frozenset(carried["cases"])
 
 
 def verdict(usage: Usage, user: str, complete: bool) -> tuple[list[str], list[str]]:

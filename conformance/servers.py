@@ -23,7 +23,15 @@ import yaml
 
 from conformance import rbac_proof
 from conformance.cases import Case
-from conformance.plan import Check, Endpoint, Environment, substitute, token_value, variables
+from conformance.plan import (
+    Check,
+    Endpoint,
+    Environment,
+    Scope,
+    substitute,
+    token_value,
+    variables,
+)
 from k8s_testenv import service_account
 from k8s_testenv.audit import AuditLog
 from k8s_testenv.cluster import Cluster, start, stop
@@ -145,11 +153,26 @@ def _kubernetes_settings(
 def _rbac_proof(cluster: Cluster, access: service_account.ServiceAccountAccess) -> Check:
     """The RBAC proof over the run's audit log (conformance/rbac_proof.py)."""
 
-    def check(complete: bool, verbose: bool) -> tuple[list[str], list[str]]:
+    def check(scope: Scope, verbose: bool) -> tuple[list[str], list[str]]:
         usage = rbac_proof.Usage(manifests.NAMESPACE)
         usage.add(AuditLog(cluster.audit_log).events(user=access.user))
+        covered, carried = scope.selected, []
+        if scope.carry_from is not None:
+            earlier = rbac_proof.load(scope.carry_from, usage)
+            if earlier is None:
+                carried.append(
+                    f"RBAC: nothing carried from {scope.carry_from} "
+                    "(no such file, or written for other roles)"
+                )
+            else:
+                covered |= earlier
+                carried.append(f"RBAC: with {len(earlier)} case(s) of {scope.carry_from}")
+        if scope.carry_to is not None:
+            rbac_proof.save(scope.carry_to, usage, covered)
+        # What the cases used is complete only when they are the whole suite.
+        complete = covered >= scope.every
         problems, notes = rbac_proof.verdict(usage, access.user, complete)
-        return problems, notes + (rbac_proof.table(usage) if verbose else [])
+        return problems, carried + notes + (rbac_proof.table(usage) if verbose else [])
 
     return check
 

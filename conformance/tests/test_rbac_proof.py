@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conformance import rbac_proof
 from k8s_testenv.audit import AuditEvent
 from openvcluster_server.kube import rbac
@@ -142,3 +144,35 @@ def test_the_real_rules_cover_themselves() -> None:
             )
     problems, _ = rbac_proof.verdict(usage, USER, complete=True)
     assert problems == []
+
+
+def test_parts_of_a_suite_carry_what_they_used(tmp_path: Path) -> None:
+    carried = tmp_path / "usage.json"
+    events = everything_used()
+    first = rbac_proof.Usage(SYSTEM, CLUSTER_RULES, SYSTEM_RULES)
+    first.add(events[:2])
+    rbac_proof.save(carried, first, ["a/1"])
+    second = rbac_proof.Usage(SYSTEM, CLUSTER_RULES, SYSTEM_RULES)
+    second.add(events[2:])
+    assert rbac_proof.load(carried, second) == frozenset({"a/1"})
+    # Together the two parts used every rule, as one run did.
+    whole = rbac_proof.Usage(SYSTEM, CLUSTER_RULES, SYSTEM_RULES)
+    whole.add(events)
+    assert (second.used, second.used_elsewhere) == (whole.used, whole.used_elsewhere)
+    assert (second.requests, second.counts, second.needed) == (
+        whole.requests,
+        whole.counts,
+        whole.needed,
+    )
+    assert rbac_proof.verdict(second, USER, complete=True)[0] == []
+
+
+def test_nothing_is_carried_from_a_missing_file_or_other_roles(tmp_path: Path) -> None:
+    carried = tmp_path / "usage.json"
+    usage = rbac_proof.Usage(SYSTEM, CLUSTER_RULES, SYSTEM_RULES)
+    assert rbac_proof.load(carried, usage) is None
+    other = rbac_proof.Usage(SYSTEM, CLUSTER_RULES[:1], SYSTEM_RULES)
+    other.add(everything_used()[:1])
+    rbac_proof.save(carried, other, ["a/1"])
+    assert rbac_proof.load(carried, usage) is None
+    assert usage.used == set() and usage.requests == 0
