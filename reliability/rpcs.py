@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 
 from openvcluster.v1 import monitor_service_pb2 as mon_api
+from openvcluster.v1 import operation_service_pb2 as op_api
 from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
@@ -30,6 +31,7 @@ VCLUSTER_SERVICE = "openvcluster.v1.VClusterService"
 SNAPSHOT_SERVICE = "openvcluster.v1.SnapshotService"
 MONITOR_SERVICE = "openvcluster.v1.MonitorService"
 SERVER_INFO_SERVICE = "openvcluster.v1.ServerInfoService"
+OPERATION_SERVICE = "openvcluster.v1.OperationService"
 STATUS_TRAILER = "grpc-status-details-bin"
 # Deadline of every call a suite makes; a hung server fails the test, no
 # outcome depends on it.
@@ -205,6 +207,19 @@ RPCS: tuple[Rpc, ...] = (
         info_api.GetServerInfoRequest,
         info_api.GetServerInfoResponse,
         service=SERVER_INFO_SERVICE,
+    ),
+    _rpc(
+        "GetOperation",
+        op_api.GetOperationRequest,
+        op_api.GetOperationResponse,
+        Code.NOT_FOUND,
+        service=OPERATION_SERVICE,
+    ),
+    _rpc(
+        "ListOperations",
+        op_api.ListOperationsRequest,
+        op_api.ListOperationsResponse,
+        service=OPERATION_SERVICE,
     ),
 )
 BY_NAME = {rpc.name: rpc for rpc in RPCS}

@@ -2,10 +2,11 @@
 
 ``capture`` reads through the ``Store`` interface on the server's own loop
 (``RunningServer.call``), so it works for every backend: each vcluster and
-snapshot with its etag, each snapshot's captured state, and the per-namespace
-counters. For the SQLite store ``sqlite_rows`` adds every row of every table
-(remembered request ids and settings included), read through a separate
-read-only connection, so nothing the server keeps escapes the comparison.
+snapshot with its etag, each snapshot's captured state, each operation of
+the history, and the per-namespace counters. For the SQLite store
+``sqlite_rows`` adds every row of every table (remembered request ids and
+settings included), read through a separate read-only connection, so nothing
+the server keeps escapes the comparison.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openvcluster import field_rules
+from openvcluster.v1.operation_pb2 import Operation
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
 from openvcluster.v1.vcluster_service_pb2 import SnapshotVClusterRequest
@@ -46,6 +48,8 @@ class StoreState:
     counts: Mapping[str, tuple[int, int]]
     # Every row of every table of a SQLite store; empty for other backends.
     tables: Mapping[str, tuple[Row, ...]]
+    # The operation history, by id.
+    operations: Mapping[str, bytes]
 
     def vcluster(self, key: Key) -> VCluster | None:
         """The stored vcluster, parsed."""
@@ -65,6 +69,7 @@ class StoreState:
             dict(self.snapshots),
             dict(self.snapshot_states),
             dict(self.counts),
+            dict(self.operations),
         )
 
     def changed(self, other: StoreState) -> set[tuple[str, Key]]:
@@ -95,7 +100,11 @@ def read_store(store: Store, database: Path | None = None) -> StoreState:
     namespaces = {key[0] for key in vclusters} | {key[0] for key in snapshots}
     counts = {ns: (store.count_vclusters(ns), store.count_snapshots(ns)) for ns in namespaces}
     tables = sqlite_rows(database) if database is not None else {}
-    return StoreState(vclusters, snapshots, states, counts, tables)
+    operations = {
+        op.id: op.SerializeToString(deterministic=True)
+        for op in store.scan_operations(namespace=None, vcluster=None, after=None)
+    }
+    return StoreState(vclusters, snapshots, states, counts, tables, operations)
 
 
 def capture(server: RunningServer) -> StoreState:
@@ -113,12 +122,18 @@ def capture(server: RunningServer) -> StoreState:
     if database is None:
         return state
     return StoreState(
-        state.vclusters, state.snapshots, state.snapshot_states, state.counts, sqlite_rows(database)
+        state.vclusters,
+        state.snapshots,
+        state.snapshot_states,
+        state.counts,
+        sqlite_rows(database),
+        state.operations,
     )
 
 
 def restore(server: RunningServer, state: StoreState) -> None:
-    """Puts the vclusters and snapshots of ``state`` back (remembered requests stay).
+    """Puts the vclusters, snapshots and operations of ``state`` back (remembered
+    requests stay).
 
     Only for servers whose transitions never fire on their own (a long
     transition delay): a pending timer would move a restored vcluster later.
@@ -137,6 +152,11 @@ def restore(server: RunningServer, state: StoreState) -> None:
                 store.put_vcluster(VCluster.FromString(data))
             for key, data in state.snapshots.items():
                 store.put_snapshot(Snapshot.FromString(data), state.snapshot_states[key])
+            for operation in list(store.scan_operations(namespace=None, vcluster=None, after=None)):
+                if operation.id not in state.operations:
+                    store.delete_operation(operation.id)
+            for data in state.operations.values():
+                store.put_operation(Operation.FromString(data))
 
     if capture(server).resources() != state.resources():
         server.call(put_back)

@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openvcluster.v1 import monitor_service_pb2 as mon_api
+from openvcluster.v1 import operation_service_pb2 as op_api
 from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
@@ -99,6 +100,8 @@ class FuzzTarget:
     # Page tokens the server issued, and the requests that continue with them.
     tokens: list[str]
     continuations: dict[str, list[Message]]
+    # Ids of the seeded operations, for GetOperation to name.
+    operation_ids: list[str]
     errors: _ErrorRecords = field(default_factory=_ErrorRecords)
 
     def reset(self) -> None:
@@ -139,20 +142,39 @@ def _harvest_tokens(channel: grpc.Channel) -> tuple[list[str], dict[str, list[Me
         ("ListVClusters", api.ListVClustersRequest(page_size=1, label_selector="app=web")),
         ("ListSnapshots", snap_api.ListSnapshotsRequest(page_size=1)),
         ("ListSnapshots", snap_api.ListSnapshotsRequest(namespace="team-a", page_size=1)),
+        ("ListOperations", op_api.ListOperationsRequest(page_size=1)),
+        ("ListOperations", op_api.ListOperationsRequest(namespace="team-a", page_size=1)),
+        (
+            "ListOperations",
+            op_api.ListOperationsRequest(namespace="team-a", vcluster="dev", page_size=1),
+        ),
     ]
     tokens: list[str] = []
-    continuations: dict[str, list[Message]] = {"ListVClusters": [], "ListSnapshots": []}
+    continuations: dict[str, list[Message]] = {
+        "ListVClusters": [],
+        "ListSnapshots": [],
+        "ListOperations": [],
+    }
     for method, request in firsts:
         outcome = invoke(channel, BY_NAME[method], request)
         response = BY_NAME[method].response.FromString(outcome.response)
-        token = getattr(response, "next_page_token")  # noqa: B009 - both list responses
+        token = getattr(response, "next_page_token")  # noqa: B009 - every list response
         assert token, f"{method} {request} should have a second page"
         tokens.append(token)
         follow = type(request)()
         follow.CopyFrom(request)
-        setattr(follow, "page_token", token)  # noqa: B010 - both list requests
+        setattr(follow, "page_token", token)  # noqa: B010 - every list request
         continuations[method].append(follow)
     return tokens, continuations
+
+
+def _operation_ids(channel: grpc.Channel) -> list[str]:
+    """The ids of every seeded operation (the seed makes far fewer than a page)."""
+    rpc = BY_NAME["ListOperations"]
+    outcome = invoke(channel, rpc, op_api.ListOperationsRequest(page_size=1000))
+    listed = op_api.ListOperationsResponse.FromString(outcome.response)
+    assert listed.operations and not listed.next_page_token, outcome
+    return [operation.id for operation in listed.operations]
 
 
 @contextmanager
@@ -173,7 +195,10 @@ def _seeded_target(**overrides: Any) -> Iterator[FuzzTarget]:
             seed = capture(server)
             etags = [VCluster.FromString(data).etag for data in seed.vclusters.values()]
             tokens, continuations = _harvest_tokens(channel)
-            yield FuzzTarget(server, channel, seed, etags, tokens, continuations, errors)
+            operation_ids = _operation_ids(channel)
+            yield FuzzTarget(
+                server, channel, seed, etags, tokens, continuations, operation_ids, errors
+            )
             channel.close()
     finally:
         for name in WATCHED_LOGGERS:
@@ -251,6 +276,13 @@ def requests_for(rpc: Rpc, target: FuzzTarget, pool: list[str]) -> st.SearchStra
         },
     )
     page_token = hostile.page_tokens(target.tokens)
+    operation_id = st.one_of(
+        # Seeded ids, also in capitals (a UUID's case does not matter).
+        hostile.text_field([*target.operation_ids, *(i.upper() for i in target.operation_ids)]),
+        st.uuids().map(str),
+        st.uuids().map(lambda value: value.hex),
+        st.uuids().map(lambda value: f"{{{value}}}"),
+    )
     strategies: dict[str, st.SearchStrategy[Message]] = {
         "CreateVCluster": _message(
             api.CreateVClusterRequest,
@@ -380,6 +412,17 @@ def requests_for(rpc: Rpc, target: FuzzTarget, pool: list[str]) -> st.SearchStra
         ),
         "GetFleetSummary": _message(mon_api.GetFleetSummaryRequest, namespace=optional_namespace),
         "GetServerInfo": _message(info_api.GetServerInfoRequest),
+        "GetOperation": _message(op_api.GetOperationRequest, id=operation_id),
+        "ListOperations": st.one_of(
+            st.sampled_from(target.continuations["ListOperations"]),
+            _message(
+                op_api.ListOperationsRequest,
+                namespace=optional_namespace,
+                vcluster=st.one_of(st.just(""), vcluster),
+                page_size=hostile.INT32,
+                page_token=page_token,
+            ),
+        ),
     }
     return strategies[rpc.name]
 

@@ -22,15 +22,18 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf import descriptor_pool
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import Message
 
 from openvcluster.v1 import monitor_service_pb2 as mon_api
+from openvcluster.v1 import operation_service_pb2 as op_api
 from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster.v1.vcluster_pb2 import Resources, VCluster, VClusterSpec
+from openvcluster_server.app import SERVICE_NAMES
 from openvcluster_server.testhooks import TRANSITION_DELAY_MS
 from openvcluster_server.testing import RunningServer, running_server, write_tokens_file
 from reliability.rpcs import BY_NAME, MUTATIONS, RPCS, Outcome, Rpc, invoke
@@ -96,6 +99,14 @@ class Tenancy:
         metadata = bearer(caller) if isinstance(caller, str) else caller or ()
         return invoke(self.channel, rpc, request, metadata)
 
+    def operation_id(self, namespace: str, vcluster: str = "dev") -> str:
+        """The id of the newest operation on a seeded vcluster, as root lists it."""
+        request = op_api.ListOperationsRequest(namespace=namespace, vcluster=vcluster)
+        answer = self.call("root", BY_NAME["ListOperations"], request)
+        listed = op_api.ListOperationsResponse.FromString(answer.response)
+        assert listed.operations, (namespace, vcluster, answer)
+        return listed.operations[0].id
+
 
 @pytest.fixture(scope="module")
 def tenancy(tokens_file: Path) -> Iterator[Tenancy]:
@@ -107,8 +118,10 @@ def tenancy(tokens_file: Path) -> Iterator[Tenancy]:
         channel.close()
 
 
-def valid_request(rpc: Rpc) -> Message:
+def valid_request(tenancy: Tenancy, rpc: Rpc) -> Message:
     """A request an editor of team-a gets OK for, on the seeded store."""
+    if rpc.name == "GetOperation":
+        return op_api.GetOperationRequest(id=tenancy.operation_id("team-a"))
     dev: dict[str, Any] = {"namespace": "team-a", "name": "dev"}
     requests: dict[str, Message] = {
         "CreateVCluster": api.CreateVClusterRequest(namespace="team-a", name="fresh"),
@@ -133,6 +146,8 @@ def valid_request(rpc: Rpc) -> Message:
         "GetVClusterUsage": mon_api.GetVClusterUsageRequest(**dev),
         "GetFleetSummary": mon_api.GetFleetSummaryRequest(namespace="team-a"),
         "GetServerInfo": info_api.GetServerInfoRequest(),
+        # Every operation of team-a on one page: page tokens belong to their caller.
+        "ListOperations": op_api.ListOperationsRequest(namespace="team-a", page_size=1000),
     }
     request = requests[rpc.name]
     if rpc.mutating:
@@ -142,12 +157,8 @@ def valid_request(rpc: Rpc) -> Message:
 
 def test_the_catalogue_lists_every_rpc() -> None:
     """The suites loop over reliability.rpcs.RPCS: it must hold every RPC of the API."""
-    services = [
-        api.DESCRIPTOR.services_by_name["VClusterService"],
-        snap_api.DESCRIPTOR.services_by_name["SnapshotService"],
-        mon_api.DESCRIPTOR.services_by_name["MonitorService"],
-        info_api.DESCRIPTOR.services_by_name["ServerInfoService"],
-    ]
+    # Every service the server registers (importing it loads their descriptors).
+    services = [descriptor_pool.Default().FindServiceByName(name) for name in SERVICE_NAMES]
     declared = {(s.full_name, m.name) for s in services for m in s.methods}
     assert {(rpc.service, rpc.name) for rpc in RPCS} == declared
     for rpc in RPCS:
@@ -175,12 +186,15 @@ def test_missing_or_bad_credentials_are_refused(tenancy: Tenancy, rpc: Rpc) -> N
     """UNAUTHENTICATED for every bad credential, before anything is looked up: the answer
     is the same whether the request names something that exists, and nothing changes."""
     restore(tenancy.server, tenancy.seed)
-    absent = valid_request(rpc)
+    present = valid_request(tenancy, rpc)
+    absent = valid_request(tenancy, rpc)
     for field in ("namespace", "name"):
         if field in absent.DESCRIPTOR.fields_by_name:
             setattr(absent, field, "team-z")
+    if "id" in absent.DESCRIPTOR.fields_by_name:
+        setattr(absent, "id", str(uuid.uuid4()))  # noqa: B010 - GetOperationRequest
     for label, metadata in BAD_CREDENTIALS.items():
-        answer = tenancy.call(metadata, rpc, valid_request(rpc))
+        answer = tenancy.call(metadata, rpc, present)
         assert answer.code == grpc.StatusCode.UNAUTHENTICATED, (label, answer)
         assert not answer.response and not answer.events, label
         other = tenancy.call(metadata, rpc, absent)
@@ -197,7 +211,7 @@ def test_a_viewer_cannot_mutate(tenancy: Tenancy, rpc: Rpc) -> None:
     """PERMISSION_DENIED for a viewer, with nothing changed, for a request that the
     editor of the same namespace then gets OK for."""
     restore(tenancy.server, tenancy.seed)
-    request = valid_request(rpc)
+    request = valid_request(tenancy, rpc)
     for viewer in ("a-viewer", "ac-viewer"):
         refused = tenancy.call(viewer, rpc, request)
         assert refused.code == grpc.StatusCode.PERMISSION_DENIED, (viewer, refused)
@@ -212,7 +226,7 @@ def test_a_viewer_reads_its_namespace(tenancy: Tenancy, rpc: Rpc) -> None:
     """Reads are a viewer's right (kubeconfig excepted): the same answer as the editor's
     (GetServerInfo names its caller, so there only both succeed)."""
     restore(tenancy.server, tenancy.seed)
-    request = valid_request(rpc)
+    request = valid_request(tenancy, rpc)
     viewer = tenancy.call("a-viewer", rpc, request)
     editor = tenancy.call("a-editor", rpc, request)
     if rpc.name == "GetVClusterKubeconfig":
@@ -227,6 +241,8 @@ def test_a_viewer_reads_its_namespace(tenancy: Tenancy, rpc: Rpc) -> None:
 
 HIDDEN = "team-b"
 ABSENT = "team-z"  # never holds anything; same length as HIDDEN, see _as_absent
+# The id of no operation; GetOperation probes name it beside the ids of real ones.
+ABSENT_OPERATION = "00000000-0000-4000-8000-000000000000"
 
 
 def _probes() -> list[tuple[str, Rpc, Message]]:
@@ -236,6 +252,9 @@ def _probes() -> list[tuple[str, Rpc, Message]]:
     def add(rpc_name: str, request: Message) -> None:
         text = str(request).replace("\n", " ")
         probes.append((f"{rpc_name}({text})", BY_NAME[rpc_name], request))
+
+    # Operations of the seeded namespaces are probed by _operation_probes.
+    add("GetOperation", op_api.GetOperationRequest(id=ABSENT_OPERATION))
 
     for namespace in ("team-a", HIDDEN, ABSENT):
         for name in ("dev", "secret", "ghost"):
@@ -285,6 +304,12 @@ def _probes() -> list[tuple[str, Rpc, Message]]:
                         namespace=namespace, vcluster=vcluster, page_size=page_size
                     ),
                 )
+                add(
+                    "ListOperations",
+                    op_api.ListOperationsRequest(
+                        namespace=namespace, vcluster=vcluster, page_size=page_size
+                    ),
+                )
         add("ListVClusters", api.ListVClustersRequest(namespace=namespace, label_selector="app"))
         add(
             "ListVClusters",
@@ -296,12 +321,29 @@ def _probes() -> list[tuple[str, Rpc, Message]]:
 
 
 PROBES = _probes()
+ABSENT_OPERATION_PROBE = next(label for label, rpc, _ in PROBES if rpc.name == "GetOperation")
 
 
-def _observe(tenancy: Tenancy, caller: str) -> dict[str, tuple[object, ...]]:
+def _operation_probes(tenancy: Tenancy) -> tuple[dict[str, str], list[tuple[str, Rpc, Message]]]:
+    """GetOperation of a seeded operation in team-a, team-b (hidden) and team-c: the ids
+    by namespace, and the probes (their ids exist only once the server is seeded)."""
+    ids = {
+        namespace: tenancy.operation_id(namespace, vcluster)
+        for namespace, vcluster in (("team-a", "dev"), (HIDDEN, "dev"), ("team-c", "web"))
+    }
+    probes: list[tuple[str, Rpc, Message]] = [
+        (f"GetOperation(of {namespace})", BY_NAME["GetOperation"], op_api.GetOperationRequest(id=i))
+        for namespace, i in ids.items()
+    ]
+    return ids, probes
+
+
+def _observe(
+    tenancy: Tenancy, caller: str, probes: list[tuple[str, Rpc, Message]]
+) -> dict[str, tuple[object, ...]]:
     """Everything ``caller`` can learn: each probe's answer, lists with every page."""
     seen: dict[str, tuple[object, ...]] = {}
-    for label, rpc, request in PROBES:
+    for label, rpc, request in probes:
         before = capture(tenancy.server)
         answer = tenancy.call(caller, rpc, request)
         pages = [answer.canonical()]
@@ -320,23 +362,26 @@ def _observe(tenancy: Tenancy, caller: str) -> dict[str, tuple[object, ...]]:
 
 
 def _next_token(rpc: Rpc, answer: Outcome) -> str:
-    if not answer.ok or rpc.name not in ("ListVClusters", "ListSnapshots"):
+    if not answer.ok or rpc.name not in ("ListVClusters", "ListSnapshots", "ListOperations"):
         return ""
     token: str = getattr(rpc.response.FromString(answer.response), "next_page_token")  # noqa: B009
     return token
 
 
-def _as_absent(observed: tuple[object, ...]) -> tuple[object, ...]:
-    """An observation with the hidden namespace's name written as the absent one's.
+def _as_absent(
+    observed: tuple[object, ...], hidden: str = HIDDEN, absent: str = ABSENT
+) -> tuple[object, ...]:
+    """An observation with the hidden namespace's name (or an operation's id) written
+    as the absent one's.
 
-    Both names have six characters, so serialized messages stay well formed.
+    Both names have six characters (both ids 36), so serialized messages stay well formed.
     """
 
     def swap(value: object) -> object:
         if isinstance(value, str):
-            return value.replace(HIDDEN, ABSENT)
+            return value.replace(hidden, absent)
         if isinstance(value, bytes):
-            return value.replace(HIDDEN.encode(), ABSENT.encode())
+            return value.replace(hidden.encode(), absent.encode())
         if isinstance(value, tuple):
             return tuple(swap(item) for item in value)
         return value
@@ -398,16 +443,18 @@ def test_a_tenant_learns_nothing_about_hidden_namespaces(fresh_tenancy: Tenancy)
         while next(stream).type != EventType.EVENT_TYPE_SYNCED:
             pass
 
+    operation_ids, operation_probes = _operation_probes(fresh_tenancy)
+    probes = [*PROBES, *operation_probes]
     worlds = []
     for world in (1, 2, 3):
         if world > 1:
             _change_the_hidden_namespace(fresh_tenancy.server, world)
-        worlds.append({caller: _observe(fresh_tenancy, caller) for caller in callers})
+        worlds.append({caller: _observe(fresh_tenancy, caller, probes) for caller in callers})
     hidden_snapshots = [k for k in capture(fresh_tenancy.server).snapshots if k[0] == HIDDEN]
     assert not hidden_snapshots, "world 3 should have emptied team-b"
 
     for caller in callers:
-        for label, _, _ in PROBES:
+        for label, _, _ in probes:
             first = worlds[0][caller][label]
             for world in (2, 3):
                 assert worlds[world - 1][caller][label] == first, (
@@ -420,6 +467,22 @@ def test_a_tenant_learns_nothing_about_hidden_namespaces(fresh_tenancy: Tenancy)
             assert _as_absent(worlds[0][caller][label]) == worlds[0][caller][absent_label], (
                 f"{caller}: {label} answers unlike the same call on a namespace that does not exist"
             )
+        # Its own operations it reads; those of a namespace it may not see, never.
+        for namespace in ("team-a", "team-c", HIDDEN):
+            first_page = worlds[0][caller][f"GetOperation(of {namespace})"][0]
+            assert isinstance(first_page, tuple)
+            code = first_page[0]
+            visible = namespace == "team-a" or (namespace == "team-c" and caller == "ac-viewer")
+            assert code == ("OK" if visible else "NOT_FOUND"), (caller, namespace, code)
+        # An operation of a hidden namespace answers like an id that names none.
+        hidden_operation = _as_absent(
+            worlds[0][caller][f"GetOperation(of {HIDDEN})"],
+            operation_ids[HIDDEN],
+            ABSENT_OPERATION,
+        )
+        assert hidden_operation == worlds[0][caller][ABSENT_OPERATION_PROBE], (
+            f"{caller}: GetOperation of a hidden operation answers unlike an unknown id"
+        )
 
     # A change the watchers may see: the first event after everything above.
     root = connect(fresh_tenancy.server, (*bearer("root"), *QUICK))

@@ -27,9 +27,9 @@ def test_plugin_output_is_identical_to_grpc_tools_protoc(tmp_path: pathlib.Path)
     direct = tmp_path / "direct"
     direct.mkdir()
     protos = sorted(p.relative_to(ROOT / "proto").as_posix() for p in ROOT.glob("proto/**/*.proto"))
-    # The field rules import buf/validate/validate.proto (vendored); grpc_tools
-    # brings google/protobuf itself.
-    includes = ["-Iproto", "-Ithird_party/protovalidate"]
+    # The field rules import buf/validate/validate.proto and operations
+    # google/rpc/status.proto (both vendored); grpc_tools brings google/protobuf.
+    includes = ["-Iproto", "-Ithird_party/protovalidate", "-Ithird_party/googleapis"]
     command = [sys.executable, "-m", "grpc_tools.protoc", *includes, f"--grpc_python_out={direct}"]
     subprocess.run([*command, *protos], cwd=ROOT, check=True)
 

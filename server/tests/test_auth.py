@@ -15,6 +15,8 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 )
 
 from openvcluster.v1 import monitor_service_pb2 as mon_api
+from openvcluster.v1 import operation_service_pb2 as op_api
+from openvcluster.v1 import operation_service_pb2_grpc as op_grpc
 from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
@@ -35,6 +37,15 @@ tokens:
     role: viewer
     namespaces: [team-a]
 """
+# The operation of each namespace's snapshot, filled in by `secured`; GetOperation
+# of any other namespace names this id of no operation.
+OPERATION_IDS: dict[str, str] = {}
+NO_OPERATION = "00000000-0000-4000-8000-000000000000"
+
+
+def operation_id(namespace: str) -> str:
+    """An operation of ``namespace`` (the snapshot's, taken by `secured`), or none's."""
+    return OPERATION_IDS.get(namespace, NO_OPERATION)
 
 
 @pytest.fixture(scope="module")
@@ -46,16 +57,23 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]
         root = as_caller(server, "root-token")
         for namespace in ("team-a", "team-b"):
             root.running(namespace, "dev")
-            root.vclusters.SnapshotVCluster(
+            taken = root.vclusters.SnapshotVCluster(
                 api.SnapshotVClusterRequest(namespace=namespace, name="dev", snapshot_name="snap")
             )
+            OPERATION_IDS[namespace] = taken.operation_id
             root.wait_snapshot(namespace, "snap", 3)
         yield server
+    OPERATION_IDS.clear()
 
 
 def as_caller(server: RunningServer, token: str | None) -> Api:
     metadata = (("authorization", f"Bearer {token}"),) if token else ()
     return connect(server, metadata)
+
+
+def operations(client: Api) -> op_grpc.OperationServiceStub:
+    """OperationService on the client's channel (with its token)."""
+    return op_grpc.OperationServiceStub(client.channel)
 
 
 # Every RPC, called on namespace `ns`; reads first, then mutations.
@@ -82,6 +100,12 @@ READS: dict[str, Callable[[Api, str], Any]] = {
         mon_api.GetFleetSummaryRequest(namespace=ns)
     ),
     "GetServerInfo": lambda c, ns: c.info.GetServerInfo(info_api.GetServerInfoRequest()),
+    "GetOperation": lambda c, ns: operations(c).GetOperation(
+        op_api.GetOperationRequest(id=operation_id(ns))
+    ),
+    "ListOperations": lambda c, ns: operations(c).ListOperations(
+        op_api.ListOperationsRequest(namespace=ns)
+    ),
 }
 MUTATIONS: dict[str, Callable[[Api, str], Any]] = {
     "CreateVCluster": lambda c, ns: c.vclusters.CreateVCluster(
@@ -142,6 +166,7 @@ def test_viewer_mutation_is_permission_denied(secured: RunningServer, rpc: str) 
 NOT_FOUND_WHEN_HIDDEN = set(EVERY_RPC) - {
     "ListVClusters",
     "ListSnapshots",
+    "ListOperations",
     "WatchVClusters",
     "CreateVCluster",
     "GetFleetSummary",
@@ -156,7 +181,9 @@ def test_hidden_namespace_behaves_as_empty(secured: RunningServer, rpc: str) -> 
     hidden = failure(EVERY_RPC[rpc], client, "team-b")
     absent = failure(EVERY_RPC[rpc], client, "team-c")
     assert hidden.code == absent.code == grpc.StatusCode.NOT_FOUND
-    assert hidden.message.replace("team-b", "team-c") == absent.message
+    # GetOperation names the operation's id rather than its namespace.
+    as_absent = hidden.message.replace("team-b", "team-c")
+    assert as_absent.replace(operation_id("team-b"), operation_id("team-c")) == absent.message
 
 
 def test_lists_and_watches_leave_hidden_namespaces_out(secured: RunningServer) -> None:
@@ -174,6 +201,12 @@ def test_lists_and_watches_leave_hidden_namespaces_out(secured: RunningServer) -
         mon_api.GetFleetSummaryRequest(namespace="team-b")
     )
     assert hidden_fleet.summary.vcluster_count == 0 and not hidden_fleet.summary.namespaces
+    listed_operations = operations(client).ListOperations(op_api.ListOperationsRequest())
+    assert {op.namespace for op in listed_operations.operations} == {"team-a"}
+    hidden_operations = operations(client).ListOperations(
+        op_api.ListOperationsRequest(namespace="team-b")
+    )
+    assert not hidden_operations.operations and not hidden_operations.next_page_token
     stream = client.vclusters.WatchVClusters(api.WatchVClustersRequest(), timeout=20)
     initial = [next(stream), next(stream)]
     assert [e.vcluster.namespace for e in initial] == ["team-a", ""]  # then SYNCED
@@ -266,3 +299,4 @@ def test_health_and_reflection_need_no_token(secured: RunningServer) -> None:
         assert answer.status == health_pb2.HealthCheckResponse.SERVING
         services = ProtoReflectionDescriptorDatabase(channel).get_services()
         assert "openvcluster.v1.VClusterService" in services
+        assert "openvcluster.v1.OperationService" in services

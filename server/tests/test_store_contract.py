@@ -620,9 +620,11 @@ def test_sqlite_brings_a_version_1_file_up_to_date(tmp_path: Path) -> None:
     for caller, request_id in (("alice", "a"), ("alice", "b"), ("bob", "c")):
         store.remember_request(request_key(caller, request_id), request(expires_at=1e12))
     store.close()
-    # What version 1 was: remembered requests without their caller.
+    # What version 1 was: remembered requests without their caller (and no
+    # operation history, which version 3 added).
     connection = sqlite3.connect(path)
     for statement in (
+        "DROP TABLE operations",
         "DROP TRIGGER requests_counted",
         "DROP TRIGGER requests_uncounted",
         "DROP TABLE request_counts",
@@ -637,6 +639,8 @@ def test_sqlite_brings_a_version_1_file_up_to_date(tmp_path: Path) -> None:
     assert store.get_vcluster(("ns", "kept")) is not None
     assert [store.count_requests(c) for c in ("alice", "bob", None)] == [2, 1, 3]
     assert store.recall_request(request_key("alice", "b"), now=0.0) is not None
+    # Brought past version 2 as well: the operation history is there, empty.
+    assert list(store.scan_operations(namespace=None, vcluster=None, after=None)) == []
     store.close()
 
 

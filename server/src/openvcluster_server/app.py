@@ -14,11 +14,13 @@ from grpc_reflection.v1alpha import reflection
 
 from openvcluster.v1 import (
     monitor_service_pb2,
+    operation_service_pb2,
     server_info_service_pb2,
     snapshot_service_pb2,
     vcluster_service_pb2,
 )
 from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
+from openvcluster.v1 import operation_service_pb2_grpc as op_grpc
 from openvcluster.v1 import server_info_service_pb2_grpc as info_grpc
 from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
@@ -42,6 +44,7 @@ from openvcluster_server.server_info import ServerInfoReader
 from openvcluster_server.services import (
     GrpcCalls,
     MonitorService,
+    OperationService,
     ServerInfoService,
     SnapshotService,
     VClusterService,
@@ -56,6 +59,7 @@ SERVICE_NAMES = (
     snapshot_service_pb2.DESCRIPTOR.services_by_name["SnapshotService"].full_name,
     monitor_service_pb2.DESCRIPTOR.services_by_name["MonitorService"].full_name,
     server_info_service_pb2.DESCRIPTOR.services_by_name["ServerInfoService"].full_name,
+    operation_service_pb2.DESCRIPTOR.services_by_name["OperationService"].full_name,
 )
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _HOUSEKEEPING_SECONDS = 60.0
@@ -145,6 +149,7 @@ class ReferenceServer:
         snap_grpc.add_SnapshotServiceServicer_to_server(SnapshotService(calls), registrar)
         mon_grpc.add_MonitorServiceServicer_to_server(MonitorService(calls), registrar)
         info_grpc.add_ServerInfoServiceServicer_to_server(ServerInfoService(calls), registrar)
+        op_grpc.add_OperationServiceServicer_to_server(OperationService(calls), registrar)
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, registrar)
         reflection.enable_server_reflection(

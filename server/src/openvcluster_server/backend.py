@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar, Union
 
+from openvcluster.v1 import operation_service_pb2 as op_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster_server.auth import Principal
@@ -84,6 +85,18 @@ class SnapshotOps(Protocol):
     ) -> Answer[snap_api.DeleteSnapshotResponse]: ...
 
 
+class OperationReads(Protocol):
+    """OperationService."""
+
+    def get_operation(
+        self, principal: Principal, request: op_api.GetOperationRequest
+    ) -> Answer[op_api.GetOperationResponse]: ...
+
+    def list_operations(
+        self, principal: Principal, request: op_api.ListOperationsRequest
+    ) -> Answer[op_api.ListOperationsResponse]: ...
+
+
 class Backend(Protocol):
     """Everything the RPC layer calls."""
 
@@ -113,6 +126,11 @@ class Backend(Protocol):
         ...
 
     @property
+    def operations(self) -> OperationReads:
+        """OperationService."""
+        ...
+
+    @property
     def view(self) -> Store:
         """The store the reads answer from (the metrics count what it holds)."""
         ...
@@ -126,7 +144,7 @@ class Backend(Protocol):
         ...
 
     async def housekeeping(self) -> None:
-        """Periodic cleanup (expired request ids)."""
+        """Periodic cleanup (expired request ids and operations)."""
         ...
 
     async def follow_health(self, report: Callable[[bool], None]) -> None:

@@ -84,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--request-id-ttl", type=float, help="seconds a request_id is remembered")
     serve.add_argument(
+        "--operations-per-vcluster",
+        type=int,
+        help="operations kept per vcluster; the oldest ended ones beyond are forgotten (100)",
+    )
+    serve.add_argument(
+        "--operation-retention",
+        type=float,
+        help="seconds an operation is kept after it ended (2592000: 30 days)",
+    )
+    serve.add_argument(
         "--insecure",
         action="store_true",
         default=None,
@@ -193,6 +203,8 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
             "tls_key_file",
             "tls_client_ca_file",
             "request_id_ttl",
+            "operations_per_vcluster",
+            "operation_retention",
             "insecure",
             "enable_test_hooks",
             "kubeconfig",

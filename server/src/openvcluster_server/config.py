@@ -100,6 +100,10 @@ class ServerConfig:
     quotas: Mapping[str, Quota] = field(default_factory=dict)
     # How long a request_id is remembered.
     request_id_ttl: float = 3600.0
+    # The operation history: operations kept per vcluster (the oldest ended
+    # ones beyond are forgotten), and seconds an ended one is kept (30 days).
+    operations_per_vcluster: int = 100
+    operation_retention: float = 30 * 24 * 3600.0
     # Events a watcher may lag behind before its stream is ended.
     watch_buffer: int = WatchLimits.buffer
     # Open watches on the server, and of one caller (token).
@@ -158,7 +162,7 @@ class ServerConfig:
     snapshot_credentials_secret: str = ""
 
     def __post_init__(self) -> None:
-        for name in ("transition_delay", "request_id_ttl", "shutdown_grace"):
+        for name in ("transition_delay", "request_id_ttl", "shutdown_grace", "operation_retention"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name.replace('_', '-')} must not be negative")
         for name in _COUNT_FIELDS:
@@ -246,10 +250,12 @@ _COUNT_FIELDS = (
     "max_selector_requirements",
     "request_id_limit",
     "request_id_limit_per_caller",
+    "operations_per_vcluster",
 )
 _FLOAT_FIELDS = {
     "transition_delay",
     "request_id_ttl",
+    "operation_retention",
     "shutdown_grace",
     "phase_timeout",
     "max_staleness",

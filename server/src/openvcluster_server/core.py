@@ -27,6 +27,7 @@ from openvcluster_server import phases, resources, tracing
 from openvcluster_server.auth import Principal
 from openvcluster_server.config import ServerConfig
 from openvcluster_server.errors import not_found
+from openvcluster_server.history import History, Subject, subject_of
 from openvcluster_server.idempotency import RequestLog
 from openvcluster_server.paging import PageTokens
 from openvcluster_server.phases import Phase
@@ -71,6 +72,13 @@ class Core:
         self.reads = VClusterReads(
             store, self.page_tokens, self.hub, config.max_message_bytes, config.selector_limits
         )
+        self.history = History(
+            store,
+            self.page_tokens,
+            config.max_message_bytes,
+            config.operations_per_vcluster,
+            config.operation_retention,
+        )
         # Work that must wait for the store commit: watch events and timers.
         self._after_commit: list[Callable[[], None]] = []
         # Told the duration in seconds of every store transaction (the metrics).
@@ -96,6 +104,11 @@ class Core:
     def forget_expired_requests(self) -> int:
         """Housekeeping: drops request ids older than the configured window."""
         return self._requests.forget_expired()
+
+    def forget_expired_operations(self) -> int:
+        """Housekeeping: drops operations that ended before the retention window."""
+        with self.transaction(**{"openvcluster.housekeeping": "operations"}):
+            return self.history.forget_expired()
 
     # --- reading --------------------------------------------------------------------------
 
@@ -132,14 +145,28 @@ class Core:
         request: Mutation,
         response_type: type[R],
         mutate: Callable[[], R],
+        subject: Callable[[R], Subject | None] | None = None,
     ) -> R:
-        """Runs a mutation once per request id, in one store transaction.
+        """Runs a mutation once per request id, in one store transaction, and
+        records its operation (unless validate_only): its subject is the
+        response's vcluster or snapshot, or what ``subject`` says.
 
         Watch events and timers it produced take effect only after the commit.
         """
+
+        def recorded() -> R:
+            response = mutate()
+            if getattr(request, "validate_only", False):
+                return response
+            found = subject(response) if subject is not None else subject_of(request, response)
+            if found is not None:
+                operation_id = self.history.record(principal, method, request, found)
+                setattr(response, "operation_id", operation_id)  # noqa: B010 - every mutation's
+            return response
+
         try:
             with self.transaction(**{"openvcluster.method": method}):
-                response = self._requests.run(principal, method, request, response_type, mutate)
+                response = self._requests.run(principal, method, request, response_type, recorded)
         except BaseException:
             self._after_commit.clear()
             raise
@@ -175,10 +202,12 @@ class Core:
         """Starts ``step``'s timer once the current mutation has committed."""
         self._after_commit.append(lambda: self.timers.schedule(kind, key, step, hooks))
 
-    def remove_snapshot(self, key: Key) -> None:
-        """Deletes a snapshot and cancels its unfinished capture."""
+    def remove_snapshot(self, snapshot: Snapshot, method: str) -> None:
+        """Deletes a snapshot and cancels its unfinished capture (overtaken by ``method``)."""
+        key = key_of(snapshot)
         self.timers.cancel(SNAPSHOT, key)
         self.store.delete_snapshot(key)
+        self.history.snapshot_removed(snapshot, method)
 
     def finish_transition(self, key: Key, hooks: HookPlan) -> None:
         """Timer step: ends a vcluster's intermediate phase (or the vcluster, after DELETING)."""
@@ -198,6 +227,11 @@ class Core:
             if fail_message is not None or end is not None:
                 resources.touch(vcluster)
                 self.store.put_vcluster(vcluster)
+            self.history.vcluster_settled(
+                key,
+                None if fail_message is None and end is None else vcluster,
+                failed_in=before.status.phase if fail_message is not None else 0,
+            )
         self.hub.publish(before, None if fail_message is None and end is None else vcluster)
 
     @contextlib.contextmanager
@@ -225,7 +259,9 @@ class Core:
         elif snapshot.phase == Snapshot.Phase.PHASE_PENDING:
             snapshot.phase = Snapshot.Phase.PHASE_IN_PROGRESS
             snapshot.message = "copying the control-plane state"
-            self.store.put_snapshot(snapshot)
+            with self.transaction(**{"openvcluster.transition": "snapshot"}):
+                self.store.put_snapshot(snapshot)
+                self.history.snapshot_advanced(snapshot)
             self.timers.schedule(SNAPSHOT, key, self.advance_snapshot, hooks)
             return
         elif snapshot.phase == Snapshot.Phase.PHASE_IN_PROGRESS:
@@ -236,7 +272,9 @@ class Core:
             snapshot.message = "ready to restore"
         else:
             return
-        self.store.put_snapshot(snapshot)
+        with self.transaction(**{"openvcluster.transition": "snapshot"}):
+            self.store.put_snapshot(snapshot)
+            self.history.snapshot_advanced(snapshot)
 
     def _load_secret(self) -> bytes:
         secret = self.store.get_setting(_SECRET_SETTING)

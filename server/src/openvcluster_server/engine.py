@@ -29,6 +29,7 @@ class Engine:
         self.reads = self.core.reads
         self.vclusters = VClusterOperations(self.core)
         self.snapshots = SnapshotOperations(self.core)
+        self.operations = self.core.history
         self.monitor = Monitor(self.core.reads, store, self.core.quotas, SimulatedUsage())
 
     @property
@@ -55,8 +56,9 @@ class Engine:
         self.core.store.close()
 
     async def housekeeping(self) -> None:
-        """Drops request ids older than the configured window."""
+        """Drops request ids older than the configured window, and old operations."""
         self.core.forget_expired_requests()
+        self.core.forget_expired_operations()
 
     async def follow_health(self, report: Callable[[bool], None]) -> None:
         """A simulated backend can always serve: nothing to report."""

@@ -44,6 +44,8 @@ class Handlers:
             "GetVClusterUsage": lambda p, r, _: e.monitor.get_vcluster_usage(p, r),
             "GetFleetSummary": lambda p, r, _: e.monitor.get_fleet_summary(p, r),
             "GetServerInfo": lambda p, r, _: info.get_server_info(p, r),
+            "GetOperation": lambda p, r, _: e.operations.get_operation(p, r),
+            "ListOperations": lambda p, r, _: e.operations.list_operations(p, r),
         }
 
     async def watch_vclusters(

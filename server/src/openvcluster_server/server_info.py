@@ -47,6 +47,8 @@ class ServerInfoReader:
                 default_page_size=DEFAULT_PAGE_SIZE,
                 max_page_size=MAX_PAGE_SIZE,
                 max_message_bytes=self._config.max_message_bytes,
+                operations_per_vcluster=self._config.operations_per_vcluster,
+                operation_retention_seconds=round(self._config.operation_retention),
                 quotas={
                     namespace: quota_message(quota)
                     for namespace, quota in self._config.quotas.items()

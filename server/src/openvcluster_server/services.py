@@ -13,6 +13,8 @@ from google.protobuf.message import Message
 
 from openvcluster.v1 import monitor_service_pb2 as mon_api
 from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
+from openvcluster.v1 import operation_service_pb2 as op_api
+from openvcluster.v1 import operation_service_pb2_grpc as op_grpc
 from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import server_info_service_pb2_grpc as info_grpc
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
@@ -180,6 +182,23 @@ class MonitorService(mon_grpc.MonitorServiceServicer):
         self, request: mon_api.GetFleetSummaryRequest, context: Context
     ) -> mon_api.GetFleetSummaryResponse:
         return await self._calls.unary("GetFleetSummary", request, context)
+
+
+class OperationService(op_grpc.OperationServiceServicer):
+    """openvcluster.v1.OperationService."""
+
+    def __init__(self, calls: GrpcCalls) -> None:
+        self._calls = calls
+
+    async def GetOperation(  # noqa: N802
+        self, request: op_api.GetOperationRequest, context: Context
+    ) -> op_api.GetOperationResponse:
+        return await self._calls.unary("GetOperation", request, context)
+
+    async def ListOperations(  # noqa: N802
+        self, request: op_api.ListOperationsRequest, context: Context
+    ) -> op_api.ListOperationsResponse:
+        return await self._calls.unary("ListOperations", request, context)
 
 
 class ServerInfoService(info_grpc.ServerInfoServiceServicer):

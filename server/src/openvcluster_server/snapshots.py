@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server import checks, phases, resources
 from openvcluster_server.auth import Principal
 from openvcluster_server.core import SNAPSHOT, Core
 from openvcluster_server.errors import already_exists
+from openvcluster_server.history import DELETED, snapshot_subject
 from openvcluster_server.paging import (
     PageTokens,
     effective_page_size,
@@ -89,13 +91,22 @@ class SnapshotOperations:
         principal.require_editor("DeleteSnapshot")
         checks.fields(request)
 
+        deleted: list[Snapshot] = []
+
         def delete() -> snap_api.DeleteSnapshotResponse:
             snapshot = self._core.visible_snapshot(principal, request.namespace, request.name)
-            self._core.remove_snapshot(key_of(snapshot))
+            self._core.remove_snapshot(snapshot, "DeleteSnapshot")
+            deleted.append(snapshot)
             return snap_api.DeleteSnapshotResponse()
 
         return self._core.mutate(
-            principal, "DeleteSnapshot", request, snap_api.DeleteSnapshotResponse, delete
+            principal,
+            "DeleteSnapshot",
+            request,
+            snap_api.DeleteSnapshotResponse,
+            delete,
+            # The response names nothing: the operation's subject is the snapshot deleted.
+            subject=lambda _: snapshot_subject(deleted[-1], running=False, phase=DELETED),
         )
 
 

@@ -101,7 +101,7 @@ class VClusterOperations:
                         namespace=vcluster.namespace, vcluster=vcluster.name, after=None
                     )
                 ):
-                    self._core.remove_snapshot(key_of(snapshot))
+                    self._core.remove_snapshot(snapshot, "DeleteVCluster")
             updated = self._core.begin(vcluster, Phase.PHASE_DELETING, hooks)
             return api.DeleteVClusterResponse(vcluster=updated)
 

@@ -22,6 +22,7 @@ from hypercorn.typing import (
 from starlette.middleware.cors import CORSMiddleware
 
 from openvcluster.v1.monitor_service_connect import MonitorServiceASGIApplication
+from openvcluster.v1.operation_service_connect import OperationServiceASGIApplication
 from openvcluster.v1.server_info_service_connect import ServerInfoServiceASGIApplication
 from openvcluster.v1.snapshot_service_connect import SnapshotServiceASGIApplication
 from openvcluster.v1.vcluster_service_connect import VClusterServiceASGIApplication
@@ -31,6 +32,7 @@ from openvcluster_server.http.portal import accepts_gzip, portal_files
 from openvcluster_server.http.services import (
     ConnectCalls,
     MonitorService,
+    OperationService,
     ServerInfoService,
     SnapshotService,
     VClusterService,
@@ -83,6 +85,7 @@ class HttpApplication:
             SnapshotServiceASGIApplication(SnapshotService(calls), **settings),
             MonitorServiceASGIApplication(MonitorService(calls), **settings),
             ServerInfoServiceASGIApplication(ServerInfoService(calls), **settings),
+            OperationServiceASGIApplication(OperationService(calls), **settings),
         )
         self._services = {app.path: app for app in apps}
         self._openapi = openapi_document()

@@ -15,6 +15,7 @@ from typing import Any
 from connectrpc.request import RequestContext
 
 from openvcluster.v1 import monitor_service_pb2 as mon_api
+from openvcluster.v1 import operation_service_pb2 as op_api
 from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
@@ -167,6 +168,23 @@ class MonitorService:
         self, request: mon_api.GetFleetSummaryRequest, ctx: Ctx, /
     ) -> mon_api.GetFleetSummaryResponse:
         return await self._calls.unary("GetFleetSummary", request, ctx)
+
+
+class OperationService:
+    """openvcluster.v1.OperationService over Connect and gRPC-Web."""
+
+    def __init__(self, calls: ConnectCalls) -> None:
+        self._calls = calls
+
+    async def get_operation(
+        self, request: op_api.GetOperationRequest, ctx: Ctx, /
+    ) -> op_api.GetOperationResponse:
+        return await self._calls.unary("GetOperation", request, ctx)
+
+    async def list_operations(
+        self, request: op_api.ListOperationsRequest, ctx: Ctx, /
+    ) -> op_api.ListOperationsResponse:
+        return await self._calls.unary("ListOperations", request, ctx)
 
 
 class ServerInfoService:

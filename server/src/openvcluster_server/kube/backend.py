@@ -18,7 +18,12 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 
+import grpc
+
+from openvcluster.v1 import operation_service_pb2 as op_api
+from openvcluster_server.auth import Principal
 from openvcluster_server.config import ConfigError, ServerConfig
+from openvcluster_server.errors import ApiError
 from openvcluster_server.kube import crd
 from openvcluster_server.kube.api import KubeApi, KubeError, load_config
 from openvcluster_server.kube.helm import Chart, Helm
@@ -45,6 +50,28 @@ log = logging.getLogger(__name__)
 _SYNC_TIMEOUT = 60.0
 # Snapshots worked on at once (each step is a few API calls).
 _SNAPSHOT_WORKERS = 4
+
+
+class UnkeptHistory:
+    """OperationService on this backend: it keeps no operations yet (they
+    would need custom resources every replica shares), and says so."""
+
+    def get_operation(
+        self, principal: Principal, request: op_api.GetOperationRequest
+    ) -> op_api.GetOperationResponse:
+        raise _unkept()
+
+    def list_operations(
+        self, principal: Principal, request: op_api.ListOperationsRequest
+    ) -> op_api.ListOperationsResponse:
+        raise _unkept()
+
+
+def _unkept() -> ApiError:
+    return ApiError(
+        grpc.StatusCode.UNIMPLEMENTED,
+        "the Kubernetes backend keeps no operation history yet; the simulated backends do",
+    )
 
 
 class KubeBackend:
@@ -81,6 +108,7 @@ class KubeBackend:
             self._reconcile,
         )
         self._tasks: list[asyncio.Task[None]] = []
+        self.operations = UnkeptHistory()
         self.reads: VClusterReads
         self.vclusters: KubeVClusterOperations
         self.monitor: Monitor

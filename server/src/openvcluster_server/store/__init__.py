@@ -1,4 +1,4 @@
-"""Where the server keeps vclusters, snapshots and remembered requests.
+"""Where the server keeps vclusters, snapshots, operations and remembered requests.
 
 ``open_store`` turns the ``store`` and ``data_dir`` settings into a backend, so
 the rest of the server only ever sees the ``Store`` interface.
@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from openvcluster_server.store.base import Key, RememberedRequest, Store
+from openvcluster_server.store.base import Key, RememberedRequest, Store, operation_key
 from openvcluster_server.store.memory import MemoryStore
 from openvcluster_server.store.sqlite import SqliteStore
 
-__all__ = ["Key", "MemoryStore", "RememberedRequest", "SqliteStore", "Store", "open_store"]
+__all__ = [
+    "Key",
+    "MemoryStore",
+    "RememberedRequest",
+    "SqliteStore",
+    "Store",
+    "open_store",
+    "operation_key",
+]
 
 # The file SqliteStore keeps in the data directory.
 DATABASE_FILE = "openvcluster.db"

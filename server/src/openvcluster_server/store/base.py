@@ -17,11 +17,23 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from openvcluster.v1.operation_pb2 import Operation
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster
 
 # (namespace, name): the identity and the sort order of every stored resource.
 Key = tuple[str, str]
+
+# Start times (in nanoseconds) are subtracted from it, so that ascending keys
+# list a namespace's operations newest first.
+_NEWEST_FIRST = 10**20 - 1
+
+
+def operation_key(operation: Operation) -> Key:
+    """(namespace, position) of an operation: in key order, each namespace's
+    operations come newest first (by start time, then id)."""
+    started = operation.start_time.seconds * 1_000_000_000 + operation.start_time.nanos
+    return operation.namespace, f"{_NEWEST_FIRST - started:020d}/{operation.id}"
 
 
 def request_key(caller: str, request_id: str) -> str:
@@ -45,7 +57,7 @@ class RememberedRequest:
 
 
 class Store(Protocol):
-    """Durable (or not) home of vclusters, snapshots and remembered requests."""
+    """Durable (or not) home of vclusters, snapshots, operations and remembered requests."""
 
     def transaction(self) -> AbstractContextManager[None]:
         """Groups the writes made inside it into one atomic, durable change."""
@@ -110,6 +122,30 @@ class Store(Protocol):
 
     def count_snapshots(self, namespace: str) -> int:
         """How many snapshots the namespace holds."""
+        ...
+
+    def get_operation(self, operation_id: str) -> Operation | None:
+        """The stored operation of that id, or None."""
+        ...
+
+    def put_operation(self, operation: Operation) -> None:
+        """Inserts or replaces the operation (under ``operation_key``, which never changes)."""
+        ...
+
+    def delete_operation(self, operation_id: str) -> None:
+        """Removes the operation; absent is fine."""
+        ...
+
+    def scan_operations(
+        self, *, namespace: str | None, vcluster: str | None, after: Key | None
+    ) -> Iterator[Operation]:
+        """Operations in ``operation_key`` order (by namespace, newest first), strictly
+        after ``after``; ``vcluster`` narrows to those of one vcluster name."""
+        ...
+
+    def forget_operations_ended_before(self, when: float) -> int:
+        """Drops operations that ended before ``when`` (seconds since the epoch);
+        returns how many. Running ones are kept whatever their age."""
         ...
 
     def remember_request(self, request_key: str, remembered: RememberedRequest) -> None:

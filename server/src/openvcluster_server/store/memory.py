@@ -18,9 +18,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import NamedTuple, TypeVar
 
+from openvcluster.v1.operation_pb2 import Operation
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster
-from openvcluster_server.store.base import Key, RememberedRequest, request_caller
+from openvcluster_server.store.base import Key, RememberedRequest, operation_key, request_caller
 
 # The group of a secondary index: a phase, or a source vcluster name.
 _G = TypeVar("_G")
@@ -35,6 +36,14 @@ class _StoredSnapshot(NamedTuple):
     vcluster: str
     data: bytes
     state: bytes | None
+
+
+class _StoredOperation(NamedTuple):
+    key: Key
+    vcluster: str
+    # When it ended (seconds since the epoch); None while it runs.
+    ended: float | None
+    data: bytes
 
 
 def _add_key(index: dict[_G, list[Key]], group: _G, key: Key) -> None:
@@ -98,6 +107,13 @@ class MemoryStore:
         # of every namespace may still ask for one vcluster's snapshots.
         self._snapshots_by_vcluster: dict[str, list[Key]] = {}
         self._snapshot_counts: dict[str, int] = {}
+
+        self._operations: dict[str, _StoredOperation] = {}
+        self._operation_ids: dict[Key, str] = {}
+        self._operation_keys: list[Key] = []
+        self._operations_by_vcluster: dict[str, list[Key]] = {}
+        # (end time, id) of every ended operation, soonest ended first.
+        self._operation_ends: list[tuple[float, str]] = []
 
         # Oldest first, which with the server's one TTL is also soonest to
         # expire: forgetting the expired or the oldest is O(1) per request.
@@ -261,6 +277,66 @@ class MemoryStore:
     def count_snapshots(self, namespace: str) -> int:
         """Read from a counter kept by every write."""
         return self._snapshot_counts.get(namespace, 0)
+
+    # Operations.
+
+    def _set_operation(self, operation_id: str, stored: _StoredOperation | None) -> None:
+        """The only writer of operations: keeps the indexes in step."""
+        old = self._operations.get(operation_id)
+        self._record(lambda: self._set_operation(operation_id, old))
+        if old is not None:
+            del self._operation_keys[bisect_left(self._operation_keys, old.key)]
+            _remove_key(self._operations_by_vcluster, old.vcluster, old.key)
+            del self._operation_ids[old.key]
+            if old.ended is not None:
+                ends = self._operation_ends
+                del ends[bisect_left(ends, (old.ended, operation_id))]
+        if stored is None:
+            self._operations.pop(operation_id, None)
+            return
+        self._operations[operation_id] = stored
+        insort(self._operation_keys, stored.key)
+        _add_key(self._operations_by_vcluster, stored.vcluster, stored.key)
+        self._operation_ids[stored.key] = operation_id
+        if stored.ended is not None:
+            insort(self._operation_ends, (stored.ended, operation_id))
+
+    def get_operation(self, operation_id: str) -> Operation | None:
+        """The stored operation, parsed afresh so the caller owns it."""
+        stored = self._operations.get(operation_id)
+        return None if stored is None else Operation.FromString(stored.data)
+
+    def put_operation(self, operation: Operation) -> None:
+        """Replaces the stored copy and its index entries."""
+        ended = operation.end_time.ToNanoseconds() / 1e9 if operation.HasField("end_time") else None
+        stored = _StoredOperation(
+            operation_key(operation), operation.vcluster, ended, operation.SerializeToString()
+        )
+        self._set_operation(operation.id, stored)
+
+    def delete_operation(self, operation_id: str) -> None:
+        """Removes the operation; absent is fine."""
+        if operation_id in self._operations:
+            self._set_operation(operation_id, None)
+
+    def scan_operations(
+        self, *, namespace: str | None, vcluster: str | None, after: Key | None
+    ) -> Iterator[Operation]:
+        """Walks the vcluster's sorted keys, or all keys, from ``after``."""
+        if vcluster is None:
+            keys = self._operation_keys
+        else:
+            keys = self._operations_by_vcluster.get(vcluster, [])
+        for key in _walk(keys, namespace, after):
+            yield Operation.FromString(self._operations[self._operation_ids[key]].data)
+
+    def forget_operations_ended_before(self, when: float) -> int:
+        """Drops from the soonest ended up to the first that ended at ``when`` or later."""
+        forgotten = 0
+        while self._operation_ends and self._operation_ends[0][0] < when:
+            self._set_operation(self._operation_ends[0][1], None)
+            forgotten += 1
+        return forgotten
 
     # Remembered requests.
 

@@ -25,13 +25,14 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import IO
 
+from openvcluster.v1.operation_pb2 import Operation
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster
-from openvcluster_server.store.base import Key, RememberedRequest, request_caller
+from openvcluster_server.store.base import Key, RememberedRequest, operation_key, request_caller
 
 # Bumped with every change of the statements below; a file written by a newer
 # server is refused rather than misread.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # What version 2 added: who each remembered request belongs to, so the
 # number kept per caller is capped (see idempotency.py), with trigger-kept
@@ -51,6 +52,25 @@ _REQUEST_CALLERS = (
         DELETE FROM request_counts WHERE caller = OLD.caller AND requests = 0;
     END
     """,
+)
+
+# What version 3 added: the operation history. `name` is the position of
+# store.operation_key (newest first in a namespace), so scans page along it
+# like along a resource name.
+_OPERATIONS = (
+    """
+    CREATE TABLE operations (
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        id TEXT NOT NULL UNIQUE,
+        vcluster TEXT NOT NULL,
+        ended REAL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (namespace, name)
+    )
+    """,
+    "CREATE INDEX operations_by_vcluster ON operations (vcluster, namespace, name)",
+    "CREATE INDEX operations_by_end ON operations (ended) WHERE ended IS NOT NULL",
 )
 
 _SCHEMA = (
@@ -91,6 +111,7 @@ _SCHEMA = (
     """,
     "CREATE INDEX requests_by_expiry ON requests (expires_at)",
     *_REQUEST_CALLERS,
+    *_OPERATIONS,
     "CREATE TABLE settings (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
     # Per-namespace counts, kept by triggers in the same statement as the
     # change, so counting is one lookup however large the namespace. Puts are
@@ -180,6 +201,9 @@ class SqliteStore:
                     self._conn.execute(statement)
             if version == 1:
                 self._add_request_callers()
+            if 1 <= version <= 2:
+                for statement in _OPERATIONS:
+                    self._conn.execute(statement)
             self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def _add_request_callers(self) -> None:
@@ -371,6 +395,50 @@ class SqliteStore:
     def count_snapshots(self, namespace: str) -> int:
         """Read from the trigger-kept counter."""
         return self._count("snapshots", namespace)
+
+    # Operations.
+
+    def get_operation(self, operation_id: str) -> Operation | None:
+        """The stored operation, parsed afresh so the caller owns it."""
+        data = self._one("SELECT data FROM operations WHERE id = ?", (operation_id,))
+        return None if data is None else Operation.FromString(data)
+
+    def put_operation(self, operation: Operation) -> None:
+        """One upsert by id; the key columns never change for an id."""
+        namespace, position = operation_key(operation)
+        ended = operation.end_time.ToNanoseconds() / 1e9 if operation.HasField("end_time") else None
+        self._conn.execute(
+            "INSERT INTO operations (namespace, name, id, vcluster, ended, data) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET ended = excluded.ended, data = excluded.data",
+            (
+                namespace,
+                position,
+                operation.id,
+                operation.vcluster,
+                ended,
+                operation.SerializeToString(),
+            ),
+        )
+
+    def delete_operation(self, operation_id: str) -> None:
+        """Removes the operation; absent is fine."""
+        self._conn.execute("DELETE FROM operations WHERE id = ?", (operation_id,))
+
+    def scan_operations(
+        self, *, namespace: str | None, vcluster: str | None, after: Key | None
+    ) -> Iterator[Operation]:
+        """Pages along the primary key, or along (vcluster, namespace, name) for a vcluster."""
+        where = [] if vcluster is None else [("vcluster", vcluster)]
+        for data in self._pages("operations", where, namespace, after):
+            yield Operation.FromString(data)
+
+    def forget_operations_ended_before(self, when: float) -> int:
+        """One DELETE along the end-time index."""
+        cursor = self._conn.execute(
+            "DELETE FROM operations WHERE ended IS NOT NULL AND ended < ?", (when,)
+        )
+        return cursor.rowcount
 
     # Remembered requests.
 

@@ -9,6 +9,8 @@ from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from openvcluster.v1 import monitor_service_pb2 as _monitor_service_pb2
+from openvcluster.v1 import operation_pb2 as _operation_pb2
+from openvcluster.v1 import operation_service_pb2 as _operation_service_pb2
 from openvcluster.v1 import server_info_service_pb2 as _server_info_service_pb2
 from openvcluster.v1 import snapshot_pb2 as _snapshot_pb2
 from openvcluster.v1 import snapshot_service_pb2 as _snapshot_service_pb2
@@ -185,6 +187,9 @@ class Step(_message.Message):
     GET_FLEET_SUMMARY_FIELD_NUMBER: _builtins.int
     GET_SERVER_INFO_FIELD_NUMBER: _builtins.int
     UPDATE_VCLUSTER_FIELD_NUMBER: _builtins.int
+    GET_OPERATION_FIELD_NUMBER: _builtins.int
+    LIST_OPERATIONS_FIELD_NUMBER: _builtins.int
+    LIST_OPERATIONS_PAGE_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """The step's name, unique in its case, by which later steps refer to its
     result (refs) and a watch_collect names its watch. Never empty.
@@ -310,6 +315,20 @@ class Step(_message.Message):
         an empty mask is a call with no change.
         """
 
+    @_builtins.property
+    def get_operation(self) -> _operation_service_pb2.GetOperationRequest:
+        """OperationService.GetOperation; result: operation."""
+
+    @_builtins.property
+    def list_operations(self) -> _operation_service_pb2.ListOperationsRequest:
+        """Every operation of a listing through automatic pagination; result:
+        operations.
+        """
+
+    @_builtins.property
+    def list_operations_page(self) -> _operation_service_pb2.ListOperationsRequest:
+        """One page of an operation listing; result: operation_page."""
+
     def __init__(
         self,
         *,
@@ -340,12 +359,15 @@ class Step(_message.Message):
         get_fleet_summary: _monitor_service_pb2.GetFleetSummaryRequest | None = ...,
         get_server_info: _server_info_service_pb2.GetServerInfoRequest | None = ...,
         update_vcluster: _vcluster_service_pb2.UpdateVClusterRequest | None = ...,
+        get_operation: _operation_service_pb2.GetOperationRequest | None = ...,
+        list_operations: _operation_service_pb2.ListOperationsRequest | None = ...,
+        list_operations_page: _operation_service_pb2.ListOperationsRequest | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_server_info", b"get_server_info", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "options", b"options", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "update_vcluster", b"update_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_operation", b"get_operation", "get_server_info", b"get_server_info", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_operations", b"list_operations", "list_operations_page", b"list_operations_page", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "options", b"options", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "update_vcluster", b"update_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_server_info", b"get_server_info", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "name", b"name", "options", b"options", "refs", b"refs", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "update_vcluster", b"update_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_operation", b"get_operation", "get_server_info", b"get_server_info", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_operations", b"list_operations", "list_operations_page", b"list_operations_page", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "name", b"name", "options", b"options", "refs", b"refs", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "update_vcluster", b"update_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_action: _TypeAlias = _typing.Literal["create_vcluster", "get_vcluster", "list_vclusters", "list_vclusters_page", "delete_vcluster", "scale_vcluster", "suspend_vcluster", "resume_vcluster", "snapshot_vcluster", "restore_vcluster", "get_kubeconfig", "get_snapshot", "list_snapshots", "list_snapshots_page", "delete_snapshot", "wait_for_phase", "wait_for_deletion", "wait_for_snapshot", "watch_start", "watch_collect", "get_vcluster_usage", "get_fleet_summary", "get_server_info", "update_vcluster"]  # noqa: Y015
+    _WhichOneofReturnType_action: _TypeAlias = _typing.Literal["create_vcluster", "get_vcluster", "list_vclusters", "list_vclusters_page", "delete_vcluster", "scale_vcluster", "suspend_vcluster", "resume_vcluster", "snapshot_vcluster", "restore_vcluster", "get_kubeconfig", "get_snapshot", "list_snapshots", "list_snapshots_page", "delete_snapshot", "wait_for_phase", "wait_for_deletion", "wait_for_snapshot", "watch_start", "watch_collect", "get_vcluster_usage", "get_fleet_summary", "get_server_info", "update_vcluster", "get_operation", "list_operations", "list_operations_page"]  # noqa: Y015
     _WhichOneofArgType_action: _TypeAlias = _typing.Literal["action", b"action"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_action) -> _WhichOneofReturnType_action | None: ...
 
@@ -627,6 +649,10 @@ class StepResult(_message.Message):
     USAGE_FIELD_NUMBER: _builtins.int
     FLEET_SUMMARY_FIELD_NUMBER: _builtins.int
     SERVER_INFO_FIELD_NUMBER: _builtins.int
+    OPERATION_FIELD_NUMBER: _builtins.int
+    OPERATIONS_FIELD_NUMBER: _builtins.int
+    OPERATION_PAGE_FIELD_NUMBER: _builtins.int
+    OPERATION_ID_FIELD_NUMBER: _builtins.int
     case_name: _builtins.str
     """The case's name, from CaseRequest."""
     step_index: _builtins.int
@@ -635,6 +661,10 @@ class StepResult(_message.Message):
     """The step's name."""
     kubeconfig: _builtins.str
     """The kubeconfig YAML."""
+    operation_id: _builtins.str
+    """For a mutation step: the id of the Operation recording it, as the SDK
+    reported it (its on_operation callback); empty otherwise.
+    """
     @_builtins.property
     def vcluster(self) -> _vcluster_pb2.VCluster:
         """A vcluster."""
@@ -683,6 +713,18 @@ class StepResult(_message.Message):
     def server_info(self) -> _server_info_service_pb2.ServerInfo:
         """The server's information."""
 
+    @_builtins.property
+    def operation(self) -> _operation_pb2.Operation:
+        """An operation."""
+
+    @_builtins.property
+    def operations(self) -> Global___OperationList:
+        """Every operation of an automatic listing, in the order received."""
+
+    @_builtins.property
+    def operation_page(self) -> _operation_service_pb2.ListOperationsResponse:
+        """One page of operations."""
+
     def __init__(
         self,
         *,
@@ -702,12 +744,16 @@ class StepResult(_message.Message):
         usage: _monitor_service_pb2.VClusterUsage | None = ...,
         fleet_summary: _monitor_service_pb2.FleetSummary | None = ...,
         server_info: _server_info_service_pb2.ServerInfo | None = ...,
+        operation: _operation_pb2.Operation | None = ...,
+        operations: Global___OperationList | None = ...,
+        operation_page: _operation_service_pb2.ListOperationsResponse | None = ...,
+        operation_id: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["done", b"done", "error", b"error", "fleet_summary", b"fleet_summary", "kubeconfig", b"kubeconfig", "outcome", b"outcome", "server_info", b"server_info", "snapshot", b"snapshot", "snapshot_page", b"snapshot_page", "snapshots", b"snapshots", "usage", b"usage", "vcluster", b"vcluster", "vcluster_page", b"vcluster_page", "vclusters", b"vclusters", "watch_events", b"watch_events"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["done", b"done", "error", b"error", "fleet_summary", b"fleet_summary", "kubeconfig", b"kubeconfig", "operation", b"operation", "operation_page", b"operation_page", "operations", b"operations", "outcome", b"outcome", "server_info", b"server_info", "snapshot", b"snapshot", "snapshot_page", b"snapshot_page", "snapshots", b"snapshots", "usage", b"usage", "vcluster", b"vcluster", "vcluster_page", b"vcluster_page", "vclusters", b"vclusters", "watch_events", b"watch_events"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_name", b"case_name", "done", b"done", "error", b"error", "fleet_summary", b"fleet_summary", "kubeconfig", b"kubeconfig", "outcome", b"outcome", "server_info", b"server_info", "snapshot", b"snapshot", "snapshot_page", b"snapshot_page", "snapshots", b"snapshots", "step_index", b"step_index", "step_name", b"step_name", "usage", b"usage", "vcluster", b"vcluster", "vcluster_page", b"vcluster_page", "vclusters", b"vclusters", "watch_events", b"watch_events"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["case_name", b"case_name", "done", b"done", "error", b"error", "fleet_summary", b"fleet_summary", "kubeconfig", b"kubeconfig", "operation", b"operation", "operation_id", b"operation_id", "operation_page", b"operation_page", "operations", b"operations", "outcome", b"outcome", "server_info", b"server_info", "snapshot", b"snapshot", "snapshot_page", b"snapshot_page", "snapshots", b"snapshots", "step_index", b"step_index", "step_name", b"step_name", "usage", b"usage", "vcluster", b"vcluster", "vcluster_page", b"vcluster_page", "vclusters", b"vclusters", "watch_events", b"watch_events"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_outcome: _TypeAlias = _typing.Literal["vcluster", "snapshot", "vclusters", "vcluster_page", "snapshots", "snapshot_page", "kubeconfig", "done", "watch_events", "error", "usage", "fleet_summary", "server_info"]  # noqa: Y015
+    _WhichOneofReturnType_outcome: _TypeAlias = _typing.Literal["vcluster", "snapshot", "vclusters", "vcluster_page", "snapshots", "snapshot_page", "kubeconfig", "done", "watch_events", "error", "usage", "fleet_summary", "server_info", "operation", "operations", "operation_page"]  # noqa: Y015
     _WhichOneofArgType_outcome: _TypeAlias = _typing.Literal["outcome", b"outcome"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_outcome) -> _WhichOneofReturnType_outcome | None: ...
 
@@ -760,6 +806,30 @@ class SnapshotList(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___SnapshotList: _TypeAlias = SnapshotList  # noqa: Y015
+
+@_typing.final
+class OperationList(_message.Message):
+    """Items of an automatic operation listing."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ITEMS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[_operation_pb2.Operation]:
+        """The operations."""
+
+    def __init__(
+        self,
+        *,
+        items: _abc.Iterable[_operation_pb2.Operation] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OperationList: _TypeAlias = OperationList  # noqa: Y015
 
 @_typing.final
 class Done(_message.Message):

@@ -65,6 +65,14 @@ var file_openvcluster_v1_field_rules_proto_extTypes = []protoimpl.ExtensionInfo{
 	{
 		ExtendedType:  (*validate.StringRules)(nil),
 		ExtensionType: (*bool)(nil),
+		Field:         48013,
+		Name:          "openvcluster.v1.operation_id",
+		Tag:           "varint,48013,opt,name=operation_id",
+		Filename:      "openvcluster/v1/field_rules.proto",
+	},
+	{
+		ExtendedType:  (*validate.StringRules)(nil),
+		ExtensionType: (*bool)(nil),
 		Field:         48006,
 		Name:          "openvcluster.v1.quantity",
 		Tag:           "varint,48006,opt,name=quantity",
@@ -148,28 +156,32 @@ var (
 	//
 	// optional bool request_id = 48005;
 	E_RequestId = &file_openvcluster_v1_field_rules_proto_extTypes[4]
+	// An operation's id (Operation.id), a UUID: required.
+	//
+	// optional bool operation_id = 48013;
+	E_OperationId = &file_openvcluster_v1_field_rules_proto_extTypes[5]
 	// A Kubernetes resource quantity ("500m", "2", "4Gi", "1e3") that is not
 	// negative, in at most 64 characters. Whether it is above zero and above
 	// a resource's minimum needs the quantity's value, which the server
 	// computes.
 	//
 	// optional bool quantity = 48006;
-	E_Quantity = &file_openvcluster_v1_field_rules_proto_extTypes[5]
+	E_Quantity = &file_openvcluster_v1_field_rules_proto_extTypes[6]
 	// A Kubernetes version: MAJOR.MINOR or MAJOR.MINOR.PATCH in ASCII digits
 	// with no leading zeros, so that each version has one spelling. Which
 	// versions are supported is the server's to say (GetServerInfo).
 	//
 	// optional bool kubernetes_version = 48007;
-	E_KubernetesVersion = &file_openvcluster_v1_field_rules_proto_extTypes[6]
+	E_KubernetesVersion = &file_openvcluster_v1_field_rules_proto_extTypes[7]
 	// Free text of at most 1024 characters.
 	//
 	// optional bool description = 48008;
-	E_Description = &file_openvcluster_v1_field_rules_proto_extTypes[7]
+	E_Description = &file_openvcluster_v1_field_rules_proto_extTypes[8]
 	// An IPv4 or IPv6 network in CIDR notation with no host bits set and no
 	// zone, such as "10.96.0.0/12".
 	//
 	// optional bool cidr = 48009;
-	E_Cidr = &file_openvcluster_v1_field_rules_proto_extTypes[8]
+	E_Cidr = &file_openvcluster_v1_field_rules_proto_extTypes[9]
 )
 
 // Extension fields to validate.Int32Rules.
@@ -178,12 +190,12 @@ var (
 	// wanted (the server lowers it to its maximum).
 	//
 	// optional bool page_size = 48010;
-	E_PageSize = &file_openvcluster_v1_field_rules_proto_extTypes[9]
+	E_PageSize = &file_openvcluster_v1_field_rules_proto_extTypes[10]
 	// A control-plane replica count: 0 for the default (or, in a scale, for
 	// no change), otherwise 1 to 5.
 	//
 	// optional bool replicas = 48011;
-	E_Replicas = &file_openvcluster_v1_field_rules_proto_extTypes[10]
+	E_Replicas = &file_openvcluster_v1_field_rules_proto_extTypes[11]
 )
 
 // Extension fields to validate.MapRules.
@@ -192,7 +204,7 @@ var (
 	// checked by label_key and label_value).
 	//
 	// optional bool labels = 48012;
-	E_Labels = &file_openvcluster_v1_field_rules_proto_extTypes[11]
+	E_Labels = &file_openvcluster_v1_field_rules_proto_extTypes[12]
 )
 
 var File_openvcluster_v1_field_rules_proto protoreflect.FileDescriptor
@@ -216,7 +228,10 @@ const file_openvcluster_v1_field_rules_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x12\x19.buf.validate.StringRules\x18\x85\xf7\x02 \x01(\bB\xee\x01\xc2H\xea\x01\n" +
 	"\xe7\x01\n" +
-	"\x17openvcluster.request_id\x1a\xcb\x01!rule || this == '' || this.matches('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$') ? '' : 'must be a UUID in canonical form such as 0f8fad5b-d9cb-469f-a165-70867728950e'R\trequestId:\x8f\b\n" +
+	"\x17openvcluster.request_id\x1a\xcb\x01!rule || this == '' || this.matches('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$') ? '' : 'must be a UUID in canonical form such as 0f8fad5b-d9cb-469f-a165-70867728950e'R\trequestId:\xc9\x02\n" +
+	"\foperation_id\x12\x19.buf.validate.StringRules\x18\x8d\xf7\x02 \x01(\bB\x88\x02\xc2H\x84\x02\n" +
+	"\x81\x02\n" +
+	"\x19openvcluster.operation_id\x1a\xe3\x01!rule ? '' : this == '' ? 'must not be empty' : this.matches('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$') ? '' : 'must be an operation id, a UUID such as 0f8fad5b-d9cb-469f-a165-70867728950e'R\voperationId:\x8f\b\n" +
 	"\bquantity\x12\x19.buf.validate.StringRules\x18\x86\xf7\x02 \x01(\bB\xd5\a\xc2H\xd1\a\n" +
 	"\xce\a\n" +
 	"\x15openvcluster.quantity\x1a\xb4\a!rule || this == '' ? '' : this.size() > 64 ? 'is ' + string(this.size()) + ' characters; at most 64 are allowed' : this.contains(' ') ? 'must be a positive Kubernetes quantity such as \"500m\", \"2\" or \"4Gi\"; it must not contain spaces' : this.startsWith('-') ? 'must be a positive Kubernetes quantity such as \"500m\", \"2\" or \"4Gi\"; it is negative' : !this.matches('^[+]?([0-9]|[.][0-9])') ? 'must be a positive Kubernetes quantity such as \"500m\", \"2\" or \"4Gi\"; it must start with a number' : !this.matches('^[+]?([0-9]+([.][0-9]*)?|[.][0-9]+)[^.]*$') ? 'must be a positive Kubernetes quantity such as \"500m\", \"2\" or \"4Gi\"; it has more than one decimal point' : this.matches('^[+]?([0-9]+([.][0-9]*)?|[.][0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?[0-9]{1,3})?$') ? '' : 'must be a positive Kubernetes quantity such as \"500m\", \"2\" or \"4Gi\"; its suffix is not one of Ki, Mi, Gi, Ti, Pi, Ei, n, u, m, k, M, G, T, P, E or an exponent such as e3'R\bquantity:\xb0\x02\n" +
@@ -250,17 +265,18 @@ var file_openvcluster_v1_field_rules_proto_depIdxs = []int32{
 	0,  // 2: openvcluster.v1.label_key:extendee -> buf.validate.StringRules
 	0,  // 3: openvcluster.v1.label_value:extendee -> buf.validate.StringRules
 	0,  // 4: openvcluster.v1.request_id:extendee -> buf.validate.StringRules
-	0,  // 5: openvcluster.v1.quantity:extendee -> buf.validate.StringRules
-	0,  // 6: openvcluster.v1.kubernetes_version:extendee -> buf.validate.StringRules
-	0,  // 7: openvcluster.v1.description:extendee -> buf.validate.StringRules
-	0,  // 8: openvcluster.v1.cidr:extendee -> buf.validate.StringRules
-	1,  // 9: openvcluster.v1.page_size:extendee -> buf.validate.Int32Rules
-	1,  // 10: openvcluster.v1.replicas:extendee -> buf.validate.Int32Rules
-	2,  // 11: openvcluster.v1.labels:extendee -> buf.validate.MapRules
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	0,  // [0:12] is the sub-list for extension extendee
+	0,  // 5: openvcluster.v1.operation_id:extendee -> buf.validate.StringRules
+	0,  // 6: openvcluster.v1.quantity:extendee -> buf.validate.StringRules
+	0,  // 7: openvcluster.v1.kubernetes_version:extendee -> buf.validate.StringRules
+	0,  // 8: openvcluster.v1.description:extendee -> buf.validate.StringRules
+	0,  // 9: openvcluster.v1.cidr:extendee -> buf.validate.StringRules
+	1,  // 10: openvcluster.v1.page_size:extendee -> buf.validate.Int32Rules
+	1,  // 11: openvcluster.v1.replicas:extendee -> buf.validate.Int32Rules
+	2,  // 12: openvcluster.v1.labels:extendee -> buf.validate.MapRules
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	0,  // [0:13] is the sub-list for extension extendee
 	0,  // [0:0] is the sub-list for field type_name
 }
 
@@ -276,7 +292,7 @@ func file_openvcluster_v1_field_rules_proto_init() {
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_openvcluster_v1_field_rules_proto_rawDesc), len(file_openvcluster_v1_field_rules_proto_rawDesc)),
 			NumEnums:      0,
 			NumMessages:   0,
-			NumExtensions: 12,
+			NumExtensions: 13,
 			NumServices:   0,
 		},
 		GoTypes:           file_openvcluster_v1_field_rules_proto_goTypes,

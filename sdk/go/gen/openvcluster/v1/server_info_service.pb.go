@@ -315,9 +315,14 @@ type ServerLimits struct {
 	// The quota of each namespace the caller may see that has one of its own,
 	// by namespace. The key "*" holds the quota of every other namespace, when
 	// the server has one.
-	Quotas        map[string]*NamespaceQuota `protobuf:"bytes,4,rep,name=quotas,proto3" json:"quotas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Quotas map[string]*NamespaceQuota `protobuf:"bytes,4,rep,name=quotas,proto3" json:"quotas,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// How many operations (OperationService) the server keeps per vcluster;
+	// the oldest beyond it are forgotten.
+	OperationsPerVcluster int32 `protobuf:"varint,5,opt,name=operations_per_vcluster,json=operationsPerVcluster,proto3" json:"operations_per_vcluster,omitempty"`
+	// How long the server keeps an operation after it ended, in seconds.
+	OperationRetentionSeconds int64 `protobuf:"varint,6,opt,name=operation_retention_seconds,json=operationRetentionSeconds,proto3" json:"operation_retention_seconds,omitempty"`
+	unknownFields             protoimpl.UnknownFields
+	sizeCache                 protoimpl.SizeCache
 }
 
 func (x *ServerLimits) Reset() {
@@ -376,6 +381,20 @@ func (x *ServerLimits) GetQuotas() map[string]*NamespaceQuota {
 		return x.Quotas
 	}
 	return nil
+}
+
+func (x *ServerLimits) GetOperationsPerVcluster() int32 {
+	if x != nil {
+		return x.OperationsPerVcluster
+	}
+	return 0
+}
+
+func (x *ServerLimits) GetOperationRetentionSeconds() int64 {
+	if x != nil {
+		return x.OperationRetentionSeconds
+	}
+	return 0
 }
 
 // The caller of a call, as its token says. Never the token itself.
@@ -472,12 +491,14 @@ const file_openvcluster_v1_server_info_service_proto_rawDesc = "" +
 	"\aBackend\x12\x17\n" +
 	"\x13BACKEND_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11BACKEND_SIMULATED\x10\x01\x12\x16\n" +
-	"\x12BACKEND_KUBERNETES\x10\x02\"\xa9\x02\n" +
+	"\x12BACKEND_KUBERNETES\x10\x02\"\xa1\x03\n" +
 	"\fServerLimits\x12*\n" +
 	"\x11default_page_size\x18\x01 \x01(\x05R\x0fdefaultPageSize\x12\"\n" +
 	"\rmax_page_size\x18\x02 \x01(\x05R\vmaxPageSize\x12*\n" +
 	"\x11max_message_bytes\x18\x03 \x01(\x05R\x0fmaxMessageBytes\x12A\n" +
-	"\x06quotas\x18\x04 \x03(\v2).openvcluster.v1.ServerLimits.QuotasEntryR\x06quotas\x1aZ\n" +
+	"\x06quotas\x18\x04 \x03(\v2).openvcluster.v1.ServerLimits.QuotasEntryR\x06quotas\x126\n" +
+	"\x17operations_per_vcluster\x18\x05 \x01(\x05R\x15operationsPerVcluster\x12>\n" +
+	"\x1boperation_retention_seconds\x18\x06 \x01(\x03R\x19operationRetentionSeconds\x1aZ\n" +
 	"\vQuotasEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x125\n" +
 	"\x05value\x18\x02 \x01(\v2\x1f.openvcluster.v1.NamespaceQuotaR\x05value:\x028\x01\"\xd5\x01\n" +

@@ -319,7 +319,9 @@ func (x *DeleteSnapshotRequest) GetRequestId() string {
 
 // Response of SnapshotService.DeleteSnapshot.
 type DeleteSnapshotResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The Operation that records this call (OperationService.GetOperation).
+	OperationId   string `protobuf:"bytes,1,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -354,6 +356,13 @@ func (*DeleteSnapshotResponse) Descriptor() ([]byte, []int) {
 	return file_openvcluster_v1_snapshot_service_proto_rawDescGZIP(), []int{5}
 }
 
+func (x *DeleteSnapshotResponse) GetOperationId() string {
+	if x != nil {
+		return x.OperationId
+	}
+	return ""
+}
+
 var File_openvcluster_v1_snapshot_service_proto protoreflect.FileDescriptor
 
 const file_openvcluster_v1_snapshot_service_proto_rawDesc = "" +
@@ -377,8 +386,9 @@ const file_openvcluster_v1_snapshot_service_proto_rawDesc = "" +
 	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x12(\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"\x18\n" +
-	"\x16DeleteSnapshotResponse2\xb8\x02\n" +
+	"request_id\x18\x03 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\";\n" +
+	"\x16DeleteSnapshotResponse\x12!\n" +
+	"\foperation_id\x18\x01 \x01(\tR\voperationId2\xb8\x02\n" +
 	"\x0fSnapshotService\x12]\n" +
 	"\vGetSnapshot\x12#.openvcluster.v1.GetSnapshotRequest\x1a$.openvcluster.v1.GetSnapshotResponse\"\x03\x90\x02\x01\x12c\n" +
 	"\rListSnapshots\x12%.openvcluster.v1.ListSnapshotsRequest\x1a&.openvcluster.v1.ListSnapshotsResponse\"\x03\x90\x02\x01\x12a\n" +

@@ -186,7 +186,10 @@ type CreateVClusterResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The new vcluster, in PROVISIONING (or as it would be, with
 	// validate_only).
-	Vcluster      *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	Vcluster *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	// The Operation that records this call (OperationService.GetOperation);
+	// empty with validate_only.
+	OperationId   string `protobuf:"bytes,2,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -226,6 +229,13 @@ func (x *CreateVClusterResponse) GetVcluster() *VCluster {
 		return x.Vcluster
 	}
 	return nil
+}
+
+func (x *CreateVClusterResponse) GetOperationId() string {
+	if x != nil {
+		return x.OperationId
+	}
+	return ""
 }
 
 // Request of VClusterService.GetVCluster.
@@ -568,7 +578,10 @@ type UpdateVClusterResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The vcluster as changed: in UPGRADING for an upgrade, otherwise in the
 	// phase it was in (or as it would be, with validate_only).
-	Vcluster      *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	Vcluster *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	// The Operation that records this call (OperationService.GetOperation);
+	// empty with validate_only.
+	OperationId   string `protobuf:"bytes,2,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -608,6 +621,13 @@ func (x *UpdateVClusterResponse) GetVcluster() *VCluster {
 		return x.Vcluster
 	}
 	return nil
+}
+
+func (x *UpdateVClusterResponse) GetOperationId() string {
+	if x != nil {
+		return x.OperationId
+	}
+	return ""
 }
 
 // Request of VClusterService.DeleteVCluster.
@@ -710,7 +730,9 @@ func (x *DeleteVClusterRequest) GetKeepData() bool {
 type DeleteVClusterResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The vcluster in DELETING.
-	Vcluster      *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	Vcluster *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	// The Operation that records this call (OperationService.GetOperation).
+	OperationId   string `protobuf:"bytes,2,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -750,6 +772,13 @@ func (x *DeleteVClusterResponse) GetVcluster() *VCluster {
 		return x.Vcluster
 	}
 	return nil
+}
+
+func (x *DeleteVClusterResponse) GetOperationId() string {
+	if x != nil {
+		return x.OperationId
+	}
+	return ""
 }
 
 // Request of VClusterService.ScaleVCluster. At least one of resources,
@@ -859,7 +888,9 @@ func (x *ScaleVClusterRequest) GetRequestId() string {
 type ScaleVClusterResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The vcluster with its new spec, in SCALING (or still SUSPENDED).
-	Vcluster      *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	Vcluster *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	// The Operation that records this call (OperationService.GetOperation).
+	OperationId   string `protobuf:"bytes,2,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -899,6 +930,13 @@ func (x *ScaleVClusterResponse) GetVcluster() *VCluster {
 		return x.Vcluster
 	}
 	return nil
+}
+
+func (x *ScaleVClusterResponse) GetOperationId() string {
+	if x != nil {
+		return x.OperationId
+	}
+	return ""
 }
 
 // Request of VClusterService.SuspendVCluster.
@@ -988,7 +1026,9 @@ func (x *SuspendVClusterRequest) GetRequestId() string {
 type SuspendVClusterResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The vcluster in SUSPENDING (or unchanged, for the no-op case).
-	Vcluster      *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	Vcluster *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	// The Operation that records this call (OperationService.GetOperation).
+	OperationId   string `protobuf:"bytes,2,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1028,6 +1068,13 @@ func (x *SuspendVClusterResponse) GetVcluster() *VCluster {
 		return x.Vcluster
 	}
 	return nil
+}
+
+func (x *SuspendVClusterResponse) GetOperationId() string {
+	if x != nil {
+		return x.OperationId
+	}
+	return ""
 }
 
 // Request of VClusterService.ResumeVCluster.
@@ -1107,7 +1154,9 @@ func (x *ResumeVClusterRequest) GetRequestId() string {
 type ResumeVClusterResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The vcluster in RESUMING (or unchanged, for the no-op case).
-	Vcluster      *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	Vcluster *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	// The Operation that records this call (OperationService.GetOperation).
+	OperationId   string `protobuf:"bytes,2,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1147,6 +1196,13 @@ func (x *ResumeVClusterResponse) GetVcluster() *VCluster {
 		return x.Vcluster
 	}
 	return nil
+}
+
+func (x *ResumeVClusterResponse) GetOperationId() string {
+	if x != nil {
+		return x.OperationId
+	}
+	return ""
 }
 
 // Request of VClusterService.SnapshotVCluster.
@@ -1246,7 +1302,9 @@ func (x *SnapshotVClusterRequest) GetRequestId() string {
 type SnapshotVClusterResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The new snapshot, in PENDING.
-	Snapshot      *Snapshot `protobuf:"bytes,1,opt,name=snapshot,proto3" json:"snapshot,omitempty"`
+	Snapshot *Snapshot `protobuf:"bytes,1,opt,name=snapshot,proto3" json:"snapshot,omitempty"`
+	// The Operation that records this call (OperationService.GetOperation).
+	OperationId   string `protobuf:"bytes,2,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1286,6 +1344,13 @@ func (x *SnapshotVClusterResponse) GetSnapshot() *Snapshot {
 		return x.Snapshot
 	}
 	return nil
+}
+
+func (x *SnapshotVClusterResponse) GetOperationId() string {
+	if x != nil {
+		return x.OperationId
+	}
+	return ""
 }
 
 // Request of VClusterService.RestoreVCluster.
@@ -1377,7 +1442,9 @@ type RestoreVClusterResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The restored vcluster: in RESTORING (in place) or PROVISIONING (new
 	// name).
-	Vcluster      *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	Vcluster *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
+	// The Operation that records this call (OperationService.GetOperation).
+	OperationId   string `protobuf:"bytes,2,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1417,6 +1484,13 @@ func (x *RestoreVClusterResponse) GetVcluster() *VCluster {
 		return x.Vcluster
 	}
 	return nil
+}
+
+func (x *RestoreVClusterResponse) GetOperationId() string {
+	if x != nil {
+		return x.OperationId
+	}
+	return ""
 }
 
 // Request of VClusterService.WatchVClusters.
@@ -1657,9 +1731,10 @@ const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"request_id\x18\x06 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"O\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"r\n" +
 	"\x16CreateVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\\\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\x12!\n" +
+	"\foperation_id\x18\x02 \x01(\tR\voperationId\"\\\n" +
 	"\x12GetVClusterRequest\x12'\n" +
 	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\"L\n" +
@@ -1683,9 +1758,10 @@ const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12#\n" +
 	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\x12(\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"O\n" +
+	"request_id\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"r\n" +
 	"\x16UpdateVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\xe5\x01\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\x12!\n" +
+	"\foperation_id\x18\x02 \x01(\tR\voperationId\"\xe5\x01\n" +
 	"\x15DeleteVClusterRequest\x12'\n" +
 	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x12\x12\n" +
@@ -1693,9 +1769,10 @@ const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"\x10delete_snapshots\x18\x04 \x01(\bR\x0fdeleteSnapshots\x12(\n" +
 	"\n" +
 	"request_id\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\x12\x1b\n" +
-	"\tkeep_data\x18\x06 \x01(\bR\bkeepData\"O\n" +
+	"\tkeep_data\x18\x06 \x01(\bR\bkeepData\"r\n" +
 	"\x16DeleteVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\xad\x02\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\x12!\n" +
+	"\foperation_id\x18\x02 \x01(\tR\voperationId\"\xad\x02\n" +
 	"\x14ScaleVClusterRequest\x12'\n" +
 	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x128\n" +
@@ -1706,26 +1783,29 @@ const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\a \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestIdB\f\n" +
 	"\n" +
-	"_enable_ha\"N\n" +
+	"_enable_ha\"q\n" +
 	"\x15ScaleVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\xc7\x01\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\x12!\n" +
+	"\foperation_id\x18\x02 \x01(\tR\voperationId\"\xc7\x01\n" +
 	"\x16SuspendVClusterRequest\x12'\n" +
 	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x12'\n" +
 	"\x0fdrain_workloads\x18\x03 \x01(\bR\x0edrainWorkloads\x12\x12\n" +
 	"\x04etag\x18\x04 \x01(\tR\x04etag\x12(\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"P\n" +
+	"request_id\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"s\n" +
 	"\x17SuspendVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\x9d\x01\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\x12!\n" +
+	"\foperation_id\x18\x02 \x01(\tR\voperationId\"\x9d\x01\n" +
 	"\x15ResumeVClusterRequest\x12'\n" +
 	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x12\x12\n" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12(\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"O\n" +
+	"request_id\x18\x04 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"r\n" +
 	"\x16ResumeVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\x90\x03\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\x12!\n" +
+	"\foperation_id\x18\x02 \x01(\tR\voperationId\"\x90\x03\n" +
 	"\x17SnapshotVClusterRequest\x12'\n" +
 	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12\x1d\n" +
 	"\x04name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\x04name\x121\n" +
@@ -1736,9 +1816,10 @@ const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"request_id\x18\x06 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"Q\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"t\n" +
 	"\x18SnapshotVClusterResponse\x125\n" +
-	"\bsnapshot\x18\x01 \x01(\v2\x19.openvcluster.v1.SnapshotR\bsnapshot\"\xde\x01\n" +
+	"\bsnapshot\x18\x01 \x01(\v2\x19.openvcluster.v1.SnapshotR\bsnapshot\x12!\n" +
+	"\foperation_id\x18\x02 \x01(\tR\voperationId\"\xde\x01\n" +
 	"\x16RestoreVClusterRequest\x12'\n" +
 	"\tnamespace\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\tnamespace\x12.\n" +
 	"\rsnapshot_name\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x88\xb8\x17\x01R\fsnapshotName\x12-\n" +
@@ -1746,9 +1827,10 @@ const file_openvcluster_v1_vcluster_service_proto_rawDesc = "" +
 	"targetName\x12\x12\n" +
 	"\x04etag\x18\x04 \x01(\tR\x04etag\x12(\n" +
 	"\n" +
-	"request_id\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"P\n" +
+	"request_id\x18\x05 \x01(\tB\t\xbaH\x06r\x04\xa8\xb8\x17\x01R\trequestId\"s\n" +
 	"\x17RestoreVClusterResponse\x125\n" +
-	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\"\x8c\x01\n" +
+	"\bvcluster\x18\x01 \x01(\v2\x19.openvcluster.v1.VClusterR\bvcluster\x12!\n" +
+	"\foperation_id\x18\x02 \x01(\tR\voperationId\"\x8c\x01\n" +
 	"\x15WatchVClustersRequest\x12*\n" +
 	"\tnamespace\x18\x01 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xb8\x17\x01R\tnamespace\x12 \n" +
 	"\x04name\x18\x02 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x88\xb8\x17\x01R\x04name\x12%\n" +

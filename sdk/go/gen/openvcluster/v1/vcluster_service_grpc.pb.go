@@ -70,6 +70,8 @@ const (
 //     etag. No input a client can send is answered with UNKNOWN or INTERNAL.
 //   - Mutations return the resource in its new, possibly intermediate, phase;
 //     wait for the final phase with WatchVClusters or by polling GetVCluster.
+//     They also return `operation_id`, the Operation (OperationService) that
+//     records who asked, when, and how the call went.
 //   - Idempotency: every mutating request has `request_id`, a UUID in its
 //     canonical textual form (anything else is INVALID_ARGUMENT), compared
 //     without regard to case. A retry with the same request_id and the same
@@ -404,6 +406,8 @@ func (c *vClusterServiceClient) GetVClusterKubeconfig(ctx context.Context, in *G
 //     etag. No input a client can send is answered with UNKNOWN or INTERNAL.
 //   - Mutations return the resource in its new, possibly intermediate, phase;
 //     wait for the final phase with WatchVClusters or by polling GetVCluster.
+//     They also return `operation_id`, the Operation (OperationService) that
+//     records who asked, when, and how the call went.
 //   - Idempotency: every mutating request has `request_id`, a UUID in its
 //     canonical textual form (anything else is INVALID_ARGUMENT), compared
 //     without regard to case. A retry with the same request_id and the same

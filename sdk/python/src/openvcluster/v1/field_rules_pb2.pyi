@@ -15,6 +15,7 @@ DNS1123_SUBDOMAIN_FIELD_NUMBER: _builtins.int
 LABEL_KEY_FIELD_NUMBER: _builtins.int
 LABEL_VALUE_FIELD_NUMBER: _builtins.int
 REQUEST_ID_FIELD_NUMBER: _builtins.int
+OPERATION_ID_FIELD_NUMBER: _builtins.int
 QUANTITY_FIELD_NUMBER: _builtins.int
 KUBERNETES_VERSION_FIELD_NUMBER: _builtins.int
 DESCRIPTION_FIELD_NUMBER: _builtins.int
@@ -42,6 +43,8 @@ label_value: _extension_dict._ExtensionFieldDescriptor[_validate_pb2.StringRules
 """
 request_id: _extension_dict._ExtensionFieldDescriptor[_validate_pb2.StringRules, _builtins.bool]
 """A client-chosen request id: empty, or a UUID in canonical text form."""
+operation_id: _extension_dict._ExtensionFieldDescriptor[_validate_pb2.StringRules, _builtins.bool]
+"""An operation's id (Operation.id), a UUID: required."""
 quantity: _extension_dict._ExtensionFieldDescriptor[_validate_pb2.StringRules, _builtins.bool]
 """A Kubernetes resource quantity ("500m", "2", "4Gi", "1e3") that is not
 negative, in at most 64 characters. Whether it is above zero and above

@@ -170,12 +170,20 @@ class ServerLimits(_message.Message):
     MAX_PAGE_SIZE_FIELD_NUMBER: _builtins.int
     MAX_MESSAGE_BYTES_FIELD_NUMBER: _builtins.int
     QUOTAS_FIELD_NUMBER: _builtins.int
+    OPERATIONS_PER_VCLUSTER_FIELD_NUMBER: _builtins.int
+    OPERATION_RETENTION_SECONDS_FIELD_NUMBER: _builtins.int
     default_page_size: _builtins.int
     """The page size of a listing whose page_size is 0."""
     max_page_size: _builtins.int
     """The largest page a listing returns; larger page sizes are lowered to it."""
     max_message_bytes: _builtins.int
     """The largest message the server accepts or sends, in bytes."""
+    operations_per_vcluster: _builtins.int
+    """How many operations (OperationService) the server keeps per vcluster;
+    the oldest beyond it are forgotten.
+    """
+    operation_retention_seconds: _builtins.int
+    """How long the server keeps an operation after it ended, in seconds."""
     @_builtins.property
     def quotas(self) -> _containers.MessageMap[_builtins.str, _monitor_service_pb2.NamespaceQuota]:
         """The quota of each namespace the caller may see that has one of its own,
@@ -190,10 +198,12 @@ class ServerLimits(_message.Message):
         max_page_size: _builtins.int = ...,
         max_message_bytes: _builtins.int = ...,
         quotas: _abc.Mapping[_builtins.str, _monitor_service_pb2.NamespaceQuota] | None = ...,
+        operations_per_vcluster: _builtins.int = ...,
+        operation_retention_seconds: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["default_page_size", b"default_page_size", "max_message_bytes", b"max_message_bytes", "max_page_size", b"max_page_size", "quotas", b"quotas"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["default_page_size", b"default_page_size", "max_message_bytes", b"max_message_bytes", "max_page_size", b"max_page_size", "operation_retention_seconds", b"operation_retention_seconds", "operations_per_vcluster", b"operations_per_vcluster", "quotas", b"quotas"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

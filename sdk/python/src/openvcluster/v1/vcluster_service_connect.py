@@ -72,6 +72,8 @@ class VClusterService(Protocol):
       etag. No input a client can send is answered with UNKNOWN or INTERNAL.
     * Mutations return the resource in its new, possibly intermediate, phase;
       wait for the final phase with WatchVClusters or by polling GetVCluster.
+      They also return `operation_id`, the Operation (OperationService) that
+      records who asked, when, and how the call went.
     * Idempotency: every mutating request has `request_id`, a UUID in its
       canonical textual form (anything else is INVALID_ARGUMENT), compared
       without regard to case. A retry with the same request_id and the same
@@ -472,6 +474,8 @@ class VClusterServiceClient(ConnectClient):
       etag. No input a client can send is answered with UNKNOWN or INTERNAL.
     * Mutations return the resource in its new, possibly intermediate, phase;
       wait for the final phase with WatchVClusters or by polling GetVCluster.
+      They also return `operation_id`, the Operation (OperationService) that
+      records who asked, when, and how the call went.
     * Idempotency: every mutating request has `request_id`, a UUID in its
       canonical textual form (anything else is INVALID_ARGUMENT), compared
       without regard to case. A retry with the same request_id and the same
@@ -946,6 +950,8 @@ class VClusterServiceSync(Protocol):
       etag. No input a client can send is answered with UNKNOWN or INTERNAL.
     * Mutations return the resource in its new, possibly intermediate, phase;
       wait for the final phase with WatchVClusters or by polling GetVCluster.
+      They also return `operation_id`, the Operation (OperationService) that
+      records who asked, when, and how the call went.
     * Idempotency: every mutating request has `request_id`, a UUID in its
       canonical textual form (anything else is INVALID_ARGUMENT), compared
       without regard to case. A retry with the same request_id and the same
@@ -1344,6 +1350,8 @@ class VClusterServiceClientSync(ConnectClientSync):
       etag. No input a client can send is answered with UNKNOWN or INTERNAL.
     * Mutations return the resource in its new, possibly intermediate, phase;
       wait for the final phase with WatchVClusters or by polling GetVCluster.
+      They also return `operation_id`, the Operation (OperationService) that
+      records who asked, when, and how the call went.
     * Idempotency: every mutating request has `request_id`, a UUID in its
       canonical textual form (anything else is INVALID_ARGUMENT), compared
       without regard to case. A retry with the same request_id and the same

@@ -97,6 +97,11 @@ class CreateVClusterResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     VCLUSTER_FIELD_NUMBER: _builtins.int
+    OPERATION_ID_FIELD_NUMBER: _builtins.int
+    operation_id: _builtins.str
+    """The Operation that records this call (OperationService.GetOperation);
+    empty with validate_only.
+    """
     @_builtins.property
     def vcluster(self) -> _vcluster_pb2.VCluster:
         """The new vcluster, in PROVISIONING (or as it would be, with
@@ -107,10 +112,11 @@ class CreateVClusterResponse(_message.Message):
         self,
         *,
         vcluster: _vcluster_pb2.VCluster | None = ...,
+        operation_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["operation_id", b"operation_id", "vcluster", b"vcluster"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -303,6 +309,11 @@ class UpdateVClusterResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     VCLUSTER_FIELD_NUMBER: _builtins.int
+    OPERATION_ID_FIELD_NUMBER: _builtins.int
+    operation_id: _builtins.str
+    """The Operation that records this call (OperationService.GetOperation);
+    empty with validate_only.
+    """
     @_builtins.property
     def vcluster(self) -> _vcluster_pb2.VCluster:
         """The vcluster as changed: in UPGRADING for an upgrade, otherwise in the
@@ -313,10 +324,11 @@ class UpdateVClusterResponse(_message.Message):
         self,
         *,
         vcluster: _vcluster_pb2.VCluster | None = ...,
+        operation_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["operation_id", b"operation_id", "vcluster", b"vcluster"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -378,6 +390,9 @@ class DeleteVClusterResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     VCLUSTER_FIELD_NUMBER: _builtins.int
+    OPERATION_ID_FIELD_NUMBER: _builtins.int
+    operation_id: _builtins.str
+    """The Operation that records this call (OperationService.GetOperation)."""
     @_builtins.property
     def vcluster(self) -> _vcluster_pb2.VCluster:
         """The vcluster in DELETING."""
@@ -386,10 +401,11 @@ class DeleteVClusterResponse(_message.Message):
         self,
         *,
         vcluster: _vcluster_pb2.VCluster | None = ...,
+        operation_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["operation_id", b"operation_id", "vcluster", b"vcluster"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -457,6 +473,9 @@ class ScaleVClusterResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     VCLUSTER_FIELD_NUMBER: _builtins.int
+    OPERATION_ID_FIELD_NUMBER: _builtins.int
+    operation_id: _builtins.str
+    """The Operation that records this call (OperationService.GetOperation)."""
     @_builtins.property
     def vcluster(self) -> _vcluster_pb2.VCluster:
         """The vcluster with its new spec, in SCALING (or still SUSPENDED)."""
@@ -465,10 +484,11 @@ class ScaleVClusterResponse(_message.Message):
         self,
         *,
         vcluster: _vcluster_pb2.VCluster | None = ...,
+        operation_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["operation_id", b"operation_id", "vcluster", b"vcluster"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -521,6 +541,9 @@ class SuspendVClusterResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     VCLUSTER_FIELD_NUMBER: _builtins.int
+    OPERATION_ID_FIELD_NUMBER: _builtins.int
+    operation_id: _builtins.str
+    """The Operation that records this call (OperationService.GetOperation)."""
     @_builtins.property
     def vcluster(self) -> _vcluster_pb2.VCluster:
         """The vcluster in SUSPENDING (or unchanged, for the no-op case)."""
@@ -529,10 +552,11 @@ class SuspendVClusterResponse(_message.Message):
         self,
         *,
         vcluster: _vcluster_pb2.VCluster | None = ...,
+        operation_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["operation_id", b"operation_id", "vcluster", b"vcluster"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -579,6 +603,9 @@ class ResumeVClusterResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     VCLUSTER_FIELD_NUMBER: _builtins.int
+    OPERATION_ID_FIELD_NUMBER: _builtins.int
+    operation_id: _builtins.str
+    """The Operation that records this call (OperationService.GetOperation)."""
     @_builtins.property
     def vcluster(self) -> _vcluster_pb2.VCluster:
         """The vcluster in RESUMING (or unchanged, for the no-op case)."""
@@ -587,10 +614,11 @@ class ResumeVClusterResponse(_message.Message):
         self,
         *,
         vcluster: _vcluster_pb2.VCluster | None = ...,
+        operation_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["operation_id", b"operation_id", "vcluster", b"vcluster"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -671,6 +699,9 @@ class SnapshotVClusterResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SNAPSHOT_FIELD_NUMBER: _builtins.int
+    OPERATION_ID_FIELD_NUMBER: _builtins.int
+    operation_id: _builtins.str
+    """The Operation that records this call (OperationService.GetOperation)."""
     @_builtins.property
     def snapshot(self) -> _snapshot_pb2.Snapshot:
         """The new snapshot, in PENDING."""
@@ -679,10 +710,11 @@ class SnapshotVClusterResponse(_message.Message):
         self,
         *,
         snapshot: _snapshot_pb2.Snapshot | None = ...,
+        operation_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["snapshot", b"snapshot"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["snapshot", b"snapshot"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["operation_id", b"operation_id", "snapshot", b"snapshot"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -737,6 +769,9 @@ class RestoreVClusterResponse(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     VCLUSTER_FIELD_NUMBER: _builtins.int
+    OPERATION_ID_FIELD_NUMBER: _builtins.int
+    operation_id: _builtins.str
+    """The Operation that records this call (OperationService.GetOperation)."""
     @_builtins.property
     def vcluster(self) -> _vcluster_pb2.VCluster:
         """The restored vcluster: in RESTORING (in place) or PROVISIONING (new
@@ -747,10 +782,11 @@ class RestoreVClusterResponse(_message.Message):
         self,
         *,
         vcluster: _vcluster_pb2.VCluster | None = ...,
+        operation_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["vcluster", b"vcluster"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["operation_id", b"operation_id", "vcluster", b"vcluster"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

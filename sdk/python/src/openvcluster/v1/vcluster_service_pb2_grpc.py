@@ -59,6 +59,8 @@ class VClusterServiceStub:
     etag. No input a client can send is answered with UNKNOWN or INTERNAL.
     * Mutations return the resource in its new, possibly intermediate, phase;
     wait for the final phase with WatchVClusters or by polling GetVCluster.
+    They also return `operation_id`, the Operation (OperationService) that
+    records who asked, when, and how the call went.
     * Idempotency: every mutating request has `request_id`, a UUID in its
     canonical textual form (anything else is INVALID_ARGUMENT), compared
     without regard to case. A retry with the same request_id and the same
@@ -177,6 +179,8 @@ class VClusterServiceServicer:
     etag. No input a client can send is answered with UNKNOWN or INTERNAL.
     * Mutations return the resource in its new, possibly intermediate, phase;
     wait for the final phase with WatchVClusters or by polling GetVCluster.
+    They also return `operation_id`, the Operation (OperationService) that
+    records who asked, when, and how the call went.
     * Idempotency: every mutating request has `request_id`, a UUID in its
     canonical textual form (anything else is INVALID_ARGUMENT), compared
     without regard to case. A retry with the same request_id and the same
@@ -501,6 +505,8 @@ class VClusterService:
     etag. No input a client can send is answered with UNKNOWN or INTERNAL.
     * Mutations return the resource in its new, possibly intermediate, phase;
     wait for the final phase with WatchVClusters or by polling GetVCluster.
+    They also return `operation_id`, the Operation (OperationService) that
+    records who asked, when, and how the call went.
     * Idempotency: every mutating request has `request_id`, a UUID in its
     canonical textual form (anything else is INVALID_ARGUMENT), compared
     without regard to case. A retry with the same request_id and the same

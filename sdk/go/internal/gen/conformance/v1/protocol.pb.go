@@ -94,7 +94,7 @@ func (x Error_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Error_Kind.Descriptor instead.
 func (Error_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{15, 0}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{16, 0}
 }
 
 // One case: where to connect and the steps to run in order.
@@ -351,6 +351,9 @@ type Step struct {
 	//	*Step_GetFleetSummary
 	//	*Step_GetServerInfo
 	//	*Step_UpdateVcluster
+	//	*Step_GetOperation
+	//	*Step_ListOperations
+	//	*Step_ListOperationsPage
 	Action        isStep_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -630,6 +633,33 @@ func (x *Step) GetUpdateVcluster() *v1.UpdateVClusterRequest {
 	return nil
 }
 
+func (x *Step) GetGetOperation() *v1.GetOperationRequest {
+	if x != nil {
+		if x, ok := x.Action.(*Step_GetOperation); ok {
+			return x.GetOperation
+		}
+	}
+	return nil
+}
+
+func (x *Step) GetListOperations() *v1.ListOperationsRequest {
+	if x != nil {
+		if x, ok := x.Action.(*Step_ListOperations); ok {
+			return x.ListOperations
+		}
+	}
+	return nil
+}
+
+func (x *Step) GetListOperationsPage() *v1.ListOperationsRequest {
+	if x != nil {
+		if x, ok := x.Action.(*Step_ListOperationsPage); ok {
+			return x.ListOperationsPage
+		}
+	}
+	return nil
+}
+
 type isStep_Action interface {
 	isStep_Action()
 }
@@ -764,6 +794,22 @@ type Step_UpdateVcluster struct {
 	UpdateVcluster *v1.UpdateVClusterRequest `protobuf:"bytes,33,opt,name=update_vcluster,json=updateVcluster,proto3,oneof"`
 }
 
+type Step_GetOperation struct {
+	// OperationService.GetOperation; result: operation.
+	GetOperation *v1.GetOperationRequest `protobuf:"bytes,34,opt,name=get_operation,json=getOperation,proto3,oneof"`
+}
+
+type Step_ListOperations struct {
+	// Every operation of a listing through automatic pagination; result:
+	// operations.
+	ListOperations *v1.ListOperationsRequest `protobuf:"bytes,35,opt,name=list_operations,json=listOperations,proto3,oneof"`
+}
+
+type Step_ListOperationsPage struct {
+	// One page of an operation listing; result: operation_page.
+	ListOperationsPage *v1.ListOperationsRequest `protobuf:"bytes,36,opt,name=list_operations_page,json=listOperationsPage,proto3,oneof"`
+}
+
 func (*Step_CreateVcluster) isStep_Action() {}
 
 func (*Step_GetVcluster) isStep_Action() {}
@@ -811,6 +857,12 @@ func (*Step_GetFleetSummary) isStep_Action() {}
 func (*Step_GetServerInfo) isStep_Action() {}
 
 func (*Step_UpdateVcluster) isStep_Action() {}
+
+func (*Step_GetOperation) isStep_Action() {}
+
+func (*Step_ListOperations) isStep_Action() {}
+
+func (*Step_ListOperationsPage) isStep_Action() {}
 
 // Per-call options; unset fields keep the SDK's defaults.
 type CallOptions struct {
@@ -1293,7 +1345,13 @@ type StepResult struct {
 	//	*StepResult_Usage
 	//	*StepResult_FleetSummary
 	//	*StepResult_ServerInfo
-	Outcome       isStepResult_Outcome `protobuf_oneof:"outcome"`
+	//	*StepResult_Operation
+	//	*StepResult_Operations
+	//	*StepResult_OperationPage
+	Outcome isStepResult_Outcome `protobuf_oneof:"outcome"`
+	// For a mutation step: the id of the Operation recording it, as the SDK
+	// reported it (its on_operation callback); empty otherwise.
+	OperationId   string `protobuf:"bytes,4,opt,name=operation_id,json=operationId,proto3" json:"operation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1473,6 +1531,40 @@ func (x *StepResult) GetServerInfo() *v1.ServerInfo {
 	return nil
 }
 
+func (x *StepResult) GetOperation() *v1.Operation {
+	if x != nil {
+		if x, ok := x.Outcome.(*StepResult_Operation); ok {
+			return x.Operation
+		}
+	}
+	return nil
+}
+
+func (x *StepResult) GetOperations() *OperationList {
+	if x != nil {
+		if x, ok := x.Outcome.(*StepResult_Operations); ok {
+			return x.Operations
+		}
+	}
+	return nil
+}
+
+func (x *StepResult) GetOperationPage() *v1.ListOperationsResponse {
+	if x != nil {
+		if x, ok := x.Outcome.(*StepResult_OperationPage); ok {
+			return x.OperationPage
+		}
+	}
+	return nil
+}
+
+func (x *StepResult) GetOperationId() string {
+	if x != nil {
+		return x.OperationId
+	}
+	return ""
+}
+
 type isStepResult_Outcome interface {
 	isStepResult_Outcome()
 }
@@ -1542,6 +1634,21 @@ type StepResult_ServerInfo struct {
 	ServerInfo *v1.ServerInfo `protobuf:"bytes,22,opt,name=server_info,json=serverInfo,proto3,oneof"`
 }
 
+type StepResult_Operation struct {
+	// An operation.
+	Operation *v1.Operation `protobuf:"bytes,23,opt,name=operation,proto3,oneof"`
+}
+
+type StepResult_Operations struct {
+	// Every operation of an automatic listing, in the order received.
+	Operations *OperationList `protobuf:"bytes,24,opt,name=operations,proto3,oneof"`
+}
+
+type StepResult_OperationPage struct {
+	// One page of operations.
+	OperationPage *v1.ListOperationsResponse `protobuf:"bytes,25,opt,name=operation_page,json=operationPage,proto3,oneof"`
+}
+
 func (*StepResult_Vcluster) isStepResult_Outcome() {}
 
 func (*StepResult_Snapshot) isStepResult_Outcome() {}
@@ -1567,6 +1674,12 @@ func (*StepResult_Usage) isStepResult_Outcome() {}
 func (*StepResult_FleetSummary) isStepResult_Outcome() {}
 
 func (*StepResult_ServerInfo) isStepResult_Outcome() {}
+
+func (*StepResult_Operation) isStepResult_Outcome() {}
+
+func (*StepResult_Operations) isStepResult_Outcome() {}
+
+func (*StepResult_OperationPage) isStepResult_Outcome() {}
 
 // Items of an automatic listing.
 type VClusterList struct {
@@ -1660,6 +1773,52 @@ func (x *SnapshotList) GetItems() []*v1.Snapshot {
 	return nil
 }
 
+// Items of an automatic operation listing.
+type OperationList struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The operations.
+	Items         []*v1.Operation `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OperationList) Reset() {
+	*x = OperationList{}
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OperationList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OperationList) ProtoMessage() {}
+
+func (x *OperationList) ProtoReflect() protoreflect.Message {
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OperationList.ProtoReflect.Descriptor instead.
+func (*OperationList) Descriptor() ([]byte, []int) {
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *OperationList) GetItems() []*v1.Operation {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
 // An empty success.
 type Done struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1669,7 +1828,7 @@ type Done struct {
 
 func (x *Done) Reset() {
 	*x = Done{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[13]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1681,7 +1840,7 @@ func (x *Done) String() string {
 func (*Done) ProtoMessage() {}
 
 func (x *Done) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[13]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1694,7 +1853,7 @@ func (x *Done) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Done.ProtoReflect.Descriptor instead.
 func (*Done) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{13}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{14}
 }
 
 // Events read by a watch_collect.
@@ -1712,7 +1871,7 @@ type WatchEvents struct {
 
 func (x *WatchEvents) Reset() {
 	*x = WatchEvents{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[14]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1724,7 +1883,7 @@ func (x *WatchEvents) String() string {
 func (*WatchEvents) ProtoMessage() {}
 
 func (x *WatchEvents) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[14]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1737,7 +1896,7 @@ func (x *WatchEvents) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEvents.ProtoReflect.Descriptor instead.
 func (*WatchEvents) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{14}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *WatchEvents) GetEvents() []*v1.WatchVClustersResponse {
@@ -1790,7 +1949,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[15]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1802,7 +1961,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[15]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1815,7 +1974,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{15}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *Error) GetKind() Error_Kind {
@@ -1894,7 +2053,7 @@ type QuotaViolation struct {
 
 func (x *QuotaViolation) Reset() {
 	*x = QuotaViolation{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[16]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1906,7 +2065,7 @@ func (x *QuotaViolation) String() string {
 func (*QuotaViolation) ProtoMessage() {}
 
 func (x *QuotaViolation) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[16]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1919,7 +2078,7 @@ func (x *QuotaViolation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuotaViolation.ProtoReflect.Descriptor instead.
 func (*QuotaViolation) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{16}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *QuotaViolation) GetSubject() string {
@@ -1949,7 +2108,7 @@ type FieldViolation struct {
 
 func (x *FieldViolation) Reset() {
 	*x = FieldViolation{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[17]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1961,7 +2120,7 @@ func (x *FieldViolation) String() string {
 func (*FieldViolation) ProtoMessage() {}
 
 func (x *FieldViolation) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[17]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1974,7 +2133,7 @@ func (x *FieldViolation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FieldViolation.ProtoReflect.Descriptor instead.
 func (*FieldViolation) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{17}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *FieldViolation) GetField() string {
@@ -1995,7 +2154,7 @@ var File_openvcluster_conformance_v1_protocol_proto protoreflect.FileDescriptor
 
 const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\n" +
-	"*openvcluster/conformance/v1/protocol.proto\x12\x1bopenvcluster.conformance.v1\x1a%openvcluster/v1/monitor_service.proto\x1a)openvcluster/v1/server_info_service.proto\x1a\x1eopenvcluster/v1/snapshot.proto\x1a&openvcluster/v1/snapshot_service.proto\x1a\x1eopenvcluster/v1/vcluster.proto\x1a&openvcluster/v1/vcluster_service.proto\"\xac\x01\n" +
+	"*openvcluster/conformance/v1/protocol.proto\x12\x1bopenvcluster.conformance.v1\x1a%openvcluster/v1/monitor_service.proto\x1a\x1fopenvcluster/v1/operation.proto\x1a'openvcluster/v1/operation_service.proto\x1a)openvcluster/v1/server_info_service.proto\x1a\x1eopenvcluster/v1/snapshot.proto\x1a&openvcluster/v1/snapshot_service.proto\x1a\x1eopenvcluster/v1/vcluster.proto\x1a&openvcluster/v1/vcluster_service.proto\"\xac\x01\n" +
 	"\vCaseRequest\x12\x1b\n" +
 	"\tcase_name\x18\x01 \x01(\tR\bcaseName\x12G\n" +
 	"\n" +
@@ -2013,7 +2172,7 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x10client_cert_file\x18\x02 \x01(\tR\x0eclientCertFile\x12&\n" +
 	"\x0fclient_key_file\x18\x03 \x01(\tR\rclientKeyFile\x12\x1f\n" +
 	"\vserver_name\x18\x04 \x01(\tR\n" +
-	"serverName\"\xfa\x10\n" +
+	"serverName\"\xf6\x12\n" +
 	"\x04Step\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12B\n" +
 	"\aoptions\x18\x02 \x01(\v2(.openvcluster.conformance.v1.CallOptionsR\aoptions\x124\n" +
@@ -2043,7 +2202,10 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x12get_vcluster_usage\x18\x1e \x01(\v2(.openvcluster.v1.GetVClusterUsageRequestH\x00R\x10getVclusterUsage\x12U\n" +
 	"\x11get_fleet_summary\x18\x1f \x01(\v2'.openvcluster.v1.GetFleetSummaryRequestH\x00R\x0fgetFleetSummary\x12O\n" +
 	"\x0fget_server_info\x18  \x01(\v2%.openvcluster.v1.GetServerInfoRequestH\x00R\rgetServerInfo\x12Q\n" +
-	"\x0fupdate_vcluster\x18! \x01(\v2&.openvcluster.v1.UpdateVClusterRequestH\x00R\x0eupdateVclusterB\b\n" +
+	"\x0fupdate_vcluster\x18! \x01(\v2&.openvcluster.v1.UpdateVClusterRequestH\x00R\x0eupdateVcluster\x12K\n" +
+	"\rget_operation\x18\" \x01(\v2$.openvcluster.v1.GetOperationRequestH\x00R\fgetOperation\x12Q\n" +
+	"\x0flist_operations\x18# \x01(\v2&.openvcluster.v1.ListOperationsRequestH\x00R\x0elistOperations\x12Z\n" +
+	"\x14list_operations_page\x18$ \x01(\v2&.openvcluster.v1.ListOperationsRequestH\x00R\x12listOperationsPageB\b\n" +
 	"\x06action\"\xc3\x02\n" +
 	"\vCallOptions\x12\x1d\n" +
 	"\n" +
@@ -2083,7 +2245,7 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x05count\x18\x02 \x01(\x05R\x05count\x12\x1d\n" +
 	"\n" +
 	"timeout_ms\x18\x03 \x01(\x03R\ttimeoutMs\x12\x12\n" +
-	"\x04stop\x18\x04 \x01(\bR\x04stop\"\xba\a\n" +
+	"\x04stop\x18\x04 \x01(\bR\x04stop\"\xb9\t\n" +
 	"\n" +
 	"StepResult\x12\x1b\n" +
 	"\tcase_name\x18\x01 \x01(\tR\bcaseName\x12\x1d\n" +
@@ -2106,12 +2268,20 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x05usage\x18\x14 \x01(\v2\x1e.openvcluster.v1.VClusterUsageH\x00R\x05usage\x12D\n" +
 	"\rfleet_summary\x18\x15 \x01(\v2\x1d.openvcluster.v1.FleetSummaryH\x00R\ffleetSummary\x12>\n" +
 	"\vserver_info\x18\x16 \x01(\v2\x1b.openvcluster.v1.ServerInfoH\x00R\n" +
-	"serverInfoB\t\n" +
+	"serverInfo\x12:\n" +
+	"\toperation\x18\x17 \x01(\v2\x1a.openvcluster.v1.OperationH\x00R\toperation\x12L\n" +
+	"\n" +
+	"operations\x18\x18 \x01(\v2*.openvcluster.conformance.v1.OperationListH\x00R\n" +
+	"operations\x12P\n" +
+	"\x0eoperation_page\x18\x19 \x01(\v2'.openvcluster.v1.ListOperationsResponseH\x00R\roperationPage\x12!\n" +
+	"\foperation_id\x18\x04 \x01(\tR\voperationIdB\t\n" +
 	"\aoutcome\"?\n" +
 	"\fVClusterList\x12/\n" +
 	"\x05items\x18\x01 \x03(\v2\x19.openvcluster.v1.VClusterR\x05items\"?\n" +
 	"\fSnapshotList\x12/\n" +
-	"\x05items\x18\x01 \x03(\v2\x19.openvcluster.v1.SnapshotR\x05items\"\x06\n" +
+	"\x05items\x18\x01 \x03(\v2\x19.openvcluster.v1.SnapshotR\x05items\"A\n" +
+	"\rOperationList\x120\n" +
+	"\x05items\x18\x01 \x03(\v2\x1a.openvcluster.v1.OperationR\x05items\"\x06\n" +
 	"\x04Done\"\x9e\x01\n" +
 	"\vWatchEvents\x12?\n" +
 	"\x06events\x18\x01 \x03(\v2'.openvcluster.v1.WatchVClustersResponseR\x06events\x128\n" +
@@ -2159,7 +2329,7 @@ func file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP() []byte {
 }
 
 var file_openvcluster_conformance_v1_protocol_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_openvcluster_conformance_v1_protocol_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_openvcluster_conformance_v1_protocol_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_openvcluster_conformance_v1_protocol_proto_goTypes = []any{
 	(Error_Kind)(0),                         // 0: openvcluster.conformance.v1.Error.Kind
 	(*CaseRequest)(nil),                     // 1: openvcluster.conformance.v1.CaseRequest
@@ -2175,41 +2345,46 @@ var file_openvcluster_conformance_v1_protocol_proto_goTypes = []any{
 	(*StepResult)(nil),                      // 11: openvcluster.conformance.v1.StepResult
 	(*VClusterList)(nil),                    // 12: openvcluster.conformance.v1.VClusterList
 	(*SnapshotList)(nil),                    // 13: openvcluster.conformance.v1.SnapshotList
-	(*Done)(nil),                            // 14: openvcluster.conformance.v1.Done
-	(*WatchEvents)(nil),                     // 15: openvcluster.conformance.v1.WatchEvents
-	(*Error)(nil),                           // 16: openvcluster.conformance.v1.Error
-	(*QuotaViolation)(nil),                  // 17: openvcluster.conformance.v1.QuotaViolation
-	(*FieldViolation)(nil),                  // 18: openvcluster.conformance.v1.FieldViolation
-	nil,                                     // 19: openvcluster.conformance.v1.CallOptions.MetadataEntry
-	nil,                                     // 20: openvcluster.conformance.v1.Error.MetadataEntry
-	(*v1.CreateVClusterRequest)(nil),        // 21: openvcluster.v1.CreateVClusterRequest
-	(*v1.GetVClusterRequest)(nil),           // 22: openvcluster.v1.GetVClusterRequest
-	(*v1.ListVClustersRequest)(nil),         // 23: openvcluster.v1.ListVClustersRequest
-	(*v1.DeleteVClusterRequest)(nil),        // 24: openvcluster.v1.DeleteVClusterRequest
-	(*v1.ScaleVClusterRequest)(nil),         // 25: openvcluster.v1.ScaleVClusterRequest
-	(*v1.SuspendVClusterRequest)(nil),       // 26: openvcluster.v1.SuspendVClusterRequest
-	(*v1.ResumeVClusterRequest)(nil),        // 27: openvcluster.v1.ResumeVClusterRequest
-	(*v1.SnapshotVClusterRequest)(nil),      // 28: openvcluster.v1.SnapshotVClusterRequest
-	(*v1.RestoreVClusterRequest)(nil),       // 29: openvcluster.v1.RestoreVClusterRequest
-	(*v1.GetVClusterKubeconfigRequest)(nil), // 30: openvcluster.v1.GetVClusterKubeconfigRequest
-	(*v1.GetSnapshotRequest)(nil),           // 31: openvcluster.v1.GetSnapshotRequest
-	(*v1.ListSnapshotsRequest)(nil),         // 32: openvcluster.v1.ListSnapshotsRequest
-	(*v1.DeleteSnapshotRequest)(nil),        // 33: openvcluster.v1.DeleteSnapshotRequest
-	(*v1.WatchVClustersRequest)(nil),        // 34: openvcluster.v1.WatchVClustersRequest
-	(*v1.GetVClusterUsageRequest)(nil),      // 35: openvcluster.v1.GetVClusterUsageRequest
-	(*v1.GetFleetSummaryRequest)(nil),       // 36: openvcluster.v1.GetFleetSummaryRequest
-	(*v1.GetServerInfoRequest)(nil),         // 37: openvcluster.v1.GetServerInfoRequest
-	(*v1.UpdateVClusterRequest)(nil),        // 38: openvcluster.v1.UpdateVClusterRequest
-	(v1.VCluster_Phase)(0),                  // 39: openvcluster.v1.VCluster.Phase
-	(v1.Snapshot_Phase)(0),                  // 40: openvcluster.v1.Snapshot.Phase
-	(*v1.VCluster)(nil),                     // 41: openvcluster.v1.VCluster
-	(*v1.Snapshot)(nil),                     // 42: openvcluster.v1.Snapshot
-	(*v1.ListVClustersResponse)(nil),        // 43: openvcluster.v1.ListVClustersResponse
-	(*v1.ListSnapshotsResponse)(nil),        // 44: openvcluster.v1.ListSnapshotsResponse
-	(*v1.VClusterUsage)(nil),                // 45: openvcluster.v1.VClusterUsage
-	(*v1.FleetSummary)(nil),                 // 46: openvcluster.v1.FleetSummary
-	(*v1.ServerInfo)(nil),                   // 47: openvcluster.v1.ServerInfo
-	(*v1.WatchVClustersResponse)(nil),       // 48: openvcluster.v1.WatchVClustersResponse
+	(*OperationList)(nil),                   // 14: openvcluster.conformance.v1.OperationList
+	(*Done)(nil),                            // 15: openvcluster.conformance.v1.Done
+	(*WatchEvents)(nil),                     // 16: openvcluster.conformance.v1.WatchEvents
+	(*Error)(nil),                           // 17: openvcluster.conformance.v1.Error
+	(*QuotaViolation)(nil),                  // 18: openvcluster.conformance.v1.QuotaViolation
+	(*FieldViolation)(nil),                  // 19: openvcluster.conformance.v1.FieldViolation
+	nil,                                     // 20: openvcluster.conformance.v1.CallOptions.MetadataEntry
+	nil,                                     // 21: openvcluster.conformance.v1.Error.MetadataEntry
+	(*v1.CreateVClusterRequest)(nil),        // 22: openvcluster.v1.CreateVClusterRequest
+	(*v1.GetVClusterRequest)(nil),           // 23: openvcluster.v1.GetVClusterRequest
+	(*v1.ListVClustersRequest)(nil),         // 24: openvcluster.v1.ListVClustersRequest
+	(*v1.DeleteVClusterRequest)(nil),        // 25: openvcluster.v1.DeleteVClusterRequest
+	(*v1.ScaleVClusterRequest)(nil),         // 26: openvcluster.v1.ScaleVClusterRequest
+	(*v1.SuspendVClusterRequest)(nil),       // 27: openvcluster.v1.SuspendVClusterRequest
+	(*v1.ResumeVClusterRequest)(nil),        // 28: openvcluster.v1.ResumeVClusterRequest
+	(*v1.SnapshotVClusterRequest)(nil),      // 29: openvcluster.v1.SnapshotVClusterRequest
+	(*v1.RestoreVClusterRequest)(nil),       // 30: openvcluster.v1.RestoreVClusterRequest
+	(*v1.GetVClusterKubeconfigRequest)(nil), // 31: openvcluster.v1.GetVClusterKubeconfigRequest
+	(*v1.GetSnapshotRequest)(nil),           // 32: openvcluster.v1.GetSnapshotRequest
+	(*v1.ListSnapshotsRequest)(nil),         // 33: openvcluster.v1.ListSnapshotsRequest
+	(*v1.DeleteSnapshotRequest)(nil),        // 34: openvcluster.v1.DeleteSnapshotRequest
+	(*v1.WatchVClustersRequest)(nil),        // 35: openvcluster.v1.WatchVClustersRequest
+	(*v1.GetVClusterUsageRequest)(nil),      // 36: openvcluster.v1.GetVClusterUsageRequest
+	(*v1.GetFleetSummaryRequest)(nil),       // 37: openvcluster.v1.GetFleetSummaryRequest
+	(*v1.GetServerInfoRequest)(nil),         // 38: openvcluster.v1.GetServerInfoRequest
+	(*v1.UpdateVClusterRequest)(nil),        // 39: openvcluster.v1.UpdateVClusterRequest
+	(*v1.GetOperationRequest)(nil),          // 40: openvcluster.v1.GetOperationRequest
+	(*v1.ListOperationsRequest)(nil),        // 41: openvcluster.v1.ListOperationsRequest
+	(v1.VCluster_Phase)(0),                  // 42: openvcluster.v1.VCluster.Phase
+	(v1.Snapshot_Phase)(0),                  // 43: openvcluster.v1.Snapshot.Phase
+	(*v1.VCluster)(nil),                     // 44: openvcluster.v1.VCluster
+	(*v1.Snapshot)(nil),                     // 45: openvcluster.v1.Snapshot
+	(*v1.ListVClustersResponse)(nil),        // 46: openvcluster.v1.ListVClustersResponse
+	(*v1.ListSnapshotsResponse)(nil),        // 47: openvcluster.v1.ListSnapshotsResponse
+	(*v1.VClusterUsage)(nil),                // 48: openvcluster.v1.VClusterUsage
+	(*v1.FleetSummary)(nil),                 // 49: openvcluster.v1.FleetSummary
+	(*v1.ServerInfo)(nil),                   // 50: openvcluster.v1.ServerInfo
+	(*v1.Operation)(nil),                    // 51: openvcluster.v1.Operation
+	(*v1.ListOperationsResponse)(nil),       // 52: openvcluster.v1.ListOperationsResponse
+	(*v1.WatchVClustersResponse)(nil),       // 53: openvcluster.v1.WatchVClustersResponse
 }
 var file_openvcluster_conformance_v1_protocol_proto_depIdxs = []int32{
 	2,  // 0: openvcluster.conformance.v1.CaseRequest.connection:type_name -> openvcluster.conformance.v1.Connection
@@ -2217,58 +2392,65 @@ var file_openvcluster_conformance_v1_protocol_proto_depIdxs = []int32{
 	3,  // 2: openvcluster.conformance.v1.Connection.tls:type_name -> openvcluster.conformance.v1.Tls
 	5,  // 3: openvcluster.conformance.v1.Step.options:type_name -> openvcluster.conformance.v1.CallOptions
 	6,  // 4: openvcluster.conformance.v1.Step.refs:type_name -> openvcluster.conformance.v1.Ref
-	21, // 5: openvcluster.conformance.v1.Step.create_vcluster:type_name -> openvcluster.v1.CreateVClusterRequest
-	22, // 6: openvcluster.conformance.v1.Step.get_vcluster:type_name -> openvcluster.v1.GetVClusterRequest
-	23, // 7: openvcluster.conformance.v1.Step.list_vclusters:type_name -> openvcluster.v1.ListVClustersRequest
-	23, // 8: openvcluster.conformance.v1.Step.list_vclusters_page:type_name -> openvcluster.v1.ListVClustersRequest
-	24, // 9: openvcluster.conformance.v1.Step.delete_vcluster:type_name -> openvcluster.v1.DeleteVClusterRequest
-	25, // 10: openvcluster.conformance.v1.Step.scale_vcluster:type_name -> openvcluster.v1.ScaleVClusterRequest
-	26, // 11: openvcluster.conformance.v1.Step.suspend_vcluster:type_name -> openvcluster.v1.SuspendVClusterRequest
-	27, // 12: openvcluster.conformance.v1.Step.resume_vcluster:type_name -> openvcluster.v1.ResumeVClusterRequest
-	28, // 13: openvcluster.conformance.v1.Step.snapshot_vcluster:type_name -> openvcluster.v1.SnapshotVClusterRequest
-	29, // 14: openvcluster.conformance.v1.Step.restore_vcluster:type_name -> openvcluster.v1.RestoreVClusterRequest
-	30, // 15: openvcluster.conformance.v1.Step.get_kubeconfig:type_name -> openvcluster.v1.GetVClusterKubeconfigRequest
-	31, // 16: openvcluster.conformance.v1.Step.get_snapshot:type_name -> openvcluster.v1.GetSnapshotRequest
-	32, // 17: openvcluster.conformance.v1.Step.list_snapshots:type_name -> openvcluster.v1.ListSnapshotsRequest
-	32, // 18: openvcluster.conformance.v1.Step.list_snapshots_page:type_name -> openvcluster.v1.ListSnapshotsRequest
-	33, // 19: openvcluster.conformance.v1.Step.delete_snapshot:type_name -> openvcluster.v1.DeleteSnapshotRequest
+	22, // 5: openvcluster.conformance.v1.Step.create_vcluster:type_name -> openvcluster.v1.CreateVClusterRequest
+	23, // 6: openvcluster.conformance.v1.Step.get_vcluster:type_name -> openvcluster.v1.GetVClusterRequest
+	24, // 7: openvcluster.conformance.v1.Step.list_vclusters:type_name -> openvcluster.v1.ListVClustersRequest
+	24, // 8: openvcluster.conformance.v1.Step.list_vclusters_page:type_name -> openvcluster.v1.ListVClustersRequest
+	25, // 9: openvcluster.conformance.v1.Step.delete_vcluster:type_name -> openvcluster.v1.DeleteVClusterRequest
+	26, // 10: openvcluster.conformance.v1.Step.scale_vcluster:type_name -> openvcluster.v1.ScaleVClusterRequest
+	27, // 11: openvcluster.conformance.v1.Step.suspend_vcluster:type_name -> openvcluster.v1.SuspendVClusterRequest
+	28, // 12: openvcluster.conformance.v1.Step.resume_vcluster:type_name -> openvcluster.v1.ResumeVClusterRequest
+	29, // 13: openvcluster.conformance.v1.Step.snapshot_vcluster:type_name -> openvcluster.v1.SnapshotVClusterRequest
+	30, // 14: openvcluster.conformance.v1.Step.restore_vcluster:type_name -> openvcluster.v1.RestoreVClusterRequest
+	31, // 15: openvcluster.conformance.v1.Step.get_kubeconfig:type_name -> openvcluster.v1.GetVClusterKubeconfigRequest
+	32, // 16: openvcluster.conformance.v1.Step.get_snapshot:type_name -> openvcluster.v1.GetSnapshotRequest
+	33, // 17: openvcluster.conformance.v1.Step.list_snapshots:type_name -> openvcluster.v1.ListSnapshotsRequest
+	33, // 18: openvcluster.conformance.v1.Step.list_snapshots_page:type_name -> openvcluster.v1.ListSnapshotsRequest
+	34, // 19: openvcluster.conformance.v1.Step.delete_snapshot:type_name -> openvcluster.v1.DeleteSnapshotRequest
 	7,  // 20: openvcluster.conformance.v1.Step.wait_for_phase:type_name -> openvcluster.conformance.v1.WaitForPhase
 	8,  // 21: openvcluster.conformance.v1.Step.wait_for_deletion:type_name -> openvcluster.conformance.v1.WaitForDeletion
 	9,  // 22: openvcluster.conformance.v1.Step.wait_for_snapshot:type_name -> openvcluster.conformance.v1.WaitForSnapshot
-	34, // 23: openvcluster.conformance.v1.Step.watch_start:type_name -> openvcluster.v1.WatchVClustersRequest
+	35, // 23: openvcluster.conformance.v1.Step.watch_start:type_name -> openvcluster.v1.WatchVClustersRequest
 	10, // 24: openvcluster.conformance.v1.Step.watch_collect:type_name -> openvcluster.conformance.v1.WatchCollect
-	35, // 25: openvcluster.conformance.v1.Step.get_vcluster_usage:type_name -> openvcluster.v1.GetVClusterUsageRequest
-	36, // 26: openvcluster.conformance.v1.Step.get_fleet_summary:type_name -> openvcluster.v1.GetFleetSummaryRequest
-	37, // 27: openvcluster.conformance.v1.Step.get_server_info:type_name -> openvcluster.v1.GetServerInfoRequest
-	38, // 28: openvcluster.conformance.v1.Step.update_vcluster:type_name -> openvcluster.v1.UpdateVClusterRequest
-	19, // 29: openvcluster.conformance.v1.CallOptions.metadata:type_name -> openvcluster.conformance.v1.CallOptions.MetadataEntry
-	39, // 30: openvcluster.conformance.v1.WaitForPhase.phase:type_name -> openvcluster.v1.VCluster.Phase
-	40, // 31: openvcluster.conformance.v1.WaitForSnapshot.phase:type_name -> openvcluster.v1.Snapshot.Phase
-	41, // 32: openvcluster.conformance.v1.StepResult.vcluster:type_name -> openvcluster.v1.VCluster
-	42, // 33: openvcluster.conformance.v1.StepResult.snapshot:type_name -> openvcluster.v1.Snapshot
-	12, // 34: openvcluster.conformance.v1.StepResult.vclusters:type_name -> openvcluster.conformance.v1.VClusterList
-	43, // 35: openvcluster.conformance.v1.StepResult.vcluster_page:type_name -> openvcluster.v1.ListVClustersResponse
-	13, // 36: openvcluster.conformance.v1.StepResult.snapshots:type_name -> openvcluster.conformance.v1.SnapshotList
-	44, // 37: openvcluster.conformance.v1.StepResult.snapshot_page:type_name -> openvcluster.v1.ListSnapshotsResponse
-	14, // 38: openvcluster.conformance.v1.StepResult.done:type_name -> openvcluster.conformance.v1.Done
-	15, // 39: openvcluster.conformance.v1.StepResult.watch_events:type_name -> openvcluster.conformance.v1.WatchEvents
-	16, // 40: openvcluster.conformance.v1.StepResult.error:type_name -> openvcluster.conformance.v1.Error
-	45, // 41: openvcluster.conformance.v1.StepResult.usage:type_name -> openvcluster.v1.VClusterUsage
-	46, // 42: openvcluster.conformance.v1.StepResult.fleet_summary:type_name -> openvcluster.v1.FleetSummary
-	47, // 43: openvcluster.conformance.v1.StepResult.server_info:type_name -> openvcluster.v1.ServerInfo
-	41, // 44: openvcluster.conformance.v1.VClusterList.items:type_name -> openvcluster.v1.VCluster
-	42, // 45: openvcluster.conformance.v1.SnapshotList.items:type_name -> openvcluster.v1.Snapshot
-	48, // 46: openvcluster.conformance.v1.WatchEvents.events:type_name -> openvcluster.v1.WatchVClustersResponse
-	16, // 47: openvcluster.conformance.v1.WatchEvents.error:type_name -> openvcluster.conformance.v1.Error
-	0,  // 48: openvcluster.conformance.v1.Error.kind:type_name -> openvcluster.conformance.v1.Error.Kind
-	20, // 49: openvcluster.conformance.v1.Error.metadata:type_name -> openvcluster.conformance.v1.Error.MetadataEntry
-	18, // 50: openvcluster.conformance.v1.Error.field_violations:type_name -> openvcluster.conformance.v1.FieldViolation
-	17, // 51: openvcluster.conformance.v1.Error.quota_violations:type_name -> openvcluster.conformance.v1.QuotaViolation
-	52, // [52:52] is the sub-list for method output_type
-	52, // [52:52] is the sub-list for method input_type
-	52, // [52:52] is the sub-list for extension type_name
-	52, // [52:52] is the sub-list for extension extendee
-	0,  // [0:52] is the sub-list for field type_name
+	36, // 25: openvcluster.conformance.v1.Step.get_vcluster_usage:type_name -> openvcluster.v1.GetVClusterUsageRequest
+	37, // 26: openvcluster.conformance.v1.Step.get_fleet_summary:type_name -> openvcluster.v1.GetFleetSummaryRequest
+	38, // 27: openvcluster.conformance.v1.Step.get_server_info:type_name -> openvcluster.v1.GetServerInfoRequest
+	39, // 28: openvcluster.conformance.v1.Step.update_vcluster:type_name -> openvcluster.v1.UpdateVClusterRequest
+	40, // 29: openvcluster.conformance.v1.Step.get_operation:type_name -> openvcluster.v1.GetOperationRequest
+	41, // 30: openvcluster.conformance.v1.Step.list_operations:type_name -> openvcluster.v1.ListOperationsRequest
+	41, // 31: openvcluster.conformance.v1.Step.list_operations_page:type_name -> openvcluster.v1.ListOperationsRequest
+	20, // 32: openvcluster.conformance.v1.CallOptions.metadata:type_name -> openvcluster.conformance.v1.CallOptions.MetadataEntry
+	42, // 33: openvcluster.conformance.v1.WaitForPhase.phase:type_name -> openvcluster.v1.VCluster.Phase
+	43, // 34: openvcluster.conformance.v1.WaitForSnapshot.phase:type_name -> openvcluster.v1.Snapshot.Phase
+	44, // 35: openvcluster.conformance.v1.StepResult.vcluster:type_name -> openvcluster.v1.VCluster
+	45, // 36: openvcluster.conformance.v1.StepResult.snapshot:type_name -> openvcluster.v1.Snapshot
+	12, // 37: openvcluster.conformance.v1.StepResult.vclusters:type_name -> openvcluster.conformance.v1.VClusterList
+	46, // 38: openvcluster.conformance.v1.StepResult.vcluster_page:type_name -> openvcluster.v1.ListVClustersResponse
+	13, // 39: openvcluster.conformance.v1.StepResult.snapshots:type_name -> openvcluster.conformance.v1.SnapshotList
+	47, // 40: openvcluster.conformance.v1.StepResult.snapshot_page:type_name -> openvcluster.v1.ListSnapshotsResponse
+	15, // 41: openvcluster.conformance.v1.StepResult.done:type_name -> openvcluster.conformance.v1.Done
+	16, // 42: openvcluster.conformance.v1.StepResult.watch_events:type_name -> openvcluster.conformance.v1.WatchEvents
+	17, // 43: openvcluster.conformance.v1.StepResult.error:type_name -> openvcluster.conformance.v1.Error
+	48, // 44: openvcluster.conformance.v1.StepResult.usage:type_name -> openvcluster.v1.VClusterUsage
+	49, // 45: openvcluster.conformance.v1.StepResult.fleet_summary:type_name -> openvcluster.v1.FleetSummary
+	50, // 46: openvcluster.conformance.v1.StepResult.server_info:type_name -> openvcluster.v1.ServerInfo
+	51, // 47: openvcluster.conformance.v1.StepResult.operation:type_name -> openvcluster.v1.Operation
+	14, // 48: openvcluster.conformance.v1.StepResult.operations:type_name -> openvcluster.conformance.v1.OperationList
+	52, // 49: openvcluster.conformance.v1.StepResult.operation_page:type_name -> openvcluster.v1.ListOperationsResponse
+	44, // 50: openvcluster.conformance.v1.VClusterList.items:type_name -> openvcluster.v1.VCluster
+	45, // 51: openvcluster.conformance.v1.SnapshotList.items:type_name -> openvcluster.v1.Snapshot
+	51, // 52: openvcluster.conformance.v1.OperationList.items:type_name -> openvcluster.v1.Operation
+	53, // 53: openvcluster.conformance.v1.WatchEvents.events:type_name -> openvcluster.v1.WatchVClustersResponse
+	17, // 54: openvcluster.conformance.v1.WatchEvents.error:type_name -> openvcluster.conformance.v1.Error
+	0,  // 55: openvcluster.conformance.v1.Error.kind:type_name -> openvcluster.conformance.v1.Error.Kind
+	21, // 56: openvcluster.conformance.v1.Error.metadata:type_name -> openvcluster.conformance.v1.Error.MetadataEntry
+	19, // 57: openvcluster.conformance.v1.Error.field_violations:type_name -> openvcluster.conformance.v1.FieldViolation
+	18, // 58: openvcluster.conformance.v1.Error.quota_violations:type_name -> openvcluster.conformance.v1.QuotaViolation
+	59, // [59:59] is the sub-list for method output_type
+	59, // [59:59] is the sub-list for method input_type
+	59, // [59:59] is the sub-list for extension type_name
+	59, // [59:59] is the sub-list for extension extendee
+	0,  // [0:59] is the sub-list for field type_name
 }
 
 func init() { file_openvcluster_conformance_v1_protocol_proto_init() }
@@ -2301,6 +2483,9 @@ func file_openvcluster_conformance_v1_protocol_proto_init() {
 		(*Step_GetFleetSummary)(nil),
 		(*Step_GetServerInfo)(nil),
 		(*Step_UpdateVcluster)(nil),
+		(*Step_GetOperation)(nil),
+		(*Step_ListOperations)(nil),
+		(*Step_ListOperationsPage)(nil),
 	}
 	file_openvcluster_conformance_v1_protocol_proto_msgTypes[4].OneofWrappers = []any{}
 	file_openvcluster_conformance_v1_protocol_proto_msgTypes[10].OneofWrappers = []any{
@@ -2317,6 +2502,9 @@ func file_openvcluster_conformance_v1_protocol_proto_init() {
 		(*StepResult_Usage)(nil),
 		(*StepResult_FleetSummary)(nil),
 		(*StepResult_ServerInfo)(nil),
+		(*StepResult_Operation)(nil),
+		(*StepResult_Operations)(nil),
+		(*StepResult_OperationPage)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2324,7 +2512,7 @@ func file_openvcluster_conformance_v1_protocol_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_openvcluster_conformance_v1_protocol_proto_rawDesc), len(file_openvcluster_conformance_v1_protocol_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -6,6 +6,10 @@ import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2"
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { FleetSummary, GetFleetSummaryRequest, GetVClusterUsageRequest, VClusterUsage } from "../../../../../src/gen/openvcluster/v1/monitor_service_pb.js";
 import { file_openvcluster_v1_monitor_service } from "../../../../../src/gen/openvcluster/v1/monitor_service_pb.js";
+import type { Operation } from "../../../../../src/gen/openvcluster/v1/operation_pb.js";
+import { file_openvcluster_v1_operation } from "../../../../../src/gen/openvcluster/v1/operation_pb.js";
+import type { GetOperationRequest, ListOperationsRequest, ListOperationsResponse } from "../../../../../src/gen/openvcluster/v1/operation_service_pb.js";
+import { file_openvcluster_v1_operation_service } from "../../../../../src/gen/openvcluster/v1/operation_service_pb.js";
 import type { GetServerInfoRequest, ServerInfo } from "../../../../../src/gen/openvcluster/v1/server_info_service_pb.js";
 import { file_openvcluster_v1_server_info_service } from "../../../../../src/gen/openvcluster/v1/server_info_service_pb.js";
 import type { Snapshot, Snapshot_Phase } from "../../../../../src/gen/openvcluster/v1/snapshot_pb.js";
@@ -22,7 +26,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openvcluster/conformance/v1/protocol.proto.
  */
 export const file_openvcluster_conformance_v1_protocol: GenFile = /*@__PURE__*/
-  fileDesc("CipvcGVudmNsdXN0ZXIvY29uZm9ybWFuY2UvdjEvcHJvdG9jb2wucHJvdG8SG29wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MSKPAQoLQ2FzZVJlcXVlc3QSEQoJY2FzZV9uYW1lGAEgASgJEjsKCmNvbm5lY3Rpb24YAiABKAsyJy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuQ29ubmVjdGlvbhIwCgVzdGVwcxgDIAMoCzIhLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5TdGVwInQKCkNvbm5lY3Rpb24SDwoHYWRkcmVzcxgBIAEoCRINCgV0b2tlbhgCIAEoCRItCgN0bHMYAyABKAsyIC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuVGxzEhcKD3dhaXRfdGltZW91dF9tcxgEIAEoDSJeCgNUbHMSDwoHY2FfZmlsZRgBIAEoCRIYChBjbGllbnRfY2VydF9maWxlGAIgASgJEhcKD2NsaWVudF9rZXlfZmlsZRgDIAEoCRITCgtzZXJ2ZXJfbmFtZRgEIAEoCSLpDQoEU3RlcBIMCgRuYW1lGAEgASgJEjkKB29wdGlvbnMYAiABKAsyKC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuQ2FsbE9wdGlvbnMSLgoEcmVmcxgDIAMoCzIgLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5SZWYSQQoPY3JlYXRlX3ZjbHVzdGVyGAogASgLMiYub3BlbnZjbHVzdGVyLnYxLkNyZWF0ZVZDbHVzdGVyUmVxdWVzdEgAEjsKDGdldF92Y2x1c3RlchgLIAEoCzIjLm9wZW52Y2x1c3Rlci52MS5HZXRWQ2x1c3RlclJlcXVlc3RIABI/Cg5saXN0X3ZjbHVzdGVycxgMIAEoCzIlLm9wZW52Y2x1c3Rlci52MS5MaXN0VkNsdXN0ZXJzUmVxdWVzdEgAEkQKE2xpc3RfdmNsdXN0ZXJzX3BhZ2UYDSABKAsyJS5vcGVudmNsdXN0ZXIudjEuTGlzdFZDbHVzdGVyc1JlcXVlc3RIABJBCg9kZWxldGVfdmNsdXN0ZXIYDiABKAsyJi5vcGVudmNsdXN0ZXIudjEuRGVsZXRlVkNsdXN0ZXJSZXF1ZXN0SAASPwoOc2NhbGVfdmNsdXN0ZXIYDyABKAsyJS5vcGVudmNsdXN0ZXIudjEuU2NhbGVWQ2x1c3RlclJlcXVlc3RIABJDChBzdXNwZW5kX3ZjbHVzdGVyGBAgASgLMicub3BlbnZjbHVzdGVyLnYxLlN1c3BlbmRWQ2x1c3RlclJlcXVlc3RIABJBCg9yZXN1bWVfdmNsdXN0ZXIYESABKAsyJi5vcGVudmNsdXN0ZXIudjEuUmVzdW1lVkNsdXN0ZXJSZXF1ZXN0SAASRQoRc25hcHNob3RfdmNsdXN0ZXIYEiABKAsyKC5vcGVudmNsdXN0ZXIudjEuU25hcHNob3RWQ2x1c3RlclJlcXVlc3RIABJDChByZXN0b3JlX3ZjbHVzdGVyGBMgASgLMicub3BlbnZjbHVzdGVyLnYxLlJlc3RvcmVWQ2x1c3RlclJlcXVlc3RIABJHCg5nZXRfa3ViZWNvbmZpZxgUIAEoCzItLm9wZW52Y2x1c3Rlci52MS5HZXRWQ2x1c3Rlckt1YmVjb25maWdSZXF1ZXN0SAASOwoMZ2V0X3NuYXBzaG90GBUgASgLMiMub3BlbnZjbHVzdGVyLnYxLkdldFNuYXBzaG90UmVxdWVzdEgAEj8KDmxpc3Rfc25hcHNob3RzGBYgASgLMiUub3BlbnZjbHVzdGVyLnYxLkxpc3RTbmFwc2hvdHNSZXF1ZXN0SAASRAoTbGlzdF9zbmFwc2hvdHNfcGFnZRgXIAEoCzIlLm9wZW52Y2x1c3Rlci52MS5MaXN0U25hcHNob3RzUmVxdWVzdEgAEkEKD2RlbGV0ZV9zbmFwc2hvdBgYIAEoCzImLm9wZW52Y2x1c3Rlci52MS5EZWxldGVTbmFwc2hvdFJlcXVlc3RIABJDCg53YWl0X2Zvcl9waGFzZRgZIAEoCzIpLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5XYWl0Rm9yUGhhc2VIABJJChF3YWl0X2Zvcl9kZWxldGlvbhgaIAEoCzIsLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5XYWl0Rm9yRGVsZXRpb25IABJJChF3YWl0X2Zvcl9zbmFwc2hvdBgbIAEoCzIsLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5XYWl0Rm9yU25hcHNob3RIABI9Cgt3YXRjaF9zdGFydBgcIAEoCzImLm9wZW52Y2x1c3Rlci52MS5XYXRjaFZDbHVzdGVyc1JlcXVlc3RIABJCCg13YXRjaF9jb2xsZWN0GB0gASgLMikub3BlbnZjbHVzdGVyLmNvbmZvcm1hbmNlLnYxLldhdGNoQ29sbGVjdEgAEkYKEmdldF92Y2x1c3Rlcl91c2FnZRgeIAEoCzIoLm9wZW52Y2x1c3Rlci52MS5HZXRWQ2x1c3RlclVzYWdlUmVxdWVzdEgAEkQKEWdldF9mbGVldF9zdW1tYXJ5GB8gASgLMicub3BlbnZjbHVzdGVyLnYxLkdldEZsZWV0U3VtbWFyeVJlcXVlc3RIABJACg9nZXRfc2VydmVyX2luZm8YICABKAsyJS5vcGVudmNsdXN0ZXIudjEuR2V0U2VydmVySW5mb1JlcXVlc3RIABJBCg91cGRhdGVfdmNsdXN0ZXIYISABKAsyJi5vcGVudmNsdXN0ZXIudjEuVXBkYXRlVkNsdXN0ZXJSZXF1ZXN0SABCCAoGYWN0aW9uIvgBCgtDYWxsT3B0aW9ucxISCgp0aW1lb3V0X21zGAEgASgDEkgKCG1ldGFkYXRhGAIgAygLMjYub3BlbnZjbHVzdGVyLmNvbmZvcm1hbmNlLnYxLkNhbGxPcHRpb25zLk1ldGFkYXRhRW50cnkSFAoMbWF4X2F0dGVtcHRzGAMgASgFEhIKBXRva2VuGAQgASgJSACIAQESDwoHb2ZmbGluZRgFIAEoCBIVCg1ub19zZGtfY2hlY2tzGAYgASgIGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIICgZfdG9rZW4iMAoDUmVmEg0KBWZpZWxkGAEgASgJEgwKBHN0ZXAYAiABKAkSDAoEcGF0aBgDIAEoCSJzCgxXYWl0Rm9yUGhhc2USEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSLgoFcGhhc2UYAyABKA4yHy5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXIuUGhhc2USEgoKdGltZW91dF9tcxgEIAEoAyJGCg9XYWl0Rm9yRGVsZXRpb24SEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSEgoKdGltZW91dF9tcxgDIAEoAyJ2Cg9XYWl0Rm9yU25hcHNob3QSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkSLgoFcGhhc2UYAyABKA4yHy5vcGVudmNsdXN0ZXIudjEuU25hcHNob3QuUGhhc2USEgoKdGltZW91dF9tcxgEIAEoAyJOCgxXYXRjaENvbGxlY3QSDQoFd2F0Y2gYASABKAkSDQoFY291bnQYAiABKAUSEgoKdGltZW91dF9tcxgDIAEoAxIMCgRzdG9wGAQgASgIIo4GCgpTdGVwUmVzdWx0EhEKCWNhc2VfbmFtZRgBIAEoCRISCgpzdGVwX2luZGV4GAIgASgFEhEKCXN0ZXBfbmFtZRgDIAEoCRItCgh2Y2x1c3RlchgKIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlckgAEi0KCHNuYXBzaG90GAsgASgLMhkub3BlbnZjbHVzdGVyLnYxLlNuYXBzaG90SAASPgoJdmNsdXN0ZXJzGAwgASgLMikub3BlbnZjbHVzdGVyLmNvbmZvcm1hbmNlLnYxLlZDbHVzdGVyTGlzdEgAEj8KDXZjbHVzdGVyX3BhZ2UYDSABKAsyJi5vcGVudmNsdXN0ZXIudjEuTGlzdFZDbHVzdGVyc1Jlc3BvbnNlSAASPgoJc25hcHNob3RzGA4gASgLMikub3BlbnZjbHVzdGVyLmNvbmZvcm1hbmNlLnYxLlNuYXBzaG90TGlzdEgAEj8KDXNuYXBzaG90X3BhZ2UYDyABKAsyJi5vcGVudmNsdXN0ZXIudjEuTGlzdFNuYXBzaG90c1Jlc3BvbnNlSAASFAoKa3ViZWNvbmZpZxgQIAEoCUgAEjEKBGRvbmUYESABKAsyIS5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuRG9uZUgAEkAKDHdhdGNoX2V2ZW50cxgSIAEoCzIoLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5XYXRjaEV2ZW50c0gAEjMKBWVycm9yGBMgASgLMiIub3BlbnZjbHVzdGVyLmNvbmZvcm1hbmNlLnYxLkVycm9ySAASLwoFdXNhZ2UYFCABKAsyHi5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXJVc2FnZUgAEjYKDWZsZWV0X3N1bW1hcnkYFSABKAsyHS5vcGVudmNsdXN0ZXIudjEuRmxlZXRTdW1tYXJ5SAASMgoLc2VydmVyX2luZm8YFiABKAsyGy5vcGVudmNsdXN0ZXIudjEuU2VydmVySW5mb0gAQgkKB291dGNvbWUiOAoMVkNsdXN0ZXJMaXN0EigKBWl0ZW1zGAEgAygLMhkub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyIjgKDFNuYXBzaG90TGlzdBIoCgVpdGVtcxgBIAMoCzIZLm9wZW52Y2x1c3Rlci52MS5TbmFwc2hvdCIGCgREb25lIogBCgtXYXRjaEV2ZW50cxI3CgZldmVudHMYASADKAsyJy5vcGVudmNsdXN0ZXIudjEuV2F0Y2hWQ2x1c3RlcnNSZXNwb25zZRIxCgVlcnJvchgCIAEoCzIiLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5FcnJvchINCgVlbmRlZBgDIAEoCCLOBAoFRXJyb3ISNQoEa2luZBgBIAEoDjInLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5FcnJvci5LaW5kEgwKBGNvZGUYAiABKAkSDwoHbWVzc2FnZRgDIAEoCRIOCgZyZWFzb24YBCABKAkSDgoGZG9tYWluGAUgASgJEkIKCG1ldGFkYXRhGAYgAygLMjAub3BlbnZjbHVzdGVyLmNvbmZvcm1hbmNlLnYxLkVycm9yLk1ldGFkYXRhRW50cnkSRQoQZmllbGRfdmlvbGF0aW9ucxgHIAMoCzIrLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5GaWVsZFZpb2xhdGlvbhIRCglzZGtfZXJyb3IYCCABKAkSRQoQcXVvdGFfdmlvbGF0aW9ucxgJIAMoCzIrLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5RdW90YVZpb2xhdGlvbhovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiuAEKBEtpbmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEg8KC0tJTkRfU1RBVFVTEAESFQoRS0lORF9XQUlUX1RJTUVPVVQQAhIYChRLSU5EX1ZDTFVTVEVSX0ZBSUxFRBADEhgKFEtJTkRfU05BUFNIT1RfRkFJTEVEEAQSFAoQS0lORF9VTlNVUFBPUlRFRBAFEhcKE0tJTkRfVU5SRVNPTFZFRF9SRUYQBhIPCgtLSU5EX0NMSUVOVBAHIjYKDlF1b3RhVmlvbGF0aW9uEg8KB3N1YmplY3QYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkiNAoORmllbGRWaW9sYXRpb24SDQoFZmllbGQYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAlCV1pVZ2l0aHViLmNvbS90dXJ0YWNuL29wZW4tdmNsdXN0ZXItYXBpL3Nkay9nby9pbnRlcm5hbC9nZW4vY29uZm9ybWFuY2UvdjE7Y29uZm9ybWFuY2V2MWIGcHJvdG8z", [file_openvcluster_v1_monitor_service, file_openvcluster_v1_server_info_service, file_openvcluster_v1_snapshot, file_openvcluster_v1_snapshot_service, file_openvcluster_v1_vcluster, file_openvcluster_v1_vcluster_service]);
+  fileDesc("CipvcGVudmNsdXN0ZXIvY29uZm9ybWFuY2UvdjEvcHJvdG9jb2wucHJvdG8SG29wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MSKPAQoLQ2FzZVJlcXVlc3QSEQoJY2FzZV9uYW1lGAEgASgJEjsKCmNvbm5lY3Rpb24YAiABKAsyJy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuQ29ubmVjdGlvbhIwCgVzdGVwcxgDIAMoCzIhLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5TdGVwInQKCkNvbm5lY3Rpb24SDwoHYWRkcmVzcxgBIAEoCRINCgV0b2tlbhgCIAEoCRItCgN0bHMYAyABKAsyIC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuVGxzEhcKD3dhaXRfdGltZW91dF9tcxgEIAEoDSJeCgNUbHMSDwoHY2FfZmlsZRgBIAEoCRIYChBjbGllbnRfY2VydF9maWxlGAIgASgJEhcKD2NsaWVudF9rZXlfZmlsZRgDIAEoCRITCgtzZXJ2ZXJfbmFtZRgEIAEoCSKzDwoEU3RlcBIMCgRuYW1lGAEgASgJEjkKB29wdGlvbnMYAiABKAsyKC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuQ2FsbE9wdGlvbnMSLgoEcmVmcxgDIAMoCzIgLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5SZWYSQQoPY3JlYXRlX3ZjbHVzdGVyGAogASgLMiYub3BlbnZjbHVzdGVyLnYxLkNyZWF0ZVZDbHVzdGVyUmVxdWVzdEgAEjsKDGdldF92Y2x1c3RlchgLIAEoCzIjLm9wZW52Y2x1c3Rlci52MS5HZXRWQ2x1c3RlclJlcXVlc3RIABI/Cg5saXN0X3ZjbHVzdGVycxgMIAEoCzIlLm9wZW52Y2x1c3Rlci52MS5MaXN0VkNsdXN0ZXJzUmVxdWVzdEgAEkQKE2xpc3RfdmNsdXN0ZXJzX3BhZ2UYDSABKAsyJS5vcGVudmNsdXN0ZXIudjEuTGlzdFZDbHVzdGVyc1JlcXVlc3RIABJBCg9kZWxldGVfdmNsdXN0ZXIYDiABKAsyJi5vcGVudmNsdXN0ZXIudjEuRGVsZXRlVkNsdXN0ZXJSZXF1ZXN0SAASPwoOc2NhbGVfdmNsdXN0ZXIYDyABKAsyJS5vcGVudmNsdXN0ZXIudjEuU2NhbGVWQ2x1c3RlclJlcXVlc3RIABJDChBzdXNwZW5kX3ZjbHVzdGVyGBAgASgLMicub3BlbnZjbHVzdGVyLnYxLlN1c3BlbmRWQ2x1c3RlclJlcXVlc3RIABJBCg9yZXN1bWVfdmNsdXN0ZXIYESABKAsyJi5vcGVudmNsdXN0ZXIudjEuUmVzdW1lVkNsdXN0ZXJSZXF1ZXN0SAASRQoRc25hcHNob3RfdmNsdXN0ZXIYEiABKAsyKC5vcGVudmNsdXN0ZXIudjEuU25hcHNob3RWQ2x1c3RlclJlcXVlc3RIABJDChByZXN0b3JlX3ZjbHVzdGVyGBMgASgLMicub3BlbnZjbHVzdGVyLnYxLlJlc3RvcmVWQ2x1c3RlclJlcXVlc3RIABJHCg5nZXRfa3ViZWNvbmZpZxgUIAEoCzItLm9wZW52Y2x1c3Rlci52MS5HZXRWQ2x1c3Rlckt1YmVjb25maWdSZXF1ZXN0SAASOwoMZ2V0X3NuYXBzaG90GBUgASgLMiMub3BlbnZjbHVzdGVyLnYxLkdldFNuYXBzaG90UmVxdWVzdEgAEj8KDmxpc3Rfc25hcHNob3RzGBYgASgLMiUub3BlbnZjbHVzdGVyLnYxLkxpc3RTbmFwc2hvdHNSZXF1ZXN0SAASRAoTbGlzdF9zbmFwc2hvdHNfcGFnZRgXIAEoCzIlLm9wZW52Y2x1c3Rlci52MS5MaXN0U25hcHNob3RzUmVxdWVzdEgAEkEKD2RlbGV0ZV9zbmFwc2hvdBgYIAEoCzImLm9wZW52Y2x1c3Rlci52MS5EZWxldGVTbmFwc2hvdFJlcXVlc3RIABJDCg53YWl0X2Zvcl9waGFzZRgZIAEoCzIpLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5XYWl0Rm9yUGhhc2VIABJJChF3YWl0X2Zvcl9kZWxldGlvbhgaIAEoCzIsLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5XYWl0Rm9yRGVsZXRpb25IABJJChF3YWl0X2Zvcl9zbmFwc2hvdBgbIAEoCzIsLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5XYWl0Rm9yU25hcHNob3RIABI9Cgt3YXRjaF9zdGFydBgcIAEoCzImLm9wZW52Y2x1c3Rlci52MS5XYXRjaFZDbHVzdGVyc1JlcXVlc3RIABJCCg13YXRjaF9jb2xsZWN0GB0gASgLMikub3BlbnZjbHVzdGVyLmNvbmZvcm1hbmNlLnYxLldhdGNoQ29sbGVjdEgAEkYKEmdldF92Y2x1c3Rlcl91c2FnZRgeIAEoCzIoLm9wZW52Y2x1c3Rlci52MS5HZXRWQ2x1c3RlclVzYWdlUmVxdWVzdEgAEkQKEWdldF9mbGVldF9zdW1tYXJ5GB8gASgLMicub3BlbnZjbHVzdGVyLnYxLkdldEZsZWV0U3VtbWFyeVJlcXVlc3RIABJACg9nZXRfc2VydmVyX2luZm8YICABKAsyJS5vcGVudmNsdXN0ZXIudjEuR2V0U2VydmVySW5mb1JlcXVlc3RIABJBCg91cGRhdGVfdmNsdXN0ZXIYISABKAsyJi5vcGVudmNsdXN0ZXIudjEuVXBkYXRlVkNsdXN0ZXJSZXF1ZXN0SAASPQoNZ2V0X29wZXJhdGlvbhgiIAEoCzIkLm9wZW52Y2x1c3Rlci52MS5HZXRPcGVyYXRpb25SZXF1ZXN0SAASQQoPbGlzdF9vcGVyYXRpb25zGCMgASgLMiYub3BlbnZjbHVzdGVyLnYxLkxpc3RPcGVyYXRpb25zUmVxdWVzdEgAEkYKFGxpc3Rfb3BlcmF0aW9uc19wYWdlGCQgASgLMiYub3BlbnZjbHVzdGVyLnYxLkxpc3RPcGVyYXRpb25zUmVxdWVzdEgAQggKBmFjdGlvbiL4AQoLQ2FsbE9wdGlvbnMSEgoKdGltZW91dF9tcxgBIAEoAxJICghtZXRhZGF0YRgCIAMoCzI2Lm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5DYWxsT3B0aW9ucy5NZXRhZGF0YUVudHJ5EhQKDG1heF9hdHRlbXB0cxgDIAEoBRISCgV0b2tlbhgEIAEoCUgAiAEBEg8KB29mZmxpbmUYBSABKAgSFQoNbm9fc2RrX2NoZWNrcxgGIAEoCBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGX3Rva2VuIjAKA1JlZhINCgVmaWVsZBgBIAEoCRIMCgRzdGVwGAIgASgJEgwKBHBhdGgYAyABKAkicwoMV2FpdEZvclBoYXNlEhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEi4KBXBoYXNlGAMgASgOMh8ub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyLlBoYXNlEhIKCnRpbWVvdXRfbXMYBCABKAMiRgoPV2FpdEZvckRlbGV0aW9uEhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhIKCnRpbWVvdXRfbXMYAyABKAMidgoPV2FpdEZvclNuYXBzaG90EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEi4KBXBoYXNlGAMgASgOMh8ub3BlbnZjbHVzdGVyLnYxLlNuYXBzaG90LlBoYXNlEhIKCnRpbWVvdXRfbXMYBCABKAMiTgoMV2F0Y2hDb2xsZWN0Eg0KBXdhdGNoGAEgASgJEg0KBWNvdW50GAIgASgFEhIKCnRpbWVvdXRfbXMYAyABKAMSDAoEc3RvcBgEIAEoCCLaBwoKU3RlcFJlc3VsdBIRCgljYXNlX25hbWUYASABKAkSEgoKc3RlcF9pbmRleBgCIAEoBRIRCglzdGVwX25hbWUYAyABKAkSLQoIdmNsdXN0ZXIYCiABKAsyGS5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXJIABItCghzbmFwc2hvdBgLIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5TbmFwc2hvdEgAEj4KCXZjbHVzdGVycxgMIAEoCzIpLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5WQ2x1c3Rlckxpc3RIABI/Cg12Y2x1c3Rlcl9wYWdlGA0gASgLMiYub3BlbnZjbHVzdGVyLnYxLkxpc3RWQ2x1c3RlcnNSZXNwb25zZUgAEj4KCXNuYXBzaG90cxgOIAEoCzIpLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5TbmFwc2hvdExpc3RIABI/Cg1zbmFwc2hvdF9wYWdlGA8gASgLMiYub3BlbnZjbHVzdGVyLnYxLkxpc3RTbmFwc2hvdHNSZXNwb25zZUgAEhQKCmt1YmVjb25maWcYECABKAlIABIxCgRkb25lGBEgASgLMiEub3BlbnZjbHVzdGVyLmNvbmZvcm1hbmNlLnYxLkRvbmVIABJACgx3YXRjaF9ldmVudHMYEiABKAsyKC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuV2F0Y2hFdmVudHNIABIzCgVlcnJvchgTIAEoCzIiLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5FcnJvckgAEi8KBXVzYWdlGBQgASgLMh4ub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyVXNhZ2VIABI2Cg1mbGVldF9zdW1tYXJ5GBUgASgLMh0ub3BlbnZjbHVzdGVyLnYxLkZsZWV0U3VtbWFyeUgAEjIKC3NlcnZlcl9pbmZvGBYgASgLMhsub3BlbnZjbHVzdGVyLnYxLlNlcnZlckluZm9IABIvCglvcGVyYXRpb24YFyABKAsyGi5vcGVudmNsdXN0ZXIudjEuT3BlcmF0aW9uSAASQAoKb3BlcmF0aW9ucxgYIAEoCzIqLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5PcGVyYXRpb25MaXN0SAASQQoOb3BlcmF0aW9uX3BhZ2UYGSABKAsyJy5vcGVudmNsdXN0ZXIudjEuTGlzdE9wZXJhdGlvbnNSZXNwb25zZUgAEhQKDG9wZXJhdGlvbl9pZBgEIAEoCUIJCgdvdXRjb21lIjgKDFZDbHVzdGVyTGlzdBIoCgVpdGVtcxgBIAMoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlciI4CgxTbmFwc2hvdExpc3QSKAoFaXRlbXMYASADKAsyGS5vcGVudmNsdXN0ZXIudjEuU25hcHNob3QiOgoNT3BlcmF0aW9uTGlzdBIpCgVpdGVtcxgBIAMoCzIaLm9wZW52Y2x1c3Rlci52MS5PcGVyYXRpb24iBgoERG9uZSKIAQoLV2F0Y2hFdmVudHMSNwoGZXZlbnRzGAEgAygLMicub3BlbnZjbHVzdGVyLnYxLldhdGNoVkNsdXN0ZXJzUmVzcG9uc2USMQoFZXJyb3IYAiABKAsyIi5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuRXJyb3ISDQoFZW5kZWQYAyABKAgizgQKBUVycm9yEjUKBGtpbmQYASABKA4yJy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuRXJyb3IuS2luZBIMCgRjb2RlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSDgoGcmVhc29uGAQgASgJEg4KBmRvbWFpbhgFIAEoCRJCCghtZXRhZGF0YRgGIAMoCzIwLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5FcnJvci5NZXRhZGF0YUVudHJ5EkUKEGZpZWxkX3Zpb2xhdGlvbnMYByADKAsyKy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuRmllbGRWaW9sYXRpb24SEQoJc2RrX2Vycm9yGAggASgJEkUKEHF1b3RhX3Zpb2xhdGlvbnMYCSADKAsyKy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuUXVvdGFWaW9sYXRpb24aLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrgBCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIPCgtLSU5EX1NUQVRVUxABEhUKEUtJTkRfV0FJVF9USU1FT1VUEAISGAoUS0lORF9WQ0xVU1RFUl9GQUlMRUQQAxIYChRLSU5EX1NOQVBTSE9UX0ZBSUxFRBAEEhQKEEtJTkRfVU5TVVBQT1JURUQQBRIXChNLSU5EX1VOUkVTT0xWRURfUkVGEAYSDwoLS0lORF9DTElFTlQQByI2Cg5RdW90YVZpb2xhdGlvbhIPCgdzdWJqZWN0GAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJIjQKDkZpZWxkVmlvbGF0aW9uEg0KBWZpZWxkGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJQldaVWdpdGh1Yi5jb20vdHVydGFjbi9vcGVuLXZjbHVzdGVyLWFwaS9zZGsvZ28vaW50ZXJuYWwvZ2VuL2NvbmZvcm1hbmNlL3YxO2NvbmZvcm1hbmNldjFiBnByb3RvMw", [file_openvcluster_v1_monitor_service, file_openvcluster_v1_operation, file_openvcluster_v1_operation_service, file_openvcluster_v1_server_info_service, file_openvcluster_v1_snapshot, file_openvcluster_v1_snapshot_service, file_openvcluster_v1_vcluster, file_openvcluster_v1_vcluster_service]);
 
 /**
  * One case: where to connect and the steps to run in order.
@@ -384,6 +388,31 @@ export type Step = Message<"openvcluster.conformance.v1.Step"> & {
      */
     value: UpdateVClusterRequest;
     case: "updateVcluster";
+  } | {
+    /**
+     * OperationService.GetOperation; result: operation.
+     *
+     * @generated from field: openvcluster.v1.GetOperationRequest get_operation = 34;
+     */
+    value: GetOperationRequest;
+    case: "getOperation";
+  } | {
+    /**
+     * Every operation of a listing through automatic pagination; result:
+     * operations.
+     *
+     * @generated from field: openvcluster.v1.ListOperationsRequest list_operations = 35;
+     */
+    value: ListOperationsRequest;
+    case: "listOperations";
+  } | {
+    /**
+     * One page of an operation listing; result: operation_page.
+     *
+     * @generated from field: openvcluster.v1.ListOperationsRequest list_operations_page = 36;
+     */
+    value: ListOperationsRequest;
+    case: "listOperationsPage";
   } | { case: undefined; value?: undefined };
 };
 
@@ -799,7 +828,39 @@ export type StepResult = Message<"openvcluster.conformance.v1.StepResult"> & {
      */
     value: ServerInfo;
     case: "serverInfo";
+  } | {
+    /**
+     * An operation.
+     *
+     * @generated from field: openvcluster.v1.Operation operation = 23;
+     */
+    value: Operation;
+    case: "operation";
+  } | {
+    /**
+     * Every operation of an automatic listing, in the order received.
+     *
+     * @generated from field: openvcluster.conformance.v1.OperationList operations = 24;
+     */
+    value: OperationList;
+    case: "operations";
+  } | {
+    /**
+     * One page of operations.
+     *
+     * @generated from field: openvcluster.v1.ListOperationsResponse operation_page = 25;
+     */
+    value: ListOperationsResponse;
+    case: "operationPage";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * For a mutation step: the id of the Operation recording it, as the SDK
+   * reported it (its on_operation callback); empty otherwise.
+   *
+   * @generated from field: string operation_id = 4;
+   */
+  operationId: string;
 };
 
 /**
@@ -852,6 +913,27 @@ export const SnapshotListSchema: GenMessage<SnapshotList> = /*@__PURE__*/
   messageDesc(file_openvcluster_conformance_v1_protocol, 12);
 
 /**
+ * Items of an automatic operation listing.
+ *
+ * @generated from message openvcluster.conformance.v1.OperationList
+ */
+export type OperationList = Message<"openvcluster.conformance.v1.OperationList"> & {
+  /**
+   * The operations.
+   *
+   * @generated from field: repeated openvcluster.v1.Operation items = 1;
+   */
+  items: Operation[];
+};
+
+/**
+ * Describes the message openvcluster.conformance.v1.OperationList.
+ * Use `create(OperationListSchema)` to create a new message.
+ */
+export const OperationListSchema: GenMessage<OperationList> = /*@__PURE__*/
+  messageDesc(file_openvcluster_conformance_v1_protocol, 13);
+
+/**
  * An empty success.
  *
  * @generated from message openvcluster.conformance.v1.Done
@@ -864,7 +946,7 @@ export type Done = Message<"openvcluster.conformance.v1.Done"> & {
  * Use `create(DoneSchema)` to create a new message.
  */
 export const DoneSchema: GenMessage<Done> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 13);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 14);
 
 /**
  * Events read by a watch_collect.
@@ -899,7 +981,7 @@ export type WatchEvents = Message<"openvcluster.conformance.v1.WatchEvents"> & {
  * Use `create(WatchEventsSchema)` to create a new message.
  */
 export const WatchEventsSchema: GenMessage<WatchEvents> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 14);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 15);
 
 /**
  * A failed step, as the SDK reported it.
@@ -978,7 +1060,7 @@ export type Error = Message<"openvcluster.conformance.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 15);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 16);
 
 /**
  * What kind of failure this is.
@@ -1049,7 +1131,7 @@ export enum Error_Kind {
  * Describes the enum openvcluster.conformance.v1.Error.Kind.
  */
 export const Error_KindSchema: GenEnum<Error_Kind> = /*@__PURE__*/
-  enumDesc(file_openvcluster_conformance_v1_protocol, 15, 0);
+  enumDesc(file_openvcluster_conformance_v1_protocol, 16, 0);
 
 /**
  * One google.rpc.QuotaFailure violation.
@@ -1077,7 +1159,7 @@ export type QuotaViolation = Message<"openvcluster.conformance.v1.QuotaViolation
  * Use `create(QuotaViolationSchema)` to create a new message.
  */
 export const QuotaViolationSchema: GenMessage<QuotaViolation> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 16);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 17);
 
 /**
  * One google.rpc.BadRequest field violation.
@@ -1105,5 +1187,5 @@ export type FieldViolation = Message<"openvcluster.conformance.v1.FieldViolation
  * Use `create(FieldViolationSchema)` to create a new message.
  */
 export const FieldViolationSchema: GenMessage<FieldViolation> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 17);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 18);
 
