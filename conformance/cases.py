@@ -34,6 +34,8 @@ SNAPSHOT_ACTIONS = frozenset(
         "wait_for_snapshot",
     }
 )
+# Steps that read the operation history (OperationService).
+OPERATION_ACTIONS = frozenset({"get_operation", "list_operations", "list_operations_page"})
 # Distributions current vcluster releases no longer ship.
 LEGACY_DISTROS = frozenset({"DISTRO_K3S", "DISTRO_K0S"})
 # Step option keys and what they hold.
@@ -101,10 +103,14 @@ class Case:
     @property
     def requires(self) -> frozenset[str]:
         """What the server must offer beyond the core API: test_hooks, tokens, tls, quotas,
-        snapshots."""
+        snapshots, operations."""
         needs = set()
         if any(s.action in SNAPSHOT_ACTIONS for s in self.steps):
             needs.add("snapshots")
+        if any(
+            s.action in OPERATION_ACTIONS or "operation_id" in (s.expect or {}) for s in self.steps
+        ):
+            needs.add("operations")
         if any(
             s.args.get("spec", {}).get("distro") in LEGACY_DISTROS
             for s in self.steps

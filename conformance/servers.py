@@ -41,7 +41,9 @@ from openvcluster_server.config import DEFAULT_KUBERNETES_VERSIONS, Quota
 from openvcluster_server.testing import running_server
 from openvcluster_server.testing_certs import SERVER_NAMES, write_certificates
 
-ALL_OFFERS = frozenset({"test_hooks", "tokens", "tls", "quotas", "snapshots", "legacy_distros"})
+ALL_OFFERS = frozenset(
+    {"test_hooks", "tokens", "tls", "quotas", "snapshots", "legacy_distros", "operations"}
+)
 # How long a client's wait may take on the Kubernetes backend, where a few
 # hundred real vclusters of concurrent cases queue up on two cores.
 KUBERNETES_WAIT_MS = 300_000
@@ -50,6 +52,8 @@ KUBERNETES_WAIT_MS = 300_000
 KUBERNETES_LACKS = {
     "legacy_distros": "current vcluster releases run upstream Kubernetes (K8S) only, so K3S "
     "and K0S are INVALID_ARGUMENT on the Kubernetes backend",
+    "operations": "the Kubernetes backend keeps no operation history yet "
+    "(OperationService answers UNIMPLEMENTED there)",
 }
 
 
@@ -180,7 +184,7 @@ def _rbac_proof(cluster: Cluster, access: service_account.ServiceAccountAccess) 
 def external(endpoint: Endpoint, token: str, test_hooks: bool) -> Environment:
     """Your server: only cases needing nothing beyond the API (and the test hooks
     when it honours them) can run against it."""
-    offers = frozenset({"test_hooks"}) if test_hooks else frozenset()
+    offers = frozenset({"test_hooks", "operations"} if test_hooks else {"operations"})
     return Environment({"plain": endpoint}, token, offers, secrets.token_hex(4))
 
 

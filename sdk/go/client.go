@@ -13,22 +13,23 @@ import (
 )
 
 // Client is a connection to an open-vcluster-api server with one method per
-// operation of VClusterService, SnapshotService, MonitorService and
-// ServerInfoService, plus listings that page by themselves, watches and wait
-// helpers.
+// operation of VClusterService, SnapshotService, MonitorService,
+// OperationService and ServerInfoService, plus listings that page by
+// themselves, watches and wait helpers.
 //
 // A Client is safe for concurrent use. Results are the generated messages;
 // errors are *Error (or the wait helpers' typed errors). Close it when done.
 type Client struct {
-	conn      *grpc.ClientConn
-	owner     bool
-	target    string
-	tls       bool
-	vclusters openvclusterv1.VClusterServiceClient
-	snapshots openvclusterv1.SnapshotServiceClient
-	monitor   openvclusterv1.MonitorServiceClient
-	info      openvclusterv1.ServerInfoServiceClient
-	call      *callSettings
+	conn       *grpc.ClientConn
+	owner      bool
+	target     string
+	tls        bool
+	vclusters  openvclusterv1.VClusterServiceClient
+	snapshots  openvclusterv1.SnapshotServiceClient
+	monitor    openvclusterv1.MonitorServiceClient
+	operations openvclusterv1.OperationServiceClient
+	info       openvclusterv1.ServerInfoServiceClient
+	call       *callSettings
 }
 
 // New opens a client for target ("host:port"; "https://host:port" switches
@@ -60,15 +61,16 @@ func New(target string, opts ...Option) (*Client, error) {
 		return nil, fmt.Errorf("openvcluster: %w", err)
 	}
 	return &Client{
-		conn:      cc,
-		owner:     true,
-		target:    conn.target,
-		tls:       conn.tls != nil,
-		vclusters: openvclusterv1.NewVClusterServiceClient(cc),
-		snapshots: openvclusterv1.NewSnapshotServiceClient(cc),
-		monitor:   openvclusterv1.NewMonitorServiceClient(cc),
-		info:      openvclusterv1.NewServerInfoServiceClient(cc),
-		call:      &s.call,
+		conn:       cc,
+		owner:      true,
+		target:     conn.target,
+		tls:        conn.tls != nil,
+		vclusters:  openvclusterv1.NewVClusterServiceClient(cc),
+		snapshots:  openvclusterv1.NewSnapshotServiceClient(cc),
+		monitor:    openvclusterv1.NewMonitorServiceClient(cc),
+		operations: openvclusterv1.NewOperationServiceClient(cc),
+		info:       openvclusterv1.NewServerInfoServiceClient(cc),
+		call:       &s.call,
 	}, nil
 }
 

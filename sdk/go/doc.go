@@ -4,7 +4,8 @@
 // restore and delete.
 //
 // A Client has one method per operation of VClusterService, SnapshotService,
-// MonitorService and ServerInfoService, each taking a context.Context:
+// MonitorService, OperationService and ServerInfoService, each taking a
+// context.Context:
 //
 //	client, err := openvcluster.New("") // OVC_ENDPOINT, or 127.0.0.1:50051
 //	if err != nil {
@@ -19,10 +20,13 @@
 // return the resource in its new, possibly intermediate, phase; set Wait, or
 // call WaitForPhase, WaitForDeletion or WaitForSnapshot, to wait for the
 // phase they end in; a wait helper's OnChange option reports each new state
-// the wait sees, for progress. UpdateVCluster changes only the fields its params give
+// the wait sees, for progress. Every mutation the server accepts is
+// recorded as an Operation (who asked, when, how it went, the phases it
+// went through): the OnOperation field of a mutation's params receives its
+// id, for GetOperation, and ListOperations lists them. UpdateVCluster changes only the fields its params give
 // (pointer fields: nil leaves a field alone), deriving the update mask from
 // them; UpgradeVCluster is its upgrade of the Kubernetes version alone. Listings are iterators that fetch pages as the loop
-// goes (ListVClusters, ListSnapshots), with page-at-a-time variants;
+// goes (ListVClusters, ListSnapshots, ListOperations), with page-at-a-time variants;
 // WatchVClusters is an iterator of events.
 //
 // Results are the generated messages, re-exported here as aliases (VCluster,

@@ -163,6 +163,68 @@ func ExampleOnChange() {
 	// RUNNING
 }
 
+func ExampleClient_GetOperation() {
+	ctx := context.Background()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	// A fresh namespace, so the example can run again.
+	namespace := "example-" + openvcluster.NewRequestID()[:8]
+
+	// OnOperation hears the id of the operation recording the call as soon
+	// as the server has accepted it, before the wait.
+	var operationID string
+	if _, err := client.CreateVCluster(ctx, namespace, "dev", &openvcluster.CreateVClusterParams{
+		OnOperation: func(id string) { operationID = id },
+		Wait:        true,
+	}); err != nil {
+		log.Fatal(err)
+	}
+
+	op, err := client.GetOperation(ctx, operationID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(op.GetMethod(), op.GetRequestedBy(), op.GetState() == openvcluster.OperationSucceeded)
+	for _, step := range op.GetProgress() {
+		fmt.Println(step.GetPhase())
+	}
+	// Output:
+	// CreateVCluster anonymous true
+	// PROVISIONING
+	// RUNNING
+}
+
+func ExampleClient_ListOperations() {
+	ctx := context.Background()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	// A fresh namespace, so the example can run again.
+	namespace := "example-" + openvcluster.NewRequestID()[:8]
+	if _, err := client.CreateVCluster(ctx, namespace, "dev", &openvcluster.CreateVClusterParams{Wait: true}); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := client.SuspendVCluster(ctx, namespace, "dev", &openvcluster.SuspendVClusterParams{Wait: true}); err != nil {
+		log.Fatal(err)
+	}
+
+	// Newest first; pages are fetched as the loop goes.
+	for op, err := range client.ListOperations(ctx, namespace, &openvcluster.ListOperationsParams{VCluster: "dev"}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(op.GetMethod(), op.GetState())
+	}
+	// Output:
+	// SuspendVCluster STATE_SUCCEEDED
+	// CreateVCluster STATE_SUCCEEDED
+}
+
 func ExampleClient_GetVClusterUsage() {
 	ctx := context.Background()
 	client, err := openvcluster.New("")

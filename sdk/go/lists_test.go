@@ -19,7 +19,8 @@ type callCounter struct{ lists atomic.Int32 }
 func (cc *callCounter) option() openvcluster.Option {
 	return openvcluster.WithDialOptions(grpc.WithChainUnaryInterceptor(
 		func(ctx context.Context, method string, req, reply any, conn *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
-			if strings.HasSuffix(method, "/ListVClusters") || strings.HasSuffix(method, "/ListSnapshots") {
+			if strings.HasSuffix(method, "/ListVClusters") || strings.HasSuffix(method, "/ListSnapshots") ||
+				strings.HasSuffix(method, "/ListOperations") {
 				cc.lists.Add(1)
 			}
 			return invoker(ctx, method, req, reply, conn, opts...)

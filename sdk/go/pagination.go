@@ -10,7 +10,8 @@ import (
 // (empty on the last page). Pass NextPageToken as the PageToken of the
 // listing's params to resume there.
 type Page[T any] struct {
-	// Items are the page's vclusters or snapshots, in listing order.
+	// Items are the page's vclusters, snapshots or operations, in listing
+	// order.
 	Items []T
 	// NextPageToken is the token of the next page; empty on the last.
 	NextPageToken string

@@ -17,6 +17,10 @@ func (c *Client) GetSnapshot(ctx context.Context, namespace, name string) (*Snap
 type DeleteSnapshotParams struct {
 	// RequestID is the idempotency key; empty lets the client make one.
 	RequestID string
+	// OnOperation, when set, is called once with the id of the Operation
+	// recording the call (GetOperation), as soon as the server has
+	// accepted it; not when the call fails.
+	OnOperation func(operationID string)
 }
 
 // DeleteSnapshot deletes a snapshot at once, in any phase (one still being
@@ -30,6 +34,10 @@ func (c *Client) DeleteSnapshot(ctx context.Context, namespace, name string, p *
 		Name:      name,
 		RequestId: requestIDOr(p.RequestID),
 	}
-	_, err := invoke(ctx, c, c.snapshots.DeleteSnapshot, req, req.RequestId)
-	return err
+	resp, err := invoke(ctx, c, c.snapshots.DeleteSnapshot, req, req.RequestId)
+	if err != nil {
+		return err
+	}
+	reportOperation(p.OnOperation, resp.GetOperationId())
+	return nil
 }

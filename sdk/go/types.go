@@ -57,11 +57,21 @@ type (
 	// Caller is who a call's token says the caller is: its name, role and
 	// namespaces. It never holds the token itself.
 	Caller = openvclusterv1.Caller
+	// Operation is the record of one accepted mutation (GetOperation,
+	// ListOperations): who asked for what and when, its State, the error
+	// it failed with and the phases it went through (Progress).
+	Operation = openvclusterv1.Operation
+	// OperationProgress is one step of an Operation: a phase its vcluster
+	// or snapshot entered ("PROVISIONING", "RUNNING", "DELETED", ...),
+	// when, and what the server said about it.
+	OperationProgress = openvclusterv1.Operation_Progress
 
 	// Phase is the lifecycle phase of a vcluster.
 	Phase = openvclusterv1.VCluster_Phase
 	// SnapshotPhase is the lifecycle phase of a snapshot.
 	SnapshotPhase = openvclusterv1.Snapshot_Phase
+	// OperationState is how far an Operation is.
+	OperationState = openvclusterv1.Operation_State
 	// EventType says what a WatchEvent reports.
 	EventType = openvclusterv1.WatchVClustersResponse_EventType
 	// Distro is the Kubernetes distribution of a vcluster's control plane.
@@ -93,6 +103,15 @@ const (
 	SnapshotInProgress       = openvclusterv1.Snapshot_PHASE_IN_PROGRESS
 	SnapshotReady            = openvclusterv1.Snapshot_PHASE_READY
 	SnapshotFailed           = openvclusterv1.Snapshot_PHASE_FAILED
+)
+
+// Operation states. OperationRunning ends on its own in OperationSucceeded
+// or OperationFailed (Operation.Error says why).
+const (
+	OperationStateUnspecified = openvclusterv1.Operation_STATE_UNSPECIFIED
+	OperationRunning          = openvclusterv1.Operation_STATE_RUNNING
+	OperationSucceeded        = openvclusterv1.Operation_STATE_SUCCEEDED
+	OperationFailed           = openvclusterv1.Operation_STATE_FAILED
 )
 
 // Watch event types. EventSynced comes once, after the Added events of the

@@ -40,6 +40,11 @@ type CreateVClusterParams struct {
 	ValidateOnly bool
 	// RequestID is the idempotency key; empty lets the client make one.
 	RequestID string
+	// OnOperation, when set, is called once with the id of the Operation
+	// recording the call (GetOperation), as soon as the server has
+	// accepted it and before any wait begins: not with ValidateOnly, nor
+	// when the call fails.
+	OnOperation func(operationID string)
 	// Wait returns only once the vcluster is RUNNING (not with ValidateOnly).
 	Wait bool
 }
@@ -94,6 +99,7 @@ func (c *Client) CreateVCluster(ctx context.Context, namespace, name string, p *
 	if err != nil {
 		return nil, err
 	}
+	reportOperation(p.OnOperation, resp.GetOperationId())
 	if p.Wait && !p.ValidateOnly {
 		return c.waitFrom(ctx, resp.GetVcluster(), PhaseRunning)
 	}
@@ -120,6 +126,10 @@ type DeleteVClusterParams struct {
 	KeepData bool
 	// RequestID is the idempotency key; empty lets the client make one.
 	RequestID string
+	// OnOperation, when set, is called once with the id of the Operation
+	// recording the call (GetOperation), as soon as the server has
+	// accepted it and before any wait begins; not when the call fails.
+	OnOperation func(operationID string)
 	// Wait returns only once the vcluster is gone.
 	Wait bool
 }
@@ -146,6 +156,7 @@ func (c *Client) DeleteVCluster(ctx context.Context, namespace, name string, p *
 	if err != nil {
 		return nil, err
 	}
+	reportOperation(p.OnOperation, resp.GetOperationId())
 	if p.Wait {
 		w := c.newVClusterWaiter(namespace, name, nil)
 		w.lastSeen = resp.GetVcluster()
@@ -200,6 +211,11 @@ type UpdateVClusterParams struct {
 	ValidateOnly bool
 	// RequestID is the idempotency key; empty lets the client make one.
 	RequestID string
+	// OnOperation, when set, is called once with the id of the Operation
+	// recording the call (GetOperation), as soon as the server has
+	// accepted it and before any wait begins: not with ValidateOnly, nor
+	// when the call fails.
+	OnOperation func(operationID string)
 	// Wait returns an upgraded vcluster only once it is RUNNING again (an
 	// update that changes no version returns at once; not with
 	// ValidateOnly). The wait is bounded by ctx and the client's wait
@@ -263,6 +279,7 @@ func (c *Client) UpdateVCluster(ctx context.Context, namespace, name string, p *
 	if err != nil {
 		return nil, err
 	}
+	reportOperation(p.OnOperation, resp.GetOperationId())
 	if p.Wait && !p.ValidateOnly {
 		return c.waitFrom(ctx, resp.GetVcluster(), RestingPhase(resp.GetVcluster().GetStatus().GetPhase()))
 	}
@@ -275,6 +292,10 @@ type UpgradeVClusterParams struct {
 	Etag string
 	// RequestID is the idempotency key; empty lets the client make one.
 	RequestID string
+	// OnOperation, when set, is called once with the id of the Operation
+	// recording the call (GetOperation), as soon as the server has
+	// accepted it and before any wait begins; not when the call fails.
+	OnOperation func(operationID string)
 	// Wait returns only once the vcluster is RUNNING with the new version.
 	// The wait is bounded by ctx and the client's wait timeout
 	// (WithWaitTimeout).
@@ -301,6 +322,7 @@ func (c *Client) UpgradeVCluster(ctx context.Context, namespace, name, version s
 		KubernetesVersion: &version,
 		Etag:              p.Etag,
 		RequestID:         p.RequestID,
+		OnOperation:       p.OnOperation,
 		Wait:              p.Wait,
 	})
 }
@@ -323,6 +345,10 @@ type ScaleVClusterParams struct {
 	Etag string
 	// RequestID is the idempotency key; empty lets the client make one.
 	RequestID string
+	// OnOperation, when set, is called once with the id of the Operation
+	// recording the call (GetOperation), as soon as the server has
+	// accepted it and before any wait begins; not when the call fails.
+	OnOperation func(operationID string)
 	// Wait returns only once the vcluster is back in its resting phase
 	// (RUNNING, or SUSPENDED for a suspended one).
 	Wait bool
@@ -354,6 +380,7 @@ func (c *Client) ScaleVCluster(ctx context.Context, namespace, name string, p *S
 	if err != nil {
 		return nil, err
 	}
+	reportOperation(p.OnOperation, resp.GetOperationId())
 	if p.Wait {
 		return c.waitFrom(ctx, resp.GetVcluster(), RestingPhase(resp.GetVcluster().GetStatus().GetPhase()))
 	}
@@ -369,6 +396,10 @@ type SuspendVClusterParams struct {
 	Etag string
 	// RequestID is the idempotency key; empty lets the client make one.
 	RequestID string
+	// OnOperation, when set, is called once with the id of the Operation
+	// recording the call (GetOperation), as soon as the server has
+	// accepted it and before any wait begins; not when the call fails.
+	OnOperation func(operationID string)
 	// Wait returns only once the vcluster is SUSPENDED.
 	Wait bool
 }
@@ -393,6 +424,7 @@ func (c *Client) SuspendVCluster(ctx context.Context, namespace, name string, p 
 	if err != nil {
 		return nil, err
 	}
+	reportOperation(p.OnOperation, resp.GetOperationId())
 	if p.Wait {
 		return c.waitFrom(ctx, resp.GetVcluster(), PhaseSuspended)
 	}
@@ -405,6 +437,10 @@ type ResumeVClusterParams struct {
 	Etag string
 	// RequestID is the idempotency key; empty lets the client make one.
 	RequestID string
+	// OnOperation, when set, is called once with the id of the Operation
+	// recording the call (GetOperation), as soon as the server has
+	// accepted it and before any wait begins; not when the call fails.
+	OnOperation func(operationID string)
 	// Wait returns only once the vcluster is RUNNING.
 	Wait bool
 }
@@ -428,6 +464,7 @@ func (c *Client) ResumeVCluster(ctx context.Context, namespace, name string, p *
 	if err != nil {
 		return nil, err
 	}
+	reportOperation(p.OnOperation, resp.GetOperationId())
 	if p.Wait {
 		return c.waitFrom(ctx, resp.GetVcluster(), PhaseRunning)
 	}
@@ -445,6 +482,10 @@ type SnapshotVClusterParams struct {
 	Labels map[string]string
 	// RequestID is the idempotency key; empty lets the client make one.
 	RequestID string
+	// OnOperation, when set, is called once with the id of the Operation
+	// recording the call (GetOperation), as soon as the server has
+	// accepted it and before any wait begins; not when the call fails.
+	OnOperation func(operationID string)
 	// Wait returns the snapshot only once it is READY.
 	Wait bool
 }
@@ -472,6 +513,7 @@ func (c *Client) SnapshotVCluster(ctx context.Context, namespace, name string, p
 	if err != nil {
 		return nil, err
 	}
+	reportOperation(p.OnOperation, resp.GetOperationId())
 	if p.Wait {
 		s := resp.GetSnapshot()
 		return c.WaitForSnapshot(ctx, s.GetNamespace(), s.GetName(), SnapshotReady)
@@ -489,6 +531,10 @@ type RestoreVClusterParams struct {
 	Etag string
 	// RequestID is the idempotency key; empty lets the client make one.
 	RequestID string
+	// OnOperation, when set, is called once with the id of the Operation
+	// recording the call (GetOperation), as soon as the server has
+	// accepted it and before any wait begins; not when the call fails.
+	OnOperation func(operationID string)
 	// Wait returns only once the restored vcluster is RUNNING.
 	Wait bool
 }
@@ -515,6 +561,7 @@ func (c *Client) RestoreVCluster(ctx context.Context, namespace, snapshotName st
 	if err != nil {
 		return nil, err
 	}
+	reportOperation(p.OnOperation, resp.GetOperationId())
 	if p.Wait {
 		return c.waitFrom(ctx, resp.GetVcluster(), PhaseRunning)
 	}

@@ -24,7 +24,7 @@ from conformance_client.calls import (
     client_key,
     client_kwargs,
 )
-from conformance_client.outcomes import fill
+from conformance_client.outcomes import call_kwargs, fill
 from conformance_client.watch_buffer import WatchBuffer, Watches
 
 
@@ -80,7 +80,7 @@ class AsyncSession:
         elif call.shape == LIST_PAGE:
             value = await anext(method(*call.args, **call.kwargs).pages)
         else:
-            value = await method(*call.args, **call.kwargs)
+            value = await method(*call.args, **call_kwargs(call, result))
         fill(result, call.outcome, value)
         return result
 

@@ -4,7 +4,7 @@ async flavours, whose clients have the same methods."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from google.protobuf.message import Message
@@ -35,6 +35,9 @@ class Call:
     # The StepResult.outcome field that receives the answer.
     outcome: str = "done"
     shape: str = UNARY
+    # A mutation: its on_operation callback records the operation id in
+    # StepResult.operation_id.
+    mutation: bool = False
 
 
 def request_of(step: Step, earlier: Mapping[str, Mapping[str, Any]]) -> Message:
@@ -75,8 +78,31 @@ def options_kwargs(options: CallOptions) -> dict[str, Any]:
     return kwargs
 
 
+# The actions that are mutations: their SDK methods take on_operation.
+MUTATIONS = frozenset(
+    {
+        "create_vcluster",
+        "update_vcluster",
+        "delete_vcluster",
+        "scale_vcluster",
+        "suspend_vcluster",
+        "resume_vcluster",
+        "snapshot_vcluster",
+        "restore_vcluster",
+        "delete_snapshot",
+    }
+)
+
+
 def sdk_call(step: Step, request: Any) -> Call:
     """The SDK call a step makes (``request`` is its request, refs applied)."""
+    call = _sdk_call(step, request)
+    if step.WhichOneof("action") in MUTATIONS:
+        return replace(call, mutation=True)
+    return call
+
+
+def _sdk_call(step: Step, request: Any) -> Call:
     action = step.WhichOneof("action")
     unary = options_kwargs(step.options)
     metadata = {"metadata": unary["metadata"]} if "metadata" in unary else {}
@@ -172,6 +198,18 @@ def sdk_call(step: Step, request: Any) -> Call:
     if action == "delete_snapshot":
         kwargs = {"request_id": r.request_id or None, **unary}
         return Call("delete_snapshot", (r.namespace, r.name), kwargs, "done")
+    if action == "get_operation":
+        return Call("get_operation", (r.id,), unary, "operation")
+    if action in ("list_operations", "list_operations_page"):
+        kwargs = {
+            "vcluster": r.vcluster,
+            "page_size": r.page_size,
+            "page_token": r.page_token,
+            **unary,
+        }
+        if action == "list_operations":
+            return Call("list_operations", (r.namespace,), kwargs, "operations", LIST_ALL)
+        return Call("list_operations", (r.namespace,), kwargs, "operation_page", LIST_PAGE)
     if action in ("wait_for_phase", "wait_for_deletion", "wait_for_snapshot"):
         wait = {"timeout": r.timeout_ms / 1000} if r.timeout_ms else {}
         if action == "wait_for_phase":

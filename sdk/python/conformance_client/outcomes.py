@@ -9,8 +9,9 @@ from typing import Any
 
 import openvcluster
 from conformance.protocol import Error, StepResult
+from conformance_client.calls import Call
 from openvcluster import errors
-from openvcluster.v1 import snapshot_service_pb2, vcluster_service_pb2
+from openvcluster.v1 import operation_service_pb2, snapshot_service_pb2, vcluster_service_pb2
 
 
 class UnsupportedError(Exception):
@@ -23,7 +24,7 @@ def fill(result: StepResult, outcome: str, value: Any) -> None:
         result.done.SetInParent()
     elif outcome == "kubeconfig":
         result.kubeconfig = value
-    elif outcome in ("vclusters", "snapshots"):
+    elif outcome in ("vclusters", "snapshots", "operations"):
         getattr(result, outcome).items.extend(value)
     elif outcome == "vcluster_page":
         result.vcluster_page.CopyFrom(
@@ -37,8 +38,26 @@ def fill(result: StepResult, outcome: str, value: Any) -> None:
                 snapshots=value.items, next_page_token=value.next_page_token
             )
         )
+    elif outcome == "operation_page":
+        result.operation_page.CopyFrom(
+            operation_service_pb2.ListOperationsResponse(
+                operations=value.items, next_page_token=value.next_page_token
+            )
+        )
     else:
         getattr(result, outcome).CopyFrom(value)
+
+
+def call_kwargs(call: Call, result: StepResult) -> dict[str, Any]:
+    """The keyword arguments of ``call``; for a mutation, with an ``on_operation``
+    callback that records the operation id the SDK reports in ``result``."""
+    if not call.mutation:
+        return call.kwargs
+
+    def record(operation_id: str) -> None:
+        result.operation_id = operation_id
+
+    return {**call.kwargs, "on_operation": record}
 
 
 def error_of(exc: BaseException) -> Error:

@@ -17,7 +17,7 @@ from conformance_client.calls import (
     client_key,
     client_kwargs,
 )
-from conformance_client.outcomes import fill
+from conformance_client.outcomes import call_kwargs, fill
 from conformance_client.watch_buffer import WatchBuffer, Watches
 
 
@@ -53,7 +53,7 @@ class SyncSession:
             threading.Thread(target=_follow, args=(watch, buffer), daemon=True).start()
             fill(result, call.outcome, None)
             return result
-        value = method(*call.args, **call.kwargs)
+        value = method(*call.args, **call_kwargs(call, result))
         if call.shape == LIST_ALL:
             value = list(value)
         elif call.shape == LIST_PAGE:

@@ -22,6 +22,7 @@ import openvcluster
 from openvcluster._base import ClientSettings
 from openvcluster.v1 import (
     monitor_service_pb2,
+    operation_service_pb2,
     server_info_service_pb2,
     snapshot_service_pb2,
     vcluster_service_pb2,
@@ -179,6 +180,7 @@ def test_every_rpc_has_a_row() -> None:
         vcluster_service_pb2,
         snapshot_service_pb2,
         monitor_service_pb2,
+        operation_service_pb2,
         server_info_service_pb2,
     ):
         for service in module.DESCRIPTOR.services_by_name.values():

@@ -10,10 +10,24 @@ from typing import Any
 from google.protobuf import descriptor_pool, message, message_factory
 from google.rpc import error_details_pb2, status_pb2
 
-from openvcluster.v1 import snapshot_pb2, vcluster_pb2, vcluster_service_pb2
+from openvcluster.v1 import (
+    operation_pb2,
+    operation_service_pb2,
+    snapshot_pb2,
+    vcluster_pb2,
+    vcluster_service_pb2,
+)
 
 # Importing the modules registers their types in the default pool.
-_REGISTERED = (snapshot_pb2, vcluster_pb2, vcluster_service_pb2, status_pb2, error_details_pb2)
+_REGISTERED = (
+    operation_pb2,
+    operation_service_pb2,
+    snapshot_pb2,
+    vcluster_pb2,
+    vcluster_service_pb2,
+    status_pb2,
+    error_details_pb2,
+)
 
 VECTORS_DIR = pathlib.Path(__file__).resolve().parents[3] / "conformance" / "vectors"
 

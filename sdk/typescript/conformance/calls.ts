@@ -8,6 +8,7 @@
 import { create } from "@bufbuild/protobuf";
 
 import {
+  ListOperationsResponseSchema,
   ListSnapshotsResponseSchema,
   ListVClustersResponseSchema,
   RetryPolicy,
@@ -36,15 +37,31 @@ export function callOptions(options: StepOptions | undefined): CallOptions {
   return result;
 }
 
-/** Runs one step's action through `client`; rejects with what the SDK threw. */
+/**
+ * What a step reported besides its outcome: the operation id a mutation's
+ * `onOperation` told (StepResult.operation_id), left empty otherwise.
+ */
+export interface Reported {
+  operationId: string;
+}
+
+/**
+ * Runs one step's action through `client`; rejects with what the SDK threw.
+ * Every mutation gets an `onOperation` that records its id in `reported`,
+ * which keeps it when the step then fails (a `wait` that failed).
+ */
 export async function runAction(
   client: VClusterClient,
   action: StepAction,
   step: Step,
   watches: Watches,
+  reported: Reported,
 ): Promise<Outcome> {
   const call = callOptions(step.options);
   const metadata = call.metadata === undefined ? {} : { metadata: call.metadata };
+  const onOperation = (operationId: string): void => {
+    reported.operationId = operationId;
+  };
   switch (action.case) {
     case "createVcluster": {
       const r = action.value;
@@ -53,6 +70,7 @@ export async function runAction(
         labels: r.labels,
         validateOnly: r.validateOnly,
         requestId: r.requestId || undefined,
+        onOperation,
         ...call,
       });
       return { case: "vcluster", value: vcluster };
@@ -82,6 +100,7 @@ export async function runAction(
         etag: r.etag,
         deleteSnapshots: r.deleteSnapshots,
         requestId: r.requestId || undefined,
+        onOperation,
         ...call,
       });
       return { case: "vcluster", value: vcluster };
@@ -94,6 +113,7 @@ export async function runAction(
         enableHa: r.enableHa,
         etag: r.etag,
         requestId: r.requestId || undefined,
+        onOperation,
         ...call,
       });
       return { case: "vcluster", value: vcluster };
@@ -105,6 +125,7 @@ export async function runAction(
         etag: r.etag,
         validateOnly: r.validateOnly,
         requestId: r.requestId || undefined,
+        onOperation,
         ...call,
       });
       return { case: "vcluster", value: vcluster };
@@ -115,6 +136,7 @@ export async function runAction(
         drainWorkloads: r.drainWorkloads,
         etag: r.etag,
         requestId: r.requestId || undefined,
+        onOperation,
         ...call,
       });
       return { case: "vcluster", value: vcluster };
@@ -124,6 +146,7 @@ export async function runAction(
       const vcluster = await client.resumeVCluster(r.namespace, r.name, {
         etag: r.etag,
         requestId: r.requestId || undefined,
+        onOperation,
         ...call,
       });
       return { case: "vcluster", value: vcluster };
@@ -135,6 +158,7 @@ export async function runAction(
         description: r.description,
         labels: r.labels,
         requestId: r.requestId || undefined,
+        onOperation,
         ...call,
       });
       return { case: "snapshot", value: snapshot };
@@ -145,6 +169,7 @@ export async function runAction(
         targetName: r.targetName,
         etag: r.etag,
         requestId: r.requestId || undefined,
+        onOperation,
         ...call,
       });
       return { case: "vcluster", value: vcluster };
@@ -171,8 +196,26 @@ export async function runAction(
     }
     case "deleteSnapshot": {
       const r = action.value;
-      await client.deleteSnapshot(r.namespace, r.name, { requestId: r.requestId || undefined, ...call });
+      await client.deleteSnapshot(r.namespace, r.name, { requestId: r.requestId || undefined, onOperation, ...call });
       return DONE;
+    }
+    case "getOperation":
+      return { case: "operation", value: await client.getOperation(action.value.id, call) };
+    case "listOperations":
+    case "listOperationsPage": {
+      const r = action.value;
+      const pager = client.listOperations(r.namespace, {
+        vcluster: r.vcluster,
+        pageSize: r.pageSize,
+        pageToken: r.pageToken,
+        ...call,
+      });
+      if (action.case === "listOperations") {
+        return { case: "operations", value: { $typeName: "openvcluster.conformance.v1.OperationList", items: await pager.toArray() } };
+      }
+      const page = await pager.page();
+      const value = create(ListOperationsResponseSchema, { operations: [...page.items], nextPageToken: page.nextPageToken });
+      return { case: "operationPage", value };
     }
     case "getVclusterUsage":
       return { case: "usage", value: await client.getVClusterUsage(action.value.namespace, action.value.name, call) };

@@ -21,10 +21,11 @@ import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 
 import { toProtocol } from "../src/connection.js";
 import { CaseRequestSchema, StepResultSchema, type StepResult } from "./gen/openvcluster/conformance/v1/protocol_pb.js";
+import { RESULT_TYPES } from "./outcomes.js";
 import { runCase } from "./session.js";
 
 function emit(result: StepResult): void {
-  process.stdout.write(`${toJsonString(StepResultSchema, result)}\n`);
+  process.stdout.write(`${toJsonString(StepResultSchema, result, { registry: RESULT_TYPES })}\n`);
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { create } from "@bufbuild/protobuf";
+import { create, createRegistry, type Registry } from "@bufbuild/protobuf";
 
 import {
   isOpenVClusterError,
@@ -13,6 +13,7 @@ import {
   WaitTimeoutError,
   type WatchEvent,
 } from "../src/index.js";
+import { file_google_rpc_error_details } from "../src/gen/google/rpc/error_details_pb.js";
 import {
   Error_Kind,
   ErrorSchema,
@@ -25,6 +26,13 @@ import { UnresolvedRefError } from "./refs.js";
 export class UnsupportedError extends Error {
   override name = "UnsupportedError";
 }
+
+/**
+ * The types a result may hold in a `google.protobuf.Any`, which its proto3
+ * JSON must be able to write out: the error details of an Operation's
+ * `error` (ErrorInfo ...).
+ */
+export const RESULT_TYPES: Registry = createRegistry(file_google_rpc_error_details);
 
 /** A StepResult's outcome: the oneof case and its value. */
 export type Outcome = StepResult["outcome"];

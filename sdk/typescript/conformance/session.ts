@@ -17,8 +17,8 @@ import {
   type Step,
   type StepResult,
 } from "./gen/openvcluster/conformance/v1/protocol_pb.js";
-import { runAction, type StepAction } from "./calls.js";
-import { errorOf, type Outcome } from "./outcomes.js";
+import { runAction, type Reported, type StepAction } from "./calls.js";
+import { errorOf, RESULT_TYPES, type Outcome } from "./outcomes.js";
 import { resolveRefs, type Action } from "./refs.js";
 import { Watches } from "./watch-buffer.js";
 
@@ -39,15 +39,17 @@ export async function runCase(testCase: CaseRequest, protocol: Protocol, emit: (
     for (const [index, step] of testCase.steps.entries()) {
       // After one unsupported step the case cannot be judged, so the rest
       // are not run (the runner counts the case as skipped).
-      const outcome = unsupported ?? (await session.run(step, earlier));
+      const reported: Reported = { operationId: "" };
+      const outcome = unsupported ?? (await session.run(step, earlier, reported));
       if (outcome.case === "error" && outcome.value.kind === Error_Kind.UNSUPPORTED) unsupported = outcome;
       const result = create(StepResultSchema, {
         caseName: testCase.caseName,
         stepIndex: index,
         stepName: step.name,
         outcome,
+        operationId: reported.operationId,
       });
-      earlier.set(step.name, toJson(StepResultSchema, result));
+      earlier.set(step.name, toJson(StepResultSchema, result, { registry: RESULT_TYPES }));
       emit(result);
     }
   } finally {
@@ -65,12 +67,12 @@ class Session {
     private readonly protocol: Protocol,
   ) {}
 
-  async run(step: Step, earlier: ReadonlyMap<string, JsonValue>): Promise<Outcome> {
+  async run(step: Step, earlier: ReadonlyMap<string, JsonValue>, reported: Reported): Promise<Outcome> {
     try {
       const action = actionOf(step);
       const request = resolveRefs(action, step, earlier);
       const resolved = { case: action.name, value: request } as StepAction;
-      return await runAction(this.client(step), resolved, step, this.watches);
+      return await runAction(this.client(step), resolved, step, this.watches, reported);
     } catch (reason) {
       return { case: "error", value: errorOf(reason) };
     }

@@ -22,7 +22,7 @@ export interface BrowserTransportOptions {
   /**
    * Sends the calls that change nothing (GetVCluster, ListVClusters,
    * GetSnapshot, ListSnapshots, GetVClusterUsage, GetFleetSummary,
-   * GetServerInfo) as HTTP GET, which the browser and proxies may cache.
+   * GetOperation, ListOperations, GetServerInfo) as HTTP GET, which the browser and proxies may cache.
    * Connect protocol only.
    */
   useHttpGet?: boolean;

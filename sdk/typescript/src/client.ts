@@ -17,6 +17,8 @@ import { toPhase, toSnapshotPhase, type PhaseLike, type SnapshotPhaseLike } from
 import { CancelledError, UnexpectedStatusError } from "./errors.js";
 import * as fieldRules from "./field-rules.js";
 import { MonitorService, type FleetSummary, type VClusterUsage } from "./gen/openvcluster/v1/monitor_service_pb.js";
+import type { Operation } from "./gen/openvcluster/v1/operation_pb.js";
+import { OperationService } from "./gen/openvcluster/v1/operation_service_pb.js";
 import { ServerInfoService, type ServerInfo } from "./gen/openvcluster/v1/server_info_service_pb.js";
 import type { Snapshot } from "./gen/openvcluster/v1/snapshot_pb.js";
 import { SnapshotService } from "./gen/openvcluster/v1/snapshot_service_pb.js";
@@ -41,36 +43,128 @@ import { ATTEMPT_SETTINGS } from "./retry-interceptor.js";
 import { toOpenVClusterError } from "./status.js";
 import { VERSION } from "./version.js";
 import * as waits from "./wait-loops.js";
-import { restingPhase } from "./wait.js";
+import { settleTarget } from "./wait.js";
 import { Watch, type WatchEvent } from "./watch.js";
 
 /** The user agent every call carries. */
 export const USER_AGENT = `open-vcluster-api-typescript/${VERSION}`;
 
 /** Options of `createVCluster`. */
-export interface CreateVClusterOptions extends build.CreateVClusterArgs, WaitingCallOptions {}
+export interface CreateVClusterOptions extends build.CreateVClusterArgs, WaitingCallOptions {
+  /**
+   * Called once with the id of the Operation that records the call (read
+   * it with `getOperation`) as soon as the server accepted it, before
+   * `wait` begins; not called when the call fails, nor when the server
+   * answered no id (a `validateOnly` call, an older server). An exception
+   * it throws rejects the call, whose change is made all the same.
+   */
+  onOperation?: (operationId: string) => void;
+}
 /** Options of `scaleVCluster`. */
-export interface ScaleVClusterOptions extends build.ScaleVClusterArgs, WaitingCallOptions {}
+export interface ScaleVClusterOptions extends build.ScaleVClusterArgs, WaitingCallOptions {
+  /**
+   * Called once with the id of the Operation that records the call (read
+   * it with `getOperation`) as soon as the server accepted it, before
+   * `wait` begins; not called when the call fails, nor when the server
+   * answered no id (an older server). An exception it throws rejects the
+   * call, whose change is made all the same.
+   */
+  onOperation?: (operationId: string) => void;
+}
 /** Options of `updateVCluster`. */
-export interface UpdateVClusterOptions extends build.UpdateVClusterArgs, WaitingCallOptions {}
+export interface UpdateVClusterOptions extends build.UpdateVClusterArgs, WaitingCallOptions {
+  /**
+   * Called once with the id of the Operation that records the call (read
+   * it with `getOperation`) as soon as the server accepted it, before
+   * `wait` begins; not called when the call fails, nor when the server
+   * answered no id (a `validateOnly` call, an older server). An exception
+   * it throws rejects the call, whose change is made all the same.
+   */
+  onOperation?: (operationId: string) => void;
+}
 /** Options of `upgradeVCluster`. */
-export interface UpgradeVClusterOptions extends build.UpgradeVClusterArgs, WaitingCallOptions {}
+export interface UpgradeVClusterOptions extends build.UpgradeVClusterArgs, WaitingCallOptions {
+  /**
+   * Called once with the id of the Operation that records the call (read
+   * it with `getOperation`) as soon as the server accepted it, before
+   * `wait` begins; not called when the call fails, nor when the server
+   * answered no id (an older server). An exception it throws rejects the
+   * call, whose change is made all the same.
+   */
+  onOperation?: (operationId: string) => void;
+}
 /** Options of `suspendVCluster`. */
-export interface SuspendVClusterOptions extends build.SuspendVClusterArgs, WaitingCallOptions {}
+export interface SuspendVClusterOptions extends build.SuspendVClusterArgs, WaitingCallOptions {
+  /**
+   * Called once with the id of the Operation that records the call (read
+   * it with `getOperation`) as soon as the server accepted it, before
+   * `wait` begins; not called when the call fails, nor when the server
+   * answered no id (an older server). An exception it throws rejects the
+   * call, whose change is made all the same.
+   */
+  onOperation?: (operationId: string) => void;
+}
 /** Options of `resumeVCluster`. */
-export interface ResumeVClusterOptions extends build.ResumeVClusterArgs, WaitingCallOptions {}
+export interface ResumeVClusterOptions extends build.ResumeVClusterArgs, WaitingCallOptions {
+  /**
+   * Called once with the id of the Operation that records the call (read
+   * it with `getOperation`) as soon as the server accepted it, before
+   * `wait` begins; not called when the call fails, nor when the server
+   * answered no id (an older server). An exception it throws rejects the
+   * call, whose change is made all the same.
+   */
+  onOperation?: (operationId: string) => void;
+}
 /** Options of `deleteVCluster`. */
-export interface DeleteVClusterOptions extends build.DeleteVClusterArgs, WaitingCallOptions {}
+export interface DeleteVClusterOptions extends build.DeleteVClusterArgs, WaitingCallOptions {
+  /**
+   * Called once with the id of the Operation that records the call (read
+   * it with `getOperation`) as soon as the server accepted it, before
+   * `wait` begins; not called when the call fails, nor when the server
+   * answered no id (an older server). An exception it throws rejects the
+   * call, whose change is made all the same.
+   */
+  onOperation?: (operationId: string) => void;
+}
 /** Options of `snapshotVCluster`. */
-export interface SnapshotVClusterOptions extends build.SnapshotVClusterArgs, WaitingCallOptions {}
+export interface SnapshotVClusterOptions extends build.SnapshotVClusterArgs, WaitingCallOptions {
+  /**
+   * Called once with the id of the Operation that records the call (read
+   * it with `getOperation`) as soon as the server accepted it, before
+   * `wait` begins; not called when the call fails, nor when the server
+   * answered no id (an older server). An exception it throws rejects the
+   * call, whose change is made all the same.
+   */
+  onOperation?: (operationId: string) => void;
+}
 /** Options of `restoreVCluster`. */
-export interface RestoreVClusterOptions extends build.RestoreVClusterArgs, WaitingCallOptions {}
+export interface RestoreVClusterOptions extends build.RestoreVClusterArgs, WaitingCallOptions {
+  /**
+   * Called once with the id of the Operation that records the call (read
+   * it with `getOperation`) as soon as the server accepted it, before
+   * `wait` begins; not called when the call fails, nor when the server
+   * answered no id (an older server). An exception it throws rejects the
+   * call, whose change is made all the same.
+   */
+  onOperation?: (operationId: string) => void;
+}
 /** Options of `listVClusters`: filters, page size, and the options of each page's call. */
 export interface ListVClustersOptions extends build.ListVClustersArgs, CallOptions {}
 /** Options of `listSnapshots`. */
 export interface ListSnapshotsOptions extends build.ListSnapshotsArgs, CallOptions {}
 /** Options of `deleteSnapshot`. */
-export interface DeleteSnapshotOptions extends build.DeleteSnapshotArgs, CallOptions {}
+export interface DeleteSnapshotOptions extends build.DeleteSnapshotArgs, CallOptions {
+  /**
+   * Called once with the id of the Operation that records the call (read
+   * it with `getOperation`) as soon as the server accepted it; not called
+   * when the call fails, nor when the server answered no id (an older
+   * server). An exception it throws rejects the call, whose change is made
+   * all the same.
+   */
+  onOperation?: (operationId: string) => void;
+}
+/** Options of `listOperations`: filters, page size, and the options of each page's call. */
+export interface ListOperationsOptions extends build.ListOperationsArgs, CallOptions {}
 /** Options of `getFleetSummary`: which namespace, and the options of the call. */
 export interface GetFleetSummaryOptions extends build.GetFleetSummaryArgs, CallOptions {}
 
@@ -102,8 +196,10 @@ interface Connection {
  *
  * Mutations answer at once with the resource in its new, often intermediate
  * phase; pass `wait: true` to resolve once the change is done, or use
- * {@link waitForPhase}. Call {@link close} when done: it ends the
- * connection, and the calls and watches still running.
+ * {@link waitForPhase}. Each accepted mutation is recorded as an Operation:
+ * its `onOperation` option tells the id, for {@link getOperation} (and
+ * {@link listOperations} lists them). Call {@link close} when done: it ends
+ * the connection, and the calls and watches still running.
  */
 export class VClusterClientBase {
   /** The resolved connection settings (endpoint, protocol, TLS, token). */
@@ -169,6 +265,7 @@ export class VClusterClientBase {
     const request = build.createRequest(namespace, name, options);
     const settings = this.settings(options);
     const response = await this.unary(VClusterService.method.createVCluster, request, settings, options.signal, request.requestId);
+    reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait && !request.validateOnly) {
       return waits.settle(this.waitRun(settings, options.signal), vcluster, VCluster_Phase.RUNNING);
@@ -218,6 +315,7 @@ export class VClusterClientBase {
     const request = build.deleteRequest(namespace, name, options);
     const settings = this.settings(options);
     const response = await this.unary(VClusterService.method.deleteVCluster, request, settings, options.signal, request.requestId);
+    reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait) {
       await waits.settle(this.waitRun(settings, options.signal), vcluster, null);
@@ -289,9 +387,10 @@ export class VClusterClientBase {
     const request = build.scaleRequest(namespace, name, options);
     const settings = this.settings(options);
     const response = await this.unary(VClusterService.method.scaleVCluster, request, settings, options.signal, request.requestId);
+    reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait) {
-      const target = restingPhase(vcluster.status?.phase ?? VCluster_Phase.UNSPECIFIED);
+      const target = settleTarget(vcluster.status?.phase ?? VCluster_Phase.UNSPECIFIED);
       return waits.settle(this.waitRun(settings, options.signal), vcluster, target);
     }
     return vcluster;
@@ -307,6 +406,7 @@ export class VClusterClientBase {
     const request = build.suspendRequest(namespace, name, options);
     const settings = this.settings(options);
     const response = await this.unary(VClusterService.method.suspendVCluster, request, settings, options.signal, request.requestId);
+    reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait) return waits.settle(this.waitRun(settings, options.signal), vcluster, VCluster_Phase.SUSPENDED);
     return vcluster;
@@ -322,6 +422,7 @@ export class VClusterClientBase {
     const request = build.resumeRequest(namespace, name, options);
     const settings = this.settings(options);
     const response = await this.unary(VClusterService.method.resumeVCluster, request, settings, options.signal, request.requestId);
+    reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait) return waits.settle(this.waitRun(settings, options.signal), vcluster, VCluster_Phase.RUNNING);
     return vcluster;
@@ -340,6 +441,7 @@ export class VClusterClientBase {
     const request = build.snapshotRequest(namespace, name, options);
     const settings = this.settings(options);
     const response = await this.unary(VClusterService.method.snapshotVCluster, request, settings, options.signal, request.requestId);
+    reportOperation(response.operationId, options.onOperation);
     const snapshot = required(response.snapshot, "snapshot");
     if (options.wait) {
       const run = this.waitRun(settings, options.signal);
@@ -360,6 +462,7 @@ export class VClusterClientBase {
     const request = build.restoreRequest(namespace, snapshotName, options);
     const settings = this.settings(options);
     const response = await this.unary(VClusterService.method.restoreVCluster, request, settings, options.signal, request.requestId);
+    reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait) return waits.settle(this.waitRun(settings, options.signal), vcluster, VCluster_Phase.RUNNING);
     return vcluster;
@@ -428,7 +531,9 @@ export class VClusterClientBase {
   /** Deletes a snapshot at once (a snapshot still being taken is cancelled). */
   async deleteSnapshot(namespace: string, name: string, options: DeleteSnapshotOptions = {}): Promise<void> {
     const request = build.deleteSnapshotRequest(namespace, name, options);
-    await this.unary(SnapshotService.method.deleteSnapshot, request, this.settings(options), options.signal, request.requestId);
+    const settings = this.settings(options);
+    const response = await this.unary(SnapshotService.method.deleteSnapshot, request, settings, options.signal, request.requestId);
+    reportOperation(response.operationId, options.onOperation);
   }
 
   // MonitorService
@@ -467,6 +572,38 @@ export class VClusterClientBase {
     const request = build.fleetSummaryRequest(options);
     const response = await this.unary(MonitorService.method.getFleetSummary, request, this.settings(options), options.signal);
     return required(response.summary, "summary");
+  }
+
+  // OperationService
+
+  /**
+   * Returns an operation: the record of one accepted mutation (its method,
+   * vcluster or snapshot, who asked, its `state` and the phases it went
+   * through). A mutation's `onOperation` tells its id.
+   *
+   * @throws InvalidArgumentError an id that is not a UUID.
+   * @throws NotFoundError no operation has this id (or the server forgot
+   *   it), or it is in a namespace you may not see.
+   */
+  async getOperation(id: string, options: CallOptions = {}): Promise<Operation> {
+    const response = await this.unary(OperationService.method.getOperation, { id }, this.settings(options), options.signal);
+    return required(response.operation, "operation");
+  }
+
+  /**
+   * Lists operations by namespace, and in each namespace newest first,
+   * fetching pages as you iterate; `vcluster` keeps the operations on the
+   * vclusters of one name (an earlier vcluster of that name included).
+   * `namespace` `""` lists every namespace you may see.
+   */
+  listOperations(namespace = "", options: ListOperationsOptions = {}): Pager<Operation> {
+    const first = build.listOperationsRequest(namespace, options);
+    const settings = this.settings(options);
+    return new Pager(async (pageToken): Promise<Page<Operation>> => {
+      const request = { ...first, pageToken };
+      const response = await this.unary(OperationService.method.listOperations, request, settings, options.signal);
+      return { items: response.operations, nextPageToken: response.nextPageToken };
+    }, options.pageToken ?? "");
   }
 
   // ServerInfoService
@@ -643,12 +780,13 @@ export class VClusterClientBase {
   }
 
   /** Sends an update; with `wait`, waits for the phase its answer ends in (RUNNING after UPGRADING). */
-  private async update(request: UpdateVClusterRequest, options: WaitingCallOptions): Promise<VCluster> {
+  private async update(request: UpdateVClusterRequest, options: UpdateVClusterOptions | UpgradeVClusterOptions): Promise<VCluster> {
     const settings = this.settings(options);
     const response = await this.unary(VClusterService.method.updateVCluster, request, settings, options.signal, request.requestId);
+    reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait && !request.validateOnly) {
-      const target = restingPhase(vcluster.status?.phase ?? VCluster_Phase.UNSPECIFIED);
+      const target = settleTarget(vcluster.status?.phase ?? VCluster_Phase.UNSPECIFIED);
       return waits.settle(this.waitRun(settings, options.signal), vcluster, target);
     }
     return vcluster;
@@ -665,6 +803,14 @@ export class VClusterClientBase {
       required(r.snapshot, "snapshot"),
     );
   }
+}
+
+/**
+ * Tells `onOperation` the operation a mutation's answer names: once, when
+ * the answer names one (validate-only calls and older servers name none).
+ */
+function reportOperation(operationId: string, onOperation: ((operationId: string) => void) | undefined): void {
+  if (operationId !== "" && onOperation !== undefined) onOperation(operationId);
 }
 
 /** A message field the server must fill; its absence is a server bug. */

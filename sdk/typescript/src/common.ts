@@ -16,6 +16,7 @@ export type {
   DeleteSnapshotOptions,
   DeleteVClusterOptions,
   GetFleetSummaryOptions,
+  ListOperationsOptions,
   ListSnapshotsOptions,
   ListVClustersOptions,
   RestoreVClusterOptions,
@@ -70,6 +71,7 @@ export type {
   DeleteSnapshotArgs,
   DeleteVClusterArgs,
   GetFleetSummaryArgs,
+  ListOperationsArgs,
   ListSnapshotsArgs,
   ListVClustersArgs,
   ResourcesInit,
@@ -99,6 +101,7 @@ export {
   VClusterSpec_Distro as Distro,
 } from "./gen/openvcluster/v1/vcluster_pb.js";
 export { Snapshot_Phase as SnapshotPhase } from "./gen/openvcluster/v1/snapshot_pb.js";
+export { Operation_State as OperationState } from "./gen/openvcluster/v1/operation_pb.js";
 export { WatchVClustersResponse_EventType as EventType } from "./gen/openvcluster/v1/vcluster_service_pb.js";
 
 export * from "./gen/openvcluster/v1/vcluster_pb.js";
@@ -106,4 +109,6 @@ export * from "./gen/openvcluster/v1/snapshot_pb.js";
 export * from "./gen/openvcluster/v1/vcluster_service_pb.js";
 export * from "./gen/openvcluster/v1/snapshot_service_pb.js";
 export * from "./gen/openvcluster/v1/monitor_service_pb.js";
+export * from "./gen/openvcluster/v1/operation_pb.js";
+export * from "./gen/openvcluster/v1/operation_service_pb.js";
 export * from "./gen/openvcluster/v1/server_info_service_pb.js";

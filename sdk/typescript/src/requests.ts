@@ -10,6 +10,7 @@
 import { clone, create, isMessage, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
 
 import { GetFleetSummaryRequestSchema, type GetFleetSummaryRequest } from "./gen/openvcluster/v1/monitor_service_pb.js";
+import { ListOperationsRequestSchema, type ListOperationsRequest } from "./gen/openvcluster/v1/operation_service_pb.js";
 import {
   DeleteSnapshotRequestSchema,
   ListSnapshotsRequestSchema,
@@ -229,6 +230,16 @@ export interface DeleteSnapshotArgs {
   requestId?: string;
 }
 
+/** Arguments of `listOperations`. */
+export interface ListOperationsArgs {
+  /** Only the operations on the vclusters of this name. */
+  vcluster?: string;
+  /** Operations per page fetched (0: the server's default of 50). */
+  pageSize?: number;
+  /** Where to resume a listing: a page's `nextPageToken`. */
+  pageToken?: string;
+}
+
 /** Arguments of `watchVClusters`. */
 export interface WatchVClustersArgs {
   /** Only the vcluster of this name. */
@@ -434,6 +445,15 @@ export function deleteSnapshotRequest(namespace: string, name: string, args: Del
     namespace,
     name,
     requestId: args.requestId || newRequestId(),
+  });
+}
+
+/** The first-page request of an operation listing (the pager fills `pageToken`). */
+export function listOperationsRequest(namespace: string, args: ListOperationsArgs): ListOperationsRequest {
+  return create(ListOperationsRequestSchema, {
+    namespace,
+    vcluster: args.vcluster ?? "",
+    pageSize: args.pageSize ?? 0,
   });
 }
 

@@ -41,7 +41,7 @@ export interface TransportOptions {
   /**
    * Sends the calls that change nothing (GetVCluster, ListVClusters,
    * GetSnapshot, ListSnapshots, GetVClusterUsage, GetFleetSummary,
-   * GetServerInfo) as HTTP GET, which caches and proxies may keep.
+   * GetOperation, ListOperations, GetServerInfo) as HTTP GET, which caches and proxies may keep.
    * Connect protocol only.
    */
   useHttpGet?: boolean;

@@ -75,16 +75,28 @@ const FIRST_POLL_MS = 50;
 const MAX_POLL_MS = 1000;
 
 /**
- * The phase an intermediate phase ends in on its own (RUNNING for
+ * The phase an intermediate phase ends in on its own: RUNNING for
  * PROVISIONING, SCALING, RESUMING, RESTORING and UPGRADING; SUSPENDED for
- * SUSPENDING), itself for a resting phase (and DELETING, which ends with the
- * vcluster gone), and {@link SETTLED} (`"settled"`) for a phase this SDK
- * does not know: such a phase is intermediate, ending in a resting phase of
- * its own.
+ * SUSPENDING; itself for a resting phase (and DELETING, which ends with the
+ * vcluster gone). A phase this SDK does not know (one a newer server added)
+ * counts as intermediate, as the contract asks, and is taken to end in
+ * RUNNING, as most intermediate phases do: the Python SDK's `resting_phase`
+ * and the Go SDK's `RestingPhase` answer alike. (`wait: true` of a
+ * mutation that answers such a phase accepts either resting phase.)
  */
-export function restingPhase(phase: VCluster_Phase): VCluster_Phase | typeof SETTLED {
-  if (!KNOWN.has(phase)) return SETTLED;
+export function restingPhase(phase: VCluster_Phase): VCluster_Phase {
+  if (!KNOWN.has(phase)) return VCluster_Phase.RUNNING;
   return RESTING.get(phase) ?? phase;
+}
+
+/**
+ * What `wait: true` of a mutation that answered `phase` waits for: its
+ * {@link restingPhase}, or {@link SETTLED} (RUNNING or SUSPENDED, whichever
+ * comes) for a phase this SDK does not know, which is intermediate but
+ * whose end this SDK cannot tell.
+ */
+export function settleTarget(phase: VCluster_Phase): VCluster_Phase | typeof SETTLED {
+  return KNOWN.has(phase) ? restingPhase(phase) : SETTLED;
 }
 
 /** A vcluster phase by its short name, for messages; `"a resting phase"` for {@link SETTLED}. */

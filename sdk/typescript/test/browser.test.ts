@@ -80,6 +80,7 @@ for (const protocol of ["connect", "grpc-web"] as const) {
     test("RESOURCE_EXHAUSTED carries its quota violations", () => check.quotaExceeded(client, quotaNamespaces[protocol]));
     test("usage and the fleet summary, with their errors", () => check.monitor(client));
     test("the server's information", () => check.serverInfo(client, Object.values(quotaNamespaces)));
+    test("operations: onOperation, getOperation and listOperations", () => check.operations(client));
     test("updates, deletion protection and an upgrade with wait", () => check.update(client));
     test("closing ends the calls and watches still running", () => check.closing(make()));
 
@@ -143,16 +144,21 @@ describe("browser entry settings", () => {
     });
     try {
       const ns = uniqueNamespace();
-      await client.createVCluster(ns, "dev");
+      let operationId = "";
+      await client.createVCluster(ns, "dev", { onOperation: (id) => (operationId = id) });
       assert.equal((await client.getVCluster(ns, "dev")).name, "dev");
       assert.equal((await client.getVClusterUsage(ns, "dev")).name, "dev");
       assert.equal((await client.getFleetSummary({ namespace: ns })).vclusterCount, 1);
+      assert.equal((await client.getOperation(operationId)).method, "CreateVCluster");
+      assert.deepEqual((await client.listOperations(ns).toArray()).map((o) => o.id), [operationId]);
       assert.notEqual((await client.getServerInfo()).version, "");
       assert.deepEqual(sent.map((s) => [s.method, new URL(s.url).pathname]), [
         ["POST", "/openvcluster.v1.VClusterService/CreateVCluster"],
         ["GET", "/openvcluster.v1.VClusterService/GetVCluster"],
         ["GET", "/openvcluster.v1.MonitorService/GetVClusterUsage"],
         ["GET", "/openvcluster.v1.MonitorService/GetFleetSummary"],
+        ["GET", "/openvcluster.v1.OperationService/GetOperation"],
+        ["GET", "/openvcluster.v1.OperationService/ListOperations"],
         ["GET", "/openvcluster.v1.ServerInfoService/GetServerInfo"],
       ]);
     } finally {

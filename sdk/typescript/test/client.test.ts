@@ -220,6 +220,11 @@ describe("MonitorService", () => {
   test("getVClusterUsage and getFleetSummary, with their errors", () => check.monitor(client));
 });
 
+describe("OperationService", () => {
+  // Every mutation, states, failures, tokens and paging are in operations.test.ts.
+  test("onOperation, getOperation and listOperations", () => check.operations(client));
+});
+
 describe("ServerInfoService", () => {
   // Tokens, quotas and configured limits are in server-info.test.ts.
   test("getServerInfo: the server's defaults, as an anonymous editor sees them", () => check.serverInfo(client));

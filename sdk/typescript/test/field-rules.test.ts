@@ -90,6 +90,25 @@ describe("field rules", () => {
     }
   });
 
+  test("operation reads are checked: the id must be a UUID, the filters DNS-1123 labels", async () => {
+    const { client, attempts } = offlineClient();
+    try {
+      const empty = await invalidArgument(client.getOperation(""));
+      assert.deepEqual(empty.fieldViolations.map((v) => [v.field, v.description]), [["id", "must not be empty"]]);
+      const bad = await invalidArgument(client.getOperation("op-1"));
+      assert.deepEqual(bad.fieldViolations.map((v) => v.field), ["id"]);
+      assert.match(bad.fieldViolations[0]!.description, /operation id, a UUID/);
+      const list = await invalidArgument(client.listOperations("Bad_NS", { vcluster: "Bad_Name", pageSize: -1 }).page());
+      assert.deepEqual(list.fieldViolations.map((v) => v.field), ["namespace", "vcluster", "page_size"]);
+      assert.equal(attempts(), 0);
+      await assert.rejects(client.getOperation(REQUEST_ID), UnavailableError, "a UUID is sent");
+      await assert.rejects(client.listOperations().page(), UnavailableError, "no filter is sent");
+      assert.equal(attempts(), 2);
+    } finally {
+      client.close();
+    }
+  });
+
   test("with validateRequests false the same request reaches the network", async () => {
     const { client, attempts } = offlineClient({ validateRequests: false });
     try {

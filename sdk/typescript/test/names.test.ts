@@ -142,9 +142,12 @@ test("a missing name is found missing", async (t) => {
 test("the enums' short names are the generated enums", () => {
   assert.equal(sdk.Phase, sdk.VCluster_Phase);
   assert.equal(sdk.SnapshotPhase, sdk.Snapshot_Phase);
+  assert.equal(sdk.OperationState, sdk.Operation_State);
   assert.equal(sdk.Distro, sdk.VClusterSpec_Distro);
   assert.equal(sdk.ExposeType, sdk.NetworkSpec_ExposeType);
   assert.equal(sdk.EventType, sdk.WatchVClustersResponse_EventType);
   const phase: sdk.Phase = sdk.VCluster_Phase.RUNNING;
   assert.equal(sdk.phaseName(phase), "RUNNING");
+  const state: sdk.OperationState = sdk.Operation_State.SUCCEEDED;
+  assert.equal(state, 2);
 });

@@ -46,6 +46,7 @@ for (const [index, { protocol, httpVersion }] of variants.entries()) {
     test("RESOURCE_EXHAUSTED carries its quota violations", () => check.quotaExceeded(client, quotaNamespaces[index]!));
     test("usage and the fleet summary, with their errors", () => check.monitor(client));
     test("the server's information", () => check.serverInfo(client, quotaNamespaces));
+    test("operations: onOperation, getOperation and listOperations", () => check.operations(client));
     test("updates, deletion protection and an upgrade with wait", () => check.update(client));
     test("closing ends the calls and watches still running", () => check.closing(make()));
 
@@ -93,6 +94,9 @@ for (const [index, { protocol, httpVersion }] of variants.entries()) {
           assert.deepEqual((await getting.listVClusters(ns).toArray()).map((vc) => vc.name), ["dev"]);
           assert.equal((await getting.getVClusterUsage(ns, "dev")).name, "dev");
           assert.equal((await getting.getFleetSummary({ namespace: ns })).vclusterCount, 1);
+          const listed = await getting.listOperations(ns).toArray();
+          assert.deepEqual(listed.map((o) => o.method), ["CreateVCluster"]);
+          assert.equal((await getting.getOperation(listed[0]!.id)).method, "CreateVCluster");
           assert.notEqual((await getting.getServerInfo()).version, "");
         } finally {
           getting.close();

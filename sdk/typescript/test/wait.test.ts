@@ -24,7 +24,7 @@ import {
   type Snapshot,
   type VCluster,
 } from "../src/index.js";
-import { restingPhase, SETTLED, VClusterWaiter } from "../src/wait.js";
+import { restingPhase, SETTLED, settleTarget, VClusterWaiter } from "../src/wait.js";
 import { startServer, uniqueNamespace, type RunningServer } from "./support/server.js";
 
 let server: RunningServer;
@@ -224,7 +224,14 @@ describe("VClusterWaiter", () => {
     assert.equal(restingPhase(VCluster_Phase.SUSPENDED), VCluster_Phase.SUSPENDED);
     assert.equal(restingPhase(VCluster_Phase.UPGRADING), VCluster_Phase.RUNNING);
     assert.equal(restingPhase(VCluster_Phase.FAILED), VCluster_Phase.FAILED);
-    assert.equal(restingPhase(UNKNOWN), SETTLED, "a phase of a newer server is intermediate");
+    assert.equal(restingPhase(UNKNOWN), VCluster_Phase.RUNNING, "a phase of a newer server is intermediate, ending RUNNING as in Python and Go");
+  });
+
+  test("wait: true after an unknown phase waits for either resting phase", () => {
+    assert.equal(settleTarget(VCluster_Phase.SCALING), VCluster_Phase.RUNNING);
+    assert.equal(settleTarget(VCluster_Phase.SUSPENDING), VCluster_Phase.SUSPENDED);
+    assert.equal(settleTarget(VCluster_Phase.SUSPENDED), VCluster_Phase.SUSPENDED);
+    assert.equal(settleTarget(UNKNOWN), SETTLED);
   });
 
   test("an unknown phase is a step on the way, to a phase or to any resting phase", () => {

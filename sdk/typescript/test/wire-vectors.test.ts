@@ -25,6 +25,8 @@ import {
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 
 import {
+  file_openvcluster_v1_operation,
+  file_openvcluster_v1_operation_service,
   file_openvcluster_v1_snapshot,
   file_openvcluster_v1_snapshot_service,
   file_openvcluster_v1_vcluster,
@@ -107,6 +109,8 @@ function readPath(message: ReflectMessage, path: readonly PathStep[]): unknown {
 }
 
 const registry = createRegistry(
+  file_openvcluster_v1_operation,
+  file_openvcluster_v1_operation_service,
   file_openvcluster_v1_vcluster,
   file_openvcluster_v1_snapshot,
   file_openvcluster_v1_vcluster_service,

@@ -14,8 +14,18 @@ import (
 )
 
 // execute runs a step's action through the SDK method that offers it, with
-// every set field of its request passed on.
+// every set field of its request passed on. A mutation's result carries the
+// operation id its OnOperation callback reported.
 func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conformancev1.StepResult {
+	var operationID string
+	result := dispatch(s, c, step, func(id string) { operationID = id })
+	result.OperationId = operationID
+	return result
+}
+
+// dispatch is execute with onOperation, the OnOperation callback of every
+// mutation.
+func dispatch(s *session, c *openvcluster.Client, step *conformancev1.Step, onOperation func(string)) *conformancev1.StepResult {
 	ctx := s.ctx
 	if md := step.GetOptions().GetMetadata(); len(md) > 0 {
 		ctx = metadata.NewOutgoingContext(ctx, metadata.New(md))
@@ -25,6 +35,7 @@ func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conf
 		r := action.CreateVcluster
 		return vclusterResult(c.CreateVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.CreateVClusterParams{
 			Spec: r.GetSpec(), Labels: r.GetLabels(), DeletionProtection: r.GetSpec().GetDeletionProtection(), ValidateOnly: r.GetValidateOnly(), RequestID: r.GetRequestId(),
+			OnOperation: onOperation,
 		}))
 	case *conformancev1.Step_GetVcluster:
 		r := action.GetVcluster
@@ -51,36 +62,40 @@ func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conf
 	case *conformancev1.Step_DeleteVcluster:
 		r := action.DeleteVcluster
 		return vclusterResult(c.DeleteVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.DeleteVClusterParams{
-			Etag: r.GetEtag(), DeleteSnapshots: r.GetDeleteSnapshots(), RequestID: r.GetRequestId(),
+			Etag: r.GetEtag(), DeleteSnapshots: r.GetDeleteSnapshots(), RequestID: r.GetRequestId(), OnOperation: onOperation,
 		}))
 	case *conformancev1.Step_ScaleVcluster:
 		r := action.ScaleVcluster
 		return vclusterResult(c.ScaleVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.ScaleVClusterParams{
 			Resources: r.GetResources(), Replicas: r.GetReplicas(), EnableHA: r.EnableHa, Etag: r.GetEtag(), RequestID: r.GetRequestId(),
+			OnOperation: onOperation,
 		}))
 	case *conformancev1.Step_UpdateVcluster:
 		r := action.UpdateVcluster
 		vc := r.GetVcluster()
-		return vclusterResult(c.UpdateVCluster(ctx, vc.GetNamespace(), vc.GetName(), updateParams(r)))
+		p := updateParams(r)
+		p.OnOperation = onOperation
+		return vclusterResult(c.UpdateVCluster(ctx, vc.GetNamespace(), vc.GetName(), p))
 	case *conformancev1.Step_SuspendVcluster:
 		r := action.SuspendVcluster
 		return vclusterResult(c.SuspendVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.SuspendVClusterParams{
-			DrainWorkloads: r.GetDrainWorkloads(), Etag: r.GetEtag(), RequestID: r.GetRequestId(),
+			DrainWorkloads: r.GetDrainWorkloads(), Etag: r.GetEtag(), RequestID: r.GetRequestId(), OnOperation: onOperation,
 		}))
 	case *conformancev1.Step_ResumeVcluster:
 		r := action.ResumeVcluster
 		return vclusterResult(c.ResumeVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.ResumeVClusterParams{
-			Etag: r.GetEtag(), RequestID: r.GetRequestId(),
+			Etag: r.GetEtag(), RequestID: r.GetRequestId(), OnOperation: onOperation,
 		}))
 	case *conformancev1.Step_SnapshotVcluster:
 		r := action.SnapshotVcluster
 		return snapshotResult(c.SnapshotVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.SnapshotVClusterParams{
 			SnapshotName: r.GetSnapshotName(), Description: r.GetDescription(), Labels: r.GetLabels(), RequestID: r.GetRequestId(),
+			OnOperation: onOperation,
 		}))
 	case *conformancev1.Step_RestoreVcluster:
 		r := action.RestoreVcluster
 		return vclusterResult(c.RestoreVCluster(ctx, r.GetNamespace(), r.GetSnapshotName(), &openvcluster.RestoreVClusterParams{
-			TargetName: r.GetTargetName(), Etag: r.GetEtag(), RequestID: r.GetRequestId(),
+			TargetName: r.GetTargetName(), Etag: r.GetEtag(), RequestID: r.GetRequestId(), OnOperation: onOperation,
 		}))
 	case *conformancev1.Step_GetKubeconfig:
 		r := action.GetKubeconfig
@@ -113,7 +128,30 @@ func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conf
 		}}}
 	case *conformancev1.Step_DeleteSnapshot:
 		r := action.DeleteSnapshot
-		return doneResult(c.DeleteSnapshot(ctx, r.GetNamespace(), r.GetName(), &openvcluster.DeleteSnapshotParams{RequestID: r.GetRequestId()}))
+		return doneResult(c.DeleteSnapshot(ctx, r.GetNamespace(), r.GetName(), &openvcluster.DeleteSnapshotParams{
+			RequestID: r.GetRequestId(), OnOperation: onOperation,
+		}))
+	case *conformancev1.Step_GetOperation:
+		return operationResult(c.GetOperation(ctx, action.GetOperation.GetId()))
+	case *conformancev1.Step_ListOperations:
+		r := action.ListOperations
+		list := &conformancev1.OperationList{}
+		for op, err := range c.ListOperations(ctx, r.GetNamespace(), listOperationsParams(r)) {
+			if err != nil {
+				return errorResult(errorOf(err))
+			}
+			list.Items = append(list.Items, op)
+		}
+		return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Operations{Operations: list}}
+	case *conformancev1.Step_ListOperationsPage:
+		r := action.ListOperationsPage
+		page, err := c.ListOperationsPage(ctx, r.GetNamespace(), listOperationsParams(r))
+		if err != nil {
+			return errorResult(errorOf(err))
+		}
+		return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_OperationPage{OperationPage: &openvclusterv1.ListOperationsResponse{
+			Operations: page.Items, NextPageToken: page.NextPageToken,
+		}}}
 	case *conformancev1.Step_GetVclusterUsage:
 		r := action.GetVclusterUsage
 		return usageResult(c.GetVClusterUsage(ctx, r.GetNamespace(), r.GetName()))
@@ -185,6 +223,10 @@ func listVClustersParams(r *openvclusterv1.ListVClustersRequest) *openvcluster.L
 
 func listSnapshotsParams(r *openvclusterv1.ListSnapshotsRequest) *openvcluster.ListSnapshotsParams {
 	return &openvcluster.ListSnapshotsParams{VCluster: r.GetVcluster(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()}
+}
+
+func listOperationsParams(r *openvclusterv1.ListOperationsRequest) *openvcluster.ListOperationsParams {
+	return &openvcluster.ListOperationsParams{VCluster: r.GetVcluster(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()}
 }
 
 // watchFunc is Client.WatchVClusters, which the watches start.

@@ -44,6 +44,13 @@ func serverInfoResult(i *openvcluster.ServerInfo, err error) *conformancev1.Step
 	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_ServerInfo{ServerInfo: i}}
 }
 
+func operationResult(op *openvcluster.Operation, err error) *conformancev1.StepResult {
+	if err != nil {
+		return errorResult(errorOf(err))
+	}
+	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Operation{Operation: op}}
+}
+
 func doneResult(err error) *conformancev1.StepResult {
 	if err != nil {
 		return errorResult(errorOf(err))

@@ -9,9 +9,10 @@ Start with :class:`Client` (or :class:`AsyncClient` for ``asyncio``)::
         print(vc.status.phase == openvcluster.Phase.PHASE_RUNNING)
 
 Results are the generated protobuf messages of :mod:`openvcluster.v1`,
-re-exported here (``VCluster``, ``Snapshot``, ``VClusterUsage``, ``FleetSummary``,
-``ServerInfo``, ...); failures raise the typed errors of :mod:`openvcluster.errors`. The
-betterproto2 dataclass flavour lives in :mod:`openvcluster.betterproto`.
+re-exported here (``VCluster``, ``Snapshot``, ``Operation``, ``VClusterUsage``,
+``FleetSummary``, ``ServerInfo``, ...); failures raise the typed errors of
+:mod:`openvcluster.errors`. The betterproto2 dataclass flavour lives in
+:mod:`openvcluster.betterproto`.
 """
 
 import warnings
@@ -86,6 +87,7 @@ from openvcluster.v1.monitor_service_pb2 import (
     VClusterMention,
     VClusterUsage,
 )
+from openvcluster.v1.operation_pb2 import Operation
 from openvcluster.v1.server_info_service_pb2 import Caller, ServerInfo, ServerLimits
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import (
@@ -104,6 +106,9 @@ Phase = VCluster.Phase
 """Vcluster phases: ``Phase.PHASE_RUNNING``, ... (``VCluster.Phase``)."""
 SnapshotPhase = Snapshot.Phase
 """Snapshot phases: ``SnapshotPhase.PHASE_READY``, ... (``Snapshot.Phase``)."""
+OperationState = Operation.State
+"""Operation states: ``OperationState.STATE_RUNNING``, ``..._SUCCEEDED``,
+``..._FAILED`` (``Operation.State``)."""
 Distro = VClusterSpec.Distro
 """Control-plane distributions: ``Distro.DISTRO_K8S``, ... (``VClusterSpec.Distro``)."""
 ExposeType = NetworkSpec.ExposeType
@@ -175,6 +180,8 @@ __all__ = [
     "NetworkSpec",
     "NotFoundError",
     "OpenVClusterError",
+    "Operation",
+    "OperationState",
     "Page",
     "Pager",
     "PermissionDeniedError",

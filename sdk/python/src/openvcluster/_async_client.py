@@ -12,7 +12,7 @@ from google.protobuf import field_mask_pb2
 from openvcluster import _requests as build
 from openvcluster import _wait_async as waits
 from openvcluster import field_rules
-from openvcluster._base import ClientBase, ClientSettings
+from openvcluster._base import ClientBase, ClientSettings, report_operation
 from openvcluster._config import ConnectionConfig, open_channel
 from openvcluster._enums import (
     DistroLike,
@@ -30,9 +30,11 @@ from openvcluster._wait import resting_phase
 from openvcluster._watch import AsyncWatch
 from openvcluster.v1 import monitor_service_pb2 as ms
 from openvcluster.v1 import monitor_service_pb2_grpc as ms_grpc
+from openvcluster.v1 import operation_pb2, snapshot_pb2, vcluster_pb2
+from openvcluster.v1 import operation_service_pb2 as ops
+from openvcluster.v1 import operation_service_pb2_grpc as ops_grpc
 from openvcluster.v1 import server_info_service_pb2 as si
 from openvcluster.v1 import server_info_service_pb2_grpc as si_grpc
-from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 from openvcluster.v1 import snapshot_service_pb2 as ss
 from openvcluster.v1 import snapshot_service_pb2_grpc as ss_grpc
 from openvcluster.v1 import vcluster_service_pb2 as vs
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
         ss_grpc.SnapshotServiceAsyncStub,
         ms_grpc.MonitorServiceAsyncStub,
         si_grpc.ServerInfoServiceAsyncStub,
+        ops_grpc.OperationServiceAsyncStub,
     ]
 
 
@@ -75,6 +78,7 @@ class _LazyChannel:
                 ss_grpc.SnapshotServiceStub(channel),
                 ms_grpc.MonitorServiceStub(channel),
                 si_grpc.ServerInfoServiceStub(channel),
+                ops_grpc.OperationServiceStub(channel),
             )
         return self._stubs
 
@@ -124,6 +128,10 @@ class AsyncClient(ClientBase):
     def _server_info(self) -> si_grpc.ServerInfoServiceAsyncStub:
         return self._connection.stubs()[3]
 
+    @property
+    def _operations(self) -> ops_grpc.OperationServiceAsyncStub:
+        return self._connection.stubs()[4]
+
     async def close(self) -> None:
         """Closes the connection (a no-op on clients made by :meth:`with_options`)."""
         if self._owns_channel:
@@ -160,6 +168,7 @@ class AsyncClient(ClientBase):
         deletion_protection: bool | None = None,
         validate_only: bool = False,
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -174,6 +183,10 @@ class AsyncClient(ClientBase):
         ``deletion_protection=True`` guards it against deletion until an
         update turns it off. With ``wait=True`` it returns once the vcluster
         is RUNNING. ``validate_only`` checks everything and creates nothing.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered, before
+        any wait (not for ``validate_only``, which records none).
 
         Raises:
             InvalidArgumentError: a bad field (see ``field_violations``).
@@ -200,9 +213,9 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.CreateVCluster
-        vcluster = (
-            await ainvoke("CreateVCluster", stub, request, options, wire, request.request_id)
-        ).vcluster
+        response = await ainvoke("CreateVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait and not validate_only:
             return await waits.settle(
                 self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire
@@ -268,6 +281,7 @@ class AsyncClient(ClientBase):
         etag: str = "",
         validate_only: bool = False,
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -290,6 +304,10 @@ class AsyncClient(ClientBase):
         the new version; other updates return at once. ``etag`` makes the call
         conditional (AbortedError when stale); ``validate_only`` checks
         everything and answers what the vcluster would become, changing nothing.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered, before
+        any wait (not for ``validate_only``, which records none).
 
         Raises:
             InvalidArgumentError: nothing to change (field ``update_mask``), a
@@ -316,9 +334,9 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.UpdateVCluster
-        vcluster = (
-            await ainvoke("UpdateVCluster", stub, request, options, wire, request.request_id)
-        ).vcluster
+        response = await ainvoke("UpdateVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait and not validate_only:
             return await waits.settle(
                 self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
@@ -334,6 +352,7 @@ class AsyncClient(ClientBase):
         etag: str = "",
         validate_only: bool = False,
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -349,6 +368,10 @@ class AsyncClient(ClientBase):
         The version the vcluster has already is a no-op. With ``wait=True`` it
         returns once the vcluster is RUNNING with the new version.
 
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered, before
+        any wait (not for ``validate_only``, which records none).
+
         Raises:
             InvalidArgumentError: an unsupported or malformed version.
             FailedPreconditionError: ``reason`` ``INVALID_PHASE`` when not
@@ -363,6 +386,7 @@ class AsyncClient(ClientBase):
             etag=etag,
             validate_only=validate_only,
             request_id=request_id,
+            on_operation=on_operation,
             wait=wait,
             wait_timeout=wait_timeout,
             timeout=timeout,
@@ -379,6 +403,7 @@ class AsyncClient(ClientBase):
         delete_snapshots: bool = False,
         keep_data: bool = False,
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -391,6 +416,10 @@ class AsyncClient(ClientBase):
         is gone. Snapshots are kept unless ``delete_snapshots``; ``keep_data``
         keeps the control plane's volumes (on the Kubernetes backend). ``etag``
         makes the call conditional (AbortedError when stale).
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered,
+        before any wait.
 
         Raises:
             FailedPreconditionError: the vcluster has deletion protection
@@ -408,9 +437,9 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.DeleteVCluster
-        vcluster = (
-            await ainvoke("DeleteVCluster", stub, request, options, wire, request.request_id)
-        ).vcluster
+        response = await ainvoke("DeleteVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait:
             await waits.settle(self._vclusters, vcluster, None, options, wire)
         return vcluster
@@ -428,6 +457,7 @@ class AsyncClient(ClientBase):
         enable_ha: bool | None = None,
         etag: str = "",
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -439,6 +469,10 @@ class AsyncClient(ClientBase):
         A RUNNING vcluster goes through SCALING back to RUNNING; a SUSPENDED
         one stores the new spec and stays SUSPENDED. With ``wait=True`` it
         returns once the vcluster is back in that phase.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered,
+        before any wait.
 
         Raises:
             FailedPreconditionError: the vcluster is in another phase.
@@ -458,9 +492,9 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.ScaleVCluster
-        vcluster = (
-            await ainvoke("ScaleVCluster", stub, request, options, wire, request.request_id)
-        ).vcluster
+        response = await ainvoke("ScaleVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait:
             return await waits.settle(
                 self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
@@ -475,6 +509,7 @@ class AsyncClient(ClientBase):
         drain_workloads: bool = False,
         etag: str = "",
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -485,15 +520,21 @@ class AsyncClient(ClientBase):
 
         Its state is kept. Suspending a suspended vcluster is a no-op. With
         ``wait=True`` it returns once the vcluster is SUSPENDED.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered,
+        before any wait.
         """
         request = build.suspend_request(
             namespace, name, drain_workloads=drain_workloads, etag=etag, request_id=request_id
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.SuspendVCluster
-        vcluster = (
-            await ainvoke("SuspendVCluster", stub, request, options, wire, request.request_id)
-        ).vcluster
+        response = await ainvoke(
+            "SuspendVCluster", stub, request, options, wire, request.request_id
+        )
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait:
             return await waits.settle(
                 self._vclusters, vcluster, _Phase.PHASE_SUSPENDED, options, wire
@@ -507,6 +548,7 @@ class AsyncClient(ClientBase):
         *,
         etag: str = "",
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -517,13 +559,17 @@ class AsyncClient(ClientBase):
 
         Resuming a running vcluster is a no-op. With ``wait=True`` it returns
         once the vcluster is RUNNING.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered,
+        before any wait.
         """
         request = build.resume_request(namespace, name, etag=etag, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.ResumeVCluster
-        vcluster = (
-            await ainvoke("ResumeVCluster", stub, request, options, wire, request.request_id)
-        ).vcluster
+        response = await ainvoke("ResumeVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait:
             return await waits.settle(
                 self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire
@@ -539,6 +585,7 @@ class AsyncClient(ClientBase):
         description: str = "",
         labels: Mapping[str, str] | None = None,
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -550,6 +597,10 @@ class AsyncClient(ClientBase):
         The snapshot starts PENDING and becomes READY on its own; with
         ``wait=True`` it is returned READY. An empty ``snapshot_name`` lets
         the server choose one.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered,
+        before any wait.
         """
         request = build.snapshot_request(
             namespace,
@@ -564,6 +615,7 @@ class AsyncClient(ClientBase):
         response = await ainvoke(
             "SnapshotVCluster", stub, request, options, wire, request.request_id
         )
+        report_operation(on_operation, response.operation_id)
         if wait:
             snapshot = response.snapshot
             target = snapshot_pb2.Snapshot.PHASE_READY
@@ -580,6 +632,7 @@ class AsyncClient(ClientBase):
         target_name: str = "",
         etag: str = "",
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -592,15 +645,21 @@ class AsyncClient(ClientBase):
         RESTORING and ends RUNNING with the snapshot's spec. To a new name, a
         vcluster is created through PROVISIONING. With ``wait=True`` it
         returns once the restored vcluster is RUNNING.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered,
+        before any wait.
         """
         request = build.restore_request(
             namespace, snapshot_name, target_name=target_name, etag=etag, request_id=request_id
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.RestoreVCluster
-        vcluster = (
-            await ainvoke("RestoreVCluster", stub, request, options, wire, request.request_id)
-        ).vcluster
+        response = await ainvoke(
+            "RestoreVCluster", stub, request, options, wire, request.request_id
+        )
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait:
             return await waits.settle(
                 self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire
@@ -704,15 +763,21 @@ class AsyncClient(ClientBase):
         name: str,
         *,
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         timeout: float | Default | None = DEFAULT,
         retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> None:
-        """Deletes a snapshot at once (a snapshot still being taken is cancelled)."""
+        """Deletes a snapshot at once (a snapshot still being taken is cancelled).
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered.
+        """
         request = build.delete_snapshot_request(namespace, name, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata)
         stub = self._snapshots.DeleteSnapshot
-        await ainvoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
+        response = await ainvoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
 
     # MonitorService
 
@@ -757,6 +822,65 @@ class AsyncClient(ClientBase):
         request = ms.GetFleetSummaryRequest(namespace=namespace)
         stub = self._monitor.GetFleetSummary
         return (await ainvoke("GetFleetSummary", stub, request, options, wire, None)).summary
+
+    # OperationService
+
+    async def get_operation(
+        self,
+        id: str,
+        *,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> operation_pb2.Operation:
+        """Returns an operation: the record of one accepted mutation.
+
+        It says which method acted on which vcluster (or snapshot), who asked
+        (``requested_by``), its ``state`` (RUNNING, then SUCCEEDED or FAILED
+        with ``error``), when it started and ended, and the phases it went
+        through (``progress``). ``id`` is a mutation's operation id (its
+        ``on_operation`` callback gives it) or one from :meth:`list_operations`.
+
+        Raises:
+            InvalidArgumentError: ``id`` is not a UUID.
+            NotFoundError: no such operation (or it was forgotten, or it is in
+                a namespace you may not see).
+        """
+        options, wire = self._prepare(timeout, retry, metadata)
+        request = ops.GetOperationRequest(id=id)
+        stub = self._operations.GetOperation
+        return (await ainvoke("GetOperation", stub, request, options, wire, None)).operation
+
+    def list_operations(
+        self,
+        namespace: str = "",
+        *,
+        vcluster: str = "",
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> AsyncPager[operation_pb2.Operation]:
+        """Lists operations by namespace, newest first in each, fetching pages as you iterate.
+
+        ``namespace=""`` lists every namespace you may see; ``vcluster`` keeps
+        the operations on the vcluster of that name (an earlier vcluster of the
+        same name included: operations outlive their vcluster). Paging works
+        as for :meth:`list_vclusters`.
+        """
+        first = build.list_operations_request(namespace, vcluster=vcluster, page_size=page_size)
+        options, wire = self._prepare(timeout, retry, metadata)
+
+        async def fetch(token: str) -> Page[operation_pb2.Operation]:
+            request = ops.ListOperationsRequest()
+            request.CopyFrom(first)
+            request.page_token = token
+            stub = self._operations.ListOperations
+            response = await ainvoke("ListOperations", stub, request, options, wire, None)
+            return Page(list(response.operations), response.next_page_token)
+
+        return AsyncPager(fetch, page_token)
 
     # ServerInfoService
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Self, TypedDict
 
 from openvcluster._config import ConnectionConfig, StrPath
@@ -12,7 +12,15 @@ from openvcluster._options import DEFAULT, CallSettings, Default, Metadata, Wire
 from openvcluster._retry import RetryPolicy
 from openvcluster._trace_context import trace_metadata
 
-__all__ = ["ClientBase", "ClientSettings"]
+__all__ = ["ClientBase", "ClientSettings", "report_operation"]
+
+
+def report_operation(on_operation: Callable[[str], None] | None, operation_id: str) -> None:
+    """Calls a mutation's ``on_operation`` with the ``operation_id`` of its response,
+    once the server has answered, when there is one (a ``validate_only`` call
+    has none). Both clients call it before any ``wait=`` wait begins."""
+    if on_operation is not None and operation_id:
+        on_operation(operation_id)
 
 
 class ClientSettings(TypedDict, total=False):

@@ -12,7 +12,7 @@ from google.protobuf import field_mask_pb2
 from openvcluster import _requests as build
 from openvcluster import _wait_sync as waits
 from openvcluster import field_rules
-from openvcluster._base import ClientBase, ClientSettings
+from openvcluster._base import ClientBase, ClientSettings, report_operation
 from openvcluster._config import open_channel
 from openvcluster._enums import (
     DistroLike,
@@ -30,9 +30,11 @@ from openvcluster._wait import resting_phase
 from openvcluster._watch import Watch
 from openvcluster.v1 import monitor_service_pb2 as ms
 from openvcluster.v1 import monitor_service_pb2_grpc as ms_grpc
+from openvcluster.v1 import operation_pb2, snapshot_pb2, vcluster_pb2
+from openvcluster.v1 import operation_service_pb2 as ops
+from openvcluster.v1 import operation_service_pb2_grpc as ops_grpc
 from openvcluster.v1 import server_info_service_pb2 as si
 from openvcluster.v1 import server_info_service_pb2_grpc as si_grpc
-from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 from openvcluster.v1 import snapshot_service_pb2 as ss
 from openvcluster.v1 import snapshot_service_pb2_grpc as ss_grpc
 from openvcluster.v1 import vcluster_service_pb2 as vs
@@ -44,7 +46,7 @@ _Phase = vcluster_pb2.VCluster.Phase
 
 
 class Client(ClientBase):
-    """A connection to an open-vcluster-api server, with one method per operation.
+    """A connection to an open-vcluster-api server, with one method per API call.
 
     Every argument is optional; what is left out comes from the environment
     (``OVC_ENDPOINT``, default ``127.0.0.1:50051``; ``OVC_TOKEN``; ``OVC_TLS``;
@@ -94,6 +96,7 @@ class Client(ClientBase):
         self._snapshots = ss_grpc.SnapshotServiceStub(channel)
         self._monitor = ms_grpc.MonitorServiceStub(channel)
         self._server_info = si_grpc.ServerInfoServiceStub(channel)
+        self._operations = ops_grpc.OperationServiceStub(channel)
 
     def close(self) -> None:
         """Closes the connection (a no-op on clients made by :meth:`with_options`)."""
@@ -131,6 +134,7 @@ class Client(ClientBase):
         deletion_protection: bool | None = None,
         validate_only: bool = False,
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -145,6 +149,10 @@ class Client(ClientBase):
         ``deletion_protection=True`` guards it against deletion until an
         update turns it off. With ``wait=True`` it returns once the vcluster
         is RUNNING. ``validate_only`` checks everything and creates nothing.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered, before
+        any wait (not for ``validate_only``, which records none).
 
         Raises:
             InvalidArgumentError: a bad field (see ``field_violations``).
@@ -171,9 +179,9 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.CreateVCluster
-        vcluster = invoke(
-            "CreateVCluster", stub, request, options, wire, request.request_id
-        ).vcluster
+        response = invoke("CreateVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait and not validate_only:
             return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
         return vcluster
@@ -237,6 +245,7 @@ class Client(ClientBase):
         etag: str = "",
         validate_only: bool = False,
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -259,6 +268,10 @@ class Client(ClientBase):
         the new version; other updates return at once. ``etag`` makes the call
         conditional (AbortedError when stale); ``validate_only`` checks
         everything and answers what the vcluster would become, changing nothing.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered, before
+        any wait (not for ``validate_only``, which records none).
 
         Raises:
             InvalidArgumentError: nothing to change (field ``update_mask``), a
@@ -285,9 +298,9 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.UpdateVCluster
-        vcluster = invoke(
-            "UpdateVCluster", stub, request, options, wire, request.request_id
-        ).vcluster
+        response = invoke("UpdateVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait and not validate_only:
             return waits.settle(
                 self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
@@ -303,6 +316,7 @@ class Client(ClientBase):
         etag: str = "",
         validate_only: bool = False,
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -318,6 +332,10 @@ class Client(ClientBase):
         The version the vcluster has already is a no-op. With ``wait=True`` it
         returns once the vcluster is RUNNING with the new version.
 
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered, before
+        any wait (not for ``validate_only``, which records none).
+
         Raises:
             InvalidArgumentError: an unsupported or malformed version.
             FailedPreconditionError: ``reason`` ``INVALID_PHASE`` when not
@@ -332,6 +350,7 @@ class Client(ClientBase):
             etag=etag,
             validate_only=validate_only,
             request_id=request_id,
+            on_operation=on_operation,
             wait=wait,
             wait_timeout=wait_timeout,
             timeout=timeout,
@@ -348,6 +367,7 @@ class Client(ClientBase):
         delete_snapshots: bool = False,
         keep_data: bool = False,
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -360,6 +380,10 @@ class Client(ClientBase):
         is gone. Snapshots are kept unless ``delete_snapshots``; ``keep_data``
         keeps the control plane's volumes (on the Kubernetes backend). ``etag``
         makes the call conditional (AbortedError when stale).
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered,
+        before any wait.
 
         Raises:
             FailedPreconditionError: the vcluster has deletion protection
@@ -377,9 +401,9 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.DeleteVCluster
-        vcluster = invoke(
-            "DeleteVCluster", stub, request, options, wire, request.request_id
-        ).vcluster
+        response = invoke("DeleteVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait:
             waits.settle(self._vclusters, vcluster, None, options, wire)
         return vcluster
@@ -397,6 +421,7 @@ class Client(ClientBase):
         enable_ha: bool | None = None,
         etag: str = "",
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -408,6 +433,10 @@ class Client(ClientBase):
         A RUNNING vcluster goes through SCALING back to RUNNING; a SUSPENDED
         one stores the new spec and stays SUSPENDED. With ``wait=True`` it
         returns once the vcluster is back in that phase.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered,
+        before any wait.
 
         Raises:
             FailedPreconditionError: the vcluster is in another phase.
@@ -427,9 +456,9 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.ScaleVCluster
-        vcluster = invoke(
-            "ScaleVCluster", stub, request, options, wire, request.request_id
-        ).vcluster
+        response = invoke("ScaleVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait:
             return waits.settle(
                 self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
@@ -444,6 +473,7 @@ class Client(ClientBase):
         drain_workloads: bool = False,
         etag: str = "",
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -454,15 +484,19 @@ class Client(ClientBase):
 
         Its state is kept. Suspending a suspended vcluster is a no-op. With
         ``wait=True`` it returns once the vcluster is SUSPENDED.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered,
+        before any wait.
         """
         request = build.suspend_request(
             namespace, name, drain_workloads=drain_workloads, etag=etag, request_id=request_id
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.SuspendVCluster
-        vcluster = invoke(
-            "SuspendVCluster", stub, request, options, wire, request.request_id
-        ).vcluster
+        response = invoke("SuspendVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait:
             return waits.settle(self._vclusters, vcluster, _Phase.PHASE_SUSPENDED, options, wire)
         return vcluster
@@ -474,6 +508,7 @@ class Client(ClientBase):
         *,
         etag: str = "",
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -484,13 +519,17 @@ class Client(ClientBase):
 
         Resuming a running vcluster is a no-op. With ``wait=True`` it returns
         once the vcluster is RUNNING.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered,
+        before any wait.
         """
         request = build.resume_request(namespace, name, etag=etag, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.ResumeVCluster
-        vcluster = invoke(
-            "ResumeVCluster", stub, request, options, wire, request.request_id
-        ).vcluster
+        response = invoke("ResumeVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait:
             return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
         return vcluster
@@ -504,6 +543,7 @@ class Client(ClientBase):
         description: str = "",
         labels: Mapping[str, str] | None = None,
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -515,6 +555,10 @@ class Client(ClientBase):
         The snapshot starts PENDING and becomes READY on its own; with
         ``wait=True`` it is returned READY. An empty ``snapshot_name`` lets
         the server choose one.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered,
+        before any wait.
         """
         request = build.snapshot_request(
             namespace,
@@ -527,6 +571,7 @@ class Client(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.SnapshotVCluster
         response = invoke("SnapshotVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
         if wait:
             snapshot = response.snapshot
             target = snapshot_pb2.Snapshot.PHASE_READY
@@ -543,6 +588,7 @@ class Client(ClientBase):
         target_name: str = "",
         etag: str = "",
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         wait: bool = False,
         wait_timeout: float | Default | None = DEFAULT,
         timeout: float | Default | None = DEFAULT,
@@ -555,15 +601,19 @@ class Client(ClientBase):
         RESTORING and ends RUNNING with the snapshot's spec. To a new name, a
         vcluster is created through PROVISIONING. With ``wait=True`` it
         returns once the restored vcluster is RUNNING.
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered,
+        before any wait.
         """
         request = build.restore_request(
             namespace, snapshot_name, target_name=target_name, etag=etag, request_id=request_id
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.RestoreVCluster
-        vcluster = invoke(
-            "RestoreVCluster", stub, request, options, wire, request.request_id
-        ).vcluster
+        response = invoke("RestoreVCluster", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
+        vcluster = response.vcluster
         if wait:
             return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
         return vcluster
@@ -663,15 +713,21 @@ class Client(ClientBase):
         name: str,
         *,
         request_id: str | None = None,
+        on_operation: Callable[[str], None] | None = None,
         timeout: float | Default | None = DEFAULT,
         retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> None:
-        """Deletes a snapshot at once (a snapshot still being taken is cancelled)."""
+        """Deletes a snapshot at once (a snapshot still being taken is cancelled).
+
+        ``on_operation`` is called with the id of the Operation that records
+        the call (see :meth:`get_operation`) once the server has answered.
+        """
         request = build.delete_snapshot_request(namespace, name, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata)
         stub = self._snapshots.DeleteSnapshot
-        invoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
+        response = invoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
+        report_operation(on_operation, response.operation_id)
 
     # MonitorService
 
@@ -716,6 +772,65 @@ class Client(ClientBase):
         request = ms.GetFleetSummaryRequest(namespace=namespace)
         stub = self._monitor.GetFleetSummary
         return invoke("GetFleetSummary", stub, request, options, wire, None).summary
+
+    # OperationService
+
+    def get_operation(
+        self,
+        id: str,
+        *,
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> operation_pb2.Operation:
+        """Returns an operation: the record of one accepted mutation.
+
+        It says which method acted on which vcluster (or snapshot), who asked
+        (``requested_by``), its ``state`` (RUNNING, then SUCCEEDED or FAILED
+        with ``error``), when it started and ended, and the phases it went
+        through (``progress``). ``id`` is a mutation's operation id (its
+        ``on_operation`` callback gives it) or one from :meth:`list_operations`.
+
+        Raises:
+            InvalidArgumentError: ``id`` is not a UUID.
+            NotFoundError: no such operation (or it was forgotten, or it is in
+                a namespace you may not see).
+        """
+        options, wire = self._prepare(timeout, retry, metadata)
+        request = ops.GetOperationRequest(id=id)
+        stub = self._operations.GetOperation
+        return invoke("GetOperation", stub, request, options, wire, None).operation
+
+    def list_operations(
+        self,
+        namespace: str = "",
+        *,
+        vcluster: str = "",
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | Default | None = DEFAULT,
+        retry: RetryPolicy | Default | None = DEFAULT,
+        metadata: Metadata | None = None,
+    ) -> Pager[operation_pb2.Operation]:
+        """Lists operations by namespace, newest first in each, fetching pages as you iterate.
+
+        ``namespace=""`` lists every namespace you may see; ``vcluster`` keeps
+        the operations on the vcluster of that name (an earlier vcluster of the
+        same name included: operations outlive their vcluster). Paging works
+        as for :meth:`list_vclusters`.
+        """
+        first = build.list_operations_request(namespace, vcluster=vcluster, page_size=page_size)
+        options, wire = self._prepare(timeout, retry, metadata)
+
+        def fetch(token: str) -> Page[operation_pb2.Operation]:
+            request = ops.ListOperationsRequest()
+            request.CopyFrom(first)
+            request.page_token = token
+            stub = self._operations.ListOperations
+            response = invoke("ListOperations", stub, request, options, wire, None)
+            return Page(list(response.operations), response.next_page_token)
+
+        return Pager(fetch, page_token)
 
     # ServerInfoService
 

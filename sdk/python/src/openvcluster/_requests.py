@@ -19,6 +19,7 @@ from openvcluster._enums import (
     to_expose_type,
     to_phase,
 )
+from openvcluster.v1 import operation_service_pb2 as ops
 from openvcluster.v1 import snapshot_service_pb2 as ss
 from openvcluster.v1 import vcluster_pb2 as vc
 from openvcluster.v1 import vcluster_service_pb2 as vs
@@ -27,6 +28,7 @@ __all__ = [
     "create_request",
     "delete_request",
     "delete_snapshot_request",
+    "list_operations_request",
     "list_snapshots_request",
     "list_vclusters_request",
     "new_request_id",
@@ -313,3 +315,10 @@ def delete_snapshot_request(
     return ss.DeleteSnapshotRequest(
         namespace=namespace, name=name, request_id=request_id or new_request_id()
     )
+
+
+def list_operations_request(
+    namespace: str, *, vcluster: str, page_size: int
+) -> ops.ListOperationsRequest:
+    """The first-page request of an operation listing (the pager fills page_token)."""
+    return ops.ListOperationsRequest(namespace=namespace, vcluster=vcluster, page_size=page_size)

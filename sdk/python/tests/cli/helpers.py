@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -54,3 +55,21 @@ def client_options(monkeypatch: pytest.MonkeyPatch, **options: Any) -> None:
 def lines(text: str) -> list[str]:
     """The non-empty lines of ``text``."""
     return [line for line in text.splitlines() if line.strip()]
+
+
+_OPERATION = re.compile(
+    r"operation: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n"
+)
+
+
+def operation_of(stdout: str) -> str:
+    """The id on the last line of a mutation's output, ``operation: <id>``."""
+    _, _, last = stdout.rstrip("\n").rpartition("\n")
+    assert _OPERATION.fullmatch(last + "\n"), f"no operation line last in {stdout!r}"
+    return last.removeprefix("operation: ")
+
+
+def result_of(stdout: str) -> str:
+    """A mutation's output without its last line, ``operation: <id>`` (which must be there)."""
+    operation_of(stdout)
+    return stdout.rstrip("\n").rpartition("\n")[0] + "\n"

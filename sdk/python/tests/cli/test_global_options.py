@@ -10,7 +10,7 @@ import yaml
 
 from openvcluster.cli.errors import ExitCode
 from openvcluster_server.testing import RunningServer
-from tests.cli.helpers import Ovc, client_options
+from tests.cli.helpers import Ovc, client_options, result_of
 
 UNREACHABLE = "127.0.0.1:1"
 
@@ -50,7 +50,7 @@ def test_output_before_or_after(ovc: Ovc) -> None:
     refused = ovc("-o", "wide", "config", "get-contexts", code=ExitCode.USAGE)
     assert "'wide' is not one of 'table', 'json', 'yaml', 'name'" in refused.stderr
     # A command without -o ignores one given before it.
-    assert ovc("-o", "json", "snapshot", "delete", "s").stdout == "snapshot/s deleted\n"
+    assert result_of(ovc("-o", "json", "snapshot", "delete", "s").stdout) == "snapshot/s deleted\n"
 
 
 def test_connection_options_before_or_after(

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from openvcluster_server.testing import running_server
+from tests.cli.helpers import result_of
 
 
 def _ovc_command() -> list[str]:
@@ -36,7 +37,7 @@ def test_ovc_create_wait_in_a_real_process(tmp_path: Path) -> None:
             check=False,
         )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "vcluster/dev created\n"
+    assert result_of(result.stdout) == "vcluster/dev created\n"
     progress = result.stderr.splitlines()  # stderr is a pipe: plain lines
     assert progress[0] == "vcluster/dev PROVISIONING (0.0s): creating the control plane"
     match = re.fullmatch(r"vcluster/dev RUNNING \((\d+\.\d)s\).*", progress[-1])

@@ -10,7 +10,7 @@ import yaml
 
 import openvcluster
 from openvcluster import Phase, SnapshotPhase
-from tests.cli.helpers import Ovc, lines
+from tests.cli.helpers import Ovc, lines, result_of
 
 HOLD = "ovc-test-transition-delay-ms"
 
@@ -18,13 +18,13 @@ HOLD = "ovc-test-transition-delay-ms"
 def test_snapshot_create_list_get_delete(ovc: Ovc, client: openvcluster.Client, ns: str) -> None:
     ovc("create", "dev", "--wait")
     created = ovc("snapshot", "create", "dev").stdout
-    match = re.fullmatch(r"snapshot/(dev-[a-z0-9]+) created\n", created)
+    match = re.fullmatch(r"snapshot/(dev-[a-z0-9]+) created\n", result_of(created))
     assert match, created  # the generated name is printed, for the next command
     generated = match.group(1)
 
     named = ovc("snapshot", "create", "dev", "--name", "dev-snap", "--description", "before",
                 "-l", "kind=manual", "--wait")  # fmt: skip
-    assert named.stdout == "snapshot/dev-snap created\n"
+    assert result_of(named.stdout) == "snapshot/dev-snap created\n"
     assert lines(named.stderr)[-1].startswith("snapshot/dev-snap READY (")
     client.wait_for_snapshot(ns, generated)
 
@@ -44,7 +44,9 @@ def test_snapshot_create_list_get_delete(ovc: Ovc, client: openvcluster.Client, 
     described = json.loads(ovc("snapshot", "describe", "snapshot/dev-snap", "-o", "json").stdout)
     assert described == shown
 
-    assert ovc("snapshot", "delete", generated).stdout == f"snapshot/{generated} deleted\n"
+    assert (
+        result_of(ovc("snapshot", "delete", generated).stdout) == f"snapshot/{generated} deleted\n"
+    )
     ovc("snapshot", "get", generated, code=3)
 
 
@@ -55,7 +57,7 @@ def test_restore_to_a_new_vcluster_and_in_place(
     ovc("snapshot", "create", "dev", "--name", "dev-snap", "--wait")
 
     copy = ovc("restore", "dev-snap", "--to", "dev2", "--wait")
-    assert copy.stdout == "vcluster/dev2 restored from snapshot/dev-snap\n"
+    assert result_of(copy.stdout) == "vcluster/dev2 restored from snapshot/dev-snap\n"
     assert lines(copy.stderr)[-1].startswith("vcluster/dev2 RUNNING (")
     assert client.get_vcluster(ns, "dev2").status.phase == Phase.PHASE_RUNNING
 
@@ -83,7 +85,7 @@ def test_restore_waits_for_the_snapshot_to_be_ready(
     # Briefly PENDING: restore --wait waits for READY, then restores.
     client.snapshot_vcluster(ns, "dev", snapshot_name="brief", metadata={HOLD: "100"})
     restored = ovc("restore", "brief", "--to", "copy", "--wait")
-    assert restored.stdout == "vcluster/copy restored from snapshot/brief\n"
+    assert result_of(restored.stdout) == "vcluster/copy restored from snapshot/brief\n"
     assert client.get_vcluster(ns, "copy").status.phase == Phase.PHASE_RUNNING
 
 

@@ -15,14 +15,14 @@ import openvcluster
 from openvcluster import Phase
 from openvcluster.cli.errors import ExitCode
 from openvcluster.cli.vclusters import outcome
-from tests.cli.helpers import Ovc, client_options, lines
+from tests.cli.helpers import Ovc, client_options, lines, result_of
 
 HOLD = "ovc-test-transition-delay-ms"
 
 
 def test_create_wait_get_list_delete(ovc: Ovc, client: openvcluster.Client, ns: str) -> None:
     created = ovc("create", "dev", "--wait")
-    assert created.stdout == "vcluster/dev created\n"
+    assert result_of(created.stdout) == "vcluster/dev created\n"
     progress = lines(created.stderr)  # not a terminal: one plain line per phase
     assert progress[0].startswith("vcluster/dev PROVISIONING (")
     assert progress[-1].startswith("vcluster/dev RUNNING (")
@@ -50,7 +50,7 @@ def test_create_wait_get_list_delete(ovc: Ovc, client: openvcluster.Client, ns: 
     assert [ns, "dev"] in [row.split()[:2] for row in everywhere[1:]]
 
     deleted = ovc("delete", "dev", "--wait")
-    assert deleted.stdout == "vcluster/dev deleted\n"
+    assert result_of(deleted.stdout) == "vcluster/dev deleted\n"
     assert lines(deleted.stderr)[-1].startswith("vcluster/dev deleted (")
     with pytest.raises(openvcluster.NotFoundError):
         client.get_vcluster(ns, "dev")
@@ -132,7 +132,7 @@ def test_update_labels_and_deletion_protection(
     assert f"`ovc update dev -n {ns} --no-deletion-protection`" in refused.stderr
 
     # The labels given replace them all; protection is left alone.
-    assert ovc("update", "dev", "-l", "team=platform").stdout == "vcluster/dev updated\n"
+    assert result_of(ovc("update", "dev", "-l", "team=platform").stdout) == "vcluster/dev updated\n"
     vc = client.get_vcluster(ns, "dev")
     assert (dict(vc.labels), vc.spec.deletion_protection) == ({"team": "platform"}, True)
 
@@ -160,14 +160,16 @@ def test_update_labels_and_deletion_protection(
 def test_upgrade(ovc: Ovc, client: openvcluster.Client, ns: str) -> None:
     ovc("create", "dev", "--kubernetes-version", "1.31", "--wait")
     upgraded = ovc("upgrade", "dev", "--to", "1.32", "--wait")
-    assert upgraded.stdout == "vcluster/dev upgraded to 1.32\n"
+    assert result_of(upgraded.stdout) == "vcluster/dev upgraded to 1.32\n"
     progress = lines(upgraded.stderr)
     assert progress[0].startswith("vcluster/dev UPGRADING (")
     assert progress[-1].startswith("vcluster/dev RUNNING (")
     vc = client.get_vcluster(ns, "dev")
     assert (vc.status.phase, vc.spec.kubernetes_version) == (Phase.PHASE_RUNNING, "1.32")
 
-    assert ovc("upgrade", "dev", "--to", "1.32").stdout == "vcluster/dev already at 1.32\n"
+    assert (
+        result_of(ovc("upgrade", "dev", "--to", "1.32").stdout) == "vcluster/dev already at 1.32\n"
+    )
     dry = ovc("upgrade", "dev", "--to", "1.33", "--dry-run")
     assert "dry run" in dry.stdout
     assert client.get_vcluster(ns, "dev").spec.kubernetes_version == "1.32"
@@ -199,7 +201,7 @@ def test_scale_suspend_resume(ovc: Ovc, client: openvcluster.Client, ns: str) ->
     assert scaled["status"]["phase"] == "PHASE_RUNNING"
 
     suspended = ovc("suspend", "dev", "--wait")
-    assert suspended.stdout == "vcluster/dev suspended\n"
+    assert result_of(suspended.stdout) == "vcluster/dev suspended\n"
     assert lines(suspended.stderr)[-1].startswith("vcluster/dev SUSPENDED (")
     assert client.get_vcluster(ns, "dev").status.phase == Phase.PHASE_SUSPENDED
 
@@ -208,7 +210,7 @@ def test_scale_suspend_resume(ovc: Ovc, client: openvcluster.Client, ns: str) ->
     assert client.get_vcluster(ns, "dev").status.phase == Phase.PHASE_SUSPENDED
 
     resumed = ovc("resume", "dev", "--timeout", "1m")  # --timeout implies --wait
-    assert resumed.stdout == "vcluster/dev resumed\n"
+    assert result_of(resumed.stdout) == "vcluster/dev resumed\n"
     assert lines(resumed.stderr)[-1].startswith("vcluster/dev RUNNING (")
     vc = client.get_vcluster(ns, "dev")
     assert (vc.status.phase, vc.spec.replicas) == (Phase.PHASE_RUNNING, 3)
@@ -216,23 +218,23 @@ def test_scale_suspend_resume(ovc: Ovc, client: openvcluster.Client, ns: str) ->
 
 def test_no_ops_say_so(ovc: Ovc, client: openvcluster.Client, ns: str) -> None:
     ovc("create", "dev", "--wait")
-    assert ovc("resume", "dev").stdout == "vcluster/dev already RUNNING\n"
-    assert ovc("resume", "dev", "--wait").stdout == "vcluster/dev already RUNNING\n"
+    assert result_of(ovc("resume", "dev").stdout) == "vcluster/dev already RUNNING\n"
+    assert result_of(ovc("resume", "dev", "--wait").stdout) == "vcluster/dev already RUNNING\n"
     ovc("suspend", "dev", "--wait")
-    assert ovc("suspend", "dev").stdout == "vcluster/dev already SUSPENDED\n"
+    assert result_of(ovc("suspend", "dev").stdout) == "vcluster/dev already SUSPENDED\n"
     # With -o the resource is printed as it is, as for any mutation.
     unchanged = json.loads(ovc("suspend", "dev", "-o", "json").stdout)
     assert unchanged["status"]["phase"] == "PHASE_SUSPENDED"
 
     # Held in the intermediate phase a real call would also answer with.
     client.resume_vcluster(ns, "dev", metadata={HOLD: "60000"})
-    assert ovc("resume", "dev").stdout == "vcluster/dev already RESUMING\n"
+    assert result_of(ovc("resume", "dev").stdout) == "vcluster/dev already RESUMING\n"
     ovc("create", "web", "--wait")
     client.suspend_vcluster(ns, "web", metadata={HOLD: "60000"})
-    assert ovc("suspend", "web").stdout == "vcluster/web already SUSPENDING\n"
+    assert result_of(ovc("suspend", "web").stdout) == "vcluster/web already SUSPENDING\n"
     client.delete_vcluster(ns, "web", metadata={HOLD: "60000"})
-    assert ovc("delete", "web").stdout == "vcluster/web already DELETING\n"
-    assert ovc("delete", "dev").stdout == "vcluster/dev deleting\n"  # RESUMING: a change
+    assert result_of(ovc("delete", "web").stdout) == "vcluster/web already DELETING\n"
+    assert result_of(ovc("delete", "dev").stdout) == "vcluster/dev deleting\n"  # RESUMING: a change
 
 
 def test_a_no_op_is_told_by_the_phases() -> None:
@@ -327,7 +329,7 @@ def test_tables_fit_80_columns(ovc: Ovc, ns: str) -> None:
 def test_live_display_on_a_terminal(ovc: Ovc) -> None:
     # Rich reads these to treat click's captured stderr as an interactive terminal.
     result = ovc("create", "dev", "--wait", env={"TTY_COMPATIBLE": "1", "TTY_INTERACTIVE": "1"})
-    assert result.stdout.endswith("vcluster/dev created\n")
+    assert result_of(result.stdout).endswith("vcluster/dev created\n")
     assert "\x1b[" in result.stderr  # cursor control: a live display, not plain lines
     assert "vcluster/dev" in result.stderr and "PROVISIONING" in result.stderr
     assert "✓" in result.stderr and "RUNNING (" in result.stderr

@@ -7,8 +7,10 @@ import assert from "node:assert/strict";
 import {
   Caller_Role,
   Code,
+  Operation_State as State,
   FailedPreconditionError,
   InvalidArgumentError,
+  newRequestId,
   NotFoundError,
   ResourceExhaustedError,
   ServerInfo_Backend,
@@ -184,6 +186,48 @@ export async function update(client: VClusterClientBase): Promise<void> {
   const unprotected = await client.updateVCluster(ns, "dev", { deletionProtection: false });
   assert.deepEqual(unprotected.labels, { tier: "gold" });
   await client.deleteVCluster(ns, "dev", { wait: true });
+}
+
+/**
+ * Operations: every mutation reports the id of the Operation recording it,
+ * which getOperation reads (its method, target and the phases it went
+ * through) and listOperations lists, newest first, page by page; a
+ * validate-only call reports none.
+ */
+export async function operations(client: VClusterClientBase): Promise<void> {
+  const ns = uniqueNamespace();
+  const ids: string[] = [];
+  const onOperation = (id: string): void => void ids.push(id);
+  await client.createVCluster(ns, "dev", { validateOnly: true, onOperation });
+  assert.deepEqual(ids, [], "a validate-only call makes no operation");
+  const requestId = newRequestId();
+  await client.createVCluster(ns, "dev", { requestId, wait: true, onOperation });
+  await client.snapshotVCluster(ns, "dev", { snapshotName: "s1", wait: true, onOperation });
+  await client.deleteSnapshot(ns, "s1", { onOperation });
+  assert.equal(ids.length, 3, "each mutation tells its operation once");
+  assert.equal(new Set(ids).size, 3);
+
+  const created = await client.getOperation(ids[0]!);
+  assert.deepEqual(
+    [created.id, created.namespace, created.vcluster, created.snapshot, created.method, created.requestId],
+    [ids[0], ns, "dev", "", "CreateVCluster", requestId],
+  );
+  assert.equal(created.state, State.SUCCEEDED);
+  assert.deepEqual(created.progress.map((p) => p.phase), ["PROVISIONING", "RUNNING"]);
+  assert.ok(created.startTime !== undefined && created.endTime !== undefined);
+  assert.equal(created.error, undefined);
+  const deleted = await client.getOperation(ids[2]!);
+  assert.deepEqual([deleted.method, deleted.vcluster, deleted.snapshot, deleted.state], ["DeleteSnapshot", "dev", "s1", State.SUCCEEDED]);
+
+  const pages = [];
+  for await (const page of client.listOperations(ns, { pageSize: 2 }).pages()) pages.push(page.items.map((o) => o.id));
+  assert.deepEqual(pages, [[ids[2], ids[1]], [ids[0]]], "newest first, two a page");
+  const ofDev = await client.listOperations(ns, { vcluster: "dev" }).toArray();
+  assert.deepEqual(ofDev.map((o) => o.method), ["DeleteSnapshot", "SnapshotVCluster", "CreateVCluster"]);
+  assert.deepEqual(await client.listOperations(ns, { vcluster: "other" }).toArray(), []);
+
+  await assert.rejects(client.getOperation("0f8fad5b-d9cb-469f-a165-70867728950e"), NotFoundError);
+  assert.deepEqual(await invalidFields(client.getOperation("not-an-id")), ["id"]);
 }
 
 /** Closing the client ends a watch and a call still running with CancelledError, and refuses new calls. */

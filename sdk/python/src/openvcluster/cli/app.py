@@ -14,6 +14,7 @@ from openvcluster.cli.contexts import config
 from openvcluster.cli.errors import EXIT_CODES_HELP, ExitCode
 from openvcluster.cli.info import version, whoami
 from openvcluster.cli.monitor import summary, top
+from openvcluster.cli.operations import history, operation
 from openvcluster.cli.snapshots import restore, snapshot
 from openvcluster.cli.vclusters import (
     create,
@@ -40,6 +41,8 @@ Examples:
   ovc upgrade dev --to 1.32 --wait
   ovc snapshot create dev --name dev-snap
   ovc restore dev-snap --to dev2 --wait
+  ovc history dev
+  ovc operation get 0f8fad5b-d9cb-469f-a165-70867728950e
   ovc kubeconfig dev --write dev.kubeconfig
   ovc top dev
   ovc summary -A
@@ -67,7 +70,7 @@ def cli() -> None:
 
     Create, list, update, upgrade, suspend (power off), resume (power on),
     snapshot, restore and delete vclusters on an open-vcluster-api server. Mutations return at
-    once; --wait follows them to the end.
+    once; --wait follows them to the end. Each is recorded as an operation (`ovc history`).
 
     The options here work after the command too (`ovc -n team-a list` is
     `ovc list -n team-a`); given in both places, the one after it wins.
@@ -91,6 +94,8 @@ for command in (create, get, list_vclusters, update, upgrade, delete, scale, sus
 cli.add_command(snapshot)
 cli.add_command(restore)
 cli.add_command(kubeconfig)
+cli.add_command(history)
+cli.add_command(operation)
 cli.add_command(watch)
 cli.add_command(top)
 cli.add_command(summary)

@@ -45,7 +45,8 @@ class OvcCommand(click.Command):
         except BrokenPipeError:
             raise  # the reader went away (`ovc watch | head`): not an error to report
         except (OpenVClusterError, ConfigError, ValueError, OSError) as exc:
-            raise from_exception(exc, ctx, get_session(ctx).endpoint_shown) from exc
+            session = get_session(ctx)
+            raise from_exception(exc, ctx, session.endpoint_shown, session.operation_id) from exc
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             raise click.exceptions.Exit(ExitCode.INTERRUPTED) from None

@@ -44,7 +44,7 @@ Exit codes:
   0  success
   1  any other error
   2  usage: a bad flag, argument or value (such as --memory 4GB), or a bad config
-  3  not found: no such vcluster, snapshot or context
+  3  not found: no such vcluster, snapshot, operation or context
   4  conflict: already exists, wrong phase, stale etag, quota exceeded
   5  unauthenticated or permission denied
   6  the server could not be reached or did not answer in time
@@ -82,6 +82,7 @@ _PARAMS = {
     "label_selector": "selector",
     "phase": "phase",
     "snapshot_name": "snapshot_name",
+    "id": "operation_id",
     "target_name": "target",
     "description": "description",
     "vcluster": "vcluster",
@@ -100,15 +101,22 @@ class CliError(click.ClickException):
         setattr(self, "exit_code", int(exit_code))  # noqa: B010
 
 
-def from_exception(exc: Exception, ctx: click.Context, endpoint: str) -> CliError:
+def from_exception(
+    exc: Exception, ctx: click.Context, endpoint: str, operation_id: str = ""
+) -> CliError:
     """The message and exit code of a failure of the command of ``ctx``.
 
-    ``endpoint`` is the server the command talked to, named in connection errors.
+    ``endpoint`` is the server the command talked to, named in connection errors;
+    ``operation_id`` the Operation of the command's mutation, when the server
+    accepted it, named when a ``--wait`` fails.
     """
     if isinstance(exc, ConfigError):
         return CliError(str(exc), ExitCode.USAGE)
     if isinstance(exc, OpenVClusterError):
-        return CliError(_describe(exc, ctx, endpoint), _exit_code(exc))
+        message = _describe(exc, ctx, endpoint)
+        if isinstance(exc, WaitError) and operation_id:
+            message += f" (its operation: `ovc operation get {operation_id}`)"
+        return CliError(message, _exit_code(exc))
     if isinstance(exc, ValueError):  # the SDK's checks of settings it was given
         return CliError(str(exc), ExitCode.USAGE)
     if isinstance(exc, OSError):  # TLS files, kubeconfig files, ...
@@ -151,6 +159,8 @@ def _describe(exc: OpenVClusterError, ctx: click.Context, endpoint: str) -> str:
             return f"{exc.message} (`ovc snapshot list -A` lists the snapshots you may see)"
         if exc.message.startswith("vcluster "):
             return f"{exc.message} (`ovc list -A` lists the vclusters you may see)"
+        if exc.message.startswith("operation "):
+            return f"{exc.message} (`ovc history -A` lists the operations you may see)"
         return exc.message
     if code == grpc.StatusCode.FAILED_PRECONDITION and exc.reason == "DELETION_PROTECTED":
         namespace, _, name = exc.metadata.get("vcluster", "").rpartition("/")

@@ -12,12 +12,13 @@ import click
 import yaml
 from google.protobuf import json_format
 from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from openvcluster import phase_name, snapshot_phase_name
-from openvcluster.v1 import snapshot_pb2, vcluster_pb2
+from openvcluster.v1 import operation_pb2, snapshot_pb2, vcluster_pb2
 
 __all__ = [
     "FORMATS",
@@ -25,7 +26,12 @@ __all__ = [
     "emit",
     "format_age",
     "format_bytes",
+    "format_duration",
+    "format_time",
     "kind_name",
+    "operation_columns",
+    "operation_message",
+    "operation_state_name",
     "render_table",
     "snapshot_columns",
     "to_dict",
@@ -44,6 +50,8 @@ _PHASE_STYLES = {
     "FAILED": "bold red",
     "DELETING": "red",
 }
+# An operation's STATE: RUNNING is on its way there, unlike a vcluster's.
+_STATE_STYLES = {"SUCCEEDED": "green", "FAILED": "bold red", "RUNNING": "yellow"}
 
 
 def to_dict(message: Message) -> dict[str, Any]:
@@ -52,7 +60,9 @@ def to_dict(message: Message) -> dict[str, Any]:
 
 
 def kind_name(message: Message) -> str:
-    """``vcluster/dev`` or ``snapshot/dev-snap``."""
+    """``vcluster/dev``, ``snapshot/dev-snap`` or ``operation/<id>``."""
+    if isinstance(message, operation_pb2.Operation):
+        return f"operation/{message.id}"
     kind = "snapshot" if isinstance(message, snapshot_pb2.Snapshot) else "vcluster"
     return f"{kind}/{getattr(message, 'name', '')}"
 
@@ -82,23 +92,44 @@ def emit(
         click.echo(render_table(columns, resources), nl=False)
 
 
-def render_table(columns: Sequence[Column], rows: Sequence[Any]) -> str:
+def render_table(columns: Sequence[Column], rows: Sequence[Any], *, whole: bool = False) -> str:
     """A plain, borderless table like kubectl's (as text, lines without trailing spaces).
 
     On a terminal it fits the terminal's width, with phases coloured; otherwise
-    (a pipe, a file) it keeps its natural width so nothing is cut.
+    (a pipe, a file) it keeps its natural width so nothing is cut. ``whole``
+    keeps every column but the last (free text) whole, for tables of ids to
+    copy: on a narrow terminal only the last column is cut, and lines that
+    still do not fit are left to the terminal to wrap.
     """
     probe = Console()  # stdout, as it is now (click's test runner swaps it)
     terminal = probe.is_terminal
+    width = probe.width if terminal else 1000
+    cells = [[_cell(header, getter(row)) for header, getter in columns] for row in rows]
+    last_width: int | None = None
+    if whole and terminal and columns:
+        widths = [
+            max([len(header), *(row[index].cell_len for row in cells)])
+            for index, (header, _) in enumerate(columns)
+        ]
+        natural = sum(widths) + 2 * (len(widths) - 1)  # two spaces between columns
+        if natural > width:
+            others = natural - widths[-1]
+            last_width = max(width - others, min(widths[-1], 12))
+            width = max(width, others + last_width)
     table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), show_edge=False)
-    for header, _ in columns:
-        table.add_column(header, header_style="bold" if terminal else "", no_wrap=True)
-    for row in rows:
-        table.add_row(*(_cell(header, getter(row)) for header, getter in columns))
+    for index, (header, _) in enumerate(columns):
+        table.add_column(
+            header,
+            header_style="bold" if terminal else "",
+            no_wrap=True,
+            max_width=last_width if index == len(columns) - 1 else None,
+        )
+    for row in cells:
+        table.add_row(*row)
     buffer = io.StringIO()
     console = Console(
         file=buffer,
-        width=probe.width if terminal else 1000,
+        width=width,
         force_terminal=terminal,
         no_color=probe.no_color,
         color_system="auto" if terminal else None,
@@ -111,7 +142,11 @@ def render_table(columns: Sequence[Column], rows: Sequence[Any]) -> str:
 def _cell(header: str, value: str) -> Text:
     if not value:
         return Text("<none>" if header == "LABELS" else "-")
-    style = _PHASE_STYLES.get(value, "yellow") if header == "PHASE" else ""
+    style = ""
+    if header == "PHASE":
+        style = _PHASE_STYLES.get(value, "yellow")
+    elif header == "STATE":
+        style = _STATE_STYLES.get(value, "yellow")
     return Text(value, style=style)
 
 
@@ -157,6 +192,88 @@ def snapshot_columns(*, wide: bool, all_namespaces: bool) -> list[Column]:
             ("LABELS", lambda s: _labels(s.labels)),
         ]
     return columns
+
+
+def operation_columns(*, wide: bool, all_namespaces: bool, vcluster: bool) -> list[Column]:
+    """[NAMESPACE,] ID, [VCLUSTER,] METHOD, STATE, REQUESTED BY, STARTED, DURATION,
+    MESSAGE; wide adds SNAPSHOT, REQUEST ID and the start and end times.
+
+    ``vcluster``: show which vcluster (a listing of several vclusters').
+    """
+    columns: list[Column] = [("NAMESPACE", lambda o: o.namespace)] if all_namespaces else []
+    columns.append(("ID", lambda o: o.id))
+    if vcluster:
+        columns.append(("VCLUSTER", lambda o: o.vcluster))
+    columns += [
+        ("METHOD", lambda o: o.method),
+        ("STATE", lambda o: operation_state_name(o.state)),
+        ("REQUESTED BY", lambda o: o.requested_by),
+        ("STARTED", lambda o: _ago(o.start_time)),
+        ("DURATION", lambda o: _duration_of(o)),
+    ]
+    if wide:
+        columns += [
+            ("SNAPSHOT", lambda o: o.snapshot),
+            ("REQUEST ID", lambda o: o.request_id),
+            ("START TIME", lambda o: format_time(o.start_time)),
+            ("END TIME", lambda o: format_time(o.end_time)),
+        ]
+    columns.append(("MESSAGE", operation_message))
+    return columns
+
+
+def operation_state_name(value: int) -> str:
+    """``"SUCCEEDED"`` for ``OperationState.STATE_SUCCEEDED``."""
+    state = operation_pb2.Operation.State
+    try:
+        return state.Name(state.ValueType(value)).removeprefix("STATE_")
+    except ValueError:
+        return str(value)
+
+
+def operation_message(operation: operation_pb2.Operation) -> str:
+    """What the server said last about an operation: its error when FAILED,
+    else its last progress message."""
+    if operation.HasField("error") and operation.error.message:
+        return operation.error.message
+    for progress in reversed(operation.progress):
+        if progress.message:
+            return progress.message
+    return ""
+
+
+def format_time(stamp: Timestamp) -> str:
+    """``2026-11-18T08:20:00Z`` (UTC, to the second); ``""`` for an unset time."""
+    if stamp.seconds == 0 and stamp.nanos == 0:
+        return ""
+    return stamp.ToDatetime().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def format_duration(seconds: float) -> str:
+    """``0.4s``, ``12s``, ``3m20s``, ``2h5m``: how long something took."""
+    seconds = max(seconds, 0.0)
+    if seconds < 10:
+        return f"{seconds:.1f}s"
+    whole = int(seconds)
+    minutes, hours = whole // 60, whole // 3600
+    if whole < 60:
+        return f"{whole}s"
+    if hours < 1:
+        return f"{minutes}m{whole % 60}s" if whole % 60 else f"{minutes}m"
+    return f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
+
+
+def _ago(stamp: Timestamp) -> str:
+    age = format_age(stamp.seconds)
+    return f"{age} ago" if age else ""
+
+
+def _duration_of(operation: operation_pb2.Operation) -> str:
+    # Unset while RUNNING: STARTED says for how long so far.
+    if not operation.HasField("end_time") or not operation.HasField("start_time"):
+        return ""
+    nanos = operation.end_time.ToNanoseconds() - operation.start_time.ToNanoseconds()
+    return format_duration(nanos / 1e9)
 
 
 def format_age(created: int, now: float | None = None) -> str:

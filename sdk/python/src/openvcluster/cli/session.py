@@ -20,6 +20,9 @@ class Session:
     given: dict[str, str] = field(default_factory=dict)
     """The global options given on the command line, by parameter name (``config_path``,
     ``context``, ``endpoint``, ``namespace``, ``output``); the value given last wins."""
+    operation_id: str = ""
+    """The id of the Operation of the invocation's mutation, once the server has
+    answered it (see :meth:`record_operation`); empty before, and for reads."""
     _config: ConfigFile | None = field(default=None, repr=False)
     _settings: Settings | None = field(default=None, repr=False)
     _client: Client | None = field(default=None, repr=False)
@@ -66,6 +69,10 @@ class Session:
                 tls_server_name=s.tls_server_name,
             )
         return self._client
+
+    def record_operation(self, operation_id: str) -> None:
+        """The ``on_operation`` callback of the invocation's mutation: keeps its id."""
+        self.operation_id = operation_id
 
     def close(self) -> None:
         """Closes the client, if one was made."""

@@ -21,7 +21,7 @@ from openvcluster.cli.base import (
 )
 from openvcluster.cli.output import emit, kind_name, snapshot_columns, vcluster_columns
 from openvcluster.cli.session import get_session
-from openvcluster.cli.vclusters import wants_wait
+from openvcluster.cli.vclusters import show_operation, wants_wait
 from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 
 __all__ = ["restore", "snapshot"]
@@ -37,6 +37,7 @@ def _strip_kind(value: str) -> str:
 def _show(snapshot: snapshot_pb2.Snapshot, output: str | None, verb: str) -> None:
     if output is None:
         click.echo(f"{kind_name(snapshot)} {verb}")
+        show_operation()
     else:
         columns = snapshot_columns(wide=output == "wide", all_namespaces=False)
         emit([snapshot], output, columns, single=True)
@@ -80,6 +81,7 @@ def snapshot_create(
         snapshot_name=snapshot_name or "",
         description=description,
         labels=dict(labels),
+        on_operation=session.record_operation,
     )
     if wants_wait(wait, timeout):
         snap = waiting.wait_for_snapshot(client, snap, timeout)
@@ -127,8 +129,11 @@ def snapshot_delete(name: str, namespace: str | None, wait: bool, timeout: float
     """Delete the snapshot NAME (at once: --wait has nothing to wait for)."""
     session = get_session()
     name = _strip_kind(name)
-    session.client().delete_snapshot(session.namespace(namespace), name)
+    session.client().delete_snapshot(
+        session.namespace(namespace), name, on_operation=session.record_operation
+    )
     click.echo(f"snapshot/{name} deleted")
+    show_operation()
 
 
 @click.command(cls=OvcCommand)
@@ -167,7 +172,9 @@ def restore(
         snap = client.get_snapshot(ns, snapshot_name)
         if snap.phase != _READY:
             waiting.wait_for_snapshot(client, snap, timeout)
-    vcluster = client.restore_vcluster(ns, snapshot_name, target_name=target or "")
+    vcluster = client.restore_vcluster(
+        ns, snapshot_name, target_name=target or "", on_operation=session.record_operation
+    )
     if waits:
         left = None if deadline is None else max(deadline - time.monotonic(), 0.001)
         vcluster = waiting.wait_for_phase(
@@ -175,6 +182,7 @@ def restore(
         )
     if output is None:
         click.echo(f"{kind_name(vcluster)} restored from snapshot/{snapshot_name}")
+        show_operation()
     else:
         columns = vcluster_columns(wide=output == "wide", all_namespaces=False)
         emit([vcluster], output, columns, single=True)

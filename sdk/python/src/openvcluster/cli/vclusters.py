@@ -32,9 +32,12 @@ __all__ = [
     "list_vclusters",
     "resume",
     "scale",
+    "show",
+    "show_operation",
     "suspend",
     "update",
     "upgrade",
+    "wants_wait",
 ]
 
 _Phase = vcluster_pb2.VCluster.Phase
@@ -46,12 +49,23 @@ name_argument = click.argument("name", metavar="NAME", shell_complete=complete_v
 
 
 def show(vcluster: vcluster_pb2.VCluster, output: str | None, verb: str) -> None:
-    """Prints a mutation's result: ``vcluster/dev created``, or the resource in ``output``."""
+    """Prints a mutation's result: ``vcluster/dev created`` and the line of its
+    operation (see :func:`show_operation`), or the resource in ``output``."""
     if output is None:
         click.echo(f"{kind_name(vcluster)} {verb}")
+        show_operation()
     else:
         columns = vcluster_columns(wide=output == "wide", all_namespaces=False)
         emit([vcluster], output, columns, single=True)
+
+
+def show_operation() -> None:
+    """Prints ``operation: <id>`` after a mutation's result line: the Operation
+    that records it (``ovc operation get <id>``), when the server made one (a
+    dry run makes none)."""
+    operation_id = get_session().operation_id
+    if operation_id:
+        click.echo(f"operation: {operation_id}")
 
 
 # The phases a suspend, resume or delete that changes something answers with:
@@ -142,6 +156,7 @@ def create(
         labels=dict(labels),
         deletion_protection=deletion_protection or None,
         validate_only=dry_run,
+        on_operation=session.record_operation,
     )
     if dry_run:
         show(vcluster, output, "is valid (dry run: nothing created)")
@@ -233,6 +248,7 @@ def update(
         labels=dict(labels) if labels or clear_labels else None,
         deletion_protection=deletion_protection,
         validate_only=dry_run,
+        on_operation=session.record_operation,
     )
     show(vcluster, output, "is valid (dry run: nothing changed)" if dry_run else "updated")
 
@@ -269,7 +285,11 @@ def upgrade(
     session = get_session()
     client = session.client()
     vcluster = client.upgrade_vcluster(
-        session.namespace(namespace), name, kubernetes_version, validate_only=dry_run
+        session.namespace(namespace),
+        name,
+        kubernetes_version,
+        validate_only=dry_run,
+        on_operation=session.record_operation,
     )
     if dry_run:
         show(vcluster, output, "is valid (dry run: nothing changed)")
@@ -309,7 +329,11 @@ def delete(
     ns = session.namespace(namespace)
     before = client.get_vcluster(ns, name).status.phase
     vcluster = client.delete_vcluster(
-        ns, name, delete_snapshots=delete_snapshots, keep_data=keep_data
+        ns,
+        name,
+        delete_snapshots=delete_snapshots,
+        keep_data=keep_data,
+        on_operation=session.record_operation,
     )
     waits = wants_wait(wait, timeout)
     verb = outcome(before, vcluster, "deleted" if waits else "deleting")
@@ -360,6 +384,7 @@ def scale(
         storage=storage,
         replicas=replicas,
         enable_ha=ha,
+        on_operation=session.record_operation,
     )
     if wants_wait(wait, timeout):
         target = resting_phase(vcluster.status.phase)
@@ -387,7 +412,9 @@ def suspend(
     client = session.client()
     ns = session.namespace(namespace)
     before = client.get_vcluster(ns, name).status.phase
-    vcluster = client.suspend_vcluster(ns, name, drain_workloads=drain)
+    vcluster = client.suspend_vcluster(
+        ns, name, drain_workloads=drain, on_operation=session.record_operation
+    )
     verb = outcome(before, vcluster, "suspended")
     if wants_wait(wait, timeout):
         vcluster = waiting.wait_for_phase(client, vcluster, _Phase.PHASE_SUSPENDED, timeout)
@@ -408,7 +435,7 @@ def resume(
     client = session.client()
     ns = session.namespace(namespace)
     before = client.get_vcluster(ns, name).status.phase
-    vcluster = client.resume_vcluster(ns, name)
+    vcluster = client.resume_vcluster(ns, name, on_operation=session.record_operation)
     verb = outcome(before, vcluster, "resumed")
     if wants_wait(wait, timeout):
         vcluster = waiting.wait_for_phase(client, vcluster, _Phase.PHASE_RUNNING, timeout)
