@@ -25,13 +25,7 @@ from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server import checks, phases, resources
 from openvcluster_server.auth import Principal
 from openvcluster_server.errors import ERROR_DOMAIN, ApiError
-from openvcluster_server.paging import (
-    PageTokens,
-    effective_page_size,
-    page_byte_budget,
-    read_page,
-    scan_visible,
-)
+from openvcluster_server.paging import PageTokens, vcluster_scoped_page
 from openvcluster_server.store import Key, Store, operation_key
 
 State = Operation.State
@@ -256,23 +250,18 @@ class History:
     ) -> op_api.ListOperationsResponse:
         """ListOperations: one page, by namespace and newest first."""
         checks.fields(request)
-        scope = f"ListOperations\x00{principal.scope}\x00{request.namespace}\x00{request.vcluster}"
-        after = self._page_tokens.parse(scope, request.page_token)
-        vcluster = request.vcluster or None
-        scan = scan_visible(
+        items, token = vcluster_scoped_page(
+            self._page_tokens,
+            self._max_message_bytes,
             principal,
+            "ListOperations",
             request.namespace,
-            after,
-            lambda ns, start: self._store.scan_operations(
+            request.vcluster,
+            request.page_size,
+            request.page_token,
+            lambda ns, vcluster, start: self._store.scan_operations(
                 namespace=ns, vcluster=vcluster, after=start
             ),
-        )
-        page = read_page(
-            scan,
             operation_key,
-            lambda _: True,
-            effective_page_size(request.page_size),
-            page_byte_budget(self._max_message_bytes),
         )
-        token = self._page_tokens.issue(scope, page.next_after) if page.next_after else ""
-        return op_api.ListOperationsResponse(operations=page.items, next_page_token=token)
+        return op_api.ListOperationsResponse(operations=items, next_page_token=token)

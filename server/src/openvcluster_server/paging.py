@@ -169,3 +169,35 @@ def scan_visible(
     return itertools.chain.from_iterable(
         scan(ns, after if after and ns == after[0] else None) for ns in visible if ns >= start
     )
+
+
+def vcluster_scoped_page(
+    page_tokens: PageTokens,
+    max_message_bytes: int,
+    principal: Principal,
+    method: str,
+    namespace: str,
+    vcluster: str,
+    page_size: int,
+    page_token: str,
+    scan: Callable[[str | None, str | None, Key | None], Iterator[T]],
+    key_of: Callable[[T], Key],
+) -> tuple[list[T], str]:
+    """One page of a listing by namespace and, optionally, vcluster name (snapshots,
+    operations): its items and the next page's token ("" on the last).
+
+    ``scan(namespace, vcluster, after)`` reads the store in key order.
+    """
+    scope = f"{method}\x00{principal.scope}\x00{namespace}\x00{vcluster}"
+    after = page_tokens.parse(scope, page_token)
+    only = vcluster or None
+    items = scan_visible(principal, namespace, after, lambda ns, start: scan(ns, only, start))
+    page = read_page(
+        items,
+        key_of,
+        lambda _: True,
+        effective_page_size(page_size),
+        page_byte_budget(max_message_bytes),
+    )
+    token = page_tokens.issue(scope, page.next_after) if page.next_after else ""
+    return page.items, token

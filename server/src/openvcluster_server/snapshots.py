@@ -11,13 +11,7 @@ from openvcluster_server.auth import Principal
 from openvcluster_server.core import SNAPSHOT, Core
 from openvcluster_server.errors import already_exists
 from openvcluster_server.history import DELETED, snapshot_subject
-from openvcluster_server.paging import (
-    PageTokens,
-    effective_page_size,
-    page_byte_budget,
-    read_page,
-    scan_visible,
-)
+from openvcluster_server.paging import PageTokens, vcluster_scoped_page
 from openvcluster_server.resources import key_of
 from openvcluster_server.store import Store
 from openvcluster_server.testhooks import NO_HOOKS, HookPlan
@@ -119,24 +113,21 @@ def list_page(
 ) -> snap_api.ListSnapshotsResponse:
     """One page of ListSnapshots from a store, in (namespace, name) order."""
     checks.fields(request)
-    scope = f"ListSnapshots\x00{principal.scope}\x00{request.namespace}\x00{request.vcluster}"
-    after = page_tokens.parse(scope, request.page_token)
-    source = request.vcluster or None
-    scan = scan_visible(
+    items, token = vcluster_scoped_page(
+        page_tokens,
+        max_message_bytes,
         principal,
+        "ListSnapshots",
         request.namespace,
-        after,
-        lambda ns, start: store.scan_snapshots(namespace=ns, vcluster=source, after=start),
-    )
-    page = read_page(
-        scan,
+        request.vcluster,
+        request.page_size,
+        request.page_token,
+        lambda ns, vcluster, start: store.scan_snapshots(
+            namespace=ns, vcluster=vcluster, after=start
+        ),
         key_of,
-        lambda _: True,
-        effective_page_size(request.page_size),
-        page_byte_budget(max_message_bytes),
     )
-    token = page_tokens.issue(scope, page.next_after) if page.next_after else ""
-    return snap_api.ListSnapshotsResponse(snapshots=page.items, next_page_token=token)
+    return snap_api.ListSnapshotsResponse(snapshots=items, next_page_token=token)
 
 
 def free_snapshot_name(vcluster: VCluster, store: Store) -> str:
