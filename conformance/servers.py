@@ -52,8 +52,6 @@ KUBERNETES_WAIT_MS = 300_000
 KUBERNETES_LACKS = {
     "legacy_distros": "current vcluster releases run upstream Kubernetes (K8S) only, so K3S "
     "and K0S are INVALID_ARGUMENT on the Kubernetes backend",
-    "operations": "the Kubernetes backend keeps no operation history yet "
-    "(OperationService answers UNIMPLEMENTED there)",
 }
 
 

@@ -33,6 +33,7 @@ def test_the_yaml_holds_exactly_the_objects() -> None:
         "ServiceAccount",
         "CustomResourceDefinition",
         "CustomResourceDefinition",
+        "CustomResourceDefinition",
         "ClusterRole",
         "ClusterRoleBinding",
         "Role",
@@ -41,7 +42,7 @@ def test_the_yaml_holds_exactly_the_objects() -> None:
         "Service",
         "PodDisruptionBudget",
     ]
-    assert documents[2:4] == crd.definitions()
+    assert documents[2:5] == crd.definitions()
 
 
 def test_the_image_is_configurable(capsys: pytest.CaptureFixture[str]) -> None:

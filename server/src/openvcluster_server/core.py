@@ -228,9 +228,7 @@ class Core:
                 resources.touch(vcluster)
                 self.store.put_vcluster(vcluster)
             self.history.vcluster_settled(
-                key,
-                None if fail_message is None and end is None else vcluster,
-                failed_in=before.status.phase if fail_message is not None else 0,
+                key, None if fail_message is None and end is None else vcluster
             )
         self.hub.publish(before, None if fail_message is None and end is None else vcluster)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import grpc
@@ -81,156 +81,142 @@ def snapshot_subject(snapshot: Snapshot, running: bool, phase: str = "") -> Subj
     )
 
 
-class History:
-    """Records operations in the store and answers OperationService."""
+def started(principal: Principal, method: str, request: Message, subject: Subject) -> Operation:
+    """The new operation of an accepted mutation, in the phase the call left its subject."""
+    operation = Operation(
+        id=str(uuid.uuid4()),
+        namespace=subject.namespace,
+        vcluster=subject.vcluster,
+        snapshot=subject.snapshot,
+        method=method,
+        requested_by=principal.name,
+        request_id=getattr(request, "request_id", "").lower(),
+        state=State.STATE_RUNNING if subject.running else State.STATE_SUCCEEDED,
+    )
+    operation.start_time.CopyFrom(resources.now())
+    operation.progress.add(time=operation.start_time, phase=subject.phase, message=subject.message)
+    if not subject.running:
+        operation.end_time.CopyFrom(operation.start_time)
+    return operation
+
+
+def follows(operation: Operation, snapshot: str | None) -> bool:
+    """Whether a running operation follows its vcluster (``snapshot`` None) or that snapshot."""
+    if operation.state != State.STATE_RUNNING:
+        return False
+    if operation.method == SNAPSHOT_METHOD:
+        return operation.snapshot == snapshot
+    return snapshot is None
+
+
+def overtaken_by(operation: Operation, method: str, phase: str) -> bool:
+    """Whether a call of ``method`` that left the vcluster in ``phase`` overtakes a
+    running operation: it moved the vcluster on before that one finished."""
+    return (
+        method != SNAPSHOT_METHOD
+        and follows(operation, None)
+        and bool(operation.progress)
+        and operation.progress[-1].phase != phase
+    )
+
+
+def advance(operation: Operation, phase: str, message: str, done: bool) -> None:
+    """Adds a step of progress; ``done`` ends the operation SUCCEEDED there."""
+    operation.progress.add(time=resources.now(), phase=phase, message=message)
+    if done:
+        operation.state = State.STATE_SUCCEEDED
+        operation.end_time.CopyFrom(operation.progress[-1].time)
+
+
+def fail(operation: Operation, phase: str, message: str, failed_in: str) -> None:
+    """Ends the operation FAILED in ``phase``: its transition failed in ``failed_in``."""
+    text = message or f"the {operation.method} failed in {failed_in}"
+    info = error_details_pb2.ErrorInfo(
+        reason=TRANSITION_FAILED, domain=ERROR_DOMAIN, metadata={"phase": failed_in}
+    )
+    _end_failed(operation, phase, message, ApiError(grpc.StatusCode.INTERNAL, text, [info]))
+
+
+def overtake(operation: Operation, method: str) -> None:
+    """Ends the operation FAILED: a call of ``method`` cut its transition short."""
+    text = f"overtaken by {method} before it finished"
+    info = error_details_pb2.ErrorInfo(
+        reason=OVERTAKEN, domain=ERROR_DOMAIN, metadata={"method": method}
+    )
+    _end_failed(operation, "", "", ApiError(grpc.StatusCode.ABORTED, text, [info]))
+
+
+def settle(operation: Operation, vcluster: VCluster | None) -> bool:
+    """Moves a running vcluster operation to its vcluster's phase (None: deleted);
+    whether that changed it. A resting phase ends it, FAILED as a failure."""
+    if vcluster is None:
+        advance(operation, DELETED, "", done=True)
+        return True
+    phase = phases.phase_name(vcluster.status.phase)
+    if operation.progress and operation.progress[-1].phase == phase:
+        return False
+    message = vcluster.status.message
+    if vcluster.status.phase == phases.Phase.PHASE_FAILED:
+        failed_in = operation.progress[-1].phase if operation.progress else ""
+        fail(operation, phase, message, failed_in)
+    else:
+        advance(operation, phase, message, done=vcluster.status.phase not in phases.INTERMEDIATE)
+    return True
+
+
+def settle_snapshot(operation: Operation, snapshot: Snapshot) -> bool:
+    """Moves a running SnapshotVCluster operation to its snapshot's phase; whether
+    that changed it. READY ends it, FAILED as a failure."""
+    phase = phases.snapshot_phase_name(snapshot.phase)
+    if operation.progress and operation.progress[-1].phase == phase:
+        return False
+    if snapshot.phase == Snapshot.Phase.PHASE_FAILED:
+        failed_in = operation.progress[-1].phase if operation.progress else ""
+        fail(operation, phase, snapshot.message, failed_in)
+    else:
+        advance(operation, phase, snapshot.message, snapshot.phase == Snapshot.Phase.PHASE_READY)
+    return True
+
+
+def _end_failed(operation: Operation, phase: str, message: str, error: ApiError) -> None:
+    now = resources.now()
+    if phase:
+        operation.progress.add(time=now, phase=phase, message=message)
+    operation.state = State.STATE_FAILED
+    operation.end_time.CopyFrom(now)
+    operation.error.CopyFrom(error.to_status())
+
+
+def beyond_kept(operations: Iterable[Operation], per_vcluster: int) -> list[Operation]:
+    """Of one vcluster's operations, newest first, the ended ones past the number kept."""
+    return [
+        op
+        for i, op in enumerate(operations)
+        if i >= per_vcluster and op.state != State.STATE_RUNNING
+    ]
+
+
+class OperationReads:
+    """GetOperation and ListOperations, from a store (the simulated one, or the
+    Kubernetes backend's mirror of its Operation resources).
+
+    ``current`` brings a running operation read from the store up to what the
+    same store shows of its vcluster or snapshot, where the two are written
+    apart (Kubernetes), so a caller who saw a vcluster settle never reads its
+    operation still running.
+    """
 
     def __init__(
         self,
         store: Store,
         page_tokens: PageTokens,
         max_message_bytes: int,
-        per_vcluster: int,
-        retention: float,
+        current: Callable[[Operation], None] = lambda operation: None,
     ) -> None:
         self._store = store
         self._page_tokens = page_tokens
         self._max_message_bytes = max_message_bytes
-        self._per_vcluster = per_vcluster
-        self._retention = retention
-
-    # --- recording ------------------------------------------------------------------------
-
-    def record(self, principal: Principal, method: str, request: Message, subject: Subject) -> str:
-        """Writes the operation of an accepted mutation; its id.
-
-        Call it inside the mutation's store transaction. Operations of the same
-        vcluster still running, whose subject this call moved to another phase,
-        were overtaken by it (a delete during a transition).
-        """
-        follows_snapshot = method == SNAPSHOT_METHOD
-        if not follows_snapshot:
-            for running in self._running(subject.namespace, subject.vcluster, snapshot=None):
-                if running.progress and running.progress[-1].phase != subject.phase:
-                    self._overtake(running, method)
-        operation = Operation(
-            id=str(uuid.uuid4()),
-            namespace=subject.namespace,
-            vcluster=subject.vcluster,
-            snapshot=subject.snapshot,
-            method=method,
-            requested_by=principal.name,
-            request_id=getattr(request, "request_id", "").lower(),
-            state=State.STATE_RUNNING if subject.running else State.STATE_SUCCEEDED,
-        )
-        operation.start_time.CopyFrom(resources.now())
-        operation.progress.add(
-            time=operation.start_time, phase=subject.phase, message=subject.message
-        )
-        if not subject.running:
-            operation.end_time.CopyFrom(operation.start_time)
-        self._store.put_operation(operation)
-        self._keep_newest(subject.namespace, subject.vcluster)
-        return operation.id
-
-    def vcluster_settled(self, key: Key, vcluster: VCluster | None, failed_in: int) -> None:
-        """A vcluster's transition ended: in ``vcluster``'s phase, or deleted (None).
-
-        ``failed_in`` is the intermediate phase it failed in, or 0.
-        """
-        for operation in self._running(*key, snapshot=None):
-            phase = DELETED if vcluster is None else phases.phase_name(vcluster.status.phase)
-            message = "" if vcluster is None else vcluster.status.message
-            if failed_in:
-                failed = phases.phase_name(failed_in)
-                self._fail(operation, phase, message, TRANSITION_FAILED, failed)
-            else:
-                self._advance(operation, phase, message, done=True)
-
-    def snapshot_advanced(self, snapshot: Snapshot) -> None:
-        """A snapshot being taken entered a new phase."""
-        for operation in self._running(snapshot.namespace, snapshot.vcluster, snapshot.name):
-            phase = phases.snapshot_phase_name(snapshot.phase)
-            if snapshot.phase == Snapshot.Phase.PHASE_FAILED:
-                failed_in = operation.progress[-1].phase if operation.progress else ""
-                self._fail(operation, phase, snapshot.message, TRANSITION_FAILED, failed_in)
-            else:
-                done = snapshot.phase == Snapshot.Phase.PHASE_READY
-                self._advance(operation, phase, snapshot.message, done)
-
-    def snapshot_removed(self, snapshot: Snapshot, method: str) -> None:
-        """A snapshot was deleted (by ``method``): a capture still running is overtaken."""
-        for operation in self._running(snapshot.namespace, snapshot.vcluster, snapshot.name):
-            self._overtake(operation, method)
-
-    def forget_expired(self) -> int:
-        """Housekeeping: drops operations that ended longer ago than the retention."""
-        return self._store.forget_operations_ended_before(time.time() - self._retention)
-
-    def _running(self, namespace: str, vcluster: str, snapshot: str | None) -> Iterator[Operation]:
-        """The running operations following a vcluster (``snapshot`` None) or a snapshot."""
-        for operation in list(
-            self._store.scan_operations(namespace=namespace, vcluster=vcluster, after=None)
-        ):
-            if operation.state != State.STATE_RUNNING:
-                continue
-            if operation.method == SNAPSHOT_METHOD:
-                if operation.snapshot == snapshot:
-                    yield operation
-            elif snapshot is None:
-                yield operation
-
-    def _advance(self, operation: Operation, phase: str, message: str, done: bool) -> None:
-        operation.progress.add(time=resources.now(), phase=phase, message=message)
-        if done:
-            operation.state = State.STATE_SUCCEEDED
-            operation.end_time.CopyFrom(operation.progress[-1].time)
-        self._store.put_operation(operation)
-
-    def _fail(
-        self, operation: Operation, phase: str, message: str, reason: str, failed_in: str
-    ) -> None:
-        code = grpc.StatusCode.INTERNAL
-        text = message or f"the {operation.method} failed in {failed_in}"
-        self._end_failed(
-            operation,
-            phase,
-            message,
-            ApiError(
-                code,
-                text,
-                [
-                    error_details_pb2.ErrorInfo(
-                        reason=reason, domain=ERROR_DOMAIN, metadata={"phase": failed_in}
-                    )
-                ],
-            ),
-        )
-
-    def _overtake(self, operation: Operation, method: str) -> None:
-        text = f"overtaken by {method} before it finished"
-        info = error_details_pb2.ErrorInfo(
-            reason=OVERTAKEN, domain=ERROR_DOMAIN, metadata={"method": method}
-        )
-        self._end_failed(operation, "", "", ApiError(grpc.StatusCode.ABORTED, text, [info]))
-
-    def _end_failed(self, operation: Operation, phase: str, message: str, error: ApiError) -> None:
-        now = resources.now()
-        if phase:
-            operation.progress.add(time=now, phase=phase, message=message)
-        operation.state = State.STATE_FAILED
-        operation.end_time.CopyFrom(now)
-        operation.error.CopyFrom(error.to_status())
-        self._store.put_operation(operation)
-
-    def _keep_newest(self, namespace: str, vcluster: str) -> None:
-        """Forgets the vcluster's oldest ended operations beyond the number kept."""
-        scan = self._store.scan_operations(namespace=namespace, vcluster=vcluster, after=None)
-        older = [op for i, op in enumerate(scan) if i >= self._per_vcluster]
-        for operation in older:
-            if operation.state != State.STATE_RUNNING:
-                self._store.delete_operation(operation.id)
-
-    # --- reading --------------------------------------------------------------------------
+        self._current = current
 
     def get_operation(
         self, principal: Principal, request: op_api.GetOperationRequest
@@ -243,6 +229,7 @@ class History:
                 resource_type="operation", resource_name=request.id, description="not found"
             )
             raise ApiError(grpc.StatusCode.NOT_FOUND, f"operation {request.id} not found", [info])
+        self._current(operation)
         return op_api.GetOperationResponse(operation=operation)
 
     def list_operations(
@@ -264,4 +251,67 @@ class History:
             ),
             operation_key,
         )
+        for operation in items:
+            self._current(operation)
         return op_api.ListOperationsResponse(operations=items, next_page_token=token)
+
+
+class History(OperationReads):
+    """The simulated backends' operations: recorded in the mutation's store
+    transaction, followed by the core's timers, and read back."""
+
+    def __init__(
+        self,
+        store: Store,
+        page_tokens: PageTokens,
+        max_message_bytes: int,
+        per_vcluster: int,
+        retention: float,
+    ) -> None:
+        super().__init__(store, page_tokens, max_message_bytes)
+        self._per_vcluster = per_vcluster
+        self._retention = retention
+
+    def record(self, principal: Principal, method: str, request: Message, subject: Subject) -> str:
+        """Writes the operation of an accepted mutation; its id.
+
+        Call it inside the mutation's store transaction. Operations of the same
+        vcluster still running, whose subject this call moved to another phase,
+        were overtaken by it (a delete during a transition).
+        """
+        for running in self._of(subject.namespace, subject.vcluster):
+            if overtaken_by(running, method, subject.phase):
+                overtake(running, method)
+                self._store.put_operation(running)
+        operation = started(principal, method, request, subject)
+        self._store.put_operation(operation)
+        for old in beyond_kept(self._of(subject.namespace, subject.vcluster), self._per_vcluster):
+            self._store.delete_operation(old.id)
+        return operation.id
+
+    def vcluster_settled(self, key: Key, vcluster: VCluster | None) -> None:
+        """A vcluster's transition ended, in ``vcluster``'s phase or deleted (None)."""
+        for operation in self._of(*key):
+            if follows(operation, None) and settle(operation, vcluster):
+                self._store.put_operation(operation)
+
+    def snapshot_advanced(self, snapshot: Snapshot) -> None:
+        """A snapshot being taken entered a new phase."""
+        for operation in self._of(snapshot.namespace, snapshot.vcluster):
+            if follows(operation, snapshot.name) and settle_snapshot(operation, snapshot):
+                self._store.put_operation(operation)
+
+    def snapshot_removed(self, snapshot: Snapshot, method: str) -> None:
+        """A snapshot was deleted (by ``method``): a capture still running is overtaken."""
+        for operation in self._of(snapshot.namespace, snapshot.vcluster):
+            if follows(operation, snapshot.name):
+                overtake(operation, method)
+                self._store.put_operation(operation)
+
+    def forget_expired(self) -> int:
+        """Housekeeping: drops operations that ended longer ago than the retention."""
+        return self._store.forget_operations_ended_before(time.time() - self._retention)
+
+    def _of(self, namespace: str, vcluster: str) -> list[Operation]:
+        """The vcluster's operations, newest first."""
+        return list(self._store.scan_operations(namespace=namespace, vcluster=vcluster, after=None))

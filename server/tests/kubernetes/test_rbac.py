@@ -5,7 +5,8 @@ cases do (conformance/rbac_proof.py). This suite applies the whole
 deploy/openvcluster-server.yaml, then runs a server (and its helm) as the
 ServiceAccount through what no conformance case reaches: a control plane
 without a volume (a Deployment) on a NodePort, an INGRESS vcluster, and the
-deletion of a vcluster found on the host. Nothing may be refused, and every
+deletion of a vcluster found on the host, and operations forgotten beyond
+the number kept per vcluster. Nothing may be refused, and every
 rule of kube/rbac.py marked RBAC_TEST must have been used.
 """
 
@@ -43,12 +44,12 @@ def test_the_deploy_manifests_apply_cleanly(kube: KubeEnv) -> None:
     applied = kube.kubectl("apply", "--server-side", "-f", str(DEPLOY))
     # Strict field validation is kubectl's default: an unknown field fails the apply.
     assert "Warning" not in applied.stderr, applied.stderr
-    assert len(applied.stdout.splitlines()) == 11, applied.stdout
+    assert len(applied.stdout.splitlines()) == 12, applied.stdout
     try:
         # Applied once, they are what the file says: no difference (kubectl diff exits 0).
         kube.kubectl("diff", "--server-side", "-f", str(DEPLOY))
         built = kube.kubectl("kustomize", str(DEPLOY.parent)).stdout  # kubectl apply -k deploy/
-        assert len(list(yaml.safe_load_all(built))) == 11
+        assert len(list(yaml.safe_load_all(built))) == 12
         # A few spot checks of what the account may do, and may not.
         for allowed in (
             ["create", "namespaces"],
@@ -92,8 +93,13 @@ def test_a_server_with_only_the_service_account_token_manages_vclusters(
     )
     mark = kube.audit.mark()
     api = f"rbac-{uuid.uuid4().hex[:8]}"
+    # Two operations kept per vcluster: dev's later calls make its first ones go.
     settings = kubernetes_settings(
-        kube, kubeconfig=access.kubeconfig, install_crds=False, leader_elect=True
+        kube,
+        kubeconfig=access.kubeconfig,
+        install_crds=False,
+        leader_elect=True,
+        operations_per_vcluster=2,
     )
     with (
         running_server(**settings) as server,
@@ -109,6 +115,9 @@ def test_a_server_with_only_the_service_account_token_manages_vclusters(
         client.scale_vcluster(api, "dev", cpu="2", wait=True)
         client.suspend_vcluster(api, "dev", wait=True)
         client.resume_vcluster(api, "dev", wait=True)
+        # Pruned as each call is recorded: the create's (long ended) is gone.
+        kept = [op.method for op in client.list_operations(api, vcluster="dev")]
+        assert kept[0] == "ResumeVCluster" and "CreateVCluster" not in kept, kept
         client.delete_vcluster(api, "dev", wait=True)
         client.create_vcluster(api, "web", expose_type=ExposeType.EXPOSE_TYPE_INGRESS, wait=True)
         client.delete_vcluster(api, "web", wait=True)

@@ -18,15 +18,12 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 
-import grpc
-
-from openvcluster.v1 import operation_service_pb2 as op_api
-from openvcluster_server.auth import Principal
 from openvcluster_server.config import ConfigError, ServerConfig
-from openvcluster_server.errors import ApiError
+from openvcluster_server.history import OperationReads
 from openvcluster_server.kube import crd
 from openvcluster_server.kube.api import KubeApi, KubeError, load_config
 from openvcluster_server.kube.helm import Chart, Helm
+from openvcluster_server.kube.history import KubeHistory
 from openvcluster_server.kube.leader import LeaderElector
 from openvcluster_server.kube.lifecycle import ensure_namespace
 from openvcluster_server.kube.mutations import Mutations
@@ -50,28 +47,6 @@ log = logging.getLogger(__name__)
 _SYNC_TIMEOUT = 60.0
 # Snapshots worked on at once (each step is a few API calls).
 _SNAPSHOT_WORKERS = 4
-
-
-class UnkeptHistory:
-    """OperationService on this backend: it keeps no operations yet (they
-    would need custom resources every replica shares), and says so."""
-
-    def get_operation(
-        self, principal: Principal, request: op_api.GetOperationRequest
-    ) -> op_api.GetOperationResponse:
-        raise _unkept()
-
-    def list_operations(
-        self, principal: Principal, request: op_api.ListOperationsRequest
-    ) -> op_api.ListOperationsResponse:
-        raise _unkept()
-
-
-def _unkept() -> ApiError:
-    return ApiError(
-        grpc.StatusCode.UNIMPLEMENTED,
-        "the Kubernetes backend keeps no operation history yet; the simulated backends do",
-    )
 
 
 class KubeBackend:
@@ -107,8 +82,13 @@ class KubeBackend:
             config.leader_elect_lease_duration,
             self._reconcile,
         )
+        self._history = KubeHistory(
+            self._kube, self._world, config.operations_per_vcluster, config.operation_retention
+        )
+        self._reconciler.follow = self._history.follow_vcluster
+        self._snapshot_reconciler.follow = self._history.follow_snapshot
         self._tasks: list[asyncio.Task[None]] = []
-        self.operations = UnkeptHistory()
+        self.operations: OperationReads
         self.reads: VClusterReads
         self.vclusters: KubeVClusterOperations
         self.monitor: Monitor
@@ -159,7 +139,12 @@ class KubeBackend:
             self.config.selector_limits,
             self._world.require_fresh,
         )
-        mutations = Mutations(self._kube, self._world, self._records, self.config.request_id_ttl)
+        self.operations = OperationReads(
+            self._mirror, page_tokens, self.config.max_message_bytes, self._history.current
+        )
+        mutations = Mutations(
+            self._kube, self._world, self._records, self.config.request_id_ttl, self._history
+        )
         self.vclusters = KubeVClusterOperations(
             self._kube, self._world, self.reads, mutations, self.config
         )
@@ -222,9 +207,11 @@ class KubeBackend:
         await self._kube.close()
 
     async def housekeeping(self) -> None:
-        """Drops expired request-id records."""
+        """Drops expired request-id records, and (the leader) operations past their age."""
         with contextlib.suppress(KubeError):
             await self._records.forget_expired(time.time())
+            if self.leading:
+                await self._history.forget_expired()
 
     async def follow_health(self, report: Callable[[bool], None]) -> None:
         """Reports whether every watch is connected whenever that changes, until cancelled."""

@@ -1,11 +1,13 @@
-"""The VCluster and Snapshot custom resource definitions, and installing them.
+"""The VCluster, Snapshot and Operation custom resource definitions, and installing them.
 
 A VCluster resource is the API's vcluster kept in the host cluster: its spec
 holds the API's VClusterSpec in proto3 JSON form (so ``kubectl apply`` of a
 VCluster makes a vcluster, as GitOps users expect), plus the desired power
 state; its status holds what the backend observed. A Snapshot resource is
 the API's snapshot: what it captured and where it is stored (spec), and how
-far the vcluster's snapshot request got (status).
+far the vcluster's snapshot request got (status). An Operation resource is
+one entry of the API's operation history, the API's Operation in proto3
+JSON form (spec); it has no status of its own.
 """
 
 from __future__ import annotations
@@ -172,7 +174,9 @@ def _definition(
     columns: list[dict[str, Any]],
     spec: dict[str, Any],
     status: dict[str, Any],
+    phase_column: bool = True,
 ) -> dict[str, Any]:
+    phase = [{"name": "Phase", "type": "string", "jsonPath": ".status.phase"}]
     return {
         "apiVersion": "apiextensions.k8s.io/v1",
         "kind": "CustomResourceDefinition",
@@ -194,7 +198,7 @@ def _definition(
                     "storage": True,
                     "subresources": {"status": {}},
                     "additionalPrinterColumns": [
-                        {"name": "Phase", "type": "string", "jsonPath": ".status.phase"},
+                        *(phase if phase_column else []),
                         *columns,
                         {"name": "Age", "type": "date", "jsonPath": ".metadata.creationTimestamp"},
                     ],
@@ -211,7 +215,7 @@ def _definition(
 
 
 def definitions() -> list[dict[str, Any]]:
-    """The CustomResourceDefinitions of vclusters.openvcluster.io and snapshots.openvcluster.io."""
+    """The CustomResourceDefinitions of vclusters, snapshots and operations.openvcluster.io."""
     vclusters = _definition(
         kinds.VCLUSTERS,
         "vcluster",
@@ -242,7 +246,24 @@ def definitions() -> list[dict[str, Any]]:
         _snapshot_spec_schema(),
         _snapshot_status_schema(),
     )
-    return [vclusters, snapshots]
+    operations = _definition(
+        kinds.OPERATIONS,
+        "operation",
+        ["ovcop"],
+        [
+            {"name": "VCluster", "type": "string", "jsonPath": ".spec.vcluster"},
+            {"name": "Method", "type": "string", "jsonPath": ".spec.method"},
+            {"name": "State", "type": "string", "jsonPath": ".spec.state"},
+        ],
+        {
+            "type": "object",
+            "description": "The API's Operation (proto3 JSON names).",
+            "x-kubernetes-preserve-unknown-fields": True,
+        },
+        {"type": "object"},
+        phase_column=False,
+    )
+    return [vclusters, snapshots, operations]
 
 
 def manifest() -> str:

@@ -9,6 +9,7 @@ VERSION = "v1alpha1"
 
 VCLUSTERS = Kind(GROUP, VERSION, "vclusters", "VCluster")
 SNAPSHOTS = Kind(GROUP, VERSION, "snapshots", "Snapshot")
+OPERATIONS = Kind(GROUP, VERSION, "operations", "Operation")
 NAMESPACES = Kind("", "v1", "namespaces", "Namespace", namespaced=False)
 STATEFULSETS = Kind("apps", "v1", "statefulsets", "StatefulSet")
 DEPLOYMENTS = Kind("apps", "v1", "deployments", "Deployment")

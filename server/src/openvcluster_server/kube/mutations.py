@@ -19,8 +19,10 @@ from google.protobuf.message import Message
 from openvcluster_server import idempotency
 from openvcluster_server.auth import Principal
 from openvcluster_server.errors import ApiError, failed_precondition, unavailable
+from openvcluster_server.history import Subject, subject_of
 from openvcluster_server.kube import kinds
 from openvcluster_server.kube.api import KubeApi, KubeError
+from openvcluster_server.kube.history import KubeHistory
 from openvcluster_server.kube.records import RequestRecords
 from openvcluster_server.kube.reflector import Key
 from openvcluster_server.kube.world import World
@@ -37,12 +39,18 @@ class Mutations:
     """Runs mutations under request ids and per-object locks."""
 
     def __init__(
-        self, kube: KubeApi, world: World, records: RequestRecords, request_id_ttl: float
+        self,
+        kube: KubeApi,
+        world: World,
+        records: RequestRecords,
+        request_id_ttl: float,
+        history: KubeHistory,
     ) -> None:
         self._kube = kube
         self._world = world
         self._records = records
         self._ttl = request_id_ttl
+        self._history = history
         # Locks nobody holds are dropped with their last reference.
         self._locks: weakref.WeakValueDictionary[Key, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -54,8 +62,11 @@ class Mutations:
         key: Key,
         response_type: type[R],
         action: Callable[[], Awaitable[R]],
+        subject: Callable[[R], Subject | None] | None = None,
     ) -> R:
-        """Runs ``action`` for the vcluster ``key`` (see the module comment)."""
+        """Runs ``action`` for the vcluster ``key`` (see the module comment), and
+        records its operation (unless validate_only): its subject is the
+        response's vcluster or snapshot, or what ``subject`` says."""
         claim = idempotency.ticket(principal, method, request)
         now = time.time()
         if claim is not None:
@@ -66,6 +77,8 @@ class Mutations:
         try:
             async with lock:
                 for attempt in range(_ATTEMPTS):
+                    # What the call found, for the operations it finds running.
+                    before = self._world.mirror.get_vcluster(key)
                     try:
                         response = await action()
                         break
@@ -75,6 +88,16 @@ class Mutations:
                                 "the vcluster kept changing under this call; try again"
                             ) from None
                         await self._reread(key)
+                if not getattr(request, "validate_only", False):
+                    found = (
+                        subject(response) if subject is not None else subject_of(request, response)
+                    )
+                    if found is not None:
+                        found_before = before if key == (found.namespace, found.vcluster) else None
+                        operation_id = await self._history.record(
+                            principal, method, request, found, found_before
+                        )
+                        setattr(response, "operation_id", operation_id)  # noqa: B010
             if claim is not None:
                 record = idempotency.record(claim, response, now + self._ttl)
                 await self._records.remember(claim.key, record)

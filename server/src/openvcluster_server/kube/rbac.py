@@ -156,6 +156,21 @@ CLUSTER_RULES: tuple[Rule, ...] = (
         "the snapshot reconciler records a snapshot's progress (snapshot_reconciler.py)",
     ),
     _server(
+        kinds.GROUP,
+        "operations",
+        "list watch create patch",
+        "the operation history: watched (world.py), written by the API calls and moved "
+        "along by the reconcilers (kube/history.py)",
+    ),
+    _server(
+        kinds.GROUP,
+        "operations",
+        "delete",
+        "the oldest operations of a vcluster beyond --operations-per-vcluster, and those "
+        "past --operation-retention (kube/history.py): no conformance case makes 100",
+        proof=RBAC_TEST,
+    ),
+    _server(
         "apps",
         "statefulsets",
         "list watch patch",

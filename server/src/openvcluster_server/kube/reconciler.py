@@ -97,7 +97,9 @@ class Reconciler:
         self._settings = settings
         self._clock = clock
         self._restores = Restores(api, world, settings.snapshot_credentials_secret)
-        self.queue = WorkQueue("reconciler", self.reconcile)
+        self.queue = WorkQueue("reconciler", self._reconcile_and_follow)
+        # Told each vcluster after its step, so its running operations follow its phase.
+        self.follow: Callable[[Key], Awaitable[None]] = _nothing
 
     def enqueue(self, key: Key) -> None:
         """Asks for the vcluster to be looked at; a key is never worked on twice at once."""
@@ -113,6 +115,11 @@ class Reconciler:
         return self.queue.run(self._settings.workers)
 
     # --- one vcluster -------------------------------------------------------------------
+
+    async def _reconcile_and_follow(self, key: Key) -> bool:
+        done = await self.reconcile(key)
+        await self.follow(key)
+        return done
 
     async def reconcile(self, key: Key) -> bool:
         """Takes the next step for one vcluster; False when it must be looked at again soon."""
@@ -569,6 +576,10 @@ class Reconciler:
 
 def _duration(seconds: float) -> str:
     return f"{seconds:g} seconds" if seconds < 120 else f"{seconds / 60:g} minutes"
+
+
+async def _nothing(key: Key) -> None:
+    """The default follower: nothing follows the vclusters."""
 
 
 def _key(resource: Obj) -> Key:

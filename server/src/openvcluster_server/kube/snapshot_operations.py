@@ -18,6 +18,7 @@ from openvcluster_server.auth import Principal
 from openvcluster_server.config import ServerConfig
 from openvcluster_server.core import SNAPSHOT
 from openvcluster_server.errors import ApiError, already_exists, failed_precondition, not_found
+from openvcluster_server.history import DELETED, snapshot_subject
 from openvcluster_server.kube import hooks, kinds, snapshot_objects, snapshot_store
 from openvcluster_server.kube.api import KubeApi, KubeError
 from openvcluster_server.kube.mutations import Mutations, RetryError
@@ -147,8 +148,10 @@ class KubeSnapshotOperations:
         checks.fields(request)
         key = (request.namespace, request.name)
 
+        deleted_snapshots: list[Snapshot] = []
+
         async def delete() -> snap_api.DeleteSnapshotResponse:
-            self._visible(principal, *key)
+            deleted_snapshots.append(self._visible(principal, *key))
             try:
                 deleted = await self._kube.delete(kinds.SNAPSHOTS, *key)
             except KubeError as exc:
@@ -159,7 +162,14 @@ class KubeSnapshotOperations:
             return snap_api.DeleteSnapshotResponse()
 
         return await self._mutations.run(
-            principal, "DeleteSnapshot", request, key, snap_api.DeleteSnapshotResponse, delete
+            principal,
+            "DeleteSnapshot",
+            request,
+            key,
+            snap_api.DeleteSnapshotResponse,
+            delete,
+            # The response names nothing: the operation's subject is the snapshot deleted.
+            subject=lambda _: snapshot_subject(deleted_snapshots[-1], running=False, phase=DELETED),
         )
 
     def _visible(self, principal: Principal, namespace: str, name: str) -> Snapshot:

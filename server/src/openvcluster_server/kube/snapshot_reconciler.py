@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from openvcluster_server.config import ServerConfig
@@ -72,12 +72,19 @@ class SnapshotReconciler:
         self._world = world
         self._config = config
         self._clock = clock
-        self.queue = WorkQueue("snapshot reconciler", self.reconcile)
+        self.queue = WorkQueue("snapshot reconciler", self._reconcile_and_follow)
+        # Told each snapshot after its step, so a running SnapshotVCluster operation follows it.
+        self.follow: Callable[[Key], Awaitable[None]] = _nothing
 
     def enqueue_all(self) -> None:
         """Looks at every snapshot (after a start or a takeover)."""
         for key in list(self._world.snapshots.objects):
             self.queue.enqueue(key)
+
+    async def _reconcile_and_follow(self, key: Key) -> bool:
+        done = await self.reconcile(key)
+        await self.follow(key)
+        return done
 
     async def reconcile(self, key: Key) -> bool:
         """Takes the next step for one snapshot."""
@@ -333,3 +340,7 @@ def _host(resource: Obj) -> Key:
 
 def _key(resource: Obj) -> Key:
     return (resource["metadata"]["namespace"], resource["metadata"]["name"])
+
+
+async def _nothing(key: Key) -> None:
+    """The default follower: nothing follows the snapshots."""

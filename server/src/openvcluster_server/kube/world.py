@@ -18,7 +18,14 @@ from collections.abc import Callable
 
 from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server.errors import unavailable
-from openvcluster_server.kube import adoption, kinds, objects, snapshot_host, snapshot_objects
+from openvcluster_server.kube import (
+    adoption,
+    kinds,
+    objects,
+    operation_objects,
+    snapshot_host,
+    snapshot_objects,
+)
 from openvcluster_server.kube.api import Kind, KubeApi, Obj
 from openvcluster_server.kube.conventions import (
     CONTROL_PLANE_SELECTOR,
@@ -72,6 +79,7 @@ class World:
             api, kinds.NAMESPACES, LABEL_API_NAMESPACE, self._namespace_changed
         )
         self.snapshots = self._reflector(api, kinds.SNAPSHOTS, "", self._snapshot_changed)
+        self.operations = self._reflector(api, kinds.OPERATIONS, "", self._operation_changed)
         self.snapshot_requests = self._reflector(
             api, kinds.CONFIGMAPS, LABEL_SNAPSHOT_REQUEST, self._helper_changed
         )
@@ -81,6 +89,7 @@ class World:
         self._reflectors = [
             self.vclusters,
             self.snapshots,
+            self.operations,
             self.snapshot_requests,
             self.snapshot_pods,
             self.statefulsets,
@@ -265,6 +274,12 @@ class World:
         else:
             self.mirror.put_snapshot(snapshot_objects.to_snapshot(after))
         self.on_snapshot_change(key)
+
+    def _operation_changed(self, key: Key, before: Obj | None, after: Obj | None) -> None:
+        if after is None:
+            self.mirror.delete_operation(key[1])
+        else:
+            self.mirror.put_operation(operation_objects.to_operation(after))
 
     def _helper_changed(self, key: Key, before: Obj | None, after: Obj | None) -> None:
         """A snapshot request or a snapshot or restore pod changed: its owner may move on."""

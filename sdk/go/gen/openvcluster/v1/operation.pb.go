@@ -124,7 +124,10 @@ type Operation struct {
 	// the call that overtook it) in its details.
 	Error *status.Status `protobuf:"bytes,11,opt,name=error,proto3" json:"error,omitempty"`
 	// The phases it went through, oldest first, starting with the phase the
-	// call put its vcluster (or snapshot) in.
+	// call put its vcluster (or snapshot) in and ending, once done, with the
+	// one it ended in. A phase that began and ended between two looks of the
+	// server (on the Kubernetes backend, where the host moves things on) may
+	// be missing.
 	Progress      []*Operation_Progress `protobuf:"bytes,12,rep,name=progress,proto3" json:"progress,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

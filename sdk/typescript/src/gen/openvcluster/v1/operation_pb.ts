@@ -118,7 +118,10 @@ export type Operation = Message<"openvcluster.v1.Operation"> & {
 
   /**
    * The phases it went through, oldest first, starting with the phase the
-   * call put its vcluster (or snapshot) in.
+   * call put its vcluster (or snapshot) in and ending, once done, with the
+   * one it ended in. A phase that began and ended between two looks of the
+   * server (on the Kubernetes backend, where the host moves things on) may
+   * be missing.
    *
    * @generated from field: repeated openvcluster.v1.Operation.Progress progress = 12;
    */

@@ -1523,7 +1523,10 @@ class Operation(betterproto2.Message):
     )
     """
     The phases it went through, oldest first, starting with the phase the
-    call put its vcluster (or snapshot) in.
+    call put its vcluster (or snapshot) in and ending, once done, with the
+    one it ended in. A phase that began and ended between two looks of the
+    server (on the Kubernetes backend, where the host moves things on) may
+    be missing.
     """
 
 
