@@ -45,7 +45,12 @@ BUILTIN_TOKENS = frozenset({"admin", "none", "invalid"})
 # The top-level keys of a case file (holds and matrices: see matrices.py).
 _FILE_KEYS = frozenset({"area", "cases", "holds", "matrices"})
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
-_CASE_KEYS = frozenset({"name", "description", "server", "connection", "tokens", "quota", "steps"})
+_CASE_KEYS = frozenset(
+    {"name", "description", "server", "connection", "tokens", "quota", "requires", "steps"}
+)
+# What a case may require by name, beyond what its steps show: settings of
+# the reference servers a case depends on (see servers.py).
+DECLARABLE_OFFERS = frozenset({"operations_kept_10"})
 # The limits a case may give its namespace ${ns} (the server's Quota settings).
 QUOTA_KEYS = frozenset({"max_vclusters", "max_snapshots", "cpu", "memory"})
 _STEP_KEYS = frozenset({"name", "options", "expect", "expect_error"})
@@ -98,13 +103,15 @@ class Case:
     tokens: Mapping[str, TokenGrant] = field(default_factory=dict)
     # Limits of the case's namespace ${ns}; empty for none.
     quota: Mapping[str, Any] = field(default_factory=dict)
+    # Offers of DECLARABLE_OFFERS the case needs.
+    declared: frozenset[str] = frozenset()
     source: Path = Path()
 
     @property
     def requires(self) -> frozenset[str]:
         """What the server must offer beyond the core API: test_hooks, tokens, tls, quotas,
         snapshots, operations."""
-        needs = set()
+        needs = set(self.declared)
         if any(s.action in SNAPSHOT_ACTIONS for s in self.steps):
             needs.add("snapshots")
         if any(
@@ -209,6 +216,11 @@ def _case(path: Path, area: str, entry: Any) -> Case:
     if not isinstance(quota, dict):
         raise CaseError(f"{where}: quota must map limits to values")
     _only(quota, QUOTA_KEYS, f"{where}: quota")
+    declared = entry.get("requires", [])
+    if not isinstance(declared, list) or not set(declared) <= DECLARABLE_OFFERS:
+        raise CaseError(
+            f"{where}: requires must list some of {', '.join(sorted(DECLARABLE_OFFERS))}"
+        )
     raw_steps = entry.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise CaseError(f"{where}: steps must be a non-empty list")
@@ -229,6 +241,7 @@ def _case(path: Path, area: str, entry: Any) -> Case:
         connection=connection,
         tokens=tokens,
         quota=quota,
+        declared=frozenset(declared),
         source=path,
     )
 

@@ -42,8 +42,19 @@ from openvcluster_server.testing import running_server
 from openvcluster_server.testing_certs import SERVER_NAMES, write_certificates
 
 ALL_OFFERS = frozenset(
-    {"test_hooks", "tokens", "tls", "quotas", "snapshots", "legacy_distros", "operations"}
+    {
+        "test_hooks",
+        "tokens",
+        "tls",
+        "quotas",
+        "snapshots",
+        "legacy_distros",
+        "operations",
+        "operations_kept_10",
+    }
 )
+# Operations the reference servers keep per vcluster (the offer operations_kept_10).
+OPERATIONS_KEPT = 10
 # How long a client's wait may take on the Kubernetes backend, where a few
 # hundred real vclusters of concurrent cases queue up on two cores.
 KUBERNETES_WAIT_MS = 300_000
@@ -86,7 +97,13 @@ def managed(
                 tls = certs.server_settings(mutual=kind == "mtls")
             backing = {} if cluster is None else _kubernetes_settings(*cluster, kind == "plain")
             server = stack.enter_context(
-                running_server(tokens_file=tokens_file, quotas=quotas, **tls, **backing)
+                running_server(
+                    tokens_file=tokens_file,
+                    quotas=quotas,
+                    operations_per_vcluster=OPERATIONS_KEPT,
+                    **tls,
+                    **backing,
+                )
             )
             http_address = server.http_url.split("://", 1)[1]
             endpoints[kind] = (

@@ -167,7 +167,7 @@ CLUSTER_RULES: tuple[Rule, ...] = (
         "operations",
         "delete",
         "the oldest operations of a vcluster beyond --operations-per-vcluster, and those "
-        "past --operation-retention (kube/history.py): no conformance case makes 100",
+        "past --operation-retention (kube/history.py); test_rbac.py keeps two per vcluster",
         proof=RBAC_TEST,
     ),
     _server(
