@@ -33,7 +33,7 @@ from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster.v1.vcluster_pb2 import Resources, VCluster, VClusterSpec
-from openvcluster_server.app import SERVICE_NAMES
+from openvcluster_server.api_services import SERVICE_NAMES
 from openvcluster_server.testhooks import TRANSITION_DELAY_MS
 from openvcluster_server.testing import RunningServer, running_server, write_tokens_file
 from reliability.rpcs import BY_NAME, MUTATIONS, RPCS, Outcome, Rpc, invoke

@@ -12,8 +12,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import VCluster, VClusterStatus
+from openvcluster_server.api_services import SERVICES
 from openvcluster_server.app import ReferenceServer
 from openvcluster_server.config import ConfigError
+from openvcluster_server.metrics import SERVICE_OF
 from openvcluster_server.testing import RunningServer, running_server
 from support import Phase, connect, failure
 
@@ -147,3 +149,11 @@ def test_ten_thousand_vclusters_add_no_series() -> None:
     assert many[("openvcluster_vclusters", (("phase", "RUNNING"),))] == 10_000
     # One more series (the RUNNING count) for ten thousand vclusters in as many namespaces.
     assert len(many) == few + 1
+
+
+def test_every_rpc_is_labelled_with_its_service() -> None:
+    """No method of the API's services is counted under service="unknown"."""
+    for service in SERVICES:
+        for method in service.methods:
+            assert SERVICE_OF[method.name] == service.full_name
+    assert SERVICE_OF["GetOperation"] == "openvcluster.v1.OperationService"

@@ -20,7 +20,7 @@ from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.descriptor_pb2 import MethodOptions
 from openapi_spec_validator import validate
 
-from openvcluster_server.app import SERVICE_NAMES
+from openvcluster_server.api_services import SERVICE_NAMES
 
 Document = dict[str, Any]
 

@@ -12,18 +12,12 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from openvcluster.v1 import (
-    monitor_service_pb2,
-    operation_service_pb2,
-    server_info_service_pb2,
-    snapshot_service_pb2,
-    vcluster_service_pb2,
-)
 from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
 from openvcluster.v1 import operation_service_pb2_grpc as op_grpc
 from openvcluster.v1 import server_info_service_pb2_grpc as info_grpc
 from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
+from openvcluster_server.api_services import SERVICE_NAMES
 from openvcluster_server.auth import load_authenticator
 from openvcluster_server.backend import open_backend
 from openvcluster_server.calls import CallRunner
@@ -54,13 +48,6 @@ from openvcluster_server.testhooks import TestHooks
 
 log = logging.getLogger(__name__)
 
-SERVICE_NAMES = (
-    vcluster_service_pb2.DESCRIPTOR.services_by_name["VClusterService"].full_name,
-    snapshot_service_pb2.DESCRIPTOR.services_by_name["SnapshotService"].full_name,
-    monitor_service_pb2.DESCRIPTOR.services_by_name["MonitorService"].full_name,
-    server_info_service_pb2.DESCRIPTOR.services_by_name["ServerInfoService"].full_name,
-    operation_service_pb2.DESCRIPTOR.services_by_name["OperationService"].full_name,
-)
 _LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 _HOUSEKEEPING_SECONDS = 60.0
 

@@ -20,14 +20,9 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, make
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from openvcluster.v1 import (
-    monitor_service_pb2,
-    server_info_service_pb2,
-    snapshot_service_pb2,
-    vcluster_service_pb2,
-)
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster
+from openvcluster_server.api_services import SERVICES
 from openvcluster_server.store import Store
 from openvcluster_server.watch import WatchHub
 
@@ -37,17 +32,7 @@ RPC_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 # Transitions take seconds to minutes; resting phases last up to days.
 PHASE_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0, 86400.0)
 # Each method's service, by the method's name (unique across both services).
-SERVICE_OF = {
-    method.name: service.full_name
-    for file in (
-        vcluster_service_pb2.DESCRIPTOR,
-        snapshot_service_pb2.DESCRIPTOR,
-        monitor_service_pb2.DESCRIPTOR,
-        server_info_service_pb2.DESCRIPTOR,
-    )
-    for service in file.services_by_name.values()
-    for method in service.methods
-}
+SERVICE_OF = {method.name: service.full_name for service in SERVICES for method in service.methods}
 
 
 @runtime_checkable
