@@ -201,7 +201,9 @@ def test_a_client_gone_mid_watch_frees_its_watch(caplog: pytest.LogCaptureFixtur
         for r in caplog.records
         if r.name == "openvcluster_server.rpc" and record_fields(r)["method"] == "WatchVClusters"
     ]
-    assert codes[0] == "CANCELLED"
+    # The first watch ended because its client went away; attempts refused
+    # before the server noticed may be logged ahead of it on a busy machine.
+    assert "CANCELLED" in codes, codes
     assert "INTERNAL" not in codes
 
 
