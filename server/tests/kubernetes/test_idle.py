@@ -24,6 +24,17 @@ def test_ten_idle_vclusters_cost_no_requests_for_a_minute(
             client.create_vcluster(namespace, name)
         for name in names:
             client.wait_for_phase(namespace, name, openvcluster.Phase.PHASE_RUNNING)
+    # The leader writes each create's operation to its end a moment after the
+    # vcluster's RUNNING, which is the last write of the transition, not idling.
+    kube.kubectl(
+        "wait",
+        "--for=jsonpath={.spec.state}=STATE_SUCCEEDED",
+        "operations.openvcluster.io",
+        "--all",
+        "-n",
+        namespace,
+        "--timeout=60s",
+    )
     theirs = {namespace, *(host_namespace(namespace, name) for name in names)}
     mark = kube.audit.mark()
     # Absence can only be observed over time: this is the one test that waits.
