@@ -12,6 +12,7 @@ import grpc
 import pytest
 
 from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server.auth import Principal, load_authenticator
 from openvcluster_server.calls import CallRunner
 from openvcluster_server.logformat import record_fields
@@ -58,3 +59,27 @@ def test_a_stream_whose_client_went_away_is_cancelled_not_an_internal_error(
     assert "internal error" not in caplog.text
     lines = [record_fields(r) for r in caplog.records if r.name == "openvcluster_server.rpc"]
     assert [line["code"] for line in lines] == [grpc.StatusCode.CANCELLED.name]
+
+
+def test_a_handler_that_answers_with_a_coroutine_is_awaited() -> None:
+    # The Kubernetes backend's writes answer with coroutines; reads answer at once.
+    async def later() -> api.GetVClusterResponse:
+        await asyncio.sleep(0)
+        return api.GetVClusterResponse(vcluster=VCluster(name="later"))
+
+    runner = CallRunner(load_authenticator(None), TestHooks(False))
+    response = asyncio.run(
+        runner.unary(
+            "GetVCluster", api.GetVClusterRequest(), (), lambda principal, request, plan: later()
+        )
+    )
+    assert response.vcluster.name == "later"
+
+
+def test_a_handler_that_answers_at_once_is_not_awaited() -> None:
+    runner = CallRunner(load_authenticator(None), TestHooks(True))
+    answer = api.GetVClusterResponse(vcluster=VCluster(name="now"))
+    response = asyncio.run(
+        runner.unary("GetVCluster", api.GetVClusterRequest(), (), lambda p, r, h: answer)
+    )
+    assert response is answer

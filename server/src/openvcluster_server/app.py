@@ -10,7 +10,7 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
 from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
 from openvcluster.v1 import operation_service_pb2_grpc as op_grpc
@@ -139,8 +139,13 @@ class ReferenceServer:
         op_grpc.add_OperationServiceServicer_to_server(OperationService(calls), registrar)
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, registrar)
-        reflection.enable_server_reflection(
-            (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        # What reflection.enable_server_reflection does for an aio server, but
+        # through the registrar: no registered method, none per call (decoding.py).
+        reflection_pb2_grpc.add_ServerReflectionServicer_to_server(  # type: ignore[no-untyped-call]
+            reflection.aio.ReflectionServicer(
+                (*SERVICE_NAMES, health.SERVICE_NAME, reflection.SERVICE_NAME)
+            ),
+            registrar,
         )
         try:
             if self._credentials is None:

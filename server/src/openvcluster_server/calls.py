@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 from openvcluster_server import tracing
 from openvcluster_server.auth import Authenticator, Principal
 from openvcluster_server.errors import ApiError, unavailable
+from openvcluster_server.idempotency import request_id_of
 from openvcluster_server.logformat import direct_handler, fields_record, write_fields_line
 from openvcluster_server.metrics import SERVICE_OF, RpcMeter
 from openvcluster_server.testhooks import NO_HOOKS, HookPlan, TestHooks
@@ -71,7 +72,11 @@ class CallRunner:
         record = CallRecord(method, request, self._meter, metadata, self._port)
         try:
             if record.span is None:
-                response = await self._answer(request, metadata, record, handler)
+                # Without hooks and with a handler that answers at once (every
+                # read), the whole call runs here, in this coroutine: no
+                # coroutine of its own for the answer (issue 28).
+                answer = self._start(request, metadata, record, handler)
+                response = answer if isinstance(answer, Message) else await _settled(answer)
             else:
                 with tracing.use_span(record.span):
                     response = await self._answer(request, metadata, record, handler)
@@ -109,6 +114,23 @@ class CallRunner:
             raise _failed(record, exc) from None
         record.log(grpc.StatusCode.OK)
 
+    def _start(
+        self,
+        request: Req,
+        metadata: Metadata,
+        record: CallRecord,
+        handler: UnaryHandler[Req, Resp],
+    ) -> Resp | Awaitable[Resp]:
+        """The response, when the call needs no waiting; otherwise what to await for it."""
+        # _admit inlined: one call less per call.
+        principal = self._auth.authenticate(metadata)
+        record.caller = principal.name
+        plan = self._hooks.plan(metadata)
+        if plan is not NO_HOOKS:
+            return self._hooked(principal, request, plan, handler)
+        # The Kubernetes backend's writes are coroutines; the simulated ones answer at once.
+        return handler(principal, request, plan)
+
     async def _answer(
         self,
         request: Req,
@@ -116,18 +138,16 @@ class CallRunner:
         record: CallRecord,
         handler: UnaryHandler[Req, Resp],
     ) -> Resp:
-        # _admit inlined: one coroutine less per call.
-        principal = self._auth.authenticate(metadata)
-        record.caller = principal.name
-        plan = self._hooks.plan(metadata)
-        if plan is not NO_HOOKS:
-            await self._apply(plan)
+        answer = self._start(request, metadata, record, handler)
+        return answer if isinstance(answer, Message) else await _settled(answer)
+
+    async def _hooked(
+        self, principal: Principal, request: Req, plan: HookPlan, handler: UnaryHandler[Req, Resp]
+    ) -> Resp:
+        """The call with what the test hooks ask before and after it."""
+        await self._apply(plan)
         answer = handler(principal, request, plan)
-        # The Kubernetes backend's writes are coroutines; the simulated ones answer at once.
-        if isinstance(answer, Message):
-            response: Resp = answer
-        else:
-            response = await answer if inspect.isawaitable(answer) else answer
+        response = answer if isinstance(answer, Message) else await _settled(answer)
         if plan.fail_after:
             raise unavailable("test hook: the call was carried out, its answer dropped")
         return response
@@ -148,6 +168,11 @@ class CallRunner:
             raise unavailable("test hook: injected UNAVAILABLE before the call")
 
 
+async def _settled(answer: Resp | Awaitable[Resp]) -> Resp:
+    """A handler's answer that is not a message: awaited if it is awaitable."""
+    return await answer if inspect.isawaitable(answer) else answer
+
+
 def _failed(record: CallRecord, exc: Exception) -> ApiError:
     """The ApiError a failed call answers with, after its log line."""
     if isinstance(exc, ApiError):
@@ -158,25 +183,9 @@ def _failed(record: CallRecord, exc: Exception) -> ApiError:
     return ApiError(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
 
 
-def _request_id(request: Message) -> str:
-    """The request's request_id; empty for a message without one."""
-    # Asked of the descriptor, once per message class, not with getattr's
-    # default: a protobuf message raises (and catches) AttributeError for a
-    # missing field, on every call.
-    kind = type(request)
-    has = _HAS_REQUEST_ID.get(kind)
-    if has is None:
-        # The bare Message of an undecodable request has no descriptor.
-        descriptor = request.DESCRIPTOR
-        has = descriptor is not None and "request_id" in descriptor.fields_by_name
-        _HAS_REQUEST_ID[kind] = has
-    return str(request.request_id) if has else ""  # type: ignore[attr-defined]
-
-
-# Whether each request message class has a request_id field.
-_HAS_REQUEST_ID: dict[type[Message], bool] = {}
-# The names of the status codes (StatusCode.name is a property, looked up per call).
-_CODE_NAMES = {code: code.name for code in grpc.StatusCode}
+# The names of the status codes (StatusCode.name is a property, looked up per call),
+# by the code's id: hashing an Enum member runs Enum.__hash__, a Python call.
+_CODE_NAMES = {id(code): code.name for code in grpc.StatusCode}
 _OK = grpc.StatusCode.OK
 _CANCELLED = grpc.StatusCode.CANCELLED
 
@@ -195,7 +204,7 @@ class CallRecord:
         port: str = "grpc",
     ) -> None:
         self.method = method
-        self.request_id = _request_id(request)
+        self.request_id = request_id_of(request)
         self.caller = "-"
         # The caller's trace, so its log line can be found from it.
         self.trace_id = tracing.trace_id(metadata)
@@ -222,7 +231,7 @@ class CallRecord:
         a record at all (logformat.direct_handler).
         """
         seconds = time.perf_counter() - self._started
-        name = _CODE_NAMES.get(code) or code.name
+        name = _CODE_NAMES.get(id(code)) or code.name
         if self._meter is not None:
             self._meter.finished(self.method, name, seconds)
         if self.span is not None:

@@ -31,11 +31,20 @@ class GuardedRegistrar:
     INTERNAL. Guarding the handlers once, at registration, costs nothing per
     call; a server interceptor did the same at a measurable cost in
     throughput. Client-streaming methods pass through untouched.
+
+    Every method goes into one table, served as the server's first generic
+    handler, and none is registered with ``add_registered_method_handlers``:
+    grpc.aio's serving loop keeps a pending request per registered method and
+    waits on all of them (``asyncio.wait`` over every method and one more) for
+    each call it accepts, so each call paid for all ~25 methods served (the
+    API's, health's, reflection's): issue 28. A generic handler is found with
+    one dict lookup instead.
     """
 
     def __init__(self, server: grpc.aio.Server, meter: RpcMeter | None = None) -> None:
-        self._server = server
         self._meter = meter
+        self._methods = _MethodTable()
+        server.add_generic_rpc_handlers((self._methods,))
 
     def add_generic_rpc_handlers(self, handlers: Any) -> None:
         """Ignored: the generated code also registers the same methods below."""
@@ -43,13 +52,22 @@ class GuardedRegistrar:
     def add_registered_method_handlers(
         self, service: str, handlers: dict[str, grpc.RpcMethodHandler[Any, Any]]
     ) -> None:
-        """Registers ``handlers`` of ``service``, each behind the decoding guard."""
-        guarded = {
-            method: _guard(handler, method, self._meter) for method, handler in handlers.items()
-        }
-        generic = grpc.method_handlers_generic_handler(service, guarded)
-        self._server.add_generic_rpc_handlers((generic,))
-        self._server.add_registered_method_handlers(service, guarded)
+        """Serves ``handlers`` of ``service``, each behind the decoding guard."""
+        for method, handler in handlers.items():
+            self._methods.handlers[f"/{service}/{method}"] = _guard(handler, method, self._meter)
+
+
+class _MethodTable(grpc.GenericRpcHandler):
+    """The handler of every method the registrar was given, by its full path."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
+
+    def service(
+        self, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        """The method's handler; None for a method of none of the services."""
+        return self.handlers.get(handler_call_details.method)
 
 
 def _guard(handler: grpc.RpcMethodHandler[Any, Any], method: str, meter: RpcMeter | None) -> Any:
