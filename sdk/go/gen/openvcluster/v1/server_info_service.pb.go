@@ -9,6 +9,7 @@ package openvclusterv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -226,7 +227,11 @@ type ServerInfo struct {
 	// The limits a caller meets.
 	Limits *ServerLimits `protobuf:"bytes,5,opt,name=limits,proto3" json:"limits,omitempty"`
 	// Who the caller is, as the server knows it.
-	Caller        *Caller `protobuf:"bytes,6,opt,name=caller,proto3" json:"caller,omitempty"`
+	Caller *Caller `protobuf:"bytes,6,opt,name=caller,proto3" json:"caller,omitempty"`
+	// The server's clock when it answered. Sleep schedules and expiry follow
+	// this clock, which a test server (run with test hooks) can be told to
+	// move forward.
+	ServerTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=server_time,json=serverTime,proto3" json:"server_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -299,6 +304,13 @@ func (x *ServerInfo) GetLimits() *ServerLimits {
 func (x *ServerInfo) GetCaller() *Caller {
 	if x != nil {
 		return x.Caller
+	}
+	return nil
+}
+
+func (x *ServerInfo) GetServerTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ServerTime
 	}
 	return nil
 }
@@ -476,10 +488,10 @@ var File_openvcluster_v1_server_info_service_proto protoreflect.FileDescriptor
 
 const file_openvcluster_v1_server_info_service_proto_rawDesc = "" +
 	"\n" +
-	")openvcluster/v1/server_info_service.proto\x12\x0fopenvcluster.v1\x1a%openvcluster/v1/monitor_service.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"\x16\n" +
+	")openvcluster/v1/server_info_service.proto\x12\x0fopenvcluster.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a%openvcluster/v1/monitor_service.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"\x16\n" +
 	"\x14GetServerInfoRequest\"H\n" +
 	"\x15GetServerInfoResponse\x12/\n" +
-	"\x04info\x18\x01 \x01(\v2\x1b.openvcluster.v1.ServerInfoR\x04info\"\x95\x03\n" +
+	"\x04info\x18\x01 \x01(\v2\x1b.openvcluster.v1.ServerInfoR\x04info\"\xd2\x03\n" +
 	"\n" +
 	"ServerInfo\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12=\n" +
@@ -487,7 +499,9 @@ const file_openvcluster_v1_server_info_service_proto_rawDesc = "" +
 	"\x13kubernetes_versions\x18\x03 \x03(\tR\x12kubernetesVersions\x12B\n" +
 	"\rspec_defaults\x18\x04 \x01(\v2\x1d.openvcluster.v1.VClusterSpecR\fspecDefaults\x125\n" +
 	"\x06limits\x18\x05 \x01(\v2\x1d.openvcluster.v1.ServerLimitsR\x06limits\x12/\n" +
-	"\x06caller\x18\x06 \x01(\v2\x17.openvcluster.v1.CallerR\x06caller\"Q\n" +
+	"\x06caller\x18\x06 \x01(\v2\x17.openvcluster.v1.CallerR\x06caller\x12;\n" +
+	"\vserver_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"serverTime\"Q\n" +
 	"\aBackend\x12\x17\n" +
 	"\x13BACKEND_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11BACKEND_SIMULATED\x10\x01\x12\x16\n" +
@@ -540,24 +554,26 @@ var file_openvcluster_v1_server_info_service_proto_goTypes = []any{
 	(*Caller)(nil),                // 6: openvcluster.v1.Caller
 	nil,                           // 7: openvcluster.v1.ServerLimits.QuotasEntry
 	(*VClusterSpec)(nil),          // 8: openvcluster.v1.VClusterSpec
-	(*NamespaceQuota)(nil),        // 9: openvcluster.v1.NamespaceQuota
+	(*timestamppb.Timestamp)(nil), // 9: google.protobuf.Timestamp
+	(*NamespaceQuota)(nil),        // 10: openvcluster.v1.NamespaceQuota
 }
 var file_openvcluster_v1_server_info_service_proto_depIdxs = []int32{
-	4, // 0: openvcluster.v1.GetServerInfoResponse.info:type_name -> openvcluster.v1.ServerInfo
-	0, // 1: openvcluster.v1.ServerInfo.backend:type_name -> openvcluster.v1.ServerInfo.Backend
-	8, // 2: openvcluster.v1.ServerInfo.spec_defaults:type_name -> openvcluster.v1.VClusterSpec
-	5, // 3: openvcluster.v1.ServerInfo.limits:type_name -> openvcluster.v1.ServerLimits
-	6, // 4: openvcluster.v1.ServerInfo.caller:type_name -> openvcluster.v1.Caller
-	7, // 5: openvcluster.v1.ServerLimits.quotas:type_name -> openvcluster.v1.ServerLimits.QuotasEntry
-	1, // 6: openvcluster.v1.Caller.role:type_name -> openvcluster.v1.Caller.Role
-	9, // 7: openvcluster.v1.ServerLimits.QuotasEntry.value:type_name -> openvcluster.v1.NamespaceQuota
-	2, // 8: openvcluster.v1.ServerInfoService.GetServerInfo:input_type -> openvcluster.v1.GetServerInfoRequest
-	3, // 9: openvcluster.v1.ServerInfoService.GetServerInfo:output_type -> openvcluster.v1.GetServerInfoResponse
-	9, // [9:10] is the sub-list for method output_type
-	8, // [8:9] is the sub-list for method input_type
-	8, // [8:8] is the sub-list for extension type_name
-	8, // [8:8] is the sub-list for extension extendee
-	0, // [0:8] is the sub-list for field type_name
+	4,  // 0: openvcluster.v1.GetServerInfoResponse.info:type_name -> openvcluster.v1.ServerInfo
+	0,  // 1: openvcluster.v1.ServerInfo.backend:type_name -> openvcluster.v1.ServerInfo.Backend
+	8,  // 2: openvcluster.v1.ServerInfo.spec_defaults:type_name -> openvcluster.v1.VClusterSpec
+	5,  // 3: openvcluster.v1.ServerInfo.limits:type_name -> openvcluster.v1.ServerLimits
+	6,  // 4: openvcluster.v1.ServerInfo.caller:type_name -> openvcluster.v1.Caller
+	9,  // 5: openvcluster.v1.ServerInfo.server_time:type_name -> google.protobuf.Timestamp
+	7,  // 6: openvcluster.v1.ServerLimits.quotas:type_name -> openvcluster.v1.ServerLimits.QuotasEntry
+	1,  // 7: openvcluster.v1.Caller.role:type_name -> openvcluster.v1.Caller.Role
+	10, // 8: openvcluster.v1.ServerLimits.QuotasEntry.value:type_name -> openvcluster.v1.NamespaceQuota
+	2,  // 9: openvcluster.v1.ServerInfoService.GetServerInfo:input_type -> openvcluster.v1.GetServerInfoRequest
+	3,  // 10: openvcluster.v1.ServerInfoService.GetServerInfo:output_type -> openvcluster.v1.GetServerInfoResponse
+	10, // [10:11] is the sub-list for method output_type
+	9,  // [9:10] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_openvcluster_v1_server_info_service_proto_init() }

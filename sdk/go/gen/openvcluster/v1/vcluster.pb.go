@@ -258,7 +258,7 @@ func (x NetworkSpec_ExposeType) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use NetworkSpec_ExposeType.Descriptor instead.
 func (NetworkSpec_ExposeType) EnumDescriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{3, 0}
+	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{4, 0}
 }
 
 // Whether a condition holds.
@@ -315,7 +315,7 @@ func (x Condition_Status) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Condition_Status.Descriptor instead.
 func (Condition_Status) EnumDescriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{6, 0}
+	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{7, 0}
 }
 
 // A virtual Kubernetes cluster (vcluster), managed with the lifecycle of a
@@ -484,8 +484,23 @@ type VClusterSpec struct {
 	// the vcluster's control plane also carries the annotation
 	// `loft.sh/non-deletable: "true"`, which `vcluster delete` honours.
 	DeletionProtection bool `protobuf:"varint,8,opt,name=deletion_protection,json=deletionProtection,proto3" json:"deletion_protection,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Suspends and resumes the vcluster at set times, such as every weekday
+	// evening and morning. Unset means no schedule. See SleepSchedule.
+	SleepSchedule *SleepSchedule `protobuf:"bytes,9,opt,name=sleep_schedule,json=sleepSchedule,proto3" json:"sleep_schedule,omitempty"`
+	// When set, the server deletes the vcluster at this time, as the identity
+	// "system:scheduler" (the operation history shows it), keeping its
+	// snapshots unless delete_snapshots_on_expiry is set. A vcluster under
+	// deletion_protection is not deleted: it gets the condition "Expired"
+	// (true, reason "DeletionProtected") and is left alone until protection is
+	// turned off or expire_time moves to the future. A time already past at
+	// create is INVALID_ARGUMENT; one set in the past by UpdateVCluster
+	// expires the vcluster at the server's next look, within seconds.
+	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
+	// Whether the deletion at expire_time also deletes the vcluster's
+	// snapshots (as DeleteVClusterRequest.delete_snapshots does). Default: kept.
+	DeleteSnapshotsOnExpiry bool `protobuf:"varint,11,opt,name=delete_snapshots_on_expiry,json=deleteSnapshotsOnExpiry,proto3" json:"delete_snapshots_on_expiry,omitempty"`
+	unknownFields           protoimpl.UnknownFields
+	sizeCache               protoimpl.SizeCache
 }
 
 func (x *VClusterSpec) Reset() {
@@ -574,6 +589,117 @@ func (x *VClusterSpec) GetDeletionProtection() bool {
 	return false
 }
 
+func (x *VClusterSpec) GetSleepSchedule() *SleepSchedule {
+	if x != nil {
+		return x.SleepSchedule
+	}
+	return nil
+}
+
+func (x *VClusterSpec) GetExpireTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpireTime
+	}
+	return nil
+}
+
+func (x *VClusterSpec) GetDeleteSnapshotsOnExpiry() bool {
+	if x != nil {
+		return x.DeleteSnapshotsOnExpiry
+	}
+	return false
+}
+
+// When the server suspends and resumes a vcluster on its own. Either time may
+// be set alone: a suspend_cron alone puts the vcluster to sleep every evening
+// and leaves waking it to its users. A schedule with neither is no schedule
+// (an UpdateVCluster that sets an empty one clears it).
+//
+// The server acts as the identity "system:scheduler", through the same
+// SuspendVCluster and ResumeVCluster a caller uses, so each action is an
+// operation in the history. An action the phase table refuses at that moment
+// (a suspend while the vcluster is PROVISIONING, a resume of a FAILED one) is
+// skipped, not retried: the vcluster gets the condition "ScheduleSkipped"
+// (true, reason "SuspendRefused" or "ResumeRefused", the message saying why)
+// until the next action succeeds. Suspending an already SUSPENDED vcluster,
+// or resuming a RUNNING one, is no refusal: it does nothing. A manual resume
+// inside a sleep window is allowed, and the next scheduled suspend comes at
+// its next time. Times missed while the server was down are caught up once
+// when it starts: the most recent missed action fires, not one per missed
+// occurrence. status.next_suspend_time and status.next_resume_time show what
+// comes next.
+//
+// Cron expressions have the five standard fields (minute, hour, day of month,
+// month, day of week), such as "0 19 * * 1-5"; "L" and "#" in the day fields
+// are understood too. They are read in time_zone, so a schedule keeps its
+// local wall-clock time across daylight-saving changes: a time skipped by a
+// change (02:30 on a spring-forward night) comes at the first minute after
+// the skip, and a time that happens twice (01:30 on a fall-back night) comes
+// once, the first time.
+type SleepSchedule struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When to suspend. Empty means never.
+	SuspendCron string `protobuf:"bytes,1,opt,name=suspend_cron,json=suspendCron,proto3" json:"suspend_cron,omitempty"`
+	// When to resume. Empty means never.
+	ResumeCron string `protobuf:"bytes,2,opt,name=resume_cron,json=resumeCron,proto3" json:"resume_cron,omitempty"`
+	// The IANA time zone the crons are read in, such as "Europe/Berlin".
+	// Empty means "UTC", which the stored spec then shows.
+	TimeZone      string `protobuf:"bytes,3,opt,name=time_zone,json=timeZone,proto3" json:"time_zone,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SleepSchedule) Reset() {
+	*x = SleepSchedule{}
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SleepSchedule) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SleepSchedule) ProtoMessage() {}
+
+func (x *SleepSchedule) ProtoReflect() protoreflect.Message {
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SleepSchedule.ProtoReflect.Descriptor instead.
+func (*SleepSchedule) Descriptor() ([]byte, []int) {
+	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SleepSchedule) GetSuspendCron() string {
+	if x != nil {
+		return x.SuspendCron
+	}
+	return ""
+}
+
+func (x *SleepSchedule) GetResumeCron() string {
+	if x != nil {
+		return x.ResumeCron
+	}
+	return ""
+}
+
+func (x *SleepSchedule) GetTimeZone() string {
+	if x != nil {
+		return x.TimeZone
+	}
+	return ""
+}
+
 // Compute and storage resources, as Kubernetes quantity strings ("500m", "2",
 // "4Gi"). Each must be a valid quantity greater than zero.
 type Resources struct {
@@ -590,7 +716,7 @@ type Resources struct {
 
 func (x *Resources) Reset() {
 	*x = Resources{}
-	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[2]
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -602,7 +728,7 @@ func (x *Resources) String() string {
 func (*Resources) ProtoMessage() {}
 
 func (x *Resources) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[2]
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -615,7 +741,7 @@ func (x *Resources) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resources.ProtoReflect.Descriptor instead.
 func (*Resources) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{2}
+	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Resources) GetCpu() string {
@@ -654,7 +780,7 @@ type NetworkSpec struct {
 
 func (x *NetworkSpec) Reset() {
 	*x = NetworkSpec{}
-	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[3]
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -666,7 +792,7 @@ func (x *NetworkSpec) String() string {
 func (*NetworkSpec) ProtoMessage() {}
 
 func (x *NetworkSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[3]
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -679,7 +805,7 @@ func (x *NetworkSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NetworkSpec.ProtoReflect.Descriptor instead.
 func (*NetworkSpec) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{3}
+	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *NetworkSpec) GetServiceCidr() string {
@@ -713,7 +839,7 @@ type StorageSpec struct {
 
 func (x *StorageSpec) Reset() {
 	*x = StorageSpec{}
-	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[4]
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -725,7 +851,7 @@ func (x *StorageSpec) String() string {
 func (*StorageSpec) ProtoMessage() {}
 
 func (x *StorageSpec) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[4]
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -738,7 +864,7 @@ func (x *StorageSpec) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StorageSpec.ProtoReflect.Descriptor instead.
 func (*StorageSpec) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{4}
+	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *StorageSpec) GetPersistence() bool {
@@ -780,14 +906,20 @@ type VClusterStatus struct {
 	// The kubeconfig YAML for the vcluster. Filled only in the response of
 	// GetVClusterKubeconfig, never by GetVCluster, ListVClusters or
 	// WatchVClusters: credentials do not travel in listings.
-	Kubeconfig    string `protobuf:"bytes,6,opt,name=kubeconfig,proto3" json:"kubeconfig,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Kubeconfig string `protobuf:"bytes,6,opt,name=kubeconfig,proto3" json:"kubeconfig,omitempty"`
+	// When spec.sleep_schedule suspends the vcluster next. Unset without a
+	// suspend_cron.
+	NextSuspendTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=next_suspend_time,json=nextSuspendTime,proto3" json:"next_suspend_time,omitempty"`
+	// When spec.sleep_schedule resumes the vcluster next. Unset without a
+	// resume_cron.
+	NextResumeTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=next_resume_time,json=nextResumeTime,proto3" json:"next_resume_time,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *VClusterStatus) Reset() {
 	*x = VClusterStatus{}
-	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[5]
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -799,7 +931,7 @@ func (x *VClusterStatus) String() string {
 func (*VClusterStatus) ProtoMessage() {}
 
 func (x *VClusterStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[5]
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -812,7 +944,7 @@ func (x *VClusterStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VClusterStatus.ProtoReflect.Descriptor instead.
 func (*VClusterStatus) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{5}
+	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *VClusterStatus) GetPhase() VCluster_Phase {
@@ -857,6 +989,20 @@ func (x *VClusterStatus) GetKubeconfig() string {
 	return ""
 }
 
+func (x *VClusterStatus) GetNextSuspendTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextSuspendTime
+	}
+	return nil
+}
+
+func (x *VClusterStatus) GetNextResumeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NextResumeTime
+	}
+	return nil
+}
+
 // One aspect of a vcluster's state, in the style of Kubernetes conditions.
 type Condition struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -877,7 +1023,7 @@ type Condition struct {
 
 func (x *Condition) Reset() {
 	*x = Condition{}
-	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[6]
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -889,7 +1035,7 @@ func (x *Condition) String() string {
 func (*Condition) ProtoMessage() {}
 
 func (x *Condition) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[6]
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -902,7 +1048,7 @@ func (x *Condition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Condition.ProtoReflect.Descriptor instead.
 func (*Condition) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{6}
+	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Condition) GetType() string {
@@ -955,7 +1101,7 @@ type ResourceUsage struct {
 
 func (x *ResourceUsage) Reset() {
 	*x = ResourceUsage{}
-	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[7]
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -967,7 +1113,7 @@ func (x *ResourceUsage) String() string {
 func (*ResourceUsage) ProtoMessage() {}
 
 func (x *ResourceUsage) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[7]
+	mi := &file_openvcluster_v1_vcluster_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -980,7 +1126,7 @@ func (x *ResourceUsage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResourceUsage.ProtoReflect.Descriptor instead.
 func (*ResourceUsage) Descriptor() ([]byte, []int) {
-	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{7}
+	return file_openvcluster_v1_vcluster_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ResourceUsage) GetCpu() string {
@@ -1036,7 +1182,7 @@ const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\x0ePHASE_DELETING\x10\b\x12\x10\n" +
 	"\fPHASE_FAILED\x10\t\x12\x13\n" +
 	"\x0fPHASE_UPGRADING\x10\n" +
-	"\"\xe2\x04\n" +
+	"\"\xa3\x06\n" +
 	"\fVClusterSpec\x128\n" +
 	"\x12kubernetes_version\x18\x01 \x01(\tB\t\xbaH\x06r\x04\xb8\xb8\x17\x01R\x11kubernetesVersion\x12\xa6\x01\n" +
 	"\x06distro\x18\x02 \x01(\x0e2$.openvcluster.v1.VClusterSpec.DistroBh\xbaHe\xba\x01b\n" +
@@ -1046,7 +1192,12 @@ const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\anetwork\x18\x05 \x01(\v2\x1c.openvcluster.v1.NetworkSpecR\anetwork\x126\n" +
 	"\astorage\x18\x06 \x01(\v2\x1c.openvcluster.v1.StorageSpecR\astorage\x12\x1b\n" +
 	"\tenable_ha\x18\a \x01(\bR\benableHa\x12/\n" +
-	"\x13deletion_protection\x18\b \x01(\bR\x12deletionProtection\"P\n" +
+	"\x13deletion_protection\x18\b \x01(\bR\x12deletionProtection\x12E\n" +
+	"\x0esleep_schedule\x18\t \x01(\v2\x1e.openvcluster.v1.SleepScheduleR\rsleepSchedule\x12;\n" +
+	"\vexpire_time\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"expireTime\x12;\n" +
+	"\x1adelete_snapshots_on_expiry\x18\v \x01(\bR\x17deleteSnapshotsOnExpiry\"P\n" +
 	"\x06Distro\x12\x16\n" +
 	"\x12DISTRO_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +
@@ -1054,7 +1205,12 @@ const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\n" +
 	"DISTRO_K3S\x10\x02\x12\x0e\n" +
 	"\n" +
-	"DISTRO_K0S\x10\x03\"p\n" +
+	"DISTRO_K0S\x10\x03\"\x8b\x01\n" +
+	"\rSleepSchedule\x12*\n" +
+	"\fsuspend_cron\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18dR\vsuspendCron\x12(\n" +
+	"\vresume_cron\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\n" +
+	"resumeCron\x12$\n" +
+	"\ttime_zone\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\btimeZone\"p\n" +
 	"\tResources\x12\x1b\n" +
 	"\x03cpu\x18\x01 \x01(\tB\t\xbaH\x06r\x04\xb0\xb8\x17\x01R\x03cpu\x12!\n" +
 	"\x06memory\x18\x02 \x01(\tB\t\xbaH\x06r\x04\xb0\xb8\x17\x01R\x06memory\x12#\n" +
@@ -1075,7 +1231,7 @@ const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\vpersistence\x18\x01 \x01(\bH\x00R\vpersistence\x88\x01\x01\x12\x1d\n" +
 	"\x04size\x18\x02 \x01(\tB\t\xbaH\x06r\x04\xb0\xb8\x17\x01R\x04size\x121\n" +
 	"\rstorage_class\x18\x03 \x01(\tB\f\xbaH\t\xd8\x01\x01r\x04\x90\xb8\x17\x01R\fstorageClassB\x0e\n" +
-	"\f_persistence\"\xb2\x02\n" +
+	"\f_persistence\"\xc0\x03\n" +
 	"\x0eVClusterStatus\x125\n" +
 	"\x05phase\x18\x01 \x01(\x0e2\x1f.openvcluster.v1.VCluster.PhaseR\x05phase\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12:\n" +
@@ -1086,7 +1242,9 @@ const file_openvcluster_v1_vcluster_proto_rawDesc = "" +
 	"\rcurrent_usage\x18\x05 \x01(\v2\x1e.openvcluster.v1.ResourceUsageR\fcurrentUsage\x12\x1e\n" +
 	"\n" +
 	"kubeconfig\x18\x06 \x01(\tR\n" +
-	"kubeconfig\"\xb3\x02\n" +
+	"kubeconfig\x12F\n" +
+	"\x11next_suspend_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x0fnextSuspendTime\x12D\n" +
+	"\x10next_resume_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x0enextResumeTime\"\xb3\x02\n" +
 	"\tCondition\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x129\n" +
 	"\x06status\x18\x02 \x01(\x0e2!.openvcluster.v1.Condition.StatusR\x06status\x12\x16\n" +
@@ -1116,7 +1274,7 @@ func file_openvcluster_v1_vcluster_proto_rawDescGZIP() []byte {
 }
 
 var file_openvcluster_v1_vcluster_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_openvcluster_v1_vcluster_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_openvcluster_v1_vcluster_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_openvcluster_v1_vcluster_proto_goTypes = []any{
 	(VCluster_Phase)(0),           // 0: openvcluster.v1.VCluster.Phase
 	(VClusterSpec_Distro)(0),      // 1: openvcluster.v1.VClusterSpec.Distro
@@ -1124,36 +1282,41 @@ var file_openvcluster_v1_vcluster_proto_goTypes = []any{
 	(Condition_Status)(0),         // 3: openvcluster.v1.Condition.Status
 	(*VCluster)(nil),              // 4: openvcluster.v1.VCluster
 	(*VClusterSpec)(nil),          // 5: openvcluster.v1.VClusterSpec
-	(*Resources)(nil),             // 6: openvcluster.v1.Resources
-	(*NetworkSpec)(nil),           // 7: openvcluster.v1.NetworkSpec
-	(*StorageSpec)(nil),           // 8: openvcluster.v1.StorageSpec
-	(*VClusterStatus)(nil),        // 9: openvcluster.v1.VClusterStatus
-	(*Condition)(nil),             // 10: openvcluster.v1.Condition
-	(*ResourceUsage)(nil),         // 11: openvcluster.v1.ResourceUsage
-	nil,                           // 12: openvcluster.v1.VCluster.LabelsEntry
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
+	(*SleepSchedule)(nil),         // 6: openvcluster.v1.SleepSchedule
+	(*Resources)(nil),             // 7: openvcluster.v1.Resources
+	(*NetworkSpec)(nil),           // 8: openvcluster.v1.NetworkSpec
+	(*StorageSpec)(nil),           // 9: openvcluster.v1.StorageSpec
+	(*VClusterStatus)(nil),        // 10: openvcluster.v1.VClusterStatus
+	(*Condition)(nil),             // 11: openvcluster.v1.Condition
+	(*ResourceUsage)(nil),         // 12: openvcluster.v1.ResourceUsage
+	nil,                           // 13: openvcluster.v1.VCluster.LabelsEntry
+	(*timestamppb.Timestamp)(nil), // 14: google.protobuf.Timestamp
 }
 var file_openvcluster_v1_vcluster_proto_depIdxs = []int32{
-	12, // 0: openvcluster.v1.VCluster.labels:type_name -> openvcluster.v1.VCluster.LabelsEntry
+	13, // 0: openvcluster.v1.VCluster.labels:type_name -> openvcluster.v1.VCluster.LabelsEntry
 	5,  // 1: openvcluster.v1.VCluster.spec:type_name -> openvcluster.v1.VClusterSpec
-	9,  // 2: openvcluster.v1.VCluster.status:type_name -> openvcluster.v1.VClusterStatus
-	13, // 3: openvcluster.v1.VCluster.create_time:type_name -> google.protobuf.Timestamp
-	13, // 4: openvcluster.v1.VCluster.update_time:type_name -> google.protobuf.Timestamp
+	10, // 2: openvcluster.v1.VCluster.status:type_name -> openvcluster.v1.VClusterStatus
+	14, // 3: openvcluster.v1.VCluster.create_time:type_name -> google.protobuf.Timestamp
+	14, // 4: openvcluster.v1.VCluster.update_time:type_name -> google.protobuf.Timestamp
 	1,  // 5: openvcluster.v1.VClusterSpec.distro:type_name -> openvcluster.v1.VClusterSpec.Distro
-	6,  // 6: openvcluster.v1.VClusterSpec.resources:type_name -> openvcluster.v1.Resources
-	7,  // 7: openvcluster.v1.VClusterSpec.network:type_name -> openvcluster.v1.NetworkSpec
-	8,  // 8: openvcluster.v1.VClusterSpec.storage:type_name -> openvcluster.v1.StorageSpec
-	2,  // 9: openvcluster.v1.NetworkSpec.expose_type:type_name -> openvcluster.v1.NetworkSpec.ExposeType
-	0,  // 10: openvcluster.v1.VClusterStatus.phase:type_name -> openvcluster.v1.VCluster.Phase
-	10, // 11: openvcluster.v1.VClusterStatus.conditions:type_name -> openvcluster.v1.Condition
-	11, // 12: openvcluster.v1.VClusterStatus.current_usage:type_name -> openvcluster.v1.ResourceUsage
-	3,  // 13: openvcluster.v1.Condition.status:type_name -> openvcluster.v1.Condition.Status
-	13, // 14: openvcluster.v1.Condition.last_transition_time:type_name -> google.protobuf.Timestamp
-	15, // [15:15] is the sub-list for method output_type
-	15, // [15:15] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	7,  // 6: openvcluster.v1.VClusterSpec.resources:type_name -> openvcluster.v1.Resources
+	8,  // 7: openvcluster.v1.VClusterSpec.network:type_name -> openvcluster.v1.NetworkSpec
+	9,  // 8: openvcluster.v1.VClusterSpec.storage:type_name -> openvcluster.v1.StorageSpec
+	6,  // 9: openvcluster.v1.VClusterSpec.sleep_schedule:type_name -> openvcluster.v1.SleepSchedule
+	14, // 10: openvcluster.v1.VClusterSpec.expire_time:type_name -> google.protobuf.Timestamp
+	2,  // 11: openvcluster.v1.NetworkSpec.expose_type:type_name -> openvcluster.v1.NetworkSpec.ExposeType
+	0,  // 12: openvcluster.v1.VClusterStatus.phase:type_name -> openvcluster.v1.VCluster.Phase
+	11, // 13: openvcluster.v1.VClusterStatus.conditions:type_name -> openvcluster.v1.Condition
+	12, // 14: openvcluster.v1.VClusterStatus.current_usage:type_name -> openvcluster.v1.ResourceUsage
+	14, // 15: openvcluster.v1.VClusterStatus.next_suspend_time:type_name -> google.protobuf.Timestamp
+	14, // 16: openvcluster.v1.VClusterStatus.next_resume_time:type_name -> google.protobuf.Timestamp
+	3,  // 17: openvcluster.v1.Condition.status:type_name -> openvcluster.v1.Condition.Status
+	14, // 18: openvcluster.v1.Condition.last_transition_time:type_name -> google.protobuf.Timestamp
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_openvcluster_v1_vcluster_proto_init() }
@@ -1162,14 +1325,14 @@ func file_openvcluster_v1_vcluster_proto_init() {
 		return
 	}
 	file_openvcluster_v1_field_rules_proto_init()
-	file_openvcluster_v1_vcluster_proto_msgTypes[4].OneofWrappers = []any{}
+	file_openvcluster_v1_vcluster_proto_msgTypes[5].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_openvcluster_v1_vcluster_proto_rawDesc), len(file_openvcluster_v1_vcluster_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   9,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

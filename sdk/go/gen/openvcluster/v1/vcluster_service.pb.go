@@ -493,9 +493,11 @@ type UpdateVClusterRequest struct {
 	// output-only ones never.
 	Vcluster *VCluster `protobuf:"bytes,1,opt,name=vcluster,proto3" json:"vcluster,omitempty"`
 	// The fields to change: "labels" (replaces every label),
-	// "spec.kubernetes_version" and "spec.deletion_protection". Required: a
-	// named field set to its empty value is cleared (no labels, protection
-	// off), so an update never changes a field its caller did not name.
+	// "spec.kubernetes_version", "spec.deletion_protection",
+	// "spec.sleep_schedule" (the whole schedule), "spec.expire_time" and
+	// "spec.delete_snapshots_on_expiry". Required: a named field set to its
+	// empty value is cleared (no labels, protection off, no schedule, no
+	// expiry), so an update never changes a field its caller did not name.
 	UpdateMask *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	// When set, the call is ABORTED unless it equals the vcluster's etag.
 	Etag string `protobuf:"bytes,3,opt,name=etag,proto3" json:"etag,omitempty"`

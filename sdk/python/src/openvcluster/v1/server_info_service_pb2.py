@@ -22,11 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from openvcluster.v1 import monitor_service_pb2 as openvcluster_dot_v1_dot_monitor__service__pb2
 from openvcluster.v1 import vcluster_pb2 as openvcluster_dot_v1_dot_vcluster__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)openvcluster/v1/server_info_service.proto\x12\x0fopenvcluster.v1\x1a%openvcluster/v1/monitor_service.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"\x16\n\x14GetServerInfoRequest\"H\n\x15GetServerInfoResponse\x12/\n\x04info\x18\x01 \x01(\x0b\x32\x1b.openvcluster.v1.ServerInfoR\x04info\"\x95\x03\n\nServerInfo\x12\x18\n\x07version\x18\x01 \x01(\tR\x07version\x12=\n\x07\x62\x61\x63kend\x18\x02 \x01(\x0e\x32#.openvcluster.v1.ServerInfo.BackendR\x07\x62\x61\x63kend\x12/\n\x13kubernetes_versions\x18\x03 \x03(\tR\x12kubernetesVersions\x12\x42\n\rspec_defaults\x18\x04 \x01(\x0b\x32\x1d.openvcluster.v1.VClusterSpecR\x0cspecDefaults\x12\x35\n\x06limits\x18\x05 \x01(\x0b\x32\x1d.openvcluster.v1.ServerLimitsR\x06limits\x12/\n\x06\x63\x61ller\x18\x06 \x01(\x0b\x32\x17.openvcluster.v1.CallerR\x06\x63\x61ller\"Q\n\x07\x42\x61\x63kend\x12\x17\n\x13\x42\x41\x43KEND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x42\x41\x43KEND_SIMULATED\x10\x01\x12\x16\n\x12\x42\x41\x43KEND_KUBERNETES\x10\x02\"\xa1\x03\n\x0cServerLimits\x12*\n\x11\x64\x65\x66\x61ult_page_size\x18\x01 \x01(\x05R\x0f\x64\x65\x66\x61ultPageSize\x12\"\n\rmax_page_size\x18\x02 \x01(\x05R\x0bmaxPageSize\x12*\n\x11max_message_bytes\x18\x03 \x01(\x05R\x0fmaxMessageBytes\x12\x41\n\x06quotas\x18\x04 \x03(\x0b\x32).openvcluster.v1.ServerLimits.QuotasEntryR\x06quotas\x12\x36\n\x17operations_per_vcluster\x18\x05 \x01(\x05R\x15operationsPerVcluster\x12>\n\x1boperation_retention_seconds\x18\x06 \x01(\x03R\x19operationRetentionSeconds\x1aZ\n\x0bQuotasEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x35\n\x05value\x18\x02 \x01(\x0b\x32\x1f.openvcluster.v1.NamespaceQuotaR\x05value:\x02\x38\x01\"\xd5\x01\n\x06\x43\x61ller\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x30\n\x04role\x18\x02 \x01(\x0e\x32\x1c.openvcluster.v1.Caller.RoleR\x04role\x12\x1e\n\nnamespaces\x18\x03 \x03(\tR\nnamespaces\x12%\n\x0e\x61ll_namespaces\x18\x04 \x01(\x08R\rallNamespaces\">\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_VIEWER\x10\x01\x12\x0f\n\x0bROLE_EDITOR\x10\x02\x32x\n\x11ServerInfoService\x12\x63\n\rGetServerInfo\x12%.openvcluster.v1.GetServerInfoRequest\x1a&.openvcluster.v1.GetServerInfoResponse\"\x03\x90\x02\x01\x42PZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)openvcluster/v1/server_info_service.proto\x12\x0fopenvcluster.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a%openvcluster/v1/monitor_service.proto\x1a\x1eopenvcluster/v1/vcluster.proto\"\x16\n\x14GetServerInfoRequest\"H\n\x15GetServerInfoResponse\x12/\n\x04info\x18\x01 \x01(\x0b\x32\x1b.openvcluster.v1.ServerInfoR\x04info\"\xd2\x03\n\nServerInfo\x12\x18\n\x07version\x18\x01 \x01(\tR\x07version\x12=\n\x07\x62\x61\x63kend\x18\x02 \x01(\x0e\x32#.openvcluster.v1.ServerInfo.BackendR\x07\x62\x61\x63kend\x12/\n\x13kubernetes_versions\x18\x03 \x03(\tR\x12kubernetesVersions\x12\x42\n\rspec_defaults\x18\x04 \x01(\x0b\x32\x1d.openvcluster.v1.VClusterSpecR\x0cspecDefaults\x12\x35\n\x06limits\x18\x05 \x01(\x0b\x32\x1d.openvcluster.v1.ServerLimitsR\x06limits\x12/\n\x06\x63\x61ller\x18\x06 \x01(\x0b\x32\x17.openvcluster.v1.CallerR\x06\x63\x61ller\x12;\n\x0bserver_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nserverTime\"Q\n\x07\x42\x61\x63kend\x12\x17\n\x13\x42\x41\x43KEND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x42\x41\x43KEND_SIMULATED\x10\x01\x12\x16\n\x12\x42\x41\x43KEND_KUBERNETES\x10\x02\"\xa1\x03\n\x0cServerLimits\x12*\n\x11\x64\x65\x66\x61ult_page_size\x18\x01 \x01(\x05R\x0f\x64\x65\x66\x61ultPageSize\x12\"\n\rmax_page_size\x18\x02 \x01(\x05R\x0bmaxPageSize\x12*\n\x11max_message_bytes\x18\x03 \x01(\x05R\x0fmaxMessageBytes\x12\x41\n\x06quotas\x18\x04 \x03(\x0b\x32).openvcluster.v1.ServerLimits.QuotasEntryR\x06quotas\x12\x36\n\x17operations_per_vcluster\x18\x05 \x01(\x05R\x15operationsPerVcluster\x12>\n\x1boperation_retention_seconds\x18\x06 \x01(\x03R\x19operationRetentionSeconds\x1aZ\n\x0bQuotasEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x35\n\x05value\x18\x02 \x01(\x0b\x32\x1f.openvcluster.v1.NamespaceQuotaR\x05value:\x02\x38\x01\"\xd5\x01\n\x06\x43\x61ller\x12\x12\n\x04name\x18\x01 \x01(\tR\x04name\x12\x30\n\x04role\x18\x02 \x01(\x0e\x32\x1c.openvcluster.v1.Caller.RoleR\x04role\x12\x1e\n\nnamespaces\x18\x03 \x03(\tR\nnamespaces\x12%\n\x0e\x61ll_namespaces\x18\x04 \x01(\x08R\rallNamespaces\">\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_VIEWER\x10\x01\x12\x0f\n\x0bROLE_EDITOR\x10\x02\x32x\n\x11ServerInfoService\x12\x63\n\rGetServerInfo\x12%.openvcluster.v1.GetServerInfoRequest\x1a&.openvcluster.v1.GetServerInfoResponse\"\x03\x90\x02\x01\x42PZNgithub.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1;openvclusterv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,22 +39,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SERVERLIMITS_QUOTASENTRY']._serialized_options = b'8\001'
   _globals['_SERVERINFOSERVICE'].methods_by_name['GetServerInfo']._loaded_options = None
   _globals['_SERVERINFOSERVICE'].methods_by_name['GetServerInfo']._serialized_options = b'\220\002\001'
-  _globals['_GETSERVERINFOREQUEST']._serialized_start=133
-  _globals['_GETSERVERINFOREQUEST']._serialized_end=155
-  _globals['_GETSERVERINFORESPONSE']._serialized_start=157
-  _globals['_GETSERVERINFORESPONSE']._serialized_end=229
-  _globals['_SERVERINFO']._serialized_start=232
-  _globals['_SERVERINFO']._serialized_end=637
-  _globals['_SERVERINFO_BACKEND']._serialized_start=556
-  _globals['_SERVERINFO_BACKEND']._serialized_end=637
-  _globals['_SERVERLIMITS']._serialized_start=640
-  _globals['_SERVERLIMITS']._serialized_end=1057
-  _globals['_SERVERLIMITS_QUOTASENTRY']._serialized_start=967
-  _globals['_SERVERLIMITS_QUOTASENTRY']._serialized_end=1057
-  _globals['_CALLER']._serialized_start=1060
-  _globals['_CALLER']._serialized_end=1273
-  _globals['_CALLER_ROLE']._serialized_start=1211
-  _globals['_CALLER_ROLE']._serialized_end=1273
-  _globals['_SERVERINFOSERVICE']._serialized_start=1275
-  _globals['_SERVERINFOSERVICE']._serialized_end=1395
+  _globals['_GETSERVERINFOREQUEST']._serialized_start=166
+  _globals['_GETSERVERINFOREQUEST']._serialized_end=188
+  _globals['_GETSERVERINFORESPONSE']._serialized_start=190
+  _globals['_GETSERVERINFORESPONSE']._serialized_end=262
+  _globals['_SERVERINFO']._serialized_start=265
+  _globals['_SERVERINFO']._serialized_end=731
+  _globals['_SERVERINFO_BACKEND']._serialized_start=650
+  _globals['_SERVERINFO_BACKEND']._serialized_end=731
+  _globals['_SERVERLIMITS']._serialized_start=734
+  _globals['_SERVERLIMITS']._serialized_end=1151
+  _globals['_SERVERLIMITS_QUOTASENTRY']._serialized_start=1061
+  _globals['_SERVERLIMITS_QUOTASENTRY']._serialized_end=1151
+  _globals['_CALLER']._serialized_start=1154
+  _globals['_CALLER']._serialized_end=1367
+  _globals['_CALLER_ROLE']._serialized_start=1305
+  _globals['_CALLER_ROLE']._serialized_end=1367
+  _globals['_SERVERINFOSERVICE']._serialized_start=1369
+  _globals['_SERVERINFOSERVICE']._serialized_end=1489
 # @@protoc_insertion_point(module_scope)

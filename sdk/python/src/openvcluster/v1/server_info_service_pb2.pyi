@@ -6,6 +6,7 @@ isort:skip_file
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from openvcluster.v1 import monitor_service_pb2 as _monitor_service_pb2
@@ -97,6 +98,7 @@ class ServerInfo(_message.Message):
     SPEC_DEFAULTS_FIELD_NUMBER: _builtins.int
     LIMITS_FIELD_NUMBER: _builtins.int
     CALLER_FIELD_NUMBER: _builtins.int
+    SERVER_TIME_FIELD_NUMBER: _builtins.int
     version: _builtins.str
     """The server's version, such as "0.2.0"."""
     backend: Global___ServerInfo.Backend.ValueType
@@ -121,6 +123,13 @@ class ServerInfo(_message.Message):
     def caller(self) -> Global___Caller:
         """Who the caller is, as the server knows it."""
 
+    @_builtins.property
+    def server_time(self) -> _timestamp_pb2.Timestamp:
+        """The server's clock when it answered. Sleep schedules and expiry follow
+        this clock, which a test server (run with test hooks) can be told to
+        move forward.
+        """
+
     def __init__(
         self,
         *,
@@ -130,10 +139,11 @@ class ServerInfo(_message.Message):
         spec_defaults: _vcluster_pb2.VClusterSpec | None = ...,
         limits: Global___ServerLimits | None = ...,
         caller: Global___Caller | None = ...,
+        server_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["caller", b"caller", "limits", b"limits", "spec_defaults", b"spec_defaults"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["caller", b"caller", "limits", b"limits", "server_time", b"server_time", "spec_defaults", b"spec_defaults"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["backend", b"backend", "caller", b"caller", "kubernetes_versions", b"kubernetes_versions", "limits", b"limits", "spec_defaults", b"spec_defaults", "version", b"version"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["backend", b"backend", "caller", b"caller", "kubernetes_versions", b"kubernetes_versions", "limits", b"limits", "server_time", b"server_time", "spec_defaults", b"spec_defaults", "version", b"version"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

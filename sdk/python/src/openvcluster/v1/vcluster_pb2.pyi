@@ -288,6 +288,9 @@ class VClusterSpec(_message.Message):
     STORAGE_FIELD_NUMBER: _builtins.int
     ENABLE_HA_FIELD_NUMBER: _builtins.int
     DELETION_PROTECTION_FIELD_NUMBER: _builtins.int
+    SLEEP_SCHEDULE_FIELD_NUMBER: _builtins.int
+    EXPIRE_TIME_FIELD_NUMBER: _builtins.int
+    DELETE_SNAPSHOTS_ON_EXPIRY_FIELD_NUMBER: _builtins.int
     kubernetes_version: _builtins.str
     """Kubernetes version of the control plane: a minor version such as "1.31"
     or a patch version such as "1.31.2", with no leading zeros. The server accepts a configured set of
@@ -313,6 +316,10 @@ class VClusterSpec(_message.Message):
     the vcluster's control plane also carries the annotation
     `loft.sh/non-deletable: "true"`, which `vcluster delete` honours.
     """
+    delete_snapshots_on_expiry: _builtins.bool
+    """Whether the deletion at expire_time also deletes the vcluster's
+    snapshots (as DeleteVClusterRequest.delete_snapshots does). Default: kept.
+    """
     @_builtins.property
     def resources(self) -> Global___Resources:
         """Resources of the vcluster. Empty fields take the defaults documented on
@@ -327,6 +334,24 @@ class VClusterSpec(_message.Message):
     def storage(self) -> Global___StorageSpec:
         """Persistent storage of the control plane's state."""
 
+    @_builtins.property
+    def sleep_schedule(self) -> Global___SleepSchedule:
+        """Suspends and resumes the vcluster at set times, such as every weekday
+        evening and morning. Unset means no schedule. See SleepSchedule.
+        """
+
+    @_builtins.property
+    def expire_time(self) -> _timestamp_pb2.Timestamp:
+        """When set, the server deletes the vcluster at this time, as the identity
+        "system:scheduler" (the operation history shows it), keeping its
+        snapshots unless delete_snapshots_on_expiry is set. A vcluster under
+        deletion_protection is not deleted: it gets the condition "Expired"
+        (true, reason "DeletionProtected") and is left alone until protection is
+        turned off or expire_time moves to the future. A time already past at
+        create is INVALID_ARGUMENT; one set in the past by UpdateVCluster
+        expires the vcluster at the server's next look, within seconds.
+        """
+
     def __init__(
         self,
         *,
@@ -338,14 +363,75 @@ class VClusterSpec(_message.Message):
         storage: Global___StorageSpec | None = ...,
         enable_ha: _builtins.bool = ...,
         deletion_protection: _builtins.bool = ...,
+        sleep_schedule: Global___SleepSchedule | None = ...,
+        expire_time: _timestamp_pb2.Timestamp | None = ...,
+        delete_snapshots_on_expiry: _builtins.bool = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["network", b"network", "resources", b"resources", "storage", b"storage"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["expire_time", b"expire_time", "network", b"network", "resources", b"resources", "sleep_schedule", b"sleep_schedule", "storage", b"storage"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deletion_protection", b"deletion_protection", "distro", b"distro", "enable_ha", b"enable_ha", "kubernetes_version", b"kubernetes_version", "network", b"network", "replicas", b"replicas", "resources", b"resources", "storage", b"storage"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["delete_snapshots_on_expiry", b"delete_snapshots_on_expiry", "deletion_protection", b"deletion_protection", "distro", b"distro", "enable_ha", b"enable_ha", "expire_time", b"expire_time", "kubernetes_version", b"kubernetes_version", "network", b"network", "replicas", b"replicas", "resources", b"resources", "sleep_schedule", b"sleep_schedule", "storage", b"storage"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___VClusterSpec: _TypeAlias = VClusterSpec  # noqa: Y015
+
+@_typing.final
+class SleepSchedule(_message.Message):
+    """When the server suspends and resumes a vcluster on its own. Either time may
+    be set alone: a suspend_cron alone puts the vcluster to sleep every evening
+    and leaves waking it to its users. A schedule with neither is no schedule
+    (an UpdateVCluster that sets an empty one clears it).
+
+    The server acts as the identity "system:scheduler", through the same
+    SuspendVCluster and ResumeVCluster a caller uses, so each action is an
+    operation in the history. An action the phase table refuses at that moment
+    (a suspend while the vcluster is PROVISIONING, a resume of a FAILED one) is
+    skipped, not retried: the vcluster gets the condition "ScheduleSkipped"
+    (true, reason "SuspendRefused" or "ResumeRefused", the message saying why)
+    until the next action succeeds. Suspending an already SUSPENDED vcluster,
+    or resuming a RUNNING one, is no refusal: it does nothing. A manual resume
+    inside a sleep window is allowed, and the next scheduled suspend comes at
+    its next time. Times missed while the server was down are caught up once
+    when it starts: the most recent missed action fires, not one per missed
+    occurrence. status.next_suspend_time and status.next_resume_time show what
+    comes next.
+
+    Cron expressions have the five standard fields (minute, hour, day of month,
+    month, day of week), such as "0 19 * * 1-5"; "L" and "#" in the day fields
+    are understood too. They are read in time_zone, so a schedule keeps its
+    local wall-clock time across daylight-saving changes: a time skipped by a
+    change (02:30 on a spring-forward night) comes at the first minute after
+    the skip, and a time that happens twice (01:30 on a fall-back night) comes
+    once, the first time.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SUSPEND_CRON_FIELD_NUMBER: _builtins.int
+    RESUME_CRON_FIELD_NUMBER: _builtins.int
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    suspend_cron: _builtins.str
+    """When to suspend. Empty means never."""
+    resume_cron: _builtins.str
+    """When to resume. Empty means never."""
+    time_zone: _builtins.str
+    """The IANA time zone the crons are read in, such as "Europe/Berlin".
+    Empty means "UTC", which the stored spec then shows.
+    """
+    def __init__(
+        self,
+        *,
+        suspend_cron: _builtins.str = ...,
+        resume_cron: _builtins.str = ...,
+        time_zone: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["resume_cron", b"resume_cron", "suspend_cron", b"suspend_cron", "time_zone", b"time_zone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SleepSchedule: _TypeAlias = SleepSchedule  # noqa: Y015
 
 @_typing.final
 class Resources(_message.Message):
@@ -487,6 +573,8 @@ class VClusterStatus(_message.Message):
     API_SERVER_ENDPOINT_FIELD_NUMBER: _builtins.int
     CURRENT_USAGE_FIELD_NUMBER: _builtins.int
     KUBECONFIG_FIELD_NUMBER: _builtins.int
+    NEXT_SUSPEND_TIME_FIELD_NUMBER: _builtins.int
+    NEXT_RESUME_TIME_FIELD_NUMBER: _builtins.int
     phase: Global___VCluster.Phase.ValueType
     """The lifecycle phase."""
     message: _builtins.str
@@ -510,6 +598,18 @@ class VClusterStatus(_message.Message):
     def current_usage(self) -> Global___ResourceUsage:
         """Resources currently in use. Zero while the vcluster is not RUNNING."""
 
+    @_builtins.property
+    def next_suspend_time(self) -> _timestamp_pb2.Timestamp:
+        """When spec.sleep_schedule suspends the vcluster next. Unset without a
+        suspend_cron.
+        """
+
+    @_builtins.property
+    def next_resume_time(self) -> _timestamp_pb2.Timestamp:
+        """When spec.sleep_schedule resumes the vcluster next. Unset without a
+        resume_cron.
+        """
+
     def __init__(
         self,
         *,
@@ -519,10 +619,12 @@ class VClusterStatus(_message.Message):
         api_server_endpoint: _builtins.str = ...,
         current_usage: Global___ResourceUsage | None = ...,
         kubeconfig: _builtins.str = ...,
+        next_suspend_time: _timestamp_pb2.Timestamp | None = ...,
+        next_resume_time: _timestamp_pb2.Timestamp | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["current_usage", b"current_usage"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["current_usage", b"current_usage", "next_resume_time", b"next_resume_time", "next_suspend_time", b"next_suspend_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["api_server_endpoint", b"api_server_endpoint", "conditions", b"conditions", "current_usage", b"current_usage", "kubeconfig", b"kubeconfig", "message", b"message", "phase", b"phase"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["api_server_endpoint", b"api_server_endpoint", "conditions", b"conditions", "current_usage", b"current_usage", "kubeconfig", b"kubeconfig", "message", b"message", "next_resume_time", b"next_resume_time", "next_suspend_time", b"next_suspend_time", "phase", b"phase"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

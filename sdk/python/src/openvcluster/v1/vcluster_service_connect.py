@@ -123,12 +123,13 @@ class VClusterService(Protocol):
 
     async def update_v_cluster(self, request: UpdateVClusterRequest, ctx: RequestContext[UpdateVClusterRequest, UpdateVClusterResponse], /) -> UpdateVClusterResponse:
         """
-        Changes a vcluster's labels, its deletion protection or its Kubernetes
-        version, each named in update_mask (the fields of `vcluster` not named
-        there are ignored).
+        Changes a vcluster's labels, its deletion protection, its sleep
+        schedule, its expiry or its Kubernetes version, each named in
+        update_mask (the fields of `vcluster` not named there are ignored).
 
-        Labels and deletion protection change at once, in RUNNING, SUSPENDED or
-        FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+        Labels, deletion protection, the sleep schedule and the expiry change at
+        once, in RUNNING, SUSPENDED or FAILED; a new sleep schedule's next times
+        are counted from the time of the update. A new spec.kubernetes_version is an upgrade: from RUNNING only,
         through UPGRADING back to RUNNING (or FAILED, status.message saying
         why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
         to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
@@ -136,9 +137,11 @@ class VClusterService(Protocol):
         version the vcluster has ("1.31.0" is "1.31") changes nothing.
 
         Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
-        "labels", "spec.kubernetes_version" and "spec.deletion_protection"
-        (field "update_mask.paths", naming the path), invalid labels, or an
-        unsupported or malformed version; FAILED_PRECONDITION with reason
+        those UpdateVClusterRequest.update_mask lists (field
+        "update_mask.paths", naming the path), invalid labels, an invalid cron
+        expression or time zone (naming the field, such as
+        "vcluster.spec.sleep_schedule.suspend_cron"), or an unsupported or
+        malformed version; FAILED_PRECONDITION with reason
         INVALID_PHASE in a phase the update is not allowed in, or with reason
         UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
         "current", "requested" and "allowed": the next supported minor version,
@@ -610,12 +613,13 @@ class VClusterServiceClient(ConnectClient):
         timeout_ms: int | None = None,
     ) -> UpdateVClusterResponse:
         """
-        Changes a vcluster's labels, its deletion protection or its Kubernetes
-        version, each named in update_mask (the fields of `vcluster` not named
-        there are ignored).
+        Changes a vcluster's labels, its deletion protection, its sleep
+        schedule, its expiry or its Kubernetes version, each named in
+        update_mask (the fields of `vcluster` not named there are ignored).
 
-        Labels and deletion protection change at once, in RUNNING, SUSPENDED or
-        FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+        Labels, deletion protection, the sleep schedule and the expiry change at
+        once, in RUNNING, SUSPENDED or FAILED; a new sleep schedule's next times
+        are counted from the time of the update. A new spec.kubernetes_version is an upgrade: from RUNNING only,
         through UPGRADING back to RUNNING (or FAILED, status.message saying
         why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
         to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
@@ -623,9 +627,11 @@ class VClusterServiceClient(ConnectClient):
         version the vcluster has ("1.31.0" is "1.31") changes nothing.
 
         Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
-        "labels", "spec.kubernetes_version" and "spec.deletion_protection"
-        (field "update_mask.paths", naming the path), invalid labels, or an
-        unsupported or malformed version; FAILED_PRECONDITION with reason
+        those UpdateVClusterRequest.update_mask lists (field
+        "update_mask.paths", naming the path), invalid labels, an invalid cron
+        expression or time zone (naming the field, such as
+        "vcluster.spec.sleep_schedule.suspend_cron"), or an unsupported or
+        malformed version; FAILED_PRECONDITION with reason
         INVALID_PHASE in a phase the update is not allowed in, or with reason
         UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
         "current", "requested" and "allowed": the next supported minor version,
@@ -1001,12 +1007,13 @@ class VClusterServiceSync(Protocol):
 
     def update_v_cluster(self, request: UpdateVClusterRequest, ctx: RequestContext[UpdateVClusterRequest, UpdateVClusterResponse], /) -> UpdateVClusterResponse:
         """
-        Changes a vcluster's labels, its deletion protection or its Kubernetes
-        version, each named in update_mask (the fields of `vcluster` not named
-        there are ignored).
+        Changes a vcluster's labels, its deletion protection, its sleep
+        schedule, its expiry or its Kubernetes version, each named in
+        update_mask (the fields of `vcluster` not named there are ignored).
 
-        Labels and deletion protection change at once, in RUNNING, SUSPENDED or
-        FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+        Labels, deletion protection, the sleep schedule and the expiry change at
+        once, in RUNNING, SUSPENDED or FAILED; a new sleep schedule's next times
+        are counted from the time of the update. A new spec.kubernetes_version is an upgrade: from RUNNING only,
         through UPGRADING back to RUNNING (or FAILED, status.message saying
         why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
         to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
@@ -1014,9 +1021,11 @@ class VClusterServiceSync(Protocol):
         version the vcluster has ("1.31.0" is "1.31") changes nothing.
 
         Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
-        "labels", "spec.kubernetes_version" and "spec.deletion_protection"
-        (field "update_mask.paths", naming the path), invalid labels, or an
-        unsupported or malformed version; FAILED_PRECONDITION with reason
+        those UpdateVClusterRequest.update_mask lists (field
+        "update_mask.paths", naming the path), invalid labels, an invalid cron
+        expression or time zone (naming the field, such as
+        "vcluster.spec.sleep_schedule.suspend_cron"), or an unsupported or
+        malformed version; FAILED_PRECONDITION with reason
         INVALID_PHASE in a phase the update is not allowed in, or with reason
         UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
         "current", "requested" and "allowed": the next supported minor version,
@@ -1486,12 +1495,13 @@ class VClusterServiceClientSync(ConnectClientSync):
         timeout_ms: int | None = None,
     ) -> UpdateVClusterResponse:
         """
-        Changes a vcluster's labels, its deletion protection or its Kubernetes
-        version, each named in update_mask (the fields of `vcluster` not named
-        there are ignored).
+        Changes a vcluster's labels, its deletion protection, its sleep
+        schedule, its expiry or its Kubernetes version, each named in
+        update_mask (the fields of `vcluster` not named there are ignored).
 
-        Labels and deletion protection change at once, in RUNNING, SUSPENDED or
-        FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+        Labels, deletion protection, the sleep schedule and the expiry change at
+        once, in RUNNING, SUSPENDED or FAILED; a new sleep schedule's next times
+        are counted from the time of the update. A new spec.kubernetes_version is an upgrade: from RUNNING only,
         through UPGRADING back to RUNNING (or FAILED, status.message saying
         why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
         to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
@@ -1499,9 +1509,11 @@ class VClusterServiceClientSync(ConnectClientSync):
         version the vcluster has ("1.31.0" is "1.31") changes nothing.
 
         Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
-        "labels", "spec.kubernetes_version" and "spec.deletion_protection"
-        (field "update_mask.paths", naming the path), invalid labels, or an
-        unsupported or malformed version; FAILED_PRECONDITION with reason
+        those UpdateVClusterRequest.update_mask lists (field
+        "update_mask.paths", naming the path), invalid labels, an invalid cron
+        expression or time zone (naming the field, such as
+        "vcluster.spec.sleep_schedule.suspend_cron"), or an unsupported or
+        malformed version; FAILED_PRECONDITION with reason
         INVALID_PHASE in a phase the update is not allowed in, or with reason
         UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
         "current", "requested" and "allowed": the next supported minor version,

@@ -280,9 +280,11 @@ class UpdateVClusterRequest(_message.Message):
     @_builtins.property
     def update_mask(self) -> _field_mask_pb2.FieldMask:
         """The fields to change: "labels" (replaces every label),
-        "spec.kubernetes_version" and "spec.deletion_protection". Required: a
-        named field set to its empty value is cleared (no labels, protection
-        off), so an update never changes a field its caller did not name.
+        "spec.kubernetes_version", "spec.deletion_protection",
+        "spec.sleep_schedule" (the whole schedule), "spec.expire_time" and
+        "spec.delete_snapshots_on_expiry". Required: a named field set to its
+        empty value is cleared (no labels, protection off, no schedule, no
+        expiry), so an update never changes a field its caller did not name.
         """
 
     def __init__(

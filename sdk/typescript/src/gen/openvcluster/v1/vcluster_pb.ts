@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openvcluster/v1/vcluster.proto.
  */
 export const file_openvcluster_v1_vcluster: GenFile = /*@__PURE__*/
-  fileDesc("Ch5vcGVudmNsdXN0ZXIvdjEvdmNsdXN0ZXIucHJvdG8SD29wZW52Y2x1c3Rlci52MSKMBQoIVkNsdXN0ZXISFwoEbmFtZRgBIAEoCUIJukgGcgSIuBcBEhwKCW5hbWVzcGFjZRgCIAEoCUIJukgGcgSIuBcBEgsKA3VpZBgDIAEoCRJRCgZsYWJlbHMYBCADKAsyJS5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXIuTGFiZWxzRW50cnlCGrpIF5oBFOC4FwEiBnIEmLgXASoGcgSguBcBEisKBHNwZWMYBSABKAsyHS5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXJTcGVjEi8KBnN0YXR1cxgGIAEoCzIfLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlclN0YXR1cxIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGV0YWcYCSABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLrAQoFUGhhc2USFQoRUEhBU0VfVU5TUEVDSUZJRUQQABIWChJQSEFTRV9QUk9WSVNJT05JTkcQARIRCg1QSEFTRV9SVU5OSU5HEAISEQoNUEhBU0VfU0NBTElORxADEhQKEFBIQVNFX1NVU1BFTkRJTkcQBBITCg9QSEFTRV9TVVNQRU5ERUQQBRISCg5QSEFTRV9SRVNVTUlORxAGEhMKD1BIQVNFX1JFU1RPUklORxAHEhIKDlBIQVNFX0RFTEVUSU5HEAgSEAoMUEhBU0VfRkFJTEVEEAkSEwoPUEhBU0VfVVBHUkFESU5HEAoiggQKDFZDbHVzdGVyU3BlYxIlChJrdWJlcm5ldGVzX3ZlcnNpb24YASABKAlCCbpIBnIEuLgXARKeAQoGZGlzdHJvGAIgASgOMiQub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyU3BlYy5EaXN0cm9CaLpIZboBYgoGZGlzdHJvGlh0aGlzID49IDAgJiYgdGhpcyA8PSAzID8gJycgOiAndW5rbm93biBkaXN0cm8gJyArIHN0cmluZyh0aGlzKSArICc7IHVzZSBLOFMsIEszUyBvciBLMFMnEi0KCXJlc291cmNlcxgDIAEoCzIaLm9wZW52Y2x1c3Rlci52MS5SZXNvdXJjZXMSGwoIcmVwbGljYXMYBCABKAVCCbpIBhoE2LgXARItCgduZXR3b3JrGAUgASgLMhwub3BlbnZjbHVzdGVyLnYxLk5ldHdvcmtTcGVjEi0KB3N0b3JhZ2UYBiABKAsyHC5vcGVudmNsdXN0ZXIudjEuU3RvcmFnZVNwZWMSEQoJZW5hYmxlX2hhGAcgASgIEhsKE2RlbGV0aW9uX3Byb3RlY3Rpb24YCCABKAgiUAoGRGlzdHJvEhYKEkRJU1RST19VTlNQRUNJRklFRBAAEg4KCkRJU1RST19LOFMQARIOCgpESVNUUk9fSzNTEAISDgoKRElTVFJPX0swUxADIloKCVJlc291cmNlcxIWCgNjcHUYASABKAlCCbpIBnIEsLgXARIZCgZtZW1vcnkYAiABKAlCCbpIBnIEsLgXARIaCgdzdG9yYWdlGAMgASgJQgm6SAZyBLC4FwEinwMKC05ldHdvcmtTcGVjEh8KDHNlcnZpY2VfY2lkchgBIAEoCUIJukgGcgTIuBcBEtMBCgtleHBvc2VfdHlwZRgCIAEoDjInLm9wZW52Y2x1c3Rlci52MS5OZXR3b3JrU3BlYy5FeHBvc2VUeXBlQpQBukiQAboBjAEKC2V4cG9zZV90eXBlGn10aGlzID49IDAgJiYgdGhpcyA8PSA0ID8gJycgOiAndW5rbm93biBleHBvc2UgdHlwZSAnICsgc3RyaW5nKHRoaXMpICsgJzsgdXNlIENMVVNURVJfSVAsIE5PREVfUE9SVCwgTE9BRF9CQUxBTkNFUiBvciBJTkdSRVNTJyKYAQoKRXhwb3NlVHlwZRIbChdFWFBPU0VfVFlQRV9VTlNQRUNJRklFRBAAEhoKFkVYUE9TRV9UWVBFX0NMVVNURVJfSVAQARIZChVFWFBPU0VfVFlQRV9OT0RFX1BPUlQQAhIdChlFWFBPU0VfVFlQRV9MT0FEX0JBTEFOQ0VSEAMSFwoTRVhQT1NFX1RZUEVfSU5HUkVTUxAEInUKC1N0b3JhZ2VTcGVjEhgKC3BlcnNpc3RlbmNlGAEgASgISACIAQESFwoEc2l6ZRgCIAEoCUIJukgGcgSwuBcBEiMKDXN0b3JhZ2VfY2xhc3MYAyABKAlCDLpICdgBAXIEkLgXAUIOCgxfcGVyc2lzdGVuY2Ui6QEKDlZDbHVzdGVyU3RhdHVzEi4KBXBoYXNlGAEgASgOMh8ub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyLlBoYXNlEg8KB21lc3NhZ2UYAiABKAkSLgoKY29uZGl0aW9ucxgDIAMoCzIaLm9wZW52Y2x1c3Rlci52MS5Db25kaXRpb24SGwoTYXBpX3NlcnZlcl9lbmRwb2ludBgEIAEoCRI1Cg1jdXJyZW50X3VzYWdlGAUgASgLMh4ub3BlbnZjbHVzdGVyLnYxLlJlc291cmNlVXNhZ2USEgoKa3ViZWNvbmZpZxgGIAEoCSKAAgoJQ29uZGl0aW9uEgwKBHR5cGUYASABKAkSMQoGc3RhdHVzGAIgASgOMiEub3BlbnZjbHVzdGVyLnYxLkNvbmRpdGlvbi5TdGF0dXMSDgoGcmVhc29uGAMgASgJEg8KB21lc3NhZ2UYBCABKAkSOAoUbGFzdF90cmFuc2l0aW9uX3RpbWUYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlcKBlN0YXR1cxIWChJTVEFUVVNfVU5TUEVDSUZJRUQQABIPCgtTVEFUVVNfVFJVRRABEhAKDFNUQVRVU19GQUxTRRACEhIKDlNUQVRVU19VTktOT1dOEAMiPwoNUmVzb3VyY2VVc2FnZRILCgNjcHUYASABKAkSDgoGbWVtb3J5GAIgASgJEhEKCXBvZF9jb3VudBgDIAEoBUJQWk5naXRodWIuY29tL3R1cnRhY24vb3Blbi12Y2x1c3Rlci1hcGkvc2RrL2dvL2dlbi9vcGVudmNsdXN0ZXIvdjE7b3BlbnZjbHVzdGVydjFiBnByb3RvMw", [file_buf_validate_validate, file_google_protobuf_timestamp, file_openvcluster_v1_field_rules]);
+  fileDesc("Ch5vcGVudmNsdXN0ZXIvdjEvdmNsdXN0ZXIucHJvdG8SD29wZW52Y2x1c3Rlci52MSKMBQoIVkNsdXN0ZXISFwoEbmFtZRgBIAEoCUIJukgGcgSIuBcBEhwKCW5hbWVzcGFjZRgCIAEoCUIJukgGcgSIuBcBEgsKA3VpZBgDIAEoCRJRCgZsYWJlbHMYBCADKAsyJS5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXIuTGFiZWxzRW50cnlCGrpIF5oBFOC4FwEiBnIEmLgXASoGcgSguBcBEisKBHNwZWMYBSABKAsyHS5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXJTcGVjEi8KBnN0YXR1cxgGIAEoCzIfLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlclN0YXR1cxIvCgtjcmVhdGVfdGltZRgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLdXBkYXRlX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgwKBGV0YWcYCSABKAkaLQoLTGFiZWxzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASLrAQoFUGhhc2USFQoRUEhBU0VfVU5TUEVDSUZJRUQQABIWChJQSEFTRV9QUk9WSVNJT05JTkcQARIRCg1QSEFTRV9SVU5OSU5HEAISEQoNUEhBU0VfU0NBTElORxADEhQKEFBIQVNFX1NVU1BFTkRJTkcQBBITCg9QSEFTRV9TVVNQRU5ERUQQBRISCg5QSEFTRV9SRVNVTUlORxAGEhMKD1BIQVNFX1JFU1RPUklORxAHEhIKDlBIQVNFX0RFTEVUSU5HEAgSEAoMUEhBU0VfRkFJTEVEEAkSEwoPUEhBU0VfVVBHUkFESU5HEAoijwUKDFZDbHVzdGVyU3BlYxIlChJrdWJlcm5ldGVzX3ZlcnNpb24YASABKAlCCbpIBnIEuLgXARKeAQoGZGlzdHJvGAIgASgOMiQub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyU3BlYy5EaXN0cm9CaLpIZboBYgoGZGlzdHJvGlh0aGlzID49IDAgJiYgdGhpcyA8PSAzID8gJycgOiAndW5rbm93biBkaXN0cm8gJyArIHN0cmluZyh0aGlzKSArICc7IHVzZSBLOFMsIEszUyBvciBLMFMnEi0KCXJlc291cmNlcxgDIAEoCzIaLm9wZW52Y2x1c3Rlci52MS5SZXNvdXJjZXMSGwoIcmVwbGljYXMYBCABKAVCCbpIBhoE2LgXARItCgduZXR3b3JrGAUgASgLMhwub3BlbnZjbHVzdGVyLnYxLk5ldHdvcmtTcGVjEi0KB3N0b3JhZ2UYBiABKAsyHC5vcGVudmNsdXN0ZXIudjEuU3RvcmFnZVNwZWMSEQoJZW5hYmxlX2hhGAcgASgIEhsKE2RlbGV0aW9uX3Byb3RlY3Rpb24YCCABKAgSNgoOc2xlZXBfc2NoZWR1bGUYCSABKAsyHi5vcGVudmNsdXN0ZXIudjEuU2xlZXBTY2hlZHVsZRIvCgtleHBpcmVfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIgoaZGVsZXRlX3NuYXBzaG90c19vbl9leHBpcnkYCyABKAgiUAoGRGlzdHJvEhYKEkRJU1RST19VTlNQRUNJRklFRBAAEg4KCkRJU1RST19LOFMQARIOCgpESVNUUk9fSzNTEAISDgoKRElTVFJPX0swUxADImgKDVNsZWVwU2NoZWR1bGUSHQoMc3VzcGVuZF9jcm9uGAEgASgJQge6SARyAhhkEhwKC3Jlc3VtZV9jcm9uGAIgASgJQge6SARyAhhkEhoKCXRpbWVfem9uZRgDIAEoCUIHukgEcgIYQCJaCglSZXNvdXJjZXMSFgoDY3B1GAEgASgJQgm6SAZyBLC4FwESGQoGbWVtb3J5GAIgASgJQgm6SAZyBLC4FwESGgoHc3RvcmFnZRgDIAEoCUIJukgGcgSwuBcBIp8DCgtOZXR3b3JrU3BlYxIfCgxzZXJ2aWNlX2NpZHIYASABKAlCCbpIBnIEyLgXARLTAQoLZXhwb3NlX3R5cGUYAiABKA4yJy5vcGVudmNsdXN0ZXIudjEuTmV0d29ya1NwZWMuRXhwb3NlVHlwZUKUAbpIkAG6AYwBCgtleHBvc2VfdHlwZRp9dGhpcyA+PSAwICYmIHRoaXMgPD0gNCA/ICcnIDogJ3Vua25vd24gZXhwb3NlIHR5cGUgJyArIHN0cmluZyh0aGlzKSArICc7IHVzZSBDTFVTVEVSX0lQLCBOT0RFX1BPUlQsIExPQURfQkFMQU5DRVIgb3IgSU5HUkVTUycimAEKCkV4cG9zZVR5cGUSGwoXRVhQT1NFX1RZUEVfVU5TUEVDSUZJRUQQABIaChZFWFBPU0VfVFlQRV9DTFVTVEVSX0lQEAESGQoVRVhQT1NFX1RZUEVfTk9ERV9QT1JUEAISHQoZRVhQT1NFX1RZUEVfTE9BRF9CQUxBTkNFUhADEhcKE0VYUE9TRV9UWVBFX0lOR1JFU1MQBCJ1CgtTdG9yYWdlU3BlYxIYCgtwZXJzaXN0ZW5jZRgBIAEoCEgAiAEBEhcKBHNpemUYAiABKAlCCbpIBnIEsLgXARIjCg1zdG9yYWdlX2NsYXNzGAMgASgJQgy6SAnYAQFyBJC4FwFCDgoMX3BlcnNpc3RlbmNlItYCCg5WQ2x1c3RlclN0YXR1cxIuCgVwaGFzZRgBIAEoDjIfLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3Rlci5QaGFzZRIPCgdtZXNzYWdlGAIgASgJEi4KCmNvbmRpdGlvbnMYAyADKAsyGi5vcGVudmNsdXN0ZXIudjEuQ29uZGl0aW9uEhsKE2FwaV9zZXJ2ZXJfZW5kcG9pbnQYBCABKAkSNQoNY3VycmVudF91c2FnZRgFIAEoCzIeLm9wZW52Y2x1c3Rlci52MS5SZXNvdXJjZVVzYWdlEhIKCmt1YmVjb25maWcYBiABKAkSNQoRbmV4dF9zdXNwZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKEG5leHRfcmVzdW1lX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoACCglDb25kaXRpb24SDAoEdHlwZRgBIAEoCRIxCgZzdGF0dXMYAiABKA4yIS5vcGVudmNsdXN0ZXIudjEuQ29uZGl0aW9uLlN0YXR1cxIOCgZyZWFzb24YAyABKAkSDwoHbWVzc2FnZRgEIAEoCRI4ChRsYXN0X3RyYW5zaXRpb25fdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVwoGU3RhdHVzEhYKElNUQVRVU19VTlNQRUNJRklFRBAAEg8KC1NUQVRVU19UUlVFEAESEAoMU1RBVFVTX0ZBTFNFEAISEgoOU1RBVFVTX1VOS05PV04QAyI/Cg1SZXNvdXJjZVVzYWdlEgsKA2NwdRgBIAEoCRIOCgZtZW1vcnkYAiABKAkSEQoJcG9kX2NvdW50GAMgASgFQlBaTmdpdGh1Yi5jb20vdHVydGFjbi9vcGVuLXZjbHVzdGVyLWFwaS9zZGsvZ28vZ2VuL29wZW52Y2x1c3Rlci92MTtvcGVudmNsdXN0ZXJ2MWIGcHJvdG8z", [file_buf_validate_validate, file_google_protobuf_timestamp, file_openvcluster_v1_field_rules]);
 
 /**
  * A virtual Kubernetes cluster (vcluster), managed with the lifecycle of a
@@ -308,6 +308,36 @@ export type VClusterSpec = Message<"openvcluster.v1.VClusterSpec"> & {
    * @generated from field: bool deletion_protection = 8;
    */
   deletionProtection: boolean;
+
+  /**
+   * Suspends and resumes the vcluster at set times, such as every weekday
+   * evening and morning. Unset means no schedule. See SleepSchedule.
+   *
+   * @generated from field: openvcluster.v1.SleepSchedule sleep_schedule = 9;
+   */
+  sleepSchedule?: SleepSchedule | undefined;
+
+  /**
+   * When set, the server deletes the vcluster at this time, as the identity
+   * "system:scheduler" (the operation history shows it), keeping its
+   * snapshots unless delete_snapshots_on_expiry is set. A vcluster under
+   * deletion_protection is not deleted: it gets the condition "Expired"
+   * (true, reason "DeletionProtected") and is left alone until protection is
+   * turned off or expire_time moves to the future. A time already past at
+   * create is INVALID_ARGUMENT; one set in the past by UpdateVCluster
+   * expires the vcluster at the server's next look, within seconds.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 10;
+   */
+  expireTime?: Timestamp | undefined;
+
+  /**
+   * Whether the deletion at expire_time also deletes the vcluster's
+   * snapshots (as DeleteVClusterRequest.delete_snapshots does). Default: kept.
+   *
+   * @generated from field: bool delete_snapshots_on_expiry = 11;
+   */
+  deleteSnapshotsOnExpiry: boolean;
 };
 
 /**
@@ -359,6 +389,67 @@ export const VClusterSpec_DistroSchema: GenEnum<VClusterSpec_Distro> = /*@__PURE
   enumDesc(file_openvcluster_v1_vcluster, 1, 0);
 
 /**
+ * When the server suspends and resumes a vcluster on its own. Either time may
+ * be set alone: a suspend_cron alone puts the vcluster to sleep every evening
+ * and leaves waking it to its users. A schedule with neither is no schedule
+ * (an UpdateVCluster that sets an empty one clears it).
+ *
+ * The server acts as the identity "system:scheduler", through the same
+ * SuspendVCluster and ResumeVCluster a caller uses, so each action is an
+ * operation in the history. An action the phase table refuses at that moment
+ * (a suspend while the vcluster is PROVISIONING, a resume of a FAILED one) is
+ * skipped, not retried: the vcluster gets the condition "ScheduleSkipped"
+ * (true, reason "SuspendRefused" or "ResumeRefused", the message saying why)
+ * until the next action succeeds. Suspending an already SUSPENDED vcluster,
+ * or resuming a RUNNING one, is no refusal: it does nothing. A manual resume
+ * inside a sleep window is allowed, and the next scheduled suspend comes at
+ * its next time. Times missed while the server was down are caught up once
+ * when it starts: the most recent missed action fires, not one per missed
+ * occurrence. status.next_suspend_time and status.next_resume_time show what
+ * comes next.
+ *
+ * Cron expressions have the five standard fields (minute, hour, day of month,
+ * month, day of week), such as "0 19 * * 1-5"; "L" and "#" in the day fields
+ * are understood too. They are read in time_zone, so a schedule keeps its
+ * local wall-clock time across daylight-saving changes: a time skipped by a
+ * change (02:30 on a spring-forward night) comes at the first minute after
+ * the skip, and a time that happens twice (01:30 on a fall-back night) comes
+ * once, the first time.
+ *
+ * @generated from message openvcluster.v1.SleepSchedule
+ */
+export type SleepSchedule = Message<"openvcluster.v1.SleepSchedule"> & {
+  /**
+   * When to suspend. Empty means never.
+   *
+   * @generated from field: string suspend_cron = 1;
+   */
+  suspendCron: string;
+
+  /**
+   * When to resume. Empty means never.
+   *
+   * @generated from field: string resume_cron = 2;
+   */
+  resumeCron: string;
+
+  /**
+   * The IANA time zone the crons are read in, such as "Europe/Berlin".
+   * Empty means "UTC", which the stored spec then shows.
+   *
+   * @generated from field: string time_zone = 3;
+   */
+  timeZone: string;
+};
+
+/**
+ * Describes the message openvcluster.v1.SleepSchedule.
+ * Use `create(SleepScheduleSchema)` to create a new message.
+ */
+export const SleepScheduleSchema: GenMessage<SleepSchedule> = /*@__PURE__*/
+  messageDesc(file_openvcluster_v1_vcluster, 2);
+
+/**
  * Compute and storage resources, as Kubernetes quantity strings ("500m", "2",
  * "4Gi"). Each must be a valid quantity greater than zero.
  *
@@ -392,7 +483,7 @@ export type Resources = Message<"openvcluster.v1.Resources"> & {
  * Use `create(ResourcesSchema)` to create a new message.
  */
 export const ResourcesSchema: GenMessage<Resources> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster, 2);
+  messageDesc(file_openvcluster_v1_vcluster, 3);
 
 /**
  * Networking of a vcluster's API server.
@@ -422,7 +513,7 @@ export type NetworkSpec = Message<"openvcluster.v1.NetworkSpec"> & {
  * Use `create(NetworkSpecSchema)` to create a new message.
  */
 export const NetworkSpecSchema: GenMessage<NetworkSpec> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster, 3);
+  messageDesc(file_openvcluster_v1_vcluster, 4);
 
 /**
  * How the vcluster's API server is exposed.
@@ -470,7 +561,7 @@ export enum NetworkSpec_ExposeType {
  * Describes the enum openvcluster.v1.NetworkSpec.ExposeType.
  */
 export const NetworkSpec_ExposeTypeSchema: GenEnum<NetworkSpec_ExposeType> = /*@__PURE__*/
-  enumDesc(file_openvcluster_v1_vcluster, 3, 0);
+  enumDesc(file_openvcluster_v1_vcluster, 4, 0);
 
 /**
  * Persistent storage of a vcluster's control-plane state.
@@ -507,7 +598,7 @@ export type StorageSpec = Message<"openvcluster.v1.StorageSpec"> & {
  * Use `create(StorageSpecSchema)` to create a new message.
  */
 export const StorageSpecSchema: GenMessage<StorageSpec> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster, 4);
+  messageDesc(file_openvcluster_v1_vcluster, 5);
 
 /**
  * The observed state of a vcluster. Output only.
@@ -560,6 +651,22 @@ export type VClusterStatus = Message<"openvcluster.v1.VClusterStatus"> & {
    * @generated from field: string kubeconfig = 6;
    */
   kubeconfig: string;
+
+  /**
+   * When spec.sleep_schedule suspends the vcluster next. Unset without a
+   * suspend_cron.
+   *
+   * @generated from field: google.protobuf.Timestamp next_suspend_time = 7;
+   */
+  nextSuspendTime?: Timestamp | undefined;
+
+  /**
+   * When spec.sleep_schedule resumes the vcluster next. Unset without a
+   * resume_cron.
+   *
+   * @generated from field: google.protobuf.Timestamp next_resume_time = 8;
+   */
+  nextResumeTime?: Timestamp | undefined;
 };
 
 /**
@@ -567,7 +674,7 @@ export type VClusterStatus = Message<"openvcluster.v1.VClusterStatus"> & {
  * Use `create(VClusterStatusSchema)` to create a new message.
  */
 export const VClusterStatusSchema: GenMessage<VClusterStatus> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster, 5);
+  messageDesc(file_openvcluster_v1_vcluster, 6);
 
 /**
  * One aspect of a vcluster's state, in the style of Kubernetes conditions.
@@ -617,7 +724,7 @@ export type Condition = Message<"openvcluster.v1.Condition"> & {
  * Use `create(ConditionSchema)` to create a new message.
  */
 export const ConditionSchema: GenMessage<Condition> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster, 6);
+  messageDesc(file_openvcluster_v1_vcluster, 7);
 
 /**
  * Whether a condition holds.
@@ -658,7 +765,7 @@ export enum Condition_Status {
  * Describes the enum openvcluster.v1.Condition.Status.
  */
 export const Condition_StatusSchema: GenEnum<Condition_Status> = /*@__PURE__*/
-  enumDesc(file_openvcluster_v1_vcluster, 6, 0);
+  enumDesc(file_openvcluster_v1_vcluster, 7, 0);
 
 /**
  * Resources a vcluster currently uses.
@@ -693,5 +800,5 @@ export type ResourceUsage = Message<"openvcluster.v1.ResourceUsage"> & {
  * Use `create(ResourceUsageSchema)` to create a new message.
  */
 export const ResourceUsageSchema: GenMessage<ResourceUsage> = /*@__PURE__*/
-  messageDesc(file_openvcluster_v1_vcluster, 7);
+  messageDesc(file_openvcluster_v1_vcluster, 8);
 

@@ -259,9 +259,11 @@ export type UpdateVClusterRequest = Message<"openvcluster.v1.UpdateVClusterReque
 
   /**
    * The fields to change: "labels" (replaces every label),
-   * "spec.kubernetes_version" and "spec.deletion_protection". Required: a
-   * named field set to its empty value is cleared (no labels, protection
-   * off), so an update never changes a field its caller did not name.
+   * "spec.kubernetes_version", "spec.deletion_protection",
+   * "spec.sleep_schedule" (the whole schedule), "spec.expire_time" and
+   * "spec.delete_snapshots_on_expiry". Required: a named field set to its
+   * empty value is cleared (no labels, protection off, no schedule, no
+   * expiry), so an update never changes a field its caller did not name.
    *
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
@@ -1091,12 +1093,13 @@ export const VClusterService: GenService<{
     output: typeof ListVClustersResponseSchema;
   },
   /**
-   * Changes a vcluster's labels, its deletion protection or its Kubernetes
-   * version, each named in update_mask (the fields of `vcluster` not named
-   * there are ignored).
+   * Changes a vcluster's labels, its deletion protection, its sleep
+   * schedule, its expiry or its Kubernetes version, each named in
+   * update_mask (the fields of `vcluster` not named there are ignored).
    *
-   * Labels and deletion protection change at once, in RUNNING, SUSPENDED or
-   * FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+   * Labels, deletion protection, the sleep schedule and the expiry change at
+   * once, in RUNNING, SUSPENDED or FAILED; a new sleep schedule's next times
+   * are counted from the time of the update. A new spec.kubernetes_version is an upgrade: from RUNNING only,
    * through UPGRADING back to RUNNING (or FAILED, status.message saying
    * why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
    * to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
@@ -1104,9 +1107,11 @@ export const VClusterService: GenService<{
    * version the vcluster has ("1.31.0" is "1.31") changes nothing.
    *
    * Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
-   * "labels", "spec.kubernetes_version" and "spec.deletion_protection"
-   * (field "update_mask.paths", naming the path), invalid labels, or an
-   * unsupported or malformed version; FAILED_PRECONDITION with reason
+   * those UpdateVClusterRequest.update_mask lists (field
+   * "update_mask.paths", naming the path), invalid labels, an invalid cron
+   * expression or time zone (naming the field, such as
+   * "vcluster.spec.sleep_schedule.suspend_cron"), or an unsupported or
+   * malformed version; FAILED_PRECONDITION with reason
    * INVALID_PHASE in a phase the update is not allowed in, or with reason
    * UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
    * "current", "requested" and "allowed": the next supported minor version,

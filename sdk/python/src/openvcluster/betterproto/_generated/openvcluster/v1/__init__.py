@@ -57,6 +57,7 @@ __all__ = (
     "ServerInfoBackend",
     "ServerInfoServiceStub",
     "ServerLimits",
+    "SleepSchedule",
     "Snapshot",
     "SnapshotPhase",
     "SnapshotServiceStub",
@@ -1869,6 +1870,15 @@ class ServerInfo(betterproto2.Message):
     Who the caller is, as the server knows it.
     """
 
+    server_time: "datetime.datetime | None" = betterproto2.field(
+        7, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.Timestamp, optional=True
+    )
+    """
+    The server's clock when it answered. Sleep schedules and expiry follow
+    this clock, which a test server (run with test hooks) can be told to
+    move forward.
+    """
+
 
 default_message_pool.register_message("openvcluster.v1", "ServerInfo", ServerInfo)
 
@@ -1918,6 +1928,57 @@ class ServerLimits(betterproto2.Message):
 
 
 default_message_pool.register_message("openvcluster.v1", "ServerLimits", ServerLimits)
+
+
+@dataclass(eq=False, repr=False)
+class SleepSchedule(betterproto2.Message):
+    """
+    When the server suspends and resumes a vcluster on its own. Either time may
+    be set alone: a suspend_cron alone puts the vcluster to sleep every evening
+    and leaves waking it to its users. A schedule with neither is no schedule
+    (an UpdateVCluster that sets an empty one clears it).
+
+    The server acts as the identity "system:scheduler", through the same
+    SuspendVCluster and ResumeVCluster a caller uses, so each action is an
+    operation in the history. An action the phase table refuses at that moment
+    (a suspend while the vcluster is PROVISIONING, a resume of a FAILED one) is
+    skipped, not retried: the vcluster gets the condition "ScheduleSkipped"
+    (true, reason "SuspendRefused" or "ResumeRefused", the message saying why)
+    until the next action succeeds. Suspending an already SUSPENDED vcluster,
+    or resuming a RUNNING one, is no refusal: it does nothing. A manual resume
+    inside a sleep window is allowed, and the next scheduled suspend comes at
+    its next time. Times missed while the server was down are caught up once
+    when it starts: the most recent missed action fires, not one per missed
+    occurrence. status.next_suspend_time and status.next_resume_time show what
+    comes next.
+
+    Cron expressions have the five standard fields (minute, hour, day of month,
+    month, day of week), such as "0 19 * * 1-5"; "L" and "#" in the day fields
+    are understood too. They are read in time_zone, so a schedule keeps its
+    local wall-clock time across daylight-saving changes: a time skipped by a
+    change (02:30 on a spring-forward night) comes at the first minute after
+    the skip, and a time that happens twice (01:30 on a fall-back night) comes
+    once, the first time.
+    """
+
+    suspend_cron: "str" = betterproto2.field(1, betterproto2.TYPE_STRING)
+    """
+    When to suspend. Empty means never.
+    """
+
+    resume_cron: "str" = betterproto2.field(2, betterproto2.TYPE_STRING)
+    """
+    When to resume. Empty means never.
+    """
+
+    time_zone: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
+    """
+    The IANA time zone the crons are read in, such as "Europe/Berlin".
+    Empty means "UTC", which the stored spec then shows.
+    """
+
+
+default_message_pool.register_message("openvcluster.v1", "SleepSchedule", SleepSchedule)
 
 
 @dataclass(eq=False, repr=False)
@@ -2189,9 +2250,11 @@ class UpdateVClusterRequest(betterproto2.Message):
     )
     """
     The fields to change: "labels" (replaces every label),
-    "spec.kubernetes_version" and "spec.deletion_protection". Required: a
-    named field set to its empty value is cleared (no labels, protection
-    off), so an update never changes a field its caller did not name.
+    "spec.kubernetes_version", "spec.deletion_protection",
+    "spec.sleep_schedule" (the whole schedule), "spec.expire_time" and
+    "spec.delete_snapshots_on_expiry". Required: a named field set to its
+    empty value is cleared (no labels, protection off, no schedule, no
+    expiry), so an update never changes a field its caller did not name.
     """
 
     etag: "str" = betterproto2.field(3, betterproto2.TYPE_STRING)
@@ -2451,6 +2514,34 @@ class VClusterSpec(betterproto2.Message):
     `loft.sh/non-deletable: "true"`, which `vcluster delete` honours.
     """
 
+    sleep_schedule: "SleepSchedule | None" = betterproto2.field(
+        9, betterproto2.TYPE_MESSAGE, optional=True
+    )
+    """
+    Suspends and resumes the vcluster at set times, such as every weekday
+    evening and morning. Unset means no schedule. See SleepSchedule.
+    """
+
+    expire_time: "datetime.datetime | None" = betterproto2.field(
+        10, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.Timestamp, optional=True
+    )
+    """
+    When set, the server deletes the vcluster at this time, as the identity
+    "system:scheduler" (the operation history shows it), keeping its
+    snapshots unless delete_snapshots_on_expiry is set. A vcluster under
+    deletion_protection is not deleted: it gets the condition "Expired"
+    (true, reason "DeletionProtected") and is left alone until protection is
+    turned off or expire_time moves to the future. A time already past at
+    create is INVALID_ARGUMENT; one set in the past by UpdateVCluster
+    expires the vcluster at the server's next look, within seconds.
+    """
+
+    delete_snapshots_on_expiry: "bool" = betterproto2.field(11, betterproto2.TYPE_BOOL)
+    """
+    Whether the deletion at expire_time also deletes the vcluster's
+    snapshots (as DeleteVClusterRequest.delete_snapshots does). Default: kept.
+    """
+
 
 default_message_pool.register_message("openvcluster.v1", "VClusterSpec", VClusterSpec)
 
@@ -2497,6 +2588,22 @@ class VClusterStatus(betterproto2.Message):
     The kubeconfig YAML for the vcluster. Filled only in the response of
     GetVClusterKubeconfig, never by GetVCluster, ListVClusters or
     WatchVClusters: credentials do not travel in listings.
+    """
+
+    next_suspend_time: "datetime.datetime | None" = betterproto2.field(
+        7, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.Timestamp, optional=True
+    )
+    """
+    When spec.sleep_schedule suspends the vcluster next. Unset without a
+    suspend_cron.
+    """
+
+    next_resume_time: "datetime.datetime | None" = betterproto2.field(
+        8, betterproto2.TYPE_MESSAGE, unwrap=lambda: __google__protobuf__.Timestamp, optional=True
+    )
+    """
+    When spec.sleep_schedule resumes the vcluster next. Unset without a
+    resume_cron.
     """
 
 
@@ -2920,12 +3027,13 @@ class VClusterServiceStub:
 
     def update_v_cluster(self, message: "UpdateVClusterRequest") -> "UpdateVClusterResponse":
         """
-        Changes a vcluster's labels, its deletion protection or its Kubernetes
-        version, each named in update_mask (the fields of `vcluster` not named
-        there are ignored).
+        Changes a vcluster's labels, its deletion protection, its sleep
+        schedule, its expiry or its Kubernetes version, each named in
+        update_mask (the fields of `vcluster` not named there are ignored).
 
-        Labels and deletion protection change at once, in RUNNING, SUSPENDED or
-        FAILED. A new spec.kubernetes_version is an upgrade: from RUNNING only,
+        Labels, deletion protection, the sleep schedule and the expiry change at
+        once, in RUNNING, SUSPENDED or FAILED; a new sleep schedule's next times
+        are counted from the time of the update. A new spec.kubernetes_version is an upgrade: from RUNNING only,
         through UPGRADING back to RUNNING (or FAILED, status.message saying
         why). An upgrade goes one minor version at a time ("1.30" to "1.31") or
         to a newer patch of the same minor ("1.31" to "1.31.4"); the version must
@@ -2933,9 +3041,11 @@ class VClusterServiceStub:
         version the vcluster has ("1.31.0" is "1.31") changes nothing.
 
         Errors: INVALID_ARGUMENT for an empty update_mask, a path other than
-        "labels", "spec.kubernetes_version" and "spec.deletion_protection"
-        (field "update_mask.paths", naming the path), invalid labels, or an
-        unsupported or malformed version; FAILED_PRECONDITION with reason
+        those UpdateVClusterRequest.update_mask lists (field
+        "update_mask.paths", naming the path), invalid labels, an invalid cron
+        expression or time zone (naming the field, such as
+        "vcluster.spec.sleep_schedule.suspend_cron"), or an unsupported or
+        malformed version; FAILED_PRECONDITION with reason
         INVALID_PHASE in a phase the update is not allowed in, or with reason
         UPGRADE_NOT_ALLOWED for a downgrade or a skipped minor version (metadata
         "current", "requested" and "allowed": the next supported minor version,
