@@ -364,6 +364,69 @@ def page_tokens(genuine: Sequence[str]) -> st.SearchStrategy[str]:
     )
 
 
+CRON_EDGES = [
+    "0 19 * * *",
+    "0 7 * * 1-5",
+    "*/15 * * * *",
+    "0 0 L * *",
+    "0 0 * * 5#3",
+    "0 0 29 2 *",
+    "0 0 30 2 *",
+    "0 0 31 4 *",
+    "61 * * * *",
+    "* 24 * * *",
+    "0 0 0 * *",
+    "0 0 * 13 *",
+    "0 0 * * 8",
+    "*/0 * * * *",
+    "1-0 * * * *",
+    "0 0 * * *  ",
+    "0\t0 * * *",
+    "0 0 * * * *",
+    "0 0 * *",
+    "@daily",
+    "@reboot",
+    "0 0 ? * *",
+    "0 0 15W * *",
+    "0 0 * JAN,FEB MON-FRI",
+    "\x00 * * * *",
+    "\u0661 * * * *",  # an Arabic-Indic digit one
+    "9" * 90 + " * * * *",
+    ",,,,, * * * *",
+    "0-59/1,0-59/2 * * * *",
+]
+# Cron expressions: crafted edges, arbitrary text, and huge strings.
+CRONS = st.one_of(st.sampled_from(CRON_EDGES), st.text(max_size=40), HUGE)
+ZONE_EDGES = [
+    "",
+    "UTC",
+    "Europe/Berlin",
+    "America/New_York",
+    "Etc/GMT+14",
+    "europe/berlin",
+    "Mars/Olympus_Mons",
+    "../../etc/passwd",
+    "/etc/localtime",
+    "Europe/../UTC",
+    "Europe/Berlin\x00",
+    "Europe\\Berlin",
+    "CET",
+    "EST5EDT",
+    "posixrules",
+    "zone.tab",
+    "tzdata.zi",
+    "Factory",
+    "a" * 64,
+]
+# Time zone names: crafted edges, arbitrary text, and huge strings.
+ZONES = st.one_of(st.sampled_from(ZONE_EDGES), st.text(max_size=40), HUGE)
+# Timestamps near and far, inside and outside the proto's range.
+TIMESTAMP_SECONDS = st.one_of(
+    st.sampled_from([0, -1, 1, 253402300799, 253402300800, -62135596800, -62135596801]),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+)
+
+
 def hook_metadata(pool: Sequence[str]) -> st.SearchStrategy[tuple[tuple[str, str], ...]]:
     """Test-hook metadata a client may send to a server with hooks on.
 
@@ -390,6 +453,10 @@ def hook_metadata(pool: Sequence[str]) -> st.SearchStrategy[tuple[tuple[str, str
         st.tuples(
             st.just("ovc-test-transition-delay-ms"),
             st.sampled_from(["-1", "abc", "3600001", "", "1.5"]),
+        ),
+        st.tuples(
+            st.just("ovc-test-clock-advance-seconds"),
+            st.sampled_from(["-1", "abc", "", "1.5", " 5", "316224001", "0"]),
         ),
     )
     return st.one_of(st.just(()), st.just(()), st.lists(entry, max_size=2).map(tuple))

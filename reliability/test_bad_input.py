@@ -31,6 +31,7 @@ import grpc
 import pytest
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import DecodeError, Message
+from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -40,7 +41,8 @@ from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.snapshot_pb2 import Snapshot
-from openvcluster.v1.vcluster_pb2 import Resources, VCluster, VClusterSpec
+from openvcluster.v1.vcluster_pb2 import Resources, SleepSchedule, VCluster, VClusterSpec
+from openvcluster_server.checks import UPDATABLE
 from openvcluster_server.config import Quota
 from openvcluster_server.store import Key
 from openvcluster_server.testhooks import TRANSITION_DELAY_MS
@@ -247,6 +249,19 @@ def requests_for(rpc: Rpc, target: FuzzTarget, pool: list[str]) -> st.SearchStra
         memory=hostile.QUANTITIES,
         storage=hostile.QUANTITIES,
     )
+    sleep_schedule = st.fixed_dictionaries(
+        {},
+        optional={
+            "suspend_cron": hostile.CRONS,
+            "resume_cron": hostile.CRONS,
+            "time_zone": hostile.ZONES,
+        },
+    )
+    expire_time = st.builds(
+        Timestamp,
+        seconds=hostile.TIMESTAMP_SECONDS,
+        nanos=st.integers(min_value=-(2**31), max_value=2**31 - 1),
+    )
     spec = st.fixed_dictionaries(
         {},
         optional={
@@ -273,6 +288,9 @@ def requests_for(rpc: Rpc, target: FuzzTarget, pool: list[str]) -> st.SearchStra
                 },
             ),
             "enable_ha": st.booleans(),
+            "sleep_schedule": sleep_schedule,
+            "expire_time": expire_time,
+            "delete_snapshots_on_expiry": st.booleans(),
         },
     )
     page_token = hostile.page_tokens(target.tokens)
@@ -316,14 +334,15 @@ def requests_for(rpc: Rpc, target: FuzzTarget, pool: list[str]) -> st.SearchStra
                     VClusterSpec,
                     kubernetes_version=hostile.text_field(["1.31", "1.32", "1.31.4", "1.29"]),
                     deletion_protection=st.booleans(),
+                    sleep_schedule=sleep_schedule.map(lambda fields: SleepSchedule(**fields)),
+                    expire_time=expire_time,
+                    delete_snapshots_on_expiry=st.booleans(),
                 ),
             ),
             update_mask=st.builds(
                 FieldMask,
                 paths=st.lists(
-                    hostile.text_field(
-                        ["labels", "spec.kubernetes_version", "spec.deletion_protection"]
-                    ),
+                    hostile.text_field(UPDATABLE),
                     max_size=4,
                 ),
             ),

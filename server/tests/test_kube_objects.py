@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import copy
+import json
+from datetime import datetime
 from typing import Any
 
 import pytest
 
-from openvcluster.v1.vcluster_pb2 import Condition, VClusterSpec
-from openvcluster_server.kube import objects
-from openvcluster_server.kube.conventions import ANNOTATION_UPDATED, host_namespace
+from openvcluster.v1.vcluster_pb2 import Condition, SleepSchedule, VClusterSpec
+from openvcluster_server.kube import objects, schedule_objects
+from openvcluster_server.kube.conventions import (
+    ANNOTATION_EXPIRY,
+    ANNOTATION_SCHEDULE_STATUS,
+    ANNOTATION_SLEEP_SCHEDULE,
+    ANNOTATION_UPDATED,
+    host_namespace,
+)
 from openvcluster_server.phases import Phase
 
 
@@ -140,3 +148,52 @@ def test_deletion_protection_is_an_annotation_not_a_spec_field() -> None:
     )
     assert objects.spec_of(protected).deletion_protection is True
     assert objects.spec_of(resource()).deletion_protection is False
+
+
+def test_the_schedule_and_the_expiry_are_annotations_that_read_back() -> None:
+    spec = VClusterSpec(
+        replicas=1,
+        sleep_schedule=SleepSchedule(
+            suspend_cron="0 19 * * 1-5", resume_cron="0 7 * * 1-5", time_zone="Europe/Berlin"
+        ),
+        delete_snapshots_on_expiry=True,
+    )
+    spec.expire_time.FromJsonString("2999-01-01T00:00:00Z")
+    created = objects.new_resource("team-a", "dev", spec, {}, host_namespace("team-a", "dev"))
+    annotations = created["metadata"]["annotations"]
+    assert json.loads(annotations[ANNOTATION_SLEEP_SCHEDULE]) == {
+        "suspendCron": "0 19 * * 1-5",
+        "resumeCron": "0 7 * * 1-5",
+        "timeZone": "Europe/Berlin",
+    }
+    assert json.loads(annotations[ANNOTATION_EXPIRY]) == {
+        "expireTime": "2999-01-01T00:00:00Z",
+        "deleteSnapshots": True,
+    }
+    for name in ("sleepSchedule", "expireTime", "deleteSnapshotsOnExpiry"):
+        assert name not in created["spec"]
+        assert name not in objects.spec_json(spec, complete=True)
+    assert objects.spec_of(created) == spec
+    # The first next times are written with the resource; the view shows them.
+    vcluster = objects.to_vcluster(created)
+    assert vcluster.status.next_suspend_time.ToDatetime() > datetime(2026, 1, 1)
+    assert vcluster.status.next_resume_time.ByteSize()
+
+
+def test_the_schedulers_status_reads_back_and_moves_the_etag() -> None:
+    plain = resource(stored="RUNNING")
+    before = objects.to_vcluster(plain)
+    edited = objects.to_vcluster(plain)
+    edited.status.next_suspend_time.FromJsonString("2999-01-01T19:00:00Z")
+    edited.status.conditions.add(
+        type="Expired", status=Condition.Status.STATUS_TRUE, reason="DeletionProtected"
+    )
+    written = copy.deepcopy(plain)
+    written["metadata"]["annotations"].update(schedule_objects.status_annotation(edited))
+    after = objects.to_vcluster(written)
+    assert after.status.next_suspend_time == edited.status.next_suspend_time
+    assert [c.type for c in after.status.conditions] == ["Ready", "Expired"]
+    assert after.etag != before.etag
+    # A value edited by hand into something else reads as no setting.
+    written["metadata"]["annotations"][ANNOTATION_SCHEDULE_STATUS] = "not json"
+    assert objects.to_vcluster(written).etag == before.etag

@@ -19,6 +19,7 @@ from google.protobuf.message import Message
 
 from openvcluster_server import tracing
 from openvcluster_server.auth import Authenticator, Principal
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.errors import ApiError, unavailable
 from openvcluster_server.idempotency import request_id_of
 from openvcluster_server.logformat import direct_handler, fields_record, write_fields_line
@@ -161,7 +162,9 @@ class CallRunner:
 
     @staticmethod
     async def _apply(plan: HookPlan) -> None:
-        """What the hooks ask before the call: a delay, an injected failure."""
+        """What the hooks ask before the call: a later clock, a delay, an injected failure."""
+        if plan.clock_advance_seconds:
+            await CLOCK.advance(plan.clock_advance_seconds)
         if plan.delay_seconds:
             await asyncio.sleep(plan.delay_seconds)
         if plan.fail_before:

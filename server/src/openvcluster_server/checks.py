@@ -19,8 +19,9 @@ from google.protobuf.message import Message
 from openvcluster import field_rules
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
-from openvcluster_server import validation
+from openvcluster_server import schedules, validation
 from openvcluster_server.auth import Principal
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.errors import FieldViolations
 from openvcluster_server.idempotency import request_id_of
 from openvcluster_server.phases import Phase
@@ -128,7 +129,21 @@ def scaled_spec(current: VClusterSpec, request: api.ScaleVClusterRequest) -> VCl
 
 
 # The fields UpdateVCluster may change, by their update_mask path.
-UPDATABLE = ("labels", "spec.kubernetes_version", "spec.deletion_protection")
+UPDATABLE = (
+    "labels",
+    "spec.kubernetes_version",
+    "spec.deletion_protection",
+    "spec.sleep_schedule",
+    "spec.expire_time",
+    "spec.delete_snapshots_on_expiry",
+)
+# The spec fields an update sets as they are, without a transition.
+SET_AT_ONCE = (
+    "spec.deletion_protection",
+    "spec.sleep_schedule",
+    "spec.expire_time",
+    "spec.delete_snapshots_on_expiry",
+)
 
 
 @dataclass(frozen=True)
@@ -137,7 +152,10 @@ class Update:
 
     labels: dict[str, str] | None
     kubernetes_version: str | None
-    deletion_protection: bool | None
+    # The spec fields of SET_AT_ONCE the mask names (a message left unset clears
+    # its field), with their values in ``spec``.
+    set_at_once: frozenset[str]
+    spec: VClusterSpec
 
 
 def update(request: api.UpdateVClusterRequest, versions: Sequence[str]) -> Update:
@@ -170,9 +188,17 @@ def update(request: api.UpdateVClusterRequest, versions: Sequence[str]) -> Updat
             violations.add(field, 'must name the version to upgrade to, such as "1.31"')
         else:
             validation.resolve_kubernetes_version(violations, field, version, versions)
+    if "spec.expire_time" in paths:
+        schedules.check_expire_time(
+            violations, "vcluster.spec.expire_time", vcluster.spec.expire_time, None
+        )
+    if "spec.sleep_schedule" in paths and vcluster.spec.HasField("sleep_schedule"):
+        schedules.check_schedule(
+            violations, "vcluster.spec.sleep_schedule", vcluster.spec.sleep_schedule
+        )
     violations.raise_if_any()
-    protection = vcluster.spec.deletion_protection if "spec.deletion_protection" in paths else None
-    return Update(labels, version, protection)
+    named = frozenset(path for path in paths if path in SET_AT_ONCE)
+    return Update(labels, version, named, vcluster.spec)
 
 
 def restore(request: api.RestoreVClusterRequest) -> None:
@@ -212,4 +238,5 @@ def planned(namespace: str, name: str, spec: VClusterSpec, labels: dict[str, str
     """What validate_only answers: the vcluster as it would be created, nothing server-made."""
     vcluster = VCluster(namespace=namespace, name=name, labels=labels, spec=spec)
     vcluster.status.phase = Phase.PHASE_PROVISIONING
+    schedules.set_next_times(vcluster, CLOCK.datetime())
     return vcluster

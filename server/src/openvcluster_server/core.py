@@ -232,6 +232,21 @@ class Core:
             )
         self.hub.publish(before, None if fail_message is None and end is None else vcluster)
 
+    def edit_vcluster(self, key: Key, edit: Callable[[VCluster], None], reason: str) -> None:
+        """Changes a stored vcluster outside any call (the scheduler's status
+        writes): a new etag if ``edit`` changed it, watchers told after the commit."""
+        with self.transaction(**{"openvcluster.transition": reason}):
+            vcluster = self.store.get_vcluster(key)
+            if vcluster is None:
+                return
+            before = copy_vcluster(vcluster)
+            edit(vcluster)
+            if vcluster == before:
+                return
+            resources.touch(vcluster)
+            self.store.put_vcluster(vcluster)
+        self.hub.publish(before, vcluster)
+
     @contextlib.contextmanager
     def transaction(self, **span_attributes: str) -> Iterator[None]:
         """One store transaction, traced as a child span of the call and timed for

@@ -10,13 +10,16 @@ them through the ``Backend`` interface of backend.py.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 
+from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server.config import ServerConfig
 from openvcluster_server.core import Core
 from openvcluster_server.monitor import Monitor, SimulatedUsage
+from openvcluster_server.scheduler import Scheduler
 from openvcluster_server.snapshots import SnapshotOperations
-from openvcluster_server.store import Store
+from openvcluster_server.store import Key, Store
 from openvcluster_server.vclusters import VClusterOperations
 from openvcluster_server.watch import WatchHub
 
@@ -31,6 +34,8 @@ class Engine:
         self.snapshots = SnapshotOperations(self.core)
         self.operations = self.core.history
         self.monitor = Monitor(self.core.reads, store, self.core.quotas, SimulatedUsage())
+        self._scheduler = Scheduler(store, self.core.hub, self.vclusters, self._record_schedule)
+        self._scheduling: asyncio.Task[None] | None = None
 
     @property
     def hub(self) -> WatchHub:
@@ -49,11 +54,19 @@ class Engine:
     async def start(self) -> None:
         """Binds to the event loop and resumes transitions a restart interrupted."""
         self.core.start(asyncio.get_running_loop())
+        self._scheduling = asyncio.create_task(self._scheduler.run(), name="scheduling")
 
     async def stop(self) -> None:
         """Cancels pending transitions (the store keeps their intermediate phases) and closes it."""
+        if self._scheduling is not None:
+            self._scheduling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._scheduling
         self.core.stop()
         self.core.store.close()
+
+    async def _record_schedule(self, key: Key, edit: Callable[[VCluster], None]) -> None:
+        self.core.edit_vcluster(key, edit, "schedule")
 
     async def housekeeping(self) -> None:
         """Drops request ids older than the configured window, and old operations."""

@@ -9,7 +9,6 @@ each phase the subject settles in, and the operation ends there.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server import checks, phases, resources
 from openvcluster_server.auth import Principal
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.errors import ERROR_DOMAIN, ApiError
 from openvcluster_server.paging import PageTokens, vcluster_scoped_page
 from openvcluster_server.store import Key, Store, operation_key
@@ -310,7 +310,7 @@ class History(OperationReads):
 
     def forget_expired(self) -> int:
         """Housekeeping: drops operations that ended longer ago than the retention."""
-        return self._store.forget_operations_ended_before(time.time() - self._retention)
+        return self._store.forget_operations_ended_before(CLOCK.time() - self._retention)
 
     def _of(self, namespace: str, vcluster: str) -> list[Operation]:
         """The vcluster's operations, newest first."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -28,6 +27,7 @@ from typing import Protocol, TypeVar
 from google.protobuf.message import Message
 
 from openvcluster_server.auth import Principal
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.errors import invalid_field
 from openvcluster_server.request_caps import Forgetful, RequestCaps
 from openvcluster_server.store import RememberedRequest
@@ -133,7 +133,7 @@ class RequestLog:
         memory: RequestMemory,
         ttl: float,
         caps: RequestCaps,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = CLOCK.time,
     ) -> None:
         self._memory = memory
         self._ttl = ttl

@@ -7,7 +7,6 @@ source cannot know is unavailable, never zero.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from openvcluster.v1 import monitor_service_pb2 as mon
 from openvcluster.v1.vcluster_pb2 import Condition, VCluster
 from openvcluster_server import checks
 from openvcluster_server.auth import Principal
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.paging import scan_visible
 from openvcluster_server.quantity import format_bytes, format_cpu, parse_quantity
 from openvcluster_server.quota import Quotas, quota_message
@@ -87,7 +87,7 @@ class Monitor:
         view: Store,
         quotas: Quotas,
         usage: UsageSource,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = CLOCK.time,
     ) -> None:
         self._reads = reads
         self._view = view

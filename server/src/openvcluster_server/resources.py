@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import time
 import uuid
 import zlib
 from decimal import Decimal
@@ -17,6 +16,8 @@ from openvcluster.v1.vcluster_pb2 import (
     VCluster,
     VClusterSpec,
 )
+from openvcluster_server import schedules
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.kubeconfig import api_server_endpoint
 from openvcluster_server.phases import Phase, phase_name
 from openvcluster_server.quantity import format_bytes, format_cpu, parse_quantity
@@ -40,10 +41,8 @@ _PHASE_MESSAGES: dict[int, str] = {
 
 
 def now() -> Timestamp:
-    """The current time at microsecond precision, which every SDK flavour keeps exactly."""
-    stamp = Timestamp()
-    stamp.FromMicroseconds(time.time_ns() // 1000)
-    return stamp
+    """The server clock's time at microsecond precision (clock.py)."""
+    return CLOCK.timestamp()
 
 
 def key_of(resource: VCluster | Snapshot) -> Key:
@@ -81,6 +80,7 @@ def new_vcluster(namespace: str, name: str, spec: VClusterSpec, labels: dict[str
         update_time=created,
     )
     set_phase(vcluster, Phase.PHASE_PROVISIONING)
+    schedules.set_next_times(vcluster, CLOCK.datetime())
     vcluster.etag = new_etag()
     return vcluster
 

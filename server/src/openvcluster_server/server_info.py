@@ -10,6 +10,7 @@ from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1.vcluster_pb2 import VClusterSpec
 from openvcluster_server import __version__, validation
 from openvcluster_server.auth import EDITOR, Principal
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.config import ServerConfig
 from openvcluster_server.errors import FieldViolations
 from openvcluster_server.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -56,6 +57,7 @@ class ServerInfoReader:
                 },
             ),
             caller=_caller(principal),
+            server_time=CLOCK.timestamp(),
         )
         return info_api.GetServerInfoResponse(info=info)
 

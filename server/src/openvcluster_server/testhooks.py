@@ -20,6 +20,14 @@ the metadata is ignored. The hooks:
     of the configured delay. A long one holds a vcluster in its intermediate
     phase (SUSPENDING, ...) or a snapshot unfinished, so a client can see how
     calls are answered there.
+``ovc-test-clock-advance-seconds: <seconds>``
+    Moves the server's clock (clock.py) this far forward before the call, for
+    good: timestamps, sleep schedules and expiry follow it, so a test sees a
+    scheduled suspend fire without waiting for its time. The call is handled
+    once the scheduler has acted on the new time (started what fell due and
+    recorded its next times); transitions it started go on as usual. The clock never goes
+    back; a test that needs a particular local time asks GetServerInfo for
+    ``server_time`` and advances by the difference.
 """
 
 from __future__ import annotations
@@ -34,8 +42,11 @@ UNAVAILABLE_AFTER = "ovc-test-unavailable-after"
 DELAY_MS = "ovc-test-delay-ms"
 FAIL_TRANSITION = "ovc-test-fail-transition"
 TRANSITION_DELAY_MS = "ovc-test-transition-delay-ms"
+CLOCK_ADVANCE_SECONDS = "ovc-test-clock-advance-seconds"
 MAX_DELAY_MS = 60_000
 MAX_TRANSITION_DELAY_MS = 3_600_000
+# Ten years: far enough for any schedule, small enough for every timestamp type.
+MAX_CLOCK_ADVANCE_SECONDS = 10 * 366 * 86_400
 
 
 @dataclass(frozen=True)
@@ -48,6 +59,7 @@ class HookPlan:
     fail_transition: str | None = None
     # Seconds per transition step; None keeps the configured delay.
     transition_delay: float | None = None
+    clock_advance_seconds: int = 0
 
 
 NO_HOOKS = HookPlan()
@@ -85,6 +97,12 @@ class TestHooks:
             and self._take(UNAVAILABLE_AFTER, values[UNAVAILABLE_AFTER]),
             fail_transition=values.get(FAIL_TRANSITION),
             transition_delay=transition_delay,
+            clock_advance_seconds=_int(
+                values.get(CLOCK_ADVANCE_SECONDS, "0"),
+                CLOCK_ADVANCE_SECONDS,
+                0,
+                MAX_CLOCK_ADVANCE_SECONDS,
+            ),
         )
 
     def _take(self, hook: str, value: str) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from openvcluster.v1.vcluster_pb2 import VCluster
-from openvcluster_server import upgrades
-from openvcluster_server.checks import Update
+from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
+from openvcluster_server import schedules, upgrades
+from openvcluster_server.checks import SET_AT_ONCE, Update
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.errors import ApiError, failed_precondition
 
 
@@ -30,10 +31,40 @@ def apply_update(vcluster: VCluster, change: Update, upgrade: bool) -> None:
     if change.labels is not None:
         vcluster.labels.clear()
         vcluster.labels.update(change.labels)
-    if change.deletion_protection is not None:
-        vcluster.spec.deletion_protection = change.deletion_protection
+    for path in change.set_at_once:
+        _copy_setting(vcluster.spec, change.spec, path)
+    schedules.apply_schedule_defaults(vcluster.spec)
+    if "spec.sleep_schedule" in change.set_at_once:
+        schedules.set_next_times(vcluster, CLOCK.datetime())
+    if "spec.expire_time" in change.set_at_once:
+        schedules.clear_condition(vcluster, schedules.EXPIRED)
     if upgrade and change.kubernetes_version is not None:
         vcluster.spec.kubernetes_version = change.kubernetes_version
+
+
+def keep_settings(restored: VClusterSpec, current: VClusterSpec | None) -> None:
+    """A restore brings the snapshot's spec but not its settings: deletion
+    protection, the sleep schedule and the expiry stay as the vcluster had
+    them (in place), or start off (a new vcluster, ``current`` None)."""
+    kept = current if current is not None else VClusterSpec()
+    for path in SET_AT_ONCE:
+        _copy_setting(restored, kept, path)
+
+
+def _copy_setting(spec: VClusterSpec, source: VClusterSpec, path: str) -> None:
+    """Sets one SET_AT_ONCE field of ``spec`` as ``source`` has it (an empty message clears)."""
+    if path == "spec.deletion_protection":
+        spec.deletion_protection = source.deletion_protection
+    elif path == "spec.delete_snapshots_on_expiry":
+        spec.delete_snapshots_on_expiry = source.delete_snapshots_on_expiry
+    elif path == "spec.sleep_schedule" and source.sleep_schedule.ByteSize():
+        spec.sleep_schedule.CopyFrom(source.sleep_schedule)
+    elif path == "spec.sleep_schedule":
+        spec.ClearField("sleep_schedule")
+    elif path == "spec.expire_time" and source.expire_time.ByteSize():
+        spec.expire_time.CopyFrom(source.expire_time)
+    elif path == "spec.expire_time":
+        spec.ClearField("expire_time")
 
 
 def require_unprotected(vcluster: VCluster) -> None:

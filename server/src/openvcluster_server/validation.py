@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 
 from openvcluster.v1.vcluster_pb2 import NetworkSpec, VClusterSpec
+from openvcluster_server import schedules
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.errors import FieldViolations
 from openvcluster_server.quantity import is_positive_quantity_problem, parse_quantity
 from openvcluster_server.selector import Selector, SelectorError, SelectorLimits, parse_selector
@@ -109,6 +111,10 @@ def apply_spec_defaults(
     if spec.network.expose_type == NetworkSpec.ExposeType.EXPOSE_TYPE_UNSPECIFIED:
         applied.network.expose_type = NetworkSpec.ExposeType.EXPOSE_TYPE_CLUSTER_IP
     _apply_storage_defaults(violations, spec, applied)
+    if spec.HasField("sleep_schedule"):
+        schedules.check_schedule(violations, "spec.sleep_schedule", spec.sleep_schedule)
+    schedules.apply_schedule_defaults(applied)
+    schedules.check_expire_time(violations, "spec.expire_time", spec.expire_time, CLOCK.time())
     return applied
 
 

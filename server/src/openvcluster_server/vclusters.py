@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.snapshot_pb2 import Snapshot
-from openvcluster.v1.vcluster_pb2 import VCluster
+from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
 from openvcluster_server import checks, phases, resources
 from openvcluster_server.auth import Principal
 from openvcluster_server.core import Core
@@ -14,7 +14,12 @@ from openvcluster_server.phases import Phase
 from openvcluster_server.reads import VCLUSTER
 from openvcluster_server.resources import copy_vcluster, key_of
 from openvcluster_server.testhooks import NO_HOOKS, HookPlan
-from openvcluster_server.updates import apply_update, is_upgrade, require_unprotected
+from openvcluster_server.updates import (
+    apply_update,
+    is_upgrade,
+    keep_settings,
+    require_unprotected,
+)
 
 
 class VClusterOperations:
@@ -216,7 +221,7 @@ class VClusterOperations:
             )
             before = copy_vcluster(vcluster)
             vcluster.spec.CopyFrom(snapshot.source_spec)
-            vcluster.spec.deletion_protection = before.spec.deletion_protection
+            keep_settings(vcluster.spec, before.spec)
             return api.RestoreVClusterResponse(
                 vcluster=self._core.begin(vcluster, Phase.PHASE_RESTORING, hooks, before)
             )
@@ -247,8 +252,10 @@ class VClusterOperations:
         self._core.check_quota(snapshot.namespace, removed=None, added=snapshot.source_spec)
         state = self._core.store.get_snapshot_state(key_of(snapshot))
         labels = dict(resources.captured_vcluster(state).labels) if state else {}
-        vcluster = resources.new_vcluster(*key, snapshot.source_spec, labels)
-        vcluster.spec.deletion_protection = False
+        spec = VClusterSpec()
+        spec.CopyFrom(snapshot.source_spec)
+        keep_settings(spec, None)
+        vcluster = resources.new_vcluster(*key, spec, labels)
         vcluster.status.message = f"restoring from snapshot {snapshot.name}"
         self._core.put(None, vcluster)
         self._core.schedule_after_commit(VCLUSTER, key, self._core.finish_transition, hooks)

@@ -14,10 +14,10 @@ import contextlib
 import hashlib
 import logging
 import socket
-import time
 import uuid
 from collections.abc import Callable, Mapping
 
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.config import ConfigError, ServerConfig
 from openvcluster_server.history import OperationReads
 from openvcluster_server.kube import crd
@@ -38,6 +38,7 @@ from openvcluster_server.monitor import Monitor
 from openvcluster_server.paging import PageTokens
 from openvcluster_server.quota import Quotas
 from openvcluster_server.reads import VClusterReads
+from openvcluster_server.scheduler import Scheduler
 from openvcluster_server.store import Store
 from openvcluster_server.store.memory import MemoryStore
 from openvcluster_server.watch import WatchHub
@@ -93,6 +94,7 @@ class KubeBackend:
         self.vclusters: KubeVClusterOperations
         self.monitor: Monitor
         self.snapshots: KubeSnapshotOperations
+        self._scheduler: Scheduler
 
     @property
     def queue_depth(self) -> int:
@@ -151,6 +153,9 @@ class KubeBackend:
         self.snapshots = KubeSnapshotOperations(
             self._kube, self._world, self.reads, mutations, page_tokens, self.config
         )
+        self._scheduler = Scheduler(
+            self._mirror, self.hub, self.vclusters, self.vclusters.record_schedule
+        )
         self.monitor = Monitor(
             self.reads,
             self._mirror,
@@ -179,12 +184,17 @@ class KubeBackend:
         return self._elector.leading if self.config.leader_elect else True
 
     async def _reconcile(self) -> None:
-        """Reconciles every vcluster and snapshot until cancelled (on stopping, or
+        """Reconciles every vcluster and snapshot, and runs the sleep schedules and
+        expiry, until cancelled (on stopping, or
         when another replica has taken the lead)."""
         # Whatever a previous leader left half done is resumed from the resources.
         self._reconciler.enqueue_all()
         self._snapshot_reconciler.enqueue_all()
-        workers = self._reconciler.run() + self._snapshot_reconciler.queue.run(_SNAPSHOT_WORKERS)
+        workers = [
+            *self._reconciler.run(),
+            *self._snapshot_reconciler.queue.run(_SNAPSHOT_WORKERS),
+            asyncio.create_task(self._scheduler.run(), name="scheduling"),
+        ]
         try:
             await asyncio.gather(*workers)
         finally:
@@ -209,7 +219,7 @@ class KubeBackend:
     async def housekeeping(self) -> None:
         """Drops expired request-id records, and (the leader) operations past their age."""
         with contextlib.suppress(KubeError):
-            await self._records.forget_expired(time.time())
+            await self._records.forget_expired(CLOCK.time())
             if self.leading:
                 await self._history.forget_expired()
 

@@ -53,6 +53,11 @@ ANNOTATION_ADOPTED = f"{PREFIX}/adopted"
 ANNOTATION_UPDATED = f"{PREFIX}/update-time"
 ANNOTATION_KEEP_DATA = f"{PREFIX}/keep-data"
 ANNOTATION_TEST_HOOKS = f"{PREFIX}/test-hooks"
+# The sleep schedule and the expiry (spec settings), and what the scheduler
+# keeps of its own (next times, its conditions); see schedule_objects.py.
+ANNOTATION_SLEEP_SCHEDULE = f"{PREFIX}/sleep-schedule"
+ANNOTATION_EXPIRY = f"{PREFIX}/expiry"
+ANNOTATION_SCHEDULE_STATUS = f"{PREFIX}/schedule-status"
 
 _MAX_NAME = 63
 _HASH = 8

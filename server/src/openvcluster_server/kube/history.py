@@ -12,7 +12,6 @@ those past their age.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from google.protobuf.message import Message
@@ -21,6 +20,7 @@ from openvcluster.v1.operation_pb2 import Operation
 from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server import history
 from openvcluster_server.auth import Principal
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.history import Subject
 from openvcluster_server.kube import kinds
 from openvcluster_server.kube.api import KubeApi, KubeError
@@ -113,7 +113,7 @@ class KubeHistory:
 
     async def forget_expired(self) -> int:
         """Deletes the operations that ended longer ago than the retention."""
-        cutoff = time.time() - self._retention
+        cutoff = CLOCK.time() - self._retention
         expired = [
             op
             for op in self._world.mirror.scan_operations(namespace=None, vcluster=None, after=None)

@@ -9,7 +9,6 @@ a fresh read, so an etag the caller sent is checked against the winner.
 from __future__ import annotations
 
 import asyncio
-import time
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -18,6 +17,7 @@ from google.protobuf.message import Message
 
 from openvcluster_server import idempotency
 from openvcluster_server.auth import Principal
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.errors import ApiError, failed_precondition, unavailable
 from openvcluster_server.history import Subject, subject_of
 from openvcluster_server.kube import kinds
@@ -68,7 +68,7 @@ class Mutations:
         records its operation (unless validate_only): its subject is the
         response's vcluster or snapshot, or what ``subject`` says."""
         claim = idempotency.ticket(principal, method, request)
-        now = time.time()
+        now = CLOCK.time()
         if claim is not None:
             remembered = self._records.recall_request(claim.key, now)
             if remembered is not None:

@@ -17,7 +17,8 @@ both, so every mutation is one write and takes effect atomically:
 Deletion protection is the annotation vcluster's CLI honours,
 ``loft.sh/non-deletable``, on the resource (metadata, so turning it on or
 off is no new generation to roll out); the reconciler copies it onto the
-control plane's workload, where ``vcluster delete`` looks.
+control plane's workload, where ``vcluster delete`` looks. The sleep
+schedule and the expiry are annotations too (schedule_objects.py).
 
 The API sees only phase-level changes: status details the reconciler keeps
 for itself (which generation Helm applied, ...) never change what a client
@@ -29,14 +30,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from openvcluster.v1.vcluster_pb2 import Condition, ResourceUsage, VCluster, VClusterSpec
-from openvcluster_server.kube import kinds
+from openvcluster_server.clock import CLOCK
+from openvcluster_server.kube import kinds, schedule_objects
 from openvcluster_server.kube.api import Obj
 from openvcluster_server.kube.conventions import (
     ANNOTATION_ADOPTED,
@@ -77,7 +78,7 @@ _MESSAGES: dict[int, str] = {
 
 def now_text() -> str:
     """The current time as Kubernetes writes it, with microseconds."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return CLOCK.datetime().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def spec_json(spec: VClusterSpec, *, complete: bool = False) -> dict[str, Any]:
@@ -88,7 +89,8 @@ def spec_json(spec: VClusterSpec, *, complete: bool = False) -> dict[str, Any]:
     is left out: it is an annotation (see protection_annotation).
     """
     fields = json_format.MessageToDict(spec, always_print_fields_with_no_presence=complete)
-    fields.pop(DELETION_PROTECTION, None)
+    for name in (DELETION_PROTECTION, *schedule_objects.SPEC_FIELDS):
+        fields.pop(name, None)
     return fields
 
 
@@ -108,9 +110,11 @@ def spec_of(resource: Obj) -> VClusterSpec:
         k: v
         for k, v in resource.get("spec", {}).items()
         if k not in (SUSPENDED, HOST_NAMESPACE, DELETION_PROTECTION, RESTORE)
+        and k not in schedule_objects.SPEC_FIELDS
     }
     spec = json_format.ParseDict(fields, VClusterSpec(), ignore_unknown_fields=True)
     spec.deletion_protection = protected(resource)
+    schedule_objects.read_settings(resource["metadata"].get("annotations") or {}, spec)
     return spec
 
 
@@ -133,6 +137,7 @@ def new_resource(
             "annotations": {
                 ANNOTATION_UPDATED: now_text(),
                 **({NON_DELETABLE: "true"} if spec.deletion_protection else {}),
+                **schedule_objects.new_annotations(spec),
                 **(annotations or {}),
             },
             "finalizers": [FINALIZER],
@@ -223,6 +228,7 @@ def to_vcluster(resource: Obj) -> VCluster:
     vcluster.status.conditions.append(ready_condition(phase, vcluster.update_time))
     if recorded and phase in RESTING:
         vcluster.status.conditions.extend(conditions_of(status.get("conditions", [])))
+    schedule_objects.read_status(meta.get("annotations") or {}, vcluster)
     vcluster.etag = etag_of(vcluster)
     return vcluster
 

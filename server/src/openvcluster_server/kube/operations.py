@@ -10,6 +10,7 @@ which this server's cache shows at once (read-your-writes).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
@@ -27,7 +28,15 @@ from openvcluster_server.errors import (
     invalid_field,
     not_found,
 )
-from openvcluster_server.kube import adoption, hooks, kinds, lifecycle, objects, snapshot_store
+from openvcluster_server.kube import (
+    adoption,
+    hooks,
+    kinds,
+    lifecycle,
+    objects,
+    schedule_objects,
+    snapshot_store,
+)
 from openvcluster_server.kube.api import KubeApi, KubeError, Obj
 from openvcluster_server.kube.conventions import (
     ANNOTATION_KEEP_DATA,
@@ -43,7 +52,12 @@ from openvcluster_server.quota import Quotas
 from openvcluster_server.reads import VCLUSTER, VClusterReads
 from openvcluster_server.resources import copy_vcluster
 from openvcluster_server.testhooks import NO_HOOKS, HookPlan
-from openvcluster_server.updates import apply_update, is_upgrade, require_unprotected
+from openvcluster_server.updates import (
+    apply_update,
+    is_upgrade,
+    keep_settings,
+    require_unprotected,
+)
 
 R = TypeVar("R", bound=Message)
 P = TypeVar("P", api.SuspendVClusterResponse, api.ResumeVClusterResponse)
@@ -132,7 +146,11 @@ class KubeVClusterOperations:
                         **{name: None for name in vcluster.labels},
                         **dict(wanted.labels),
                     },
-                    "annotations": objects.protection_annotation(wanted.spec.deletion_protection),
+                    "annotations": {
+                        **objects.protection_annotation(wanted.spec.deletion_protection),
+                        **schedule_objects.settings_annotations(wanted.spec),
+                        **schedule_objects.status_annotation(wanted),
+                    },
                 }
             }
             if upgrade:
@@ -300,7 +318,7 @@ class KubeVClusterOperations:
         self._check_quota(snapshot.namespace, removed=None, added=snapshot.source_spec)
         spec = VClusterSpec()
         spec.CopyFrom(snapshot.source_spec)
-        spec.deletion_protection = False
+        keep_settings(spec, None)
         labels = dict(stored["spec"].get("sourceLabels") or {})
         created = await self._create_new(
             key, spec, labels, plan, restore=_restore(snapshot.name, location, 1)
@@ -366,6 +384,28 @@ class KubeVClusterOperations:
             return response_type(vcluster=objects.to_vcluster(updated))
 
         return await self._mutations.run(principal, method, request, key, response_type, power)
+
+    async def record_schedule(self, key: Key, edit: Callable[[VCluster], None]) -> None:
+        """The scheduler's status write: next times and its conditions, into their
+        annotation, at the version read (re-read on a conflict)."""
+        for _ in range(_ATTEMPTS):
+            resource = self._world.resource(key)
+            if resource is None:
+                return
+            current = objects.to_vcluster(resource)
+            edited = copy_vcluster(current)
+            edit(edited)
+            if edited == current:
+                return
+            try:
+                await self._patch(
+                    resource,
+                    {"metadata": {"annotations": schedule_objects.status_annotation(edited)}},
+                )
+                return
+            except RetryError:
+                self._world.apply(kinds.VCLUSTERS, await self._kube.get(kinds.VCLUSTERS, *key))
+        raise RetryError
 
     async def _delete_snapshots(self, snapshots: list[Obj]) -> None:
         """Deletes snapshot resources (their reconciler removes what they stored)."""

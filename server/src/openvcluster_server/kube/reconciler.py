@@ -36,13 +36,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from openvcluster.v1.vcluster_pb2 import NetworkSpec, VClusterSpec
+from openvcluster_server.clock import CLOCK
 from openvcluster_server.kube import hooks as test_hooks
 from openvcluster_server.kube import kinds, lifecycle, objects, restores, values, workloads
 from openvcluster_server.kube.api import KubeApi, KubeError, Obj
@@ -89,7 +89,7 @@ class Reconciler:
         world: World,
         helm: Helm,
         settings: Settings,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = CLOCK.time,
     ) -> None:
         self._api = api
         self._world = world

@@ -66,6 +66,8 @@ class SnapshotReconciler:
         api: KubeApi,
         world: World,
         config: ServerConfig,
+        # Real time, not the server clock: phases are timed from the
+        # API server's own creation and deletion timestamps.
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._api = api
