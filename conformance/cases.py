@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from conformance.clock import ClockDay, ClockError
 from conformance.matrices import TemplateError, expand
 from conformance.protocol import Step
 
@@ -46,7 +47,17 @@ BUILTIN_TOKENS = frozenset({"admin", "none", "invalid"})
 _FILE_KEYS = frozenset({"area", "cases", "holds", "matrices"})
 _NAME = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 _CASE_KEYS = frozenset(
-    {"name", "description", "server", "connection", "tokens", "quota", "requires", "steps"}
+    {
+        "name",
+        "description",
+        "server",
+        "connection",
+        "tokens",
+        "quota",
+        "requires",
+        "clock",
+        "steps",
+    }
 )
 # What a case may require by name, beyond what its steps show: settings of
 # the reference servers a case depends on (see servers.py).
@@ -105,6 +116,8 @@ class Case:
     quota: Mapping[str, Any] = field(default_factory=dict)
     # Offers of DECLARABLE_OFFERS the case needs.
     declared: frozenset[str] = frozenset()
+    # A case that moves the server clock (clock.py): it runs alone.
+    clock: ClockDay | None = None
     source: Path = Path()
 
     @property
@@ -221,6 +234,14 @@ def _case(path: Path, area: str, entry: Any) -> Case:
         raise CaseError(
             f"{where}: requires must list some of {', '.join(sorted(DECLARABLE_OFFERS))}"
         )
+    clock = None
+    if "clock" in entry:
+        if server != "plain":
+            raise CaseError(f"{where}: a clock case runs on the plain server")
+        try:
+            clock = ClockDay.parse(entry["clock"], where)
+        except ClockError as exc:
+            raise CaseError(str(exc)) from None
     raw_steps = entry.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise CaseError(f"{where}: steps must be a non-empty list")
@@ -242,6 +263,7 @@ def _case(path: Path, area: str, entry: Any) -> Case:
         tokens=tokens,
         quota=quota,
         declared=frozenset(declared),
+        clock=clock,
         source=path,
     )
 

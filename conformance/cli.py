@@ -80,11 +80,14 @@ def _run_all(
     verdicts: list[Verdict] = []
     unexpected: list[str] = []
     with _environment(args, cases, clients) as environment:
+        # Clock cases are planned just before they run (clock.py).
         runs = {
-            c.name: [plan(case, c.name, environment, c.port) for case in cases] for c in clients
+            c.name: [plan(case, c.name, environment, c.port) for case in cases if not case.clock]
+            for c in clients
         }
+        clocked = [case for case in cases if case.clock]
         for client in clients:
-            found, problems = _run_one(client, runs[client.name], environment, args)
+            found, problems = _run_one(client, runs[client.name], clocked, environment, args)
             verdicts += found
             unexpected += problems
         if environment.closing_check is not None:
@@ -95,20 +98,28 @@ def _run_all(
 
 
 def _run_one(
-    client: ClientSpec, runs: list[CaseRun], environment: Environment, args: argparse.Namespace
+    client: ClientSpec,
+    runs: list[CaseRun],
+    clocked: list[Case],
+    environment: Environment,
+    args: argparse.Namespace,
 ) -> tuple[list[Verdict], list[str]]:
-    """Runs one client over the cases; its verdicts and its unexpected results."""
+    """Runs one client over the cases (``clocked`` ones after the others, one at
+    a time); its verdicts and its unexpected results."""
     verdicts: list[Verdict] = []
-    runnable = []
-    for run in runs:
-        missing = run.case.requires - environment.offers
+    for case in [run.case for run in runs] + clocked:
+        missing = case.requires - environment.offers
         if missing:
             note = f"the server does not offer {', '.join(sorted(missing))}"
-            verdicts.append(Verdict(run.case.name, run.case.area, client.name, SKIP, (note,)))
-        else:
-            runnable.append(run)
+            verdicts.append(Verdict(case.name, case.area, client.name, SKIP, (note,)))
+    runnable = [run for run in runs if run.case.requires <= environment.offers]
     build_client(client)
     report = run_client(client, runnable, args.timeout)
+    clock_cases = [case for case in clocked if case.requires <= environment.offers]
+    if clock_cases:
+        planned = _plan_clocked(clock_cases, client, environment)
+        report.add(run_client(client, planned, args.timeout, concurrency=1))
+        runnable += planned
     note = _missing_note(report)
     verdicts += [judge(run, report.results.get(run.case.name, {}), note) for run in runnable]
     print(f"{client.name}: {len(runnable)} case(s) in {report.seconds:.1f} s", flush=True)
@@ -131,6 +142,19 @@ def _run_one(
         tail = report.stderr.strip().splitlines()[-20:]
         print(f"--- last lines of {client.name}'s stderr ---", *tail, sep="\n")
     return verdicts, unexpected
+
+
+def _plan_clocked(cases: list[Case], client: ClientSpec, environment: Environment) -> list[CaseRun]:
+    """The clock cases' runs, each starting where the one before leaves the server clock."""
+    if environment.server_time is None:
+        raise CaseError("clock cases need the server's time, which this run cannot read")
+    now = environment.server_time()
+    planned = []
+    for case in cases:
+        run = plan(case, client.name, environment, client.port, server_now=now)
+        planned.append(run)
+        now = run.clock_end or now
+    return planned
 
 
 def _missing_note(report: ClientRun) -> str:

@@ -100,6 +100,16 @@ class ClientRun:
     seconds: float = 0.0
     timed_out: bool = False
 
+    def add(self, later: ClientRun) -> None:
+        """Folds in the report of a later batch of the same client."""
+        self.results.update(later.results)
+        self.stderr += later.stderr
+        if later.returncode not in (0, None) or self.returncode is None:
+            self.returncode = later.returncode
+        self.protocol_errors += later.protocol_errors
+        self.seconds += later.seconds
+        self.timed_out = self.timed_out or later.timed_out
+
 
 def build_client(spec: ClientSpec) -> None:
     """Runs the client's build command, if any; CalledProcessError when it fails."""
@@ -107,15 +117,20 @@ def build_client(spec: ClientSpec) -> None:
         subprocess.run(spec.argv(spec.build), cwd=ROOT, env=spec.environment(), check=True)
 
 
-def run_client(spec: ClientSpec, runs: Sequence[CaseRun], timeout: float) -> ClientRun:
+def run_client(
+    spec: ClientSpec, runs: Sequence[CaseRun], timeout: float, concurrency: int = 0
+) -> ClientRun:
     """Sends every case to one client process and collects its step results.
 
     The process gets the cases on stdin, closed after the last; it is killed
     after ``timeout`` seconds, and whatever it reported until then counts.
+    ``concurrency`` (``--concurrency``, which every client takes) limits how
+    many cases it runs at once; 0 leaves the client's default.
     """
     started = time.monotonic()
+    limit = ["--concurrency", str(concurrency)] if concurrency else []
     process = subprocess.Popen(
-        spec.argv(spec.command),
+        spec.argv(spec.command) + limit,
         cwd=ROOT,
         env=spec.environment(),
         stdin=subprocess.PIPE,

@@ -11,6 +11,7 @@ picture of the result:
 - ``$nonempty``, ``$empty`` and ``$any`` match what they say;
 - a one-key mapping with an operator: ``{$ne: X}``, ``{$len: N}``,
   ``{$contains: [...]}`` (each item matches some item of the list),
+  ``{$excludes: [...]}`` (no item of the list matches any of these),
   ``{$regex: PATTERN}`` (searched, ``^`` and ``$`` at line ends too),
   ``{$in: [...]}``, ``{$gt: N}``.
 
@@ -23,7 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-_OPERATORS = frozenset({"$ne", "$len", "$contains", "$regex", "$in", "$gt"})
+_OPERATORS = frozenset({"$ne", "$len", "$contains", "$excludes", "$regex", "$in", "$gt"})
 
 
 def match(expected: Any, actual: Any, path: str = "") -> list[str]:
@@ -93,6 +94,14 @@ def _operator(operator: str, operand: Any, actual: Any, where: str) -> list[str]
             f"{where}: no item matches {want!r} among {_brief(items)}"
             for want in operand
             if not any(not match(want, item) for item in items)
+        ]
+    if operator == "$excludes":
+        items = actual if isinstance(actual, list) else []
+        return [
+            f"{where}: {item!r} matches {unwanted!r}, which must not be there"
+            for unwanted in operand
+            for item in items
+            if not match(unwanted, item)
         ]
     if operator == "$regex":
         text = actual if isinstance(actual, str) else ""

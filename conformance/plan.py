@@ -24,6 +24,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from conformance.cases import Case, CaseError, StepSpec
+from conformance.clock import CaseClock, ClockError
 from conformance.protocol import CaseRequest, Connection, Step, Tls
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
@@ -91,6 +93,8 @@ class Environment:
     # more, it returns (problems that fail the run, lines to print). The
     # Kubernetes backend's RBAC proof.
     closing_check: Check | None = None
+    # Reads the plain server's clock (GetServerInfo.server_time), for clock cases.
+    server_time: Callable[[], datetime] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,8 @@ class CaseRun:
     variables: Mapping[str, str]
     request: CaseRequest
     expectations: tuple[Expectation, ...]
+    # Where a clock case leaves the server clock (as planned); None for other cases.
+    clock_end: datetime | None = None
 
 
 def variables(client: str, case: Case, salt: str) -> dict[str, str]:
@@ -129,10 +135,24 @@ def token_value(salt: str, client: str, case: str, token: str) -> str:
     return f"ovc-conformance-{_digest(salt, client, case, token)[:32]}"
 
 
-def plan(case: Case, client: str, environment: Environment, port: str = "grpc") -> CaseRun:
+def plan(
+    case: Case,
+    client: str,
+    environment: Environment,
+    port: str = "grpc",
+    server_now: datetime | None = None,
+) -> CaseRun:
     """The CaseRequest of ``case`` for ``client``, which calls the server's
-    ``port`` ("grpc" or "http"); CaseError when a step cannot be built."""
+    ``port`` ("grpc" or "http"); CaseError when a step cannot be built.
+
+    A clock case (clock.py) needs ``server_now``, the server's time when it starts.
+    """
     values = variables(client, case, environment.salt)
+    clock = None
+    if case.clock is not None:
+        if server_now is None:
+            raise CaseError(f"{case.name}: a clock case is planned with the server's time")
+        clock = CaseClock(case.clock, server_now)
     endpoint = environment.endpoints.get(case.server)
     if endpoint is None:
         raise CaseError(f"{case.name}: no {case.server} server in this run")
@@ -147,12 +167,12 @@ def plan(case: Case, client: str, environment: Environment, port: str = "grpc") 
     expectations = []
     for spec in case.steps:
         try:
-            step = _step(spec, case, client, values, environment)
+            step = _step(spec, case, client, values, environment, clock)
             earlier = {s.name for s in case.steps[: spec.index]}
             expectations.append(
                 Expectation(
-                    substitute(spec.expect, values, earlier, "expect"),
-                    substitute(spec.expect_error, values, earlier, "expect_error"),
+                    substitute(spec.expect, values, earlier, "expect", clock),
+                    substitute(spec.expect_error, values, earlier, "expect_error", clock),
                 )
             )
         except (json_format.ParseError, CaseError, KeyError, TypeError, ValueError) as exc:
@@ -177,7 +197,9 @@ def plan(case: Case, client: str, environment: Environment, port: str = "grpc") 
             request.steps.append(offline)
             expectations.append(expectations[-1])
         request.steps.append(step)
-    return CaseRun(case, client, values, request, tuple(expectations))
+    return CaseRun(
+        case, client, values, request, tuple(expectations), clock.planned if clock else None
+    )
 
 
 def _connection(
@@ -205,7 +227,12 @@ def _connection(
 
 
 def _step(
-    spec: StepSpec, case: Case, client: str, values: Mapping[str, str], env: Environment
+    spec: StepSpec,
+    case: Case,
+    client: str,
+    values: Mapping[str, str],
+    env: Environment,
+    clock: CaseClock | None,
 ) -> Step:
     step = Step(name=spec.name)
     request: Message = getattr(step, spec.action)
@@ -217,7 +244,7 @@ def _step(
         reference = _whole_reference(value, earlier)
         if reference is None:
             # Only a whole top-level field can travel as a Ref.
-            args[key] = substitute(value, values, set(), where=f"argument {key}")
+            args[key] = substitute(value, values, set(), f"argument {key}", clock)
             continue
         descriptor = fields.get(key)
         if descriptor is None or descriptor.type != FieldDescriptor.TYPE_STRING:
@@ -235,7 +262,7 @@ def _step(
     step.options.timeout_ms = int(options.get("timeout_ms", 0))
     step.options.max_attempts = int(options.get("max_attempts", 0))
     for key, value in options.get("metadata", {}).items():
-        step.options.metadata[str(key)] = substitute(str(value), values, set(), "metadata")
+        step.options.metadata[str(key)] = substitute(str(value), values, set(), "metadata", clock)
     if "token" in options:
         step.options.token = _token(options["token"], case, client, env)
     step.options.no_sdk_checks = options.get("sdk_checks", True) is False
@@ -252,16 +279,23 @@ def _token(name: str, case: Case, client: str, env: Environment) -> str:
     return token_value(env.salt, client, case.name, name)
 
 
-def substitute(value: Any, values: Mapping[str, str], earlier: set[str], where: str) -> Any:
-    """``value`` with every variable placeholder replaced, recursively.
+def substitute(
+    value: Any,
+    values: Mapping[str, str],
+    earlier: set[str],
+    where: str,
+    clock: CaseClock | None = None,
+) -> Any:
+    """``value`` with every variable placeholder replaced, recursively (a clock
+    case's ``at:`` and ``advance:`` ones by its ``clock``).
 
     References to earlier steps stay in place for the judge; anything else
     unknown is a CaseError.
     """
     if isinstance(value, dict):
-        return {k: substitute(v, values, earlier, where) for k, v in value.items()}
+        return {k: substitute(v, values, earlier, where, clock) for k, v in value.items()}
     if isinstance(value, list):
-        return [substitute(v, values, earlier, where) for v in value]
+        return [substitute(v, values, earlier, where, clock) for v in value]
     if not isinstance(value, str):
         return value
 
@@ -269,6 +303,13 @@ def substitute(value: Any, values: Mapping[str, str], earlier: set[str], where: 
         key = match.group(1)
         if key in values:
             return values[key]
+        if clock is not None:
+            try:
+                resolved = clock.resolve(key)
+            except ClockError as exc:
+                raise CaseError(f"{where}: {exc}") from None
+            if resolved is not None:
+                return resolved
         if key.startswith("uuid:"):
             return str(uuid.UUID(_digest(values["case"], key)[:32], version=4))
         if key.split(".", 1)[0] in earlier and "." in key:

@@ -16,13 +16,16 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import grpc
 import yaml
 
 from conformance import rbac_proof
-from conformance.cases import Case
+from conformance.cases import Case, CaseError
 from conformance.plan import (
     Check,
     Endpoint,
@@ -36,6 +39,8 @@ from k8s_testenv import service_account
 from k8s_testenv.audit import AuditLog
 from k8s_testenv.cluster import Cluster, start, stop
 from k8s_testenv.server_settings import server_settings
+from openvcluster.v1.server_info_service_pb2 import GetServerInfoRequest
+from openvcluster.v1.server_info_service_pb2_grpc import ServerInfoServiceStub
 from openvcluster_server import manifests
 from openvcluster_server.config import DEFAULT_KUBERNETES_VERSIONS, Quota
 from openvcluster_server.testing import running_server
@@ -119,8 +124,9 @@ def managed(
                     client_key_file=str(certs.client_key),
                 )
             )
+        clock = partial(read_server_time, endpoints["plain"], admin)
         if cluster is None:
-            yield Environment(endpoints, admin, ALL_OFFERS, salt)
+            yield Environment(endpoints, admin, ALL_OFFERS, salt, server_time=clock)
         else:
             # Real transitions queue up behind each other when cases run at once.
             offers = ALL_OFFERS - set(KUBERNETES_LACKS)
@@ -131,6 +137,7 @@ def managed(
                 salt,
                 wait_timeout_ms=KUBERNETES_WAIT_MS,
                 closing_check=_rbac_proof(*cluster),
+                server_time=clock,
             )
 
 
@@ -200,7 +207,39 @@ def external(endpoint: Endpoint, token: str, test_hooks: bool) -> Environment:
     """Your server: only cases needing nothing beyond the API (and the test hooks
     when it honours them) can run against it."""
     offers = frozenset({"test_hooks", "operations"} if test_hooks else {"operations"})
-    return Environment({"plain": endpoint}, token, offers, secrets.token_hex(4))
+    return Environment(
+        {"plain": endpoint},
+        token,
+        offers,
+        secrets.token_hex(4),
+        server_time=partial(read_server_time, endpoint, token),
+    )
+
+
+def read_server_time(endpoint: Endpoint, token: str) -> datetime:
+    """The server's clock (ServerInfo.server_time), which clock cases plan from."""
+    if endpoint.tls:
+        root = Path(endpoint.ca_file).read_bytes() if endpoint.ca_file else None
+        key = Path(endpoint.client_key_file).read_bytes() if endpoint.client_key_file else None
+        chain = Path(endpoint.client_cert_file).read_bytes() if endpoint.client_cert_file else None
+        credentials = grpc.ssl_channel_credentials(root, key, chain)
+        options = (
+            [("grpc.ssl_target_name_override", endpoint.server_name)]
+            if endpoint.server_name
+            else []
+        )
+        channel = grpc.secure_channel(endpoint.address, credentials, options)
+    else:
+        channel = grpc.insecure_channel(endpoint.address)
+    with channel:
+        answer = ServerInfoServiceStub(channel).GetServerInfo(
+            GetServerInfoRequest(),
+            metadata=(("authorization", f"Bearer {token}"),) if token else (),
+            timeout=30,
+        )
+    if not answer.info.HasField("server_time"):
+        raise CaseError("the server's GetServerInfo answers no server_time, which clock cases need")
+    return answer.info.server_time.ToDatetime(UTC)
 
 
 def _grants(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,15 @@ ENVIRONMENT = Environment(
 )
 
 
+SERVER_NOW = datetime(2026, 12, 6, 6, 30, tzinfo=UTC)
+
+
 def test_every_case_of_the_repository_loads_and_plans() -> None:
     cases = load_cases(CASES_DIR)
     assert cases
     for case in cases:
         assert case.description, f"{case.name} needs a description"
-        plan(case, "python-sync", ENVIRONMENT)
+        plan(case, "python-sync", ENVIRONMENT, server_now=SERVER_NOW if case.clock else None)
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -45,6 +49,21 @@ def _write(tmp_path: Path, text: str) -> Path:
             "both expect and expect_error",
         ),
         ("area: x\ncases: [{name: a, extra: 1, steps: [{get_vcluster: {}}]}]\n", "unknown key"),
+        (
+            "area: x\ncases: [{name: a, server: tls, clock: {zone: UTC, day: next}, "
+            "steps: [{get_vcluster: {}}]}]\n",
+            "plain server",
+        ),
+        (
+            "area: x\ncases: [{name: a, clock: {zone: Mars/Base, day: next}, "
+            "steps: [{get_vcluster: {}}]}]\n",
+            "no IANA time zone",
+        ),
+        (
+            "area: x\ncases: [{name: a, clock: {zone: UTC, day: someday}, "
+            "steps: [{get_vcluster: {}}]}]\n",
+            "clock day must be one of",
+        ),
         (
             "area: x\ncases: [{name: a, steps: [{get_vcluster: {}, options: {token: bob}}]}]\n",
             "undeclared token",

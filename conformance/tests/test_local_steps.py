@@ -16,13 +16,14 @@ from google.protobuf.message import Message
 from conformance.cases import Case, StepSpec, load_cases
 from conformance.cli import CASES_DIR
 from conformance.plan import plan
-from conformance.tests.test_cases import ENVIRONMENT
+from conformance.tests.test_cases import ENVIRONMENT, SERVER_NOW
 from openvcluster import field_rules
 
 
 def _invalid_argument_steps() -> Iterator[tuple[Case, StepSpec, Message]]:
     for case in load_cases(CASES_DIR):
-        steps = plan(case, "python-sync", ENVIRONMENT).request.steps
+        now = SERVER_NOW if case.clock else None
+        steps = plan(case, "python-sync", ENVIRONMENT, server_now=now).request.steps
         # A local step's offline copy comes first; the original follows it.
         originals = [step for step in steps if not step.options.offline]
         for spec, step in zip(case.steps, originals, strict=True):

@@ -380,9 +380,11 @@ export type Step = Message<"openvcluster.conformance.v1.Step"> & {
      * UpdateVCluster; result: vcluster. The client calls its SDK's update
      * method with vcluster.namespace and vcluster.name, and for each path of
      * update_mask the SDK has an argument for (labels, kubernetes_version,
-     * deletion_protection), that argument with the value in `vcluster`; it
-     * passes update_mask itself only when the mask holds another path. So
-     * an empty mask is a call with no change.
+     * deletion_protection, sleep_schedule, expire_time,
+     * delete_snapshots_on_expiry), that argument with the value in
+     * `vcluster`; it passes update_mask itself only when the mask holds
+     * another path, or names sleep_schedule or expire_time left unset there
+     * (which clears them). So an empty mask is a call with no change.
      *
      * @generated from field: openvcluster.v1.UpdateVClusterRequest update_vcluster = 33;
      */
