@@ -232,7 +232,17 @@ _UPDATE_ARGUMENTS: dict[str, tuple[str, Any]] = {
     "labels": ("labels", lambda v: dict(v.labels)),
     "spec.kubernetes_version": ("kubernetes_version", lambda v: v.spec.kubernetes_version),
     "spec.deletion_protection": ("deletion_protection", lambda v: v.spec.deletion_protection),
+    "spec.sleep_schedule": ("sleep_schedule", lambda v: v.spec.sleep_schedule),
+    "spec.expire_time": ("expire_time", lambda v: v.spec.expire_time),
+    "spec.delete_snapshots_on_expiry": (
+        "delete_snapshots_on_expiry",
+        lambda v: v.spec.delete_snapshots_on_expiry,
+    ),
 }
+
+# The message fields of those paths: an unset one is no argument, since the
+# SDK can only name a path whose argument it is given.
+_MESSAGE_PATHS = {"spec.sleep_schedule": "sleep_schedule", "spec.expire_time": "expire_time"}
 
 
 def _update_arguments(r: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
@@ -240,7 +250,9 @@ def _update_arguments(r: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
 
     Each mask path the method has an argument for becomes that argument with
     the value in ``r.vcluster``; the mask itself is passed only when it holds
-    another path, so an empty mask is a call with no change.
+    another path, or a message path whose message is unset (the SDK then
+    sends it unset, which clears the field), so an empty mask is a call with
+    no change.
     """
     v = r.vcluster
     paths = list(r.update_mask.paths)
@@ -249,13 +261,22 @@ def _update_arguments(r: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
         "validate_only": r.validate_only,
         "request_id": r.request_id or None,
     }
+    explicit = False
     for path in paths:
-        if path in _UPDATE_ARGUMENTS:
-            argument, read = _UPDATE_ARGUMENTS[path]
-            kwargs[argument] = read(v)
-    if any(path not in _UPDATE_ARGUMENTS for path in paths):
+        if path not in _UPDATE_ARGUMENTS or _unset_message(v, path):
+            explicit = True
+            continue
+        argument, read = _UPDATE_ARGUMENTS[path]
+        kwargs[argument] = read(v)
+    if explicit:
         kwargs["update_mask"] = paths
     return (v.namespace, v.name), kwargs
+
+
+def _unset_message(v: Any, path: str) -> bool:
+    """Whether ``path`` names a message field that ``v`` leaves unset."""
+    field_name = _MESSAGE_PATHS.get(path)
+    return field_name is not None and not v.spec.HasField(field_name)
 
 
 # Where CallOptions.offline steps go: nothing listens there, so only the

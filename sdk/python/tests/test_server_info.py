@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -50,7 +51,11 @@ def configured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServ
 
 
 def test_server_info_of_the_shared_server(client: openvcluster.Client, ns: str) -> None:
+    before = time.time()
     info = client.get_server_info()
+    # The clock schedules and expiry follow: the real one, unless a test hook
+    # moved it forward.
+    assert info.server_time.ToSeconds() >= int(before) - 1
     assert isinstance(info, ServerInfo)
     assert info.version == server_version
     assert info.backend == ServerInfo.BACKEND_SIMULATED
@@ -168,7 +173,11 @@ async def test_async_server_info(
 ) -> None:
     info = await aclient.get_server_info(timeout=10)
     assert isinstance(info, ServerInfo)
-    assert info == client.get_server_info()
+    again = client.get_server_info()
+    # The server's clock moved on between the two calls; the rest is the same.
+    assert again.server_time.ToNanoseconds() >= info.server_time.ToNanoseconds() > 0
+    again.server_time.CopyFrom(info.server_time)
+    assert info == again
     assert (info.version, info.backend) == (server_version, ServerInfo.BACKEND_SIMULATED)
     assert (await aclient.create_vcluster(ns, "dev")).spec == info.spec_defaults
     assert info.limits.default_page_size == 50

@@ -9,8 +9,8 @@ Start with :class:`Client` (or :class:`AsyncClient` for ``asyncio``)::
         print(vc.status.phase == openvcluster.Phase.PHASE_RUNNING)
 
 Results are the generated protobuf messages of :mod:`openvcluster.v1`,
-re-exported here (``VCluster``, ``Snapshot``, ``Operation``, ``VClusterUsage``,
-``FleetSummary``, ``ServerInfo``, ...); failures raise the typed errors of
+re-exported here (``VCluster``, ``SleepSchedule``, ``Snapshot``, ``Operation``,
+``VClusterUsage``, ``FleetSummary``, ``ServerInfo``, ...); failures raise the typed errors of
 :mod:`openvcluster.errors`. The betterproto2 dataclass flavour lives in
 :mod:`openvcluster.betterproto`.
 """
@@ -95,6 +95,7 @@ from openvcluster.v1.vcluster_pb2 import (
     NetworkSpec,
     Resources,
     ResourceUsage,
+    SleepSchedule,
     StorageSpec,
     VCluster,
     VClusterSpec,
@@ -194,6 +195,7 @@ __all__ = [
     "RetryPolicy",
     "ServerInfo",
     "ServerLimits",
+    "SleepSchedule",
     "Snapshot",
     "SnapshotFailedError",
     "SnapshotPhase",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Self, Unpack
 
 import grpc
-from google.protobuf import field_mask_pb2
+from google.protobuf import field_mask_pb2, timestamp_pb2
 
 from openvcluster import _requests as build
 from openvcluster import _wait_sync as waits
@@ -132,6 +133,9 @@ class Client(ClientBase):
         expose_type: ExposeTypeLike | None = None,
         labels: Mapping[str, str] | None = None,
         deletion_protection: bool | None = None,
+        sleep_schedule: vcluster_pb2.SleepSchedule | None = None,
+        expire_time: datetime | timestamp_pb2.Timestamp | None = None,
+        delete_snapshots_on_expiry: bool | None = None,
         validate_only: bool = False,
         request_id: str | None = None,
         on_operation: Callable[[str], None] | None = None,
@@ -147,15 +151,23 @@ class Client(ClientBase):
         ``VClusterSpec`` message, or both (the arguments override the message).
         Empty settings take server defaults, and the returned spec shows them.
         ``deletion_protection=True`` guards it against deletion until an
-        update turns it off. With ``wait=True`` it returns once the vcluster
-        is RUNNING. ``validate_only`` checks everything and creates nothing.
+        update turns it off. ``sleep_schedule`` suspends and resumes it at set
+        times (cron expressions read in the schedule's ``time_zone``, UTC when
+        empty). ``expire_time``, an aware ``datetime`` or a ``Timestamp``,
+        deletes it at that time (protected, it is marked ``Expired`` instead),
+        keeping its snapshots unless ``delete_snapshots_on_expiry``. With
+        ``wait=True`` it returns once the vcluster is RUNNING.
+        ``validate_only`` checks everything and creates nothing.
 
         ``on_operation`` is called with the id of the Operation that records
         the call (see :meth:`get_operation`) once the server has answered, before
         any wait (not for ``validate_only``, which records none).
 
         Raises:
-            InvalidArgumentError: a bad field (see ``field_violations``).
+            TypeError: ``expire_time`` is a naive datetime.
+            InvalidArgumentError: a bad field, such as a bad cron expression or
+                time zone, or an ``expire_time`` already past (see
+                ``field_violations``).
             AlreadyExistsError: the name is taken in the namespace.
             ResourceExhaustedError: the namespace quota would be exceeded.
             VClusterFailedError: with ``wait=True``, provisioning failed.
@@ -174,6 +186,9 @@ class Client(ClientBase):
             expose_type=expose_type,
             labels=labels,
             deletion_protection=deletion_protection,
+            sleep_schedule=sleep_schedule,
+            expire_time=expire_time,
+            delete_snapshots_on_expiry=delete_snapshots_on_expiry,
             validate_only=validate_only,
             request_id=request_id,
         )
@@ -241,6 +256,9 @@ class Client(ClientBase):
         labels: Mapping[str, str] | None = None,
         kubernetes_version: str | None = None,
         deletion_protection: bool | None = None,
+        sleep_schedule: vcluster_pb2.SleepSchedule | None = None,
+        expire_time: datetime | timestamp_pb2.Timestamp | None = None,
+        delete_snapshots_on_expiry: bool | None = None,
         update_mask: Sequence[str] | field_mask_pb2.FieldMask | None = None,
         etag: str = "",
         validate_only: bool = False,
@@ -252,16 +270,24 @@ class Client(ClientBase):
         retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
     ) -> vcluster_pb2.VCluster:
-        """Changes the labels, deletion protection or Kubernetes version of a vcluster.
+        """Changes a vcluster's labels, protection, sleep schedule, expiry or Kubernetes version.
 
         Only what is given changes (``None`` leaves a field alone): ``labels``
         replaces every label (``{}`` removes them all); ``deletion_protection``
-        turns protection on or off; a new ``kubernetes_version`` is an upgrade.
-        The update mask is made from the arguments given; ``update_mask``
-        (paths such as ``["labels"]``) overrides that and is sent as it is.
+        turns protection on or off; ``sleep_schedule`` replaces the whole
+        schedule, and ``sleep_schedule=SleepSchedule()`` removes it;
+        ``expire_time`` (an aware ``datetime`` or a ``Timestamp``) moves the
+        expiry and ``delete_snapshots_on_expiry`` says whether it deletes the
+        snapshots too; a new ``kubernetes_version`` is an upgrade. The update
+        mask is made from the arguments given; ``update_mask`` (paths such as
+        ``["labels"]``) overrides that and is sent as it is, a path named
+        without its argument clearing that field: to remove the expiry, pass
+        ``update_mask=["spec.expire_time"]`` and no ``expire_time``.
 
-        Labels and protection change at once, in RUNNING, SUSPENDED or FAILED,
-        and the phase stays. An upgrade goes from RUNNING through UPGRADING back
+        Labels, protection, the schedule and the expiry change at once, in
+        RUNNING, SUSPENDED or FAILED, and the phase stays; a new schedule's
+        next times count from the update. An expiry already past expires the
+        vcluster within seconds. An upgrade goes from RUNNING through UPGRADING back
         to RUNNING, one minor version at a time (``"1.31"`` to ``"1.32"``) or to
         a newer patch; asking for the version the vcluster has changes nothing.
         With ``wait=True`` an upgrade returns once the vcluster is RUNNING with
@@ -274,9 +300,11 @@ class Client(ClientBase):
         any wait (not for ``validate_only``, which records none).
 
         Raises:
+            TypeError: ``expire_time`` is a naive datetime.
             InvalidArgumentError: nothing to change (field ``update_mask``), a
-                path that cannot change (``update_mask.paths``), bad labels or
-                an unsupported version (see ``field_violations``).
+                path that cannot change (``update_mask.paths``), bad labels, a
+                bad cron expression or time zone, or an unsupported version
+                (see ``field_violations``).
             FailedPreconditionError: ``reason`` ``INVALID_PHASE`` in a phase the
                 update is not allowed in; ``UPGRADE_NOT_ALLOWED`` for a downgrade
                 or a skipped minor version (``metadata`` has ``current``,
@@ -291,6 +319,9 @@ class Client(ClientBase):
             labels=labels,
             kubernetes_version=kubernetes_version,
             deletion_protection=deletion_protection,
+            sleep_schedule=sleep_schedule,
+            expire_time=expire_time,
+            delete_snapshots_on_expiry=delete_snapshots_on_expiry,
             update_mask=update_mask,
             etag=etag,
             validate_only=validate_only,

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
-from google.protobuf import field_mask_pb2
+from google.protobuf import field_mask_pb2, timestamp_pb2
 
 from openvcluster._enums import (
     DistroLike,
@@ -37,6 +38,7 @@ __all__ = [
     "scale_request",
     "snapshot_request",
     "suspend_request",
+    "to_timestamp",
     "update_mask_of",
     "update_request",
     "watch_request",
@@ -46,6 +48,28 @@ __all__ = [
 def new_request_id() -> str:
     """A fresh idempotency key: a random UUID in canonical text form."""
     return str(uuid.uuid4())
+
+
+def to_timestamp(
+    value: datetime | timestamp_pb2.Timestamp, argument: str
+) -> timestamp_pb2.Timestamp:
+    """``value`` as a Timestamp; ``argument`` names it in the TypeError of a naive datetime.
+
+    A naive datetime is refused rather than read as local time or as UTC: the
+    two differ by hours, and an expiry off by hours deletes a vcluster early.
+    """
+    if isinstance(value, timestamp_pb2.Timestamp):
+        return timestamp_pb2.Timestamp(seconds=value.seconds, nanos=value.nanos)
+    if not isinstance(value, datetime):
+        raise TypeError(f"{argument} is a datetime or a Timestamp, not {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise TypeError(
+            f"{argument} is a naive datetime; pass an aware one, such as "
+            "datetime.now(timezone.utc) + timedelta(days=7)"
+        )
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
 
 
 def _resources(
@@ -78,6 +102,9 @@ def create_request(
     expose_type: ExposeTypeLike | None,
     labels: Mapping[str, str] | None,
     deletion_protection: bool | None,
+    sleep_schedule: vc.SleepSchedule | None,
+    expire_time: datetime | timestamp_pb2.Timestamp | None,
+    delete_snapshots_on_expiry: bool | None,
     validate_only: bool,
     request_id: str | None,
 ) -> vs.CreateVClusterRequest:
@@ -99,6 +126,7 @@ def create_request(
         merged.network.expose_type = to_expose_type(expose_type)
     if deletion_protection is not None:
         merged.deletion_protection = deletion_protection
+    _apply_lifetime(merged, sleep_schedule, expire_time, delete_snapshots_on_expiry)
     return vs.CreateVClusterRequest(
         namespace=namespace,
         name=name,
@@ -107,6 +135,21 @@ def create_request(
         validate_only=validate_only,
         request_id=request_id or new_request_id(),
     )
+
+
+def _apply_lifetime(
+    spec: vc.VClusterSpec,
+    sleep_schedule: vc.SleepSchedule | None,
+    expire_time: datetime | timestamp_pb2.Timestamp | None,
+    delete_snapshots_on_expiry: bool | None,
+) -> None:
+    """Sets the schedule and expiry arguments given (``None``: not given) on ``spec``."""
+    if sleep_schedule is not None:
+        spec.sleep_schedule.CopyFrom(sleep_schedule)
+    if expire_time is not None:
+        spec.expire_time.CopyFrom(to_timestamp(expire_time, "expire_time"))
+    if delete_snapshots_on_expiry is not None:
+        spec.delete_snapshots_on_expiry = delete_snapshots_on_expiry
 
 
 def list_vclusters_request(
@@ -178,21 +221,28 @@ def update_mask_of(
     labels: Mapping[str, str] | None,
     kubernetes_version: str | None,
     deletion_protection: bool | None,
+    sleep_schedule: vc.SleepSchedule | None,
+    expire_time: datetime | timestamp_pb2.Timestamp | None,
+    delete_snapshots_on_expiry: bool | None,
 ) -> list[str]:
     """The update_mask paths of the friendly arguments given (``None`` is "not given").
 
     Labels given, even empty ones (which clear them), name ``labels``; a
     version names ``spec.kubernetes_version``; protection given, on or off,
-    names ``spec.deletion_protection``.
+    names ``spec.deletion_protection``. A schedule, even an empty one (which
+    clears it), names ``spec.sleep_schedule``; an expiry ``spec.expire_time``;
+    ``delete_snapshots_on_expiry``, true or false,
+    ``spec.delete_snapshots_on_expiry``.
     """
-    paths = []
-    if labels is not None:
-        paths.append("labels")
-    if kubernetes_version is not None:
-        paths.append("spec.kubernetes_version")
-    if deletion_protection is not None:
-        paths.append("spec.deletion_protection")
-    return paths
+    given = {
+        "labels": labels,
+        "spec.kubernetes_version": kubernetes_version,
+        "spec.deletion_protection": deletion_protection,
+        "spec.sleep_schedule": sleep_schedule,
+        "spec.expire_time": expire_time,
+        "spec.delete_snapshots_on_expiry": delete_snapshots_on_expiry,
+    }
+    return [path for path, value in given.items() if value is not None]
 
 
 def update_request(
@@ -202,6 +252,9 @@ def update_request(
     labels: Mapping[str, str] | None,
     kubernetes_version: str | None,
     deletion_protection: bool | None,
+    sleep_schedule: vc.SleepSchedule | None,
+    expire_time: datetime | timestamp_pb2.Timestamp | None,
+    delete_snapshots_on_expiry: bool | None,
     update_mask: Iterable[str] | field_mask_pb2.FieldMask | None,
     etag: str,
     validate_only: bool,
@@ -210,7 +263,9 @@ def update_request(
     """An UpdateVClusterRequest with an idempotency key.
 
     The mask comes from the arguments given (see :func:`update_mask_of`)
-    unless ``update_mask`` is given, which is sent as it is. An empty mask is
+    unless ``update_mask`` is given, which is sent as it is: a path it names
+    whose argument is not given is sent unset, which clears that field
+    (``["spec.expire_time"]`` alone removes the expiry). An empty mask is
     sent too: the server answers it (INVALID_ARGUMENT).
     """
     vcluster = vc.VCluster(namespace=namespace, name=name)
@@ -220,11 +275,15 @@ def update_request(
         vcluster.spec.kubernetes_version = kubernetes_version
     if deletion_protection is not None:
         vcluster.spec.deletion_protection = deletion_protection
+    _apply_lifetime(vcluster.spec, sleep_schedule, expire_time, delete_snapshots_on_expiry)
     if update_mask is None:
         paths = update_mask_of(
             labels=labels,
             kubernetes_version=kubernetes_version,
             deletion_protection=deletion_protection,
+            sleep_schedule=sleep_schedule,
+            expire_time=expire_time,
+            delete_snapshots_on_expiry=delete_snapshots_on_expiry,
         )
     elif isinstance(update_mask, field_mask_pb2.FieldMask):
         paths = list(update_mask.paths)

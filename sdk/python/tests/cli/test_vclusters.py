@@ -108,7 +108,7 @@ def test_create_with_every_setting(ovc: Ovc, client: openvcluster.Client, ns: st
     header = wide[0].split()
     assert header == [
         "NAME", "PHASE", "VERSION", "CPU", "MEMORY", "STORAGE", "REPLICAS", "HA", "PROTECTED",
-        "DISTRO", "ENDPOINT", "AGE", "LABELS",
+        "DISTRO", "ENDPOINT", "SLEEP", "SCHEDULE", "EXPIRES", "AGE", "LABELS",
     ]  # fmt: skip
     web = next(row.split() for row in wide[1:] if row.startswith("web "))
     assert web[5:10] == ["20Gi", "3", "yes", "no", "k3s"]

@@ -19,6 +19,7 @@ from openvcluster.cli.snapshots import restore, snapshot
 from openvcluster.cli.vclusters import (
     create,
     delete,
+    describe,
     get,
     kubeconfig,
     list_vclusters,
@@ -38,6 +39,8 @@ Examples:
   ovc list -A
   ovc suspend dev --wait && ovc resume dev --wait
   ovc update dev -l team=platform --deletion-protection
+  ovc update dev --sleep-at "0 19 * * 1-5" --wake-at "0 7 * * 1-5" --timezone Europe/Berlin
+  ovc create tmp --expire-in 7d
   ovc upgrade dev --to 1.32 --wait
   ovc snapshot create dev --name dev-snap
   ovc restore dev-snap --to dev2 --wait
@@ -59,7 +62,7 @@ Shell completion (bash; also zsh and fish):
 @click.group(
     "ovc",
     cls=OvcGroup,
-    aliases={"describe": "get", "ls": "list", "rm": "delete"},
+    aliases={"ls": "list", "rm": "delete"},
     epilog=_EPILOG,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
@@ -89,7 +92,18 @@ def completion(shell: str) -> None:
     click.echo(cls(cli, {}, "ovc", "_OVC_COMPLETE").source())
 
 
-for command in (create, get, list_vclusters, update, upgrade, delete, scale, suspend, resume):
+for command in (
+    create,
+    get,
+    describe,
+    list_vclusters,
+    update,
+    upgrade,
+    delete,
+    scale,
+    suspend,
+    resume,
+):
     cli.add_command(command)
 cli.add_command(snapshot)
 cli.add_command(restore)

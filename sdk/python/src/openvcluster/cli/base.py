@@ -19,6 +19,7 @@ from openvcluster.errors import OpenVClusterError
 __all__ = [
     "DURATION",
     "LABEL",
+    "POSITIVE_DURATION",
     "OvcCommand",
     "OvcGroup",
     "all_namespaces_option",
@@ -67,13 +68,34 @@ class OvcGroup(click.Group):
 
 
 class DurationType(click.ParamType[float]):
-    """Seconds, or a duration such as ``90s``, ``5m`` or ``1h30m``."""
+    """Seconds, or a duration such as ``90s``, ``5m``, ``1h30m`` or ``7d``.
+
+    ``positive`` refuses zero (a duration that must still be ahead, such as
+    an expiry's).
+    """
 
     name = "duration"
-    _PART: ClassVar[re.Pattern[str]] = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
-    _UNITS: ClassVar[dict[str, float]] = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    _PART: ClassVar[re.Pattern[str]] = re.compile(r"(\d+(?:\.\d+)?)(ms|d|h|m|s)")
+    _UNITS: ClassVar[dict[str, float]] = {
+        "d": 86400.0,
+        "h": 3600.0,
+        "m": 60.0,
+        "s": 1.0,
+        "ms": 0.001,
+    }
+
+    def __init__(self, *, positive: bool = False) -> None:
+        self.positive = positive
 
     def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        seconds = self._seconds(value, param, ctx)
+        if self.positive and seconds <= 0:
+            self.fail(f"{value!r} is not a positive duration; use 30m, 72h, 7d", param, ctx)
+        return seconds
+
+    def _seconds(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> float:
         if isinstance(value, int | float):
@@ -85,7 +107,9 @@ class DurationType(click.ParamType[float]):
             pass
         parts = self._PART.findall(text)
         if not parts or "".join(n + u for n, u in parts) != text:
-            self.fail(f"{value!r} is not a duration; use seconds, or 90s, 5m, 1h30m", param, ctx)
+            self.fail(
+                f"{value!r} is not a duration; use seconds, or 90s, 5m, 1h30m, 7d", param, ctx
+            )
         return sum(float(n) * self._UNITS[u] for n, u in parts)
 
 
@@ -106,6 +130,7 @@ class LabelType(click.ParamType[tuple[str, str]]):
 
 
 DURATION = DurationType()
+POSITIVE_DURATION = DurationType(positive=True)
 LABEL = LabelType()
 
 

@@ -10,6 +10,7 @@ import click
 import grpc
 
 from openvcluster.cli.config import ConfigError
+from openvcluster.cli.output import format_duration
 from openvcluster.errors import (
     InvalidArgumentError,
     NotFoundError,
@@ -78,6 +79,11 @@ _PARAMS = {
     "replicas": "replicas",
     "enable_ha": "ha",
     "deletion_protection": "deletion_protection",
+    "suspend_cron": "sleep_at",
+    "resume_cron": "wake_at",
+    "time_zone": "timezone",
+    "expire_time": "expire_in",
+    "delete_snapshots_on_expiry": "delete_snapshots_on_expiry",
     "labels": "labels",
     "label_selector": "selector",
     "phase": "phase",
@@ -167,6 +173,9 @@ def _describe(exc: OpenVClusterError, ctx: click.Context, endpoint: str) -> str:
         name = name or str(ctx.params.get("name") or "NAME")
         where = f" -n {namespace}" if namespace else ""
         return f"{exc.message} (`ovc update {name}{where} --no-deletion-protection`)"
+    if code == grpc.StatusCode.ABORTED and exc.reason == "ETAG_MISMATCH":
+        # ovc sends the etag of its own read (`ovc update` of a schedule).
+        return f"{exc.message} (it changed after ovc read it: run the command again)"
     if isinstance(exc, ResourceExhaustedError) and exc.quota_violations:
         quotas = "; ".join(f"{v.subject}: {v.description}" for v in exc.quota_violations)
         return f"{exc.message} ({quotas})"
@@ -234,6 +243,8 @@ def _shown(value: object) -> object:
         return ",".join(_pair(v) for v in value) if value else None
     if isinstance(value, bool):
         return None  # --ha / --no-ha: the flag says it
+    if isinstance(value, float):
+        return format_duration(value)  # --expire-in, converted to seconds by click
     return value
 
 

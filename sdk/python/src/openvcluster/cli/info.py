@@ -11,7 +11,7 @@ import yaml
 
 from openvcluster._version import __version__
 from openvcluster.cli.base import OvcCommand, connection_options, output_option
-from openvcluster.cli.output import Column, render_table, to_dict
+from openvcluster.cli.output import Column, format_time, render_table, to_dict
 from openvcluster.cli.session import get_session
 from openvcluster.v1 import monitor_service_pb2 as ms
 from openvcluster.v1 import server_info_service_pb2 as si
@@ -70,19 +70,25 @@ def _versions(output: str, info: si.ServerInfo | None) -> None:
         if info is not None:
             data["serverVersion"] = info.version
             data["serverBackend"] = si.ServerInfo.Backend.Name(info.backend)
+            if info.HasField("server_time"):
+                data["serverTime"] = info.server_time.ToJsonString()
         _write(data, output)
         return
     click.echo(f"Client version: {__version__}")
     if info is not None:
         click.echo(f"Server version: {info.version}")
         click.echo(f"Server backend: {backend_name(info.backend)}")
+        if info.HasField("server_time"):
+            click.echo(f"Server time:    {format_time(info.server_time)}")
 
 
 @click.command(cls=OvcCommand)
 @output_option(formats=_FORMATS)
 @connection_options
 def version(output: str) -> None:
-    """Show ovc's version, and the server's version and backend.
+    """Show ovc's version, and the server's version, backend and clock.
+
+    Sleep schedules and expiry follow the server's clock (in UTC here).
 
     When the server cannot be reached, ovc's version is shown, then the
     error (exit code 6). `ovc --version` shows ovc's version alone.

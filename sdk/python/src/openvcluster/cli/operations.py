@@ -21,6 +21,7 @@ from openvcluster.cli.base import (
 from openvcluster.cli.output import (
     Column,
     emit,
+    field_lines,
     format_duration,
     format_time,
     operation_columns,
@@ -118,9 +119,7 @@ def describe_operation(op: operation_pb2.Operation) -> str:
     ]
     if op.HasField("error"):
         fields.append(("Error", _error_text(op.error.message, op.error.details)))
-    width = max(len(label) for label, _ in fields) + 2
-    lines = [f"{label + ':':<{width}}{value or '-'}".rstrip() for label, value in fields]
-    text = "\n".join(lines) + "\n"
+    text = field_lines(fields)
     if op.progress:
         text += "\nProgress:\n" + render_table(_PROGRESS_COLUMNS, list(op.progress))
     return text

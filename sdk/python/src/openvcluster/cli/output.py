@@ -24,15 +24,18 @@ __all__ = [
     "FORMATS",
     "Column",
     "emit",
+    "field_lines",
     "format_age",
     "format_bytes",
     "format_duration",
     "format_time",
+    "format_until",
     "kind_name",
     "operation_columns",
     "operation_message",
     "operation_state_name",
     "render_table",
+    "schedule_text",
     "snapshot_columns",
     "to_dict",
     "vcluster_columns",
@@ -168,11 +171,35 @@ def vcluster_columns(*, wide: bool, all_namespaces: bool) -> list[Column]:
             ("PROTECTED", lambda v: "yes" if v.spec.deletion_protection else "no"),
             ("DISTRO", lambda v: _distro(v.spec.distro)),
             ("ENDPOINT", lambda v: v.status.api_server_endpoint),
+            ("SLEEP SCHEDULE", lambda v: schedule_text(v.spec.sleep_schedule)),
+            ("EXPIRES", lambda v: _expires(v.spec)),
         ]
     columns.append(("AGE", lambda v: format_age(v.create_time.seconds)))
     if wide:
         columns.append(("LABELS", lambda v: _labels(v.labels)))
     return columns
+
+
+def schedule_text(schedule: vcluster_pb2.SleepSchedule) -> str:
+    """``0 19 * * 1-5 → 0 7 * * 1-5 (Europe/Berlin)``: when it suspends, when it
+    resumes (``-``: never) and the zone; ``""`` for no schedule."""
+    if not schedule.suspend_cron and not schedule.resume_cron:
+        return ""
+    text = f"{schedule.suspend_cron or '-'} → {schedule.resume_cron or '-'}"
+    return f"{text} ({schedule.time_zone})" if schedule.time_zone else text
+
+
+def _expires(spec: vcluster_pb2.VClusterSpec) -> str:
+    return format_until(spec.expire_time) if spec.HasField("expire_time") else ""
+
+
+def field_lines(fields: Sequence[tuple[str, str]]) -> str:
+    """``Label:  value`` lines, the values aligned, ``-`` for an empty one: the
+    text of a command that shows one resource whole."""
+    width = max(len(label) for label, _ in fields) + 2
+    return "".join(
+        f"{label + ':':<{width}}{value or '-'}".rstrip() + "\n" for label, value in fields
+    )
 
 
 def snapshot_columns(*, wide: bool, all_namespaces: bool) -> list[Column]:
@@ -280,7 +307,25 @@ def format_age(created: int, now: float | None = None) -> str:
     """How long ago, the way kubectl says it: ``45s``, ``3m20s``, ``2h``, ``12d``."""
     if created <= 0:
         return ""
-    seconds = max(int((time.time() if now is None else now) - created), 0)
+    return _span(int((time.time() if now is None else now) - created))
+
+
+def format_until(stamp: Timestamp, now: float | None = None) -> str:
+    """``in 3d``, or ``2h ago`` once past: a time to come, such as an expiry,
+    from ``now``; ``""`` for an unset time."""
+    if stamp.seconds == 0 and stamp.nanos == 0:
+        return ""
+    ahead = stamp.seconds + stamp.nanos / 1e9 - (time.time() if now is None else now)
+    if ahead <= 0:
+        return f"{_span(int(-ahead))} ago"
+    # To the minute beyond two: an expiry set 7d ahead reads "in 7d" a second
+    # later, not "in 6d23h".
+    return f"in {_span(round(ahead / 60) * 60 if ahead >= 120 else int(ahead))}"
+
+
+def _span(seconds: int) -> str:
+    """``45s``, ``3m20s``, ``2h``, ``12d``: a length of time, as kubectl's ages."""
+    seconds = max(seconds, 0)
     minutes, hours, days = seconds // 60, seconds // 3600, seconds // 86400
     if seconds < 120:
         return f"{seconds}s"

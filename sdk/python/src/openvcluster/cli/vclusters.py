@@ -1,5 +1,5 @@
-"""The vcluster commands: create, get, list, update, upgrade, delete, scale, suspend,
-resume, kubeconfig."""
+"""The vcluster commands: create, get, describe, list, update, upgrade, delete, scale,
+suspend, resume, kubeconfig."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import os
 from pathlib import Path
 
 import click
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from openvcluster import phase_name, resting_phase, to_phase
+from openvcluster._requests import update_mask_of
 from openvcluster.cli import waiting
 from openvcluster.cli.base import (
     OvcCommand,
@@ -20,13 +22,32 @@ from openvcluster.cli.base import (
     output_option,
     wait_options,
 )
-from openvcluster.cli.output import emit, kind_name, vcluster_columns
+from openvcluster.cli.output import (
+    Column,
+    emit,
+    field_lines,
+    format_age,
+    format_time,
+    format_until,
+    kind_name,
+    render_table,
+    schedule_text,
+    vcluster_columns,
+)
+from openvcluster.cli.schedules import (
+    created_schedule,
+    expire_time_in,
+    merged_schedule,
+    schedule_options,
+)
 from openvcluster.cli.session import get_session
 from openvcluster.v1 import vcluster_pb2
 
 __all__ = [
     "create",
     "delete",
+    "describe",
+    "describe_vcluster",
     "get",
     "kubeconfig",
     "list_vclusters",
@@ -44,6 +65,13 @@ _Phase = vcluster_pb2.VCluster.Phase
 _PHASES = [v.name.removeprefix("PHASE_").lower() for v in _Phase.DESCRIPTOR.values if v.number != 0]
 _DISTROS = ["k8s", "k3s", "k0s"]
 _EXPOSE = ["cluster-ip", "node-port", "load-balancer", "ingress"]
+_DESCRIBE_FORMATS = ("table", "json", "yaml", "name")
+_CONDITION_COLUMNS: list[Column] = [
+    ("TYPE", lambda c: c.type),
+    ("STATUS", lambda c: _condition_status(c.status)),
+    ("REASON", lambda c: c.reason),
+    ("MESSAGE", lambda c: c.message),
+]
 
 name_argument = click.argument("name", metavar="NAME", shell_complete=complete_vclusters)
 
@@ -114,6 +142,12 @@ def wants_wait(wait: bool, timeout: float | None) -> bool:
     is_flag=True,
     help="Refuse deletes until `ovc update NAME --no-deletion-protection`.",
 )
+@schedule_options
+@click.option(
+    "--delete-snapshots-on-expiry",
+    is_flag=True,
+    help="At expiry, delete its snapshots too (kept by default).",
+)
 @click.option("--dry-run", is_flag=True, help="Validate only; create nothing.")
 @wait_options
 @output_option(default=None)
@@ -131,6 +165,11 @@ def create(
     expose: str | None,
     labels: tuple[tuple[str, str], ...],
     deletion_protection: bool,
+    sleep_at: str | None,
+    wake_at: str | None,
+    timezone: str | None,
+    expire_in: float | None,
+    delete_snapshots_on_expiry: bool,
     dry_run: bool,
     wait: bool,
     timeout: float | None,
@@ -138,8 +177,11 @@ def create(
 ) -> None:
     """Create the vcluster NAME; it is PROVISIONING, then RUNNING.
 
-    Settings left out take the server's defaults.
+    Settings left out take the server's defaults. --sleep-at and --wake-at
+    suspend and resume it on a schedule (either may be left out), read in
+    --timezone; --expire-in deletes it after that long.
     """
+    schedule = created_schedule(sleep_at, wake_at, timezone)
     session = get_session()
     client = session.client()
     vcluster = client.create_vcluster(
@@ -155,6 +197,9 @@ def create(
         expose_type=expose,
         labels=dict(labels),
         deletion_protection=deletion_protection or None,
+        sleep_schedule=schedule,
+        expire_time=expire_time_in(expire_in),
+        delete_snapshots_on_expiry=delete_snapshots_on_expiry or None,
         validate_only=dry_run,
         on_operation=session.record_operation,
     )
@@ -172,11 +217,82 @@ def create(
 @output_option()
 @connection_options
 def get(name: str, namespace: str | None, output: str) -> None:
-    """Show the vcluster NAME (alias: describe)."""
+    """Show the vcluster NAME in a table (`ovc describe NAME` shows every field)."""
     session = get_session()
     vcluster = session.client().get_vcluster(session.namespace(namespace), name)
     columns = vcluster_columns(wide=output == "wide", all_namespaces=False)
     emit([vcluster], output, columns, single=True)
+
+
+@click.command(cls=OvcCommand)
+@name_argument
+@namespace_option
+@output_option(formats=_DESCRIBE_FORMATS)
+@connection_options
+def describe(name: str, namespace: str | None, output: str) -> None:
+    """Show the vcluster NAME whole: its settings, schedule, expiry and conditions."""
+    session = get_session()
+    vcluster = session.client().get_vcluster(session.namespace(namespace), name)
+    if output != "table":
+        emit([vcluster], output, (), single=True)
+        return
+    click.echo(describe_vcluster(vcluster), nl=False)
+
+
+def describe_vcluster(vc: vcluster_pb2.VCluster, now: float | None = None) -> str:
+    """The text of ``ovc describe``: one field a line, then the conditions table.
+
+    Times are in UTC, each followed by how far off it is from ``now``.
+    """
+    spec, status = vc.spec, vc.status
+    resources = spec.resources
+    fields: list[tuple[str, str]] = [
+        ("Name", vc.name),
+        ("Namespace", vc.namespace),
+        ("Phase", phase_name(status.phase)),
+        ("Message", status.message),
+        ("Version", spec.kubernetes_version),
+        (
+            "Resources",
+            f"cpu {resources.cpu}, memory {resources.memory}, storage {resources.storage}",
+        ),
+        ("Replicas", f"{spec.replicas} (HA: {_yes(spec.enable_ha)})"),
+        ("Endpoint", status.api_server_endpoint),
+        ("Labels", ",".join(f"{k}={v}" for k, v in sorted(vc.labels.items()))),
+        ("Created", _when(vc.create_time, now, past=True)),
+        ("Deletion protection", _yes(spec.deletion_protection)),
+        ("Sleep schedule", schedule_text(spec.sleep_schedule)),
+        ("Next suspend", _when(status.next_suspend_time, now)),
+        ("Next resume", _when(status.next_resume_time, now)),
+        ("Expires", _when(spec.expire_time, now)),
+        ("Delete snapshots on expiry", _yes(spec.delete_snapshots_on_expiry)),
+    ]
+    text = field_lines(fields)
+    if status.conditions:
+        text += "\nConditions:\n" + render_table(_CONDITION_COLUMNS, list(status.conditions))
+    return text
+
+
+def _when(stamp: Timestamp, now: float | None, *, past: bool = False) -> str:
+    """``2026-11-18T08:20:00Z (in 3d)``; ``""`` for an unset time."""
+    if stamp.seconds == 0 and stamp.nanos == 0:
+        return ""
+    if past:
+        return f"{format_time(stamp)} ({format_age(stamp.seconds, now)} ago)"
+    return f"{format_time(stamp)} ({format_until(stamp, now)})"
+
+
+def _yes(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def _condition_status(value: int) -> str:
+    """``True``, ``False`` or ``Unknown``, as kubectl shows a condition's status."""
+    status = vcluster_pb2.Condition.Status
+    try:
+        return status.Name(status.ValueType(value)).removeprefix("STATUS_").capitalize()
+    except ValueError:
+        return str(value)
 
 
 @click.command("list", cls=OvcCommand)
@@ -215,6 +331,16 @@ def list_vclusters(
     default=None,
     help="Turn deletion protection on (deletes are refused) or off.",
 )
+@schedule_options
+@click.option("--no-sleep-schedule", is_flag=True, help="Remove the sleep schedule.")
+@click.option(
+    "--no-expiry", is_flag=True, help="Remove the expiry: it is never deleted on its own."
+)
+@click.option(
+    "--delete-snapshots-on-expiry/--keep-snapshots-on-expiry",
+    default=None,
+    help="Whether the deletion at expiry deletes its snapshots too.",
+)
 @click.option("--dry-run", is_flag=True, help="Validate only; change nothing.")
 @output_option(default=None)
 @connection_options
@@ -224,33 +350,112 @@ def update(
     labels: tuple[tuple[str, str], ...],
     clear_labels: bool,
     deletion_protection: bool | None,
+    sleep_at: str | None,
+    wake_at: str | None,
+    timezone: str | None,
+    expire_in: float | None,
+    no_sleep_schedule: bool,
+    no_expiry: bool,
+    delete_snapshots_on_expiry: bool | None,
     dry_run: bool,
     output: str | None,
 ) -> None:
-    """Change the labels or the deletion protection of the vcluster NAME, at once.
+    """Change the labels, deletion protection, sleep schedule or expiry of the vcluster NAME.
 
     The labels given with -l replace all the vcluster's labels (those not
-    given are removed); --clear-labels removes them all. Left out, labels or
-    protection stay as they are. Allowed while RUNNING, SUSPENDED or FAILED;
-    the phase stays. To change the Kubernetes version, see `ovc upgrade`.
+    given are removed); --clear-labels removes them all. --sleep-at, --wake-at
+    and --timezone change that part of the schedule and keep the rest
+    (an empty CRON, '', removes that time); --no-sleep-schedule removes it.
+    --expire-in sets the expiry from now; --no-expiry removes it. What is left
+    out stays as it is. The change is at once, while RUNNING, SUSPENDED or
+    FAILED; the phase stays. To change the Kubernetes version, see `ovc upgrade`.
     """
-    if labels and clear_labels:
-        raise click.UsageError("give -l/--label or --clear-labels, not both")
-    if not labels and not clear_labels and deletion_protection is None:
-        raise click.UsageError(
-            "nothing to change: give -l/--label, --clear-labels "
-            "or --deletion-protection/--no-deletion-protection"
-        )
+    schedule_given = sleep_at is not None or wake_at is not None or timezone is not None
+    _check_update_flags(
+        labels=bool(labels),
+        clear_labels=clear_labels,
+        schedule=schedule_given,
+        no_sleep_schedule=no_sleep_schedule,
+        expire_in=expire_in is not None,
+        no_expiry=no_expiry,
+        others=deletion_protection is not None or delete_snapshots_on_expiry is not None,
+    )
     session = get_session()
-    vcluster = session.client().update_vcluster(
-        session.namespace(namespace),
+    client = session.client()
+    ns = session.namespace(namespace)
+    etag = ""
+    schedule = vcluster_pb2.SleepSchedule() if no_sleep_schedule else None
+    if schedule_given:
+        # Read, merge, and write back on that read's etag: a change made in
+        # between is ABORTED rather than overwritten.
+        current = client.get_vcluster(ns, name)
+        schedule, etag = merged_schedule(current, sleep_at, wake_at, timezone), current.etag
+    new_labels = dict(labels) if labels or clear_labels else None
+    mask = None
+    if no_expiry:
+        mask = _mask_removing_expiry(
+            new_labels, deletion_protection, schedule, delete_snapshots_on_expiry
+        )
+    vcluster = client.update_vcluster(
+        ns,
         name,
-        labels=dict(labels) if labels or clear_labels else None,
+        labels=new_labels,
         deletion_protection=deletion_protection,
+        sleep_schedule=schedule,
+        expire_time=expire_time_in(expire_in),
+        delete_snapshots_on_expiry=delete_snapshots_on_expiry,
+        update_mask=mask,
+        etag=etag,
         validate_only=dry_run,
         on_operation=session.record_operation,
     )
     show(vcluster, output, "is valid (dry run: nothing changed)" if dry_run else "updated")
+
+
+def _mask_removing_expiry(
+    labels: dict[str, str] | None,
+    deletion_protection: bool | None,
+    schedule: vcluster_pb2.SleepSchedule | None,
+    delete_snapshots_on_expiry: bool | None,
+) -> list[str]:
+    """The update mask of the other changes, and ``spec.expire_time``: named
+    without a time, which the server takes as no expiry."""
+    paths = update_mask_of(
+        labels=labels,
+        kubernetes_version=None,
+        deletion_protection=deletion_protection,
+        sleep_schedule=schedule,
+        expire_time=None,
+        delete_snapshots_on_expiry=delete_snapshots_on_expiry,
+    )
+    return [*paths, "spec.expire_time"]
+
+
+def _check_update_flags(
+    *,
+    labels: bool,
+    clear_labels: bool,
+    schedule: bool,
+    no_sleep_schedule: bool,
+    expire_in: bool,
+    no_expiry: bool,
+    others: bool,
+) -> None:
+    """Usage errors of ``ovc update``: flags that contradict each other, or none."""
+    for given, cleared, flags in (
+        (labels, clear_labels, "-l/--label or --clear-labels"),
+        (schedule, no_sleep_schedule, "--sleep-at/--wake-at/--timezone or --no-sleep-schedule"),
+        (expire_in, no_expiry, "--expire-in or --no-expiry"),
+    ):
+        if given and cleared:
+            raise click.UsageError(f"give {flags}, not both")
+    if not any((labels, clear_labels, schedule, no_sleep_schedule, expire_in, no_expiry, others)):
+        raise click.UsageError(
+            "nothing to change: give -l/--label, --clear-labels, "
+            "--deletion-protection/--no-deletion-protection, --sleep-at, --wake-at, "
+            "--timezone, --no-sleep-schedule, --expire-in, --no-expiry "
+            "or --delete-snapshots-on-expiry/--keep-snapshots-on-expiry"
+        )
 
 
 @click.command(cls=OvcCommand)
