@@ -251,14 +251,21 @@ export async function runAction(
 /**
  * The update arguments of a mask: for each path the SDK has an argument for,
  * that argument with the value in `vcluster`; the mask itself only when it
- * holds another path.
+ * holds another path. A message path (`spec.sleep_schedule`,
+ * `spec.expire_time`) whose message is unset has no argument to give (the
+ * SDK names a path only for a value given), so it also sends the mask as
+ * given, which clears that field on the server.
  */
-function updateArgs(vcluster: VCluster | undefined, paths: readonly string[]): UpdateVClusterArgs {
+export function updateArgs(vcluster: VCluster | undefined, paths: readonly string[]): UpdateVClusterArgs {
   const args: UpdateVClusterArgs = {};
+  const spec = vcluster?.spec;
   for (const path of paths) {
     if (path === "labels") args.labels = vcluster?.labels ?? {};
-    else if (path === "spec.kubernetes_version") args.kubernetesVersion = vcluster?.spec?.kubernetesVersion ?? "";
-    else if (path === "spec.deletion_protection") args.deletionProtection = vcluster?.spec?.deletionProtection ?? false;
+    else if (path === "spec.kubernetes_version") args.kubernetesVersion = spec?.kubernetesVersion ?? "";
+    else if (path === "spec.deletion_protection") args.deletionProtection = spec?.deletionProtection ?? false;
+    else if (path === "spec.sleep_schedule" && spec?.sleepSchedule !== undefined) args.sleepSchedule = spec.sleepSchedule;
+    else if (path === "spec.expire_time" && spec?.expireTime !== undefined) args.expireTime = spec.expireTime;
+    else if (path === "spec.delete_snapshots_on_expiry") args.deleteSnapshotsOnExpiry = spec?.deleteSnapshotsOnExpiry ?? false;
     else args.updateMask = paths;
   }
   return args;

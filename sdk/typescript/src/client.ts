@@ -255,8 +255,13 @@ export class VClusterClientBase {
    * resolves once the vcluster is RUNNING. `validateOnly` checks everything
    * and creates nothing. `deletionProtection: true` guards the vcluster
    * against deletion until {@link updateVCluster} turns it off.
+   * `sleepSchedule` suspends and resumes it at set times (crons read in its
+   * `timeZone`); `expireTime` (a `Date` or a Timestamp) has the server
+   * delete it then, its snapshots too with `deleteSnapshotsOnExpiry`.
    *
-   * @throws InvalidArgumentError a bad field (see `fieldViolations`).
+   * @throws InvalidArgumentError a bad field (see `fieldViolations`), such
+   *   as a bad cron (`spec.sleep_schedule.suspend_cron`) or an `expireTime`
+   *   already past (`spec.expire_time`).
    * @throws AlreadyExistsError the name is taken in the namespace.
    * @throws ResourceExhaustedError the namespace quota would be exceeded.
    * @throws VClusterFailedError with `wait: true`, provisioning failed.
@@ -324,12 +329,15 @@ export class VClusterClientBase {
   }
 
   /**
-   * Changes a vcluster's labels, Kubernetes version or deletion protection;
-   * what is left out is kept.
+   * Changes a vcluster's labels, Kubernetes version, deletion protection,
+   * sleep schedule or expiry; what is left out is kept.
    *
    * The update mask names the fields given (`labels` even when empty, which
-   * removes every label; `deletionProtection` whether true or false), or is
-   * `updateMask` as given. Labels and protection change at once, in RUNNING,
+   * removes every label; `deletionProtection` whether true or false;
+   * `sleepSchedule` even when empty, which removes the schedule), or is
+   * `updateMask` as given. An expiry is cleared by naming it without a value:
+   * `updateMask: ["spec.expire_time"]` and no `expireTime`. Labels,
+   * protection, the schedule and the expiry change at once, in RUNNING,
    * SUSPENDED or FAILED, and the phase stays. A new `kubernetesVersion` is an
    * upgrade, allowed from RUNNING to the next minor version or a newer patch:
    * the vcluster answers UPGRADING and ends RUNNING on its own. With
@@ -337,8 +345,10 @@ export class VClusterClientBase {
    * any other update resolves at once. `validateOnly` checks the update and
    * changes nothing.
    *
-   * @throws InvalidArgumentError bad labels or version, nothing to change
-   *   (`update_mask`), or a mask path that cannot change (`update_mask.paths`).
+   * @throws InvalidArgumentError bad labels or version, a bad cron or time
+   *   zone (such as `vcluster.spec.sleep_schedule.suspend_cron`), nothing to
+   *   change (`update_mask`), or a mask path that cannot change
+   *   (`update_mask.paths`).
    * @throws FailedPreconditionError the vcluster is in another phase (`reason`
    *   INVALID_PHASE), or the version is not an allowed upgrade (`reason`
    *   UPGRADE_NOT_ALLOWED; `metadata` has `current`, `requested` and `allowed`).

@@ -8,6 +8,7 @@
  */
 
 import { clone, create, isMessage, type DescMessage, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import { timestampFromDate, TimestampSchema, type Timestamp } from "@bufbuild/protobuf/wkt";
 
 import { GetFleetSummaryRequestSchema, type GetFleetSummaryRequest } from "./gen/openvcluster/v1/monitor_service_pb.js";
 import { ListOperationsRequestSchema, type ListOperationsRequest } from "./gen/openvcluster/v1/operation_service_pb.js";
@@ -20,8 +21,10 @@ import {
 import {
   NetworkSpecSchema,
   ResourcesSchema,
+  SleepScheduleSchema,
   VClusterSpecSchema,
   type Resources,
+  type SleepSchedule,
   type VClusterSpec,
 } from "./gen/openvcluster/v1/vcluster_pb.js";
 import {
@@ -59,6 +62,10 @@ import {
 export type VClusterSpecInit = VClusterSpec | MessageInitShape<typeof VClusterSpecSchema>;
 /** A `Resources` message or a plain object of its fields. */
 export type ResourcesInit = Resources | MessageInitShape<typeof ResourcesSchema>;
+/** A `SleepSchedule` message or a plain object of its fields. */
+export type SleepScheduleInit = SleepSchedule | MessageInitShape<typeof SleepScheduleSchema>;
+/** A point in time: a `Date`, a `google.protobuf.Timestamp` message, or a plain object of its fields. */
+export type TimestampInit = Date | Timestamp | MessageInitShape<typeof TimestampSchema>;
 
 /** Arguments of `createVCluster` that shape the new vcluster. */
 export interface CreateVClusterArgs {
@@ -84,6 +91,16 @@ export interface CreateVClusterArgs {
   labels?: Readonly<Record<string, string>>;
   /** Guards the vcluster against deletion until `updateVCluster` turns it off (FailedPreconditionError, reason DELETION_PROTECTED). */
   deletionProtection?: boolean;
+  /**
+   * Suspends and resumes the vcluster at set times: `suspendCron` and
+   * `resumeCron` (five-field crons, either may be left out) read in
+   * `timeZone` (IANA, empty: `"UTC"`).
+   */
+  sleepSchedule?: SleepScheduleInit;
+  /** When the server deletes the vcluster; a time already past is InvalidArgumentError on `spec.expire_time`. */
+  expireTime?: TimestampInit;
+  /** Whether the deletion at `expireTime` deletes the vcluster's snapshots too (by default they are kept). */
+  deleteSnapshotsOnExpiry?: boolean;
   /** Checks everything and creates nothing; answers what would be created. */
   validateOnly?: boolean;
   /** Idempotency key (a UUID); the SDK makes one when left out. */
@@ -114,7 +131,9 @@ export interface ScaleVClusterArgs {
  * Arguments of `updateVCluster`: the fields given change, the others are
  * left alone. Each given field is named in the request's update mask, so an
  * empty value clears it: `labels: {}` removes every label,
- * `deletionProtection: false` turns protection off.
+ * `deletionProtection: false` turns protection off, `sleepSchedule: {}`
+ * removes the schedule. An expiry has no empty value to give: clear it with
+ * `updateMask: ["spec.expire_time"]` and no `expireTime`.
  */
 export interface UpdateVClusterArgs {
   /** The new labels, replacing all of them (mask path `"labels"`). */
@@ -127,6 +146,20 @@ export interface UpdateVClusterArgs {
   kubernetesVersion?: string;
   /** Turns deletion protection on or off (mask path `"spec.deletion_protection"`). */
   deletionProtection?: boolean;
+  /**
+   * The new sleep schedule, replacing the whole schedule (mask path
+   * `"spec.sleep_schedule"`); an empty one (`{}`) clears it. Its next times
+   * are counted from the update.
+   */
+  sleepSchedule?: SleepScheduleInit;
+  /**
+   * The new expiry (mask path `"spec.expire_time"`); a time already past
+   * expires the vcluster within seconds. To clear the expiry, send
+   * `updateMask: ["spec.expire_time"]` without `expireTime`.
+   */
+  expireTime?: TimestampInit;
+  /** Whether expiry deletes the snapshots too (mask path `"spec.delete_snapshots_on_expiry"`). */
+  deleteSnapshotsOnExpiry?: boolean;
   /**
    * The update mask's paths, sent as given instead of the ones derived from
    * the arguments above; a named field without its argument is cleared. The
@@ -280,6 +313,20 @@ function copyOf<Desc extends DescMessage>(schema: Desc, init: MessageInitShape<D
   return isMessage(init, schema) ? clone(schema, init) : create(schema, init);
 }
 
+// An invalid Date would otherwise fail deep in the conversion, naming no argument.
+function timestamp(init: TimestampInit): Timestamp {
+  if (!(init instanceof Date)) return copyOf(TimestampSchema, init);
+  if (Number.isNaN(init.getTime())) throw new RangeError("expireTime is an invalid Date");
+  return timestampFromDate(init);
+}
+
+// The schedule and expiry arguments, shared by create and update, set on `spec`.
+function applySchedule(spec: VClusterSpec, args: CreateVClusterArgs | UpdateVClusterArgs): void {
+  if (args.sleepSchedule !== undefined) spec.sleepSchedule = copyOf(SleepScheduleSchema, args.sleepSchedule);
+  if (args.expireTime !== undefined) spec.expireTime = timestamp(args.expireTime);
+  if (args.deleteSnapshotsOnExpiry !== undefined) spec.deleteSnapshotsOnExpiry = args.deleteSnapshotsOnExpiry;
+}
+
 /** A CreateVClusterRequest: `spec` (if any) with the friendly arguments applied on top. */
 export function createRequest(namespace: string, name: string, args: CreateVClusterArgs): CreateVClusterRequest {
   const spec = args.spec === undefined ? create(VClusterSpecSchema) : copyOf(VClusterSpecSchema, args.spec);
@@ -291,6 +338,7 @@ export function createRequest(namespace: string, name: string, args: CreateVClus
   if (args.replicas !== undefined) spec.replicas = args.replicas;
   if (args.enableHa !== undefined) spec.enableHa = args.enableHa;
   if (args.deletionProtection !== undefined) spec.deletionProtection = args.deletionProtection;
+  applySchedule(spec, args);
   if (args.exposeType !== undefined) {
     const network = spec.network ?? create(NetworkSpecSchema);
     network.exposeType = toExposeType(args.exposeType);
@@ -347,25 +395,26 @@ export function scaleRequest(namespace: string, name: string, args: ScaleVCluste
 
 /**
  * An UpdateVClusterRequest: the vcluster with the given fields, and a mask
- * naming them (in the order labels, version, protection), or `updateMask`
- * as given. An update with nothing given has an empty mask, which the
- * server refuses: the SDK does not decide that for it.
+ * naming them (in the order labels, version, protection, schedule, expiry,
+ * snapshots on expiry), or `updateMask` as given. An update with nothing
+ * given has an empty mask, which the server refuses: the SDK does not
+ * decide that for it.
  */
 export function updateRequest(namespace: string, name: string, args: UpdateVClusterArgs): UpdateVClusterRequest {
   const paths: string[] = [];
   if (args.labels !== undefined) paths.push("labels");
   if (args.kubernetesVersion !== undefined) paths.push("spec.kubernetes_version");
   if (args.deletionProtection !== undefined) paths.push("spec.deletion_protection");
+  if (args.sleepSchedule !== undefined) paths.push("spec.sleep_schedule");
+  if (args.expireTime !== undefined) paths.push("spec.expire_time");
+  if (args.deleteSnapshotsOnExpiry !== undefined) paths.push("spec.delete_snapshots_on_expiry");
+  const spec = create(VClusterSpecSchema, {
+    kubernetesVersion: args.kubernetesVersion ?? "",
+    deletionProtection: args.deletionProtection ?? false,
+  });
+  applySchedule(spec, args);
   return create(UpdateVClusterRequestSchema, {
-    vcluster: {
-      namespace,
-      name,
-      labels: { ...args.labels },
-      spec: {
-        kubernetesVersion: args.kubernetesVersion ?? "",
-        deletionProtection: args.deletionProtection ?? false,
-      },
-    },
+    vcluster: { namespace, name, labels: { ...args.labels }, spec },
     updateMask: { paths: args.updateMask === undefined ? paths : [...args.updateMask] },
     etag: args.etag ?? "",
     validateOnly: args.validateOnly ?? false,

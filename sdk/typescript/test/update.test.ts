@@ -7,6 +7,9 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 
+import { create, equals } from "@bufbuild/protobuf";
+import { timestampDate, timestampFromDate, TimestampSchema } from "@bufbuild/protobuf/wkt";
+
 import {
   AbortedError,
   FailedPreconditionError,
@@ -18,7 +21,7 @@ import {
   VClusterClient,
   VClusterFailedError,
 } from "../src/index.js";
-import { updateRequest } from "../src/requests.js";
+import { createRequest, updateRequest } from "../src/requests.js";
 import * as check from "./support/scenarios.js";
 import { invalidFields } from "./support/scenarios.js";
 import { startServer, uniqueNamespace, type RunningServer } from "./support/server.js";
@@ -57,6 +60,66 @@ describe("the update request", () => {
       "spec.deletion_protection",
     ]);
     assert.deepEqual(paths({ labels: { a: "b" }, updateMask: ["spec.distro"] }), ["spec.distro"], "an explicit mask is sent as given");
+  });
+
+  test("the schedule, the expiry and snapshots on expiry name their paths, after the others", () => {
+    const paths = (args: Parameters<typeof updateRequest>[2]): string[] => updateRequest("ns", "dev", args).updateMask?.paths ?? [];
+    assert.deepEqual(paths({ sleepSchedule: { suspendCron: "0 19 * * 1-5" } }), ["spec.sleep_schedule"]);
+    assert.deepEqual(paths({ expireTime: new Date("2030-01-01T00:00:00Z") }), ["spec.expire_time"]);
+    assert.deepEqual(paths({ deleteSnapshotsOnExpiry: false }), ["spec.delete_snapshots_on_expiry"], "false is given too");
+    assert.deepEqual(
+      paths({ deleteSnapshotsOnExpiry: true, expireTime: timestampFromDate(new Date()), sleepSchedule: {}, deletionProtection: true, labels: {} }),
+      ["labels", "spec.deletion_protection", "spec.sleep_schedule", "spec.expire_time", "spec.delete_snapshots_on_expiry"],
+    );
+  });
+
+  test("an empty sleepSchedule is sent empty, which clears it; an expiry is cleared by the mask alone", () => {
+    const emptied = updateRequest("ns", "dev", { sleepSchedule: {} }).vcluster?.spec;
+    assert.ok(emptied?.sleepSchedule !== undefined, "set, so the server sees a schedule given");
+    assert.deepEqual([emptied.sleepSchedule.suspendCron, emptied.sleepSchedule.resumeCron, emptied.sleepSchedule.timeZone], ["", "", ""]);
+
+    const cleared = updateRequest("ns", "dev", { updateMask: ["spec.expire_time"] });
+    assert.deepEqual(cleared.updateMask?.paths, ["spec.expire_time"]);
+    assert.equal(cleared.vcluster?.spec?.expireTime, undefined, "named and unset: the server clears it");
+    assert.equal(cleared.vcluster?.spec?.sleepSchedule, undefined);
+    assert.equal(updateRequest("ns", "dev", { labels: {} }).vcluster?.spec?.expireTime, undefined, "not given: not sent");
+  });
+
+  test("expireTime takes a Date, a Timestamp or its fields, and copies what it is given", () => {
+    const expiry = (expireTime: Parameters<typeof updateRequest>[2]["expireTime"]) =>
+      updateRequest("ns", "dev", { expireTime }).vcluster?.spec?.expireTime;
+    const date = new Date("2030-06-01T12:30:00.250Z");
+    assert.deepEqual([expiry(date)?.seconds, expiry(date)?.nanos], [BigInt(Date.parse("2030-06-01T12:30:00Z") / 1000), 250_000_000]);
+    assert.equal(timestampDate(expiry(date)!).getTime(), date.getTime());
+    const message = create(TimestampSchema, { seconds: 1_900_000_000n, nanos: 5 });
+    const sent = expiry(message);
+    assert.ok(sent !== undefined && equals(TimestampSchema, sent, message));
+    assert.notEqual(sent, message, "a copy: the request never shares the caller's message");
+    assert.equal(expiry({ seconds: 1_900_000_000n })?.seconds, 1_900_000_000n);
+    assert.throws(() => expiry(new Date("not a date")), { name: "RangeError", message: /expireTime/ });
+  });
+
+  test("createVCluster's schedule and expiry options override the spec's, which is not changed", () => {
+    const spec = { sleepSchedule: { suspendCron: "0 19 * * *", timeZone: "Europe/Berlin" }, expireTime: { seconds: 1n } };
+    const date = new Date("2030-01-01T00:00:00Z");
+    const request = createRequest("ns", "dev", {
+      spec,
+      sleepSchedule: { suspendCron: "0 20 * * *", resumeCron: "0 7 * * 1-5" },
+      expireTime: date,
+      deleteSnapshotsOnExpiry: true,
+    });
+    const sent = request.spec;
+    assert.deepEqual(
+      [sent?.sleepSchedule?.suspendCron, sent?.sleepSchedule?.resumeCron, sent?.sleepSchedule?.timeZone],
+      ["0 20 * * *", "0 7 * * 1-5", ""],
+      "the whole schedule is replaced, not merged",
+    );
+    assert.equal(timestampDate(sent!.expireTime!).getTime(), date.getTime());
+    assert.equal(sent?.deleteSnapshotsOnExpiry, true);
+    assert.deepEqual(spec.sleepSchedule, { suspendCron: "0 19 * * *", timeZone: "Europe/Berlin" }, "the caller's spec is not changed");
+
+    const kept = createRequest("ns", "dev", { spec, cpu: "2" }).spec;
+    assert.deepEqual([kept?.sleepSchedule?.timeZone, kept?.expireTime?.seconds, kept?.deleteSnapshotsOnExpiry], ["Europe/Berlin", 1n, false]);
   });
 
   test("carries the vcluster, etag, validateOnly and a fresh request id", () => {
@@ -227,4 +290,59 @@ describe("deletion protection", () => {
   });
 
   test("the same update through the shared scenario (run by every transport)", () => check.update(client));
+});
+
+describe("sleep schedules and expiry", () => {
+  /** A whole second a day ahead, so the stored time compares exactly. */
+  const tomorrow = (): Date => new Date(Math.ceil(Date.now() / 1000) * 1000 + 86_400_000);
+
+  test("create sets them; each update replaces or clears one and leaves the others alone", async () => {
+    const ns = uniqueNamespace();
+    const expireTime = tomorrow();
+    const created = await client.createVCluster(ns, "dev", {
+      sleepSchedule: { suspendCron: "0 19 * * 1-5", resumeCron: "0 7 * * 1-5" },
+      expireTime,
+      wait: true,
+    });
+    assert.equal(created.spec?.sleepSchedule?.suspendCron, "0 19 * * 1-5");
+    assert.equal(created.spec?.sleepSchedule?.timeZone, "UTC", "an empty zone is stored as UTC");
+    assert.equal(timestampDate(created.spec!.expireTime!).getTime(), expireTime.getTime());
+    assert.equal(created.spec?.deleteSnapshotsOnExpiry, false);
+    assert.ok(created.status?.nextSuspendTime !== undefined && created.status.nextResumeTime !== undefined);
+
+    const moved = await client.updateVCluster(ns, "dev", { sleepSchedule: { suspendCron: "0 20 * * *", timeZone: "Europe/Berlin" } });
+    assert.deepEqual(
+      [moved.spec?.sleepSchedule?.suspendCron, moved.spec?.sleepSchedule?.resumeCron, moved.spec?.sleepSchedule?.timeZone],
+      ["0 20 * * *", "", "Europe/Berlin"],
+      "the whole schedule is replaced",
+    );
+    assert.equal(moved.status?.nextResumeTime, undefined, "no resume_cron, no next resume");
+    assert.equal(timestampDate(moved.spec!.expireTime!).getTime(), expireTime.getTime(), "schedule only: expiry kept");
+
+    const withSnapshots = await client.updateVCluster(ns, "dev", { deleteSnapshotsOnExpiry: true });
+    assert.equal(withSnapshots.spec?.deleteSnapshotsOnExpiry, true);
+    assert.equal(withSnapshots.spec?.sleepSchedule?.suspendCron, "0 20 * * *");
+
+    const unscheduled = await client.updateVCluster(ns, "dev", { sleepSchedule: {} });
+    assert.equal(unscheduled.spec?.sleepSchedule, undefined, "an empty schedule clears it");
+    assert.equal(unscheduled.status?.nextSuspendTime, undefined);
+    assert.ok(unscheduled.spec?.expireTime !== undefined, "expiry kept");
+
+    const unexpiring = await client.updateVCluster(ns, "dev", { updateMask: ["spec.expire_time"] });
+    assert.equal(unexpiring.spec?.expireTime, undefined, "named without a value: cleared");
+    assert.equal(unexpiring.spec?.deleteSnapshotsOnExpiry, true);
+    assert.equal(unexpiring.status?.phase, VCluster_Phase.RUNNING, "at once, in the same phase");
+  });
+
+  test("a bad cron or zone, or an expiry already past, is INVALID_ARGUMENT naming the field", async () => {
+    const ns = uniqueNamespace();
+    assert.deepEqual(await invalidFields(client.createVCluster(ns, "dev", { sleepSchedule: { suspendCron: "at seven" } })), [
+      "spec.sleep_schedule.suspend_cron",
+    ]);
+    assert.deepEqual(await invalidFields(client.createVCluster(ns, "dev", { expireTime: new Date(Date.now() - 60_000) })), ["spec.expire_time"]);
+    await client.createVCluster(ns, "dev", { wait: true });
+    assert.deepEqual(await invalidFields(client.updateVCluster(ns, "dev", { sleepSchedule: { resumeCron: "0 7 * * *", timeZone: "Mars/Olympus" } })), [
+      "vcluster.spec.sleep_schedule.time_zone",
+    ]);
+  });
 });
