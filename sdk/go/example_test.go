@@ -371,6 +371,43 @@ func ExampleClient_UpdateVCluster() {
 	// 2 false
 }
 
+func ExampleClient_UpdateVCluster_sleepScheduleAndExpiry() {
+	ctx := context.Background()
+	client, err := openvcluster.New("")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	namespace := "example-" + openvcluster.NewRequestID()[:8]
+	// Asleep from 19:00 to 07:00 on weekdays, Berlin time; deleted in a
+	// week, its snapshots kept.
+	vc, err := client.CreateVCluster(ctx, namespace, "dev", &openvcluster.CreateVClusterParams{
+		SleepSchedule: &openvcluster.SleepSchedule{
+			SuspendCron: "0 19 * * 1-5", ResumeCron: "0 7 * * 1-5", TimeZone: "Europe/Berlin",
+		},
+		ExpireTime: time.Now().Add(7 * 24 * time.Hour),
+		Wait:       true,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(vc.GetSpec().GetSleepSchedule().GetTimeZone(), vc.GetStatus().GetNextSuspendTime() != nil)
+
+	// An empty schedule clears the schedule; naming the expiry's path with
+	// no ExpireTime given clears the expiry.
+	vc, err = client.UpdateVCluster(ctx, namespace, "dev", &openvcluster.UpdateVClusterParams{
+		SleepSchedule: &openvcluster.SleepSchedule{},
+		UpdateMask:    []string{openvcluster.UpdatePathSleepSchedule, openvcluster.UpdatePathExpireTime},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(vc.GetSpec().GetSleepSchedule() == nil, vc.GetSpec().GetExpireTime() == nil)
+	// Output:
+	// Europe/Berlin true
+	// true true
+}
+
 func ExampleClient_UpgradeVCluster() {
 	ctx := context.Background()
 	client, err := openvcluster.New("", openvcluster.WithWaitTimeout(5*time.Minute))

@@ -18,6 +18,10 @@ type (
 	NetworkSpec = openvclusterv1.NetworkSpec
 	// StorageSpec is the persistent storage of a vcluster's control plane.
 	StorageSpec = openvclusterv1.StorageSpec
+	// SleepSchedule is when the server suspends and resumes a vcluster on
+	// its own: cron expressions read in a time zone. An empty one is no
+	// schedule.
+	SleepSchedule = openvclusterv1.SleepSchedule
 	// Condition is one aspect of a vcluster's state, such as "Ready".
 	Condition = openvclusterv1.Condition
 	// ResourceUsage is what a vcluster currently uses.

@@ -3,9 +3,11 @@ package openvcluster
 import (
 	"context"
 	"maps"
+	"time"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	openvclusterv1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
 )
@@ -35,6 +37,17 @@ type CreateVClusterParams struct {
 	// DeleteVCluster is FAILED_PRECONDITION (reason DELETION_PROTECTED)
 	// until UpdateVCluster turns it off.
 	DeletionProtection bool
+	// SleepSchedule suspends and resumes the new vcluster at set times (as
+	// the identity "system:scheduler"), its crons read in its TimeZone
+	// (empty: "UTC"); nil keeps the one of Spec, by default none.
+	SleepSchedule *SleepSchedule
+	// ExpireTime, when not zero, is when the server deletes the new
+	// vcluster; it must be in the future. Under DeletionProtection the
+	// vcluster is kept instead, with the condition "Expired".
+	ExpireTime time.Time
+	// DeleteSnapshotsOnExpiry also deletes the vcluster's snapshots when
+	// it expires; by default they are kept, restorable to a new name.
+	DeleteSnapshotsOnExpiry bool
 	// ValidateOnly checks everything (validation, existence, quota) and
 	// creates nothing.
 	ValidateOnly bool
@@ -52,9 +65,10 @@ type CreateVClusterParams struct {
 // CreateVCluster creates a vcluster; it starts PROVISIONING and becomes
 // RUNNING on its own. p may be nil.
 //
-// Errors: INVALID_ARGUMENT (Error.FieldViolations names every bad field),
-// ALREADY_EXISTS, RESOURCE_EXHAUSTED (quota); with Wait, the wait helpers'
-// errors.
+// Errors: INVALID_ARGUMENT (Error.FieldViolations names every bad field,
+// such as "spec.sleep_schedule.suspend_cron" for a bad cron or
+// "spec.expire_time" for a time already past), ALREADY_EXISTS,
+// RESOURCE_EXHAUSTED (quota); with Wait, the wait helpers' errors.
 func (c *Client) CreateVCluster(ctx context.Context, namespace, name string, p *CreateVClusterParams) (*VCluster, error) {
 	if p == nil {
 		p = &CreateVClusterParams{}
@@ -81,6 +95,7 @@ func (c *Client) CreateVCluster(ctx context.Context, namespace, name string, p *
 	if p.DeletionProtection {
 		spec.DeletionProtection = true
 	}
+	setLifetime(spec, p)
 	if p.ExposeType != 0 {
 		if spec.Network == nil {
 			spec.Network = &NetworkSpec{}
@@ -104,6 +119,20 @@ func (c *Client) CreateVCluster(ctx context.Context, namespace, name string, p *
 		return c.waitFrom(ctx, resp.GetVcluster(), PhaseRunning)
 	}
 	return resp.GetVcluster(), nil
+}
+
+// setLifetime sets the sleep schedule and the expiry p gives on spec,
+// leaving those p leaves empty as spec has them.
+func setLifetime(spec *VClusterSpec, p *CreateVClusterParams) {
+	if p.SleepSchedule != nil {
+		spec.SleepSchedule = proto.CloneOf(p.SleepSchedule)
+	}
+	if !p.ExpireTime.IsZero() {
+		spec.ExpireTime = timestampOf(p.ExpireTime)
+	}
+	if p.DeleteSnapshotsOnExpiry {
+		spec.DeleteSnapshotsOnExpiry = true
+	}
 }
 
 // GetVCluster returns a vcluster. Its Status.Kubeconfig is always empty (see
@@ -176,13 +205,23 @@ const (
 	// UpdatePathDeletionProtection sets or clears the vcluster's deletion
 	// protection.
 	UpdatePathDeletionProtection = "spec.deletion_protection"
+	// UpdatePathSleepSchedule replaces the vcluster's whole sleep schedule;
+	// named with no schedule, or an empty one, it clears the schedule.
+	UpdatePathSleepSchedule = "spec.sleep_schedule"
+	// UpdatePathExpireTime sets the vcluster's expiry; named with no expiry
+	// given, it clears the expiry.
+	UpdatePathExpireTime = "spec.expire_time"
+	// UpdatePathDeleteSnapshotsOnExpiry sets or clears whether the deletion
+	// at the expiry also deletes the vcluster's snapshots.
+	UpdatePathDeleteSnapshotsOnExpiry = "spec.delete_snapshots_on_expiry"
 )
 
 // UpdateVClusterParams are the arguments of UpdateVCluster. Each change
 // field is a pointer: nil leaves that field of the vcluster as it is, and a
 // non-nil one changes it, even to its empty value (an empty map removes
-// every label, false turns protection off). The update mask sent is the
-// list of the fields given, unless UpdateMask says otherwise.
+// every label, false turns protection off, an empty SleepSchedule removes
+// the schedule, the zero time removes the expiry). The update mask sent is
+// the list of the fields given, unless UpdateMask says otherwise.
 type UpdateVClusterParams struct {
 	// Labels are the new labels; they replace every current label. nil
 	// keeps the labels; a pointer to an empty (or nil) map removes them
@@ -198,11 +237,28 @@ type UpdateVClusterParams struct {
 	// vcluster's deletion protection; nil keeps it (the update mask gets
 	// "spec.deletion_protection").
 	DeletionProtection *bool
+	// SleepSchedule replaces the whole sleep schedule (a cron left empty
+	// is no action of that kind); an empty one, &SleepSchedule{}, clears
+	// the schedule, and nil keeps it (the update mask gets
+	// "spec.sleep_schedule"). The next times are counted from the update.
+	SleepSchedule *SleepSchedule
+	// ExpireTime is a new expiry: when the server deletes the vcluster (a
+	// time already past deletes it within seconds). nil keeps the expiry.
+	// To clear it, name UpdatePathExpireTime in UpdateMask and give no
+	// ExpireTime; a pointer to the zero time.Time clears it too (the
+	// update mask gets "spec.expire_time", with no expiry sent).
+	ExpireTime *time.Time
+	// DeleteSnapshotsOnExpiry sets (new(true)) or clears (new(false))
+	// whether the deletion at the expiry also deletes the vcluster's
+	// snapshots; nil keeps it (the update mask gets
+	// "spec.delete_snapshots_on_expiry").
+	DeleteSnapshotsOnExpiry *bool
 	// UpdateMask, when not empty, is sent as the update mask as it is,
 	// instead of the one derived from the fields given above (the fields
-	// it names take their values from those fields, empty when not given).
-	// The paths the server accepts are UpdatePathLabels,
-	// UpdatePathKubernetesVersion and UpdatePathDeletionProtection.
+	// it names take their values from those fields, empty when not given,
+	// which clears them: UpdateMask: []string{UpdatePathExpireTime} alone
+	// removes the expiry). The paths the server accepts are the
+	// UpdatePath constants.
 	UpdateMask []string
 	// Etag makes the call conditional: ABORTED unless it is current.
 	Etag string
@@ -223,27 +279,29 @@ type UpdateVClusterParams struct {
 	Wait bool
 }
 
-// UpdateVCluster changes a vcluster's labels, deletion protection or
-// Kubernetes version, those given in p; what p leaves out (nil) is left as
-// it is. With no change given the update mask is empty and the server
-// answers INVALID_ARGUMENT: the client does not refuse it itself.
+// UpdateVCluster changes a vcluster's labels, deletion protection, sleep
+// schedule, expiry or Kubernetes version, those given in p; what p leaves
+// out (nil) is left as it is. With no change given the update mask is
+// empty and the server answers INVALID_ARGUMENT: the client does not
+// refuse it itself.
 //
-// Labels and deletion protection change at once, in RUNNING, SUSPENDED or
-// FAILED, and the phase does not change. A new KubernetesVersion is an
-// upgrade, from RUNNING only: the vcluster is returned in UPGRADING and
-// ends RUNNING with the new version on its own (or FAILED, Status.Message
-// saying why); set Wait, or call WaitForPhase, to wait for it. An update
-// that changes nothing keeps the etag.
+// Labels, deletion protection, the sleep schedule and the expiry change at
+// once, in RUNNING, SUSPENDED or FAILED, and the phase does not change. A
+// new KubernetesVersion is an upgrade, from RUNNING only: the vcluster is
+// returned in UPGRADING and ends RUNNING with the new version on its own
+// (or FAILED, Status.Message saying why); set Wait, or call WaitForPhase,
+// to wait for it. An update that changes nothing keeps the etag.
 //
 // Errors: INVALID_ARGUMENT for an empty update mask (field "update_mask"),
 // another path (field "update_mask.paths"), bad labels
-// ("vcluster.labels[KEY]") or an unsupported or malformed version
-// ("vcluster.spec.kubernetes_version"); FAILED_PRECONDITION with Reason
-// "INVALID_PHASE" in another phase, or "UPGRADE_NOT_ALLOWED" for a
-// downgrade or a skipped minor version (Metadata "current", "requested"
-// and "allowed", the next minor version allowed); NOT_FOUND; ABORTED for a
-// stale etag; PERMISSION_DENIED for a viewer; with Wait,
-// *VClusterFailedError and *WaitTimeoutError.
+// ("vcluster.labels[KEY]"), a bad cron or time zone
+// ("vcluster.spec.sleep_schedule.suspend_cron", ...) or an unsupported or
+// malformed version ("vcluster.spec.kubernetes_version");
+// FAILED_PRECONDITION with Reason "INVALID_PHASE" in another phase, or
+// "UPGRADE_NOT_ALLOWED" for a downgrade or a skipped minor version
+// (Metadata "current", "requested" and "allowed", the next minor version
+// allowed); NOT_FOUND; ABORTED for a stale etag; PERMISSION_DENIED for a
+// viewer; with Wait, *VClusterFailedError and *WaitTimeoutError.
 func (c *Client) UpdateVCluster(ctx context.Context, namespace, name string, p *UpdateVClusterParams) (*VCluster, error) {
 	if p == nil {
 		p = &UpdateVClusterParams{}
@@ -254,16 +312,9 @@ func (c *Client) UpdateVCluster(ctx context.Context, namespace, name string, p *
 		paths = append(paths, UpdatePathLabels)
 		vc.Labels = maps.Clone(*p.Labels)
 	}
-	if p.KubernetesVersion != nil || p.DeletionProtection != nil {
-		vc.Spec = &VClusterSpec{}
-	}
-	if p.KubernetesVersion != nil {
-		paths = append(paths, UpdatePathKubernetesVersion)
-		vc.Spec.KubernetesVersion = *p.KubernetesVersion
-	}
-	if p.DeletionProtection != nil {
-		paths = append(paths, UpdatePathDeletionProtection)
-		vc.Spec.DeletionProtection = *p.DeletionProtection
+	if spec, specPaths := updateSpec(p); len(specPaths) > 0 {
+		vc.Spec = spec
+		paths = append(paths, specPaths...)
 	}
 	if len(p.UpdateMask) > 0 {
 		paths = append([]string(nil), p.UpdateMask...)
@@ -284,6 +335,44 @@ func (c *Client) UpdateVCluster(ctx context.Context, namespace, name string, p *
 		return c.waitFrom(ctx, resp.GetVcluster(), RestingPhase(resp.GetVcluster().GetStatus().GetPhase()))
 	}
 	return resp.GetVcluster(), nil
+}
+
+// updateSpec is the spec an update sends for the spec fields p gives, and
+// their mask paths, in the order of UpdateVClusterParams.
+func updateSpec(p *UpdateVClusterParams) (*VClusterSpec, []string) {
+	spec := &VClusterSpec{}
+	var paths []string
+	if p.KubernetesVersion != nil {
+		paths = append(paths, UpdatePathKubernetesVersion)
+		spec.KubernetesVersion = *p.KubernetesVersion
+	}
+	if p.DeletionProtection != nil {
+		paths = append(paths, UpdatePathDeletionProtection)
+		spec.DeletionProtection = *p.DeletionProtection
+	}
+	if p.SleepSchedule != nil {
+		paths = append(paths, UpdatePathSleepSchedule)
+		spec.SleepSchedule = proto.CloneOf(p.SleepSchedule)
+	}
+	if p.ExpireTime != nil {
+		paths = append(paths, UpdatePathExpireTime)
+		spec.ExpireTime = timestampOf(*p.ExpireTime)
+	}
+	if p.DeleteSnapshotsOnExpiry != nil {
+		paths = append(paths, UpdatePathDeleteSnapshotsOnExpiry)
+		spec.DeleteSnapshotsOnExpiry = *p.DeleteSnapshotsOnExpiry
+	}
+	return spec, paths
+}
+
+// timestampOf is t as a Timestamp, nil (no expiry) for the zero time: sent
+// as it is, the zero time would be year 1, an expiry long past, which
+// deletes the vcluster at once instead of clearing its expiry.
+func timestampOf(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
 }
 
 // UpgradeVClusterParams are the optional arguments of UpgradeVCluster.

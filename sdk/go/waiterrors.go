@@ -47,7 +47,8 @@ func (e *WaitTimeoutError) Unwrap() error { return e.Cause }
 
 // VClusterFailedError is returned by a wait helper when the vcluster ended in
 // FAILED while another phase was awaited. From FAILED only deletion, and
-// updates of labels or deletion protection, are allowed.
+// updates of labels, deletion protection, sleep schedule or expiry, are
+// allowed.
 type VClusterFailedError struct {
 	// VCluster is the failed vcluster; its Status.Message says why.
 	VCluster *VCluster

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	openvcluster "github.com/turtacn/open-vcluster-api/sdk/go"
 	openvclusterv1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
@@ -33,10 +34,9 @@ func dispatch(s *session, c *openvcluster.Client, step *conformancev1.Step, onOp
 	switch action := step.GetAction().(type) {
 	case *conformancev1.Step_CreateVcluster:
 		r := action.CreateVcluster
-		return vclusterResult(c.CreateVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.CreateVClusterParams{
-			Spec: r.GetSpec(), Labels: r.GetLabels(), DeletionProtection: r.GetSpec().GetDeletionProtection(), ValidateOnly: r.GetValidateOnly(), RequestID: r.GetRequestId(),
-			OnOperation: onOperation,
-		}))
+		p := createParams(r)
+		p.OnOperation = onOperation
+		return vclusterResult(c.CreateVCluster(ctx, r.GetNamespace(), r.GetName(), p))
 	case *conformancev1.Step_GetVcluster:
 		r := action.GetVcluster
 		return vclusterResult(c.GetVCluster(ctx, r.GetNamespace(), r.GetName()))
@@ -189,23 +189,42 @@ func waiter(c *openvcluster.Client, timeoutMs int64) *openvcluster.Client {
 	return c.WithOptions(openvcluster.WithWaitTimeout(time.Duration(timeoutMs) * time.Millisecond))
 }
 
+// createParams maps a create step: the whole spec, with the fields
+// CreateVCluster has a friendly field for given through it as well.
+func createParams(r *openvclusterv1.CreateVClusterRequest) *openvcluster.CreateVClusterParams {
+	spec := r.GetSpec()
+	return &openvcluster.CreateVClusterParams{
+		Spec:                    spec,
+		Labels:                  r.GetLabels(),
+		DeletionProtection:      spec.GetDeletionProtection(),
+		SleepSchedule:           spec.GetSleepSchedule(),
+		ExpireTime:              timeOf(spec.GetExpireTime()),
+		DeleteSnapshotsOnExpiry: spec.GetDeleteSnapshotsOnExpiry(),
+		ValidateOnly:            r.GetValidateOnly(),
+		RequestID:               r.GetRequestId(),
+	}
+}
+
+// timeOf is ts as the SDK's friendly time: the zero time when ts is unset,
+// or out of the range time.Time converts faithfully, the spec then
+// carrying it to the server as it is.
+func timeOf(ts *timestamppb.Timestamp) time.Time {
+	if !ts.IsValid() {
+		return time.Time{}
+	}
+	return ts.AsTime()
+}
+
 // updateParams maps an update step as the protocol says: each mask path
 // UpdateVCluster has a field for sets that field from the step's vcluster,
-// and the mask itself is passed only when it holds another path.
+// and the mask itself is passed only when it holds another path, or names
+// a message field (the sleep schedule, the expiry) the vcluster leaves
+// unset: the SDK then sends the path with no value, which clears it.
 func updateParams(r *openvclusterv1.UpdateVClusterRequest) *openvcluster.UpdateVClusterParams {
-	vc := r.GetVcluster()
 	p := &openvcluster.UpdateVClusterParams{Etag: r.GetEtag(), ValidateOnly: r.GetValidateOnly(), RequestID: r.GetRequestId()}
 	explicit := false
 	for _, path := range r.GetUpdateMask().GetPaths() {
-		switch path {
-		case openvcluster.UpdatePathLabels:
-			labels := vc.GetLabels()
-			p.Labels = &labels
-		case openvcluster.UpdatePathKubernetesVersion:
-			p.KubernetesVersion = new(vc.GetSpec().GetKubernetesVersion())
-		case openvcluster.UpdatePathDeletionProtection:
-			p.DeletionProtection = new(vc.GetSpec().GetDeletionProtection())
-		default:
+		if !setUpdateField(p, r.GetVcluster(), path) {
 			explicit = true
 		}
 	}
@@ -213,6 +232,35 @@ func updateParams(r *openvclusterv1.UpdateVClusterRequest) *openvcluster.UpdateV
 		p.UpdateMask = r.GetUpdateMask().GetPaths()
 	}
 	return p
+}
+
+// setUpdateField sets the field of p that path names to its value in vc,
+// and says whether it did: not for a path p has no field for, nor for a
+// message field vc leaves unset.
+func setUpdateField(p *openvcluster.UpdateVClusterParams, vc *openvclusterv1.VCluster, path string) bool {
+	spec := vc.GetSpec()
+	switch path {
+	case openvcluster.UpdatePathLabels:
+		labels := vc.GetLabels()
+		p.Labels = &labels
+	case openvcluster.UpdatePathKubernetesVersion:
+		p.KubernetesVersion = new(spec.GetKubernetesVersion())
+	case openvcluster.UpdatePathDeletionProtection:
+		p.DeletionProtection = new(spec.GetDeletionProtection())
+	case openvcluster.UpdatePathSleepSchedule:
+		p.SleepSchedule = spec.GetSleepSchedule()
+		return p.SleepSchedule != nil
+	case openvcluster.UpdatePathExpireTime:
+		if spec.GetExpireTime() == nil {
+			return false
+		}
+		p.ExpireTime = new(spec.GetExpireTime().AsTime())
+	case openvcluster.UpdatePathDeleteSnapshotsOnExpiry:
+		p.DeleteSnapshotsOnExpiry = new(spec.GetDeleteSnapshotsOnExpiry())
+	default:
+		return false
+	}
+	return true
 }
 
 func listVClustersParams(r *openvclusterv1.ListVClustersRequest) *openvcluster.ListVClustersParams {

@@ -4,8 +4,11 @@ import (
 	"maps"
 	"slices"
 	"testing"
+	"time"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	openvclusterv1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
 )
@@ -38,7 +41,8 @@ func TestUpdateParams(t *testing.T) {
 		t.Errorf("with another path = %+v", p)
 	}
 	p = updateParams(&openvclusterv1.UpdateVClusterRequest{Vcluster: vc})
-	if p.Labels != nil || p.KubernetesVersion != nil || p.DeletionProtection != nil || p.UpdateMask != nil {
+	if p.Labels != nil || p.KubernetesVersion != nil || p.DeletionProtection != nil || p.SleepSchedule != nil ||
+		p.ExpireTime != nil || p.DeleteSnapshotsOnExpiry != nil || p.UpdateMask != nil {
 		t.Errorf("empty mask = %+v, want no change given", p)
 	}
 	// labels named with none given is labels given, empty.
@@ -47,5 +51,77 @@ func TestUpdateParams(t *testing.T) {
 	})
 	if p.Labels == nil || len(*p.Labels) != 0 {
 		t.Errorf("labels cleared = %+v", p)
+	}
+}
+
+// TestUpdateParamsOfTheScheduleAndExpiry: the schedule, the expiry and the
+// snapshots setting map like deletion protection, and a schedule or an
+// expiry named but unset in the vcluster is passed as the mask alone, so
+// the SDK sends the path with no value and the server clears it.
+func TestUpdateParamsOfTheScheduleAndExpiry(t *testing.T) {
+	schedule := &openvclusterv1.SleepSchedule{SuspendCron: "0 19 * * 1-5", TimeZone: "Europe/Berlin"}
+	expiry := time.Date(2031, time.March, 14, 9, 30, 0, 5, time.UTC)
+	vc := &openvclusterv1.VCluster{Name: "dev", Spec: &openvclusterv1.VClusterSpec{
+		SleepSchedule: schedule, ExpireTime: timestamppb.New(expiry), DeleteSnapshotsOnExpiry: true,
+	}}
+	request := func(vc *openvclusterv1.VCluster, paths ...string) *openvclusterv1.UpdateVClusterRequest {
+		return &openvclusterv1.UpdateVClusterRequest{Vcluster: vc, UpdateMask: &fieldmaskpb.FieldMask{Paths: paths}}
+	}
+
+	p := updateParams(request(vc, "spec.sleep_schedule", "spec.expire_time", "spec.delete_snapshots_on_expiry"))
+	if !proto.Equal(p.SleepSchedule, schedule) || p.ExpireTime == nil || !p.ExpireTime.Equal(expiry) ||
+		p.DeleteSnapshotsOnExpiry == nil || !*p.DeleteSnapshotsOnExpiry || p.UpdateMask != nil || p.DeletionProtection != nil {
+		t.Errorf("schedule, expiry and snapshots = %+v", p)
+	}
+	// An empty schedule is a schedule given: the SDK sends it, which clears.
+	empty := &openvclusterv1.VCluster{Name: "dev", Spec: &openvclusterv1.VClusterSpec{SleepSchedule: &openvclusterv1.SleepSchedule{}}}
+	p = updateParams(request(empty, "spec.sleep_schedule"))
+	if p.SleepSchedule == nil || proto.Size(p.SleepSchedule) != 0 || p.UpdateMask != nil {
+		t.Errorf("empty schedule = %+v", p)
+	}
+	// Named but unset: no option, the mask as it is.
+	unset := &openvclusterv1.VCluster{Name: "dev", Labels: map[string]string{"app": "web"}}
+	for _, paths := range [][]string{
+		{"spec.expire_time"},
+		{"spec.sleep_schedule"},
+		{"labels", "spec.expire_time", "spec.delete_snapshots_on_expiry"},
+	} {
+		p = updateParams(request(unset, paths...))
+		if p.SleepSchedule != nil || p.ExpireTime != nil || !slices.Equal(p.UpdateMask, paths) {
+			t.Errorf("%v unset = %+v, want the mask alone", paths, p)
+		}
+		if slices.Contains(paths, "labels") && (p.Labels == nil || !maps.Equal(*p.Labels, unset.Labels)) {
+			t.Errorf("%v unset: labels = %v", paths, p.Labels)
+		}
+	}
+	if p.DeleteSnapshotsOnExpiry == nil || *p.DeleteSnapshotsOnExpiry {
+		t.Errorf("snapshots setting beside an unset expiry = %v, want false given", p.DeleteSnapshotsOnExpiry)
+	}
+}
+
+// TestCreateParams: a create step's spec reaches the SDK whole, its
+// schedule and expiry through the friendly fields as well.
+func TestCreateParams(t *testing.T) {
+	expiry := time.Date(2031, time.March, 14, 9, 30, 0, 5, time.UTC)
+	r := &openvclusterv1.CreateVClusterRequest{
+		Namespace: "ns", Name: "dev", RequestId: "r1",
+		Spec: &openvclusterv1.VClusterSpec{
+			KubernetesVersion: "1.31", DeletionProtection: true, DeleteSnapshotsOnExpiry: true,
+			SleepSchedule: &openvclusterv1.SleepSchedule{ResumeCron: "0 7 * * *"}, ExpireTime: timestamppb.New(expiry),
+		},
+	}
+	p := createParams(r)
+	if !proto.Equal(p.Spec, r.GetSpec()) || !proto.Equal(p.SleepSchedule, r.GetSpec().GetSleepSchedule()) || !p.ExpireTime.Equal(expiry) ||
+		!p.DeletionProtection || !p.DeleteSnapshotsOnExpiry || p.RequestID != "r1" {
+		t.Errorf("create params = %+v", p)
+	}
+	p = createParams(&openvclusterv1.CreateVClusterRequest{Namespace: "ns", Name: "dev"})
+	if p.Spec != nil || p.SleepSchedule != nil || !p.ExpireTime.IsZero() || p.DeleteSnapshotsOnExpiry {
+		t.Errorf("create params of no spec = %+v", p)
+	}
+	// A timestamp time.Time cannot hold is left to the spec, sent as it is.
+	r.Spec.ExpireTime = &timestamppb.Timestamp{Seconds: 1, Nanos: -1}
+	if p = createParams(r); !p.ExpireTime.IsZero() || !proto.Equal(p.Spec.GetExpireTime(), r.GetSpec().GetExpireTime()) {
+		t.Errorf("create params of an invalid timestamp = %+v", p)
 	}
 }
