@@ -1,6 +1,7 @@
 /**
- * How values of the API read on screen: ages, phases, CPU, memory, sizes.
- * Pure functions, so that the tests pin down what people see.
+ * How values of the API read on screen: ages, phases, CPU, memory, sizes,
+ * sleep schedules and expiry. Pure functions, so that the tests pin down
+ * what people see.
  *
  * @module
  */
@@ -15,6 +16,13 @@ export interface TimestampLike {
 
 /** The colour family of a phase chip: settled, on its way, powered off, or needing attention. */
 export type Tone = "ok" | "busy" | "off" | "bad" | "none";
+
+/** The fields of a SleepSchedule the portal reads. */
+export interface SleepScheduleLike {
+  suspendCron: string;
+  resumeCron: string;
+  timeZone: string;
+}
 
 /** The Date of a protobuf Timestamp, or undefined when it is unset. */
 export function toDate(timestamp: TimestampLike | undefined): Date | undefined {
@@ -38,6 +46,57 @@ export function formatAge(since: Date | undefined, now: Date): string {
 export function formatTime(at: Date | undefined): string {
   if (at === undefined) return "—";
   return at.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}
+
+/** "in 3h" for a time ahead of `now`, "5m ago" for one behind it; "—" when unset. */
+export function formatRelative(at: Date | undefined, now: Date): string {
+  if (at === undefined) return "—";
+  return at.getTime() >= now.getTime() ? `in ${formatAge(now, at)}` : `${formatAge(at, now)} ago`;
+}
+
+/** A point in time with how far off it is: "10 Jan 2025, 13:00:00 (in 1h)"; "—" when unset. */
+export function formatTimeFrom(at: Date | undefined, now: Date): string {
+  if (at === undefined) return "—";
+  return `${formatTime(at)} (${formatRelative(at, now)})`;
+}
+
+/**
+ * A sleep schedule in words, its crons as written (people who set them
+ * read cron): "Suspends 0 19 * * 1-5, resumes 0 7 * * 1-5 (Europe/Berlin)".
+ * A schedule with one cron says who does the other half. "" when there is
+ * no schedule (unset, or neither cron), so callers show nothing.
+ */
+export function formatSchedule(schedule: SleepScheduleLike | undefined): string {
+  const suspend = schedule?.suspendCron ?? "";
+  const resume = schedule?.resumeCron ?? "";
+  const zone = `(${schedule?.timeZone || "UTC"})`;
+  if (suspend && resume) return `Suspends ${suspend}, resumes ${resume} ${zone}`;
+  if (suspend) return `Suspends ${suspend} ${zone}; resuming is left to its users`;
+  if (resume) return `Resumes ${resume} ${zone}; suspending is left to its users`;
+  return "";
+}
+
+/**
+ * What the server does at expire_time, snapshots included
+ * (spec.delete_snapshots_on_expiry); once the time has `passed`, the
+ * deletion is due (it waits while deletion protection is on).
+ */
+export function formatExpiryEffect(deleteSnapshots: boolean, passed: boolean): string {
+  return `${passed ? "due for deletion" : "deleted then"}, ${deleteSnapshots ? "with its snapshots" : "keeping its snapshots"}`;
+}
+
+/**
+ * Why the schedule did not act, from its ScheduleSkipped condition:
+ * "The last scheduled suspend was skipped: <the server's message>".
+ */
+export function formatSkipped(reason: string, message: string): string {
+  const action = reason === "SuspendRefused" ? "suspend" : reason === "ResumeRefused" ? "resume" : "action";
+  return `The last scheduled ${action} was skipped${message ? `: ${message}` : "."}`;
+}
+
+/** The list's compact word on an expiry: "Expires in 5d", or "Expired" once past. */
+export function expiryHint(at: Date, now: Date): string {
+  return at.getTime() > now.getTime() ? `Expires in ${formatAge(now, at)}` : "Expired";
 }
 
 /** "Running" for RUNNING: a phase as a word. */

@@ -3,7 +3,8 @@
 // RUNNING, suspend and resume, scale, snapshot and restore to a new name,
 // download the kubeconfig, see another client's changes live, read the
 // activity, delete with the typed confirmation, protect against deletion
-// and upgrade; axe on every screen.
+// and upgrade, create with a sleep schedule and an expiry and change them
+// in the Edit dialog; axe on every screen.
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
 
 import type { VClusterClient } from "../../sdk/typescript/src/index.js";
+import { localInputValue } from "../src/schedule.js";
 import {
   assertAccessible,
   signIn,
@@ -238,5 +240,82 @@ describe("an editor", () => {
     await waitForDetailPhase(page, "RUNNING");
     await page.locator("dd", { hasText: /^1\.32 / }).waitFor();
     assert.equal(await page.getByRole("button", { name: "Delete" }).isDisabled(), false);
+  });
+
+  test("creates with a sleep schedule and an expiry: a bad cron is refused at its field; the page and the list show them", async () => {
+    // Crons that cannot fire while the test runs (a suspend on 29 February;
+    // a resume of a RUNNING vcluster does nothing), so the phase stays put.
+    const expires = new Date();
+    expires.setFullYear(expires.getFullYear() + 1, 5, 15);
+    expires.setHours(18, 30, 0, 0);
+    await page.getByRole("link", { name: "Create", exact: true }).click();
+    await page.getByRole("heading", { name: "Create a vcluster" }).waitFor();
+    await page.getByLabel("Name", { exact: true }).fill("nightly");
+    await page.getByLabel("Suspend (cron)").fill("every evening");
+    await page.getByRole("button", { name: "Check" }).click();
+    const problem = page.locator("#create-suspend-problem");
+    await problem.waitFor();
+    assert.match((await page.getByLabel("Suspend (cron)").getAttribute("aria-describedby")) ?? "", /create-suspend-problem/);
+    assert.match(await page.getByRole("alert").innerText(), /INVALID_ARGUMENT[\s\S]*Suspend \(cron\)/);
+    await assertAccessible(page, "create with a bad cron");
+
+    await page.getByLabel("Suspend (cron)").fill("0 19 29 2 *");
+    await page.getByLabel("Resume (cron)").fill("0 7 1 3 *");
+    await page.getByLabel("Time zone").fill("Europe/Berlin");
+    await page.getByLabel("Expires at").fill(localInputValue(expires));
+    await page.getByLabel("Delete its snapshots when it expires").check();
+    await page.getByRole("button", { name: "Create", exact: true }).click();
+    await page.waitForURL(/#\/vclusters\/[^/]+\/nightly$/);
+    await waitForDetailPhase(page, "RUNNING");
+
+    const stored = await other.getVCluster(ns, "nightly");
+    assert.equal(stored.spec?.expireTime?.seconds, BigInt(expires.getTime() / 1000), "the expiry as typed, in local time");
+    const section = page.locator("section.sleep-expiry");
+    await section.getByText("Suspends 0 19 29 2 *, resumes 0 7 1 3 * (Europe/Berlin)").waitFor();
+    const berlin = async (term: string): Promise<string> => {
+      const at = await section.locator("dt", { hasText: term }).locator("+ dd time").getAttribute("datetime");
+      return new Date(at ?? "").toLocaleString("en-GB", { timeZone: "Europe/Berlin", day: "numeric", month: "numeric", hour: "2-digit", minute: "2-digit" });
+    };
+    assert.equal(await berlin("Next suspend"), "29/02, 19:00", "the next suspend, read in the schedule's zone");
+    assert.equal(await berlin("Next resume"), "01/03, 07:00");
+    assert.match(await section.locator("dt", { hasText: "Expires" }).locator("+ dd").innerText(), /\(in \d+d\): deleted then, with its snapshots$/);
+    await assertAccessible(page, "detail with a sleep schedule and an expiry");
+
+    await page.getByRole("link", { name: "VClusters", exact: true }).click();
+    const row = page.locator(`tr[data-vcluster="${ns}/nightly"]`);
+    await row.waitFor();
+    // What a screen reader reads: the badge's word, then its details.
+    assert.equal(await row.locator('[data-badge="sleeps"]').textContent(), "Sleeps: Suspends 0 19 29 2 *, resumes 0 7 1 3 * (Europe/Berlin)");
+    assert.match((await row.locator('[data-badge="expires"]').textContent()) ?? "", /^Expires in \d+d: \S/);
+    assert.equal(await page.locator(`tr[data-vcluster="${ns}/web"] .badge`).count(), 0, "no badge without a schedule or an expiry");
+    await assertAccessible(page, "list with badges");
+  });
+
+  test("changes the schedule and clears the expiry in the Edit dialog; a bad time zone is refused at its field", async () => {
+    await page.getByRole("link", { name: "nightly" }).click();
+    await waitForDetailPhase(page, "RUNNING");
+    await page.getByRole("button", { name: "Edit" }).click();
+    const dialog = page.getByRole("dialog", { name: "Edit nightly" });
+    assert.equal(await dialog.getByLabel("Suspend (cron)").inputValue(), "0 19 29 2 *", "the fields start as the vcluster has them");
+    assert.equal(await dialog.getByLabel("Time zone").inputValue(), "Europe/Berlin");
+    assert.notEqual(await dialog.getByLabel("Expires at").inputValue(), "");
+    await dialog.getByLabel("Time zone").fill("Mars/Olympus_Mons");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.locator("#edit-zone-problem").waitFor();
+    assert.match((await dialog.getByLabel("Time zone").getAttribute("aria-describedby")) ?? "", /edit-zone-problem/);
+    assert.match(await dialog.getByRole("alert").innerText(), /INVALID_ARGUMENT[\s\S]*Time zone/);
+    await assertAccessible(page, "edit dialog with a bad time zone");
+
+    await dialog.getByLabel("Time zone").fill("");
+    await dialog.getByLabel("Resume (cron)").fill("");
+    await dialog.getByLabel("Expires at").fill("");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await dialog.waitFor({ state: "detached" });
+    const section = page.locator("section.sleep-expiry");
+    await section.getByText("Suspends 0 19 29 2 * (UTC); resuming is left to its users").waitFor();
+    assert.equal(await section.locator("dt", { hasText: /^(Next resume|Expires)$/ }).count(), 0, "no resume cron, no expiry");
+    const stored = await other.getVCluster(ns, "nightly");
+    assert.equal(stored.spec?.expireTime, undefined, "the expiry is cleared");
+    assert.equal(stored.spec?.sleepSchedule?.resumeCron, "");
   });
 });

@@ -1,7 +1,7 @@
 // What a viewer sees (reads only: no mutating action, no Access tab), what
 // a token the server does not accept does (back to sign-in), and the portal
 // on a phone-sized screen (390×844): no sideways scrolling, every action
-// reachable.
+// reachable, the list's badges inside their card.
 
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -32,7 +32,10 @@ before(async () => {
     ],
   });
   const editor = harness.grpc(EDITOR);
-  await editor.createVCluster(ns, "shared", { wait: true, labels: { team: "a" } });
+  // A suspend cron that cannot fire while the tests run (29 February), and an expiry a month away.
+  const expireTime = { seconds: BigInt(Math.floor(Date.now() / 1000) + 30 * 86400), nanos: 0 };
+  const sleepSchedule = { suspendCron: "0 19 29 2 *", resumeCron: "", timeZone: "" };
+  await editor.createVCluster(ns, "shared", { wait: true, labels: { team: "a" }, spec: { sleepSchedule, expireTime } });
   await editor.snapshotVCluster(ns, "shared", { snapshotName: "shared-snap", wait: true });
 });
 
@@ -59,6 +62,8 @@ describe("a viewer", () => {
   test("sees a vcluster's page with no actions and no Access tab", async () => {
     await page.getByRole("link", { name: "shared" }).click();
     await waitForDetailPhase(page, "RUNNING");
+    await page.getByText("Suspends 0 19 29 2 * (UTC); resuming is left to its users").waitFor();
+    assert.equal(await page.locator("section.sleep-expiry dt", { hasText: "Next resume" }).count(), 0, "no resume cron, no next resume");
     assert.equal(await page.locator("ul.actions").count(), 0);
     for (const name of ["Suspend", "Resume", "Scale", "Take snapshot", "Restore", "Delete"]) {
       assert.equal(await page.getByRole("button", { name }).count(), 0, name);
@@ -123,6 +128,8 @@ describe("on a 390×844 screen", () => {
     await waitForRowPhase(page, ns, "shared", "RUNNING");
     await assertReachable("list");
     await assertReachable("header", "header a, header button");
+    const badge = await page.locator(`tr[data-vcluster="${ns}/shared"] [data-badge="expires"]`).boundingBox();
+    assert.ok(badge !== null && badge.x >= 0 && badge.x + badge.width <= 390, "the expiry badge stays inside the card");
     const headings = await page.locator("table.vclusters thead").boundingBox();
     assert.ok(headings !== null && headings.height <= 1, "column headings give way to labels in each card");
   });

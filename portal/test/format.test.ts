@@ -4,11 +4,18 @@ import { describe, test } from "node:test";
 import { Snapshot_Phase, VCluster_Phase } from "@open-vcluster/sdk/browser";
 
 import {
+  expiryHint,
   formatAge,
   formatBytes,
   formatCpu,
+  formatExpiryEffect,
   formatLabels,
   formatMemory,
+  formatRelative,
+  formatSchedule,
+  formatSkipped,
+  formatTime,
+  formatTimeFrom,
   phaseLabel,
   phaseTone,
   snapshotPhaseLabel,
@@ -67,5 +74,42 @@ describe("format", () => {
 
   test("labels sorted by key, bare keys without '='", () => {
     assert.deepEqual(formatLabels({ tier: "gold", app: "", env: "dev" }), ["app", "env=dev", "tier=gold"]);
+  });
+
+  test("times ahead read 'in', times behind read 'ago'", () => {
+    const now = new Date("2025-01-10T12:00:00Z");
+    assert.equal(formatRelative(new Date("2025-01-10T15:00:30Z"), now), "in 3h");
+    assert.equal(formatRelative(new Date("2025-01-10T11:55:00Z"), now), "5m ago");
+    assert.equal(formatRelative(now, now), "in 0s");
+    assert.equal(formatRelative(undefined, now), "—");
+    const at = new Date("2025-01-12T12:00:00Z");
+    assert.equal(formatTimeFrom(at, now), `${formatTime(at)} (in 2d)`, "the portal's usual time, then how far off");
+    assert.equal(formatTimeFrom(undefined, now), "—");
+  });
+
+  test("a sleep schedule reads as its crons and zone; none reads as nothing", () => {
+    const schedule = (suspendCron: string, resumeCron: string, timeZone = "Europe/Berlin") => ({ suspendCron, resumeCron, timeZone });
+    assert.equal(formatSchedule(schedule("0 19 * * 1-5", "0 7 * * 1-5")), "Suspends 0 19 * * 1-5, resumes 0 7 * * 1-5 (Europe/Berlin)");
+    assert.equal(formatSchedule(schedule("0 19 * * *", "", "UTC")), "Suspends 0 19 * * * (UTC); resuming is left to its users");
+    assert.equal(formatSchedule(schedule("", "0 7 * * 1-5", "")), "Resumes 0 7 * * 1-5 (UTC); suspending is left to its users", "an empty zone is UTC");
+    assert.equal(formatSchedule(schedule("", "")), "", "a schedule with neither cron is no schedule");
+    assert.equal(formatSchedule(undefined), "");
+  });
+
+  test("expiry: what happens then, the list's short hint, and a skipped scheduled action", () => {
+    assert.equal(formatExpiryEffect(false, false), "deleted then, keeping its snapshots");
+    assert.equal(formatExpiryEffect(true, false), "deleted then, with its snapshots");
+    assert.equal(formatExpiryEffect(false, true), "due for deletion, keeping its snapshots", "past, and still there");
+    const now = new Date("2025-01-10T12:00:00Z");
+    assert.equal(expiryHint(new Date("2025-01-15T13:00:00Z"), now), "Expires in 5d");
+    assert.equal(expiryHint(new Date("2025-01-10T12:00:20Z"), now), "Expires in 20s");
+    assert.equal(expiryHint(now, now), "Expired");
+    assert.equal(expiryHint(new Date("2025-01-09T12:00:00Z"), now), "Expired");
+    assert.equal(
+      formatSkipped("SuspendRefused", "PROVISIONING cannot be suspended"),
+      "The last scheduled suspend was skipped: PROVISIONING cannot be suspended",
+    );
+    assert.equal(formatSkipped("ResumeRefused", ""), "The last scheduled resume was skipped.");
+    assert.equal(formatSkipped("", "why"), "The last scheduled action was skipped: why");
   });
 });

@@ -6,6 +6,7 @@ import { useApp } from "../app-context.js";
 import { violationsOf, type ShownError } from "../errors.js";
 import { parseLabels } from "../labels.js";
 import { detailHref } from "../route.js";
+import { localTimestamp, scheduleOf } from "../schedule.js";
 import { ErrorPanel } from "./ErrorPanel.js";
 import { CheckField, describedBy, Field } from "./Field.js";
 
@@ -26,9 +27,16 @@ const FIELD_LABELS: Record<string, string> = {
   "spec.storage.persistence": "Persistent state",
   "spec.storage.size": "Volume size",
   "spec.storage.storage_class": "Storage class",
+  "spec.sleep_schedule": "Sleep schedule",
+  "spec.sleep_schedule.suspend_cron": "Suspend (cron)",
+  "spec.sleep_schedule.resume_cron": "Resume (cron)",
+  "spec.sleep_schedule.time_zone": "Time zone",
+  "spec.expire_time": "Expires at",
+  "spec.delete_snapshots_on_expiry": "Delete its snapshots when it expires",
 };
 
 const LABELS_HINT = "key=value, one a line or comma-separated.";
+const EXPIRE_HINT = "Your local time; the vcluster is deleted then. Empty: never.";
 
 interface FormState {
   namespace: string;
@@ -47,6 +55,11 @@ interface FormState {
   persistence: boolean;
   storageSize: string;
   storageClass: string;
+  suspendCron: string;
+  resumeCron: string;
+  timeZone: string;
+  expireAt: string;
+  deleteSnapshotsOnExpiry: boolean;
 }
 
 /**
@@ -76,6 +89,11 @@ export function CreateForm({ namespace }: { namespace: string }) {
     persistence: defaults?.storage?.persistence ?? true,
     storageSize: defaults?.storage?.size ?? "",
     storageClass: defaults?.storage?.storageClass ?? "",
+    suspendCron: "",
+    resumeCron: "",
+    timeZone: "",
+    expireAt: "",
+    deleteSnapshotsOnExpiry: false,
   }));
   const [error, setError] = useState<ShownError | null>(null);
   const [checked, setChecked] = useState("");
@@ -233,6 +251,28 @@ export function CreateForm({ namespace }: { namespace: string }) {
           {text("create-volume", "storageSize", "spec.storage.size", "Volume size")}
           {text("create-class", "storageClass", "spec.storage.storage_class", "Storage class", "Empty: the host cluster's default.")}
         </fieldset>
+        <fieldset>
+          <legend>Sleep and expiry</legend>
+          {text("create-suspend", "suspendCron", "spec.sleep_schedule.suspend_cron", "Suspend (cron)", 'Five cron fields, such as "0 19 * * 1-5" (19:00 on weekdays). Empty: never.')}
+          {text("create-resume", "resumeCron", "spec.sleep_schedule.resume_cron", "Resume (cron)", 'Such as "0 7 * * 1-5". Empty: its users resume it.')}
+          {text("create-zone", "timeZone", "spec.sleep_schedule.time_zone", "Time zone", 'Of the crons, such as "Europe/Berlin". Empty: UTC.')}
+          <Field id="create-expire" label="Expires at" hint={EXPIRE_HINT} problem={problem("spec.expire_time")}>
+            <input
+              id="create-expire"
+              type="datetime-local"
+              value={form.expireAt}
+              aria-invalid={problem("spec.expire_time") ? "true" : undefined}
+              aria-describedby={describedBy("create-expire", EXPIRE_HINT, problem("spec.expire_time"))}
+              onInput={(event) => set("expireAt", event.currentTarget.value)}
+            />
+          </Field>
+          <CheckField
+            id="create-expiry-snapshots"
+            label="Delete its snapshots when it expires"
+            checked={form.deleteSnapshotsOnExpiry}
+            onChange={(checked) => set("deleteSnapshotsOnExpiry", checked)}
+          />
+        </fieldset>
         <div class="buttons">
           <button type="button" class="secondary" disabled={busy} onClick={() => void submit(true)}>
             Check
@@ -249,7 +289,7 @@ export function CreateForm({ namespace }: { namespace: string }) {
   );
 }
 
-/** The spec the form describes; empty text fields are left to the server's defaults. */
+/** The spec the form describes; empty text fields are left to the server's defaults, and no cron means no schedule. */
 function specOf(form: FormState): VClusterSpecInit {
   return {
     kubernetesVersion: form.kubernetesVersion,
@@ -260,5 +300,8 @@ function specOf(form: FormState): VClusterSpecInit {
     deletionProtection: form.deletionProtection,
     network: { serviceCidr: form.serviceCidr.trim(), exposeType: Number(form.exposeType) },
     storage: { persistence: form.persistence, size: form.storageSize.trim(), storageClass: form.storageClass.trim() },
+    sleepSchedule: scheduleOf(form.suspendCron, form.resumeCron, form.timeZone),
+    expireTime: localTimestamp(form.expireAt),
+    deleteSnapshotsOnExpiry: form.deleteSnapshotsOnExpiry,
   };
 }

@@ -10,7 +10,19 @@ import {
 
 import { useApp } from "../app-context.js";
 import type { ShownError } from "../errors.js";
-import { formatAge, formatCpu, formatLabels, formatMemory, formatTime, toDate } from "../format.js";
+import {
+  formatAge,
+  formatCpu,
+  formatExpiryEffect,
+  formatLabels,
+  formatMemory,
+  formatSchedule,
+  formatSkipped,
+  formatTime,
+  formatTimeFrom,
+  toDate,
+} from "../format.js";
+import { EXPIRED, SCHEDULE_SKIPPED, trueCondition } from "../schedule.js";
 import { ErrorPanel } from "./ErrorPanel.js";
 
 const DISTROS: Record<number, string> = { [VClusterSpec_Distro.K8S]: "k8s", [VClusterSpec_Distro.K3S]: "k3s", [VClusterSpec_Distro.K0S]: "k0s" };
@@ -26,7 +38,7 @@ const CONDITION: Record<number, string> = {
   [Condition_Status.UNKNOWN]: "Unknown",
 };
 
-/** Spec, status, conditions, endpoint, labels and usage of a vcluster. */
+/** Spec, status, sleep schedule and expiry, conditions, endpoint, labels and usage of a vcluster. */
 export function OverviewTab({ vcluster }: { vcluster: VCluster }) {
   const { now } = useApp();
   const spec = vcluster.spec;
@@ -83,6 +95,7 @@ export function OverviewTab({ vcluster }: { vcluster: VCluster }) {
           </dd>
         </dl>
       </section>
+      <SleepAndExpiry vcluster={vcluster} />
       <section class="card card-wide">
         <h2>Conditions</h2>
         {status && status.conditions.length > 0 ? (
@@ -119,6 +132,79 @@ export function OverviewTab({ vcluster }: { vcluster: VCluster }) {
       <Usage vcluster={vcluster} />
     </div>
   );
+}
+
+/**
+ * The sleep schedule with its next suspend and resume, and the expiry,
+ * with what the server reports when one of them could not act (the
+ * conditions ScheduleSkipped and Expired, also in the Conditions table).
+ * Nothing for a vcluster with neither.
+ */
+function SleepAndExpiry({ vcluster }: { vcluster: VCluster }) {
+  const { now } = useApp();
+  const spec = vcluster.spec;
+  const conditions = vcluster.status?.conditions;
+  const schedule = formatSchedule(spec?.sleepSchedule);
+  const expire = toDate(spec?.expireTime);
+  if (schedule === "" && expire === undefined) return null;
+  const nextSuspend = toDate(vcluster.status?.nextSuspendTime);
+  const nextResume = toDate(vcluster.status?.nextResumeTime);
+  const skipped = trueCondition(conditions, SCHEDULE_SKIPPED);
+  const expired = trueCondition(conditions, EXPIRED);
+  return (
+    <section class="card card-wide sleep-expiry">
+      <h2>Sleep and expiry</h2>
+      <dl>
+        {schedule ? (
+          <>
+            <dt>Sleep schedule</dt>
+            <dd>{schedule}</dd>
+          </>
+        ) : null}
+        {nextSuspend ? (
+          <>
+            <dt>Next suspend</dt>
+            <dd>
+              <Time at={nextSuspend} now={now} />
+            </dd>
+          </>
+        ) : null}
+        {nextResume ? (
+          <>
+            <dt>Next resume</dt>
+            <dd>
+              <Time at={nextResume} now={now} />
+            </dd>
+          </>
+        ) : null}
+        {skipped ? (
+          <>
+            <dt>Skipped</dt>
+            <dd>{formatSkipped(skipped.reason, skipped.message)}</dd>
+          </>
+        ) : null}
+        {expire ? (
+          <>
+            <dt>Expires</dt>
+            <dd>
+              <Time at={expire} now={now} />: {formatExpiryEffect(spec?.deleteSnapshotsOnExpiry ?? false, expire.getTime() <= now.getTime())}
+            </dd>
+          </>
+        ) : null}
+        {expired ? (
+          <>
+            <dt>Expired</dt>
+            <dd>{expired.message || "Past its expiry, kept by deletion protection until protection is turned off or the expiry moves."}</dd>
+          </>
+        ) : null}
+      </dl>
+    </section>
+  );
+}
+
+/** A time with how far off it is, machine-readable too. */
+function Time({ at, now }: { at: Date; now: Date }) {
+  return <time dateTime={at.toISOString()}>{formatTimeFrom(at, now)}</time>;
 }
 
 /** GetVClusterUsage, read again when the phase changes: a figure the backend cannot tell says why. */

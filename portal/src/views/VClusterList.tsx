@@ -5,7 +5,7 @@ import { canEdit } from "../actions.js";
 import { useApp } from "../app-context.js";
 import type { ShownError } from "../errors.js";
 import { followWatch } from "../follow-watch.js";
-import { formatAge, formatCpu, formatMemory, toDate } from "../format.js";
+import { expiryHint, formatAge, formatCpu, formatMemory, formatSchedule, formatTime, toDate } from "../format.js";
 import { applyWatchEvent, newLiveList, type Key, type LiveList } from "../live-list.js";
 import { detailHref, formatRoute, type ListFilters } from "../route.js";
 import { ErrorPanel } from "./ErrorPanel.js";
@@ -157,7 +157,10 @@ function VClusterTable({ items }: { items: readonly VCluster[] }) {
           {items.map((vc) => (
             <tr key={`${vc.namespace}/${vc.name}`} data-vcluster={`${vc.namespace}/${vc.name}`}>
               <th scope="row" data-label="Name">
-                <a href={detailHref(vc.namespace, vc.name)}>{vc.name}</a>
+                <span class="name-cell">
+                  <a href={detailHref(vc.namespace, vc.name)}>{vc.name}</a>
+                  <LifecycleBadges vcluster={vc} now={now} />
+                </span>
               </th>
               <td data-label="Namespace">{vc.namespace}</td>
               <td data-label="Phase">
@@ -176,6 +179,34 @@ function VClusterTable({ items }: { items: readonly VCluster[] }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/**
+ * A small "Sleeps" badge for a vcluster with a sleep schedule and an
+ * "Expires in 5d" (or "Expired") one for a vcluster with an expiry; the
+ * details are the hover title and, since a title alone is not announced
+ * reliably, text for screen readers, as on phase chips.
+ */
+function LifecycleBadges({ vcluster, now }: { vcluster: VCluster; now: Date }) {
+  const schedule = formatSchedule(vcluster.spec?.sleepSchedule);
+  const expire = toDate(vcluster.spec?.expireTime);
+  if (schedule === "" && expire === undefined) return null;
+  const expired = expire !== undefined && expire.getTime() <= now.getTime();
+  return (
+    <>
+      {schedule ? (
+        <span class="badge" title={schedule} data-badge="sleeps">
+          Sleeps<span class="visually-hidden">: {schedule}</span>
+        </span>
+      ) : null}
+      {expire ? (
+        <span class={`badge${expired ? " badge-bad" : ""}`} title={formatTime(expire)} data-badge="expires">
+          {expiryHint(expire, now)}
+          <span class="visually-hidden">: {formatTime(expire)}</span>
+        </span>
+      ) : null}
+    </>
   );
 }
 
