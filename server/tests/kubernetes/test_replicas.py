@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -260,3 +261,20 @@ def test_a_leader_that_stops_hands_the_lease_over(replicas: Replicas) -> None:
     lease = replicas.kube.client.get(Lease, LEASE_NAME, namespace=replicas.system)
     assert _holder(lease) in ("", other)
     assert replicas.leader() == other
+
+
+def test_only_the_leader_carries_out_an_expiry(replicas: Replicas) -> None:
+    leader = replicas.leader()
+    (other,) = set(replicas.running) - {leader}
+    client = replicas.client(other)
+    namespace = _api_namespace()
+    # A few seconds ahead by the replicas' clock (real time: no test hooks here).
+    expire_time = client.get_server_info().server_time.ToDatetime(UTC) + timedelta(seconds=5)
+    client.create_vcluster(namespace, "vc", expire_time=expire_time)
+    client.wait_for_deletion(namespace, "vc")
+    operations = list(client.list_operations(namespace, vcluster="vc"))
+    # Both replicas see the expiry come; one delete shows that only one acted on it.
+    assert [(op.method, op.requested_by) for op in operations] == [
+        ("DeleteVCluster", "system:scheduler"),
+        ("CreateVCluster", "anonymous"),
+    ]
