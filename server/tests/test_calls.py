@@ -48,13 +48,13 @@ def test_a_stream_whose_client_went_away_is_cancelled_not_an_internal_error(
     ) -> AsyncGenerator[Any, None]:
         yield api.WatchVClustersResponse()
 
-    handlers = SimpleNamespace(watch_vclusters=events)
+    handlers = SimpleNamespace(streams={"WatchVClusters": events})
     runner = CallRunner(load_authenticator(None), TestHooks(False))
     calls = GrpcCalls(runner, handlers)  # type: ignore[arg-type]
     context = GoneClientContext()
     request = api.WatchVClustersRequest()
     with caplog.at_level(logging.INFO):
-        asyncio.run(calls.watch(request, context))  # type: ignore[arg-type]
+        asyncio.run(calls.stream("WatchVClusters", request, context))  # type: ignore[arg-type]
     assert context.aborted == []
     assert "internal error" not in caplog.text
     lines = [record_fields(r) for r in caplog.records if r.name == "openvcluster_server.rpc"]

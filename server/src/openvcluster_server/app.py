@@ -12,11 +12,6 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
 
-from openvcluster.v1 import monitor_service_pb2_grpc as mon_grpc
-from openvcluster.v1 import operation_service_pb2_grpc as op_grpc
-from openvcluster.v1 import server_info_service_pb2_grpc as info_grpc
-from openvcluster.v1 import snapshot_service_pb2_grpc as snap_grpc
-from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster_server.api_services import SERVICE_NAMES
 from openvcluster_server.auth import load_authenticator
 from openvcluster_server.backend import open_backend
@@ -35,14 +30,7 @@ from openvcluster_server.metrics import (
     metrics_application,
 )
 from openvcluster_server.server_info import ServerInfoReader
-from openvcluster_server.services import (
-    GrpcCalls,
-    MonitorService,
-    OperationService,
-    ServerInfoService,
-    SnapshotService,
-    VClusterService,
-)
+from openvcluster_server.services import GrpcCalls, method_handlers
 from openvcluster_server.store import Store
 from openvcluster_server.testhooks import TestHooks
 
@@ -132,11 +120,8 @@ class ReferenceServer:
         calls = GrpcCalls(self._grpc_runner, self._handlers)
         # The generated add_* functions only call the two registration methods.
         registrar: Any = GuardedRegistrar(server, self._meter("grpc"))
-        api_grpc.add_VClusterServiceServicer_to_server(VClusterService(calls), registrar)
-        snap_grpc.add_SnapshotServiceServicer_to_server(SnapshotService(calls), registrar)
-        mon_grpc.add_MonitorServiceServicer_to_server(MonitorService(calls), registrar)
-        info_grpc.add_ServerInfoServiceServicer_to_server(ServerInfoService(calls), registrar)
-        op_grpc.add_OperationServiceServicer_to_server(OperationService(calls), registrar)
+        for service, handlers in method_handlers(calls).items():
+            registrar.add_registered_method_handlers(service, handlers)
         health_servicer = health.aio.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, registrar)
         # What reflection.enable_server_reflection does for an aio server, but

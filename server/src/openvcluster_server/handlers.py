@@ -12,7 +12,7 @@ import grpc
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster_server.auth import Principal
 from openvcluster_server.backend import Backend
-from openvcluster_server.calls import UnaryHandler
+from openvcluster_server.calls import StreamHandler, UnaryHandler
 from openvcluster_server.errors import ApiError
 from openvcluster_server.server_info import ServerInfoReader
 from openvcluster_server.watch import WatcherOverflowError, WatchHubClosedError
@@ -46,6 +46,9 @@ class Handlers:
             "GetServerInfo": lambda p, r, _: info.get_server_info(p, r),
             "GetOperation": lambda p, r, _: e.operations.get_operation(p, r),
             "ListOperations": lambda p, r, _: e.operations.list_operations(p, r),
+        }
+        self.streams: dict[str, StreamHandler[Any, Any]] = {
+            "WatchVClusters": self.watch_vclusters,
         }
 
     async def watch_vclusters(

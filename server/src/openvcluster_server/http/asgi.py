@@ -21,22 +21,10 @@ from hypercorn.typing import (
 )
 from starlette.middleware.cors import CORSMiddleware
 
-from openvcluster.v1.monitor_service_connect import MonitorServiceASGIApplication
-from openvcluster.v1.operation_service_connect import OperationServiceASGIApplication
-from openvcluster.v1.server_info_service_connect import ServerInfoServiceASGIApplication
-from openvcluster.v1.snapshot_service_connect import SnapshotServiceASGIApplication
-from openvcluster.v1.vcluster_service_connect import VClusterServiceASGIApplication
 from openvcluster_server.calls import CallRunner
 from openvcluster_server.handlers import Handlers
 from openvcluster_server.http.portal import accepts_gzip, portal_files
-from openvcluster_server.http.services import (
-    ConnectCalls,
-    MonitorService,
-    OperationService,
-    ServerInfoService,
-    SnapshotService,
-    VClusterService,
-)
+from openvcluster_server.http.services import ConnectCalls, applications
 
 OPENAPI_PATH = "/openapi.yaml"
 # What a browser may send and read on a cross-origin call: the headers of the
@@ -80,14 +68,7 @@ class HttpApplication:
             "codecs": codecs,
             "compressions": compressions,
         }
-        apps = (
-            VClusterServiceASGIApplication(VClusterService(calls), **settings),
-            SnapshotServiceASGIApplication(SnapshotService(calls), **settings),
-            MonitorServiceASGIApplication(MonitorService(calls), **settings),
-            ServerInfoServiceASGIApplication(ServerInfoService(calls), **settings),
-            OperationServiceASGIApplication(OperationService(calls), **settings),
-        )
-        self._services = {app.path: app for app in apps}
+        self._services = {app.path: app for app in applications(calls, **settings)}
         self._openapi = openapi_document()
         self._portal = portal_files()
 
