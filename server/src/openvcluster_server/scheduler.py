@@ -95,14 +95,20 @@ class Scheduler:
     async def _pass(self) -> float:
         now = self._clock.datetime()
         coming: list[datetime] = []
+        seen: set[Key] = set()
         for vcluster in list(self._view.scan_vclusters(namespace=None, phase=None, after=None)):
-            if not _scheduled(vcluster) or vcluster.status.phase == Phase.PHASE_DELETING:
+            if not _scheduled(vcluster):
+                continue
+            seen.add(key_of(vcluster))
+            if vcluster.status.phase == Phase.PHASE_DELETING:
                 continue
             try:
                 await self._act(vcluster, now)
             except Exception:  # one vcluster's trouble must not stop the others' schedules
                 log.exception("scheduled action on %s/%s failed", *key_of(vcluster))
             coming += _upcoming(vcluster, now)
+        for gone in self._done.keys() - seen:
+            del self._done[gone]
         if not coming:
             return _IDLE_SECONDS
         return min(_IDLE_SECONDS, max(0.0, (min(coming) - self._clock.datetime()).total_seconds()))
