@@ -475,6 +475,19 @@ def test_waiter_schedule() -> None:
     assert unbounded.watch_timeout() is None
 
 
+def test_a_read_whose_deadline_was_the_time_left_is_the_waits_timeout() -> None:
+    now = [0.0]
+    waiter = VClusterWaiter("ns", "n", Phase.PHASE_RUNNING, 0.3, clock=lambda: now[0])
+    read_timeout = waiter.call_timeout(30.0)
+    now[0] = 0.2997  # the read's deadline passed a moment before the wait's clock says so
+    assert not waiter.expired()
+    assert waiter.read_timed_out(read_timeout, 30.0)
+    # A read with a shorter deadline of its own is no timeout of the wait.
+    now[0] = 0.0
+    assert not waiter.read_timed_out(waiter.call_timeout(0.1), 0.1)
+    assert not VClusterWaiter("ns", "n", None, None).read_timed_out(None, None)
+
+
 def _event(
     kind: EventType.ValueType,
     name: str = "n",

@@ -9,7 +9,6 @@
 
 import {
   CancelledError,
-  DeadlineExceededError,
   isOpenVClusterError,
   NotFoundError,
   UnexpectedStatusError,
@@ -91,7 +90,7 @@ export async function forSnapshot(
     try {
       current = await calls.getSnapshot(namespace, name, callSettings, signal);
     } catch (error) {
-      if (error instanceof DeadlineExceededError && waiter.expired()) throw waiter.timeoutError(error);
+      if (waiter.readTimedOut(error, callSettings.timeoutMs, settings.timeoutMs)) throw waiter.timeoutError(error);
       throw error;
     }
     if (waiter.observe(current)) return current;
@@ -158,7 +157,7 @@ async function poll(run: WaitRun, waiter: VClusterWaiter): Promise<void> {
     } catch (error) {
       if (error instanceof NotFoundError) {
         if (waiter.observeGone()) return;
-      } else if (error instanceof DeadlineExceededError && waiter.expired()) {
+      } else if (waiter.readTimedOut(error, callSettings.timeoutMs, settings.timeoutMs)) {
         throw waiter.timeoutError(error);
       } else {
         throw error;

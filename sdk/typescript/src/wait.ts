@@ -172,6 +172,19 @@ abstract class Waiter<T> {
     return timeoutMs === null ? left : Math.min(timeoutMs, left);
   }
 
+  /**
+   * Whether a read that failed with `error` ran out of the wait's time: the
+   * time is up, or the read's deadline (`readTimeoutMs`, from callTimeoutMs)
+   * was the time left, shorter than the call's own `timeoutMs`. The read's
+   * timer may fire a moment before the wait's clock says the time is up, so
+   * where the deadline came from decides, not the clock alone.
+   */
+  readTimedOut(error: unknown, readTimeoutMs: number | null, timeoutMs: number | null): boolean {
+    if (!(error instanceof DeadlineExceededError)) return false;
+    if (this.expired()) return true;
+    return readTimeoutMs !== null && (timeoutMs === null || readTimeoutMs < timeoutMs);
+  }
+
   /** The next pause between two reads: 50 ms, growing to 1 s, cut to the time left. */
   pollDelayMs(): number {
     const delay = this.pollMs;

@@ -8,6 +8,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 
 import {
+  DeadlineExceededError,
   NotFoundError,
   phaseName,
   RetryPolicy,
@@ -246,6 +247,18 @@ describe("VClusterWaiter", () => {
     assert.equal(settled.observe(vc(VCluster_Phase.RUNNING)), true);
     assert.throws(() => settled.observe(vc(VCluster_Phase.FAILED)), VClusterFailedError);
     assert.match(settled.timeoutError().message, /did not reach a resting phase/);
+  });
+
+  test("a read whose deadline was the time left is the wait's timeout, even a moment early", () => {
+    let now = 0;
+    const waiter = new VClusterWaiter("ns", "dev", VCluster_Phase.RUNNING, 300, { clock: () => now });
+    const deadline = new DeadlineExceededError("the call did not finish within its deadline");
+    now = 299.7; // the read's timer fired before the wait's clock reached the end
+    assert.equal(waiter.readTimedOut(deadline, waiter.callTimeoutMs(30_000), 30_000), true);
+    // A read with a deadline of its own, shorter than the time left, is no timeout of the wait.
+    now = 0;
+    assert.equal(waiter.readTimedOut(deadline, waiter.callTimeoutMs(100), 100), false);
+    assert.equal(waiter.readTimedOut(new NotFoundError("gone"), waiter.callTimeoutMs(30_000), 30_000), false);
   });
 
   test("reads the initial state from the replay and SYNCED", () => {

@@ -129,6 +129,16 @@ class _Waiter(Generic[_State]):
         remaining = max(remaining, 0.001)
         return remaining if timeout is None else min(timeout, remaining)
 
+    def read_timed_out(self, read_timeout: float | None, timeout: float | None) -> bool:
+        """Whether a read that ended with DEADLINE_EXCEEDED ran out of the wait's
+        time: the time is up, or the read's deadline (``read_timeout``, from
+        call_timeout) was the time left, shorter than the call's own ``timeout``.
+        The read's deadline may pass a moment before the wait's clock says the
+        time is up, so where the deadline came from decides, not the clock alone."""
+        if self.expired():
+            return True
+        return read_timeout is not None and (timeout is None or read_timeout < timeout)
+
     def poll_delay(self) -> float:
         """The next pause between two reads: 50 ms, growing to 1 s, cut to the time left."""
         delay = self._poll

@@ -94,7 +94,7 @@ async def for_snapshot(
                 "GetSnapshot", stub.GetSnapshot, request, call_options, wire, None
             )
         except DeadlineExceededError as exc:
-            if waiter.expired():
+            if waiter.read_timed_out(call_options.timeout, options.timeout):
                 raise waiter.timeout_error() from exc
             raise
         if waiter.observe(response.snapshot):
@@ -158,7 +158,7 @@ async def _poll(
             if waiter.observe_gone():
                 return
         except DeadlineExceededError as exc:
-            if waiter.expired():
+            if waiter.read_timed_out(call_options.timeout, options.timeout):
                 raise waiter.timeout_error() from exc
             raise
         else:

@@ -90,7 +90,7 @@ def for_snapshot(
         try:
             response = invoke("GetSnapshot", stub.GetSnapshot, request, call_options, wire, None)
         except DeadlineExceededError as exc:
-            if waiter.expired():
+            if waiter.read_timed_out(call_options.timeout, options.timeout):
                 raise waiter.timeout_error() from exc
             raise
         if waiter.observe(response.snapshot):
@@ -148,7 +148,7 @@ def _poll(
             if waiter.observe_gone():
                 return
         except DeadlineExceededError as exc:
-            if waiter.expired():
+            if waiter.read_timed_out(call_options.timeout, options.timeout):
                 raise waiter.timeout_error() from exc
             raise
         else:
