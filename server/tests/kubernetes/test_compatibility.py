@@ -17,7 +17,7 @@ from lightkube.resources.apps_v1 import StatefulSet
 from lightkube.resources.core_v1 import Namespace, PersistentVolumeClaim, Pod, Secret, Service
 
 import openvcluster
-from k8s_testenv.fixtures import KubeEnv
+from k8s_testenv.fixtures import KubeEnv, wait_gone
 from k8s_testenv.server_settings import STANDIN_CHART
 from openvcluster import Phase
 from openvcluster.v1 import monitor_service_pb2 as mon
@@ -93,7 +93,8 @@ def test_suspend_pauses_as_vcluster_pause_does(
     assert annotations["loft.sh/paused-replicas"] == "1"
     assert annotations["loft.sh/paused-date"].endswith("Z")
     assert workload.spec.replicas == 0
-    assert gone(kube, Pod, workload_pod, host)
+    # Deleted as vcluster pause deletes them: gracefully, so gone a moment later.
+    wait_gone(kube, Pod, workload_pod, host)
 
     client.resume_vcluster(api_namespace, "dev", wait=True)
     resumed = kube.client.get(StatefulSet, "dev", namespace=host)
