@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import openvcluster
@@ -383,23 +385,10 @@ def test_a_failed_upgrade_raises_with_wait(client: openvcluster.Client, ns: str)
 def test_update_request_mask_derivation() -> None:
     from google.protobuf.field_mask_pb2 import FieldMask
 
-    from openvcluster import _requests as build
+    from tests.request_building import update_request
 
-    def paths(**kwargs: object) -> list[str]:
-        arguments: dict[str, object] = {
-            "labels": None,
-            "kubernetes_version": None,
-            "deletion_protection": None,
-            "sleep_schedule": None,
-            "expire_time": None,
-            "delete_snapshots_on_expiry": None,
-            "update_mask": None,
-            "etag": "",
-            "validate_only": False,
-            "request_id": None,
-        }
-        arguments.update(kwargs)
-        request = build.update_request("ns", "dev", **arguments)  # type: ignore[arg-type]
+    def paths(**kwargs: Any) -> list[str]:
+        request = update_request(**kwargs)
         assert request.request_id and request.vcluster.name == "dev"
         return list(request.update_mask.paths)
 

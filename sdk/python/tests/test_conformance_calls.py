@@ -11,9 +11,9 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from conformance.protocol import Step
-from openvcluster import _requests as build
 from openvcluster.v1 import vcluster_pb2 as vc
 from openvcluster.v1 import vcluster_service_pb2 as vs
+from tests.request_building import create_request, update_request
 
 SCHEDULE = vc.SleepSchedule(suspend_cron="0 19 * * 1-5", time_zone="Europe/Berlin")
 EXPIRE = Timestamp(seconds=1_900_000_000)
@@ -27,19 +27,8 @@ def _sent_update(request: vs.UpdateVClusterRequest) -> tuple[dict[str, Any], Any
     step = Step(update_vcluster=request)
     call = sdk_call(step, request_of(step, {}))
     assert call.method == "update_vcluster" and call.mutation
-    arguments: dict[str, Any] = dict.fromkeys(
-        (
-            "labels",
-            "kubernetes_version",
-            "deletion_protection",
-            "sleep_schedule",
-            "expire_time",
-            "delete_snapshots_on_expiry",
-            "update_mask",
-        )
-    )
-    arguments.update({k: v for k, v in call.kwargs.items() if k not in _CALL_ONLY})
-    return call.kwargs, build.update_request(*call.args, **arguments)
+    given = {k: v for k, v in call.kwargs.items() if k not in _CALL_ONLY}
+    return call.kwargs, update_request(*call.args, **given)
 
 
 def _update(paths: list[str], spec: vc.VClusterSpec | None = None) -> vs.UpdateVClusterRequest:
@@ -112,22 +101,7 @@ def test_a_create_passes_the_schedule_and_expiry_in_its_spec() -> None:
     request = vs.CreateVClusterRequest(namespace="team-a", name="dev", spec=spec)
     step = Step(create_vcluster=request)
     call = sdk_call(step, request_of(step, {}))
-    arguments: dict[str, Any] = dict.fromkeys(
-        (
-            "kubernetes_version",
-            "distro",
-            "cpu",
-            "memory",
-            "storage",
-            "replicas",
-            "enable_ha",
-            "expose_type",
-            "deletion_protection",
-            "sleep_schedule",
-            "expire_time",
-            "delete_snapshots_on_expiry",
-        )
+    sent = create_request(
+        *call.args, **{k: v for k, v in call.kwargs.items() if k not in _CALL_ONLY}
     )
-    arguments.update({k: v for k, v in call.kwargs.items() if k not in _CALL_ONLY})
-    sent = build.create_request(*call.args, **arguments)
     assert sent.spec == spec

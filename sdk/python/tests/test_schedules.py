@@ -11,53 +11,11 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 import openvcluster
 from openvcluster import SleepSchedule
-from openvcluster import _requests as build
+from tests.request_building import create_request, update_request
 
 WEEKDAYS = SleepSchedule(
     suspend_cron="0 19 * * 1-5", resume_cron="0 7 * * 1-5", time_zone="Europe/Berlin"
 )
-
-
-def _update(**kwargs: Any) -> Any:
-    arguments: dict[str, Any] = {
-        "labels": None,
-        "kubernetes_version": None,
-        "deletion_protection": None,
-        "sleep_schedule": None,
-        "expire_time": None,
-        "delete_snapshots_on_expiry": None,
-        "update_mask": None,
-        "etag": "",
-        "validate_only": False,
-        "request_id": None,
-    }
-    arguments.update(kwargs)
-    return build.update_request("ns", "dev", **arguments)
-
-
-def _create(**kwargs: Any) -> Any:
-    arguments: dict[str, Any] = dict.fromkeys(
-        (
-            "spec",
-            "kubernetes_version",
-            "distro",
-            "cpu",
-            "memory",
-            "storage",
-            "replicas",
-            "enable_ha",
-            "expose_type",
-            "labels",
-            "deletion_protection",
-            "sleep_schedule",
-            "expire_time",
-            "delete_snapshots_on_expiry",
-            "request_id",
-        )
-    )
-    arguments["validate_only"] = False
-    arguments.update(kwargs)
-    return build.create_request("ns", "dev", **arguments)
 
 
 # Requests
@@ -65,7 +23,7 @@ def _create(**kwargs: Any) -> Any:
 
 def test_each_argument_given_names_its_path() -> None:
     def paths(**kwargs: Any) -> list[str]:
-        return list(_update(**kwargs).update_mask.paths)
+        return list(update_request(**kwargs).update_mask.paths)
 
     assert paths(sleep_schedule=WEEKDAYS) == ["spec.sleep_schedule"]
     assert paths(expire_time=datetime(2030, 1, 1, tzinfo=UTC)) == ["spec.expire_time"]
@@ -88,37 +46,37 @@ def test_each_argument_given_names_its_path() -> None:
 
 def test_an_update_carries_the_values_given() -> None:
     expire = datetime(2030, 1, 1, 12, tzinfo=timezone(timedelta(hours=2)))
-    spec = _update(
+    spec = update_request(
         sleep_schedule=WEEKDAYS, expire_time=expire, delete_snapshots_on_expiry=True
     ).vcluster.spec
     assert spec.sleep_schedule == WEEKDAYS
     assert spec.expire_time.ToJsonString() == "2030-01-01T10:00:00Z"  # in UTC
     assert spec.delete_snapshots_on_expiry is True
     # Nothing given, nothing set.
-    assert not _update(labels={"a": "b"}).vcluster.HasField("spec")
+    assert not update_request(labels={"a": "b"}).vcluster.HasField("spec")
 
 
 def test_clearing_the_schedule_and_the_expiry() -> None:
     # An empty schedule is a given one: named, and sent set but empty.
-    cleared = _update(sleep_schedule=SleepSchedule())
+    cleared = update_request(sleep_schedule=SleepSchedule())
     assert list(cleared.update_mask.paths) == ["spec.sleep_schedule"]
     assert cleared.vcluster.spec.HasField("sleep_schedule")
     assert cleared.vcluster.spec.sleep_schedule == SleepSchedule()
     # The expiry: its path named without a time.
-    no_expiry = _update(update_mask=["spec.expire_time"])
+    no_expiry = update_request(update_mask=["spec.expire_time"])
     assert list(no_expiry.update_mask.paths) == ["spec.expire_time"]
     assert not no_expiry.vcluster.spec.HasField("expire_time")
 
 
 def test_expire_time_must_be_aware() -> None:
     with pytest.raises(TypeError, match="naive datetime; pass an aware one"):
-        _update(expire_time=datetime(2030, 1, 1))
+        update_request(expire_time=datetime(2030, 1, 1))
     with pytest.raises(TypeError, match="expire_time is a naive datetime"):
-        _create(expire_time=datetime(2030, 1, 1))
+        create_request(expire_time=datetime(2030, 1, 1))
     with pytest.raises(TypeError, match="not str"):
-        _update(expire_time="2030-01-01T00:00:00Z")
+        update_request(expire_time="2030-01-01T00:00:00Z")
     stamp = Timestamp(seconds=1_900_000_000, nanos=5)
-    sent = _create(expire_time=stamp).spec.expire_time
+    sent = create_request(expire_time=stamp).spec.expire_time
     assert sent == stamp and sent is not stamp
 
 
@@ -128,10 +86,12 @@ def test_create_arguments_go_over_the_spec_message() -> None:
         expire_time=Timestamp(seconds=1_900_000_000),
         delete_snapshots_on_expiry=True,
     )
-    kept = _create(spec=spec).spec
+    kept = create_request(spec=spec).spec
     assert (kept.sleep_schedule, kept.expire_time) == (spec.sleep_schedule, spec.expire_time)
     assert kept.delete_snapshots_on_expiry is True
-    merged = _create(spec=spec, sleep_schedule=WEEKDAYS, delete_snapshots_on_expiry=False).spec
+    merged = create_request(
+        spec=spec, sleep_schedule=WEEKDAYS, delete_snapshots_on_expiry=False
+    ).spec
     assert merged.sleep_schedule == WEEKDAYS
     assert merged.expire_time == spec.expire_time
     assert merged.delete_snapshots_on_expiry is False
@@ -187,7 +147,7 @@ def test_the_server_names_a_bad_schedule(client: openvcluster.Client, ns: str) -
 
 
 @pytest.mark.asyncio
-async def test_async_create_and_update(aclient: openvcluster.AsyncClient, ns: str) -> None:
+async def test_async_create_andupdate_request(aclient: openvcluster.AsyncClient, ns: str) -> None:
     expire = Timestamp()
     expire.FromDatetime(datetime.now(UTC) + timedelta(hours=3))
     created = await aclient.create_vcluster(ns, "dev", sleep_schedule=WEEKDAYS, wait=True)
