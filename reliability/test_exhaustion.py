@@ -128,7 +128,7 @@ def test_a_get_sent_while_a_watch_lists_a_large_store_is_answered_before_its_lis
 
         async def get() -> None:
             request = api.GetVClusterRequest(namespace="team-0", name="vc-00000")
-            assert reads.get_vcluster(ANONYMOUS, request).vcluster.name == "vc-00000"
+            assert reads.get_vcluster(ANONYMOUS, request).message().vcluster.name == "vc-00000"
             order.append("get answered")
 
         await asyncio.gather(listing(), get())

@@ -24,7 +24,6 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.snapshot_pb2 import Snapshot
 from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server.store import (
@@ -123,16 +122,12 @@ def test_vclusters_are_stored_as_copies(store: Store) -> None:
     assert again == make_vcluster("ns", "dev")
 
 
-def test_read_vcluster_fills_a_response_field_or_says_absent(store: Store) -> None:
-    response = api.GetVClusterResponse()
-    assert store.read_vcluster(("ns", "dev"), response.vcluster) is False
-    assert not response.HasField("vcluster")
+def test_vcluster_data_is_the_stored_vcluster_serialized_or_none(store: Store) -> None:
+    assert store.vcluster_data(("ns", "dev")) is None
     store.put_vcluster(make_vcluster("ns", "dev"))
-    assert store.read_vcluster(("ns", "dev"), response.vcluster) is True
-    assert response.vcluster == make_vcluster("ns", "dev")
-    # What was read is the caller's: changing it leaves the stored one alone.
-    response.vcluster.uid = "changed after read"
-    assert store.get_vcluster(("ns", "dev")) == make_vcluster("ns", "dev")
+    data = store.vcluster_data(("ns", "dev"))
+    assert data is not None
+    assert VCluster.FromString(data) == make_vcluster("ns", "dev")
 
 
 def test_delete_vcluster_removes_it_and_absent_is_fine(store: Store) -> None:

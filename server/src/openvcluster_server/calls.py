@@ -12,7 +12,7 @@ import inspect
 import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Collection
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import grpc
 from google.protobuf.message import Message
@@ -20,6 +20,7 @@ from google.protobuf.message import Message
 from openvcluster_server import tracing
 from openvcluster_server.auth import Authenticator, Principal
 from openvcluster_server.clock import CLOCK
+from openvcluster_server.encoded import Encoded
 from openvcluster_server.errors import ApiError, unavailable
 from openvcluster_server.idempotency import request_id_of
 from openvcluster_server.logformat import direct_handler, fields_record, write_fields_line
@@ -33,9 +34,14 @@ Resp = TypeVar("Resp", bound=Message)
 Context = grpc.aio.ServicerContext[Any, Any]
 # A call's metadata (gRPC) or headers (HTTP), as lower-case (key, value) pairs.
 Metadata = Collection[tuple[str, str | bytes]]
-UnaryHandler = Callable[[Principal, Req, HookPlan], Resp | Awaitable[Resp]]
+# A unary handler answers a message, or the message already serialized
+# (encoded.py), or something to await for one of them.
+Answer: TypeAlias = Resp | Encoded[Resp]
+UnaryHandler = Callable[[Principal, Req, HookPlan], Answer[Resp] | Awaitable[Answer[Resp]]]
 StreamHandler = Callable[[Principal, Req], AsyncGenerator[Resp, None]]
 INTERNAL_MESSAGE = "internal error; the server log has details"
+# What a handler answers at once; anything else is awaited.
+_ANSWERS = (Message, Encoded)
 
 
 class CallRunner:
@@ -64,7 +70,7 @@ class CallRunner:
         request: Req,
         metadata: Metadata,
         handler: UnaryHandler[Req, Resp],
-    ) -> Resp:
+    ) -> Answer[Resp]:
         """Answers a unary call with the handler's response.
 
         The log line is written before the answer leaves, so whoever sees the
@@ -77,7 +83,7 @@ class CallRunner:
                 # read), the whole call runs here, in this coroutine: no
                 # coroutine of its own for the answer (issue 28).
                 answer = self._start(request, metadata, record, handler)
-                response = answer if isinstance(answer, Message) else await _settled(answer)
+                response = answer if isinstance(answer, _ANSWERS) else await _settled(answer)
             else:
                 with tracing.use_span(record.span):
                     response = await self._answer(request, metadata, record, handler)
@@ -121,7 +127,7 @@ class CallRunner:
         metadata: Metadata,
         record: CallRecord,
         handler: UnaryHandler[Req, Resp],
-    ) -> Resp | Awaitable[Resp]:
+    ) -> Answer[Resp] | Awaitable[Answer[Resp]]:
         """The response, when the call needs no waiting; otherwise what to await for it."""
         # _admit inlined: one call less per call.
         principal = self._auth.authenticate(metadata)
@@ -138,17 +144,17 @@ class CallRunner:
         metadata: Metadata,
         record: CallRecord,
         handler: UnaryHandler[Req, Resp],
-    ) -> Resp:
+    ) -> Answer[Resp]:
         answer = self._start(request, metadata, record, handler)
-        return answer if isinstance(answer, Message) else await _settled(answer)
+        return answer if isinstance(answer, _ANSWERS) else await _settled(answer)
 
     async def _hooked(
         self, principal: Principal, request: Req, plan: HookPlan, handler: UnaryHandler[Req, Resp]
-    ) -> Resp:
+    ) -> Answer[Resp]:
         """The call with what the test hooks ask before and after it."""
         await self._apply(plan)
         answer = handler(principal, request, plan)
-        response = answer if isinstance(answer, Message) else await _settled(answer)
+        response = answer if isinstance(answer, _ANSWERS) else await _settled(answer)
         if plan.fail_after:
             raise unavailable("test hook: the call was carried out, its answer dropped")
         return response
@@ -171,7 +177,7 @@ class CallRunner:
             raise unavailable("test hook: injected UNAVAILABLE before the call")
 
 
-async def _settled(answer: Resp | Awaitable[Resp]) -> Resp:
+async def _settled(answer: Answer[Resp] | Awaitable[Answer[Resp]]) -> Answer[Resp]:
     """A handler's answer that is not a message: awaited if it is awaitable."""
     return await answer if inspect.isawaitable(answer) else answer
 

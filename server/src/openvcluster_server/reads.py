@@ -13,6 +13,7 @@ from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server import checks
 from openvcluster_server.auth import Principal
+from openvcluster_server.encoded import Encoded, with_field
 from openvcluster_server.errors import aborted_stale_etag, not_found
 from openvcluster_server.paging import (
     PageTokens,
@@ -27,6 +28,7 @@ from openvcluster_server.store import Key, Store
 from openvcluster_server.watch import Lister, Watcher, WatchHub
 
 VCLUSTER = "vcluster"
+_RESPONSE_VCLUSTER = api.GetVClusterResponse.DESCRIPTOR.fields_by_name["vcluster"].number
 
 
 def _always_fresh() -> None:
@@ -70,19 +72,17 @@ class VClusterReads:
 
     def get_vcluster(
         self, principal: Principal, request: api.GetVClusterRequest
-    ) -> api.GetVClusterResponse:
-        """GetVCluster: the vcluster, without credentials."""
+    ) -> Encoded[api.GetVClusterResponse]:
+        """GetVCluster: the vcluster, without credentials, answered with the
+        stored bytes (encoded.py)."""
         namespace, name = request.namespace, request.name
         checks.fields(request)
-        # As existing() without an etag, but read straight into the response.
+        # As existing() without an etag, but without parsing what is stored.
         self._require_fresh()
-        response = api.GetVClusterResponse()
-        found = principal.can_see(namespace) and self._store.read_vcluster(
-            (namespace, name), response.vcluster
-        )
-        if not found:
+        data = principal.can_see(namespace) and self._store.vcluster_data((namespace, name))
+        if not data:
             raise not_found(VCLUSTER, namespace, name)
-        return response
+        return with_field(api.GetVClusterResponse, _RESPONSE_VCLUSTER, data)
 
     def list_vclusters(
         self, principal: Principal, request: api.ListVClustersRequest

@@ -13,6 +13,7 @@ from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
 from google.protobuf.message_factory import GetMessageClass
 
+from openvcluster_server import encoded
 from openvcluster_server.api_services import SERVICES
 from openvcluster_server.calls import CallRunner, Context
 from openvcluster_server.errors import ApiError
@@ -80,19 +81,21 @@ def method_handlers(calls: GrpcCalls) -> dict[str, dict[str, grpc.RpcMethodHandl
 def _handler(method: MethodDescriptor, calls: GrpcCalls) -> grpc.RpcMethodHandler[Any, Any]:
     name = method.name
     parse = GetMessageClass(method.input_type).FromString
-    serialize = GetMessageClass(method.output_type).SerializeToString
     if method.server_streaming:
 
         async def stream(request: Any, context: Context) -> None:
             await calls.stream(name, request, context)
 
         return grpc.unary_stream_rpc_method_handler(
-            stream, request_deserializer=parse, response_serializer=serialize
+            stream,
+            request_deserializer=parse,
+            response_serializer=GetMessageClass(method.output_type).SerializeToString,
         )
 
     async def unary(request: Any, context: Context) -> Any:
         return await calls.unary(name, request, context)
 
+    # A read may answer with the stored bytes (encoded.py).
     return grpc.unary_unary_rpc_method_handler(
-        unary, request_deserializer=parse, response_serializer=serialize
+        unary, request_deserializer=parse, response_serializer=encoded.serialize
     )

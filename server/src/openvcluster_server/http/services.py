@@ -18,6 +18,7 @@ from google.protobuf.message_factory import GetMessageClass
 
 from openvcluster_server.api_services import SERVICES
 from openvcluster_server.calls import CallRunner, Metadata
+from openvcluster_server.encoded import Encoded
 from openvcluster_server.errors import ApiError
 from openvcluster_server.handlers import Handlers
 from openvcluster_server.http.errors import connect_error
@@ -36,11 +37,13 @@ class ConnectCalls:
     async def unary(self, method: str, request: Any, ctx: Ctx) -> Any:
         """Answers the unary call ``method``."""
         try:
-            return await self._runner.unary(
+            response = await self._runner.unary(
                 method, request, _metadata(ctx), self._handlers.unary[method]
             )
         except ApiError as error:
             raise connect_error(error) from None
+        # connectrpc's codecs (JSON among them) take a message.
+        return response.message() if isinstance(response, Encoded) else response
 
     async def stream(self, method: str, request: Any, ctx: Ctx) -> AsyncGenerator[Any, None]:
         """The server stream ``method``'s messages; connectrpc closes this generator

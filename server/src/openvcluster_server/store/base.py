@@ -67,9 +67,9 @@ class Store(Protocol):
         """The stored vcluster, or None."""
         ...
 
-    def read_vcluster(self, key: Key, into: VCluster) -> bool:
-        """Merges the stored vcluster into ``into`` (an empty message: a field of a
-        response, so the answer needs no copy); False, leaving it alone, when absent."""
+    def vcluster_data(self, key: Key) -> bytes | None:
+        """The stored vcluster serialized, or None: what a read answers without
+        parsing it (encoded.py)."""
         ...
 
     def put_vcluster(self, vcluster: VCluster) -> None:

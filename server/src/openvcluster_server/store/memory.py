@@ -184,16 +184,13 @@ class MemoryStore:
 
     def get_vcluster(self, key: Key) -> VCluster | None:
         """The stored vcluster, parsed afresh so the caller owns it."""
-        stored = self._vclusters.get(key)
-        return None if stored is None else VCluster.FromString(stored.data)
+        data = self.vcluster_data(key)
+        return None if data is None else VCluster.FromString(data)
 
-    def read_vcluster(self, key: Key, into: VCluster) -> bool:
-        """Parses the stored vcluster straight into ``into``."""
+    def vcluster_data(self, key: Key) -> bytes | None:
+        """The stored vcluster serialized, or None."""
         stored = self._vclusters.get(key)
-        if stored is None:
-            return False
-        into.MergeFromString(stored.data)
-        return True
+        return None if stored is None else stored.data
 
     def put_vcluster(self, vcluster: VCluster) -> None:
         """Stores a serialized copy, so later changes to ``vcluster`` are not stored."""

@@ -311,16 +311,12 @@ class SqliteStore:
 
     def get_vcluster(self, key: Key) -> VCluster | None:
         """The stored vcluster, parsed afresh so the caller owns it."""
-        data = self._one("SELECT data FROM vclusters WHERE namespace = ? AND name = ?", key)
+        data = self.vcluster_data(key)
         return None if data is None else VCluster.FromString(data)
 
-    def read_vcluster(self, key: Key, into: VCluster) -> bool:
-        """Parses the stored vcluster straight into ``into``."""
-        data = self._one("SELECT data FROM vclusters WHERE namespace = ? AND name = ?", key)
-        if data is None:
-            return False
-        into.MergeFromString(data)
-        return True
+    def vcluster_data(self, key: Key) -> bytes | None:
+        """The stored vcluster serialized, or None."""
+        return self._one("SELECT data FROM vclusters WHERE namespace = ? AND name = ?", key)
 
     def put_vcluster(self, vcluster: VCluster) -> None:
         """One upsert; the phase column feeds the phase index."""
