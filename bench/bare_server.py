@@ -4,8 +4,10 @@ The same process model as the reference server (one Python process, a
 ``grpc.aio`` server with the same options on the default asyncio loop), but
 its only RPC, GetVCluster, answers with a fixed response read from a file: a
 real one, fetched from the reference server, so both send the same bytes.
+With ``--method`` its only RPC is another unary VClusterService method
+(ListVClusters, ScaleVCluster), answered the same way.
 
-    python -m bench.bare_server --address 127.0.0.1:0 --response FILE
+    python -m bench.bare_server --address 127.0.0.1:0 --response FILE [--method NAME]
 """
 
 from __future__ import annotations
@@ -18,29 +20,33 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+from google.protobuf.message import Message
+from google.protobuf.message_factory import GetMessageClass
 
 from openvcluster.v1 import vcluster_service_pb2 as api
 
 log = logging.getLogger("bench.bare_server")
 # The reference server's default (ServerConfig.max_message_bytes).
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
-SERVICE = api.DESCRIPTOR.services_by_name["VClusterService"].full_name
+_SERVICE = api.DESCRIPTOR.services_by_name["VClusterService"]
+SERVICE = _SERVICE.full_name
+# The methods it can answer with a fixed response (--method).
+FIXED_METHODS = ("GetVCluster", "ListVClusters", "ScaleVCluster")
 
 
-def add_fixed_get_vcluster(server: grpc.aio.Server, response: api.GetVClusterResponse) -> None:
-    """Serves openvcluster.v1.VClusterService with one method, GetVCluster, always
+def add_fixed_method(server: grpc.aio.Server, method: str, response: Message) -> None:
+    """Serves openvcluster.v1.VClusterService with one unary method, always
     answering ``response``; registered the way the generated ``add_..._to_server`` does."""
+    descriptor = _SERVICE.methods_by_name[method]
 
-    async def get_vcluster(
-        request: api.GetVClusterRequest, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> api.GetVClusterResponse:
+    async def fixed(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Message:
         return response
 
     handlers = {
-        "GetVCluster": grpc.unary_unary_rpc_method_handler(
-            get_vcluster,
-            request_deserializer=api.GetVClusterRequest.FromString,
-            response_serializer=api.GetVClusterResponse.SerializeToString,
+        method: grpc.unary_unary_rpc_method_handler(
+            fixed,
+            request_deserializer=GetMessageClass(descriptor.input_type).FromString,
+            response_serializer=GetMessageClass(descriptor.output_type).SerializeToString,
         )
     }
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(SERVICE, handlers),))
@@ -66,10 +72,10 @@ async def serve_on(server: grpc.aio.Server, address: str) -> None:
     await server.wait_for_termination()
 
 
-async def serve(address: str, response: api.GetVClusterResponse) -> None:
-    """Serves the fixed GetVCluster until cancelled."""
+async def serve(address: str, method: str, response: Message) -> None:
+    """Serves the fixed method until cancelled."""
     server = new_server()
-    add_fixed_get_vcluster(server, response)
+    add_fixed_method(server, method, response)
     await serve_on(server, address)
 
 
@@ -78,16 +84,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--address", default="127.0.0.1:0", help="host:port to listen on")
     parser.add_argument(
-        "--response", type=Path, required=True, help="a serialized GetVClusterResponse"
+        "--response", type=Path, required=True, help="a serialized response of the method"
     )
+    parser.add_argument("--method", default="GetVCluster", choices=FIXED_METHODS)
     args = parser.parse_args()
     logging.basicConfig(
         level=logging.INFO,
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
-    response = api.GetVClusterResponse.FromString(args.response.read_bytes())
-    asyncio.run(serve(args.address, response))
+    output = GetMessageClass(_SERVICE.methods_by_name[args.method].output_type)
+    response = output.FromString(args.response.read_bytes())
+    asyncio.run(serve(args.address, args.method, response))
     return 0
 
 

@@ -15,6 +15,8 @@ class Profile:
     throughput_rounds: int = 5
     throughput_seconds: float = 3.0
     throughput_warmup: float = 1.0
+    # ... and of ListVClusters and ScaleVCluster, reported without a target.
+    method_rounds: int = 3
     # 2. SDK overhead: rounds of `sdk_calls` sequential calls per mode.
     sdk_calls: int = 200
     sdk_rounds: int = 21
@@ -59,6 +61,7 @@ QUICK = Profile(
     throughput_rounds=1,
     throughput_seconds=1.0,
     throughput_warmup=0.5,
+    method_rounds=1,
     sdk_calls=100,
     sdk_rounds=5,
     sdk_warmup_calls=100,

@@ -130,6 +130,11 @@ def load_average() -> list[float]:
         return []
 
 
+def _loads(loads: list[float]) -> str:
+    """Load averages as the header shows them."""
+    return " ".join(f"{x:.2f}" for x in loads) or "unknown"
+
+
 def _cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -180,13 +185,13 @@ def write_results(
 def markdown(meta: dict[str, Any], settings: dict[str, Any], parts: list[PartResult]) -> list[str]:
     """latest.md: the targets first, then each part's tables."""
     commit = (meta["git_commit"] or "unknown")[:12] + (" (dirty)" if meta["git_dirty"] else "")
-    load = " ".join(f"{x:.2f}" for x in meta["load_average"]) or "unknown"
+    start, end = (_loads(meta.get(key, [])) for key in ("load_average", "load_average_end"))
     lines = [
         "# Benchmark results",
         "",
         f"{meta['date']} · commit {commit} · {meta['cpu_count']} CPU(s) ({meta['cpu_model']}) · "
         f"Python {meta['python']} · profile `{settings['profile']}` · "
-        f"load average at the end {load}",
+        f"load average at the start {start}, at the end {end}",
         "",
         "Ratios are measured side by side in one run (see bench/README.md); absolute "
         "numbers depend on the machine and its load.",

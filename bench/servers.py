@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,10 @@ _HTTP = re.compile(rb"serving on \S+ \(.*?\bhttp ([^,)]+)")
 START_TIMEOUT = 30.0
 # The vcluster GetVCluster fetches in the throughput and SDK parts.
 TARGET_NAMESPACE, TARGET_NAME = "bench", "target"
+# Part 1's other methods: a listing's namespace and page size, and the
+# vcluster ScaleVCluster changes (in TARGET_NAMESPACE).
+LIST_NAMESPACE, LIST_PAGE_SIZE = "bench-list", 50
+SCALE_NAME = "scaled"
 
 
 @dataclass(frozen=True)
@@ -110,8 +115,9 @@ def reference_command(
     return command
 
 
-def bare_command(response_file: Path) -> list[str]:
-    """The bare grpcio server answering every GetVCluster with the message in the file."""
+def bare_command(response_file: Path, method: str = "GetVCluster") -> list[str]:
+    """The bare grpcio server answering every call of ``method`` with the message in
+    the file."""
     return [
         sys.executable,
         "-m",
@@ -120,6 +126,8 @@ def bare_command(response_file: Path) -> list[str]:
         "127.0.0.1:0",
         "--response",
         str(response_file),
+        "--method",
+        method,
     ]
 
 
@@ -127,19 +135,58 @@ def create_target(address: str) -> bytes:
     """Creates the benchmark's vcluster (a realistic one: spec, labels, RUNNING) through
     the SDK and returns its serialized GetVClusterResponse."""
     with openvcluster.Client(address, timeout=30) as client:
-        client.create_vcluster(
-            TARGET_NAMESPACE,
-            TARGET_NAME,
-            kubernetes_version="1.31",
-            cpu="2",
-            memory="4Gi",
-            storage="20Gi",
-            replicas=2,
-            labels={"app": "bench", "team": "platform", "tier": "gold"},
-            wait=True,
-        )
+        _create_realistic(client, TARGET_NAMESPACE, TARGET_NAME)
     with grpc.insecure_channel(address) as channel:
         response: api.GetVClusterResponse = api_grpc.VClusterServiceStub(channel).GetVCluster(
             api.GetVClusterRequest(namespace=TARGET_NAMESPACE, name=TARGET_NAME), timeout=30
         )
     return response.SerializeToString()
+
+
+def create_list_targets(address: str) -> bytes:
+    """Creates two pages of realistic vclusters in LIST_NAMESPACE and returns the
+    serialized ListVClustersResponse of the first page."""
+    with openvcluster.Client(address, timeout=30) as client:
+        for index in range(2 * LIST_PAGE_SIZE):
+            _create_realistic(client, LIST_NAMESPACE, f"vc-{index:03d}")
+    with grpc.insecure_channel(address) as channel:
+        response: api.ListVClustersResponse = api_grpc.VClusterServiceStub(channel).ListVClusters(
+            api.ListVClustersRequest(namespace=LIST_NAMESPACE, page_size=LIST_PAGE_SIZE),
+            timeout=30,
+        )
+    return response.SerializeToString()
+
+
+def create_scale_target(address: str) -> bytes:
+    """Creates a realistic vcluster, suspends it (so that a scale stores the new spec
+    without a transition) and returns the serialized ScaleVClusterResponse of one
+    scale of it."""
+    with openvcluster.Client(address, timeout=30) as client:
+        _create_realistic(client, TARGET_NAMESPACE, SCALE_NAME)
+        client.suspend_vcluster(TARGET_NAMESPACE, SCALE_NAME, wait=True)
+    with grpc.insecure_channel(address) as channel:
+        response: api.ScaleVClusterResponse = api_grpc.VClusterServiceStub(channel).ScaleVCluster(
+            api.ScaleVClusterRequest(
+                namespace=TARGET_NAMESPACE,
+                name=SCALE_NAME,
+                replicas=1,
+                request_id=str(uuid.uuid4()),
+            ),
+            timeout=30,
+        )
+    return response.SerializeToString()
+
+
+def _create_realistic(client: openvcluster.Client, namespace: str, name: str) -> None:
+    """A vcluster with a spec and labels as a team would create it, RUNNING."""
+    client.create_vcluster(
+        namespace,
+        name,
+        kubernetes_version="1.31",
+        cpu="2",
+        memory="4Gi",
+        storage="20Gi",
+        replicas=2,
+        labels={"app": "bench", "team": "platform", "tier": "gold"},
+        wait=True,
+    )

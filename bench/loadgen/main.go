@@ -4,11 +4,13 @@
 // It has two modes, each printing one JSON object on stdout:
 //
 //	loadgen unary -address HOST:PORT -concurrency 16 -duration 5s -warmup 1s
+//	loadgen unary -method list|scale -address HOST:PORT ...
 //	loadgen unary -protocol connect-json|grpc-web -address HTTP_HOST:PORT ...
 //	loadgen watch -address HOST:PORT -watchers 100 -mutations 1000
 //
-// unary runs GetVCluster from N workers for a duration after a warm-up and
-// reports requests per second and latency percentiles; -protocol picks gRPC
+// unary runs GetVCluster (or, with -method, ListVClusters or ScaleVCluster:
+// methods.go) from N workers for a duration after a warm-up and reports
+// requests per second and latency percentiles; -protocol picks gRPC
 // (the default) or, on the server's HTTP port over HTTP/1.1, Connect with
 // JSON messages or gRPC-Web (caller.go, http.go). watch opens N
 // WatchVClusters streams, applies M mutations and reports whether every

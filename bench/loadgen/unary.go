@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	v1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
 )
 
 // UnaryResult is what the unary mode prints.
 type UnaryResult struct {
+	Method      string      `json:"method"`
 	Protocol    string      `json:"protocol"`
 	Concurrency int         `json:"concurrency"`
 	Connections int         `json:"connections"`
@@ -24,17 +23,20 @@ type UnaryResult struct {
 	Latency     Percentiles `json:"latency"`
 }
 
-// runUnary calls GetVCluster from -concurrency workers, each waiting for its
-// answer before the next call, for -warmup and then -duration. Only calls
-// that start after the warm-up and end within the measured window count.
-// -protocol picks gRPC (-address is the gRPC port) or Connect JSON or
-// gRPC-Web over HTTP/1.1 (-address is the HTTP port).
+// runUnary calls -method (GetVCluster unless told) from -concurrency workers,
+// each waiting for its answer before the next call, for -warmup and then
+// -duration. Only calls that start after the warm-up and end within the
+// measured window count. -protocol picks gRPC (-address is the gRPC port) or
+// Connect JSON or gRPC-Web over HTTP/1.1 (-address is the HTTP port; those
+// two only call GetVCluster).
 func runUnary(args []string) (*UnaryResult, error) {
 	flags := flag.NewFlagSet("unary", flag.ExitOnError)
+	method := flags.String("method", methodGet, "get (GetVCluster), list (ListVClusters, -page-size) or scale (ScaleVCluster with a new request_id per call)")
+	pageSize := flags.Int("page-size", 50, "page size of each ListVClusters call")
 	protocol := flags.String("protocol", protocolGRPC, "grpc, connect-json or grpc-web")
 	address := flags.String("address", "127.0.0.1:50051", "host:port of the server (its HTTP port for connect-json, grpc-web)")
-	namespace := flags.String("namespace", "default", "namespace of the vcluster to get")
-	name := flags.String("name", "", "name of the vcluster to get")
+	namespace := flags.String("namespace", "default", "namespace of the vcluster to get or scale, or to list")
+	name := flags.String("name", "", "name of the vcluster to get or scale")
 	concurrency := flags.Int("concurrency", 1, "workers calling in parallel")
 	connections := flags.Int("connections", 1, "gRPC connections the workers share round-robin (HTTP: one per worker)")
 	duration := flags.Duration("duration", 5*time.Second, "measured time")
@@ -45,17 +47,20 @@ func runUnary(args []string) (*UnaryResult, error) {
 	if *name == "" || *concurrency < 1 || *connections < 1 || *duration <= 0 {
 		return nil, errors.New("-name is required; -concurrency, -connections and -duration must be positive")
 	}
+	call, err := newCall(*method, *protocol, *namespace, *name, int32(*pageSize))
+	if err != nil {
+		return nil, err
+	}
 	callers, release, err := newCallers(*protocol, *address, *connections, *concurrency)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	request := &v1.GetVClusterRequest{Namespace: *namespace, Name: *name}
 	// One call first, so that a wrong address or name fails fast and loudly.
 	check, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := callers[0].getVCluster(check, request); err != nil {
-		return nil, fmt.Errorf("first GetVCluster: %w", err)
+	if err := call(check, callers[0]); err != nil {
+		return nil, fmt.Errorf("first %s call: %w", *method, err)
 	}
 
 	start := time.Now()
@@ -66,11 +71,12 @@ func runUnary(args []string) (*UnaryResult, error) {
 	for i := range workers {
 		worker := &workers[i]
 		caller := callers[i%len(callers)]
-		wg.Go(func() { worker.run(caller, request, measureFrom, measureTo) })
+		wg.Go(func() { worker.run(caller, call, measureFrom, measureTo) })
 	}
 	wg.Wait()
 
 	result := &UnaryResult{
+		Method:      *method,
 		Protocol:    *protocol,
 		Concurrency: *concurrency,
 		Connections: *connections,
@@ -101,16 +107,14 @@ type unaryWorker struct {
 	firstError error
 }
 
-func (w *unaryWorker) run(
-	client caller, request *v1.GetVClusterRequest, from, to time.Time,
-) {
+func (w *unaryWorker) run(client caller, call unaryCall, from, to time.Time) {
 	ctx := context.Background()
 	for {
 		began := time.Now()
 		if !began.Before(to) {
 			return
 		}
-		err := client.getVCluster(ctx, request)
+		err := call(ctx, client)
 		ended := time.Now()
 		if err != nil {
 			w.errors++
