@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 import time
@@ -120,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--results-dir", type=Path, default=RESULTS_DIR, help="where latest.json/md go"
     )
     args = parser.parse_args(arguments)
+    # Stopped with SIGTERM, the run still stops the servers it started: the
+    # exit unwinds through their context managers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     profile = QUICK if args.quick else FULL
     chosen: list[str] = (
         args.only
