@@ -12,19 +12,23 @@ throughput ratio of part 1.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 from contextlib import ExitStack
 from pathlib import Path
 
+from bench.call_path import PATHS
 from bench.loadgen import LoadGenerator
 from bench.profiles import Profile
-from bench.report import PartResult, Ratio, Table, fmt, progress
+from bench.report import ROOT, PartResult, Ratio, Table, fmt, progress
 from bench.servers import (
     TARGET_NAME,
     TARGET_NAMESPACE,
     ServerProcess,
     bare_command,
+    clean_env,
     create_target,
     reference_command,
     serve,
@@ -38,7 +42,7 @@ RUNGS = (
     ("servicer", "the generated servicer class and registration"),
     ("guarded", "the guard that answers undecodable requests INVALID_ARGUMENT"),
     ("metadata", "reading the call's metadata (tokens, test hooks, trace context)"),
-    ("fresh", "a new response with a copy of the vcluster per call"),
+    ("stored", "the response framed per call from the stored vcluster's bytes (encoded.py)"),
     ("reference-quiet", "the reference server without its access log (bench/quiet_server.py)"),
     ("reference", "the reference server as shipped: one access-log line per call"),
 )
@@ -65,6 +69,48 @@ def _command(rung: str, response: Path) -> list[str]:
         "--response",
         str(response),
     ]
+
+
+def _call_path(profile: Profile, workdir: Path) -> dict[str, list[float]]:
+    """bench/call_path.py's microseconds per call of each path, per round."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.call_path",
+            "--calls",
+            str(profile.call_path_calls),
+            "--rounds",
+            str(profile.ladder_rounds),
+            "--log",
+            str(workdir / "call_path.log"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=clean_env(),
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"bench.call_path failed: {done.stderr.strip()[-2000:]}")
+    progress("  [costs] in process: " + done.stdout.strip())
+    result: dict[str, list[float]] = json.loads(done.stdout)
+    return result
+
+
+def _call_path_table(results: dict[str, list[float]]) -> Table:
+    """The in-process table: the server's own Python per call."""
+    table = Table(
+        "The server's own Python per GetVCluster, in one process without grpc "
+        "(bench/call_path.py; medians over rounds)",
+        ["path", "CPU us per call", "over bare us"],
+    )
+    bare = median(results["bare"])
+    for path in PATHS:
+        spent = median(results[path])
+        table.rows.append([path, fmt(spent, 1), "" if path == "bare" else f"{spent - bare:+.1f}"])
+    return table
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -139,14 +185,23 @@ def run(profile: Profile, workdir: Path, loadgen: LoadGenerator) -> PartResult:
         )
         previous = cost[rung]
     part.tables.append(table)
-    for rung in ("fresh", "reference-quiet", "reference"):
+    for rung in ("stored", "reference-quiet", "reference"):
         part.ratios.append(Ratio(f"CPU per call: bare/{rung}", cost["bare"] / cost[rung]))
-    part.data = {"concurrency": CONCURRENCY, "cpu_us_per_call": cost, "runs": runs}
+    in_process = _call_path(profile, workdir)
+    part.tables.append(_call_path_table(in_process))
+    part.data = {
+        "concurrency": CONCURRENCY,
+        "cpu_us_per_call": cost,
+        "runs": runs,
+        "in_process_us_per_call": in_process,
+    }
     errors = sum(int(r["errors"]) for rung in names for r in runs[rung])
-    part.notes.append(
+    part.notes += [
         f"{profile.ladder_rounds} interleaved round(s) of {profile.ladder_seconds:g} s per rung "
-        f"after {profile.ladder_warmup:g} s of load; CPU time from /proc/PID/stat."
-    )
+        f"after {profile.ladder_warmup:g} s of load; CPU time from /proc/PID/stat.",
+        f"In process: bench/call_path.py, {profile.ladder_rounds} alternating round(s) of "
+        f"{profile.call_path_calls:,} calls per path, CPU time from time.process_time.",
+    ]
     if errors:
         part.notes.append(f"**{errors} call(s) failed** (see latest.json)")
     return part

@@ -7,10 +7,10 @@ step closer to the reference (part 7, bench/cost_ladder.py):
   undecodable requests (openvcluster_server.decoding);
 - ``metadata``: also reads the call's metadata, as authentication, the test
   hooks and trace context do;
-- ``fresh``: also answers a new response holding a copy of the vcluster, as a
-  read of a stored resource does.
+- ``stored``: also frames the response per call from the vcluster's stored
+  bytes, as GetVCluster answers (openvcluster_server.encoded).
 
-    python -m bench.ladder_server --rung fresh --address 127.0.0.1:0 --response FILE
+    python -m bench.ladder_server --rung stored --address 127.0.0.1:0 --response FILE
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from bench.bare_server import new_server, serve_on
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
 from openvcluster_server.decoding import GuardedRegistrar
+from openvcluster_server.encoded import serialize, with_field
 
-RUNGS = ("servicer", "guarded", "metadata", "fresh")
+RUNGS = ("servicer", "guarded", "metadata", "stored")
 
 
 class _Servicer(api_grpc.VClusterServiceServicer):
@@ -38,21 +39,42 @@ class _Servicer(api_grpc.VClusterServiceServicer):
     def __init__(self, rung: str, response: api.GetVClusterResponse) -> None:
         self._rung = rung
         self._response = response
+        # What a store holds for the vcluster.
+        self._stored = response.vcluster.SerializeToString()
 
     async def GetVCluster(  # noqa: N802 - gRPC method names
         self, request: api.GetVClusterRequest, context: grpc.aio.ServicerContext[Any, Any]
-    ) -> api.GetVClusterResponse:
-        if self._rung in ("metadata", "fresh"):
+    ) -> Any:
+        if self._rung in ("metadata", "stored"):
             context.invocation_metadata()
-        if self._rung == "fresh":
-            return api.GetVClusterResponse(vcluster=self._response.vcluster)
+        if self._rung == "stored":
+            return with_field(api.GetVClusterResponse, 1, self._stored)
         return self._response
+
+
+class _SendsEncoded:
+    """Registers handlers through ``registrar`` with the reference server's
+    serializer, which sends an Encoded response's bytes as they are."""
+
+    def __init__(self, registrar: Any) -> None:
+        self._registrar = registrar
+
+    def add_generic_rpc_handlers(self, handlers: Any) -> None:
+        self._registrar.add_generic_rpc_handlers(handlers)
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, Any]) -> None:
+        self._registrar.add_registered_method_handlers(
+            service,
+            {name: h._replace(response_serializer=serialize) for name, h in handlers.items()},
+        )
 
 
 async def serve(rung: str, address: str, response: api.GetVClusterResponse) -> None:
     """Serves the rung's GetVCluster until cancelled."""
     server = new_server()
     registrar: Any = server if rung == "servicer" else GuardedRegistrar(server)
+    if rung == "stored":
+        registrar = _SendsEncoded(registrar)
     # The other methods keep the generated base's UNIMPLEMENTED answers,
     # which its typing stub declares abstract.
     servicer = _Servicer(rung, response)  # type: ignore[abstract]

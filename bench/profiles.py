@@ -41,6 +41,8 @@ class Profile:
     ladder_rounds: int = 3
     ladder_seconds: float = 3.0
     ladder_warmup: float = 0.5
+    # ... and calls per round of the in-process measure (bench/call_path.py).
+    call_path_calls: int = 20_000
     # 8. kube (never in --quick by default): vclusters stored for the Get/List
     # comparison, interleaved rounds of sequential calls per call and server;
     # repetitions of each operation whose requests are counted; idle RUNNING
@@ -79,6 +81,7 @@ QUICK = Profile(
     ladder_rounds=1,
     ladder_seconds=1.0,
     ladder_warmup=0.3,
+    call_path_calls=2_000,
     # Only for an explicit `--quick --only kube`: a smoke run of the part.
     kube_list_size=200,
     kube_read_rounds=3,

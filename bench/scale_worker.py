@@ -30,6 +30,7 @@ from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import VCluster, VClusterSpec
 from openvcluster_server.auth import ANONYMOUS
 from openvcluster_server.config import ServerConfig
+from openvcluster_server.encoded import Encoded
 from openvcluster_server.engine import Engine
 from openvcluster_server.resources import new_vcluster, set_phase
 from openvcluster_server.store import Store, open_store
@@ -77,8 +78,9 @@ def seed(store: Store, count: int) -> int:
     return total
 
 
-def page(engine: Engine, token: str) -> api.ListVClustersResponse:
-    """One page of every namespace's vclusters matching the selector."""
+def page(engine: Engine, token: str) -> Encoded[api.ListVClustersResponse]:
+    """One page of every namespace's vclusters matching the selector, as the server
+    answers it (in wire form)."""
     request = api.ListVClustersRequest(
         page_size=PAGE_SIZE, page_token=token, label_selector=SELECTOR
     )
@@ -90,7 +92,7 @@ def deep_token(engine: Engine, size: int) -> tuple[str, int]:
     hops = max(1, size // (2 * PAGE_SIZE))
     token = ""
     for _ in range(hops):
-        token = page(engine, token).next_page_token
+        token = page(engine, token).message().next_page_token
     return token, hops
 
 

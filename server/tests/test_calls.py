@@ -73,6 +73,7 @@ def test_a_handler_that_answers_with_a_coroutine_is_awaited() -> None:
             "GetVCluster", api.GetVClusterRequest(), (), lambda principal, request, plan: later()
         )
     )
+    assert isinstance(response, api.GetVClusterResponse)
     assert response.vcluster.name == "later"
 
 

@@ -790,6 +790,11 @@ class StoresMatchModel(RuleBasedStateMachine):
         for store in self.stores:
             scan = store.scan_vclusters(namespace=namespace, phase=phase, after=after)
             assert list(itertools.islice(scan, limit)) == expected
+            # The same scan unparsed: each key with its vcluster serialized.
+            data = store.scan_vcluster_data(namespace=namespace, phase=phase, after=after)
+            assert [(key, VCluster.FromString(d)) for key, d in itertools.islice(data, limit)] == [
+                ((v.namespace, v.name), v) for v in expected
+            ]
 
     @rule(
         namespace=st.none() | NAMESPACES,

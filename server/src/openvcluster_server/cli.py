@@ -254,7 +254,7 @@ async def serve(config: ServerConfig) -> None:
     await server.stop()
 
 
-def _configure_logging(log_format: str, level: str) -> None:
+def configure_logging(log_format: str, level: str) -> None:
     """Sends every record at ``level`` or above to stderr, written in ``log_format``."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logformat.formatter(log_format))
@@ -280,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # The settings first: they say how to log.
         config = config_from_args(args)
-        _configure_logging(config.log_format, args.log_level)
+        configure_logging(config.log_format, args.log_level)
         asyncio.run(serve(config))
     except ConfigError as exc:
         print(f"openvcluster-server: {exc}", file=sys.stderr)

@@ -1,9 +1,10 @@
 """Responses already in their wire form.
 
-A read of one stored resource answers with bytes the store already holds: the
+A read of stored resources answers with bytes the store already holds: the
 stores keep each vcluster serialized. Parsing them into a response only for
-grpc to serialize it again costs a parse and a serialization per call
-(issue 28), so such a read answers with an ``Encoded`` response instead: the
+grpc to serialize it again costs a parse and a serialization per item and
+call (issue 28), so GetVCluster and ListVClusters answer with an ``Encoded``
+response instead, framed from the stored bytes: the
 gRPC port sends its bytes as they are, and the HTTP port, whose codecs need a
 message (JSON among them), parses it. Nothing is cached: the bytes are what
 the store holds at the time of the read.
@@ -37,9 +38,15 @@ class Encoded(Generic[M]):
 
 def with_field(message_class: type[M], number: int, data: bytes) -> Encoded[M]:
     """A ``message_class`` response whose only field, ``number``, holds the message
-    serialized as ``data``: the field's tag, its length and the bytes."""
-    tag = _varint(number << 3 | _LENGTH_DELIMITED)
-    return Encoded(message_class, tag + _varint(len(data)) + data)
+    serialized as ``data``."""
+    return Encoded(message_class, field(number, data))
+
+
+def field(number: int, data: bytes) -> bytes:
+    """Field ``number`` holding ``data`` (a serialized message, bytes or UTF-8 text)
+    on the wire: its tag, its length and the bytes. A repeated field is one such
+    frame per item, one after another."""
+    return _varint(number << 3 | _LENGTH_DELIMITED) + _varint(len(data)) + data
 
 
 def serialize(response: Any) -> bytes:

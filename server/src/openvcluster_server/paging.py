@@ -41,6 +41,8 @@ _ITEM_FRAMING_BYTES = 6
 
 _MAC_BYTES = 16
 T = TypeVar("T", bound=Message)
+# An item of a page: a message, or a stored one still serialized.
+Item = TypeVar("Item")
 
 
 def effective_page_size(requested: int) -> int:
@@ -103,10 +105,10 @@ def _bad_token() -> Exception:
 
 
 @dataclass(frozen=True)
-class Page(Generic[T]):
+class Page(Generic[Item]):
     """One page of results and where the next page starts (None on the last)."""
 
-    items: list[T]
+    items: list[Item]
     next_after: Key | None
 
 
@@ -116,20 +118,22 @@ def page_byte_budget(max_message_bytes: int) -> int:
 
 
 def read_page(
-    scan: Iterator[T],
-    key_of: Callable[[T], Key],
-    matches: Callable[[T], bool],
+    scan: Iterator[Item],
+    key_of: Callable[[Item], Key],
+    matches: Callable[[Item], bool],
     size: int,
     max_bytes: int,
-) -> Page[T]:
-    """Collects up to ``size`` matching protobuf items from an ordered scan.
+    encoded_size: Callable[[Item], int],
+) -> Page[Item]:
+    """Collects up to ``size`` matching items from an ordered scan.
 
     Reads at most ``size + SCAN_ALLOWANCE`` items, and ends the page early
-    when the next item would take its items past ``max_bytes`` encoded (a
-    page always holds at least one). After a full page it looks ahead for one
-    more match so the last page has no next token.
+    when the next item would take its items past ``max_bytes`` encoded
+    (``encoded_size`` of each; a page always holds at least one). After a
+    full page it looks ahead for one more match so the last page has no next
+    token.
     """
-    items: list[T] = []
+    items: list[Item] = []
     budget = size + SCAN_ALLOWANCE
     used = 0
     last: Key | None = None
@@ -140,7 +144,7 @@ def read_page(
         if matches(item):
             if len(items) == size:
                 return Page(items, last)
-            used += item.ByteSize() + _ITEM_FRAMING_BYTES
+            used += encoded_size(item) + _ITEM_FRAMING_BYTES
             if items and used > max_bytes:
                 return Page(items, last)
             items.append(item)
@@ -148,12 +152,17 @@ def read_page(
     return Page(items, None)
 
 
+def _byte_size(message: Message) -> int:
+    """A message's encoded size (``Message.ByteSize`` itself is the abstract base's)."""
+    return message.ByteSize()
+
+
 def scan_visible(
     principal: Principal,
     namespace: str,
     after: Key | None,
-    scan: Callable[[str | None, Key | None], Iterator[T]],
-) -> Iterator[T]:
+    scan: Callable[[str | None, Key | None], Iterator[Item]],
+) -> Iterator[Item]:
     """Scans one namespace, or every namespace the caller may see, in key order.
 
     ``scan(namespace, after)`` reads one namespace (None: all of them). A
@@ -198,6 +207,7 @@ def vcluster_scoped_page(
         lambda _: True,
         effective_page_size(page_size),
         page_byte_budget(max_message_bytes),
+        _byte_size,
     )
     token = page_tokens.issue(scope, page.next_after) if page.next_after else ""
     return page.items, token

@@ -13,7 +13,7 @@ from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.vcluster_pb2 import VCluster
 from openvcluster_server import checks
 from openvcluster_server.auth import Principal
-from openvcluster_server.encoded import Encoded, with_field
+from openvcluster_server.encoded import Encoded, field, with_field
 from openvcluster_server.errors import aborted_stale_etag, not_found
 from openvcluster_server.paging import (
     PageTokens,
@@ -22,13 +22,34 @@ from openvcluster_server.paging import (
     read_page,
     scan_visible,
 )
-from openvcluster_server.resources import key_of
-from openvcluster_server.selector import SelectorLimits
+from openvcluster_server.selector import EVERYTHING, Selector, SelectorLimits
 from openvcluster_server.store import Key, Store
 from openvcluster_server.watch import Lister, Watcher, WatchHub
 
 VCLUSTER = "vcluster"
+# Field numbers of the responses framed here.
 _RESPONSE_VCLUSTER = api.GetVClusterResponse.DESCRIPTOR.fields_by_name["vcluster"].number
+_LIST_VCLUSTERS = api.ListVClustersResponse.DESCRIPTOR.fields_by_name["vclusters"].number
+_LIST_TOKEN = api.ListVClustersResponse.DESCRIPTOR.fields_by_name["next_page_token"].number
+# A stored vcluster as a listing scans it: its key and its serialized form.
+Stored = tuple[Key, bytes]
+
+
+def _stored_key(stored: Stored) -> Key:
+    return stored[0]
+
+
+def _stored_size(stored: Stored) -> int:
+    return len(stored[1])
+
+
+def _everything(stored: Stored) -> bool:
+    return True
+
+
+def _labels_match(selector: Selector) -> Callable[[Stored], bool]:
+    """Whether a stored vcluster's labels satisfy ``selector`` (parsing it to read them)."""
+    return lambda stored: selector.matches(VCluster.FromString(stored[1]).labels)
 
 
 def _always_fresh() -> None:
@@ -86,8 +107,9 @@ class VClusterReads:
 
     def list_vclusters(
         self, principal: Principal, request: api.ListVClustersRequest
-    ) -> api.ListVClustersResponse:
-        """ListVClusters: one page in (namespace, name) order."""
+    ) -> Encoded[api.ListVClustersResponse]:
+        """ListVClusters: one page in (namespace, name) order, framed from the stored
+        bytes (encoded.py); a label selector parses each candidate to read its labels."""
         selector = checks.list_filters(request, self._selector_limits)
         scope = checks.list_scope(principal, request, selector)
         after = self._page_tokens.parse(scope, request.page_token)
@@ -97,17 +119,23 @@ class VClusterReads:
             principal,
             request.namespace,
             after,
-            lambda ns, start: self._store.scan_vclusters(namespace=ns, phase=phase, after=start),
+            lambda ns, start: self._store.scan_vcluster_data(
+                namespace=ns, phase=phase, after=start
+            ),
         )
         page = read_page(
             scan,
-            key_of,
-            lambda vc: selector.matches(vc.labels),
+            _stored_key,
+            _everything if selector is EVERYTHING else _labels_match(selector),
             effective_page_size(request.page_size),
             page_byte_budget(self._max_message_bytes),
+            _stored_size,
         )
         token = self._page_tokens.issue(scope, page.next_after) if page.next_after else ""
-        return api.ListVClustersResponse(vclusters=page.items, next_page_token=token)
+        data = b"".join([field(_LIST_VCLUSTERS, stored) for _, stored in page.items])
+        if token:
+            data += field(_LIST_TOKEN, token.encode())
+        return Encoded(api.ListVClustersResponse, data)
 
     def watch_vclusters(self, principal: Principal, request: api.WatchVClustersRequest) -> Watcher:
         """WatchVClusters: a watcher that lists every current match, sends SYNCED, then follows."""

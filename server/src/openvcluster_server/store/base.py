@@ -80,6 +80,13 @@ class Store(Protocol):
         """Removes the vcluster; absent is fine."""
         ...
 
+    def scan_vcluster_data(
+        self, *, namespace: str | None, phase: int | None, after: Key | None
+    ) -> Iterator[tuple[Key, bytes]]:
+        """As scan_vclusters, each vcluster as its key and its serialized form:
+        what a listing answers without parsing it (encoded.py)."""
+        ...
+
     def scan_vclusters(
         self, *, namespace: str | None, phase: int | None, after: Key | None
     ) -> Iterator[VCluster]:

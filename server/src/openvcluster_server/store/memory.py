@@ -206,9 +206,16 @@ class MemoryStore:
         self, *, namespace: str | None, phase: int | None, after: Key | None
     ) -> Iterator[VCluster]:
         """Walks the phase's sorted keys, or all keys, from ``after``."""
+        for _, data in self.scan_vcluster_data(namespace=namespace, phase=phase, after=after):
+            yield VCluster.FromString(data)
+
+    def scan_vcluster_data(
+        self, *, namespace: str | None, phase: int | None, after: Key | None
+    ) -> Iterator[tuple[Key, bytes]]:
+        """As scan_vclusters, without parsing."""
         keys = self._vcluster_keys if phase is None else self._vclusters_by_phase.get(phase, [])
         for key in _walk(keys, namespace, after):
-            yield VCluster.FromString(self._vclusters[key].data)
+            yield key, self._vclusters[key].data
 
     def count_vclusters(self, namespace: str) -> int:
         """Read from a counter kept by every write."""

@@ -260,8 +260,9 @@ class SqliteStore:
         where: Sequence[tuple[str, str | int]],
         namespace: str | None,
         after: Key | None,
-    ) -> Iterator[bytes]:
-        """The ``data`` of rows matching ``where``, in (namespace, name) order after ``after``.
+    ) -> Iterator[tuple[Key, bytes]]:
+        """The key and ``data`` of rows matching ``where``, in (namespace, name) order
+        after ``after``.
 
         ``table`` and the column names in ``where`` are constants of this
         module, never caller input.
@@ -285,15 +286,15 @@ class SqliteStore:
         while True:
             clauses = conditions if last is None else [*conditions, after_last]
             rows = self._conn.execute(
-                f"SELECT {position}, data FROM {table} WHERE {' AND '.join(clauses) or '1'} "
-                f"ORDER BY {position} LIMIT ?",
+                f"SELECT namespace, name, data FROM {table} "
+                f"WHERE {' AND '.join(clauses) or '1'} ORDER BY {position} LIMIT ?",
                 (*params, *(last or ()), batch),
             ).fetchall()
-            for *key, data in rows:
-                yield data
-                last = tuple(key)
+            for row_namespace, name, data in rows:
+                yield (row_namespace, name), data
             if len(rows) < batch:
                 return
+            last = (rows[-1][1],) if namespace is not None else (rows[-1][0], rows[-1][1])
             batch = min(batch * 2, _MAX_BATCH)
 
     def _one(self, sql: str, params: Sequence[str]) -> bytes | None:
@@ -340,9 +341,15 @@ class SqliteStore:
         self, *, namespace: str | None, phase: int | None, after: Key | None
     ) -> Iterator[VCluster]:
         """Pages along the primary key, or along (phase, namespace, name) for a phase."""
-        where = [] if phase is None else [("phase", phase)]
-        for data in self._pages("vclusters", where, namespace, after):
+        for _, data in self.scan_vcluster_data(namespace=namespace, phase=phase, after=after):
             yield VCluster.FromString(data)
+
+    def scan_vcluster_data(
+        self, *, namespace: str | None, phase: int | None, after: Key | None
+    ) -> Iterator[tuple[Key, bytes]]:
+        """As scan_vclusters, without parsing."""
+        where = [] if phase is None else [("phase", phase)]
+        return self._pages("vclusters", where, namespace, after)
 
     def count_vclusters(self, namespace: str) -> int:
         """Read from the trigger-kept counter."""
@@ -385,7 +392,7 @@ class SqliteStore:
     ) -> Iterator[Snapshot]:
         """Pages along the primary key, or along (vcluster, namespace, name) for a vcluster."""
         where = [] if vcluster is None else [("vcluster", vcluster)]
-        for data in self._pages("snapshots", where, namespace, after):
+        for _, data in self._pages("snapshots", where, namespace, after):
             yield Snapshot.FromString(data)
 
     def count_snapshots(self, namespace: str) -> int:
@@ -426,7 +433,7 @@ class SqliteStore:
     ) -> Iterator[Operation]:
         """Pages along the primary key, or along (vcluster, namespace, name) for a vcluster."""
         where = [] if vcluster is None else [("vcluster", vcluster)]
-        for data in self._pages("operations", where, namespace, after):
+        for _, data in self._pages("operations", where, namespace, after):
             yield Operation.FromString(data)
 
     def forget_operations_ended_before(self, when: float) -> int:
