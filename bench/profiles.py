@@ -11,10 +11,13 @@ class Profile:
 
     name: str
     # 1. throughput: loadgen runs of each server per concurrency, interleaved.
+    # Many short rounds rather than a few long ones: a shared machine's load
+    # changes within seconds, and the two sides of a round, measured back to
+    # back in short windows, see the same machine.
     concurrencies: tuple[int, ...] = (1, 16, 64)
-    throughput_rounds: int = 5
-    throughput_seconds: float = 3.0
-    throughput_warmup: float = 1.0
+    throughput_rounds: int = 15
+    throughput_seconds: float = 1.0
+    throughput_warmup: float = 0.5
     # ... and of ListVClusters and ScaleVCluster, reported without a target.
     method_rounds: int = 3
     # 2. SDK overhead: rounds of `sdk_calls` sequential calls per mode.

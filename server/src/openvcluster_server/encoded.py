@@ -4,10 +4,10 @@ A read of stored resources answers with bytes the store already holds: the
 stores keep each vcluster serialized. Parsing them into a response only for
 grpc to serialize it again costs a parse and a serialization per item and
 call (issue 28), so GetVCluster and ListVClusters answer with an ``Encoded``
-response instead, framed from the stored bytes: the
-gRPC port sends its bytes as they are, and the HTTP port, whose codecs need a
-message (JSON among them), parses it. Nothing is cached: the bytes are what
-the store holds at the time of the read.
+response instead, framed from the stored bytes. The gRPC port sends its
+bytes as they are; the HTTP port, whose codecs need a message (JSON among
+them), parses it. Nothing is cached: the bytes are what the store holds at
+the time of the read.
 """
 
 from __future__ import annotations
