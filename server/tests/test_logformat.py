@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,16 +18,18 @@ import pytest
 
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1 import vcluster_service_pb2_grpc as api_grpc
-from openvcluster_server import calls
+from openvcluster_server import calls, logformat
 from openvcluster_server.calls import CallRecord
 from openvcluster_server.cli import main
 from openvcluster_server.logformat import (
+    BATCH_SECONDS,
     JsonFormatter,
     TextFormatter,
     direct_handler,
     fields_record,
     record_fields,
     write_fields_line,
+    write_waiting,
 )
 from openvcluster_server.testing import ServerProcess, serve_command
 
@@ -209,6 +212,9 @@ def test_the_setting_reaches_the_server_log(
         access = [line for line in lines if " openvcluster_server.rpc " in line]
         assert len(access) == 1
         assert " call method=ListVClusters code=OK latency_ms=" in access[0]
+        # Written, though it waited for its batch, before the server said it stops.
+        stopping = next(i for i, line in enumerate(lines) if line.endswith(" shutting down"))
+        assert lines.index(access[0]) < stopping
 
 
 def test_a_bad_log_format_flag_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -377,3 +383,67 @@ def test_a_failed_direct_write_is_reported_as_logging_reports_it(
     write_fields_line(handler, logger, logging.INFO, "call", {"method": "GetVCluster"})
     [record] = reported
     assert record_fields(record) == {"method": "GetVCluster"}
+
+
+class _CountingStream(io.StringIO):
+    """Keeps each write apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return super().write(text)
+
+
+def test_on_an_event_loop_direct_lines_wait_and_go_out_in_one_write(
+    plain_logger: tuple[logging.Logger, io.StringIO], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logger, _ = plain_logger
+    handler = alone(logger)
+    stream = _CountingStream()
+    handler.setStream(stream)
+    scheduled: list[tuple[float, Callable[..., object], tuple[object, ...]]] = []
+
+    async def calls_end() -> None:
+        loop = asyncio.get_running_loop()
+        # Record the loop's timers instead of waiting for them.
+        monkeypatch.setattr(
+            loop, "call_later", lambda delay, fn, *args: scheduled.append((delay, fn, args))
+        )
+        for method in ("GetVCluster", "ListVClusters", "ScaleVCluster"):
+            write_fields_line(handler, logger, logging.INFO, "call", {"method": method})
+
+    asyncio.run(calls_end())
+    assert stream.writes == []
+    # One timer for the batch, BATCH_SECONDS away; when it fires, one write.
+    [(delay, write_batch, args)] = scheduled
+    assert delay == BATCH_SECONDS
+    write_batch(*args)
+    [written] = stream.writes
+    assert [line.split()[-1] for line in written.splitlines()] == [
+        "method=GetVCluster",
+        "method=ListVClusters",
+        "method=ScaleVCluster",
+    ]
+
+
+def test_waiting_lines_are_written_when_asked_and_when_too_many_wait(
+    plain_logger: tuple[logging.Logger, io.StringIO], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logger, _ = plain_logger
+    handler = alone(logger)
+    stream = _CountingStream()
+    handler.setStream(stream)
+    monkeypatch.setattr(logformat, "MAX_WAITING", 2)
+
+    async def calls_end() -> None:
+        for index in range(3):
+            write_fields_line(handler, logger, logging.INFO, "call", {"index": index})
+        # The first two went out together when the second came; the third waits.
+        assert len(stream.writes) == 1
+        write_waiting()
+
+    asyncio.run(calls_end())
+    assert [len(w.splitlines()) for w in stream.writes] == [2, 1]

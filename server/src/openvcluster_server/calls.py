@@ -71,11 +71,8 @@ class CallRunner:
         metadata: Metadata,
         handler: UnaryHandler[Req, Resp],
     ) -> Answer[Resp]:
-        """Answers a unary call with the handler's response.
-
-        The log line is written before the answer leaves, so whoever sees the
-        answer can also see the line.
-        """
+        """Answers a unary call with the handler's response, after its log line
+        (which the server writes within logformat.BATCH_SECONDS)."""
         record = CallRecord(method, request, self._meter, metadata, self._port)
         try:
             if record.span is None:

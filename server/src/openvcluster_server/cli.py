@@ -250,6 +250,7 @@ async def serve(config: ServerConfig) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping.set)
     await stopping.wait()
+    logformat.write_waiting()
     logging.getLogger(__name__).info("shutting down")
     await server.stop()
 
