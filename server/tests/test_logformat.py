@@ -397,13 +397,23 @@ class _CountingStream(io.StringIO):
         return super().write(text)
 
 
-def test_on_an_event_loop_direct_lines_wait_and_go_out_in_one_write(
-    plain_logger: tuple[logging.Logger, io.StringIO], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def counted(
+    plain_logger: tuple[logging.Logger, io.StringIO],
+) -> tuple[logging.Logger, logging.StreamHandler[io.StringIO], _CountingStream]:
+    """The plain_logger, its handler writing to a stream that keeps each write apart."""
     logger, _ = plain_logger
     handler = alone(logger)
     stream = _CountingStream()
     handler.setStream(stream)
+    return logger, handler, stream
+
+
+def test_on_an_event_loop_direct_lines_wait_and_go_out_in_one_write(
+    counted: tuple[logging.Logger, logging.StreamHandler[io.StringIO], _CountingStream],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    logger, handler, stream = counted
     scheduled: list[tuple[float, Callable[..., object], tuple[object, ...]]] = []
 
     async def calls_end() -> None:
@@ -430,12 +440,10 @@ def test_on_an_event_loop_direct_lines_wait_and_go_out_in_one_write(
 
 
 def test_waiting_lines_are_written_when_asked_and_when_too_many_wait(
-    plain_logger: tuple[logging.Logger, io.StringIO], monkeypatch: pytest.MonkeyPatch
+    counted: tuple[logging.Logger, logging.StreamHandler[io.StringIO], _CountingStream],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    logger, _ = plain_logger
-    handler = alone(logger)
-    stream = _CountingStream()
-    handler.setStream(stream)
+    logger, handler, stream = counted
     monkeypatch.setattr(logformat, "MAX_WAITING", 2)
 
     async def calls_end() -> None:
