@@ -455,3 +455,17 @@ def test_waiting_lines_are_written_when_asked_and_when_too_many_wait(
 
     asyncio.run(calls_end())
     assert [len(w.splitlines()) for w in stream.writes] == [2, 1]
+
+
+def test_lines_that_waited_through_a_new_formatter_are_written_by_it(
+    counted: tuple[logging.Logger, logging.StreamHandler[io.StringIO], _CountingStream],
+) -> None:
+    logger, handler, stream = counted
+
+    async def call_ends() -> None:
+        write_fields_line(handler, logger, logging.INFO, "call", {"method": "GetVCluster"})
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        write_waiting()
+
+    asyncio.run(call_ends())
+    assert stream.getvalue() == "INFO call\n"

@@ -177,7 +177,11 @@ def _write_scheduled(
 def _write(handler: logging.StreamHandler[Any], lines: list[_Line]) -> None:
     """Writes ``lines`` to ``handler``'s stream in one write, and flushes it."""
     formatter = handler.formatter
-    assert isinstance(formatter, _UtcFormatter)  # direct_handler checked its type
+    if not isinstance(formatter, _UtcFormatter):
+        # Logging was set up anew while the lines waited: the handler formats them.
+        for _, level, name, message, fields in lines:
+            handler.handle(fields_record(logging.getLogger(name), level, message, fields))
+        return
     handler.acquire()
     try:
         text = "".join(
