@@ -236,6 +236,10 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     return config
 
 
+# Allocations between two collections of the youngest generation (Python's default: 700).
+YOUNG_GENERATION_THRESHOLD = 10_000
+
+
 async def serve(config: ServerConfig) -> None:
     """Serves until SIGINT or SIGTERM, then shuts down gracefully."""
     tracing.configure_from_environment()
@@ -245,6 +249,11 @@ async def serve(config: ServerConfig) -> None:
     # as long as the process: kept out of the collector's generations, it is
     # not scanned again by every collection of the older ones (issue 28).
     gc.freeze()
+    # A call leaves a few dozen short-lived objects, nearly all freed by
+    # reference counting; collecting the youngest generation every 700
+    # allocations (the default) scans calls still in flight again and again,
+    # which at 64 concurrent calls cost about 15 µs of CPU per call (issue 28).
+    gc.set_threshold(YOUNG_GENERATION_THRESHOLD)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
