@@ -17,7 +17,8 @@ import {
 } from "./retry-interceptor.js";
 
 /** Writes to standard error when `NODE_DEBUG` names `openvcluster`, and is silent otherwise. */
-export const attemptLog: AttemptLog = debuglog("openvcluster");
+const debug = debuglog("openvcluster");
+export const attemptLog: AttemptLog = debug;
 
 /**
  * The retry interceptor (see the browser-safe one in `retry-interceptor.ts`),
@@ -25,5 +26,6 @@ export const attemptLog: AttemptLog = debuglog("openvcluster");
  * says otherwise.
  */
 export function createRetryInterceptor(defaults: RetryInterceptorOptions = {}): Interceptor {
-  return createAttemptInterceptor({ log: attemptLog, ...defaults });
+  // Off (as it usually is), nothing is logged at all rather than every line dropped one by one.
+  return createAttemptInterceptor({ ...(debug.enabled ? { log: attemptLog } : {}), ...defaults });
 }

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { create, createRegistry, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create, createRegistry, toBinary, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { Path } from "@bufbuild/protobuf/reflect";
 import { createValidator } from "@bufbuild/protovalidate";
 
@@ -80,11 +80,38 @@ function mapEntriesByKey(found: FieldRuleViolation[]): FieldRuleViolation[] {
  * server's errors carry it); returns quietly otherwise.
  */
 export function check<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>, requestId?: string): void {
+  const key = validKey(schema, message);
+  if (key !== undefined && VALID.has(key)) return;
   const found = violations(schema, message);
-  if (found.length === 0) return;
+  if (found.length === 0) {
+    if (key !== undefined) remember(key);
+    return;
+  }
   const summary = found.map((v) => `${v.field}: ${v.description}`).join("; ");
   const detail = create(BadRequestSchema, { fieldViolations: found });
   throw new InvalidArgumentError(`invalid request: ${summary}`, { details: [detail], requestId });
+}
+
+// Requests that broke no rule, by message type and wire bytes, the oldest
+// forgotten first. A client sends the same small requests again and again (a
+// poll, a wait loop, the next page), and evaluating the rules costs more than
+// the rest of the SDK's work on a call (issue 28); the rules read nothing but
+// the message, so the same bytes always get the same verdict.
+const VALID = new Set<string>();
+const VALID_REMEMBERED = 256;
+// Larger requests are checked every time: their bytes would cost more to keep than to check.
+const VALID_MAX_BYTES = 512;
+
+/** The key `message` is remembered by when valid; undefined for a large one. */
+function validKey<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): string | undefined {
+  const bytes = toBinary(schema, message);
+  if (bytes.length > VALID_MAX_BYTES) return undefined;
+  return `${schema.typeName} ${String.fromCharCode(...bytes)}`;
+}
+
+function remember(key: string): void {
+  if (VALID.size >= VALID_REMEMBERED) VALID.delete(VALID.values().next().value as string);
+  VALID.add(key);
 }
 
 /** A protovalidate field path as the API writes field paths: `spec.resources.cpu`, `labels[app]`, `items[0]`. */

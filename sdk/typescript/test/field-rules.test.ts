@@ -159,6 +159,22 @@ describe("field rules", () => {
     }
   });
 
+  test("a remembered valid request does not let a different one of its type through", async () => {
+    const { client, attempts } = offlineClient();
+    try {
+      // The same valid read, twice (the second verdict is the remembered one), then bad ones.
+      await assert.rejects(client.getVCluster("team-a", "dev"), UnavailableError);
+      await assert.rejects(client.getVCluster("team-a", "dev"), UnavailableError);
+      const bad = await invalidArgument(client.getVCluster("team-a", "Dev"));
+      assert.deepEqual(bad.fieldViolations.map((v) => v.field), ["name"]);
+      const unset = await invalidArgument(client.getVCluster("team-a", ""));
+      assert.deepEqual(unset.fieldViolations.map((v) => v.field), ["name"]);
+      assert.equal(attempts(), 2, "only the valid ones were sent");
+    } finally {
+      client.close();
+    }
+  });
+
   test("a watch with a bad namespace is rejected before its stream opens", () => {
     const { client, attempts } = offlineClient();
     try {
