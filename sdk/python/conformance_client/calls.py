@@ -78,26 +78,12 @@ def options_kwargs(options: CallOptions) -> dict[str, Any]:
     return kwargs
 
 
-# The actions that are mutations: their SDK methods take on_operation.
-MUTATIONS = frozenset(
-    {
-        "create_vcluster",
-        "update_vcluster",
-        "delete_vcluster",
-        "scale_vcluster",
-        "suspend_vcluster",
-        "resume_vcluster",
-        "snapshot_vcluster",
-        "restore_vcluster",
-        "delete_snapshot",
-    }
-)
-
-
 def sdk_call(step: Step, request: Any) -> Call:
     """The SDK call a step makes (``request`` is its request, refs applied)."""
     call = _sdk_call(step, request)
-    if step.WhichOneof("action") in MUTATIONS:
+    # A mutation's SDK method takes on_operation; in the proto, every mutation
+    # (and nothing else) has a request_id.
+    if "request_id" in request.DESCRIPTOR.fields_by_name:
         return replace(call, mutation=True)
     return call
 
