@@ -106,13 +106,18 @@ def write_fields_line(
     message, fields)``, without making the record (``handler`` from direct_handler).
 
     The same formatter method makes the line either way, so it is the same line.
-    On a running event loop the line waits, with its time taken now, and is
-    written with the others of the next BATCH_SECONDS in one go: made one by
-    one between calls, an access line cost a busy server about as much CPU as
-    the rest of the call did (issue 28); made together they cost a fraction.
-    Elsewhere it is written at once.
+    It is made now; on a running event loop it then waits, and is written with
+    the others of the next BATCH_SECONDS in one write: written one by one, the
+    access lines cost a busy server about as much CPU as the rest of the call
+    did (issue 28). Only the write waits: formatting a whole batch at once held
+    up whichever call came in meanwhile, which showed in the p99 latency.
+    Elsewhere the line is written at once.
     """
-    line = (time.time(), level, logger.name, message, fields)
+    formatter = handler.formatter
+    assert isinstance(formatter, _UtcFormatter)
+    levelname = logging.getLevelName(level)
+    line = formatter.fields_line(time.time(), levelname, logger.name, message, fields)
+    line += handler.terminator
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
@@ -140,9 +145,8 @@ def write_fields_line(
 # may wait before they are written at once.
 BATCH_SECONDS = 0.1
 MAX_WAITING = 1000
-# (time, level, logger name, message, fields) of each waiting line, per handler.
-_Line = tuple[float, int, str, str, Mapping[str, object]]
-_WAITING: dict[logging.StreamHandler[Any], list[_Line]] = {}
+# The waiting lines, terminator included, per handler.
+_WAITING: dict[logging.StreamHandler[Any], list[str]] = {}
 # Per event loop, the handlers it will write the waiting lines of. Weak, so a
 # loop closed before then takes its entry with it (write_waiting at exit writes
 # what is left).
@@ -174,25 +178,12 @@ def _write_scheduled(
     write_waiting(handler)
 
 
-def _write(handler: logging.StreamHandler[Any], lines: list[_Line]) -> None:
+def _write(handler: logging.StreamHandler[Any], lines: list[str]) -> None:
     """Writes ``lines`` to ``handler``'s stream in one write, and flushes it."""
-    formatter = handler.formatter
-    if not isinstance(formatter, _UtcFormatter):
-        # Logging was set up anew while the lines waited: the handler formats them.
-        for _, level, name, message, fields in lines:
-            handler.handle(fields_record(logging.getLogger(name), level, message, fields))
-        return
     handler.acquire()
     try:
-        text = "".join(
-            [
-                formatter.fields_line(created, logging.getLevelName(level), name, message, fields)
-                + handler.terminator
-                for created, level, name, message, fields in lines
-            ]
-        )
         stream = handler.stream
-        stream.write(text)
+        stream.write("".join(lines))
         # StreamHandler.flush, its lock already held.
         if stream and hasattr(stream, "flush"):
             stream.flush()
@@ -200,8 +191,7 @@ def _write(handler: logging.StreamHandler[Any], lines: list[_Line]) -> None:
         raise
     except Exception:
         # What StreamHandler.emit does with a failed write: report it, never raise.
-        _, level, name, message, fields = lines[0]
-        handler.handleError(fields_record(logging.getLogger(name), level, message, fields))
+        handler.handleError(logging.makeLogRecord({"msg": lines[0].rstrip()}))
     finally:
         handler.release()
 
