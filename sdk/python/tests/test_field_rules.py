@@ -103,3 +103,43 @@ async def test_the_async_client_checks_too() -> None:
         assert fields(caught.value) == ["page_size"]
         with pytest.raises(openvcluster.InvalidArgumentError):
             client.watch_vclusters("team-a", name="Dev")
+
+
+@pytest.fixture
+def verdicts(monkeypatch: pytest.MonkeyPatch) -> dict[object, object]:
+    """The kept verdicts, emptied for the test."""
+    kept: dict[object, object] = {}
+    monkeypatch.setattr(field_rules, "_VERDICTS", kept)
+    return kept
+
+
+def test_a_kept_verdict_is_the_verdict_of_the_same_request(verdicts: dict[object, object]) -> None:
+    good = vs.GetVClusterRequest(namespace="team-a", name="dev")
+    bad = vs.GetVClusterRequest(namespace="team-a", name="Dev")
+    for _ in range(2):
+        assert field_rules.violations(good) == []
+        assert [field for field, _ in field_rules.violations(bad)] == ["name"]
+    assert len(verdicts) == 2
+
+
+def test_a_mutation_or_a_large_request_is_checked_every_time(
+    verdicts: dict[object, object],
+) -> None:
+    delete = vs.DeleteVClusterRequest(
+        namespace="team-a", name="dev", request_id="0f8fad5b-d9cb-469f-a165-70867728950e"
+    )
+    large = vs.GetVClusterRequest(namespace="team-a", name="d" * field_rules.MAX_VERDICT_BYTES)
+    assert field_rules.violations(delete) == []
+    assert [field for field, _ in field_rules.violations(large)] == ["name"]
+    # Neither is kept: a request_id never repeats, and a large request's bytes
+    # would make the kept verdicts unbounded in memory.
+    assert not verdicts
+
+
+def test_the_kept_verdicts_are_bounded(
+    verdicts: dict[object, object], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(field_rules, "MAX_VERDICTS", 3)
+    for index in range(10):
+        field_rules.violations(vs.GetVClusterRequest(namespace="team-a", name=f"dev-{index}"))
+        assert len(verdicts) <= 3

@@ -23,7 +23,6 @@ from openvcluster_server import schedules, validation
 from openvcluster_server.auth import Principal
 from openvcluster_server.clock import CLOCK
 from openvcluster_server.errors import FieldViolations
-from openvcluster_server.idempotency import request_id_of
 from openvcluster_server.phases import Phase
 from openvcluster_server.selector import Selector, SelectorLimits
 
@@ -32,40 +31,16 @@ def proto_rules(request: Message) -> FieldViolations:
     """The fields of ``request`` that break the proto's field rules; the code's
     rules add to these (a field already named keeps its first violation)."""
     violations = FieldViolations()
-    for field, description in _field_rule_verdict(request):
+    for field, description in field_rules.violations(request):
         violations.add(field, description)
     return violations
-
-
-# Verdicts of the field rules on requests already seen, by the request's
-# message class and bytes (the rules read nothing else). Emptied when full: a
-# simple bound.
-_VERDICTS: dict[tuple[type[Message], bytes], tuple[tuple[str, str], ...]] = {}
-_MAX_VERDICTS = 4096
-
-
-def _field_rule_verdict(request: Message) -> Sequence[tuple[str, str]]:
-    """field_rules.violations of ``request``. Reads repeat the same few
-    requests, and a kept verdict costs a tenth of a check; a request with a
-    request_id is never the same twice, so it is checked each time rather
-    than evict the reads' verdicts."""
-    if request_id_of(request):
-        return field_rules.violations(request)
-    key = (type(request), request.SerializeToString(deterministic=True))
-    verdict = _VERDICTS.get(key)
-    if verdict is None:
-        verdict = tuple(field_rules.violations(request))
-        if len(_VERDICTS) >= _MAX_VERDICTS:
-            _VERDICTS.clear()
-        _VERDICTS[key] = verdict
-    return verdict
 
 
 def fields(request: Message) -> None:
     """INVALID_ARGUMENT unless ``request`` keeps the proto's field rules: the
     whole check of a request that no other rule applies to (a Get, a Delete)."""
     # Most requests keep every rule: then no FieldViolations to make and ask.
-    if _field_rule_verdict(request):
+    if field_rules.violations(request):
         proto_rules(request).raise_if_any()
 
 
