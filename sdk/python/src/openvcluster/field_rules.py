@@ -61,12 +61,19 @@ MAX_VERDICT_BYTES = 512
 
 def _verdict_key(message: Message) -> tuple[type[Message], bytes] | None:
     """What ``message``'s verdict is kept by; None for one not worth keeping: a
-    large one, or a mutation's, whose request_id is never the same twice."""
-    if message.ByteSize() > MAX_VERDICT_BYTES:
+    mutation's, whose request_id is never the same twice, or a large one."""
+    kind = type(message)
+    takes_id = _TAKES_REQUEST_ID.get(kind)
+    if takes_id is None:
+        takes_id = _TAKES_REQUEST_ID[kind] = "request_id" in message.DESCRIPTOR.fields_by_name
+    if takes_id and bool(getattr(message, "request_id", "")):
         return None
-    if getattr(message, "request_id", ""):
-        return None
-    return type(message), message.SerializeToString(deterministic=True)
+    wire = message.SerializeToString(deterministic=True)
+    return None if len(wire) > MAX_VERDICT_BYTES else (kind, wire)
+
+
+# Whether a message class has a request_id field, by class.
+_TAKES_REQUEST_ID: dict[type[Message], bool] = {}
 
 
 def _violations(message: Message) -> list[tuple[str, str]]:
