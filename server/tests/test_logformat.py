@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -471,3 +472,56 @@ def test_a_waiting_line_is_the_line_of_the_formatter_when_it_was_logged(
     asyncio.run(call_ends())
     written = stream.getvalue()
     assert written.endswith(" INFO openvcluster_server.example.direct call method=GetVCluster\n")
+
+
+@pytest.mark.parametrize("busy", [False, True])
+def test_a_line_is_made_at_once_unless_busy_then_with_its_batch(
+    counted: tuple[logging.Logger, logging.StreamHandler[io.StringIO], _CountingStream],
+    monkeypatch: pytest.MonkeyPatch,
+    busy: bool,
+) -> None:
+    logger, handler, stream = counted
+    formatter = handler.formatter
+    assert isinstance(formatter, TextFormatter)
+    made: list[str] = []
+    make = formatter.fields_line
+
+    def counted_make(*args: Any) -> str:
+        made.append(make(*args))
+        return made[-1]
+
+    monkeypatch.setattr(formatter, "fields_line", counted_make)
+
+    async def call_ends() -> None:
+        write_fields_line(handler, logger, logging.INFO, "call", {"method": "X"}, busy=busy)
+        assert len(made) == (0 if busy else 1)
+        # Made by the formatter it was logged with, whichever is set now.
+        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        write_waiting()
+
+    asyncio.run(call_ends())
+    assert len(made) == 1
+    assert stream.getvalue() == made[0] + "\n"
+    assert made[0].endswith(" INFO openvcluster_server.example.direct call method=X")
+
+
+def test_a_call_that_ends_while_another_is_in_flight_is_busy(
+    plain_logger: tuple[logging.Logger, io.StringIO], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logger, _ = plain_logger
+    alone(logger)
+    monkeypatch.setattr(calls, "log", logger)
+    busy: list[bool] = []
+
+    def write(*args: object, **options: bool) -> None:
+        busy.append(options["busy"])
+
+    monkeypatch.setattr(calls, "write_fields_line", write)
+    monkeypatch.setattr(CallRecord, "in_flight", 0)
+    first = CallRecord("GetVCluster", api.GetVClusterRequest())
+    second = CallRecord("GetVCluster", api.GetVClusterRequest())
+    first.log(grpc.StatusCode.OK)
+    second.log(grpc.StatusCode.OK)
+    CallRecord("GetVCluster", api.GetVClusterRequest()).log(grpc.StatusCode.OK)
+    assert busy == [True, False, False]
+    assert CallRecord.in_flight == 0

@@ -12,7 +12,7 @@ import inspect
 import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Collection
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import grpc
 from google.protobuf.message import Message
@@ -201,6 +201,11 @@ class CallRecord:
 
     __slots__ = ("_meter", "_started", "caller", "method", "request_id", "span", "trace_id")
 
+    # Calls begun and not yet logged, on both ports, streams included. A call
+    # that ends while others are in flight has its access line made in a
+    # batch (logformat.write_fields_line).
+    in_flight: ClassVar[int] = 0
+
     def __init__(
         self,
         method: str,
@@ -223,6 +228,7 @@ class CallRecord:
         if meter is not None:
             meter.started(method)
         self._started = time.perf_counter()
+        CallRecord.in_flight += 1
 
     def log(self, code: grpc.StatusCode) -> None:
         """Writes the call's one log line: the message ``call`` and the fields on the record.
@@ -237,6 +243,8 @@ class CallRecord:
         a record at all (logformat.direct_handler).
         """
         seconds = time.perf_counter() - self._started
+        busy = CallRecord.in_flight > 1
+        CallRecord.in_flight -= 1
         name = _CODE_NAMES.get(id(code)) or code.name
         if self._meter is not None:
             self._meter.finished(self.method, name, seconds)
@@ -257,6 +265,6 @@ class CallRecord:
         # but one plain handler of the server's log format would see it.
         handler = direct_handler(log, logging.INFO)
         if handler is not None:
-            write_fields_line(handler, log, logging.INFO, "call", fields)
+            write_fields_line(handler, log, logging.INFO, "call", fields, busy=busy)
         else:
             log.handle(fields_record(log, logging.INFO, "call", fields))

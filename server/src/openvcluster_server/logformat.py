@@ -101,28 +101,38 @@ def write_fields_line(
     level: int,
     message: str,
     fields: Mapping[str, object],
+    *,
+    busy: bool = False,
 ) -> None:
     """Writes the line ``handler`` would write for ``fields_record(logger, level,
     message, fields)``, without making the record (``handler`` from direct_handler).
 
     The same formatter method makes the line either way, so it is the same line.
-    It is made now; on a running event loop it then waits, and is written with
-    the others of the next BATCH_SECONDS in one write: written one by one, the
-    access lines cost a busy server about as much CPU as the rest of the call
-    did (issue 28). Only the write waits: formatting a whole batch at once held
-    up whichever call came in meanwhile, which showed in the p99 latency.
-    Elsewhere the line is written at once.
+    On a running event loop the line waits, and is written with the others of
+    the next BATCH_SECONDS in one write: written one by one, the access lines
+    cost a busy server about as much CPU as the rest of the call did (issue
+    28). Elsewhere it is written at once.
+
+    The line is made now, unless ``busy`` (other calls are in flight): then its
+    time is taken now and it is made with the rest of its batch, which costs
+    less than making each between calls, its code and data cold each time.
+    When the server is not busy, a batch made at once would hold up the one
+    call that comes in meanwhile, which showed in the p99 latency.
     """
     formatter = handler.formatter
     assert isinstance(formatter, _UtcFormatter)
+    created = time.time()
     levelname = logging.getLevelName(level)
-    line = formatter.fields_line(time.time(), levelname, logger.name, message, fields)
-    line += handler.terminator
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        _write(handler, [line])
+        _write(handler, [formatter.fields_line(created, levelname, logger.name, message, fields)])
         return
+    line: _Waiting = (
+        (formatter, created, levelname, logger.name, message, fields)
+        if busy
+        else formatter.fields_line(created, levelname, logger.name, message, fields)
+    )
     handler.acquire()
     try:
         waiting = _WAITING.setdefault(handler, [])
@@ -145,8 +155,11 @@ def write_fields_line(
 # may wait before they are written at once.
 BATCH_SECONDS = 0.1
 MAX_WAITING = 1000
-# The waiting lines, terminator included, per handler.
-_WAITING: dict[logging.StreamHandler[Any], list[str]] = {}
+# A waiting line, made (without its terminator) or to be made by its formatter
+# from (formatter, time, level name, logger name, message, fields).
+_Waiting = str | tuple["_UtcFormatter", float, str, str, str, Mapping[str, object]]
+# The waiting lines, per handler.
+_WAITING: dict[logging.StreamHandler[Any], list[_Waiting]] = {}
 # Per event loop, the handlers it will write the waiting lines of. Weak, so a
 # loop closed before then takes its entry with it (write_waiting at exit writes
 # what is left).
@@ -178,12 +191,20 @@ def _write_scheduled(
     write_waiting(handler)
 
 
-def _write(handler: logging.StreamHandler[Any], lines: list[str]) -> None:
-    """Writes ``lines`` to ``handler``'s stream in one write, and flushes it."""
+def _write(handler: logging.StreamHandler[Any], lines: list[_Waiting]) -> None:
+    """Writes ``lines``, each made if it was not, to ``handler``'s stream in one
+    write, and flushes it."""
     handler.acquire()
     try:
+        end = handler.terminator
+        text = "".join(
+            [
+                line + end if isinstance(line, str) else line[0].fields_line(*line[1:]) + end
+                for line in lines
+            ]
+        )
         stream = handler.stream
-        stream.write("".join(lines))
+        stream.write(text)
         # StreamHandler.flush, its lock already held.
         if stream and hasattr(stream, "flush"):
             stream.flush()
@@ -191,7 +212,9 @@ def _write(handler: logging.StreamHandler[Any], lines: list[str]) -> None:
         raise
     except Exception:
         # What StreamHandler.emit does with a failed write: report it, never raise.
-        handler.handleError(logging.makeLogRecord({"msg": lines[0].rstrip()}))
+        first = lines[0]
+        line = first if isinstance(first, str) else first[0].fields_line(*first[1:])
+        handler.handleError(logging.makeLogRecord({"msg": line}))
     finally:
         handler.release()
 
