@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import grpc
 import pytest
@@ -474,54 +473,47 @@ def test_a_waiting_line_is_the_line_of_the_formatter_when_it_was_logged(
     assert written.endswith(" INFO openvcluster_server.example.direct call method=GetVCluster\n")
 
 
-@pytest.mark.parametrize("busy", [False, True])
-def test_a_line_is_made_at_once_unless_busy_then_with_its_batch(
+def test_a_waiting_line_makes_its_fields_when_its_batch_is_written(
     counted: tuple[logging.Logger, logging.StreamHandler[io.StringIO], _CountingStream],
-    monkeypatch: pytest.MonkeyPatch,
-    busy: bool,
 ) -> None:
     logger, handler, stream = counted
-    formatter = handler.formatter
-    assert isinstance(formatter, TextFormatter)
-    made: list[str] = []
-    make = formatter.fields_line
+    made: list[int] = []
 
-    def counted_make(*args: Any) -> str:
-        made.append(make(*args))
-        return made[-1]
-
-    monkeypatch.setattr(formatter, "fields_line", counted_make)
+    def fields() -> dict[str, object]:
+        made.append(1)
+        return {"method": "GetVCluster", "code": "OK"}
 
     async def call_ends() -> None:
-        write_fields_line(handler, logger, logging.INFO, "call", {"method": "X"}, busy=busy)
-        assert len(made) == (0 if busy else 1)
-        # Made by the formatter it was logged with, whichever is set now.
-        handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+        write_fields_line(handler, logger, logging.INFO, "call", fields)
+        assert made == []
         write_waiting()
 
     asyncio.run(call_ends())
-    assert len(made) == 1
-    assert stream.getvalue() == made[0] + "\n"
-    assert made[0].endswith(" INFO openvcluster_server.example.direct call method=X")
+    assert made == [1]
+    assert stream.getvalue().endswith(" call method=GetVCluster code=OK\n")
 
 
-def test_a_call_that_ends_while_another_is_in_flight_is_busy(
-    plain_logger: tuple[logging.Logger, io.StringIO], monkeypatch: pytest.MonkeyPatch
+def test_lines_left_by_a_loop_closed_before_its_timer_go_out_from_the_next_loop(
+    counted: tuple[logging.Logger, logging.StreamHandler[io.StringIO], _CountingStream],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    logger, _ = plain_logger
-    alone(logger)
-    monkeypatch.setattr(calls, "log", logger)
-    busy: list[bool] = []
+    logger, handler, stream = counted
+    timers: list[tuple[Callable[..., object], tuple[object, ...]]] = []
 
-    def write(*args: object, **options: bool) -> None:
-        busy.append(options["busy"])
+    async def call_ends(method: str) -> None:
+        loop = asyncio.get_running_loop()
+        monkeypatch.setattr(loop, "call_later", lambda _, fn, *args: timers.append((fn, args)))
+        write_fields_line(handler, logger, logging.INFO, "call", {"method": method})
 
-    monkeypatch.setattr(calls, "write_fields_line", write)
-    monkeypatch.setattr(CallRecord, "in_flight", 0)
-    first = CallRecord("GetVCluster", api.GetVClusterRequest())
-    second = CallRecord("GetVCluster", api.GetVClusterRequest())
-    first.log(grpc.StatusCode.OK)
-    second.log(grpc.StatusCode.OK)
-    CallRecord("GetVCluster", api.GetVClusterRequest()).log(grpc.StatusCode.OK)
-    assert busy == [True, False, False]
-    assert CallRecord.in_flight == 0
+    asyncio.run(call_ends("GetVCluster"))  # its loop closes; its timer never fires
+    asyncio.run(call_ends("ListVClusters"))
+    assert stream.writes == []
+    # Each loop set a timer; the second one's writes both lines at once.
+    assert len(timers) == 2
+    write_batch, args = timers[1]
+    write_batch(*args)
+    [written] = stream.writes
+    assert [line.split()[-1] for line in written.splitlines()] == [
+        "method=GetVCluster",
+        "method=ListVClusters",
+    ]

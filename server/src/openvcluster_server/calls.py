@@ -12,7 +12,7 @@ import inspect
 import logging
 import time
 from collections.abc import AsyncGenerator, Awaitable, Callable, Collection
-from typing import Any, ClassVar, TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 import grpc
 from google.protobuf.message import Message
@@ -199,12 +199,17 @@ _CANCELLED = grpc.StatusCode.CANCELLED
 class CallRecord:
     """The fields of a call's log line. Never holds tokens or kubeconfigs."""
 
-    __slots__ = ("_meter", "_started", "caller", "method", "request_id", "span", "trace_id")
-
-    # Calls begun and not yet logged, on both ports, streams included. A call
-    # that ends while others are in flight has its access line made in a
-    # batch (logformat.write_fields_line).
-    in_flight: ClassVar[int] = 0
+    __slots__ = (
+        "_meter",
+        "_started",
+        "caller",
+        "code",
+        "method",
+        "request_id",
+        "seconds",
+        "span",
+        "trace_id",
+    )
 
     def __init__(
         self,
@@ -217,6 +222,9 @@ class CallRecord:
         self.method = method
         self.request_id = request_id_of(request)
         self.caller = "-"
+        # How the call ended and how long it took, once it has (log).
+        self.code = ""
+        self.seconds = 0.0
         # The caller's trace, so its log line can be found from it.
         self.trace_id = tracing.trace_id(metadata)
         self.span = (
@@ -228,7 +236,6 @@ class CallRecord:
         if meter is not None:
             meter.started(method)
         self._started = time.perf_counter()
-        CallRecord.in_flight += 1
 
     def log(self, code: grpc.StatusCode) -> None:
         """Writes the call's one log line: the message ``call`` and the fields on the record.
@@ -243,8 +250,6 @@ class CallRecord:
         a record at all (logformat.direct_handler).
         """
         seconds = time.perf_counter() - self._started
-        busy = CallRecord.in_flight > 1
-        CallRecord.in_flight -= 1
         name = _CODE_NAMES.get(id(code)) or code.name
         if self._meter is not None:
             self._meter.finished(self.method, name, seconds)
@@ -252,19 +257,26 @@ class CallRecord:
             tracing.end_rpc_span(self.span, name)
         if not log.isEnabledFor(logging.INFO):
             return
-        fields = {
+        self.code = name
+        self.seconds = seconds
+        # The line as logging would write it, without the record when nothing
+        # but one plain handler of the server's log format would see it; then
+        # even the fields are made later, with the line (logformat.write_fields_line).
+        handler = direct_handler(log, logging.INFO)
+        if handler is not None:
+            write_fields_line(handler, log, logging.INFO, "call", self.fields)
+        else:
+            log.handle(fields_record(log, logging.INFO, "call", self.fields()))
+
+    def fields(self) -> dict[str, object]:
+        """The fields of the call's log line, once it has ended."""
+        fields: dict[str, object] = {
             "method": self.method,
-            "code": name,
-            "latency_ms": round(seconds * 1000, 3),
+            "code": self.code,
+            "latency_ms": round(self.seconds * 1000, 3),
             "request_id": self.request_id,
             "caller": self.caller,
         }
         if self.trace_id:
             fields["trace_id"] = self.trace_id
-        # The line as logging would write it, without the record when nothing
-        # but one plain handler of the server's log format would see it.
-        handler = direct_handler(log, logging.INFO)
-        if handler is not None:
-            write_fields_line(handler, log, logging.INFO, "call", fields, busy=busy)
-        else:
-            log.handle(fields_record(log, logging.INFO, "call", fields))
+        return fields

@@ -17,8 +17,7 @@ import logging
 import re
 import threading
 import time
-import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
@@ -100,72 +99,69 @@ def write_fields_line(
     logger: logging.Logger,
     level: int,
     message: str,
-    fields: Mapping[str, object],
-    *,
-    busy: bool = False,
+    fields: Fields,
 ) -> None:
     """Writes the line ``handler`` would write for ``fields_record(logger, level,
     message, fields)``, without making the record (``handler`` from direct_handler).
 
     The same formatter method makes the line either way, so it is the same line.
-    On a running event loop the line waits, and is written with the others of
-    the next BATCH_SECONDS in one write: written one by one, the access lines
-    cost a busy server about as much CPU as the rest of the call did (issue
-    28). Elsewhere it is written at once.
-
-    The line is made now, unless ``busy`` (other calls are in flight): then its
-    time is taken now and it is made with the rest of its batch, which costs
-    less than making each between calls, its code and data cold each time.
-    When the server is not busy, a batch made at once would hold up the one
-    call that comes in meanwhile, which showed in the p99 latency.
+    On a running event loop the line waits: its time is taken now, and it is
+    made and written with the others of the next BATCH_SECONDS, in one write
+    (``fields`` may be a function that makes them then). Made and written one
+    by one between calls, their code and data cold each time, the access
+    lines cost a busy server about as much CPU as the rest of the call did
+    (issue 28). Elsewhere the line is written at once.
     """
     formatter = handler.formatter
     assert isinstance(formatter, _UtcFormatter)
-    created = time.time()
-    levelname = logging.getLevelName(level)
+    line: _Waiting = (formatter, time.time(), level, logger.name, message, fields)
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        _write(handler, [formatter.fields_line(created, levelname, logger.name, message, fields)])
+        _write(handler, [line])
         return
-    line: _Waiting = (
-        (formatter, created, levelname, logger.name, message, fields)
-        if busy
-        else formatter.fields_line(created, levelname, logger.name, message, fields)
-    )
-    handler.acquire()
-    try:
-        waiting = _WAITING.setdefault(handler, [])
-        waiting.append(line)
-        full = len(waiting) >= MAX_WAITING
-    finally:
-        handler.release()
+    lock = handler.lock
+    assert lock is not None  # a StreamHandler makes its lock when it is made
+    with lock:
+        batch = _BATCHES.get(handler)
+        if batch is None:
+            batch = _BATCHES[handler] = _Batch()
+        batch.lines.append(line)
+        full = len(batch.lines) >= MAX_WAITING
+        # A batch left behind by a loop that closed before its timer fired is
+        # written by a timer on this one.
+        scheduled = batch.loop is loop
+        batch.loop = loop
     if full:
         write_waiting(handler)
-        return
-    scheduled = _SCHEDULED.get(loop)
-    if scheduled is None:
-        scheduled = _SCHEDULED[loop] = set()
-    if handler not in scheduled:
-        scheduled.add(handler)
-        loop.call_later(BATCH_SECONDS, _write_scheduled, scheduled, handler)
+    elif not scheduled:
+        loop.call_later(BATCH_SECONDS, write_waiting, handler)
 
 
 # The longest a line of write_fields_line waits on an event loop, and how many
-# may wait before they are written at once.
-BATCH_SECONDS = 0.1
+# may wait before they are written at once. A batch is made in one go, and a
+# call that comes in meanwhile waits for it: short batches keep that wait
+# below the tail latency of a lone caller's calls (issue 28).
+BATCH_SECONDS = 0.01
 MAX_WAITING = 1000
-# A waiting line, made (without its terminator) or to be made by its formatter
-# from (formatter, time, level name, logger name, message, fields).
-_Waiting = str | tuple["_UtcFormatter", float, str, str, str, Mapping[str, object]]
-# The waiting lines, per handler.
-_WAITING: dict[logging.StreamHandler[Any], list[_Waiting]] = {}
-# Per event loop, the handlers it will write the waiting lines of. Weak, so a
-# loop closed before then takes its entry with it (write_waiting at exit writes
-# what is left).
-_SCHEDULED: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, set[logging.StreamHandler[Any]]
-] = weakref.WeakKeyDictionary()
+# A record's structured fields, or (for a line made later) a function that makes them.
+Fields = Mapping[str, object] | Callable[[], Mapping[str, object]]
+# A waiting line, for its formatter to make from (formatter, time, level,
+# logger name, message, fields).
+_Waiting = tuple["_UtcFormatter", float, int, str, str, Fields]
+
+
+class _Batch:
+    """The lines waiting for one handler, and the event loop whose timer will write them."""
+
+    __slots__ = ("lines", "loop")
+
+    def __init__(self) -> None:
+        self.lines: list[_Waiting] = []
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+
+_BATCHES: dict[logging.StreamHandler[Any], _Batch] = {}
 
 
 def write_waiting(handler: logging.StreamHandler[Any] | None = None) -> None:
@@ -174,35 +170,23 @@ def write_waiting(handler: logging.StreamHandler[Any] | None = None) -> None:
     Runs at exit; the server also calls it before it says it is shutting down,
     so the lines keep their order with that one.
     """
-    for each in [handler] if handler is not None else list(_WAITING):
+    for each in [handler] if handler is not None else list(_BATCHES):
         each.acquire()
         try:
-            lines = _WAITING.pop(each, [])
-            if lines:
-                _write(each, lines)
+            batch = _BATCHES.pop(each, None)
+            if batch is not None and batch.lines:
+                _write(each, batch.lines)
         finally:
             each.release()
 
 
-def _write_scheduled(
-    scheduled: set[logging.StreamHandler[Any]], handler: logging.StreamHandler[Any]
-) -> None:
-    scheduled.discard(handler)
-    write_waiting(handler)
-
-
 def _write(handler: logging.StreamHandler[Any], lines: list[_Waiting]) -> None:
-    """Writes ``lines``, each made if it was not, to ``handler``'s stream in one
-    write, and flushes it."""
+    """Makes ``lines`` and writes them to ``handler``'s stream in one write, and
+    flushes it."""
     handler.acquire()
     try:
         end = handler.terminator
-        text = "".join(
-            [
-                line + end if isinstance(line, str) else line[0].fields_line(*line[1:]) + end
-                for line in lines
-            ]
-        )
+        text = "".join([_made(line) + end for line in lines])
         stream = handler.stream
         stream.write(text)
         # StreamHandler.flush, its lock already held.
@@ -212,11 +196,16 @@ def _write(handler: logging.StreamHandler[Any], lines: list[_Waiting]) -> None:
         raise
     except Exception:
         # What StreamHandler.emit does with a failed write: report it, never raise.
-        first = lines[0]
-        line = first if isinstance(first, str) else first[0].fields_line(*first[1:])
-        handler.handleError(logging.makeLogRecord({"msg": line}))
+        handler.handleError(logging.makeLogRecord({"msg": _made(lines[0])}))
     finally:
         handler.release()
+
+
+def _made(line: _Waiting) -> str:
+    """A waiting line, made (without its terminator)."""
+    formatter, created, level, name, message, fields = line
+    made = fields() if callable(fields) else fields
+    return formatter.fields_line(created, logging.getLevelName(level), name, message, made)
 
 
 atexit.register(write_waiting)
