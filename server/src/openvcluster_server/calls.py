@@ -17,12 +17,12 @@ from typing import Any, TypeAlias, TypeVar
 import grpc
 from google.protobuf.message import Message
 
+from openvcluster.field_rules import request_id_of
 from openvcluster_server import tracing
 from openvcluster_server.auth import Authenticator, Principal
 from openvcluster_server.clock import CLOCK
 from openvcluster_server.encoded import Encoded
 from openvcluster_server.errors import ApiError, unavailable
-from openvcluster_server.idempotency import request_id_of
 from openvcluster_server.logformat import direct_handler, fields_record, write_fields_line
 from openvcluster_server.metrics import SERVICE_OF, RpcMeter
 from openvcluster_server.testhooks import NO_HOOKS, HookPlan, TestHooks

@@ -33,24 +33,6 @@ from openvcluster_server.request_caps import Forgetful, RequestCaps
 from openvcluster_server.store import RememberedRequest
 from openvcluster_server.store.base import request_key
 
-# Whether each request message class has a request_id field.
-_HAS_REQUEST_ID: dict[type[Message], bool] = {}
-
-
-def request_id_of(request: Message) -> str:
-    """The request's request_id; empty for a message without one."""
-    # Asked of the descriptor, once per message class, not with getattr's
-    # default: a protobuf message raises (and catches) AttributeError for a
-    # missing field, on every call.
-    kind = type(request)
-    has = _HAS_REQUEST_ID.get(kind)
-    if has is None:
-        # The bare Message of an undecodable request has no descriptor.
-        descriptor = request.DESCRIPTOR
-        has = descriptor is not None and "request_id" in descriptor.fields_by_name
-        _HAS_REQUEST_ID[kind] = has
-    return str(request.request_id) if has else ""  # type: ignore[attr-defined]
-
 
 class _HasRequestId(Protocol):
     request_id: str

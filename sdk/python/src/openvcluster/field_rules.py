@@ -62,18 +62,30 @@ MAX_VERDICT_BYTES = 512
 def _verdict_key(message: Message) -> tuple[type[Message], bytes] | None:
     """What ``message``'s verdict is kept by; None for one not worth keeping: a
     mutation's, whose request_id is never the same twice, or a large one."""
-    kind = type(message)
-    takes_id = _TAKES_REQUEST_ID.get(kind)
-    if takes_id is None:
-        takes_id = _TAKES_REQUEST_ID[kind] = "request_id" in message.DESCRIPTOR.fields_by_name
-    if takes_id and bool(getattr(message, "request_id", "")):
+    if request_id_of(message):
         return None
     wire = message.SerializeToString(deterministic=True)
-    return None if len(wire) > MAX_VERDICT_BYTES else (kind, wire)
+    return None if len(wire) > MAX_VERDICT_BYTES else (type(message), wire)
 
 
-# Whether a message class has a request_id field, by class.
-_TAKES_REQUEST_ID: dict[type[Message], bool] = {}
+def request_id_of(message: Message) -> str:
+    """The message's request_id; empty for a message without one."""
+    # Asked of the descriptor, once per message class, not with getattr's
+    # default: a protobuf message raises (and catches) AttributeError for a
+    # missing field, on every call.
+    kind = type(message)
+    has = _HAS_REQUEST_ID.get(kind)
+    if has is None:
+        # A bare Message (the server's stand-in for an undecodable request)
+        # has no descriptor.
+        descriptor = message.DESCRIPTOR
+        has = descriptor is not None and "request_id" in descriptor.fields_by_name
+        _HAS_REQUEST_ID[kind] = has
+    return str(message.request_id) if has else ""  # type: ignore[attr-defined]
+
+
+# Whether each message class has a request_id field.
+_HAS_REQUEST_ID: dict[type[Message], bool] = {}
 
 
 def _violations(message: Message) -> list[tuple[str, str]]:
