@@ -1,8 +1,10 @@
 """Every RPC of the v1 API as data, and one way to call any of them.
 
 The suites loop over ``RPCS`` instead of naming methods one by one, so "for
-every RPC" stays true: ``test_tenancy.test_the_catalogue_lists_every_rpc``
-fails when the API gains an RPC that is missing here.
+every RPC" stays true. The catalogue is read from the API itself: the
+methods from the services the server registers (api_services.py), and the
+errors each one answers from its doc comment in proto/
+(documented_errors.py), so a new RPC needs no line here.
 
 ``invoke`` calls an RPC with either a request message or raw bytes (so a
 suite can send what no generated stub would) and returns an ``Outcome``: the
@@ -16,22 +18,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import grpc
+from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
+from google.protobuf.message_factory import GetMessageClass
 from google.rpc import error_details_pb2, status_pb2
 
-from openvcluster.v1 import monitor_service_pb2 as mon_api
-from openvcluster.v1 import operation_service_pb2 as op_api
-from openvcluster.v1 import server_info_service_pb2 as info_api
-from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster_server.api_services import SERVICES
+from reliability.documented_errors import errors_of
 
 Code = grpc.StatusCode
 EventType = api.WatchVClustersResponse.EventType
-VCLUSTER_SERVICE = "openvcluster.v1.VClusterService"
-SNAPSHOT_SERVICE = "openvcluster.v1.SnapshotService"
-MONITOR_SERVICE = "openvcluster.v1.MonitorService"
-SERVER_INFO_SERVICE = "openvcluster.v1.ServerInfoService"
-OPERATION_SERVICE = "openvcluster.v1.OperationService"
 STATUS_TRAILER = "grpc-status-details-bin"
 # Deadline of every call a suite makes; a hung server fails the test, no
 # outcome depends on it.
@@ -46,8 +43,9 @@ class Rpc:
     service: str
     request: type[Message]
     response: type[Message]
-    # Errors the proto documents for this RPC, besides the ones every RPC may
-    # give (UNAUTHENTICATED, and INVALID_ARGUMENT for a malformed field).
+    # Errors the proto documents for this RPC (its comment's "Errors:"
+    # paragraph), besides the ones every RPC may give (UNAUTHENTICATED, and
+    # INVALID_ARGUMENT for a malformed field).
     errors: frozenset[grpc.StatusCode]
     streaming: bool = False
 
@@ -63,165 +61,18 @@ class Rpc:
         return f"/{self.service}/{self.name}"
 
 
-def _rpc(
-    name: str,
-    request: type[Message],
-    response: type[Message],
-    *errors: grpc.StatusCode,
-    streaming: bool = False,
-    service: str = VCLUSTER_SERVICE,
-) -> Rpc:
-    return Rpc(name, service, request, response, frozenset(errors), streaming)
+def _rpc(method: MethodDescriptor) -> Rpc:
+    return Rpc(
+        method.name,
+        method.containing_service.full_name,
+        GetMessageClass(method.input_type),
+        GetMessageClass(method.output_type),
+        errors_of(method.full_name),
+        method.server_streaming,
+    )
 
 
-RPCS: tuple[Rpc, ...] = (
-    _rpc(
-        "CreateVCluster",
-        api.CreateVClusterRequest,
-        api.CreateVClusterResponse,
-        Code.ALREADY_EXISTS,
-        Code.RESOURCE_EXHAUSTED,
-        Code.PERMISSION_DENIED,
-    ),
-    _rpc("GetVCluster", api.GetVClusterRequest, api.GetVClusterResponse, Code.NOT_FOUND),
-    _rpc("ListVClusters", api.ListVClustersRequest, api.ListVClustersResponse),
-    _rpc(
-        "UpdateVCluster",
-        api.UpdateVClusterRequest,
-        api.UpdateVClusterResponse,
-        Code.FAILED_PRECONDITION,
-        Code.NOT_FOUND,
-        Code.ABORTED,
-        Code.PERMISSION_DENIED,
-    ),
-    _rpc(
-        "DeleteVCluster",
-        api.DeleteVClusterRequest,
-        api.DeleteVClusterResponse,
-        Code.NOT_FOUND,
-        Code.ABORTED,
-        Code.PERMISSION_DENIED,
-    ),
-    _rpc(
-        "ScaleVCluster",
-        api.ScaleVClusterRequest,
-        api.ScaleVClusterResponse,
-        Code.FAILED_PRECONDITION,
-        Code.NOT_FOUND,
-        Code.ABORTED,
-        Code.RESOURCE_EXHAUSTED,
-        Code.PERMISSION_DENIED,
-    ),
-    _rpc(
-        "SuspendVCluster",
-        api.SuspendVClusterRequest,
-        api.SuspendVClusterResponse,
-        Code.FAILED_PRECONDITION,
-        Code.NOT_FOUND,
-        Code.ABORTED,
-        Code.PERMISSION_DENIED,
-    ),
-    _rpc(
-        "ResumeVCluster",
-        api.ResumeVClusterRequest,
-        api.ResumeVClusterResponse,
-        Code.FAILED_PRECONDITION,
-        Code.NOT_FOUND,
-        Code.ABORTED,
-        Code.PERMISSION_DENIED,
-    ),
-    _rpc(
-        "SnapshotVCluster",
-        api.SnapshotVClusterRequest,
-        api.SnapshotVClusterResponse,
-        Code.ALREADY_EXISTS,
-        Code.FAILED_PRECONDITION,
-        Code.NOT_FOUND,
-        Code.RESOURCE_EXHAUSTED,
-        Code.PERMISSION_DENIED,
-    ),
-    _rpc(
-        "RestoreVCluster",
-        api.RestoreVClusterRequest,
-        api.RestoreVClusterResponse,
-        Code.NOT_FOUND,
-        Code.FAILED_PRECONDITION,
-        Code.ALREADY_EXISTS,
-        Code.ABORTED,
-        Code.RESOURCE_EXHAUSTED,
-        Code.PERMISSION_DENIED,
-    ),
-    _rpc(
-        "WatchVClusters",
-        api.WatchVClustersRequest,
-        api.WatchVClustersResponse,
-        # A watcher that falls too far behind is ended with RESOURCE_EXHAUSTED.
-        Code.RESOURCE_EXHAUSTED,
-        streaming=True,
-    ),
-    _rpc(
-        "GetVClusterKubeconfig",
-        api.GetVClusterKubeconfigRequest,
-        api.GetVClusterKubeconfigResponse,
-        Code.NOT_FOUND,
-        Code.FAILED_PRECONDITION,
-        # A kubeconfig is credentials: a viewer may not read it.
-        Code.PERMISSION_DENIED,
-    ),
-    _rpc(
-        "GetSnapshot",
-        snap_api.GetSnapshotRequest,
-        snap_api.GetSnapshotResponse,
-        Code.NOT_FOUND,
-        service=SNAPSHOT_SERVICE,
-    ),
-    _rpc(
-        "ListSnapshots",
-        snap_api.ListSnapshotsRequest,
-        snap_api.ListSnapshotsResponse,
-        service=SNAPSHOT_SERVICE,
-    ),
-    _rpc(
-        "DeleteSnapshot",
-        snap_api.DeleteSnapshotRequest,
-        snap_api.DeleteSnapshotResponse,
-        Code.NOT_FOUND,
-        Code.PERMISSION_DENIED,
-        service=SNAPSHOT_SERVICE,
-    ),
-    _rpc(
-        "GetVClusterUsage",
-        mon_api.GetVClusterUsageRequest,
-        mon_api.GetVClusterUsageResponse,
-        Code.NOT_FOUND,
-        service=MONITOR_SERVICE,
-    ),
-    _rpc(
-        "GetFleetSummary",
-        mon_api.GetFleetSummaryRequest,
-        mon_api.GetFleetSummaryResponse,
-        service=MONITOR_SERVICE,
-    ),
-    _rpc(
-        "GetServerInfo",
-        info_api.GetServerInfoRequest,
-        info_api.GetServerInfoResponse,
-        service=SERVER_INFO_SERVICE,
-    ),
-    _rpc(
-        "GetOperation",
-        op_api.GetOperationRequest,
-        op_api.GetOperationResponse,
-        Code.NOT_FOUND,
-        service=OPERATION_SERVICE,
-    ),
-    _rpc(
-        "ListOperations",
-        op_api.ListOperationsRequest,
-        op_api.ListOperationsResponse,
-        service=OPERATION_SERVICE,
-    ),
-)
+RPCS: tuple[Rpc, ...] = tuple(_rpc(method) for service in SERVICES for method in service.methods)
 BY_NAME = {rpc.name: rpc for rpc in RPCS}
 MUTATIONS = tuple(rpc for rpc in RPCS if rpc.mutating)
 
