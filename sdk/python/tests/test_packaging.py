@@ -54,7 +54,8 @@ def test_wheel_in_a_fresh_venv_runs_the_example(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for expected in (
         "openvcluster/py.typed",
-        "openvcluster/_client.py",
+        "openvcluster/_sync/client.py",
+        "openvcluster/_async/client.py",
         "openvcluster/errors.py",
         "openvcluster/v1/vcluster_pb2.pyi",
         "openvcluster/betterproto/_generated/openvcluster/v1/__init__.py",

@@ -18,8 +18,7 @@ re-exported here (``VCluster``, ``SleepSchedule``, ``Snapshot``, ``Operation``,
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from openvcluster._async_client import AsyncClient
-from openvcluster._client import Client
+from openvcluster._async.client import AsyncClient
 from openvcluster._config import (
     DEFAULT_ENDPOINT,
     ENV_CA_FILE,
@@ -56,6 +55,7 @@ from openvcluster._options import (
 from openvcluster._pagination import AsyncPager, Page, Pager
 from openvcluster._requests import new_request_id
 from openvcluster._retry import RetryPolicy
+from openvcluster._sync.client import Client
 from openvcluster._version import __version__
 from openvcluster._wait import resting_phase
 from openvcluster._watch import AsyncWatch, Watch

@@ -17,8 +17,8 @@ instead. Snapshots have no watch and are always polled.
 A waiter also reports progress: each state it takes in that differs from the
 last one it reported (another etag; for a snapshot, any other field) goes to
 its ``on_change`` callback before it decides whether the wait is over. The
-loops that feed it are in ``_wait_sync`` (Client) and ``_wait_async``
-(AsyncClient).
+loops that feed it are in ``_async/wait_loops.py`` (AsyncClient) and the
+``_sync`` twin written from it (Client).
 """
 
 from __future__ import annotations

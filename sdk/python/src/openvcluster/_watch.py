@@ -33,8 +33,10 @@ class Watch:
     it or leave its ``with`` block; iteration then simply ends.
     """
 
-    def __init__(self, call: _SyncCall) -> None:
-        self._call = call
+    def __init__(self, start: Callable[[], _SyncCall]) -> None:
+        # Started at once, unlike AsyncWatch (which needs the event loop of
+        # its first iteration): events from now on are not missed.
+        self._call = start()
         self._cancelled = False
 
     def __iter__(self) -> Self:

@@ -1,22 +1,20 @@
-"""The wait loops of AsyncClient: the ``asyncio`` twins of those in ``_wait_sync``.
-
-They feed the waiters of ``_wait`` from a watch or from reads; keep the two
-modules in step. ``on_change`` is a plain callable, called in the event loop.
-"""
+"""The synchronous twin of openvcluster/_async/wait_loops.py, written from it
+by scripts/write_sync_client.py. DO NOT EDIT: change the asyncio source
+and regenerate."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import functools
 import logging
+import time
 from collections.abc import Callable
 
 from openvcluster import _requests as build
-from openvcluster._invoke import ainvoke
+from openvcluster._invoke import invoke
 from openvcluster._options import CallSettings, WireMetadata
 from openvcluster._wait import SnapshotWaiter, VClusterWaiter
-from openvcluster._watch import AsyncWatch
+from openvcluster._watch import Watch
 from openvcluster.errors import DeadlineExceededError, NotFoundError, OpenVClusterError
 from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 from openvcluster.v1 import snapshot_service_pb2 as ss
@@ -29,8 +27,8 @@ __all__ = ["for_deletion", "for_phase", "for_snapshot", "settle"]
 _log = logging.getLogger("openvcluster")
 
 
-async def for_phase(
-    stub: vs_grpc.VClusterServiceAsyncStub,
+def for_phase(
+    stub: vs_grpc.VClusterServiceStub,
     namespace: str,
     name: str,
     target: vcluster_pb2.VCluster.Phase.ValueType,
@@ -40,13 +38,13 @@ async def for_phase(
 ) -> vcluster_pb2.VCluster:
     """Waits until the vcluster is in ``target`` and returns it."""
     waiter = VClusterWaiter.under(namespace, name, target, options, on_change)
-    await _run(stub, waiter, options, wire)
+    _run(stub, waiter, options, wire)
     assert waiter.last_seen is not None
     return waiter.last_seen
 
 
-async def for_deletion(
-    stub: vs_grpc.VClusterServiceAsyncStub,
+def for_deletion(
+    stub: vs_grpc.VClusterServiceStub,
     namespace: str,
     name: str,
     options: CallSettings,
@@ -54,11 +52,11 @@ async def for_deletion(
     on_change: Callable[[vcluster_pb2.VCluster], None] | None = None,
 ) -> None:
     """Waits until the vcluster is gone."""
-    await _run(stub, VClusterWaiter.under(namespace, name, None, options, on_change), options, wire)
+    _run(stub, VClusterWaiter.under(namespace, name, None, options, on_change), options, wire)
 
 
-async def settle(
-    stub: vs_grpc.VClusterServiceAsyncStub,
+def settle(
+    stub: vs_grpc.VClusterServiceStub,
     vcluster: vcluster_pb2.VCluster,
     target: vcluster_pb2.VCluster.Phase.ValueType | None,
     options: CallSettings,
@@ -68,13 +66,13 @@ async def settle(
     ``target`` (``None``: gone) and returns its last state."""
     waiter = VClusterWaiter.under(vcluster.namespace, vcluster.name, target, options, None)
     if not waiter.start_from(vcluster):
-        await _run(stub, waiter, options, wire)
+        _run(stub, waiter, options, wire)
     assert waiter.last_seen is not None
     return waiter.last_seen
 
 
-async def for_snapshot(
-    stub: ss_grpc.SnapshotServiceAsyncStub,
+def for_snapshot(
+    stub: ss_grpc.SnapshotServiceStub,
     namespace: str,
     name: str,
     target: snapshot_pb2.Snapshot.Phase.ValueType,
@@ -90,20 +88,18 @@ async def for_snapshot(
             raise waiter.timeout_error()
         call_options = dataclasses.replace(options, timeout=waiter.call_timeout(options.timeout))
         try:
-            response = await ainvoke(
-                "GetSnapshot", stub.GetSnapshot, request, call_options, wire, None
-            )
+            response = invoke("GetSnapshot", stub.GetSnapshot, request, call_options, wire, None)
         except DeadlineExceededError as exc:
             if waiter.read_timed_out(call_options.timeout, options.timeout):
                 raise waiter.timeout_error() from exc
             raise
         if waiter.observe(response.snapshot):
             return response.snapshot
-        await asyncio.sleep(waiter.poll_delay())
+        time.sleep(waiter.poll_delay())
 
 
-async def _run(
-    stub: vs_grpc.VClusterServiceAsyncStub,
+def _run(
+    stub: vs_grpc.VClusterServiceStub,
     waiter: VClusterWaiter,
     options: CallSettings,
     wire: WireMetadata,
@@ -111,18 +107,18 @@ async def _run(
     """Follows watches of the vcluster until the wait is over, or polls once they fail."""
     request = build.watch_request(waiter.namespace, name=waiter.name, label_selector="")
     while True:
-        watch = AsyncWatch(
+        watch = Watch(
             functools.partial(
                 stub.WatchVClusters, request, timeout=waiter.watch_timeout(), metadata=wire
             )
         )
         ended: OpenVClusterError | None = None
-        async with watch:
+        with watch:
             waiter.watch_started()
             while True:
                 try:
-                    event = await anext(watch)
-                except StopAsyncIteration:
+                    event = next(watch)
+                except StopIteration:
                     break
                 except OpenVClusterError as exc:
                     ended = exc
@@ -134,12 +130,12 @@ async def _run(
             _log.debug("watch unusable while waiting (%r); polling instead", ended)
             break
         _log.debug("watch ended while waiting (%r); watching again", ended)
-        await asyncio.sleep(pause)
-    await _poll(stub, waiter, options, wire)
+        time.sleep(pause)
+    _poll(stub, waiter, options, wire)
 
 
-async def _poll(
-    stub: vs_grpc.VClusterServiceAsyncStub,
+def _poll(
+    stub: vs_grpc.VClusterServiceStub,
     waiter: VClusterWaiter,
     options: CallSettings,
     wire: WireMetadata,
@@ -151,9 +147,7 @@ async def _poll(
             raise waiter.timeout_error()
         call_options = dataclasses.replace(options, timeout=waiter.call_timeout(options.timeout))
         try:
-            response = await ainvoke(
-                "GetVCluster", stub.GetVCluster, request, call_options, wire, None
-            )
+            response = invoke("GetVCluster", stub.GetVCluster, request, call_options, wire, None)
         except NotFoundError:
             if waiter.observe_gone():
                 return
@@ -164,4 +158,4 @@ async def _poll(
         else:
             if waiter.observe(response.vcluster):
                 return
-        await asyncio.sleep(waiter.poll_delay())
+        time.sleep(waiter.poll_delay())

@@ -1,20 +1,23 @@
-"""The wait loops of Client: they feed the waiters of ``_wait`` from a watch or from reads.
+"""The wait loops of AsyncClient: they feed the waiters of ``_wait`` from a watch or from reads.
 
-``_wait_async`` holds the same loops for AsyncClient; keep the two in step.
+scripts/write_sync_client.py writes Client's (openvcluster/_sync/wait_loops.py) from
+this module. ``on_change`` is a plain callable (on AsyncClient, called in the
+event loop).
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 import logging
-import time
 from collections.abc import Callable
 
 from openvcluster import _requests as build
-from openvcluster._invoke import invoke
+from openvcluster._invoke import ainvoke
 from openvcluster._options import CallSettings, WireMetadata
 from openvcluster._wait import SnapshotWaiter, VClusterWaiter
-from openvcluster._watch import Watch
+from openvcluster._watch import AsyncWatch
 from openvcluster.errors import DeadlineExceededError, NotFoundError, OpenVClusterError
 from openvcluster.v1 import snapshot_pb2, vcluster_pb2
 from openvcluster.v1 import snapshot_service_pb2 as ss
@@ -27,8 +30,8 @@ __all__ = ["for_deletion", "for_phase", "for_snapshot", "settle"]
 _log = logging.getLogger("openvcluster")
 
 
-def for_phase(
-    stub: vs_grpc.VClusterServiceStub,
+async def for_phase(
+    stub: vs_grpc.VClusterServiceAsyncStub,
     namespace: str,
     name: str,
     target: vcluster_pb2.VCluster.Phase.ValueType,
@@ -38,13 +41,13 @@ def for_phase(
 ) -> vcluster_pb2.VCluster:
     """Waits until the vcluster is in ``target`` and returns it."""
     waiter = VClusterWaiter.under(namespace, name, target, options, on_change)
-    _run(stub, waiter, options, wire)
+    await _run(stub, waiter, options, wire)
     assert waiter.last_seen is not None
     return waiter.last_seen
 
 
-def for_deletion(
-    stub: vs_grpc.VClusterServiceStub,
+async def for_deletion(
+    stub: vs_grpc.VClusterServiceAsyncStub,
     namespace: str,
     name: str,
     options: CallSettings,
@@ -52,11 +55,11 @@ def for_deletion(
     on_change: Callable[[vcluster_pb2.VCluster], None] | None = None,
 ) -> None:
     """Waits until the vcluster is gone."""
-    _run(stub, VClusterWaiter.under(namespace, name, None, options, on_change), options, wire)
+    await _run(stub, VClusterWaiter.under(namespace, name, None, options, on_change), options, wire)
 
 
-def settle(
-    stub: vs_grpc.VClusterServiceStub,
+async def settle(
+    stub: vs_grpc.VClusterServiceAsyncStub,
     vcluster: vcluster_pb2.VCluster,
     target: vcluster_pb2.VCluster.Phase.ValueType | None,
     options: CallSettings,
@@ -66,13 +69,13 @@ def settle(
     ``target`` (``None``: gone) and returns its last state."""
     waiter = VClusterWaiter.under(vcluster.namespace, vcluster.name, target, options, None)
     if not waiter.start_from(vcluster):
-        _run(stub, waiter, options, wire)
+        await _run(stub, waiter, options, wire)
     assert waiter.last_seen is not None
     return waiter.last_seen
 
 
-def for_snapshot(
-    stub: ss_grpc.SnapshotServiceStub,
+async def for_snapshot(
+    stub: ss_grpc.SnapshotServiceAsyncStub,
     namespace: str,
     name: str,
     target: snapshot_pb2.Snapshot.Phase.ValueType,
@@ -88,18 +91,20 @@ def for_snapshot(
             raise waiter.timeout_error()
         call_options = dataclasses.replace(options, timeout=waiter.call_timeout(options.timeout))
         try:
-            response = invoke("GetSnapshot", stub.GetSnapshot, request, call_options, wire, None)
+            response = await ainvoke(
+                "GetSnapshot", stub.GetSnapshot, request, call_options, wire, None
+            )
         except DeadlineExceededError as exc:
             if waiter.read_timed_out(call_options.timeout, options.timeout):
                 raise waiter.timeout_error() from exc
             raise
         if waiter.observe(response.snapshot):
             return response.snapshot
-        time.sleep(waiter.poll_delay())
+        await asyncio.sleep(waiter.poll_delay())
 
 
-def _run(
-    stub: vs_grpc.VClusterServiceStub,
+async def _run(
+    stub: vs_grpc.VClusterServiceAsyncStub,
     waiter: VClusterWaiter,
     options: CallSettings,
     wire: WireMetadata,
@@ -107,14 +112,18 @@ def _run(
     """Follows watches of the vcluster until the wait is over, or polls once they fail."""
     request = build.watch_request(waiter.namespace, name=waiter.name, label_selector="")
     while True:
-        call = stub.WatchVClusters(request, timeout=waiter.watch_timeout(), metadata=wire)
+        watch = AsyncWatch(
+            functools.partial(
+                stub.WatchVClusters, request, timeout=waiter.watch_timeout(), metadata=wire
+            )
+        )
         ended: OpenVClusterError | None = None
-        with Watch(call) as watch:
+        async with watch:
             waiter.watch_started()
             while True:
                 try:
-                    event = next(watch)
-                except StopIteration:
+                    event = await anext(watch)
+                except StopAsyncIteration:
                     break
                 except OpenVClusterError as exc:
                     ended = exc
@@ -126,12 +135,12 @@ def _run(
             _log.debug("watch unusable while waiting (%r); polling instead", ended)
             break
         _log.debug("watch ended while waiting (%r); watching again", ended)
-        time.sleep(pause)
-    _poll(stub, waiter, options, wire)
+        await asyncio.sleep(pause)
+    await _poll(stub, waiter, options, wire)
 
 
-def _poll(
-    stub: vs_grpc.VClusterServiceStub,
+async def _poll(
+    stub: vs_grpc.VClusterServiceAsyncStub,
     waiter: VClusterWaiter,
     options: CallSettings,
     wire: WireMetadata,
@@ -143,7 +152,9 @@ def _poll(
             raise waiter.timeout_error()
         call_options = dataclasses.replace(options, timeout=waiter.call_timeout(options.timeout))
         try:
-            response = invoke("GetVCluster", stub.GetVCluster, request, call_options, wire, None)
+            response = await ainvoke(
+                "GetVCluster", stub.GetVCluster, request, call_options, wire, None
+            )
         except NotFoundError:
             if waiter.observe_gone():
                 return
@@ -154,4 +165,4 @@ def _poll(
         else:
             if waiter.observe(response.vcluster):
                 return
-        time.sleep(waiter.poll_delay())
+        await asyncio.sleep(waiter.poll_delay())

@@ -1,20 +1,25 @@
-"""The synchronous client (grpcio)."""
+"""AsyncClient, the client for ``asyncio`` (grpc.aio).
+
+scripts/write_sync_client.py writes the synchronous Client (openvcluster/_sync/client.py)
+from this module: keep its docstrings true for both.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Self, Unpack
+from typing import TYPE_CHECKING, Self, Unpack
 
 import grpc
 from google.protobuf import field_mask_pb2, timestamp_pb2
 
 from openvcluster import _requests as build
-from openvcluster import _wait_sync as waits
 from openvcluster import field_rules
+from openvcluster._async import wait_loops as waits
 from openvcluster._base import ClientBase, ClientSettings, report_operation
-from openvcluster._config import open_channel
+from openvcluster._config import ConnectionConfig, open_channel
 from openvcluster._enums import (
     DistroLike,
     ExposeTypeLike,
@@ -23,12 +28,12 @@ from openvcluster._enums import (
     to_phase,
     to_snapshot_phase,
 )
-from openvcluster._invoke import invoke
+from openvcluster._invoke import ainvoke
 from openvcluster._options import DEFAULT, CallSettings, Default, Metadata, WireMetadata
-from openvcluster._pagination import Page, Pager
+from openvcluster._pagination import AsyncPager, Page
 from openvcluster._retry import RetryPolicy
 from openvcluster._wait import resting_phase
-from openvcluster._watch import Watch
+from openvcluster._watch import AsyncWatch
 from openvcluster.v1 import monitor_service_pb2 as ms
 from openvcluster.v1 import monitor_service_pb2_grpc as ms_grpc
 from openvcluster.v1 import operation_pb2, snapshot_pb2, vcluster_pb2
@@ -41,12 +46,64 @@ from openvcluster.v1 import snapshot_service_pb2_grpc as ss_grpc
 from openvcluster.v1 import vcluster_service_pb2 as vs
 from openvcluster.v1 import vcluster_service_pb2_grpc as vs_grpc
 
-__all__ = ["Client"]
+__all__ = ["AsyncClient"]
+
+if TYPE_CHECKING:
+    # The stub classes of grpc.aio exist only in the type stubs (.pyi), not at run time.
+    _Stubs = tuple[
+        vs_grpc.VClusterServiceAsyncStub,
+        ss_grpc.SnapshotServiceAsyncStub,
+        ms_grpc.MonitorServiceAsyncStub,
+        si_grpc.ServerInfoServiceAsyncStub,
+        ops_grpc.OperationServiceAsyncStub,
+    ]
+
+
+class _LazyChannel:
+    """A channel opened on first use: AsyncClient's must be opened inside the
+    event loop that uses it. The lock keeps threads sharing a Client from
+    opening two."""
+
+    def __init__(self, config: ConnectionConfig, channel: grpc.aio.Channel | None) -> None:
+        self._config = config
+        self._channel = channel
+        # Certificate files are read now, so a bad path fails at construction.
+        self._credentials = config.credentials() if channel is None else None
+        self._stubs: _Stubs | None = None
+        self._lock = threading.Lock()
+
+    def stubs(self) -> _Stubs:
+        if self._stubs is not None:
+            return self._stubs
+        with self._lock:
+            if self._stubs is not None:
+                return self._stubs
+            if self._channel is None:
+                self._channel = open_channel(
+                    self._config,
+                    grpc.aio.secure_channel,
+                    grpc.aio.insecure_channel,
+                    self._credentials,
+                )
+            channel = self._channel
+            self._stubs = (
+                vs_grpc.VClusterServiceStub(channel),
+                ss_grpc.SnapshotServiceStub(channel),
+                ms_grpc.MonitorServiceStub(channel),
+                si_grpc.ServerInfoServiceStub(channel),
+                ops_grpc.OperationServiceStub(channel),
+            )
+            return self._stubs
+
+    async def close(self) -> None:
+        if self._channel is not None:
+            await self._channel.close()
+
 
 _Phase = vcluster_pb2.VCluster.Phase
 
 
-class Client(ClientBase):
+class AsyncClient(ClientBase):
     """A connection to an open-vcluster-api server, with one method per API call.
 
     Every argument is optional; what is left out comes from the environment
@@ -75,49 +132,67 @@ class Client(ClientBase):
             call. Turn it off to let a server with other rules decide.
         channel_options: extra grpc channel options.
         channel: a grpc channel of your own (interceptors, ...) instead of one
-            built from the settings above; the client does not close it.
+            built from the settings above (a ``grpc.aio`` one for AsyncClient);
+            the client does not close it.
 
-    Use it as a context manager, or call :meth:`close`, to release the connection.
+    The connection opens on the first call (AsyncClient's in that call's
+    event loop). Use the client as a context manager (``with``, or ``async
+    with`` for AsyncClient), or call :meth:`close`, to release it.
+    AsyncClient is the same client for ``asyncio``: its calls are awaited,
+    and its listings and watches iterated with ``async for``.
     """
 
     def __init__(
         self,
         endpoint: str | None = None,
         *,
-        channel: grpc.Channel | None = None,
+        channel: grpc.aio.Channel | None = None,
         **settings: Unpack[ClientSettings],
     ) -> None:
         super().__init__(endpoint, settings)
-        if channel is None:
-            channel = open_channel(self._config, grpc.secure_channel, grpc.insecure_channel)
-        else:
+        if channel is not None:
             self._owns_channel = False
-        self._channel = channel
-        self._vclusters = vs_grpc.VClusterServiceStub(channel)
-        self._snapshots = ss_grpc.SnapshotServiceStub(channel)
-        self._monitor = ms_grpc.MonitorServiceStub(channel)
-        self._server_info = si_grpc.ServerInfoServiceStub(channel)
-        self._operations = ops_grpc.OperationServiceStub(channel)
+        self._connection = _LazyChannel(self._config, channel)
 
-    def close(self) -> None:
+    @property
+    def _vclusters(self) -> vs_grpc.VClusterServiceAsyncStub:
+        return self._connection.stubs()[0]
+
+    @property
+    def _snapshots(self) -> ss_grpc.SnapshotServiceAsyncStub:
+        return self._connection.stubs()[1]
+
+    @property
+    def _monitor(self) -> ms_grpc.MonitorServiceAsyncStub:
+        return self._connection.stubs()[2]
+
+    @property
+    def _server_info(self) -> si_grpc.ServerInfoServiceAsyncStub:
+        return self._connection.stubs()[3]
+
+    @property
+    def _operations(self) -> ops_grpc.OperationServiceAsyncStub:
+        return self._connection.stubs()[4]
+
+    async def close(self) -> None:
         """Closes the connection (a no-op on clients made by :meth:`with_options`)."""
         if self._owns_channel:
-            self._channel.close()
+            await self._connection.close()
 
-    def __enter__(self) -> Self:
+    async def __aenter__(self) -> Self:
         return self
 
-    def __exit__(
+    async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        await self.close()
 
     # VClusterService
 
-    def create_vcluster(
+    async def create_vcluster(
         self,
         namespace: str,
         name: str,
@@ -194,14 +269,16 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.CreateVCluster
-        response = invoke("CreateVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke("CreateVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait and not validate_only:
-            return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
+            return await waits.settle(
+                self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire
+            )
         return vcluster
 
-    def get_vcluster(
+    async def get_vcluster(
         self,
         namespace: str,
         name: str,
@@ -212,7 +289,7 @@ class Client(ClientBase):
     ) -> vcluster_pb2.VCluster:
         """Returns a vcluster. Raises NotFoundError when it does not exist."""
         options, wire = self._prepare(timeout, retry, metadata)
-        return self._get(namespace, name, options, wire)
+        return await self._get(namespace, name, options, wire)
 
     def list_vclusters(
         self,
@@ -225,7 +302,7 @@ class Client(ClientBase):
         timeout: float | Default | None = DEFAULT,
         retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
-    ) -> Pager[vcluster_pb2.VCluster]:
+    ) -> AsyncPager[vcluster_pb2.VCluster]:
         """Lists vclusters ordered by (namespace, name), fetching pages as you iterate.
 
         ``namespace=""`` lists every namespace you may see. ``label_selector``
@@ -238,17 +315,17 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata)
 
-        def fetch(token: str) -> Page[vcluster_pb2.VCluster]:
+        async def fetch(token: str) -> Page[vcluster_pb2.VCluster]:
             request = vs.ListVClustersRequest()
             request.CopyFrom(first)
             request.page_token = token
             stub = self._vclusters.ListVClusters
-            response = invoke("ListVClusters", stub, request, options, wire, None)
+            response = await ainvoke("ListVClusters", stub, request, options, wire, None)
             return Page(list(response.vclusters), response.next_page_token)
 
-        return Pager(fetch, page_token)
+        return AsyncPager(fetch, page_token)
 
-    def update_vcluster(
+    async def update_vcluster(
         self,
         namespace: str,
         name: str,
@@ -329,16 +406,16 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.UpdateVCluster
-        response = invoke("UpdateVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke("UpdateVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait and not validate_only:
-            return waits.settle(
+            return await waits.settle(
                 self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
             )
         return vcluster
 
-    def upgrade_vcluster(
+    async def upgrade_vcluster(
         self,
         namespace: str,
         name: str,
@@ -374,7 +451,7 @@ class Client(ClientBase):
                 minor version (``metadata["allowed"]`` is the next one allowed).
             VClusterFailedError: with ``wait=True``, the upgrade failed.
         """
-        return self.update_vcluster(
+        return await self.update_vcluster(
             namespace,
             name,
             kubernetes_version=kubernetes_version,
@@ -389,7 +466,7 @@ class Client(ClientBase):
             metadata=metadata,
         )
 
-    def delete_vcluster(
+    async def delete_vcluster(
         self,
         namespace: str,
         name: str,
@@ -432,14 +509,14 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.DeleteVCluster
-        response = invoke("DeleteVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke("DeleteVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
-            waits.settle(self._vclusters, vcluster, None, options, wire)
+            await waits.settle(self._vclusters, vcluster, None, options, wire)
         return vcluster
 
-    def scale_vcluster(
+    async def scale_vcluster(
         self,
         namespace: str,
         name: str,
@@ -487,16 +564,16 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.ScaleVCluster
-        response = invoke("ScaleVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke("ScaleVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
-            return waits.settle(
+            return await waits.settle(
                 self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
             )
         return vcluster
 
-    def suspend_vcluster(
+    async def suspend_vcluster(
         self,
         namespace: str,
         name: str,
@@ -525,14 +602,18 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.SuspendVCluster
-        response = invoke("SuspendVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke(
+            "SuspendVCluster", stub, request, options, wire, request.request_id
+        )
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
-            return waits.settle(self._vclusters, vcluster, _Phase.PHASE_SUSPENDED, options, wire)
+            return await waits.settle(
+                self._vclusters, vcluster, _Phase.PHASE_SUSPENDED, options, wire
+            )
         return vcluster
 
-    def resume_vcluster(
+    async def resume_vcluster(
         self,
         namespace: str,
         name: str,
@@ -558,14 +639,16 @@ class Client(ClientBase):
         request = build.resume_request(namespace, name, etag=etag, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.ResumeVCluster
-        response = invoke("ResumeVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke("ResumeVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
-            return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
+            return await waits.settle(
+                self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire
+            )
         return vcluster
 
-    def snapshot_vcluster(
+    async def snapshot_vcluster(
         self,
         namespace: str,
         name: str,
@@ -601,17 +684,19 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.SnapshotVCluster
-        response = invoke("SnapshotVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke(
+            "SnapshotVCluster", stub, request, options, wire, request.request_id
+        )
         report_operation(on_operation, response.operation_id)
         if wait:
             snapshot = response.snapshot
             target = snapshot_pb2.Snapshot.PHASE_READY
-            return waits.for_snapshot(
+            return await waits.for_snapshot(
                 self._snapshots, snapshot.namespace, snapshot.name, target, options, wire
             )
         return response.snapshot
 
-    def restore_vcluster(
+    async def restore_vcluster(
         self,
         namespace: str,
         snapshot_name: str,
@@ -642,14 +727,18 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.RestoreVCluster
-        response = invoke("RestoreVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke(
+            "RestoreVCluster", stub, request, options, wire, request.request_id
+        )
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
-            return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
+            return await waits.settle(
+                self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire
+            )
         return vcluster
 
-    def get_kubeconfig(
+    async def get_kubeconfig(
         self,
         namespace: str,
         name: str,
@@ -667,7 +756,7 @@ class Client(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = vs.GetVClusterKubeconfigRequest(namespace=namespace, name=name)
         stub = self._vclusters.GetVClusterKubeconfig
-        response = invoke("GetVClusterKubeconfig", stub, request, options, wire, None)
+        response = await ainvoke("GetVClusterKubeconfig", stub, request, options, wire, None)
         return response.vcluster.status.kubeconfig
 
     def watch_vclusters(
@@ -678,14 +767,14 @@ class Client(ClientBase):
         label_selector: str = "",
         timeout: float | None = None,
         metadata: Metadata | None = None,
-    ) -> Watch:
-        """Follows changes of vclusters as a stream of events.
+    ) -> AsyncWatch:
+        """Follows changes of vclusters as a stream of events (``async for`` on AsyncClient).
 
         The stream replays every matching vcluster as ADDED, then sends one
         SYNCED event once that initial state is complete (its ``vcluster`` is
         unset; a vcluster with no ADDED before it does not exist), then ADDED,
         MODIFIED and DELETED events as they happen. It runs until cancelled
-        (``with`` block, ``.cancel()``) or for ``timeout`` seconds
+        (leaving its ``with`` block, ``.cancel()``) or for ``timeout`` seconds
         (DeadlineExceededError). Watches are not retried: watch again, and the
         replay tells you the current state.
         """
@@ -693,11 +782,13 @@ class Client(ClientBase):
         request = build.watch_request(namespace, name=name, label_selector=label_selector)
         if options.validate_requests:
             field_rules.check(request)
-        return Watch(self._vclusters.WatchVClusters(request, timeout=timeout, metadata=wire))
+        return AsyncWatch(
+            lambda: self._vclusters.WatchVClusters(request, timeout=timeout, metadata=wire)
+        )
 
     # SnapshotService
 
-    def get_snapshot(
+    async def get_snapshot(
         self,
         namespace: str,
         name: str,
@@ -708,7 +799,7 @@ class Client(ClientBase):
     ) -> snapshot_pb2.Snapshot:
         """Returns a snapshot. Raises NotFoundError when it does not exist."""
         options, wire = self._prepare(timeout, retry, metadata)
-        return self._get_snapshot(namespace, name, options, wire)
+        return await self._get_snapshot(namespace, name, options, wire)
 
     def list_snapshots(
         self,
@@ -720,7 +811,7 @@ class Client(ClientBase):
         timeout: float | Default | None = DEFAULT,
         retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
-    ) -> Pager[snapshot_pb2.Snapshot]:
+    ) -> AsyncPager[snapshot_pb2.Snapshot]:
         """Lists snapshots ordered by (namespace, name), fetching pages as you iterate.
 
         ``vcluster`` keeps the snapshots of one source vcluster.
@@ -728,17 +819,17 @@ class Client(ClientBase):
         first = build.list_snapshots_request(namespace, vcluster=vcluster, page_size=page_size)
         options, wire = self._prepare(timeout, retry, metadata)
 
-        def fetch(token: str) -> Page[snapshot_pb2.Snapshot]:
+        async def fetch(token: str) -> Page[snapshot_pb2.Snapshot]:
             request = ss.ListSnapshotsRequest()
             request.CopyFrom(first)
             request.page_token = token
             stub = self._snapshots.ListSnapshots
-            response = invoke("ListSnapshots", stub, request, options, wire, None)
+            response = await ainvoke("ListSnapshots", stub, request, options, wire, None)
             return Page(list(response.snapshots), response.next_page_token)
 
-        return Pager(fetch, page_token)
+        return AsyncPager(fetch, page_token)
 
-    def delete_snapshot(
+    async def delete_snapshot(
         self,
         namespace: str,
         name: str,
@@ -757,12 +848,12 @@ class Client(ClientBase):
         request = build.delete_snapshot_request(namespace, name, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata)
         stub = self._snapshots.DeleteSnapshot
-        response = invoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
+        response = await ainvoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
 
     # MonitorService
 
-    def get_vcluster_usage(
+    async def get_vcluster_usage(
         self,
         namespace: str,
         name: str,
@@ -782,9 +873,9 @@ class Client(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = ms.GetVClusterUsageRequest(namespace=namespace, name=name)
         stub = self._monitor.GetVClusterUsage
-        return invoke("GetVClusterUsage", stub, request, options, wire, None).usage
+        return (await ainvoke("GetVClusterUsage", stub, request, options, wire, None)).usage
 
-    def get_fleet_summary(
+    async def get_fleet_summary(
         self,
         namespace: str = "",
         *,
@@ -802,11 +893,11 @@ class Client(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = ms.GetFleetSummaryRequest(namespace=namespace)
         stub = self._monitor.GetFleetSummary
-        return invoke("GetFleetSummary", stub, request, options, wire, None).summary
+        return (await ainvoke("GetFleetSummary", stub, request, options, wire, None)).summary
 
     # OperationService
 
-    def get_operation(
+    async def get_operation(
         self,
         id: str,
         *,
@@ -830,7 +921,7 @@ class Client(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = ops.GetOperationRequest(id=id)
         stub = self._operations.GetOperation
-        return invoke("GetOperation", stub, request, options, wire, None).operation
+        return (await ainvoke("GetOperation", stub, request, options, wire, None)).operation
 
     def list_operations(
         self,
@@ -842,7 +933,7 @@ class Client(ClientBase):
         timeout: float | Default | None = DEFAULT,
         retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
-    ) -> Pager[operation_pb2.Operation]:
+    ) -> AsyncPager[operation_pb2.Operation]:
         """Lists operations by namespace, newest first in each, fetching pages as you iterate.
 
         ``namespace=""`` lists every namespace you may see; ``vcluster`` keeps
@@ -853,19 +944,19 @@ class Client(ClientBase):
         first = build.list_operations_request(namespace, vcluster=vcluster, page_size=page_size)
         options, wire = self._prepare(timeout, retry, metadata)
 
-        def fetch(token: str) -> Page[operation_pb2.Operation]:
+        async def fetch(token: str) -> Page[operation_pb2.Operation]:
             request = ops.ListOperationsRequest()
             request.CopyFrom(first)
             request.page_token = token
             stub = self._operations.ListOperations
-            response = invoke("ListOperations", stub, request, options, wire, None)
+            response = await ainvoke("ListOperations", stub, request, options, wire, None)
             return Page(list(response.operations), response.next_page_token)
 
-        return Pager(fetch, page_token)
+        return AsyncPager(fetch, page_token)
 
     # ServerInfoService
 
-    def get_server_info(
+    async def get_server_info(
         self,
         *,
         timeout: float | Default | None = DEFAULT,
@@ -884,11 +975,11 @@ class Client(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = si.GetServerInfoRequest()
         stub = self._server_info.GetServerInfo
-        return invoke("GetServerInfo", stub, request, options, wire, None).info
+        return (await ainvoke("GetServerInfo", stub, request, options, wire, None)).info
 
     # Waiting
 
-    def wait_for_phase(
+    async def wait_for_phase(
         self,
         namespace: str,
         name: str,
@@ -917,9 +1008,11 @@ class Client(ClientBase):
         """
         target = to_phase(phase)
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        return waits.for_phase(self._vclusters, namespace, name, target, options, wire, on_change)
+        return await waits.for_phase(
+            self._vclusters, namespace, name, target, options, wire, on_change
+        )
 
-    def wait_for_deletion(
+    async def wait_for_deletion(
         self,
         namespace: str,
         name: str,
@@ -935,9 +1028,9 @@ class Client(ClientBase):
         return. Raises WaitTimeoutError when it still exists after ``timeout``.
         """
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        waits.for_deletion(self._vclusters, namespace, name, options, wire, on_change)
+        await waits.for_deletion(self._vclusters, namespace, name, options, wire, on_change)
 
-    def wait_for_snapshot(
+    async def wait_for_snapshot(
         self,
         namespace: str,
         name: str,
@@ -961,22 +1054,22 @@ class Client(ClientBase):
         """
         target = to_snapshot_phase(phase)
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        return waits.for_snapshot(
+        return await waits.for_snapshot(
             self._snapshots, namespace, name, target, options, wire, on_change
         )
 
     # Internals
 
-    def _get(
+    async def _get(
         self, namespace: str, name: str, options: CallSettings, wire: WireMetadata
     ) -> vcluster_pb2.VCluster:
         request = vs.GetVClusterRequest(namespace=namespace, name=name)
         stub = self._vclusters.GetVCluster
-        return invoke("GetVCluster", stub, request, options, wire, None).vcluster
+        return (await ainvoke("GetVCluster", stub, request, options, wire, None)).vcluster
 
-    def _get_snapshot(
+    async def _get_snapshot(
         self, namespace: str, name: str, options: CallSettings, wire: WireMetadata
     ) -> snapshot_pb2.Snapshot:
         request = ss.GetSnapshotRequest(namespace=namespace, name=name)
         stub = self._snapshots.GetSnapshot
-        return invoke("GetSnapshot", stub, request, options, wire, None).snapshot
+        return (await ainvoke("GetSnapshot", stub, request, options, wire, None)).snapshot

@@ -1,7 +1,10 @@
-"""The asynchronous client (grpc.aio): the same surface as Client, awaited."""
+"""The synchronous twin of openvcluster/_async/client.py, written from it
+by scripts/write_sync_client.py. DO NOT EDIT: change the asyncio source
+and regenerate."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -11,7 +14,6 @@ import grpc
 from google.protobuf import field_mask_pb2, timestamp_pb2
 
 from openvcluster import _requests as build
-from openvcluster import _wait_async as waits
 from openvcluster import field_rules
 from openvcluster._base import ClientBase, ClientSettings, report_operation
 from openvcluster._config import ConnectionConfig, open_channel
@@ -23,12 +25,13 @@ from openvcluster._enums import (
     to_phase,
     to_snapshot_phase,
 )
-from openvcluster._invoke import ainvoke
+from openvcluster._invoke import invoke
 from openvcluster._options import DEFAULT, CallSettings, Default, Metadata, WireMetadata
-from openvcluster._pagination import AsyncPager, Page
+from openvcluster._pagination import Page, Pager
 from openvcluster._retry import RetryPolicy
+from openvcluster._sync import wait_loops as waits
 from openvcluster._wait import resting_phase
-from openvcluster._watch import AsyncWatch
+from openvcluster._watch import Watch
 from openvcluster.v1 import monitor_service_pb2 as ms
 from openvcluster.v1 import monitor_service_pb2_grpc as ms_grpc
 from openvcluster.v1 import operation_pb2, snapshot_pb2, vcluster_pb2
@@ -41,36 +44,43 @@ from openvcluster.v1 import snapshot_service_pb2_grpc as ss_grpc
 from openvcluster.v1 import vcluster_service_pb2 as vs
 from openvcluster.v1 import vcluster_service_pb2_grpc as vs_grpc
 
-__all__ = ["AsyncClient"]
+__all__ = ["Client"]
 
 if TYPE_CHECKING:
-    # The async stub classes exist only in the type stubs (.pyi), not at run time.
+    # The stub classes of grpc.aio exist only in the type stubs (.pyi), not at run time.
     _Stubs = tuple[
-        vs_grpc.VClusterServiceAsyncStub,
-        ss_grpc.SnapshotServiceAsyncStub,
-        ms_grpc.MonitorServiceAsyncStub,
-        si_grpc.ServerInfoServiceAsyncStub,
-        ops_grpc.OperationServiceAsyncStub,
+        vs_grpc.VClusterServiceStub,
+        ss_grpc.SnapshotServiceStub,
+        ms_grpc.MonitorServiceStub,
+        si_grpc.ServerInfoServiceStub,
+        ops_grpc.OperationServiceStub,
     ]
 
 
 class _LazyChannel:
-    """A grpc.aio channel opened on first use, inside the event loop that uses it."""
+    """A channel opened on first use: AsyncClient's must be opened inside the
+    event loop that uses it. The lock keeps threads sharing a Client from
+    opening two."""
 
-    def __init__(self, config: ConnectionConfig, channel: grpc.aio.Channel | None) -> None:
+    def __init__(self, config: ConnectionConfig, channel: grpc.Channel | None) -> None:
         self._config = config
         self._channel = channel
         # Certificate files are read now, so a bad path fails at construction.
         self._credentials = config.credentials() if channel is None else None
         self._stubs: _Stubs | None = None
+        self._lock = threading.Lock()
 
     def stubs(self) -> _Stubs:
-        if self._stubs is None:
+        if self._stubs is not None:
+            return self._stubs
+        with self._lock:
+            if self._stubs is not None:
+                return self._stubs
             if self._channel is None:
                 self._channel = open_channel(
                     self._config,
-                    grpc.aio.secure_channel,
-                    grpc.aio.insecure_channel,
+                    grpc.secure_channel,
+                    grpc.insecure_channel,
                     self._credentials,
                 )
             channel = self._channel
@@ -81,31 +91,60 @@ class _LazyChannel:
                 si_grpc.ServerInfoServiceStub(channel),
                 ops_grpc.OperationServiceStub(channel),
             )
-        return self._stubs
+            return self._stubs
 
-    async def close(self) -> None:
+    def close(self) -> None:
         if self._channel is not None:
-            await self._channel.close()
+            self._channel.close()
 
 
 _Phase = vcluster_pb2.VCluster.Phase
 
 
-class AsyncClient(ClientBase):
-    """The ``asyncio`` twin of :class:`openvcluster.Client`: same arguments, same methods.
+class Client(ClientBase):
+    """A connection to an open-vcluster-api server, with one method per API call.
 
-    Calls are awaited (``await client.get_vcluster(...)``); listings and
-    watches are iterated with ``async for``. The connection opens on the first
-    call and belongs to that call's event loop; release it with ``async with
-    AsyncClient() as client`` or ``await client.close()``. ``channel`` takes a
-    ``grpc.aio`` channel of your own.
+    Every argument is optional; what is left out comes from the environment
+    (``OVC_ENDPOINT``, default ``127.0.0.1:50051``; ``OVC_TOKEN``; ``OVC_TLS``;
+    ``OVC_CA_FILE``; ``OVC_CLIENT_CERT_FILE`` and ``OVC_CLIENT_KEY_FILE``;
+    ``OVC_TLS_SERVER_NAME``).
+
+    Args:
+        endpoint: ``host:port`` of the server (``https://host:port`` switches TLS on).
+        token: bearer token sent as ``authorization: Bearer <token>``.
+        tls: force TLS on or off; by default on when a CA file or client
+            certificate is set.
+        ca_file: PEM file of the CA that signed the server (default: system roots).
+        client_cert_file, client_key_file: PEM client certificate and key, for mutual TLS.
+        tls_server_name: the name to check in the server certificate, when it
+            differs from the endpoint's host.
+        timeout: deadline of each attempt of a call in seconds (default 30;
+            ``None`` for none).
+        retry: retry policy (default ``RetryPolicy()``: UNAVAILABLE is retried
+            up to 5 attempts); ``None`` never retries.
+        metadata: extra gRPC metadata sent with every call.
+        wait_timeout: how long wait helpers and ``wait=True`` wait (default 600 s).
+        validate_requests: check each request against the proto's field rules
+            before sending it (default ``True``): a bad request fails at once
+            with the InvalidArgumentError the server would send, without a
+            call. Turn it off to let a server with other rules decide.
+        channel_options: extra grpc channel options.
+        channel: a grpc channel of your own (interceptors, ...) instead of one
+            built from the settings above (a ``grpc.aio`` one for AsyncClient);
+            the client does not close it.
+
+    The connection opens on the first call (AsyncClient's in that call's
+    event loop). Use the client as a context manager (``with``, or ``async
+    with`` for AsyncClient), or call :meth:`close`, to release it.
+    AsyncClient is the same client for ``asyncio``: its calls are awaited,
+    and its listings and watches iterated with ``async for``.
     """
 
     def __init__(
         self,
         endpoint: str | None = None,
         *,
-        channel: grpc.aio.Channel | None = None,
+        channel: grpc.Channel | None = None,
         **settings: Unpack[ClientSettings],
     ) -> None:
         super().__init__(endpoint, settings)
@@ -114,44 +153,44 @@ class AsyncClient(ClientBase):
         self._connection = _LazyChannel(self._config, channel)
 
     @property
-    def _vclusters(self) -> vs_grpc.VClusterServiceAsyncStub:
+    def _vclusters(self) -> vs_grpc.VClusterServiceStub:
         return self._connection.stubs()[0]
 
     @property
-    def _snapshots(self) -> ss_grpc.SnapshotServiceAsyncStub:
+    def _snapshots(self) -> ss_grpc.SnapshotServiceStub:
         return self._connection.stubs()[1]
 
     @property
-    def _monitor(self) -> ms_grpc.MonitorServiceAsyncStub:
+    def _monitor(self) -> ms_grpc.MonitorServiceStub:
         return self._connection.stubs()[2]
 
     @property
-    def _server_info(self) -> si_grpc.ServerInfoServiceAsyncStub:
+    def _server_info(self) -> si_grpc.ServerInfoServiceStub:
         return self._connection.stubs()[3]
 
     @property
-    def _operations(self) -> ops_grpc.OperationServiceAsyncStub:
+    def _operations(self) -> ops_grpc.OperationServiceStub:
         return self._connection.stubs()[4]
 
-    async def close(self) -> None:
+    def close(self) -> None:
         """Closes the connection (a no-op on clients made by :meth:`with_options`)."""
         if self._owns_channel:
-            await self._connection.close()
+            self._connection.close()
 
-    async def __aenter__(self) -> Self:
+    def __enter__(self) -> Self:
         return self
 
-    async def __aexit__(
+    def __exit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.close()
+        self.close()
 
     # VClusterService
 
-    async def create_vcluster(
+    def create_vcluster(
         self,
         namespace: str,
         name: str,
@@ -228,16 +267,14 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.CreateVCluster
-        response = await ainvoke("CreateVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("CreateVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait and not validate_only:
-            return await waits.settle(
-                self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire
-            )
+            return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
         return vcluster
 
-    async def get_vcluster(
+    def get_vcluster(
         self,
         namespace: str,
         name: str,
@@ -248,7 +285,7 @@ class AsyncClient(ClientBase):
     ) -> vcluster_pb2.VCluster:
         """Returns a vcluster. Raises NotFoundError when it does not exist."""
         options, wire = self._prepare(timeout, retry, metadata)
-        return await self._get(namespace, name, options, wire)
+        return self._get(namespace, name, options, wire)
 
     def list_vclusters(
         self,
@@ -261,7 +298,7 @@ class AsyncClient(ClientBase):
         timeout: float | Default | None = DEFAULT,
         retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
-    ) -> AsyncPager[vcluster_pb2.VCluster]:
+    ) -> Pager[vcluster_pb2.VCluster]:
         """Lists vclusters ordered by (namespace, name), fetching pages as you iterate.
 
         ``namespace=""`` lists every namespace you may see. ``label_selector``
@@ -274,17 +311,17 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata)
 
-        async def fetch(token: str) -> Page[vcluster_pb2.VCluster]:
+        def fetch(token: str) -> Page[vcluster_pb2.VCluster]:
             request = vs.ListVClustersRequest()
             request.CopyFrom(first)
             request.page_token = token
             stub = self._vclusters.ListVClusters
-            response = await ainvoke("ListVClusters", stub, request, options, wire, None)
+            response = invoke("ListVClusters", stub, request, options, wire, None)
             return Page(list(response.vclusters), response.next_page_token)
 
-        return AsyncPager(fetch, page_token)
+        return Pager(fetch, page_token)
 
-    async def update_vcluster(
+    def update_vcluster(
         self,
         namespace: str,
         name: str,
@@ -365,16 +402,16 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.UpdateVCluster
-        response = await ainvoke("UpdateVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("UpdateVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait and not validate_only:
-            return await waits.settle(
+            return waits.settle(
                 self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
             )
         return vcluster
 
-    async def upgrade_vcluster(
+    def upgrade_vcluster(
         self,
         namespace: str,
         name: str,
@@ -410,7 +447,7 @@ class AsyncClient(ClientBase):
                 minor version (``metadata["allowed"]`` is the next one allowed).
             VClusterFailedError: with ``wait=True``, the upgrade failed.
         """
-        return await self.update_vcluster(
+        return self.update_vcluster(
             namespace,
             name,
             kubernetes_version=kubernetes_version,
@@ -425,7 +462,7 @@ class AsyncClient(ClientBase):
             metadata=metadata,
         )
 
-    async def delete_vcluster(
+    def delete_vcluster(
         self,
         namespace: str,
         name: str,
@@ -468,14 +505,14 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.DeleteVCluster
-        response = await ainvoke("DeleteVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("DeleteVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
-            await waits.settle(self._vclusters, vcluster, None, options, wire)
+            waits.settle(self._vclusters, vcluster, None, options, wire)
         return vcluster
 
-    async def scale_vcluster(
+    def scale_vcluster(
         self,
         namespace: str,
         name: str,
@@ -523,16 +560,16 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.ScaleVCluster
-        response = await ainvoke("ScaleVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("ScaleVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
-            return await waits.settle(
+            return waits.settle(
                 self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
             )
         return vcluster
 
-    async def suspend_vcluster(
+    def suspend_vcluster(
         self,
         namespace: str,
         name: str,
@@ -561,18 +598,14 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.SuspendVCluster
-        response = await ainvoke(
-            "SuspendVCluster", stub, request, options, wire, request.request_id
-        )
+        response = invoke("SuspendVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
-            return await waits.settle(
-                self._vclusters, vcluster, _Phase.PHASE_SUSPENDED, options, wire
-            )
+            return waits.settle(self._vclusters, vcluster, _Phase.PHASE_SUSPENDED, options, wire)
         return vcluster
 
-    async def resume_vcluster(
+    def resume_vcluster(
         self,
         namespace: str,
         name: str,
@@ -598,16 +631,14 @@ class AsyncClient(ClientBase):
         request = build.resume_request(namespace, name, etag=etag, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.ResumeVCluster
-        response = await ainvoke("ResumeVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("ResumeVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
-            return await waits.settle(
-                self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire
-            )
+            return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
         return vcluster
 
-    async def snapshot_vcluster(
+    def snapshot_vcluster(
         self,
         namespace: str,
         name: str,
@@ -643,19 +674,17 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.SnapshotVCluster
-        response = await ainvoke(
-            "SnapshotVCluster", stub, request, options, wire, request.request_id
-        )
+        response = invoke("SnapshotVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         if wait:
             snapshot = response.snapshot
             target = snapshot_pb2.Snapshot.PHASE_READY
-            return await waits.for_snapshot(
+            return waits.for_snapshot(
                 self._snapshots, snapshot.namespace, snapshot.name, target, options, wire
             )
         return response.snapshot
 
-    async def restore_vcluster(
+    def restore_vcluster(
         self,
         namespace: str,
         snapshot_name: str,
@@ -686,18 +715,14 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.RestoreVCluster
-        response = await ainvoke(
-            "RestoreVCluster", stub, request, options, wire, request.request_id
-        )
+        response = invoke("RestoreVCluster", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
-            return await waits.settle(
-                self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire
-            )
+            return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
         return vcluster
 
-    async def get_kubeconfig(
+    def get_kubeconfig(
         self,
         namespace: str,
         name: str,
@@ -715,7 +740,7 @@ class AsyncClient(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = vs.GetVClusterKubeconfigRequest(namespace=namespace, name=name)
         stub = self._vclusters.GetVClusterKubeconfig
-        response = await ainvoke("GetVClusterKubeconfig", stub, request, options, wire, None)
+        response = invoke("GetVClusterKubeconfig", stub, request, options, wire, None)
         return response.vcluster.status.kubeconfig
 
     def watch_vclusters(
@@ -726,14 +751,14 @@ class AsyncClient(ClientBase):
         label_selector: str = "",
         timeout: float | None = None,
         metadata: Metadata | None = None,
-    ) -> AsyncWatch:
-        """Follows changes of vclusters as a stream of events: ``async for event in watch``.
+    ) -> Watch:
+        """Follows changes of vclusters as a stream of events (``async for`` on AsyncClient).
 
         The stream replays every matching vcluster as ADDED, then sends one
         SYNCED event once that initial state is complete (its ``vcluster`` is
         unset; a vcluster with no ADDED before it does not exist), then ADDED,
         MODIFIED and DELETED events as they happen. It runs until cancelled
-        (``async with`` block, ``.cancel()``) or for ``timeout`` seconds
+        (leaving its ``with`` block, ``.cancel()``) or for ``timeout`` seconds
         (DeadlineExceededError). Watches are not retried: watch again, and the
         replay tells you the current state.
         """
@@ -741,13 +766,13 @@ class AsyncClient(ClientBase):
         request = build.watch_request(namespace, name=name, label_selector=label_selector)
         if options.validate_requests:
             field_rules.check(request)
-        return AsyncWatch(
+        return Watch(
             lambda: self._vclusters.WatchVClusters(request, timeout=timeout, metadata=wire)
         )
 
     # SnapshotService
 
-    async def get_snapshot(
+    def get_snapshot(
         self,
         namespace: str,
         name: str,
@@ -758,7 +783,7 @@ class AsyncClient(ClientBase):
     ) -> snapshot_pb2.Snapshot:
         """Returns a snapshot. Raises NotFoundError when it does not exist."""
         options, wire = self._prepare(timeout, retry, metadata)
-        return await self._get_snapshot(namespace, name, options, wire)
+        return self._get_snapshot(namespace, name, options, wire)
 
     def list_snapshots(
         self,
@@ -770,7 +795,7 @@ class AsyncClient(ClientBase):
         timeout: float | Default | None = DEFAULT,
         retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
-    ) -> AsyncPager[snapshot_pb2.Snapshot]:
+    ) -> Pager[snapshot_pb2.Snapshot]:
         """Lists snapshots ordered by (namespace, name), fetching pages as you iterate.
 
         ``vcluster`` keeps the snapshots of one source vcluster.
@@ -778,17 +803,17 @@ class AsyncClient(ClientBase):
         first = build.list_snapshots_request(namespace, vcluster=vcluster, page_size=page_size)
         options, wire = self._prepare(timeout, retry, metadata)
 
-        async def fetch(token: str) -> Page[snapshot_pb2.Snapshot]:
+        def fetch(token: str) -> Page[snapshot_pb2.Snapshot]:
             request = ss.ListSnapshotsRequest()
             request.CopyFrom(first)
             request.page_token = token
             stub = self._snapshots.ListSnapshots
-            response = await ainvoke("ListSnapshots", stub, request, options, wire, None)
+            response = invoke("ListSnapshots", stub, request, options, wire, None)
             return Page(list(response.snapshots), response.next_page_token)
 
-        return AsyncPager(fetch, page_token)
+        return Pager(fetch, page_token)
 
-    async def delete_snapshot(
+    def delete_snapshot(
         self,
         namespace: str,
         name: str,
@@ -807,12 +832,12 @@ class AsyncClient(ClientBase):
         request = build.delete_snapshot_request(namespace, name, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata)
         stub = self._snapshots.DeleteSnapshot
-        response = await ainvoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
+        response = invoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
         report_operation(on_operation, response.operation_id)
 
     # MonitorService
 
-    async def get_vcluster_usage(
+    def get_vcluster_usage(
         self,
         namespace: str,
         name: str,
@@ -832,9 +857,9 @@ class AsyncClient(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = ms.GetVClusterUsageRequest(namespace=namespace, name=name)
         stub = self._monitor.GetVClusterUsage
-        return (await ainvoke("GetVClusterUsage", stub, request, options, wire, None)).usage
+        return (invoke("GetVClusterUsage", stub, request, options, wire, None)).usage
 
-    async def get_fleet_summary(
+    def get_fleet_summary(
         self,
         namespace: str = "",
         *,
@@ -852,11 +877,11 @@ class AsyncClient(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = ms.GetFleetSummaryRequest(namespace=namespace)
         stub = self._monitor.GetFleetSummary
-        return (await ainvoke("GetFleetSummary", stub, request, options, wire, None)).summary
+        return (invoke("GetFleetSummary", stub, request, options, wire, None)).summary
 
     # OperationService
 
-    async def get_operation(
+    def get_operation(
         self,
         id: str,
         *,
@@ -880,7 +905,7 @@ class AsyncClient(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = ops.GetOperationRequest(id=id)
         stub = self._operations.GetOperation
-        return (await ainvoke("GetOperation", stub, request, options, wire, None)).operation
+        return (invoke("GetOperation", stub, request, options, wire, None)).operation
 
     def list_operations(
         self,
@@ -892,7 +917,7 @@ class AsyncClient(ClientBase):
         timeout: float | Default | None = DEFAULT,
         retry: RetryPolicy | Default | None = DEFAULT,
         metadata: Metadata | None = None,
-    ) -> AsyncPager[operation_pb2.Operation]:
+    ) -> Pager[operation_pb2.Operation]:
         """Lists operations by namespace, newest first in each, fetching pages as you iterate.
 
         ``namespace=""`` lists every namespace you may see; ``vcluster`` keeps
@@ -903,19 +928,19 @@ class AsyncClient(ClientBase):
         first = build.list_operations_request(namespace, vcluster=vcluster, page_size=page_size)
         options, wire = self._prepare(timeout, retry, metadata)
 
-        async def fetch(token: str) -> Page[operation_pb2.Operation]:
+        def fetch(token: str) -> Page[operation_pb2.Operation]:
             request = ops.ListOperationsRequest()
             request.CopyFrom(first)
             request.page_token = token
             stub = self._operations.ListOperations
-            response = await ainvoke("ListOperations", stub, request, options, wire, None)
+            response = invoke("ListOperations", stub, request, options, wire, None)
             return Page(list(response.operations), response.next_page_token)
 
-        return AsyncPager(fetch, page_token)
+        return Pager(fetch, page_token)
 
     # ServerInfoService
 
-    async def get_server_info(
+    def get_server_info(
         self,
         *,
         timeout: float | Default | None = DEFAULT,
@@ -934,11 +959,11 @@ class AsyncClient(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = si.GetServerInfoRequest()
         stub = self._server_info.GetServerInfo
-        return (await ainvoke("GetServerInfo", stub, request, options, wire, None)).info
+        return (invoke("GetServerInfo", stub, request, options, wire, None)).info
 
     # Waiting
 
-    async def wait_for_phase(
+    def wait_for_phase(
         self,
         namespace: str,
         name: str,
@@ -967,11 +992,9 @@ class AsyncClient(ClientBase):
         """
         target = to_phase(phase)
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        return await waits.for_phase(
-            self._vclusters, namespace, name, target, options, wire, on_change
-        )
+        return waits.for_phase(self._vclusters, namespace, name, target, options, wire, on_change)
 
-    async def wait_for_deletion(
+    def wait_for_deletion(
         self,
         namespace: str,
         name: str,
@@ -987,9 +1010,9 @@ class AsyncClient(ClientBase):
         return. Raises WaitTimeoutError when it still exists after ``timeout``.
         """
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        await waits.for_deletion(self._vclusters, namespace, name, options, wire, on_change)
+        waits.for_deletion(self._vclusters, namespace, name, options, wire, on_change)
 
-    async def wait_for_snapshot(
+    def wait_for_snapshot(
         self,
         namespace: str,
         name: str,
@@ -1013,22 +1036,22 @@ class AsyncClient(ClientBase):
         """
         target = to_snapshot_phase(phase)
         options, wire = self._prepare(DEFAULT, DEFAULT, metadata, timeout)
-        return await waits.for_snapshot(
+        return waits.for_snapshot(
             self._snapshots, namespace, name, target, options, wire, on_change
         )
 
     # Internals
 
-    async def _get(
+    def _get(
         self, namespace: str, name: str, options: CallSettings, wire: WireMetadata
     ) -> vcluster_pb2.VCluster:
         request = vs.GetVClusterRequest(namespace=namespace, name=name)
         stub = self._vclusters.GetVCluster
-        return (await ainvoke("GetVCluster", stub, request, options, wire, None)).vcluster
+        return (invoke("GetVCluster", stub, request, options, wire, None)).vcluster
 
-    async def _get_snapshot(
+    def _get_snapshot(
         self, namespace: str, name: str, options: CallSettings, wire: WireMetadata
     ) -> snapshot_pb2.Snapshot:
         request = ss.GetSnapshotRequest(namespace=namespace, name=name)
         stub = self._snapshots.GetSnapshot
-        return (await ainvoke("GetSnapshot", stub, request, options, wire, None)).snapshot
+        return (invoke("GetSnapshot", stub, request, options, wire, None)).snapshot
