@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 import openvcluster
 from openvcluster import EventType, Phase, SnapshotPhase
+from openvcluster._config import open_channel
+from openvcluster._sync import client as sync_client
+from openvcluster_server.testing import RunningServer
 
 
 def test_create_get_delete(client: openvcluster.Client, ns: str) -> None:
@@ -250,6 +255,32 @@ def test_with_options_shares_the_connection(client: openvcluster.Client, ns: str
         quick.create_vcluster(ns, "dev")
     # Closing the derived client left the original open.
     assert client.get_vcluster(ns, "dev").name == "dev"
+
+
+def test_threads_sharing_a_new_client_open_one_connection(
+    server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection opens at the first call; threads racing to make it open one."""
+    opened: list[object] = []
+
+    def counting_open(*args: Any) -> Any:
+        opened.append(args)
+        return open_channel(*args)
+
+    monkeypatch.setattr(sync_client, "open_channel", counting_open)
+    threads = 8
+    start = threading.Barrier(threads)
+
+    def first_call(_: int) -> str:
+        start.wait()
+        return client.get_server_info().version
+
+    with openvcluster.Client(server.address) as client:
+        assert opened == []  # nothing opened before the first call
+        with ThreadPoolExecutor(threads) as pool:
+            versions = set(pool.map(first_call, range(threads)))
+    assert len(versions) == 1
+    assert len(opened) == 1
 
 
 def test_deprecated_options_and_call_options_still_work(client: openvcluster.Client) -> None:
