@@ -17,10 +17,14 @@ import yaml
 
 from conformance.clock import ClockDay, ClockError
 from conformance.matrices import TemplateError, expand
-from conformance.protocol import Step
+from conformance.protocol import UNARY_RPCS, Step
 
-# The names of Step's `action` oneof: create_vcluster, wait_for_phase, ...
-ACTIONS: frozenset[str] = frozenset(f.name for f in Step.DESCRIPTOR.oneofs_by_name["action"].fields)
+# What a step may do: an action of Step's `action` oneof (wait_for_phase,
+# list_vclusters_page, ...) or any other unary RPC by its snake_case name
+# (create_vcluster), which travels as a UnaryCall.
+ACTIONS: frozenset[str] = frozenset(
+    f.name for f in Step.DESCRIPTOR.oneofs_by_name["action"].fields if f.name != "call"
+) | frozenset(UNARY_RPCS)
 SERVERS = ("plain", "tls", "mtls")
 ROLES = ("viewer", "editor")
 # Steps that need snapshots (SnapshotVCluster, RestoreVCluster, SnapshotService).

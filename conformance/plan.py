@@ -28,13 +28,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from google.protobuf import json_format
+from google.protobuf import json_format, message_factory
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from conformance.cases import Case, CaseError, StepSpec
 from conformance.clock import CaseClock, ClockError
-from conformance.protocol import CaseRequest, Connection, Step, Tls
+from conformance.protocol import UNARY_RPCS, CaseRequest, Connection, Step, Tls
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 INVALID_TOKEN = "not-a-token-this-server-issued"
@@ -235,8 +235,7 @@ def _step(
     clock: CaseClock | None,
 ) -> Step:
     step = Step(name=spec.name)
-    request: Message = getattr(step, spec.action)
-    request.SetInParent()
+    request = _request(step, spec.action)
     fields = request.DESCRIPTOR.fields_by_name
     earlier = {s.name for s in case.steps[: spec.index]}
     args: dict[str, Any] = {}
@@ -258,6 +257,9 @@ def _step(
     if resource is not None and resource.message_type is not None:
         args.setdefault("vcluster", {}).setdefault("namespace", values["ns"])
     json_format.ParseDict(args, request)
+    if step.WhichOneof("action") is None:
+        step.call.method = UNARY_RPCS[spec.action].name
+        step.call.request.Pack(request)
     options = spec.options
     step.options.timeout_ms = int(options.get("timeout_ms", 0))
     step.options.max_attempts = int(options.get("max_attempts", 0))
@@ -267,6 +269,17 @@ def _step(
         step.options.token = _token(options["token"], case, client, env)
     step.options.no_sdk_checks = options.get("sdk_checks", True) is False
     return step
+
+
+def _request(step: Step, action: str) -> Message:
+    """The request message a step's arguments fill: its action's own, or for
+    a UnaryCall (action "call") a new request of the RPC, packed into the
+    step once filled."""
+    if action in Step.DESCRIPTOR.fields_by_name:
+        request: Message = getattr(step, action)
+        request.SetInParent()
+        return request
+    return message_factory.GetMessageClass(UNARY_RPCS[action].input_type)()
 
 
 def _token(name: str, case: Case, client: str, env: Environment) -> str:

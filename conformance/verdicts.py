@@ -48,7 +48,10 @@ def judge(run: CaseRun, results: Mapping[int, StepResult], missing_note: str = "
             found = _check(expectation.result, expectation.error, outcome, actual, seen)
         except (KeyError, ValueError) as exc:
             found = [f"cannot judge: {exc}"]
-        problems += [f"step {step.name} ({step.WhichOneof('action')}): {p}" for p in found]
+        problems += [
+            f"step {step.name} ({step.call.method or step.WhichOneof('action')}): {p}"
+            for p in found
+        ]
     verdict = FAIL if problems else PASS
     return Verdict(run.case.name, run.case.area, run.client, verdict, tuple(problems))
 

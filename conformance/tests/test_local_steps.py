@@ -16,6 +16,7 @@ from google.protobuf.message import Message
 from conformance.cases import Case, StepSpec, load_cases
 from conformance.cli import CASES_DIR
 from conformance.plan import plan
+from conformance.protocol import step_request
 from conformance.tests.test_cases import ENVIRONMENT, SERVER_NOW
 from openvcluster import field_rules
 
@@ -30,9 +31,7 @@ def _invalid_argument_steps() -> Iterator[tuple[Case, StepSpec, Message]]:
             expected = spec.expect_error or {}
             if expected.get("code") != "INVALID_ARGUMENT" or step.refs:
                 continue
-            action = step.WhichOneof("action")
-            assert action is not None
-            yield case, spec, getattr(step, action)
+            yield case, spec, step_request(step)
 
 
 def _expected_fields(spec: StepSpec) -> set[str]:

@@ -12,6 +12,7 @@ from conformance.cases import CaseError, load_file
 from conformance.plan import INVALID_TOKEN, plan, token_value, variables
 from conformance.protocol import Step
 from conformance.tests.test_cases import ENVIRONMENT
+from openvcluster.v1 import vcluster_service_pb2 as api
 
 CASE = """
 area: demo
@@ -39,18 +40,31 @@ def _run(tmp_path: Path, client: str = "python-sync") -> tuple[Step, ...]:
     return tuple(plan(case, client, ENVIRONMENT).request.steps)
 
 
+def _get(step: Step) -> api.GetVClusterRequest:
+    request = api.GetVClusterRequest()
+    assert step.call.method == "GetVCluster" and step.call.request.Unpack(request)
+    return request
+
+
+def test_an_rpc_step_is_a_unary_call_of_its_method(tmp_path: Path) -> None:
+    scale = _run(tmp_path)[1]
+    assert scale.WhichOneof("action") == "call" and scale.call.method == "ScaleVCluster"
+    request = api.ScaleVClusterRequest()
+    assert scale.call.request.Unpack(request) and request.name == "dev"
+
+
 def test_requests_default_to_the_case_namespace(tmp_path: Path) -> None:
     steps = _run(tmp_path)
     (case,) = load_file(tmp_path / "demo.yaml")
     names = variables("python-sync", case, ENVIRONMENT.salt)
-    assert steps[0].get_vcluster.namespace == names["ns"]
+    assert _get(steps[0]).namespace == names["ns"]
     assert steps[3].list_vclusters.namespace == ""  # explicitly every namespace
-    assert steps[6].get_vcluster.namespace == names["ns2"] != names["ns"]
+    assert _get(steps[6]).namespace == names["ns2"] != names["ns"]
 
 
 def test_each_client_gets_its_own_namespaces_and_keys(tmp_path: Path) -> None:
     sync, other = _run(tmp_path), _run(tmp_path, "python-async")
-    assert sync[0].get_vcluster.namespace != other[0].get_vcluster.namespace
+    assert _get(sync[0]).namespace != _get(other[0]).namespace
     assert (
         sync[1].options.metadata["ovc-test-unavailable"]
         != (other[1].options.metadata["ovc-test-unavailable"])
@@ -59,15 +73,17 @@ def test_each_client_gets_its_own_namespaces_and_keys(tmp_path: Path) -> None:
 
 def test_whole_field_references_become_refs(tmp_path: Path) -> None:
     scale = _run(tmp_path)[1]
-    assert scale.scale_vcluster.etag == ""
+    request = api.ScaleVClusterRequest()
+    assert scale.call.request.Unpack(request) and request.etag == ""
     assert [(r.field, r.step, r.path) for r in scale.refs] == [("etag", "get", "vcluster.etag")]
 
 
 def test_request_ids_are_uuids_stable_within_a_case(tmp_path: Path) -> None:
     steps = _run(tmp_path)
-    first = steps[1].scale_vcluster.request_id
-    assert uuid.UUID(first).version == 4
-    assert steps[2].suspend_vcluster.request_id == first
+    scale, suspend = api.ScaleVClusterRequest(), api.SuspendVClusterRequest()
+    assert steps[1].call.request.Unpack(scale) and steps[2].call.request.Unpack(suspend)
+    assert uuid.UUID(scale.request_id).version == 4
+    assert suspend.request_id == scale.request_id
 
 
 def test_tokens_resolve_to_their_secrets(tmp_path: Path) -> None:

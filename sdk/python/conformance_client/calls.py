@@ -3,15 +3,18 @@ async flavours, whose clients have the same methods."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 import openvcluster
-from conformance.protocol import CallOptions, Connection, Step
+from conformance.protocol import CallOptions, Connection, Step, snake_case, step_request
 
+BY_TYPE = ""
 UNARY, LIST_ALL, LIST_PAGE, WATCH_START, WATCH_COLLECT = (
     "unary",
     "list_all",
@@ -25,6 +28,10 @@ class UnresolvedRefError(Exception):
     """A ref of the step could not be resolved."""
 
 
+class UnsupportedError(Exception):
+    """The flavour does not offer the step's action or one of its options."""
+
+
 @dataclass(frozen=True)
 class Call:
     """One SDK method call, and where its answer goes in the StepResult."""
@@ -32,7 +39,8 @@ class Call:
     method: str
     args: tuple[Any, ...]
     kwargs: dict[str, Any] = field(default_factory=dict)
-    # The StepResult.outcome field that receives the answer.
+    # The StepResult.outcome field that receives the answer; BY_TYPE: the one
+    # of the answer's type.
     outcome: str = "done"
     shape: str = UNARY
     # A mutation: its on_operation callback records the operation id in
@@ -42,9 +50,7 @@ class Call:
 
 def request_of(step: Step, earlier: Mapping[str, Mapping[str, Any]]) -> Message:
     """The step's request with its refs filled in from earlier results (proto3 JSON dicts)."""
-    action = step.WhichOneof("action")
-    assert action is not None, "a step without an action"
-    request: Message = getattr(step, action)
+    request = step_request(step)
     if not step.refs:
         return request
     fields = {f.json_name: f for f in request.DESCRIPTOR.fields}
@@ -88,26 +94,49 @@ def sdk_call(step: Step, request: Any) -> Call:
     return call
 
 
+# The SDK's names that are not the RPC's name in snake_case (sdk/names.json).
+_METHOD_NAMES = {"GetVClusterKubeconfig": "get_kubeconfig"}
+
+
+def unary_call(method: str, request: Message, options: CallOptions) -> Call:
+    """A UnaryCall as the SDK method of that RPC: its required arguments and
+    every set field of the request become the keyword arguments of the same
+    names, so that no RPC needs code of its own here (protocol.proto,
+    UnaryCall)."""
+    name = _METHOD_NAMES.get(method) or snake_case(method)
+    sdk_method = getattr(openvcluster.AsyncClient, name, None)
+    if sdk_method is None:
+        raise UnsupportedError(f"the SDK has no method {name} for {method}")
+    parameters = inspect.signature(sdk_method).parameters
+    # The arguments without a default (namespace, name) always, empty or not.
+    kwargs: dict[str, Any] = {
+        field: getattr(request, field)
+        for field, parameter in parameters.items()
+        if parameter.default is inspect.Parameter.empty and field != "self"
+    }
+    for descriptor, value in request.ListFields():
+        if descriptor.name not in parameters:
+            raise UnsupportedError(f"{name} has no argument {descriptor.name}")
+        kwargs[descriptor.name] = _argument(descriptor, value)
+    return Call(name, (), {**kwargs, **options_kwargs(options)}, BY_TYPE)
+
+
+def _argument(descriptor: FieldDescriptor, value: Any) -> Any:
+    """A set field's value as an SDK argument: a map as a dict, a list as a list."""
+    if descriptor.message_type is not None and descriptor.message_type.GetOptions().map_entry:
+        return dict(value)
+    if descriptor.is_repeated:
+        return list(value)
+    return value
+
+
 def _sdk_call(step: Step, request: Any) -> Call:
     action = step.WhichOneof("action")
     unary = options_kwargs(step.options)
     metadata = {"metadata": unary["metadata"]} if "metadata" in unary else {}
     r = request
-    if action == "create_vcluster":
-        return Call(
-            "create_vcluster",
-            (r.namespace, r.name),
-            {
-                "spec": r.spec if r.HasField("spec") else None,
-                "labels": dict(r.labels) or None,
-                "validate_only": r.validate_only,
-                "request_id": r.request_id or None,
-                **unary,
-            },
-            "vcluster",
-        )
-    if action == "get_vcluster":
-        return Call("get_vcluster", (r.namespace, r.name), unary, "vcluster")
+    if action == "call":
+        return unary_call(step.call.method, request, step.options)
     if action in ("list_vclusters", "list_vclusters_page"):
         kwargs = {
             "label_selector": r.label_selector,
@@ -122,55 +151,6 @@ def _sdk_call(step: Step, request: Any) -> Call:
     if action == "update_vcluster":
         target, kwargs = _update_arguments(r)
         return Call("update_vcluster", target, {**kwargs, **unary}, "vcluster")
-    if action == "delete_vcluster":
-        kwargs = {
-            "etag": r.etag,
-            "delete_snapshots": r.delete_snapshots,
-            "request_id": r.request_id or None,
-        }
-        return Call("delete_vcluster", (r.namespace, r.name), {**kwargs, **unary}, "vcluster")
-    if action == "scale_vcluster":
-        kwargs = {
-            "resources": r.resources if r.HasField("resources") else None,
-            "replicas": r.replicas or None,
-            "enable_ha": r.enable_ha if r.HasField("enable_ha") else None,
-            "etag": r.etag,
-            "request_id": r.request_id or None,
-        }
-        return Call("scale_vcluster", (r.namespace, r.name), {**kwargs, **unary}, "vcluster")
-    if action == "suspend_vcluster":
-        kwargs = {
-            "drain_workloads": r.drain_workloads,
-            "etag": r.etag,
-            "request_id": r.request_id or None,
-        }
-        return Call("suspend_vcluster", (r.namespace, r.name), {**kwargs, **unary}, "vcluster")
-    if action == "resume_vcluster":
-        kwargs = {"etag": r.etag, "request_id": r.request_id or None}
-        return Call("resume_vcluster", (r.namespace, r.name), {**kwargs, **unary}, "vcluster")
-    if action == "snapshot_vcluster":
-        kwargs = {
-            "snapshot_name": r.snapshot_name,
-            "description": r.description,
-            "labels": dict(r.labels) or None,
-            "request_id": r.request_id or None,
-        }
-        return Call("snapshot_vcluster", (r.namespace, r.name), {**kwargs, **unary}, "snapshot")
-    if action == "restore_vcluster":
-        kwargs = {"target_name": r.target_name, "etag": r.etag, "request_id": r.request_id or None}
-        return Call(
-            "restore_vcluster", (r.namespace, r.snapshot_name), {**kwargs, **unary}, "vcluster"
-        )
-    if action == "get_kubeconfig":
-        return Call("get_kubeconfig", (r.namespace, r.name), unary, "kubeconfig")
-    if action == "get_snapshot":
-        return Call("get_snapshot", (r.namespace, r.name), unary, "snapshot")
-    if action == "get_vcluster_usage":
-        return Call("get_vcluster_usage", (r.namespace, r.name), unary, "usage")
-    if action == "get_fleet_summary":
-        return Call("get_fleet_summary", (r.namespace,), unary, "fleet_summary")
-    if action == "get_server_info":
-        return Call("get_server_info", (), unary, "server_info")
     if action in ("list_snapshots", "list_snapshots_page"):
         kwargs = {
             "vcluster": r.vcluster,
@@ -181,11 +161,6 @@ def _sdk_call(step: Step, request: Any) -> Call:
         if action == "list_snapshots":
             return Call("list_snapshots", (r.namespace,), kwargs, "snapshots", LIST_ALL)
         return Call("list_snapshots", (r.namespace,), kwargs, "snapshot_page", LIST_PAGE)
-    if action == "delete_snapshot":
-        kwargs = {"request_id": r.request_id or None, **unary}
-        return Call("delete_snapshot", (r.namespace, r.name), kwargs, "done")
-    if action == "get_operation":
-        return Call("get_operation", (r.id,), unary, "operation")
     if action in ("list_operations", "list_operations_page"):
         kwargs = {
             "vcluster": r.vcluster,

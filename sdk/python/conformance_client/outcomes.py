@@ -9,17 +9,16 @@ from typing import Any
 
 import openvcluster
 from conformance.protocol import Error, StepResult
-from conformance_client.calls import Call
+from conformance_client.calls import BY_TYPE, Call, UnsupportedError
 from openvcluster import errors
 from openvcluster.v1 import operation_service_pb2, snapshot_service_pb2, vcluster_service_pb2
 
 
-class UnsupportedError(Exception):
-    """The flavour does not offer the step's action or one of its options."""
-
-
 def fill(result: StepResult, outcome: str, value: Any) -> None:
-    """Stores an SDK answer in the StepResult field ``outcome``."""
+    """Stores an SDK answer in the StepResult field ``outcome`` (BY_TYPE: the
+    field of the answer's type)."""
+    if outcome == BY_TYPE:
+        outcome = _outcome_of(value)
     if outcome == "done":
         result.done.SetInParent()
     elif outcome == "kubeconfig":
@@ -46,6 +45,18 @@ def fill(result: StepResult, outcome: str, value: Any) -> None:
         )
     else:
         getattr(result, outcome).CopyFrom(value)
+
+
+def _outcome_of(value: Any) -> str:
+    """The StepResult.outcome field an answer of this type goes in."""
+    if value is None:
+        return "done"
+    if isinstance(value, str):
+        return "kubeconfig"
+    for field in StepResult.DESCRIPTOR.oneofs_by_name["outcome"].fields:
+        if field.message_type is value.DESCRIPTOR:
+            return str(field.name)
+    raise TypeError(f"no StepResult outcome holds a {type(value).__name__}")
 
 
 def call_kwargs(call: Call, result: StepResult) -> dict[str, Any]:

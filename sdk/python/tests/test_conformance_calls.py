@@ -6,11 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conformance_client.calls import request_of, sdk_call
+from conformance_client.calls import (
+    BY_TYPE,
+    UnsupportedError,
+    request_of,
+    sdk_call,
+    unary_call,
+)
 from google.protobuf.field_mask_pb2 import FieldMask
+from google.protobuf.message import Message
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from conformance.protocol import Step
+from conformance.protocol import Step, UnaryCall
 from openvcluster.v1 import vcluster_pb2 as vc
 from openvcluster.v1 import vcluster_service_pb2 as vs
 from tests.request_building import create_request, update_request
@@ -29,6 +36,12 @@ def _sent_update(request: vs.UpdateVClusterRequest) -> tuple[dict[str, Any], Any
     assert call.method == "update_vcluster" and call.mutation
     given = {k: v for k, v in call.kwargs.items() if k not in _CALL_ONLY}
     return call.kwargs, update_request(*call.args, **given)
+
+
+def _call(method: str, request: Message) -> Step:
+    step = Step(call=UnaryCall(method=method))
+    step.call.request.Pack(request)
+    return step
 
 
 def _update(paths: list[str], spec: vc.VClusterSpec | None = None) -> vs.UpdateVClusterRequest:
@@ -99,9 +112,29 @@ def test_a_create_passes_the_schedule_and_expiry_in_its_spec() -> None:
         delete_snapshots_on_expiry=True,
     )
     request = vs.CreateVClusterRequest(namespace="team-a", name="dev", spec=spec)
-    step = Step(create_vcluster=request)
+    step = _call("CreateVCluster", request)
     call = sdk_call(step, request_of(step, {}))
+    assert call.method == "create_vcluster" and call.mutation
     sent = create_request(
         *call.args, **{k: v for k, v in call.kwargs.items() if k not in _CALL_ONLY}
     )
     assert sent.spec == spec
+
+
+def test_a_call_passes_set_fields_and_the_required_arguments_even_if_empty() -> None:
+    request = vs.ScaleVClusterRequest(namespace="team-a", enable_ha=False, etag="")
+    step = _call("ScaleVCluster", request)
+    call = sdk_call(step, request_of(step, {}))
+    assert (call.method, call.args, call.outcome) == ("scale_vcluster", (), BY_TYPE)
+    # name is required by the SDK, so passed empty; enable_ha is set, though false.
+    assert call.kwargs == {"namespace": "team-a", "name": "", "enable_ha": False}
+
+
+def test_a_call_to_a_method_under_another_name_finds_it() -> None:
+    step = _call("GetVClusterKubeconfig", vs.GetVClusterKubeconfigRequest(name="dev"))
+    assert sdk_call(step, request_of(step, {})).method == "get_kubeconfig"
+
+
+def test_a_call_the_sdk_cannot_make_is_unsupported() -> None:
+    with pytest.raises(UnsupportedError, match="no method"):
+        unary_call("FrobnicateVCluster", vs.GetVClusterRequest(), Step().options)

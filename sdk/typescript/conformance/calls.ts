@@ -5,7 +5,15 @@
  * @module
  */
 
-import { create } from "@bufbuild/protobuf";
+import {
+  create,
+  createRegistry,
+  isFieldSet,
+  isMessage,
+  type DescMessage,
+  type Message,
+  type Registry,
+} from "@bufbuild/protobuf";
 
 import {
   ListOperationsResponseSchema,
@@ -17,12 +25,40 @@ import {
   type VCluster,
   type VClusterClient,
 } from "../src/index.js";
-import type { CallOptions as StepOptions, Step } from "./gen/openvcluster/conformance/v1/protocol_pb.js";
-import type { Outcome } from "./outcomes.js";
+import { file_openvcluster_v1_monitor_service } from "../src/gen/openvcluster/v1/monitor_service_pb.js";
+import { file_openvcluster_v1_operation_service } from "../src/gen/openvcluster/v1/operation_service_pb.js";
+import { file_openvcluster_v1_server_info_service } from "../src/gen/openvcluster/v1/server_info_service_pb.js";
+import { file_openvcluster_v1_snapshot_service } from "../src/gen/openvcluster/v1/snapshot_service_pb.js";
+import { file_openvcluster_v1_vcluster_service } from "../src/gen/openvcluster/v1/vcluster_service_pb.js";
+import {
+  StepResultSchema,
+  type CallOptions as StepOptions,
+  type Step,
+} from "./gen/openvcluster/conformance/v1/protocol_pb.js";
+import { UnsupportedError, type Outcome } from "./outcomes.js";
 import type { Watches } from "./watch-buffer.js";
 
-/** A step's action with its request, refs applied. */
-export type StepAction = Exclude<Step["action"], { case: undefined }>;
+/**
+ * Every request type of the API, so that a case line's `UnaryCall.request`
+ * (a `google.protobuf.Any`, `"@type"` in proto3 JSON) can be read.
+ */
+export const REQUEST_TYPES: Registry = createRegistry(
+  file_openvcluster_v1_vcluster_service,
+  file_openvcluster_v1_snapshot_service,
+  file_openvcluster_v1_operation_service,
+  file_openvcluster_v1_monitor_service,
+  file_openvcluster_v1_server_info_service,
+);
+
+/** A `call` step's RPC, its request unpacked from the Any (refs applied) with its schema. */
+export interface UnaryRequest {
+  readonly method: string;
+  readonly request: Message;
+  readonly schema: DescMessage;
+}
+
+/** A step's action with its request, refs applied; a `call` carries its request unpacked. */
+export type StepAction = Exclude<Step["action"], { case: undefined | "call" }> | { case: "call"; value: UnaryRequest };
 
 const DONE: Outcome = { case: "done", value: { $typeName: "openvcluster.conformance.v1.Done" } };
 
@@ -63,20 +99,8 @@ export async function runAction(
     reported.operationId = operationId;
   };
   switch (action.case) {
-    case "createVcluster": {
-      const r = action.value;
-      const vcluster = await client.createVCluster(r.namespace, r.name, {
-        spec: r.spec,
-        labels: r.labels,
-        validateOnly: r.validateOnly,
-        requestId: r.requestId || undefined,
-        onOperation,
-        ...call,
-      });
-      return { case: "vcluster", value: vcluster };
-    }
-    case "getVcluster":
-      return { case: "vcluster", value: await client.getVCluster(action.value.namespace, action.value.name, call) };
+    case "call":
+      return runCall(client, action.value, call, onOperation);
     case "listVclusters":
     case "listVclustersPage": {
       const r = action.value;
@@ -94,30 +118,6 @@ export async function runAction(
       const value = create(ListVClustersResponseSchema, { vclusters: [...page.items], nextPageToken: page.nextPageToken });
       return { case: "vclusterPage", value };
     }
-    case "deleteVcluster": {
-      const r = action.value;
-      const vcluster = await client.deleteVCluster(r.namespace, r.name, {
-        etag: r.etag,
-        deleteSnapshots: r.deleteSnapshots,
-        requestId: r.requestId || undefined,
-        onOperation,
-        ...call,
-      });
-      return { case: "vcluster", value: vcluster };
-    }
-    case "scaleVcluster": {
-      const r = action.value;
-      const vcluster = await client.scaleVCluster(r.namespace, r.name, {
-        resources: r.resources,
-        replicas: r.replicas || undefined,
-        enableHa: r.enableHa,
-        etag: r.etag,
-        requestId: r.requestId || undefined,
-        onOperation,
-        ...call,
-      });
-      return { case: "vcluster", value: vcluster };
-    }
     case "updateVcluster": {
       const r = action.value;
       const vcluster = await client.updateVCluster(r.vcluster?.namespace ?? "", r.vcluster?.name ?? "", {
@@ -130,54 +130,6 @@ export async function runAction(
       });
       return { case: "vcluster", value: vcluster };
     }
-    case "suspendVcluster": {
-      const r = action.value;
-      const vcluster = await client.suspendVCluster(r.namespace, r.name, {
-        drainWorkloads: r.drainWorkloads,
-        etag: r.etag,
-        requestId: r.requestId || undefined,
-        onOperation,
-        ...call,
-      });
-      return { case: "vcluster", value: vcluster };
-    }
-    case "resumeVcluster": {
-      const r = action.value;
-      const vcluster = await client.resumeVCluster(r.namespace, r.name, {
-        etag: r.etag,
-        requestId: r.requestId || undefined,
-        onOperation,
-        ...call,
-      });
-      return { case: "vcluster", value: vcluster };
-    }
-    case "snapshotVcluster": {
-      const r = action.value;
-      const snapshot = await client.snapshotVCluster(r.namespace, r.name, {
-        snapshotName: r.snapshotName,
-        description: r.description,
-        labels: r.labels,
-        requestId: r.requestId || undefined,
-        onOperation,
-        ...call,
-      });
-      return { case: "snapshot", value: snapshot };
-    }
-    case "restoreVcluster": {
-      const r = action.value;
-      const vcluster = await client.restoreVCluster(r.namespace, r.snapshotName, {
-        targetName: r.targetName,
-        etag: r.etag,
-        requestId: r.requestId || undefined,
-        onOperation,
-        ...call,
-      });
-      return { case: "vcluster", value: vcluster };
-    }
-    case "getKubeconfig":
-      return { case: "kubeconfig", value: await client.getKubeconfig(action.value.namespace, action.value.name, call) };
-    case "getSnapshot":
-      return { case: "snapshot", value: await client.getSnapshot(action.value.namespace, action.value.name, call) };
     case "listSnapshots":
     case "listSnapshotsPage": {
       const r = action.value;
@@ -194,13 +146,6 @@ export async function runAction(
       const value = create(ListSnapshotsResponseSchema, { snapshots: [...page.items], nextPageToken: page.nextPageToken });
       return { case: "snapshotPage", value };
     }
-    case "deleteSnapshot": {
-      const r = action.value;
-      await client.deleteSnapshot(r.namespace, r.name, { requestId: r.requestId || undefined, onOperation, ...call });
-      return DONE;
-    }
-    case "getOperation":
-      return { case: "operation", value: await client.getOperation(action.value.id, call) };
     case "listOperations":
     case "listOperationsPage": {
       const r = action.value;
@@ -217,12 +162,6 @@ export async function runAction(
       const value = create(ListOperationsResponseSchema, { operations: [...page.items], nextPageToken: page.nextPageToken });
       return { case: "operationPage", value };
     }
-    case "getVclusterUsage":
-      return { case: "usage", value: await client.getVClusterUsage(action.value.namespace, action.value.name, call) };
-    case "getFleetSummary":
-      return { case: "fleetSummary", value: await client.getFleetSummary({ namespace: action.value.namespace, ...call }) };
-    case "getServerInfo":
-      return { case: "serverInfo", value: await client.getServerInfo(call) };
     case "waitForPhase": {
       const r = action.value;
       const wait = { ...waitTimeout(r.timeoutMs), ...metadata };
@@ -246,6 +185,55 @@ export async function runAction(
     case "watchCollect":
       return watches.collect(action.value);
   }
+}
+
+/** SDK methods not named after their RPC (sdk/names.json). */
+const METHOD_NAMES: Readonly<Record<string, string>> = { GetVClusterKubeconfig: "getKubeconfig" };
+
+/**
+ * Runs a unary RPC through the SDK method of its name, with no code per RPC
+ * (UnaryCall in protocol.proto): the method's positional parameters (those
+ * before its first default, which is what a function's `length` counts)
+ * take the request's leading fields in declaration order; every other set
+ * field becomes the option of its localName, as the SDK's option types name
+ * them. Unset fields are left out, so the SDK's defaults apply (an empty
+ * request_id is the SDK's to fill).
+ */
+async function runCall(
+  client: VClusterClient,
+  { method, request, schema }: UnaryRequest,
+  call: CallOptions,
+  onOperation: (operationId: string) => void,
+): Promise<Outcome> {
+  const name = METHOD_NAMES[method] ?? method.charAt(0).toLowerCase() + method.slice(1);
+  const sdkMethod: unknown = (client as unknown as Record<string, unknown>)[name];
+  if (typeof sdkMethod !== "function") throw new UnsupportedError(`the SDK has no method ${name} for ${method}`);
+  const values = request as Message & Record<string, unknown>;
+  const positional = schema.fields.slice(0, sdkMethod.length).map((field) => values[field.localName]);
+  const options: Record<string, unknown> = {};
+  for (const field of schema.fields.slice(sdkMethod.length)) {
+    if (isFieldSet(request, field)) options[field.localName] = values[field.localName];
+  }
+  // A mutation reports the id of its Operation (StepResult.operation_id).
+  if (schema.fields.some((field) => field.name === "request_id")) options.onOperation = onOperation;
+  const answer: unknown = await sdkMethod.apply(client, [...positional, { ...options, ...call }]);
+  return outcomeOf(answer);
+}
+
+/**
+ * The StepResult outcome of what an SDK method resolved to, chosen by its
+ * type: the oneof field of the message's type, `kubeconfig` for a string,
+ * `done` for nothing.
+ */
+function outcomeOf(answer: unknown): Outcome {
+  if (answer === undefined) return DONE;
+  if (typeof answer === "string") return { case: "kubeconfig", value: answer };
+  if (isMessage(answer)) {
+    const outcome = StepResultSchema.oneofs.find((oneof) => oneof.name === "outcome");
+    const field = outcome?.fields.find((f) => f.message?.typeName === answer.$typeName);
+    if (field !== undefined) return { case: field.localName, value: answer } as Outcome;
+  }
+  throw new Error(`no StepResult outcome holds ${isMessage(answer) ? answer.$typeName : typeof answer}`);
 }
 
 /**

@@ -20,6 +20,7 @@ import { parseArgs } from "node:util";
 import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 
 import { toProtocol } from "../src/connection.js";
+import { REQUEST_TYPES } from "./calls.js";
 import { CaseRequestSchema, StepResultSchema, type StepResult } from "./gen/openvcluster/conformance/v1/protocol_pb.js";
 import { RESULT_TYPES } from "./outcomes.js";
 import { runCase } from "./session.js";
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
   const running = new Set<Promise<void>>();
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     if (!line.trim()) continue;
-    const testCase = fromJsonString(CaseRequestSchema, line);
+    const testCase = fromJsonString(CaseRequestSchema, line, { registry: REQUEST_TYPES });
     const run = runCase(testCase, protocol, emit).finally(() => running.delete(run));
     running.add(run);
     if (running.size >= concurrency) await Promise.race(running);

@@ -14,7 +14,7 @@ export class UnresolvedRefError extends Error {
   override name = "UnresolvedRefError";
 }
 
-/** A step's action: its request message and the schema of that message. */
+/** A step's action: its request message (for a `call`, the one its Any holds) and the schema of that message. */
 export interface Action {
   readonly name: NonNullable<Step["action"]["case"]>;
   readonly request: Message;

@@ -6,6 +6,7 @@
  */
 
 import { create, toJson, type JsonValue } from "@bufbuild/protobuf";
+import { anyUnpack } from "@bufbuild/protobuf/wkt";
 
 import { VClusterClient, type Protocol } from "../src/index.js";
 import {
@@ -17,7 +18,7 @@ import {
   type Step,
   type StepResult,
 } from "./gen/openvcluster/conformance/v1/protocol_pb.js";
-import { runAction, type Reported, type StepAction } from "./calls.js";
+import { REQUEST_TYPES, runAction, type Reported, type StepAction } from "./calls.js";
 import { errorOf, RESULT_TYPES, type Outcome } from "./outcomes.js";
 import { resolveRefs, type Action } from "./refs.js";
 import { Watches } from "./watch-buffer.js";
@@ -71,7 +72,11 @@ class Session {
     try {
       const action = actionOf(step);
       const request = resolveRefs(action, step, earlier);
-      const resolved = { case: action.name, value: request } as StepAction;
+      const resolved = (
+        step.action.case === "call"
+          ? { case: "call", value: { method: step.action.value.method, request, schema: action.schema } }
+          : { case: action.name, value: request }
+      ) as StepAction;
       return await runAction(this.client(step), resolved, step, this.watches, reported);
     } catch (reason) {
       return { case: "error", value: errorOf(reason) };
@@ -116,6 +121,14 @@ class Session {
 function actionOf(step: Step): Action {
   const action = step.action;
   if (action.case === undefined) throw new Error(`step ${step.name} has no action`);
+  if (action.case === "call") {
+    // The request of a call is an Any: its refs and arguments are fields of the message it holds.
+    const packed = action.value.request;
+    const request = packed === undefined ? undefined : anyUnpack(packed, REQUEST_TYPES);
+    const schema = request === undefined ? undefined : REQUEST_TYPES.getMessage(request.$typeName);
+    if (request === undefined || schema === undefined) throw new Error(`call ${action.value.method}: no request of a known type`);
+    return { name: action.case, request, schema };
+  }
   const field = StepSchema.fields.find((f) => f.oneof?.name === "action" && f.localName === action.case);
   if (field?.message === undefined) throw new Error(`unknown action ${action.case}`);
   return { name: action.case, request: action.value, schema: field.message };

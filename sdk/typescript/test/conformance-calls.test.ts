@@ -20,7 +20,12 @@ import {
   VClusterClient,
   VClusterSchema,
   VClusterSpecSchema,
+  CreateVClusterRequestSchema,
+  GetVClusterRequestSchema,
+  ScaleVClusterRequestSchema,
+  UpdateVClusterRequestSchema,
   type CreateVClusterRequest,
+  type ScaleVClusterRequest,
   type UpdateVClusterRequest,
 } from "../src/index.js";
 
@@ -32,8 +37,8 @@ const EXPIRY = { seconds: 1_900_000_000n, nanos: 500 };
  * answered in the client with a RUNNING vcluster; resolves to the request
  * the SDK sent.
  */
-async function sent(init: MessageInitShape<typeof StepSchema>): Promise<unknown> {
-  const step = create(StepSchema, { name: "step", ...init });
+async function sent(action: StepAction): Promise<unknown> {
+  const step = create(StepSchema, { name: "step" });
   const requests: unknown[] = [];
   const answer: Interceptor = () => async (req) => {
     if (req.stream) throw new Error("no streams here");
@@ -51,7 +56,7 @@ async function sent(init: MessageInitShape<typeof StepSchema>): Promise<unknown>
   };
   const client = new VClusterClient({ endpoint: "127.0.0.1:1", retry: null, interceptors: [answer], env: {} });
   try {
-    await runAction(client, step.action as StepAction, step, new Watches(), { operationId: "" });
+    await runAction(client, action, step, new Watches(), { operationId: "" });
   } finally {
     client.close();
   }
@@ -62,7 +67,7 @@ async function sent(init: MessageInitShape<typeof StepSchema>): Promise<unknown>
 /** The UpdateVClusterRequest sent for an update step with this mask and vcluster spec. */
 async function sentUpdate(paths: string[], spec: MessageInitShape<typeof VClusterSpecSchema> = {}): Promise<UpdateVClusterRequest> {
   const value = { vcluster: { namespace: "ns", name: "dev", labels: { app: "web" }, spec }, updateMask: { paths } };
-  return (await sent({ action: { case: "updateVcluster", value } })) as UpdateVClusterRequest;
+  return (await sent({ case: "updateVcluster", value: create(UpdateVClusterRequestSchema, value) })) as UpdateVClusterRequest;
 }
 
 describe("a create step", () => {
@@ -74,12 +79,26 @@ describe("a create step", () => {
       expireTime: EXPIRY,
       deleteSnapshotsOnExpiry: true,
     });
-    const value = { namespace: "ns", name: "dev", spec, labels: { app: "web" } };
-    const request = (await sent({ action: { case: "createVcluster", value } })) as CreateVClusterRequest;
+    const value = create(CreateVClusterRequestSchema, { namespace: "ns", name: "dev", spec, labels: { app: "web" } });
+    const request = (await sent({ case: "call", value: { method: "CreateVCluster", request: value, schema: CreateVClusterRequestSchema } })) as CreateVClusterRequest;
     assert.ok(request.spec !== undefined);
     assert.deepEqual(toJson(VClusterSpecSchema, request.spec), toJson(VClusterSpecSchema, spec));
     assert.ok(equals(VClusterSpecSchema, request.spec, spec));
     assert.deepEqual(request.labels, { app: "web" });
+  });
+});
+
+describe("a call step", () => {
+  test("takes the leading fields as arguments and every set field, an optional one set to false too, as an option", async () => {
+    const value = create(ScaleVClusterRequestSchema, { namespace: "ns", name: "dev", enableHa: false });
+    const request = (await sent({ case: "call", value: { method: "ScaleVCluster", request: value, schema: ScaleVClusterRequestSchema } })) as ScaleVClusterRequest;
+    assert.deepEqual([request.namespace, request.name, request.enableHa, request.replicas, request.resources], ["ns", "dev", false, 0, undefined]);
+    assert.match(request.requestId, /^[0-9a-f-]{36}$/, "an unset request_id is the SDK's to fill");
+  });
+
+  test("a method the SDK does not have is unsupported", async () => {
+    const value = create(GetVClusterRequestSchema, { namespace: "ns", name: "dev" });
+    await assert.rejects(sent({ case: "call", value: { method: "GetVClusterTwice", request: value, schema: GetVClusterRequestSchema } }), { name: "UnsupportedError" });
   });
 });
 

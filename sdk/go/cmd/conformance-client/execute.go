@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/protobuf/types/known/timestamppb"
 
 	openvcluster "github.com/turtacn/open-vcluster-api/sdk/go"
 	openvclusterv1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
@@ -15,8 +14,10 @@ import (
 )
 
 // execute runs a step's action through the SDK method that offers it, with
-// every set field of its request passed on. A mutation's result carries the
-// operation id its OnOperation callback reported.
+// every set field of its request passed on: a call generically (call.go),
+// the listings, waits, watches and update, which the protocol maps in ways
+// of their own, here. A mutation's result carries the operation id its
+// OnOperation callback reported.
 func execute(s *session, c *openvcluster.Client, step *conformancev1.Step) *conformancev1.StepResult {
 	var operationID string
 	result := dispatch(s, c, step, func(id string) { operationID = id })
@@ -32,14 +33,8 @@ func dispatch(s *session, c *openvcluster.Client, step *conformancev1.Step, onOp
 		ctx = metadata.NewOutgoingContext(ctx, metadata.New(md))
 	}
 	switch action := step.GetAction().(type) {
-	case *conformancev1.Step_CreateVcluster:
-		r := action.CreateVcluster
-		p := createParams(r)
-		p.OnOperation = onOperation
-		return vclusterResult(c.CreateVCluster(ctx, r.GetNamespace(), r.GetName(), p))
-	case *conformancev1.Step_GetVcluster:
-		r := action.GetVcluster
-		return vclusterResult(c.GetVCluster(ctx, r.GetNamespace(), r.GetName()))
+	case *conformancev1.Step_Call:
+		return call(ctx, c, action.Call, onOperation)
 	case *conformancev1.Step_ListVclusters:
 		r := action.ListVclusters
 		list := &conformancev1.VClusterList{}
@@ -59,54 +54,12 @@ func dispatch(s *session, c *openvcluster.Client, step *conformancev1.Step, onOp
 		return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_VclusterPage{VclusterPage: &openvclusterv1.ListVClustersResponse{
 			Vclusters: page.Items, NextPageToken: page.NextPageToken,
 		}}}
-	case *conformancev1.Step_DeleteVcluster:
-		r := action.DeleteVcluster
-		return vclusterResult(c.DeleteVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.DeleteVClusterParams{
-			Etag: r.GetEtag(), DeleteSnapshots: r.GetDeleteSnapshots(), RequestID: r.GetRequestId(), OnOperation: onOperation,
-		}))
-	case *conformancev1.Step_ScaleVcluster:
-		r := action.ScaleVcluster
-		return vclusterResult(c.ScaleVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.ScaleVClusterParams{
-			Resources: r.GetResources(), Replicas: r.GetReplicas(), EnableHA: r.EnableHa, Etag: r.GetEtag(), RequestID: r.GetRequestId(),
-			OnOperation: onOperation,
-		}))
 	case *conformancev1.Step_UpdateVcluster:
 		r := action.UpdateVcluster
 		vc := r.GetVcluster()
 		p := updateParams(r)
 		p.OnOperation = onOperation
 		return vclusterResult(c.UpdateVCluster(ctx, vc.GetNamespace(), vc.GetName(), p))
-	case *conformancev1.Step_SuspendVcluster:
-		r := action.SuspendVcluster
-		return vclusterResult(c.SuspendVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.SuspendVClusterParams{
-			DrainWorkloads: r.GetDrainWorkloads(), Etag: r.GetEtag(), RequestID: r.GetRequestId(), OnOperation: onOperation,
-		}))
-	case *conformancev1.Step_ResumeVcluster:
-		r := action.ResumeVcluster
-		return vclusterResult(c.ResumeVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.ResumeVClusterParams{
-			Etag: r.GetEtag(), RequestID: r.GetRequestId(), OnOperation: onOperation,
-		}))
-	case *conformancev1.Step_SnapshotVcluster:
-		r := action.SnapshotVcluster
-		return snapshotResult(c.SnapshotVCluster(ctx, r.GetNamespace(), r.GetName(), &openvcluster.SnapshotVClusterParams{
-			SnapshotName: r.GetSnapshotName(), Description: r.GetDescription(), Labels: r.GetLabels(), RequestID: r.GetRequestId(),
-			OnOperation: onOperation,
-		}))
-	case *conformancev1.Step_RestoreVcluster:
-		r := action.RestoreVcluster
-		return vclusterResult(c.RestoreVCluster(ctx, r.GetNamespace(), r.GetSnapshotName(), &openvcluster.RestoreVClusterParams{
-			TargetName: r.GetTargetName(), Etag: r.GetEtag(), RequestID: r.GetRequestId(), OnOperation: onOperation,
-		}))
-	case *conformancev1.Step_GetKubeconfig:
-		r := action.GetKubeconfig
-		kubeconfig, err := c.GetKubeconfig(ctx, r.GetNamespace(), r.GetName())
-		if err != nil {
-			return errorResult(errorOf(err))
-		}
-		return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Kubeconfig{Kubeconfig: kubeconfig}}
-	case *conformancev1.Step_GetSnapshot:
-		r := action.GetSnapshot
-		return snapshotResult(c.GetSnapshot(ctx, r.GetNamespace(), r.GetName()))
 	case *conformancev1.Step_ListSnapshots:
 		r := action.ListSnapshots
 		list := &conformancev1.SnapshotList{}
@@ -126,13 +79,6 @@ func dispatch(s *session, c *openvcluster.Client, step *conformancev1.Step, onOp
 		return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_SnapshotPage{SnapshotPage: &openvclusterv1.ListSnapshotsResponse{
 			Snapshots: page.Items, NextPageToken: page.NextPageToken,
 		}}}
-	case *conformancev1.Step_DeleteSnapshot:
-		r := action.DeleteSnapshot
-		return doneResult(c.DeleteSnapshot(ctx, r.GetNamespace(), r.GetName(), &openvcluster.DeleteSnapshotParams{
-			RequestID: r.GetRequestId(), OnOperation: onOperation,
-		}))
-	case *conformancev1.Step_GetOperation:
-		return operationResult(c.GetOperation(ctx, action.GetOperation.GetId()))
 	case *conformancev1.Step_ListOperations:
 		r := action.ListOperations
 		list := &conformancev1.OperationList{}
@@ -152,14 +98,6 @@ func dispatch(s *session, c *openvcluster.Client, step *conformancev1.Step, onOp
 		return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_OperationPage{OperationPage: &openvclusterv1.ListOperationsResponse{
 			Operations: page.Items, NextPageToken: page.NextPageToken,
 		}}}
-	case *conformancev1.Step_GetVclusterUsage:
-		r := action.GetVclusterUsage
-		return usageResult(c.GetVClusterUsage(ctx, r.GetNamespace(), r.GetName()))
-	case *conformancev1.Step_GetFleetSummary:
-		r := action.GetFleetSummary
-		return fleetSummaryResult(c.GetFleetSummary(ctx, r.GetNamespace()))
-	case *conformancev1.Step_GetServerInfo:
-		return serverInfoResult(c.GetServerInfo(ctx))
 	case *conformancev1.Step_WaitForPhase:
 		r := action.WaitForPhase
 		return vclusterResult(waiter(c, r.GetTimeoutMs()).WaitForPhase(ctx, r.GetNamespace(), r.GetName(), r.GetPhase()))
@@ -187,32 +125,6 @@ func waiter(c *openvcluster.Client, timeoutMs int64) *openvcluster.Client {
 		return c
 	}
 	return c.WithOptions(openvcluster.WithWaitTimeout(time.Duration(timeoutMs) * time.Millisecond))
-}
-
-// createParams maps a create step: the whole spec, with the fields
-// CreateVCluster has a friendly field for given through it as well.
-func createParams(r *openvclusterv1.CreateVClusterRequest) *openvcluster.CreateVClusterParams {
-	spec := r.GetSpec()
-	return &openvcluster.CreateVClusterParams{
-		Spec:                    spec,
-		Labels:                  r.GetLabels(),
-		DeletionProtection:      spec.GetDeletionProtection(),
-		SleepSchedule:           spec.GetSleepSchedule(),
-		ExpireTime:              timeOf(spec.GetExpireTime()),
-		DeleteSnapshotsOnExpiry: spec.GetDeleteSnapshotsOnExpiry(),
-		ValidateOnly:            r.GetValidateOnly(),
-		RequestID:               r.GetRequestId(),
-	}
-}
-
-// timeOf is ts as the SDK's friendly time: the zero time when ts is unset,
-// or out of the range time.Time converts faithfully, the spec then
-// carrying it to the server as it is.
-func timeOf(ts *timestamppb.Timestamp) time.Time {
-	if !ts.IsValid() {
-		return time.Time{}
-	}
-	return ts.AsTime()
 }
 
 // updateParams maps an update step as the protocol says: each mask path
@@ -263,16 +175,20 @@ func setUpdateField(p *openvcluster.UpdateVClusterParams, vc *openvclusterv1.VCl
 	return true
 }
 
+// listVClustersParams are the listing options of a vcluster listing step.
 func listVClustersParams(r *openvclusterv1.ListVClustersRequest) *openvcluster.ListVClustersParams {
 	return &openvcluster.ListVClustersParams{
 		LabelSelector: r.GetLabelSelector(), Phase: r.GetPhase(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken(),
 	}
 }
 
+// listSnapshotsParams are the listing options of a snapshot listing step.
 func listSnapshotsParams(r *openvclusterv1.ListSnapshotsRequest) *openvcluster.ListSnapshotsParams {
 	return &openvcluster.ListSnapshotsParams{VCluster: r.GetVcluster(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()}
 }
 
+// listOperationsParams are the listing options of an operation listing
+// step.
 func listOperationsParams(r *openvclusterv1.ListOperationsRequest) *openvcluster.ListOperationsParams {
 	return &openvcluster.ListOperationsParams{VCluster: r.GetVcluster(), PageSize: r.GetPageSize(), PageToken: r.GetPageToken()}
 }

@@ -98,30 +98,3 @@ func TestUpdateParamsOfTheScheduleAndExpiry(t *testing.T) {
 		t.Errorf("snapshots setting beside an unset expiry = %v, want false given", p.DeleteSnapshotsOnExpiry)
 	}
 }
-
-// TestCreateParams: a create step's spec reaches the SDK whole, its
-// schedule and expiry through the friendly fields as well.
-func TestCreateParams(t *testing.T) {
-	expiry := time.Date(2031, time.March, 14, 9, 30, 0, 5, time.UTC)
-	r := &openvclusterv1.CreateVClusterRequest{
-		Namespace: "ns", Name: "dev", RequestId: "r1",
-		Spec: &openvclusterv1.VClusterSpec{
-			KubernetesVersion: "1.31", DeletionProtection: true, DeleteSnapshotsOnExpiry: true,
-			SleepSchedule: &openvclusterv1.SleepSchedule{ResumeCron: "0 7 * * *"}, ExpireTime: timestamppb.New(expiry),
-		},
-	}
-	p := createParams(r)
-	if !proto.Equal(p.Spec, r.GetSpec()) || !proto.Equal(p.SleepSchedule, r.GetSpec().GetSleepSchedule()) || !p.ExpireTime.Equal(expiry) ||
-		!p.DeletionProtection || !p.DeleteSnapshotsOnExpiry || p.RequestID != "r1" {
-		t.Errorf("create params = %+v", p)
-	}
-	p = createParams(&openvclusterv1.CreateVClusterRequest{Namespace: "ns", Name: "dev"})
-	if p.Spec != nil || p.SleepSchedule != nil || !p.ExpireTime.IsZero() || p.DeleteSnapshotsOnExpiry {
-		t.Errorf("create params of no spec = %+v", p)
-	}
-	// A timestamp time.Time cannot hold is left to the spec, sent as it is.
-	r.Spec.ExpireTime = &timestamppb.Timestamp{Seconds: 1, Nanos: -1}
-	if p = createParams(r); !p.ExpireTime.IsZero() || !proto.Equal(p.Spec.GetExpireTime(), r.GetSpec().GetExpireTime()) {
-		t.Errorf("create params of an invalid timestamp = %+v", p)
-	}
-}

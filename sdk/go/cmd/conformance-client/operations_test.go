@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"net"
+	"path"
 	"sync"
 	"testing"
 
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/anypb"
 
 	openvclusterv1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
 	conformancev1 "github.com/turtacn/open-vcluster-api/sdk/go/internal/gen/conformance/v1"
@@ -18,11 +21,64 @@ const (
 )
 
 // fakeServer answers a create and a snapshot deletion with an operation
-// id, and the operation reads with the operations of those ids.
+// id, the operation reads with the operations of those ids, and a
+// kubeconfig read; every other RPC is UNIMPLEMENTED.
 type fakeServer struct {
 	openvclusterv1.UnimplementedVClusterServiceServer
 	openvclusterv1.UnimplementedSnapshotServiceServer
 	openvclusterv1.UnimplementedOperationServiceServer
+	openvclusterv1.UnimplementedMonitorServiceServer
+}
+
+// fakeKubeconfig is the kubeconfig of every vcluster of fakeServer.
+const fakeKubeconfig = "apiVersion: v1\nkind: Config\n"
+
+// received keeps the last request of each method a fake server received.
+type received struct {
+	mu       sync.Mutex
+	requests map[string]proto.Message
+}
+
+// intercept records the request, by method name, before answering it.
+func (r *received) intercept(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	r.mu.Lock()
+	r.requests[path.Base(info.FullMethod)] = req.(proto.Message)
+	r.mu.Unlock()
+	return handler(ctx, req)
+}
+
+// request is the last request of method, or nil.
+func (r *received) request(method string) proto.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.requests[method]
+}
+
+// startFake serves fakeServer until the test ends and returns its address
+// and what it receives.
+func startFake(t *testing.T) (string, *received) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := &received{requests: map[string]proto.Message{}}
+	srv := grpc.NewServer(grpc.UnaryInterceptor(got.intercept))
+	openvclusterv1.RegisterVClusterServiceServer(srv, fakeServer{})
+	openvclusterv1.RegisterSnapshotServiceServer(srv, fakeServer{})
+	openvclusterv1.RegisterOperationServiceServer(srv, fakeServer{})
+	openvclusterv1.RegisterMonitorServiceServer(srv, fakeServer{})
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	return lis.Addr().String(), got
+}
+
+// callStep is a call step of method with request.
+func callStep(name, method string, request proto.Message) *conformancev1.Step {
+	packed, err := anypb.New(request)
+	if err != nil {
+		panic(err)
+	}
+	return &conformancev1.Step{Name: name, Action: &conformancev1.Step_Call{Call: &conformancev1.UnaryCall{Method: method, Request: packed}}}
 }
 
 func (fakeServer) CreateVCluster(_ context.Context, r *openvclusterv1.CreateVClusterRequest) (*openvclusterv1.CreateVClusterResponse, error) {
@@ -31,6 +87,12 @@ func (fakeServer) CreateVCluster(_ context.Context, r *openvclusterv1.CreateVClu
 		resp.OperationId = createOperation
 	}
 	return resp, nil
+}
+
+func (fakeServer) GetVClusterKubeconfig(_ context.Context, r *openvclusterv1.GetVClusterKubeconfigRequest) (*openvclusterv1.GetVClusterKubeconfigResponse, error) {
+	return &openvclusterv1.GetVClusterKubeconfigResponse{Vcluster: &openvclusterv1.VCluster{
+		Namespace: r.GetNamespace(), Name: r.GetName(), Status: &openvclusterv1.VClusterStatus{Kubeconfig: fakeKubeconfig},
+	}}, nil
 }
 
 func (fakeServer) DeleteSnapshot(context.Context, *openvclusterv1.DeleteSnapshotRequest) (*openvclusterv1.DeleteSnapshotResponse, error) {
@@ -67,30 +129,19 @@ func (fakeServer) ListOperations(_ context.Context, r *openvclusterv1.ListOperat
 // operation steps answer an operation, every operation of a listing, and
 // one page.
 func TestOperationSteps(t *testing.T) {
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := grpc.NewServer()
-	openvclusterv1.RegisterVClusterServiceServer(srv, fakeServer{})
-	openvclusterv1.RegisterSnapshotServiceServer(srv, fakeServer{})
-	openvclusterv1.RegisterOperationServiceServer(srv, fakeServer{})
-	go func() { _ = srv.Serve(lis) }()
-	t.Cleanup(srv.Stop)
+	address, _ := startFake(t)
 
 	list := &openvclusterv1.ListOperationsRequest{Namespace: "ns", PageSize: 1}
+	get := callStep("get", "GetOperation", &openvclusterv1.GetOperationRequest{})
+	get.Refs = []*conformancev1.Ref{{Step: "create", Path: "operationId", Field: "id"}}
 	request := &conformancev1.CaseRequest{
 		CaseName:   "operations",
-		Connection: &conformancev1.Connection{Address: lis.Addr().String()},
+		Connection: &conformancev1.Connection{Address: address},
 		Steps: []*conformancev1.Step{
-			{Name: "create", Action: &conformancev1.Step_CreateVcluster{CreateVcluster: &openvclusterv1.CreateVClusterRequest{Namespace: "ns", Name: "dev"}}},
-			{Name: "check", Action: &conformancev1.Step_CreateVcluster{CreateVcluster: &openvclusterv1.CreateVClusterRequest{Namespace: "ns", Name: "dev", ValidateOnly: true}}},
-			{Name: "delete", Action: &conformancev1.Step_DeleteSnapshot{DeleteSnapshot: &openvclusterv1.DeleteSnapshotRequest{Namespace: "ns", Name: "s1"}}},
-			{
-				Name:   "get",
-				Action: &conformancev1.Step_GetOperation{GetOperation: &openvclusterv1.GetOperationRequest{}},
-				Refs:   []*conformancev1.Ref{{Step: "create", Path: "operationId", Field: "id"}},
-			},
+			callStep("create", "CreateVCluster", &openvclusterv1.CreateVClusterRequest{Namespace: "ns", Name: "dev"}),
+			callStep("check", "CreateVCluster", &openvclusterv1.CreateVClusterRequest{Namespace: "ns", Name: "dev", ValidateOnly: true}),
+			callStep("delete", "DeleteSnapshot", &openvclusterv1.DeleteSnapshotRequest{Namespace: "ns", Name: "s1"}),
+			get,
 			{Name: "list", Action: &conformancev1.Step_ListOperations{ListOperations: list}},
 			{Name: "page", Action: &conformancev1.Step_ListOperationsPage{ListOperationsPage: list}},
 		},

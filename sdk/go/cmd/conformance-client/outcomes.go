@@ -9,6 +9,7 @@ import (
 	conformancev1 "github.com/turtacn/open-vcluster-api/sdk/go/internal/gen/conformance/v1"
 )
 
+// vclusterResult is the result of a step answering a vcluster.
 func vclusterResult(vc *openvcluster.VCluster, err error) *conformancev1.StepResult {
 	if err != nil {
 		return errorResult(errorOf(err))
@@ -16,6 +17,7 @@ func vclusterResult(vc *openvcluster.VCluster, err error) *conformancev1.StepRes
 	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Vcluster{Vcluster: vc}}
 }
 
+// snapshotResult is the result of a step answering a snapshot.
 func snapshotResult(s *openvcluster.Snapshot, err error) *conformancev1.StepResult {
 	if err != nil {
 		return errorResult(errorOf(err))
@@ -23,34 +25,7 @@ func snapshotResult(s *openvcluster.Snapshot, err error) *conformancev1.StepResu
 	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Snapshot{Snapshot: s}}
 }
 
-func usageResult(u *openvcluster.VClusterUsage, err error) *conformancev1.StepResult {
-	if err != nil {
-		return errorResult(errorOf(err))
-	}
-	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Usage{Usage: u}}
-}
-
-func fleetSummaryResult(f *openvcluster.FleetSummary, err error) *conformancev1.StepResult {
-	if err != nil {
-		return errorResult(errorOf(err))
-	}
-	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_FleetSummary{FleetSummary: f}}
-}
-
-func serverInfoResult(i *openvcluster.ServerInfo, err error) *conformancev1.StepResult {
-	if err != nil {
-		return errorResult(errorOf(err))
-	}
-	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_ServerInfo{ServerInfo: i}}
-}
-
-func operationResult(op *openvcluster.Operation, err error) *conformancev1.StepResult {
-	if err != nil {
-		return errorResult(errorOf(err))
-	}
-	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Operation{Operation: op}}
-}
-
+// doneResult is the result of a step answering nothing but success.
 func doneResult(err error) *conformancev1.StepResult {
 	if err != nil {
 		return errorResult(errorOf(err))
@@ -58,6 +33,7 @@ func doneResult(err error) *conformancev1.StepResult {
 	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Done{Done: &conformancev1.Done{}}}
 }
 
+// errorResult is the result of a failed step.
 func errorResult(e *conformancev1.Error) *conformancev1.StepResult {
 	return &conformancev1.StepResult{Outcome: &conformancev1.StepResult_Error{Error: e}}
 }

@@ -19,11 +19,10 @@ func resolveRefs(step *conformancev1.Step, earlier map[string]map[string]any) (*
 		return step, nil
 	}
 	step = proto.CloneOf(step)
-	action := step.ProtoReflect().WhichOneof(step.ProtoReflect().Descriptor().Oneofs().ByName("action"))
-	if action == nil {
-		return nil, fmt.Errorf("step %s has no action", step.GetName())
+	request, err := requestOf(step)
+	if err != nil {
+		return nil, err
 	}
-	request := step.ProtoReflect().Mutable(action).Message()
 	for _, ref := range step.GetRefs() {
 		value, err := lookup(earlier[ref.GetStep()], ref.GetPath())
 		if err != nil {
@@ -35,7 +34,27 @@ func resolveRefs(step *conformancev1.Step, earlier map[string]map[string]any) (*
 		}
 		request.Set(field, protoreflect.ValueOfString(value))
 	}
+	if call := step.GetCall(); call != nil {
+		return step, call.GetRequest().MarshalFrom(request.Interface())
+	}
 	return step, nil
+}
+
+// requestOf is the request of step's action, to change in place; for a
+// call, a copy of the one its Any packs, for resolveRefs to pack again.
+func requestOf(step *conformancev1.Step) (protoreflect.Message, error) {
+	if call := step.GetCall(); call != nil {
+		request, err := call.GetRequest().UnmarshalNew()
+		if err != nil {
+			return nil, fmt.Errorf("step %s: %w", step.GetName(), err)
+		}
+		return request.ProtoReflect(), nil
+	}
+	action := step.ProtoReflect().WhichOneof(step.ProtoReflect().Descriptor().Oneofs().ByName("action"))
+	if action == nil {
+		return nil, fmt.Errorf("step %s has no action", step.GetName())
+	}
+	return step.ProtoReflect().Mutable(action).Message(), nil
 }
 
 // lookup walks a dot-separated path of JSON names and list indexes.

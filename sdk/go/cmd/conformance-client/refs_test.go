@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
 	openvclusterv1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
 	conformancev1 "github.com/turtacn/open-vcluster-api/sdk/go/internal/gen/conformance/v1"
 )
@@ -24,18 +26,31 @@ func TestResolveRefs(t *testing.T) {
 			{Field: "name", Step: "s0", Path: "vclusters.items.1.name"},
 			{Field: "requestId", Step: "s0", Path: "n"},
 		},
-		Action: &conformancev1.Step_DeleteVcluster{DeleteVcluster: &openvclusterv1.DeleteVClusterRequest{Namespace: "ns"}},
 	}
+	step.Action = callStep("s1", "DeleteVCluster", &openvclusterv1.DeleteVClusterRequest{Namespace: "ns"}).GetAction()
 	resolved, err := resolveRefs(step, results)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := resolved.GetDeleteVcluster()
-	if r.GetEtag() != "e1" || r.GetName() != "b" || r.GetRequestId() != "7" || r.GetNamespace() != "ns" {
+	// A call's refs are fields of its packed request.
+	r := &openvclusterv1.DeleteVClusterRequest{}
+	if err := resolved.GetCall().GetRequest().UnmarshalTo(r); err != nil {
+		t.Fatal(err)
+	}
+	if r.GetEtag() != "e1" || r.GetName() != "b" || r.GetRequestId() != "7" || r.GetNamespace() != "ns" || resolved.GetCall().GetMethod() != "DeleteVCluster" {
 		t.Errorf("resolved request = %v", r)
 	}
-	if step.GetDeleteVcluster().GetEtag() != "" {
+	if original := step.GetCall().GetRequest(); !proto.Equal(original, callStep("s1", "DeleteVCluster", &openvclusterv1.DeleteVClusterRequest{Namespace: "ns"}).GetCall().GetRequest()) {
 		t.Error("resolving changed the original step")
+	}
+	// Another action's refs are fields of its request.
+	page := &conformancev1.Step{
+		Name:   "s2",
+		Refs:   []*conformancev1.Ref{{Field: "pageToken", Step: "s0", Path: "vcluster.etag"}},
+		Action: &conformancev1.Step_ListVclustersPage{ListVclustersPage: &openvclusterv1.ListVClustersRequest{Namespace: "ns"}},
+	}
+	if resolved, err = resolveRefs(page, results); err != nil || resolved.GetListVclustersPage().GetPageToken() != "e1" {
+		t.Errorf("resolved page = %v, %v", resolved, err)
 	}
 	for _, bad := range []*conformancev1.Ref{
 		{Field: "etag", Step: "s0", Path: "vcluster.uid"},

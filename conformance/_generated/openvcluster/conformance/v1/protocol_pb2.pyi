@@ -4,6 +4,7 @@ isort:skip_file
 """
 
 from collections import abc as _abc
+from google.protobuf import any_pb2 as _any_pb2
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
@@ -163,33 +164,19 @@ class Step(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     OPTIONS_FIELD_NUMBER: _builtins.int
     REFS_FIELD_NUMBER: _builtins.int
-    CREATE_VCLUSTER_FIELD_NUMBER: _builtins.int
-    GET_VCLUSTER_FIELD_NUMBER: _builtins.int
     LIST_VCLUSTERS_FIELD_NUMBER: _builtins.int
     LIST_VCLUSTERS_PAGE_FIELD_NUMBER: _builtins.int
-    DELETE_VCLUSTER_FIELD_NUMBER: _builtins.int
-    SCALE_VCLUSTER_FIELD_NUMBER: _builtins.int
-    SUSPEND_VCLUSTER_FIELD_NUMBER: _builtins.int
-    RESUME_VCLUSTER_FIELD_NUMBER: _builtins.int
-    SNAPSHOT_VCLUSTER_FIELD_NUMBER: _builtins.int
-    RESTORE_VCLUSTER_FIELD_NUMBER: _builtins.int
-    GET_KUBECONFIG_FIELD_NUMBER: _builtins.int
-    GET_SNAPSHOT_FIELD_NUMBER: _builtins.int
     LIST_SNAPSHOTS_FIELD_NUMBER: _builtins.int
     LIST_SNAPSHOTS_PAGE_FIELD_NUMBER: _builtins.int
-    DELETE_SNAPSHOT_FIELD_NUMBER: _builtins.int
     WAIT_FOR_PHASE_FIELD_NUMBER: _builtins.int
     WAIT_FOR_DELETION_FIELD_NUMBER: _builtins.int
     WAIT_FOR_SNAPSHOT_FIELD_NUMBER: _builtins.int
     WATCH_START_FIELD_NUMBER: _builtins.int
     WATCH_COLLECT_FIELD_NUMBER: _builtins.int
-    GET_VCLUSTER_USAGE_FIELD_NUMBER: _builtins.int
-    GET_FLEET_SUMMARY_FIELD_NUMBER: _builtins.int
-    GET_SERVER_INFO_FIELD_NUMBER: _builtins.int
     UPDATE_VCLUSTER_FIELD_NUMBER: _builtins.int
-    GET_OPERATION_FIELD_NUMBER: _builtins.int
     LIST_OPERATIONS_FIELD_NUMBER: _builtins.int
     LIST_OPERATIONS_PAGE_FIELD_NUMBER: _builtins.int
+    CALL_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """The step's name, unique in its case, by which later steps refer to its
     result (refs) and a watch_collect names its watch. Never empty.
@@ -205,14 +192,6 @@ class Step(_message.Message):
         """
 
     @_builtins.property
-    def create_vcluster(self) -> _vcluster_service_pb2.CreateVClusterRequest:
-        """CreateVCluster; result: vcluster."""
-
-    @_builtins.property
-    def get_vcluster(self) -> _vcluster_service_pb2.GetVClusterRequest:
-        """GetVCluster; result: vcluster."""
-
-    @_builtins.property
     def list_vclusters(self) -> _vcluster_service_pb2.ListVClustersRequest:
         """Every vcluster of a listing through the SDK's automatic pagination
         (page_size is the size of each page it fetches, page_token where it
@@ -226,38 +205,6 @@ class Step(_message.Message):
         """
 
     @_builtins.property
-    def delete_vcluster(self) -> _vcluster_service_pb2.DeleteVClusterRequest:
-        """DeleteVCluster; result: vcluster (DELETING)."""
-
-    @_builtins.property
-    def scale_vcluster(self) -> _vcluster_service_pb2.ScaleVClusterRequest:
-        """ScaleVCluster; result: vcluster."""
-
-    @_builtins.property
-    def suspend_vcluster(self) -> _vcluster_service_pb2.SuspendVClusterRequest:
-        """SuspendVCluster; result: vcluster."""
-
-    @_builtins.property
-    def resume_vcluster(self) -> _vcluster_service_pb2.ResumeVClusterRequest:
-        """ResumeVCluster; result: vcluster."""
-
-    @_builtins.property
-    def snapshot_vcluster(self) -> _vcluster_service_pb2.SnapshotVClusterRequest:
-        """SnapshotVCluster; result: snapshot."""
-
-    @_builtins.property
-    def restore_vcluster(self) -> _vcluster_service_pb2.RestoreVClusterRequest:
-        """RestoreVCluster; result: vcluster."""
-
-    @_builtins.property
-    def get_kubeconfig(self) -> _vcluster_service_pb2.GetVClusterKubeconfigRequest:
-        """GetVClusterKubeconfig; result: kubeconfig."""
-
-    @_builtins.property
-    def get_snapshot(self) -> _snapshot_service_pb2.GetSnapshotRequest:
-        """GetSnapshot; result: snapshot."""
-
-    @_builtins.property
     def list_snapshots(self) -> _snapshot_service_pb2.ListSnapshotsRequest:
         """Every snapshot of a listing through automatic pagination; result:
         snapshots.
@@ -266,10 +213,6 @@ class Step(_message.Message):
     @_builtins.property
     def list_snapshots_page(self) -> _snapshot_service_pb2.ListSnapshotsRequest:
         """One page of a snapshot listing; result: snapshot_page."""
-
-    @_builtins.property
-    def delete_snapshot(self) -> _snapshot_service_pb2.DeleteSnapshotRequest:
-        """DeleteSnapshot; result: done."""
 
     @_builtins.property
     def wait_for_phase(self) -> Global___WaitForPhase:
@@ -294,18 +237,6 @@ class Step(_message.Message):
         """Reads events of a started watch; result: watch_events."""
 
     @_builtins.property
-    def get_vcluster_usage(self) -> _monitor_service_pb2.GetVClusterUsageRequest:
-        """MonitorService.GetVClusterUsage; result: usage."""
-
-    @_builtins.property
-    def get_fleet_summary(self) -> _monitor_service_pb2.GetFleetSummaryRequest:
-        """MonitorService.GetFleetSummary; result: fleet_summary."""
-
-    @_builtins.property
-    def get_server_info(self) -> _server_info_service_pb2.GetServerInfoRequest:
-        """ServerInfoService.GetServerInfo; result: server_info."""
-
-    @_builtins.property
     def update_vcluster(self) -> _vcluster_service_pb2.UpdateVClusterRequest:
         """UpdateVCluster; result: vcluster. The client calls its SDK's update
         method with vcluster.namespace and vcluster.name, and for each path of
@@ -318,10 +249,6 @@ class Step(_message.Message):
         """
 
     @_builtins.property
-    def get_operation(self) -> _operation_service_pb2.GetOperationRequest:
-        """OperationService.GetOperation; result: operation."""
-
-    @_builtins.property
     def list_operations(self) -> _operation_service_pb2.ListOperationsRequest:
         """Every operation of a listing through automatic pagination; result:
         operations.
@@ -331,49 +258,92 @@ class Step(_message.Message):
     def list_operations_page(self) -> _operation_service_pb2.ListOperationsRequest:
         """One page of an operation listing; result: operation_page."""
 
+    @_builtins.property
+    def call(self) -> Global___UnaryCall:
+        """Any other unary RPC of the API (CreateVCluster, GetVCluster,
+        DeleteSnapshot, GetServerInfo, ...), through the SDK's method for it:
+        see UnaryCall.
+        """
+
     def __init__(
         self,
         *,
         name: _builtins.str = ...,
         options: Global___CallOptions | None = ...,
         refs: _abc.Iterable[Global___Ref] | None = ...,
-        create_vcluster: _vcluster_service_pb2.CreateVClusterRequest | None = ...,
-        get_vcluster: _vcluster_service_pb2.GetVClusterRequest | None = ...,
         list_vclusters: _vcluster_service_pb2.ListVClustersRequest | None = ...,
         list_vclusters_page: _vcluster_service_pb2.ListVClustersRequest | None = ...,
-        delete_vcluster: _vcluster_service_pb2.DeleteVClusterRequest | None = ...,
-        scale_vcluster: _vcluster_service_pb2.ScaleVClusterRequest | None = ...,
-        suspend_vcluster: _vcluster_service_pb2.SuspendVClusterRequest | None = ...,
-        resume_vcluster: _vcluster_service_pb2.ResumeVClusterRequest | None = ...,
-        snapshot_vcluster: _vcluster_service_pb2.SnapshotVClusterRequest | None = ...,
-        restore_vcluster: _vcluster_service_pb2.RestoreVClusterRequest | None = ...,
-        get_kubeconfig: _vcluster_service_pb2.GetVClusterKubeconfigRequest | None = ...,
-        get_snapshot: _snapshot_service_pb2.GetSnapshotRequest | None = ...,
         list_snapshots: _snapshot_service_pb2.ListSnapshotsRequest | None = ...,
         list_snapshots_page: _snapshot_service_pb2.ListSnapshotsRequest | None = ...,
-        delete_snapshot: _snapshot_service_pb2.DeleteSnapshotRequest | None = ...,
         wait_for_phase: Global___WaitForPhase | None = ...,
         wait_for_deletion: Global___WaitForDeletion | None = ...,
         wait_for_snapshot: Global___WaitForSnapshot | None = ...,
         watch_start: _vcluster_service_pb2.WatchVClustersRequest | None = ...,
         watch_collect: Global___WatchCollect | None = ...,
-        get_vcluster_usage: _monitor_service_pb2.GetVClusterUsageRequest | None = ...,
-        get_fleet_summary: _monitor_service_pb2.GetFleetSummaryRequest | None = ...,
-        get_server_info: _server_info_service_pb2.GetServerInfoRequest | None = ...,
         update_vcluster: _vcluster_service_pb2.UpdateVClusterRequest | None = ...,
-        get_operation: _operation_service_pb2.GetOperationRequest | None = ...,
         list_operations: _operation_service_pb2.ListOperationsRequest | None = ...,
         list_operations_page: _operation_service_pb2.ListOperationsRequest | None = ...,
+        call: Global___UnaryCall | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_operation", b"get_operation", "get_server_info", b"get_server_info", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_operations", b"list_operations", "list_operations_page", b"list_operations_page", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "options", b"options", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "update_vcluster", b"update_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "call", b"call", "list_operations", b"list_operations", "list_operations_page", b"list_operations_page", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "options", b"options", "update_vcluster", b"update_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "create_vcluster", b"create_vcluster", "delete_snapshot", b"delete_snapshot", "delete_vcluster", b"delete_vcluster", "get_fleet_summary", b"get_fleet_summary", "get_kubeconfig", b"get_kubeconfig", "get_operation", b"get_operation", "get_server_info", b"get_server_info", "get_snapshot", b"get_snapshot", "get_vcluster", b"get_vcluster", "get_vcluster_usage", b"get_vcluster_usage", "list_operations", b"list_operations", "list_operations_page", b"list_operations_page", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "name", b"name", "options", b"options", "refs", b"refs", "restore_vcluster", b"restore_vcluster", "resume_vcluster", b"resume_vcluster", "scale_vcluster", b"scale_vcluster", "snapshot_vcluster", b"snapshot_vcluster", "suspend_vcluster", b"suspend_vcluster", "update_vcluster", b"update_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["action", b"action", "call", b"call", "list_operations", b"list_operations", "list_operations_page", b"list_operations_page", "list_snapshots", b"list_snapshots", "list_snapshots_page", b"list_snapshots_page", "list_vclusters", b"list_vclusters", "list_vclusters_page", b"list_vclusters_page", "name", b"name", "options", b"options", "refs", b"refs", "update_vcluster", b"update_vcluster", "wait_for_deletion", b"wait_for_deletion", "wait_for_phase", b"wait_for_phase", "wait_for_snapshot", b"wait_for_snapshot", "watch_collect", b"watch_collect", "watch_start", b"watch_start"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_action: _TypeAlias = _typing.Literal["create_vcluster", "get_vcluster", "list_vclusters", "list_vclusters_page", "delete_vcluster", "scale_vcluster", "suspend_vcluster", "resume_vcluster", "snapshot_vcluster", "restore_vcluster", "get_kubeconfig", "get_snapshot", "list_snapshots", "list_snapshots_page", "delete_snapshot", "wait_for_phase", "wait_for_deletion", "wait_for_snapshot", "watch_start", "watch_collect", "get_vcluster_usage", "get_fleet_summary", "get_server_info", "update_vcluster", "get_operation", "list_operations", "list_operations_page"]  # noqa: Y015
+    _WhichOneofReturnType_action: _TypeAlias = _typing.Literal["list_vclusters", "list_vclusters_page", "list_snapshots", "list_snapshots_page", "wait_for_phase", "wait_for_deletion", "wait_for_snapshot", "watch_start", "watch_collect", "update_vcluster", "list_operations", "list_operations_page", "call"]  # noqa: Y015
     _WhichOneofArgType_action: _TypeAlias = _typing.Literal["action", b"action"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_action) -> _WhichOneofReturnType_action | None: ...
 
 Global___Step: _TypeAlias = Step  # noqa: Y015
+
+@_typing.final
+class UnaryCall(_message.Message):
+    """A unary RPC of the API, made through the SDK's high-level method for it,
+    so that one action serves every such RPC and a new one needs no client
+    code.
+
+    The SDK method is the RPC's name in the language's style
+    (create_vcluster, createVCluster, CreateVCluster), except that
+    GetVClusterKubeconfig is get_kubeconfig / getKubeconfig / GetKubeconfig
+    (sdk/names.json). Its arguments come from the request: first the leading
+    fields the method takes as positional arguments in that language
+    (namespace and name; namespace and snapshot_name; id), in field order;
+    then every other field that is set (a scalar other than its zero value, a
+    message that is present, a non-empty map or list) as the argument or
+    option of the same name in the language's style. Unset fields are not
+    passed, so the SDK's defaults apply (an unset request_id is the SDK's to
+    fill). A set field the method has no argument for is KIND_UNSUPPORTED. A
+    mutation (its request has a request_id field) also gets the SDK's
+    operation callback, which fills StepResult.operation_id.
+
+    The result is the StepResult.outcome of the type the method returns
+    (vcluster, snapshot, usage, fleet_summary, server_info, operation); the
+    kubeconfig for a method that returns a string; done for one that returns
+    nothing.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    METHOD_FIELD_NUMBER: _builtins.int
+    REQUEST_FIELD_NUMBER: _builtins.int
+    method: _builtins.str
+    """The RPC's name in its service, such as "CreateVCluster"."""
+    @_builtins.property
+    def request(self) -> _any_pb2.Any:
+        """The request, of the RPC's input type."""
+
+    def __init__(
+        self,
+        *,
+        method: _builtins.str = ...,
+        request: _any_pb2.Any | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["request", b"request"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["method", b"method", "request", b"request"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnaryCall: _TypeAlias = UnaryCall  # noqa: Y015
 
 @_typing.final
 class CallOptions(_message.Message):
@@ -468,7 +438,8 @@ class Ref(_message.Message):
     PATH_FIELD_NUMBER: _builtins.int
     field: _builtins.str
     """The proto3 JSON name (lowerCamelCase) of a top-level string field of the
-    step's request, such as "etag", "snapshotName" or "pageToken".
+    step's request (for a call, of UnaryCall.request), such as "etag",
+    "snapshotName" or "pageToken".
     """
     step: _builtins.str
     """The name of an earlier step of the same case."""

@@ -10,6 +10,7 @@ import (
 	v1 "github.com/turtacn/open-vcluster-api/sdk/go/gen/openvcluster/v1"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	anypb "google.golang.org/protobuf/types/known/anypb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -94,7 +95,7 @@ func (x Error_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Error_Kind.Descriptor instead.
 func (Error_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{16, 0}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{17, 0}
 }
 
 // One case: where to connect and the steps to run in order.
@@ -327,33 +328,19 @@ type Step struct {
 	//
 	// Types that are valid to be assigned to Action:
 	//
-	//	*Step_CreateVcluster
-	//	*Step_GetVcluster
 	//	*Step_ListVclusters
 	//	*Step_ListVclustersPage
-	//	*Step_DeleteVcluster
-	//	*Step_ScaleVcluster
-	//	*Step_SuspendVcluster
-	//	*Step_ResumeVcluster
-	//	*Step_SnapshotVcluster
-	//	*Step_RestoreVcluster
-	//	*Step_GetKubeconfig
-	//	*Step_GetSnapshot
 	//	*Step_ListSnapshots
 	//	*Step_ListSnapshotsPage
-	//	*Step_DeleteSnapshot
 	//	*Step_WaitForPhase
 	//	*Step_WaitForDeletion
 	//	*Step_WaitForSnapshot
 	//	*Step_WatchStart
 	//	*Step_WatchCollect
-	//	*Step_GetVclusterUsage
-	//	*Step_GetFleetSummary
-	//	*Step_GetServerInfo
 	//	*Step_UpdateVcluster
-	//	*Step_GetOperation
 	//	*Step_ListOperations
 	//	*Step_ListOperationsPage
+	//	*Step_Call
 	Action        isStep_Action `protobuf_oneof:"action"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -417,24 +404,6 @@ func (x *Step) GetAction() isStep_Action {
 	return nil
 }
 
-func (x *Step) GetCreateVcluster() *v1.CreateVClusterRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_CreateVcluster); ok {
-			return x.CreateVcluster
-		}
-	}
-	return nil
-}
-
-func (x *Step) GetGetVcluster() *v1.GetVClusterRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_GetVcluster); ok {
-			return x.GetVcluster
-		}
-	}
-	return nil
-}
-
 func (x *Step) GetListVclusters() *v1.ListVClustersRequest {
 	if x != nil {
 		if x, ok := x.Action.(*Step_ListVclusters); ok {
@@ -453,78 +422,6 @@ func (x *Step) GetListVclustersPage() *v1.ListVClustersRequest {
 	return nil
 }
 
-func (x *Step) GetDeleteVcluster() *v1.DeleteVClusterRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_DeleteVcluster); ok {
-			return x.DeleteVcluster
-		}
-	}
-	return nil
-}
-
-func (x *Step) GetScaleVcluster() *v1.ScaleVClusterRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_ScaleVcluster); ok {
-			return x.ScaleVcluster
-		}
-	}
-	return nil
-}
-
-func (x *Step) GetSuspendVcluster() *v1.SuspendVClusterRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_SuspendVcluster); ok {
-			return x.SuspendVcluster
-		}
-	}
-	return nil
-}
-
-func (x *Step) GetResumeVcluster() *v1.ResumeVClusterRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_ResumeVcluster); ok {
-			return x.ResumeVcluster
-		}
-	}
-	return nil
-}
-
-func (x *Step) GetSnapshotVcluster() *v1.SnapshotVClusterRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_SnapshotVcluster); ok {
-			return x.SnapshotVcluster
-		}
-	}
-	return nil
-}
-
-func (x *Step) GetRestoreVcluster() *v1.RestoreVClusterRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_RestoreVcluster); ok {
-			return x.RestoreVcluster
-		}
-	}
-	return nil
-}
-
-func (x *Step) GetGetKubeconfig() *v1.GetVClusterKubeconfigRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_GetKubeconfig); ok {
-			return x.GetKubeconfig
-		}
-	}
-	return nil
-}
-
-func (x *Step) GetGetSnapshot() *v1.GetSnapshotRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_GetSnapshot); ok {
-			return x.GetSnapshot
-		}
-	}
-	return nil
-}
-
 func (x *Step) GetListSnapshots() *v1.ListSnapshotsRequest {
 	if x != nil {
 		if x, ok := x.Action.(*Step_ListSnapshots); ok {
@@ -538,15 +435,6 @@ func (x *Step) GetListSnapshotsPage() *v1.ListSnapshotsRequest {
 	if x != nil {
 		if x, ok := x.Action.(*Step_ListSnapshotsPage); ok {
 			return x.ListSnapshotsPage
-		}
-	}
-	return nil
-}
-
-func (x *Step) GetDeleteSnapshot() *v1.DeleteSnapshotRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_DeleteSnapshot); ok {
-			return x.DeleteSnapshot
 		}
 	}
 	return nil
@@ -597,46 +485,10 @@ func (x *Step) GetWatchCollect() *WatchCollect {
 	return nil
 }
 
-func (x *Step) GetGetVclusterUsage() *v1.GetVClusterUsageRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_GetVclusterUsage); ok {
-			return x.GetVclusterUsage
-		}
-	}
-	return nil
-}
-
-func (x *Step) GetGetFleetSummary() *v1.GetFleetSummaryRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_GetFleetSummary); ok {
-			return x.GetFleetSummary
-		}
-	}
-	return nil
-}
-
-func (x *Step) GetGetServerInfo() *v1.GetServerInfoRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_GetServerInfo); ok {
-			return x.GetServerInfo
-		}
-	}
-	return nil
-}
-
 func (x *Step) GetUpdateVcluster() *v1.UpdateVClusterRequest {
 	if x != nil {
 		if x, ok := x.Action.(*Step_UpdateVcluster); ok {
 			return x.UpdateVcluster
-		}
-	}
-	return nil
-}
-
-func (x *Step) GetGetOperation() *v1.GetOperationRequest {
-	if x != nil {
-		if x, ok := x.Action.(*Step_GetOperation); ok {
-			return x.GetOperation
 		}
 	}
 	return nil
@@ -660,18 +512,17 @@ func (x *Step) GetListOperationsPage() *v1.ListOperationsRequest {
 	return nil
 }
 
+func (x *Step) GetCall() *UnaryCall {
+	if x != nil {
+		if x, ok := x.Action.(*Step_Call); ok {
+			return x.Call
+		}
+	}
+	return nil
+}
+
 type isStep_Action interface {
 	isStep_Action()
-}
-
-type Step_CreateVcluster struct {
-	// CreateVCluster; result: vcluster.
-	CreateVcluster *v1.CreateVClusterRequest `protobuf:"bytes,10,opt,name=create_vcluster,json=createVcluster,proto3,oneof"`
-}
-
-type Step_GetVcluster struct {
-	// GetVCluster; result: vcluster.
-	GetVcluster *v1.GetVClusterRequest `protobuf:"bytes,11,opt,name=get_vcluster,json=getVcluster,proto3,oneof"`
 }
 
 type Step_ListVclusters struct {
@@ -687,46 +538,6 @@ type Step_ListVclustersPage struct {
 	ListVclustersPage *v1.ListVClustersRequest `protobuf:"bytes,13,opt,name=list_vclusters_page,json=listVclustersPage,proto3,oneof"`
 }
 
-type Step_DeleteVcluster struct {
-	// DeleteVCluster; result: vcluster (DELETING).
-	DeleteVcluster *v1.DeleteVClusterRequest `protobuf:"bytes,14,opt,name=delete_vcluster,json=deleteVcluster,proto3,oneof"`
-}
-
-type Step_ScaleVcluster struct {
-	// ScaleVCluster; result: vcluster.
-	ScaleVcluster *v1.ScaleVClusterRequest `protobuf:"bytes,15,opt,name=scale_vcluster,json=scaleVcluster,proto3,oneof"`
-}
-
-type Step_SuspendVcluster struct {
-	// SuspendVCluster; result: vcluster.
-	SuspendVcluster *v1.SuspendVClusterRequest `protobuf:"bytes,16,opt,name=suspend_vcluster,json=suspendVcluster,proto3,oneof"`
-}
-
-type Step_ResumeVcluster struct {
-	// ResumeVCluster; result: vcluster.
-	ResumeVcluster *v1.ResumeVClusterRequest `protobuf:"bytes,17,opt,name=resume_vcluster,json=resumeVcluster,proto3,oneof"`
-}
-
-type Step_SnapshotVcluster struct {
-	// SnapshotVCluster; result: snapshot.
-	SnapshotVcluster *v1.SnapshotVClusterRequest `protobuf:"bytes,18,opt,name=snapshot_vcluster,json=snapshotVcluster,proto3,oneof"`
-}
-
-type Step_RestoreVcluster struct {
-	// RestoreVCluster; result: vcluster.
-	RestoreVcluster *v1.RestoreVClusterRequest `protobuf:"bytes,19,opt,name=restore_vcluster,json=restoreVcluster,proto3,oneof"`
-}
-
-type Step_GetKubeconfig struct {
-	// GetVClusterKubeconfig; result: kubeconfig.
-	GetKubeconfig *v1.GetVClusterKubeconfigRequest `protobuf:"bytes,20,opt,name=get_kubeconfig,json=getKubeconfig,proto3,oneof"`
-}
-
-type Step_GetSnapshot struct {
-	// GetSnapshot; result: snapshot.
-	GetSnapshot *v1.GetSnapshotRequest `protobuf:"bytes,21,opt,name=get_snapshot,json=getSnapshot,proto3,oneof"`
-}
-
 type Step_ListSnapshots struct {
 	// Every snapshot of a listing through automatic pagination; result:
 	// snapshots.
@@ -736,11 +547,6 @@ type Step_ListSnapshots struct {
 type Step_ListSnapshotsPage struct {
 	// One page of a snapshot listing; result: snapshot_page.
 	ListSnapshotsPage *v1.ListSnapshotsRequest `protobuf:"bytes,23,opt,name=list_snapshots_page,json=listSnapshotsPage,proto3,oneof"`
-}
-
-type Step_DeleteSnapshot struct {
-	// DeleteSnapshot; result: done.
-	DeleteSnapshot *v1.DeleteSnapshotRequest `protobuf:"bytes,24,opt,name=delete_snapshot,json=deleteSnapshot,proto3,oneof"`
 }
 
 type Step_WaitForPhase struct {
@@ -769,21 +575,6 @@ type Step_WatchCollect struct {
 	WatchCollect *WatchCollect `protobuf:"bytes,29,opt,name=watch_collect,json=watchCollect,proto3,oneof"`
 }
 
-type Step_GetVclusterUsage struct {
-	// MonitorService.GetVClusterUsage; result: usage.
-	GetVclusterUsage *v1.GetVClusterUsageRequest `protobuf:"bytes,30,opt,name=get_vcluster_usage,json=getVclusterUsage,proto3,oneof"`
-}
-
-type Step_GetFleetSummary struct {
-	// MonitorService.GetFleetSummary; result: fleet_summary.
-	GetFleetSummary *v1.GetFleetSummaryRequest `protobuf:"bytes,31,opt,name=get_fleet_summary,json=getFleetSummary,proto3,oneof"`
-}
-
-type Step_GetServerInfo struct {
-	// ServerInfoService.GetServerInfo; result: server_info.
-	GetServerInfo *v1.GetServerInfoRequest `protobuf:"bytes,32,opt,name=get_server_info,json=getServerInfo,proto3,oneof"`
-}
-
 type Step_UpdateVcluster struct {
 	// UpdateVCluster; result: vcluster. The client calls its SDK's update
 	// method with vcluster.namespace and vcluster.name, and for each path of
@@ -794,11 +585,6 @@ type Step_UpdateVcluster struct {
 	// another path, or names sleep_schedule or expire_time left unset there
 	// (which clears them). So an empty mask is a call with no change.
 	UpdateVcluster *v1.UpdateVClusterRequest `protobuf:"bytes,33,opt,name=update_vcluster,json=updateVcluster,proto3,oneof"`
-}
-
-type Step_GetOperation struct {
-	// OperationService.GetOperation; result: operation.
-	GetOperation *v1.GetOperationRequest `protobuf:"bytes,34,opt,name=get_operation,json=getOperation,proto3,oneof"`
 }
 
 type Step_ListOperations struct {
@@ -812,35 +598,20 @@ type Step_ListOperationsPage struct {
 	ListOperationsPage *v1.ListOperationsRequest `protobuf:"bytes,36,opt,name=list_operations_page,json=listOperationsPage,proto3,oneof"`
 }
 
-func (*Step_CreateVcluster) isStep_Action() {}
-
-func (*Step_GetVcluster) isStep_Action() {}
+type Step_Call struct {
+	// Any other unary RPC of the API (CreateVCluster, GetVCluster,
+	// DeleteSnapshot, GetServerInfo, ...), through the SDK's method for it:
+	// see UnaryCall.
+	Call *UnaryCall `protobuf:"bytes,37,opt,name=call,proto3,oneof"`
+}
 
 func (*Step_ListVclusters) isStep_Action() {}
 
 func (*Step_ListVclustersPage) isStep_Action() {}
 
-func (*Step_DeleteVcluster) isStep_Action() {}
-
-func (*Step_ScaleVcluster) isStep_Action() {}
-
-func (*Step_SuspendVcluster) isStep_Action() {}
-
-func (*Step_ResumeVcluster) isStep_Action() {}
-
-func (*Step_SnapshotVcluster) isStep_Action() {}
-
-func (*Step_RestoreVcluster) isStep_Action() {}
-
-func (*Step_GetKubeconfig) isStep_Action() {}
-
-func (*Step_GetSnapshot) isStep_Action() {}
-
 func (*Step_ListSnapshots) isStep_Action() {}
 
 func (*Step_ListSnapshotsPage) isStep_Action() {}
-
-func (*Step_DeleteSnapshot) isStep_Action() {}
 
 func (*Step_WaitForPhase) isStep_Action() {}
 
@@ -852,19 +623,89 @@ func (*Step_WatchStart) isStep_Action() {}
 
 func (*Step_WatchCollect) isStep_Action() {}
 
-func (*Step_GetVclusterUsage) isStep_Action() {}
-
-func (*Step_GetFleetSummary) isStep_Action() {}
-
-func (*Step_GetServerInfo) isStep_Action() {}
-
 func (*Step_UpdateVcluster) isStep_Action() {}
-
-func (*Step_GetOperation) isStep_Action() {}
 
 func (*Step_ListOperations) isStep_Action() {}
 
 func (*Step_ListOperationsPage) isStep_Action() {}
+
+func (*Step_Call) isStep_Action() {}
+
+// A unary RPC of the API, made through the SDK's high-level method for it,
+// so that one action serves every such RPC and a new one needs no client
+// code.
+//
+// The SDK method is the RPC's name in the language's style
+// (create_vcluster, createVCluster, CreateVCluster), except that
+// GetVClusterKubeconfig is get_kubeconfig / getKubeconfig / GetKubeconfig
+// (sdk/names.json). Its arguments come from the request: first the leading
+// fields the method takes as positional arguments in that language
+// (namespace and name; namespace and snapshot_name; id), in field order;
+// then every other field that is set (a scalar other than its zero value, a
+// message that is present, a non-empty map or list) as the argument or
+// option of the same name in the language's style. Unset fields are not
+// passed, so the SDK's defaults apply (an unset request_id is the SDK's to
+// fill). A set field the method has no argument for is KIND_UNSUPPORTED. A
+// mutation (its request has a request_id field) also gets the SDK's
+// operation callback, which fills StepResult.operation_id.
+//
+// The result is the StepResult.outcome of the type the method returns
+// (vcluster, snapshot, usage, fleet_summary, server_info, operation); the
+// kubeconfig for a method that returns a string; done for one that returns
+// nothing.
+type UnaryCall struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The RPC's name in its service, such as "CreateVCluster".
+	Method string `protobuf:"bytes,1,opt,name=method,proto3" json:"method,omitempty"`
+	// The request, of the RPC's input type.
+	Request       *anypb.Any `protobuf:"bytes,2,opt,name=request,proto3" json:"request,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnaryCall) Reset() {
+	*x = UnaryCall{}
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnaryCall) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnaryCall) ProtoMessage() {}
+
+func (x *UnaryCall) ProtoReflect() protoreflect.Message {
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnaryCall.ProtoReflect.Descriptor instead.
+func (*UnaryCall) Descriptor() ([]byte, []int) {
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *UnaryCall) GetMethod() string {
+	if x != nil {
+		return x.Method
+	}
+	return ""
+}
+
+func (x *UnaryCall) GetRequest() *anypb.Any {
+	if x != nil {
+		return x.Request
+	}
+	return nil
+}
 
 // Per-call options; unset fields keep the SDK's defaults.
 type CallOptions struct {
@@ -898,7 +739,7 @@ type CallOptions struct {
 
 func (x *CallOptions) Reset() {
 	*x = CallOptions{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[4]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -910,7 +751,7 @@ func (x *CallOptions) String() string {
 func (*CallOptions) ProtoMessage() {}
 
 func (x *CallOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[4]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -923,7 +764,7 @@ func (x *CallOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CallOptions.ProtoReflect.Descriptor instead.
 func (*CallOptions) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{4}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *CallOptions) GetTimeoutMs() int64 {
@@ -972,7 +813,8 @@ func (x *CallOptions) GetNoSdkChecks() bool {
 type Ref struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The proto3 JSON name (lowerCamelCase) of a top-level string field of the
-	// step's request, such as "etag", "snapshotName" or "pageToken".
+	// step's request (for a call, of UnaryCall.request), such as "etag",
+	// "snapshotName" or "pageToken".
 	Field string `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"`
 	// The name of an earlier step of the same case.
 	Step string `protobuf:"bytes,2,opt,name=step,proto3" json:"step,omitempty"`
@@ -987,7 +829,7 @@ type Ref struct {
 
 func (x *Ref) Reset() {
 	*x = Ref{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[5]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -999,7 +841,7 @@ func (x *Ref) String() string {
 func (*Ref) ProtoMessage() {}
 
 func (x *Ref) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[5]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1012,7 +854,7 @@ func (x *Ref) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Ref.ProtoReflect.Descriptor instead.
 func (*Ref) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{5}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Ref) GetField() string {
@@ -1053,7 +895,7 @@ type WaitForPhase struct {
 
 func (x *WaitForPhase) Reset() {
 	*x = WaitForPhase{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[6]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1065,7 +907,7 @@ func (x *WaitForPhase) String() string {
 func (*WaitForPhase) ProtoMessage() {}
 
 func (x *WaitForPhase) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[6]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1078,7 +920,7 @@ func (x *WaitForPhase) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitForPhase.ProtoReflect.Descriptor instead.
 func (*WaitForPhase) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{6}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *WaitForPhase) GetNamespace() string {
@@ -1124,7 +966,7 @@ type WaitForDeletion struct {
 
 func (x *WaitForDeletion) Reset() {
 	*x = WaitForDeletion{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[7]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1136,7 +978,7 @@ func (x *WaitForDeletion) String() string {
 func (*WaitForDeletion) ProtoMessage() {}
 
 func (x *WaitForDeletion) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[7]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1149,7 +991,7 @@ func (x *WaitForDeletion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitForDeletion.ProtoReflect.Descriptor instead.
 func (*WaitForDeletion) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{7}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *WaitForDeletion) GetNamespace() string {
@@ -1190,7 +1032,7 @@ type WaitForSnapshot struct {
 
 func (x *WaitForSnapshot) Reset() {
 	*x = WaitForSnapshot{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[8]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1202,7 +1044,7 @@ func (x *WaitForSnapshot) String() string {
 func (*WaitForSnapshot) ProtoMessage() {}
 
 func (x *WaitForSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[8]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1215,7 +1057,7 @@ func (x *WaitForSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WaitForSnapshot.ProtoReflect.Descriptor instead.
 func (*WaitForSnapshot) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{8}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *WaitForSnapshot) GetNamespace() string {
@@ -1265,7 +1107,7 @@ type WatchCollect struct {
 
 func (x *WatchCollect) Reset() {
 	*x = WatchCollect{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[9]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1277,7 +1119,7 @@ func (x *WatchCollect) String() string {
 func (*WatchCollect) ProtoMessage() {}
 
 func (x *WatchCollect) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[9]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1290,7 +1132,7 @@ func (x *WatchCollect) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchCollect.ProtoReflect.Descriptor instead.
 func (*WatchCollect) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{9}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *WatchCollect) GetWatch() string {
@@ -1360,7 +1202,7 @@ type StepResult struct {
 
 func (x *StepResult) Reset() {
 	*x = StepResult{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[10]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1372,7 +1214,7 @@ func (x *StepResult) String() string {
 func (*StepResult) ProtoMessage() {}
 
 func (x *StepResult) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[10]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1385,7 +1227,7 @@ func (x *StepResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StepResult.ProtoReflect.Descriptor instead.
 func (*StepResult) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{10}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *StepResult) GetCaseName() string {
@@ -1694,7 +1536,7 @@ type VClusterList struct {
 
 func (x *VClusterList) Reset() {
 	*x = VClusterList{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[11]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1706,7 +1548,7 @@ func (x *VClusterList) String() string {
 func (*VClusterList) ProtoMessage() {}
 
 func (x *VClusterList) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[11]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1719,7 +1561,7 @@ func (x *VClusterList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VClusterList.ProtoReflect.Descriptor instead.
 func (*VClusterList) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{11}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *VClusterList) GetItems() []*v1.VCluster {
@@ -1740,7 +1582,7 @@ type SnapshotList struct {
 
 func (x *SnapshotList) Reset() {
 	*x = SnapshotList{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[12]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1752,7 +1594,7 @@ func (x *SnapshotList) String() string {
 func (*SnapshotList) ProtoMessage() {}
 
 func (x *SnapshotList) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[12]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1765,7 +1607,7 @@ func (x *SnapshotList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SnapshotList.ProtoReflect.Descriptor instead.
 func (*SnapshotList) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{12}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *SnapshotList) GetItems() []*v1.Snapshot {
@@ -1786,7 +1628,7 @@ type OperationList struct {
 
 func (x *OperationList) Reset() {
 	*x = OperationList{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[13]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1798,7 +1640,7 @@ func (x *OperationList) String() string {
 func (*OperationList) ProtoMessage() {}
 
 func (x *OperationList) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[13]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1811,7 +1653,7 @@ func (x *OperationList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OperationList.ProtoReflect.Descriptor instead.
 func (*OperationList) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{13}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *OperationList) GetItems() []*v1.Operation {
@@ -1830,7 +1672,7 @@ type Done struct {
 
 func (x *Done) Reset() {
 	*x = Done{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[14]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1842,7 +1684,7 @@ func (x *Done) String() string {
 func (*Done) ProtoMessage() {}
 
 func (x *Done) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[14]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1855,7 +1697,7 @@ func (x *Done) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Done.ProtoReflect.Descriptor instead.
 func (*Done) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{14}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{15}
 }
 
 // Events read by a watch_collect.
@@ -1873,7 +1715,7 @@ type WatchEvents struct {
 
 func (x *WatchEvents) Reset() {
 	*x = WatchEvents{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[15]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1885,7 +1727,7 @@ func (x *WatchEvents) String() string {
 func (*WatchEvents) ProtoMessage() {}
 
 func (x *WatchEvents) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[15]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1898,7 +1740,7 @@ func (x *WatchEvents) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEvents.ProtoReflect.Descriptor instead.
 func (*WatchEvents) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{15}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *WatchEvents) GetEvents() []*v1.WatchVClustersResponse {
@@ -1951,7 +1793,7 @@ type Error struct {
 
 func (x *Error) Reset() {
 	*x = Error{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[16]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1963,7 +1805,7 @@ func (x *Error) String() string {
 func (*Error) ProtoMessage() {}
 
 func (x *Error) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[16]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1976,7 +1818,7 @@ func (x *Error) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Error.ProtoReflect.Descriptor instead.
 func (*Error) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{16}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Error) GetKind() Error_Kind {
@@ -2055,7 +1897,7 @@ type QuotaViolation struct {
 
 func (x *QuotaViolation) Reset() {
 	*x = QuotaViolation{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[17]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2067,7 +1909,7 @@ func (x *QuotaViolation) String() string {
 func (*QuotaViolation) ProtoMessage() {}
 
 func (x *QuotaViolation) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[17]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2080,7 +1922,7 @@ func (x *QuotaViolation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QuotaViolation.ProtoReflect.Descriptor instead.
 func (*QuotaViolation) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{17}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *QuotaViolation) GetSubject() string {
@@ -2110,7 +1952,7 @@ type FieldViolation struct {
 
 func (x *FieldViolation) Reset() {
 	*x = FieldViolation{}
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[18]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2122,7 +1964,7 @@ func (x *FieldViolation) String() string {
 func (*FieldViolation) ProtoMessage() {}
 
 func (x *FieldViolation) ProtoReflect() protoreflect.Message {
-	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[18]
+	mi := &file_openvcluster_conformance_v1_protocol_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2135,7 +1977,7 @@ func (x *FieldViolation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FieldViolation.ProtoReflect.Descriptor instead.
 func (*FieldViolation) Descriptor() ([]byte, []int) {
-	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{18}
+	return file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *FieldViolation) GetField() string {
@@ -2156,7 +1998,7 @@ var File_openvcluster_conformance_v1_protocol_proto protoreflect.FileDescriptor
 
 const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\n" +
-	"*openvcluster/conformance/v1/protocol.proto\x12\x1bopenvcluster.conformance.v1\x1a%openvcluster/v1/monitor_service.proto\x1a\x1fopenvcluster/v1/operation.proto\x1a'openvcluster/v1/operation_service.proto\x1a)openvcluster/v1/server_info_service.proto\x1a\x1eopenvcluster/v1/snapshot.proto\x1a&openvcluster/v1/snapshot_service.proto\x1a\x1eopenvcluster/v1/vcluster.proto\x1a&openvcluster/v1/vcluster_service.proto\"\xac\x01\n" +
+	"*openvcluster/conformance/v1/protocol.proto\x12\x1bopenvcluster.conformance.v1\x1a\x19google/protobuf/any.proto\x1a%openvcluster/v1/monitor_service.proto\x1a\x1fopenvcluster/v1/operation.proto\x1a'openvcluster/v1/operation_service.proto\x1a)openvcluster/v1/server_info_service.proto\x1a\x1eopenvcluster/v1/snapshot.proto\x1a&openvcluster/v1/snapshot_service.proto\x1a\x1eopenvcluster/v1/vcluster.proto\x1a&openvcluster/v1/vcluster_service.proto\"\xac\x01\n" +
 	"\vCaseRequest\x12\x1b\n" +
 	"\tcase_name\x18\x01 \x01(\tR\bcaseName\x12G\n" +
 	"\n" +
@@ -2174,41 +2016,30 @@ const file_openvcluster_conformance_v1_protocol_proto_rawDesc = "" +
 	"\x10client_cert_file\x18\x02 \x01(\tR\x0eclientCertFile\x12&\n" +
 	"\x0fclient_key_file\x18\x03 \x01(\tR\rclientKeyFile\x12\x1f\n" +
 	"\vserver_name\x18\x04 \x01(\tR\n" +
-	"serverName\"\xf6\x12\n" +
+	"serverName\"\xfa\v\n" +
 	"\x04Step\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12B\n" +
 	"\aoptions\x18\x02 \x01(\v2(.openvcluster.conformance.v1.CallOptionsR\aoptions\x124\n" +
-	"\x04refs\x18\x03 \x03(\v2 .openvcluster.conformance.v1.RefR\x04refs\x12Q\n" +
-	"\x0fcreate_vcluster\x18\n" +
-	" \x01(\v2&.openvcluster.v1.CreateVClusterRequestH\x00R\x0ecreateVcluster\x12H\n" +
-	"\fget_vcluster\x18\v \x01(\v2#.openvcluster.v1.GetVClusterRequestH\x00R\vgetVcluster\x12N\n" +
+	"\x04refs\x18\x03 \x03(\v2 .openvcluster.conformance.v1.RefR\x04refs\x12N\n" +
 	"\x0elist_vclusters\x18\f \x01(\v2%.openvcluster.v1.ListVClustersRequestH\x00R\rlistVclusters\x12W\n" +
-	"\x13list_vclusters_page\x18\r \x01(\v2%.openvcluster.v1.ListVClustersRequestH\x00R\x11listVclustersPage\x12Q\n" +
-	"\x0fdelete_vcluster\x18\x0e \x01(\v2&.openvcluster.v1.DeleteVClusterRequestH\x00R\x0edeleteVcluster\x12N\n" +
-	"\x0escale_vcluster\x18\x0f \x01(\v2%.openvcluster.v1.ScaleVClusterRequestH\x00R\rscaleVcluster\x12T\n" +
-	"\x10suspend_vcluster\x18\x10 \x01(\v2'.openvcluster.v1.SuspendVClusterRequestH\x00R\x0fsuspendVcluster\x12Q\n" +
-	"\x0fresume_vcluster\x18\x11 \x01(\v2&.openvcluster.v1.ResumeVClusterRequestH\x00R\x0eresumeVcluster\x12W\n" +
-	"\x11snapshot_vcluster\x18\x12 \x01(\v2(.openvcluster.v1.SnapshotVClusterRequestH\x00R\x10snapshotVcluster\x12T\n" +
-	"\x10restore_vcluster\x18\x13 \x01(\v2'.openvcluster.v1.RestoreVClusterRequestH\x00R\x0frestoreVcluster\x12V\n" +
-	"\x0eget_kubeconfig\x18\x14 \x01(\v2-.openvcluster.v1.GetVClusterKubeconfigRequestH\x00R\rgetKubeconfig\x12H\n" +
-	"\fget_snapshot\x18\x15 \x01(\v2#.openvcluster.v1.GetSnapshotRequestH\x00R\vgetSnapshot\x12N\n" +
+	"\x13list_vclusters_page\x18\r \x01(\v2%.openvcluster.v1.ListVClustersRequestH\x00R\x11listVclustersPage\x12N\n" +
 	"\x0elist_snapshots\x18\x16 \x01(\v2%.openvcluster.v1.ListSnapshotsRequestH\x00R\rlistSnapshots\x12W\n" +
 	"\x13list_snapshots_page\x18\x17 \x01(\v2%.openvcluster.v1.ListSnapshotsRequestH\x00R\x11listSnapshotsPage\x12Q\n" +
-	"\x0fdelete_snapshot\x18\x18 \x01(\v2&.openvcluster.v1.DeleteSnapshotRequestH\x00R\x0edeleteSnapshot\x12Q\n" +
 	"\x0ewait_for_phase\x18\x19 \x01(\v2).openvcluster.conformance.v1.WaitForPhaseH\x00R\fwaitForPhase\x12Z\n" +
 	"\x11wait_for_deletion\x18\x1a \x01(\v2,.openvcluster.conformance.v1.WaitForDeletionH\x00R\x0fwaitForDeletion\x12Z\n" +
 	"\x11wait_for_snapshot\x18\x1b \x01(\v2,.openvcluster.conformance.v1.WaitForSnapshotH\x00R\x0fwaitForSnapshot\x12I\n" +
 	"\vwatch_start\x18\x1c \x01(\v2&.openvcluster.v1.WatchVClustersRequestH\x00R\n" +
 	"watchStart\x12P\n" +
-	"\rwatch_collect\x18\x1d \x01(\v2).openvcluster.conformance.v1.WatchCollectH\x00R\fwatchCollect\x12X\n" +
-	"\x12get_vcluster_usage\x18\x1e \x01(\v2(.openvcluster.v1.GetVClusterUsageRequestH\x00R\x10getVclusterUsage\x12U\n" +
-	"\x11get_fleet_summary\x18\x1f \x01(\v2'.openvcluster.v1.GetFleetSummaryRequestH\x00R\x0fgetFleetSummary\x12O\n" +
-	"\x0fget_server_info\x18  \x01(\v2%.openvcluster.v1.GetServerInfoRequestH\x00R\rgetServerInfo\x12Q\n" +
-	"\x0fupdate_vcluster\x18! \x01(\v2&.openvcluster.v1.UpdateVClusterRequestH\x00R\x0eupdateVcluster\x12K\n" +
-	"\rget_operation\x18\" \x01(\v2$.openvcluster.v1.GetOperationRequestH\x00R\fgetOperation\x12Q\n" +
+	"\rwatch_collect\x18\x1d \x01(\v2).openvcluster.conformance.v1.WatchCollectH\x00R\fwatchCollect\x12Q\n" +
+	"\x0fupdate_vcluster\x18! \x01(\v2&.openvcluster.v1.UpdateVClusterRequestH\x00R\x0eupdateVcluster\x12Q\n" +
 	"\x0flist_operations\x18# \x01(\v2&.openvcluster.v1.ListOperationsRequestH\x00R\x0elistOperations\x12Z\n" +
-	"\x14list_operations_page\x18$ \x01(\v2&.openvcluster.v1.ListOperationsRequestH\x00R\x12listOperationsPageB\b\n" +
-	"\x06action\"\xc3\x02\n" +
+	"\x14list_operations_page\x18$ \x01(\v2&.openvcluster.v1.ListOperationsRequestH\x00R\x12listOperationsPage\x12<\n" +
+	"\x04call\x18% \x01(\v2&.openvcluster.conformance.v1.UnaryCallH\x00R\x04callB\b\n" +
+	"\x06actionJ\x04\b\n" +
+	"\x10\vJ\x04\b\v\x10\fJ\x04\b\x0e\x10\x16J\x04\b\x18\x10\x19J\x04\b\x1e\x10!J\x04\b\"\x10#R\x0fcreate_vclusterR\fget_vclusterR\x0fdelete_vclusterR\x0escale_vclusterR\x10suspend_vclusterR\x0fresume_vclusterR\x11snapshot_vclusterR\x10restore_vclusterR\x0eget_kubeconfigR\fget_snapshotR\x0fdelete_snapshotR\x12get_vcluster_usageR\x11get_fleet_summaryR\x0fget_server_infoR\rget_operation\"S\n" +
+	"\tUnaryCall\x12\x16\n" +
+	"\x06method\x18\x01 \x01(\tR\x06method\x12.\n" +
+	"\arequest\x18\x02 \x01(\v2\x14.google.protobuf.AnyR\arequest\"\xc3\x02\n" +
 	"\vCallOptions\x12\x1d\n" +
 	"\n" +
 	"timeout_ms\x18\x01 \x01(\x03R\ttimeoutMs\x12R\n" +
@@ -2331,128 +2162,102 @@ func file_openvcluster_conformance_v1_protocol_proto_rawDescGZIP() []byte {
 }
 
 var file_openvcluster_conformance_v1_protocol_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_openvcluster_conformance_v1_protocol_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_openvcluster_conformance_v1_protocol_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_openvcluster_conformance_v1_protocol_proto_goTypes = []any{
-	(Error_Kind)(0),                         // 0: openvcluster.conformance.v1.Error.Kind
-	(*CaseRequest)(nil),                     // 1: openvcluster.conformance.v1.CaseRequest
-	(*Connection)(nil),                      // 2: openvcluster.conformance.v1.Connection
-	(*Tls)(nil),                             // 3: openvcluster.conformance.v1.Tls
-	(*Step)(nil),                            // 4: openvcluster.conformance.v1.Step
-	(*CallOptions)(nil),                     // 5: openvcluster.conformance.v1.CallOptions
-	(*Ref)(nil),                             // 6: openvcluster.conformance.v1.Ref
-	(*WaitForPhase)(nil),                    // 7: openvcluster.conformance.v1.WaitForPhase
-	(*WaitForDeletion)(nil),                 // 8: openvcluster.conformance.v1.WaitForDeletion
-	(*WaitForSnapshot)(nil),                 // 9: openvcluster.conformance.v1.WaitForSnapshot
-	(*WatchCollect)(nil),                    // 10: openvcluster.conformance.v1.WatchCollect
-	(*StepResult)(nil),                      // 11: openvcluster.conformance.v1.StepResult
-	(*VClusterList)(nil),                    // 12: openvcluster.conformance.v1.VClusterList
-	(*SnapshotList)(nil),                    // 13: openvcluster.conformance.v1.SnapshotList
-	(*OperationList)(nil),                   // 14: openvcluster.conformance.v1.OperationList
-	(*Done)(nil),                            // 15: openvcluster.conformance.v1.Done
-	(*WatchEvents)(nil),                     // 16: openvcluster.conformance.v1.WatchEvents
-	(*Error)(nil),                           // 17: openvcluster.conformance.v1.Error
-	(*QuotaViolation)(nil),                  // 18: openvcluster.conformance.v1.QuotaViolation
-	(*FieldViolation)(nil),                  // 19: openvcluster.conformance.v1.FieldViolation
-	nil,                                     // 20: openvcluster.conformance.v1.CallOptions.MetadataEntry
-	nil,                                     // 21: openvcluster.conformance.v1.Error.MetadataEntry
-	(*v1.CreateVClusterRequest)(nil),        // 22: openvcluster.v1.CreateVClusterRequest
-	(*v1.GetVClusterRequest)(nil),           // 23: openvcluster.v1.GetVClusterRequest
-	(*v1.ListVClustersRequest)(nil),         // 24: openvcluster.v1.ListVClustersRequest
-	(*v1.DeleteVClusterRequest)(nil),        // 25: openvcluster.v1.DeleteVClusterRequest
-	(*v1.ScaleVClusterRequest)(nil),         // 26: openvcluster.v1.ScaleVClusterRequest
-	(*v1.SuspendVClusterRequest)(nil),       // 27: openvcluster.v1.SuspendVClusterRequest
-	(*v1.ResumeVClusterRequest)(nil),        // 28: openvcluster.v1.ResumeVClusterRequest
-	(*v1.SnapshotVClusterRequest)(nil),      // 29: openvcluster.v1.SnapshotVClusterRequest
-	(*v1.RestoreVClusterRequest)(nil),       // 30: openvcluster.v1.RestoreVClusterRequest
-	(*v1.GetVClusterKubeconfigRequest)(nil), // 31: openvcluster.v1.GetVClusterKubeconfigRequest
-	(*v1.GetSnapshotRequest)(nil),           // 32: openvcluster.v1.GetSnapshotRequest
-	(*v1.ListSnapshotsRequest)(nil),         // 33: openvcluster.v1.ListSnapshotsRequest
-	(*v1.DeleteSnapshotRequest)(nil),        // 34: openvcluster.v1.DeleteSnapshotRequest
-	(*v1.WatchVClustersRequest)(nil),        // 35: openvcluster.v1.WatchVClustersRequest
-	(*v1.GetVClusterUsageRequest)(nil),      // 36: openvcluster.v1.GetVClusterUsageRequest
-	(*v1.GetFleetSummaryRequest)(nil),       // 37: openvcluster.v1.GetFleetSummaryRequest
-	(*v1.GetServerInfoRequest)(nil),         // 38: openvcluster.v1.GetServerInfoRequest
-	(*v1.UpdateVClusterRequest)(nil),        // 39: openvcluster.v1.UpdateVClusterRequest
-	(*v1.GetOperationRequest)(nil),          // 40: openvcluster.v1.GetOperationRequest
-	(*v1.ListOperationsRequest)(nil),        // 41: openvcluster.v1.ListOperationsRequest
-	(v1.VCluster_Phase)(0),                  // 42: openvcluster.v1.VCluster.Phase
-	(v1.Snapshot_Phase)(0),                  // 43: openvcluster.v1.Snapshot.Phase
-	(*v1.VCluster)(nil),                     // 44: openvcluster.v1.VCluster
-	(*v1.Snapshot)(nil),                     // 45: openvcluster.v1.Snapshot
-	(*v1.ListVClustersResponse)(nil),        // 46: openvcluster.v1.ListVClustersResponse
-	(*v1.ListSnapshotsResponse)(nil),        // 47: openvcluster.v1.ListSnapshotsResponse
-	(*v1.VClusterUsage)(nil),                // 48: openvcluster.v1.VClusterUsage
-	(*v1.FleetSummary)(nil),                 // 49: openvcluster.v1.FleetSummary
-	(*v1.ServerInfo)(nil),                   // 50: openvcluster.v1.ServerInfo
-	(*v1.Operation)(nil),                    // 51: openvcluster.v1.Operation
-	(*v1.ListOperationsResponse)(nil),       // 52: openvcluster.v1.ListOperationsResponse
-	(*v1.WatchVClustersResponse)(nil),       // 53: openvcluster.v1.WatchVClustersResponse
+	(Error_Kind)(0),                   // 0: openvcluster.conformance.v1.Error.Kind
+	(*CaseRequest)(nil),               // 1: openvcluster.conformance.v1.CaseRequest
+	(*Connection)(nil),                // 2: openvcluster.conformance.v1.Connection
+	(*Tls)(nil),                       // 3: openvcluster.conformance.v1.Tls
+	(*Step)(nil),                      // 4: openvcluster.conformance.v1.Step
+	(*UnaryCall)(nil),                 // 5: openvcluster.conformance.v1.UnaryCall
+	(*CallOptions)(nil),               // 6: openvcluster.conformance.v1.CallOptions
+	(*Ref)(nil),                       // 7: openvcluster.conformance.v1.Ref
+	(*WaitForPhase)(nil),              // 8: openvcluster.conformance.v1.WaitForPhase
+	(*WaitForDeletion)(nil),           // 9: openvcluster.conformance.v1.WaitForDeletion
+	(*WaitForSnapshot)(nil),           // 10: openvcluster.conformance.v1.WaitForSnapshot
+	(*WatchCollect)(nil),              // 11: openvcluster.conformance.v1.WatchCollect
+	(*StepResult)(nil),                // 12: openvcluster.conformance.v1.StepResult
+	(*VClusterList)(nil),              // 13: openvcluster.conformance.v1.VClusterList
+	(*SnapshotList)(nil),              // 14: openvcluster.conformance.v1.SnapshotList
+	(*OperationList)(nil),             // 15: openvcluster.conformance.v1.OperationList
+	(*Done)(nil),                      // 16: openvcluster.conformance.v1.Done
+	(*WatchEvents)(nil),               // 17: openvcluster.conformance.v1.WatchEvents
+	(*Error)(nil),                     // 18: openvcluster.conformance.v1.Error
+	(*QuotaViolation)(nil),            // 19: openvcluster.conformance.v1.QuotaViolation
+	(*FieldViolation)(nil),            // 20: openvcluster.conformance.v1.FieldViolation
+	nil,                               // 21: openvcluster.conformance.v1.CallOptions.MetadataEntry
+	nil,                               // 22: openvcluster.conformance.v1.Error.MetadataEntry
+	(*v1.ListVClustersRequest)(nil),   // 23: openvcluster.v1.ListVClustersRequest
+	(*v1.ListSnapshotsRequest)(nil),   // 24: openvcluster.v1.ListSnapshotsRequest
+	(*v1.WatchVClustersRequest)(nil),  // 25: openvcluster.v1.WatchVClustersRequest
+	(*v1.UpdateVClusterRequest)(nil),  // 26: openvcluster.v1.UpdateVClusterRequest
+	(*v1.ListOperationsRequest)(nil),  // 27: openvcluster.v1.ListOperationsRequest
+	(*anypb.Any)(nil),                 // 28: google.protobuf.Any
+	(v1.VCluster_Phase)(0),            // 29: openvcluster.v1.VCluster.Phase
+	(v1.Snapshot_Phase)(0),            // 30: openvcluster.v1.Snapshot.Phase
+	(*v1.VCluster)(nil),               // 31: openvcluster.v1.VCluster
+	(*v1.Snapshot)(nil),               // 32: openvcluster.v1.Snapshot
+	(*v1.ListVClustersResponse)(nil),  // 33: openvcluster.v1.ListVClustersResponse
+	(*v1.ListSnapshotsResponse)(nil),  // 34: openvcluster.v1.ListSnapshotsResponse
+	(*v1.VClusterUsage)(nil),          // 35: openvcluster.v1.VClusterUsage
+	(*v1.FleetSummary)(nil),           // 36: openvcluster.v1.FleetSummary
+	(*v1.ServerInfo)(nil),             // 37: openvcluster.v1.ServerInfo
+	(*v1.Operation)(nil),              // 38: openvcluster.v1.Operation
+	(*v1.ListOperationsResponse)(nil), // 39: openvcluster.v1.ListOperationsResponse
+	(*v1.WatchVClustersResponse)(nil), // 40: openvcluster.v1.WatchVClustersResponse
 }
 var file_openvcluster_conformance_v1_protocol_proto_depIdxs = []int32{
 	2,  // 0: openvcluster.conformance.v1.CaseRequest.connection:type_name -> openvcluster.conformance.v1.Connection
 	4,  // 1: openvcluster.conformance.v1.CaseRequest.steps:type_name -> openvcluster.conformance.v1.Step
 	3,  // 2: openvcluster.conformance.v1.Connection.tls:type_name -> openvcluster.conformance.v1.Tls
-	5,  // 3: openvcluster.conformance.v1.Step.options:type_name -> openvcluster.conformance.v1.CallOptions
-	6,  // 4: openvcluster.conformance.v1.Step.refs:type_name -> openvcluster.conformance.v1.Ref
-	22, // 5: openvcluster.conformance.v1.Step.create_vcluster:type_name -> openvcluster.v1.CreateVClusterRequest
-	23, // 6: openvcluster.conformance.v1.Step.get_vcluster:type_name -> openvcluster.v1.GetVClusterRequest
-	24, // 7: openvcluster.conformance.v1.Step.list_vclusters:type_name -> openvcluster.v1.ListVClustersRequest
-	24, // 8: openvcluster.conformance.v1.Step.list_vclusters_page:type_name -> openvcluster.v1.ListVClustersRequest
-	25, // 9: openvcluster.conformance.v1.Step.delete_vcluster:type_name -> openvcluster.v1.DeleteVClusterRequest
-	26, // 10: openvcluster.conformance.v1.Step.scale_vcluster:type_name -> openvcluster.v1.ScaleVClusterRequest
-	27, // 11: openvcluster.conformance.v1.Step.suspend_vcluster:type_name -> openvcluster.v1.SuspendVClusterRequest
-	28, // 12: openvcluster.conformance.v1.Step.resume_vcluster:type_name -> openvcluster.v1.ResumeVClusterRequest
-	29, // 13: openvcluster.conformance.v1.Step.snapshot_vcluster:type_name -> openvcluster.v1.SnapshotVClusterRequest
-	30, // 14: openvcluster.conformance.v1.Step.restore_vcluster:type_name -> openvcluster.v1.RestoreVClusterRequest
-	31, // 15: openvcluster.conformance.v1.Step.get_kubeconfig:type_name -> openvcluster.v1.GetVClusterKubeconfigRequest
-	32, // 16: openvcluster.conformance.v1.Step.get_snapshot:type_name -> openvcluster.v1.GetSnapshotRequest
-	33, // 17: openvcluster.conformance.v1.Step.list_snapshots:type_name -> openvcluster.v1.ListSnapshotsRequest
-	33, // 18: openvcluster.conformance.v1.Step.list_snapshots_page:type_name -> openvcluster.v1.ListSnapshotsRequest
-	34, // 19: openvcluster.conformance.v1.Step.delete_snapshot:type_name -> openvcluster.v1.DeleteSnapshotRequest
-	7,  // 20: openvcluster.conformance.v1.Step.wait_for_phase:type_name -> openvcluster.conformance.v1.WaitForPhase
-	8,  // 21: openvcluster.conformance.v1.Step.wait_for_deletion:type_name -> openvcluster.conformance.v1.WaitForDeletion
-	9,  // 22: openvcluster.conformance.v1.Step.wait_for_snapshot:type_name -> openvcluster.conformance.v1.WaitForSnapshot
-	35, // 23: openvcluster.conformance.v1.Step.watch_start:type_name -> openvcluster.v1.WatchVClustersRequest
-	10, // 24: openvcluster.conformance.v1.Step.watch_collect:type_name -> openvcluster.conformance.v1.WatchCollect
-	36, // 25: openvcluster.conformance.v1.Step.get_vcluster_usage:type_name -> openvcluster.v1.GetVClusterUsageRequest
-	37, // 26: openvcluster.conformance.v1.Step.get_fleet_summary:type_name -> openvcluster.v1.GetFleetSummaryRequest
-	38, // 27: openvcluster.conformance.v1.Step.get_server_info:type_name -> openvcluster.v1.GetServerInfoRequest
-	39, // 28: openvcluster.conformance.v1.Step.update_vcluster:type_name -> openvcluster.v1.UpdateVClusterRequest
-	40, // 29: openvcluster.conformance.v1.Step.get_operation:type_name -> openvcluster.v1.GetOperationRequest
-	41, // 30: openvcluster.conformance.v1.Step.list_operations:type_name -> openvcluster.v1.ListOperationsRequest
-	41, // 31: openvcluster.conformance.v1.Step.list_operations_page:type_name -> openvcluster.v1.ListOperationsRequest
-	20, // 32: openvcluster.conformance.v1.CallOptions.metadata:type_name -> openvcluster.conformance.v1.CallOptions.MetadataEntry
-	42, // 33: openvcluster.conformance.v1.WaitForPhase.phase:type_name -> openvcluster.v1.VCluster.Phase
-	43, // 34: openvcluster.conformance.v1.WaitForSnapshot.phase:type_name -> openvcluster.v1.Snapshot.Phase
-	44, // 35: openvcluster.conformance.v1.StepResult.vcluster:type_name -> openvcluster.v1.VCluster
-	45, // 36: openvcluster.conformance.v1.StepResult.snapshot:type_name -> openvcluster.v1.Snapshot
-	12, // 37: openvcluster.conformance.v1.StepResult.vclusters:type_name -> openvcluster.conformance.v1.VClusterList
-	46, // 38: openvcluster.conformance.v1.StepResult.vcluster_page:type_name -> openvcluster.v1.ListVClustersResponse
-	13, // 39: openvcluster.conformance.v1.StepResult.snapshots:type_name -> openvcluster.conformance.v1.SnapshotList
-	47, // 40: openvcluster.conformance.v1.StepResult.snapshot_page:type_name -> openvcluster.v1.ListSnapshotsResponse
-	15, // 41: openvcluster.conformance.v1.StepResult.done:type_name -> openvcluster.conformance.v1.Done
-	16, // 42: openvcluster.conformance.v1.StepResult.watch_events:type_name -> openvcluster.conformance.v1.WatchEvents
-	17, // 43: openvcluster.conformance.v1.StepResult.error:type_name -> openvcluster.conformance.v1.Error
-	48, // 44: openvcluster.conformance.v1.StepResult.usage:type_name -> openvcluster.v1.VClusterUsage
-	49, // 45: openvcluster.conformance.v1.StepResult.fleet_summary:type_name -> openvcluster.v1.FleetSummary
-	50, // 46: openvcluster.conformance.v1.StepResult.server_info:type_name -> openvcluster.v1.ServerInfo
-	51, // 47: openvcluster.conformance.v1.StepResult.operation:type_name -> openvcluster.v1.Operation
-	14, // 48: openvcluster.conformance.v1.StepResult.operations:type_name -> openvcluster.conformance.v1.OperationList
-	52, // 49: openvcluster.conformance.v1.StepResult.operation_page:type_name -> openvcluster.v1.ListOperationsResponse
-	44, // 50: openvcluster.conformance.v1.VClusterList.items:type_name -> openvcluster.v1.VCluster
-	45, // 51: openvcluster.conformance.v1.SnapshotList.items:type_name -> openvcluster.v1.Snapshot
-	51, // 52: openvcluster.conformance.v1.OperationList.items:type_name -> openvcluster.v1.Operation
-	53, // 53: openvcluster.conformance.v1.WatchEvents.events:type_name -> openvcluster.v1.WatchVClustersResponse
-	17, // 54: openvcluster.conformance.v1.WatchEvents.error:type_name -> openvcluster.conformance.v1.Error
-	0,  // 55: openvcluster.conformance.v1.Error.kind:type_name -> openvcluster.conformance.v1.Error.Kind
-	21, // 56: openvcluster.conformance.v1.Error.metadata:type_name -> openvcluster.conformance.v1.Error.MetadataEntry
-	19, // 57: openvcluster.conformance.v1.Error.field_violations:type_name -> openvcluster.conformance.v1.FieldViolation
-	18, // 58: openvcluster.conformance.v1.Error.quota_violations:type_name -> openvcluster.conformance.v1.QuotaViolation
-	59, // [59:59] is the sub-list for method output_type
-	59, // [59:59] is the sub-list for method input_type
-	59, // [59:59] is the sub-list for extension type_name
-	59, // [59:59] is the sub-list for extension extendee
-	0,  // [0:59] is the sub-list for field type_name
+	6,  // 3: openvcluster.conformance.v1.Step.options:type_name -> openvcluster.conformance.v1.CallOptions
+	7,  // 4: openvcluster.conformance.v1.Step.refs:type_name -> openvcluster.conformance.v1.Ref
+	23, // 5: openvcluster.conformance.v1.Step.list_vclusters:type_name -> openvcluster.v1.ListVClustersRequest
+	23, // 6: openvcluster.conformance.v1.Step.list_vclusters_page:type_name -> openvcluster.v1.ListVClustersRequest
+	24, // 7: openvcluster.conformance.v1.Step.list_snapshots:type_name -> openvcluster.v1.ListSnapshotsRequest
+	24, // 8: openvcluster.conformance.v1.Step.list_snapshots_page:type_name -> openvcluster.v1.ListSnapshotsRequest
+	8,  // 9: openvcluster.conformance.v1.Step.wait_for_phase:type_name -> openvcluster.conformance.v1.WaitForPhase
+	9,  // 10: openvcluster.conformance.v1.Step.wait_for_deletion:type_name -> openvcluster.conformance.v1.WaitForDeletion
+	10, // 11: openvcluster.conformance.v1.Step.wait_for_snapshot:type_name -> openvcluster.conformance.v1.WaitForSnapshot
+	25, // 12: openvcluster.conformance.v1.Step.watch_start:type_name -> openvcluster.v1.WatchVClustersRequest
+	11, // 13: openvcluster.conformance.v1.Step.watch_collect:type_name -> openvcluster.conformance.v1.WatchCollect
+	26, // 14: openvcluster.conformance.v1.Step.update_vcluster:type_name -> openvcluster.v1.UpdateVClusterRequest
+	27, // 15: openvcluster.conformance.v1.Step.list_operations:type_name -> openvcluster.v1.ListOperationsRequest
+	27, // 16: openvcluster.conformance.v1.Step.list_operations_page:type_name -> openvcluster.v1.ListOperationsRequest
+	5,  // 17: openvcluster.conformance.v1.Step.call:type_name -> openvcluster.conformance.v1.UnaryCall
+	28, // 18: openvcluster.conformance.v1.UnaryCall.request:type_name -> google.protobuf.Any
+	21, // 19: openvcluster.conformance.v1.CallOptions.metadata:type_name -> openvcluster.conformance.v1.CallOptions.MetadataEntry
+	29, // 20: openvcluster.conformance.v1.WaitForPhase.phase:type_name -> openvcluster.v1.VCluster.Phase
+	30, // 21: openvcluster.conformance.v1.WaitForSnapshot.phase:type_name -> openvcluster.v1.Snapshot.Phase
+	31, // 22: openvcluster.conformance.v1.StepResult.vcluster:type_name -> openvcluster.v1.VCluster
+	32, // 23: openvcluster.conformance.v1.StepResult.snapshot:type_name -> openvcluster.v1.Snapshot
+	13, // 24: openvcluster.conformance.v1.StepResult.vclusters:type_name -> openvcluster.conformance.v1.VClusterList
+	33, // 25: openvcluster.conformance.v1.StepResult.vcluster_page:type_name -> openvcluster.v1.ListVClustersResponse
+	14, // 26: openvcluster.conformance.v1.StepResult.snapshots:type_name -> openvcluster.conformance.v1.SnapshotList
+	34, // 27: openvcluster.conformance.v1.StepResult.snapshot_page:type_name -> openvcluster.v1.ListSnapshotsResponse
+	16, // 28: openvcluster.conformance.v1.StepResult.done:type_name -> openvcluster.conformance.v1.Done
+	17, // 29: openvcluster.conformance.v1.StepResult.watch_events:type_name -> openvcluster.conformance.v1.WatchEvents
+	18, // 30: openvcluster.conformance.v1.StepResult.error:type_name -> openvcluster.conformance.v1.Error
+	35, // 31: openvcluster.conformance.v1.StepResult.usage:type_name -> openvcluster.v1.VClusterUsage
+	36, // 32: openvcluster.conformance.v1.StepResult.fleet_summary:type_name -> openvcluster.v1.FleetSummary
+	37, // 33: openvcluster.conformance.v1.StepResult.server_info:type_name -> openvcluster.v1.ServerInfo
+	38, // 34: openvcluster.conformance.v1.StepResult.operation:type_name -> openvcluster.v1.Operation
+	15, // 35: openvcluster.conformance.v1.StepResult.operations:type_name -> openvcluster.conformance.v1.OperationList
+	39, // 36: openvcluster.conformance.v1.StepResult.operation_page:type_name -> openvcluster.v1.ListOperationsResponse
+	31, // 37: openvcluster.conformance.v1.VClusterList.items:type_name -> openvcluster.v1.VCluster
+	32, // 38: openvcluster.conformance.v1.SnapshotList.items:type_name -> openvcluster.v1.Snapshot
+	38, // 39: openvcluster.conformance.v1.OperationList.items:type_name -> openvcluster.v1.Operation
+	40, // 40: openvcluster.conformance.v1.WatchEvents.events:type_name -> openvcluster.v1.WatchVClustersResponse
+	18, // 41: openvcluster.conformance.v1.WatchEvents.error:type_name -> openvcluster.conformance.v1.Error
+	0,  // 42: openvcluster.conformance.v1.Error.kind:type_name -> openvcluster.conformance.v1.Error.Kind
+	22, // 43: openvcluster.conformance.v1.Error.metadata:type_name -> openvcluster.conformance.v1.Error.MetadataEntry
+	20, // 44: openvcluster.conformance.v1.Error.field_violations:type_name -> openvcluster.conformance.v1.FieldViolation
+	19, // 45: openvcluster.conformance.v1.Error.quota_violations:type_name -> openvcluster.conformance.v1.QuotaViolation
+	46, // [46:46] is the sub-list for method output_type
+	46, // [46:46] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_openvcluster_conformance_v1_protocol_proto_init() }
@@ -2461,36 +2266,22 @@ func file_openvcluster_conformance_v1_protocol_proto_init() {
 		return
 	}
 	file_openvcluster_conformance_v1_protocol_proto_msgTypes[3].OneofWrappers = []any{
-		(*Step_CreateVcluster)(nil),
-		(*Step_GetVcluster)(nil),
 		(*Step_ListVclusters)(nil),
 		(*Step_ListVclustersPage)(nil),
-		(*Step_DeleteVcluster)(nil),
-		(*Step_ScaleVcluster)(nil),
-		(*Step_SuspendVcluster)(nil),
-		(*Step_ResumeVcluster)(nil),
-		(*Step_SnapshotVcluster)(nil),
-		(*Step_RestoreVcluster)(nil),
-		(*Step_GetKubeconfig)(nil),
-		(*Step_GetSnapshot)(nil),
 		(*Step_ListSnapshots)(nil),
 		(*Step_ListSnapshotsPage)(nil),
-		(*Step_DeleteSnapshot)(nil),
 		(*Step_WaitForPhase)(nil),
 		(*Step_WaitForDeletion)(nil),
 		(*Step_WaitForSnapshot)(nil),
 		(*Step_WatchStart)(nil),
 		(*Step_WatchCollect)(nil),
-		(*Step_GetVclusterUsage)(nil),
-		(*Step_GetFleetSummary)(nil),
-		(*Step_GetServerInfo)(nil),
 		(*Step_UpdateVcluster)(nil),
-		(*Step_GetOperation)(nil),
 		(*Step_ListOperations)(nil),
 		(*Step_ListOperationsPage)(nil),
+		(*Step_Call)(nil),
 	}
-	file_openvcluster_conformance_v1_protocol_proto_msgTypes[4].OneofWrappers = []any{}
-	file_openvcluster_conformance_v1_protocol_proto_msgTypes[10].OneofWrappers = []any{
+	file_openvcluster_conformance_v1_protocol_proto_msgTypes[5].OneofWrappers = []any{}
+	file_openvcluster_conformance_v1_protocol_proto_msgTypes[11].OneofWrappers = []any{
 		(*StepResult_Vcluster)(nil),
 		(*StepResult_Snapshot)(nil),
 		(*StepResult_Vclusters)(nil),
@@ -2514,7 +2305,7 @@ func file_openvcluster_conformance_v1_protocol_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_openvcluster_conformance_v1_protocol_proto_rawDesc), len(file_openvcluster_conformance_v1_protocol_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   21,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

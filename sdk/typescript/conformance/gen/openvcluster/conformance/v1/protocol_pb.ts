@@ -4,21 +4,23 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { FleetSummary, GetFleetSummaryRequest, GetVClusterUsageRequest, VClusterUsage } from "../../../../../src/gen/openvcluster/v1/monitor_service_pb.js";
+import type { Any } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any } from "@bufbuild/protobuf/wkt";
+import type { FleetSummary, VClusterUsage } from "../../../../../src/gen/openvcluster/v1/monitor_service_pb.js";
 import { file_openvcluster_v1_monitor_service } from "../../../../../src/gen/openvcluster/v1/monitor_service_pb.js";
 import type { Operation } from "../../../../../src/gen/openvcluster/v1/operation_pb.js";
 import { file_openvcluster_v1_operation } from "../../../../../src/gen/openvcluster/v1/operation_pb.js";
-import type { GetOperationRequest, ListOperationsRequest, ListOperationsResponse } from "../../../../../src/gen/openvcluster/v1/operation_service_pb.js";
+import type { ListOperationsRequest, ListOperationsResponse } from "../../../../../src/gen/openvcluster/v1/operation_service_pb.js";
 import { file_openvcluster_v1_operation_service } from "../../../../../src/gen/openvcluster/v1/operation_service_pb.js";
-import type { GetServerInfoRequest, ServerInfo } from "../../../../../src/gen/openvcluster/v1/server_info_service_pb.js";
+import type { ServerInfo } from "../../../../../src/gen/openvcluster/v1/server_info_service_pb.js";
 import { file_openvcluster_v1_server_info_service } from "../../../../../src/gen/openvcluster/v1/server_info_service_pb.js";
 import type { Snapshot, Snapshot_Phase } from "../../../../../src/gen/openvcluster/v1/snapshot_pb.js";
 import { file_openvcluster_v1_snapshot } from "../../../../../src/gen/openvcluster/v1/snapshot_pb.js";
-import type { DeleteSnapshotRequest, GetSnapshotRequest, ListSnapshotsRequest, ListSnapshotsResponse } from "../../../../../src/gen/openvcluster/v1/snapshot_service_pb.js";
+import type { ListSnapshotsRequest, ListSnapshotsResponse } from "../../../../../src/gen/openvcluster/v1/snapshot_service_pb.js";
 import { file_openvcluster_v1_snapshot_service } from "../../../../../src/gen/openvcluster/v1/snapshot_service_pb.js";
 import type { VCluster, VCluster_Phase } from "../../../../../src/gen/openvcluster/v1/vcluster_pb.js";
 import { file_openvcluster_v1_vcluster } from "../../../../../src/gen/openvcluster/v1/vcluster_pb.js";
-import type { CreateVClusterRequest, DeleteVClusterRequest, GetVClusterKubeconfigRequest, GetVClusterRequest, ListVClustersRequest, ListVClustersResponse, RestoreVClusterRequest, ResumeVClusterRequest, ScaleVClusterRequest, SnapshotVClusterRequest, SuspendVClusterRequest, UpdateVClusterRequest, WatchVClustersRequest, WatchVClustersResponse } from "../../../../../src/gen/openvcluster/v1/vcluster_service_pb.js";
+import type { ListVClustersRequest, ListVClustersResponse, UpdateVClusterRequest, WatchVClustersRequest, WatchVClustersResponse } from "../../../../../src/gen/openvcluster/v1/vcluster_service_pb.js";
 import { file_openvcluster_v1_vcluster_service } from "../../../../../src/gen/openvcluster/v1/vcluster_service_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -26,7 +28,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file openvcluster/conformance/v1/protocol.proto.
  */
 export const file_openvcluster_conformance_v1_protocol: GenFile = /*@__PURE__*/
-  fileDesc("CipvcGVudmNsdXN0ZXIvY29uZm9ybWFuY2UvdjEvcHJvdG9jb2wucHJvdG8SG29wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MSKPAQoLQ2FzZVJlcXVlc3QSEQoJY2FzZV9uYW1lGAEgASgJEjsKCmNvbm5lY3Rpb24YAiABKAsyJy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuQ29ubmVjdGlvbhIwCgVzdGVwcxgDIAMoCzIhLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5TdGVwInQKCkNvbm5lY3Rpb24SDwoHYWRkcmVzcxgBIAEoCRINCgV0b2tlbhgCIAEoCRItCgN0bHMYAyABKAsyIC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuVGxzEhcKD3dhaXRfdGltZW91dF9tcxgEIAEoDSJeCgNUbHMSDwoHY2FfZmlsZRgBIAEoCRIYChBjbGllbnRfY2VydF9maWxlGAIgASgJEhcKD2NsaWVudF9rZXlfZmlsZRgDIAEoCRITCgtzZXJ2ZXJfbmFtZRgEIAEoCSKzDwoEU3RlcBIMCgRuYW1lGAEgASgJEjkKB29wdGlvbnMYAiABKAsyKC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuQ2FsbE9wdGlvbnMSLgoEcmVmcxgDIAMoCzIgLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5SZWYSQQoPY3JlYXRlX3ZjbHVzdGVyGAogASgLMiYub3BlbnZjbHVzdGVyLnYxLkNyZWF0ZVZDbHVzdGVyUmVxdWVzdEgAEjsKDGdldF92Y2x1c3RlchgLIAEoCzIjLm9wZW52Y2x1c3Rlci52MS5HZXRWQ2x1c3RlclJlcXVlc3RIABI/Cg5saXN0X3ZjbHVzdGVycxgMIAEoCzIlLm9wZW52Y2x1c3Rlci52MS5MaXN0VkNsdXN0ZXJzUmVxdWVzdEgAEkQKE2xpc3RfdmNsdXN0ZXJzX3BhZ2UYDSABKAsyJS5vcGVudmNsdXN0ZXIudjEuTGlzdFZDbHVzdGVyc1JlcXVlc3RIABJBCg9kZWxldGVfdmNsdXN0ZXIYDiABKAsyJi5vcGVudmNsdXN0ZXIudjEuRGVsZXRlVkNsdXN0ZXJSZXF1ZXN0SAASPwoOc2NhbGVfdmNsdXN0ZXIYDyABKAsyJS5vcGVudmNsdXN0ZXIudjEuU2NhbGVWQ2x1c3RlclJlcXVlc3RIABJDChBzdXNwZW5kX3ZjbHVzdGVyGBAgASgLMicub3BlbnZjbHVzdGVyLnYxLlN1c3BlbmRWQ2x1c3RlclJlcXVlc3RIABJBCg9yZXN1bWVfdmNsdXN0ZXIYESABKAsyJi5vcGVudmNsdXN0ZXIudjEuUmVzdW1lVkNsdXN0ZXJSZXF1ZXN0SAASRQoRc25hcHNob3RfdmNsdXN0ZXIYEiABKAsyKC5vcGVudmNsdXN0ZXIudjEuU25hcHNob3RWQ2x1c3RlclJlcXVlc3RIABJDChByZXN0b3JlX3ZjbHVzdGVyGBMgASgLMicub3BlbnZjbHVzdGVyLnYxLlJlc3RvcmVWQ2x1c3RlclJlcXVlc3RIABJHCg5nZXRfa3ViZWNvbmZpZxgUIAEoCzItLm9wZW52Y2x1c3Rlci52MS5HZXRWQ2x1c3Rlckt1YmVjb25maWdSZXF1ZXN0SAASOwoMZ2V0X3NuYXBzaG90GBUgASgLMiMub3BlbnZjbHVzdGVyLnYxLkdldFNuYXBzaG90UmVxdWVzdEgAEj8KDmxpc3Rfc25hcHNob3RzGBYgASgLMiUub3BlbnZjbHVzdGVyLnYxLkxpc3RTbmFwc2hvdHNSZXF1ZXN0SAASRAoTbGlzdF9zbmFwc2hvdHNfcGFnZRgXIAEoCzIlLm9wZW52Y2x1c3Rlci52MS5MaXN0U25hcHNob3RzUmVxdWVzdEgAEkEKD2RlbGV0ZV9zbmFwc2hvdBgYIAEoCzImLm9wZW52Y2x1c3Rlci52MS5EZWxldGVTbmFwc2hvdFJlcXVlc3RIABJDCg53YWl0X2Zvcl9waGFzZRgZIAEoCzIpLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5XYWl0Rm9yUGhhc2VIABJJChF3YWl0X2Zvcl9kZWxldGlvbhgaIAEoCzIsLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5XYWl0Rm9yRGVsZXRpb25IABJJChF3YWl0X2Zvcl9zbmFwc2hvdBgbIAEoCzIsLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5XYWl0Rm9yU25hcHNob3RIABI9Cgt3YXRjaF9zdGFydBgcIAEoCzImLm9wZW52Y2x1c3Rlci52MS5XYXRjaFZDbHVzdGVyc1JlcXVlc3RIABJCCg13YXRjaF9jb2xsZWN0GB0gASgLMikub3BlbnZjbHVzdGVyLmNvbmZvcm1hbmNlLnYxLldhdGNoQ29sbGVjdEgAEkYKEmdldF92Y2x1c3Rlcl91c2FnZRgeIAEoCzIoLm9wZW52Y2x1c3Rlci52MS5HZXRWQ2x1c3RlclVzYWdlUmVxdWVzdEgAEkQKEWdldF9mbGVldF9zdW1tYXJ5GB8gASgLMicub3BlbnZjbHVzdGVyLnYxLkdldEZsZWV0U3VtbWFyeVJlcXVlc3RIABJACg9nZXRfc2VydmVyX2luZm8YICABKAsyJS5vcGVudmNsdXN0ZXIudjEuR2V0U2VydmVySW5mb1JlcXVlc3RIABJBCg91cGRhdGVfdmNsdXN0ZXIYISABKAsyJi5vcGVudmNsdXN0ZXIudjEuVXBkYXRlVkNsdXN0ZXJSZXF1ZXN0SAASPQoNZ2V0X29wZXJhdGlvbhgiIAEoCzIkLm9wZW52Y2x1c3Rlci52MS5HZXRPcGVyYXRpb25SZXF1ZXN0SAASQQoPbGlzdF9vcGVyYXRpb25zGCMgASgLMiYub3BlbnZjbHVzdGVyLnYxLkxpc3RPcGVyYXRpb25zUmVxdWVzdEgAEkYKFGxpc3Rfb3BlcmF0aW9uc19wYWdlGCQgASgLMiYub3BlbnZjbHVzdGVyLnYxLkxpc3RPcGVyYXRpb25zUmVxdWVzdEgAQggKBmFjdGlvbiL4AQoLQ2FsbE9wdGlvbnMSEgoKdGltZW91dF9tcxgBIAEoAxJICghtZXRhZGF0YRgCIAMoCzI2Lm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5DYWxsT3B0aW9ucy5NZXRhZGF0YUVudHJ5EhQKDG1heF9hdHRlbXB0cxgDIAEoBRISCgV0b2tlbhgEIAEoCUgAiAEBEg8KB29mZmxpbmUYBSABKAgSFQoNbm9fc2RrX2NoZWNrcxgGIAEoCBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGX3Rva2VuIjAKA1JlZhINCgVmaWVsZBgBIAEoCRIMCgRzdGVwGAIgASgJEgwKBHBhdGgYAyABKAkicwoMV2FpdEZvclBoYXNlEhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEi4KBXBoYXNlGAMgASgOMh8ub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyLlBoYXNlEhIKCnRpbWVvdXRfbXMYBCABKAMiRgoPV2FpdEZvckRlbGV0aW9uEhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhIKCnRpbWVvdXRfbXMYAyABKAMidgoPV2FpdEZvclNuYXBzaG90EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEi4KBXBoYXNlGAMgASgOMh8ub3BlbnZjbHVzdGVyLnYxLlNuYXBzaG90LlBoYXNlEhIKCnRpbWVvdXRfbXMYBCABKAMiTgoMV2F0Y2hDb2xsZWN0Eg0KBXdhdGNoGAEgASgJEg0KBWNvdW50GAIgASgFEhIKCnRpbWVvdXRfbXMYAyABKAMSDAoEc3RvcBgEIAEoCCLaBwoKU3RlcFJlc3VsdBIRCgljYXNlX25hbWUYASABKAkSEgoKc3RlcF9pbmRleBgCIAEoBRIRCglzdGVwX25hbWUYAyABKAkSLQoIdmNsdXN0ZXIYCiABKAsyGS5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXJIABItCghzbmFwc2hvdBgLIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5TbmFwc2hvdEgAEj4KCXZjbHVzdGVycxgMIAEoCzIpLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5WQ2x1c3Rlckxpc3RIABI/Cg12Y2x1c3Rlcl9wYWdlGA0gASgLMiYub3BlbnZjbHVzdGVyLnYxLkxpc3RWQ2x1c3RlcnNSZXNwb25zZUgAEj4KCXNuYXBzaG90cxgOIAEoCzIpLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5TbmFwc2hvdExpc3RIABI/Cg1zbmFwc2hvdF9wYWdlGA8gASgLMiYub3BlbnZjbHVzdGVyLnYxLkxpc3RTbmFwc2hvdHNSZXNwb25zZUgAEhQKCmt1YmVjb25maWcYECABKAlIABIxCgRkb25lGBEgASgLMiEub3BlbnZjbHVzdGVyLmNvbmZvcm1hbmNlLnYxLkRvbmVIABJACgx3YXRjaF9ldmVudHMYEiABKAsyKC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuV2F0Y2hFdmVudHNIABIzCgVlcnJvchgTIAEoCzIiLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5FcnJvckgAEi8KBXVzYWdlGBQgASgLMh4ub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyVXNhZ2VIABI2Cg1mbGVldF9zdW1tYXJ5GBUgASgLMh0ub3BlbnZjbHVzdGVyLnYxLkZsZWV0U3VtbWFyeUgAEjIKC3NlcnZlcl9pbmZvGBYgASgLMhsub3BlbnZjbHVzdGVyLnYxLlNlcnZlckluZm9IABIvCglvcGVyYXRpb24YFyABKAsyGi5vcGVudmNsdXN0ZXIudjEuT3BlcmF0aW9uSAASQAoKb3BlcmF0aW9ucxgYIAEoCzIqLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5PcGVyYXRpb25MaXN0SAASQQoOb3BlcmF0aW9uX3BhZ2UYGSABKAsyJy5vcGVudmNsdXN0ZXIudjEuTGlzdE9wZXJhdGlvbnNSZXNwb25zZUgAEhQKDG9wZXJhdGlvbl9pZBgEIAEoCUIJCgdvdXRjb21lIjgKDFZDbHVzdGVyTGlzdBIoCgVpdGVtcxgBIAMoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlciI4CgxTbmFwc2hvdExpc3QSKAoFaXRlbXMYASADKAsyGS5vcGVudmNsdXN0ZXIudjEuU25hcHNob3QiOgoNT3BlcmF0aW9uTGlzdBIpCgVpdGVtcxgBIAMoCzIaLm9wZW52Y2x1c3Rlci52MS5PcGVyYXRpb24iBgoERG9uZSKIAQoLV2F0Y2hFdmVudHMSNwoGZXZlbnRzGAEgAygLMicub3BlbnZjbHVzdGVyLnYxLldhdGNoVkNsdXN0ZXJzUmVzcG9uc2USMQoFZXJyb3IYAiABKAsyIi5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuRXJyb3ISDQoFZW5kZWQYAyABKAgizgQKBUVycm9yEjUKBGtpbmQYASABKA4yJy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuRXJyb3IuS2luZBIMCgRjb2RlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSDgoGcmVhc29uGAQgASgJEg4KBmRvbWFpbhgFIAEoCRJCCghtZXRhZGF0YRgGIAMoCzIwLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5FcnJvci5NZXRhZGF0YUVudHJ5EkUKEGZpZWxkX3Zpb2xhdGlvbnMYByADKAsyKy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuRmllbGRWaW9sYXRpb24SEQoJc2RrX2Vycm9yGAggASgJEkUKEHF1b3RhX3Zpb2xhdGlvbnMYCSADKAsyKy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuUXVvdGFWaW9sYXRpb24aLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrgBCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIPCgtLSU5EX1NUQVRVUxABEhUKEUtJTkRfV0FJVF9USU1FT1VUEAISGAoUS0lORF9WQ0xVU1RFUl9GQUlMRUQQAxIYChRLSU5EX1NOQVBTSE9UX0ZBSUxFRBAEEhQKEEtJTkRfVU5TVVBQT1JURUQQBRIXChNLSU5EX1VOUkVTT0xWRURfUkVGEAYSDwoLS0lORF9DTElFTlQQByI2Cg5RdW90YVZpb2xhdGlvbhIPCgdzdWJqZWN0GAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJIjQKDkZpZWxkVmlvbGF0aW9uEg0KBWZpZWxkGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJQldaVWdpdGh1Yi5jb20vdHVydGFjbi9vcGVuLXZjbHVzdGVyLWFwaS9zZGsvZ28vaW50ZXJuYWwvZ2VuL2NvbmZvcm1hbmNlL3YxO2NvbmZvcm1hbmNldjFiBnByb3RvMw", [file_openvcluster_v1_monitor_service, file_openvcluster_v1_operation, file_openvcluster_v1_operation_service, file_openvcluster_v1_server_info_service, file_openvcluster_v1_snapshot, file_openvcluster_v1_snapshot_service, file_openvcluster_v1_vcluster, file_openvcluster_v1_vcluster_service]);
+  fileDesc("CipvcGVudmNsdXN0ZXIvY29uZm9ybWFuY2UvdjEvcHJvdG9jb2wucHJvdG8SG29wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MSKPAQoLQ2FzZVJlcXVlc3QSEQoJY2FzZV9uYW1lGAEgASgJEjsKCmNvbm5lY3Rpb24YAiABKAsyJy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuQ29ubmVjdGlvbhIwCgVzdGVwcxgDIAMoCzIhLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5TdGVwInQKCkNvbm5lY3Rpb24SDwoHYWRkcmVzcxgBIAEoCRINCgV0b2tlbhgCIAEoCRItCgN0bHMYAyABKAsyIC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuVGxzEhcKD3dhaXRfdGltZW91dF9tcxgEIAEoDSJeCgNUbHMSDwoHY2FfZmlsZRgBIAEoCRIYChBjbGllbnRfY2VydF9maWxlGAIgASgJEhcKD2NsaWVudF9rZXlfZmlsZRgDIAEoCRITCgtzZXJ2ZXJfbmFtZRgEIAEoCSKdCgoEU3RlcBIMCgRuYW1lGAEgASgJEjkKB29wdGlvbnMYAiABKAsyKC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuQ2FsbE9wdGlvbnMSLgoEcmVmcxgDIAMoCzIgLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5SZWYSPwoObGlzdF92Y2x1c3RlcnMYDCABKAsyJS5vcGVudmNsdXN0ZXIudjEuTGlzdFZDbHVzdGVyc1JlcXVlc3RIABJEChNsaXN0X3ZjbHVzdGVyc19wYWdlGA0gASgLMiUub3BlbnZjbHVzdGVyLnYxLkxpc3RWQ2x1c3RlcnNSZXF1ZXN0SAASPwoObGlzdF9zbmFwc2hvdHMYFiABKAsyJS5vcGVudmNsdXN0ZXIudjEuTGlzdFNuYXBzaG90c1JlcXVlc3RIABJEChNsaXN0X3NuYXBzaG90c19wYWdlGBcgASgLMiUub3BlbnZjbHVzdGVyLnYxLkxpc3RTbmFwc2hvdHNSZXF1ZXN0SAASQwoOd2FpdF9mb3JfcGhhc2UYGSABKAsyKS5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuV2FpdEZvclBoYXNlSAASSQoRd2FpdF9mb3JfZGVsZXRpb24YGiABKAsyLC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuV2FpdEZvckRlbGV0aW9uSAASSQoRd2FpdF9mb3Jfc25hcHNob3QYGyABKAsyLC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuV2FpdEZvclNuYXBzaG90SAASPQoLd2F0Y2hfc3RhcnQYHCABKAsyJi5vcGVudmNsdXN0ZXIudjEuV2F0Y2hWQ2x1c3RlcnNSZXF1ZXN0SAASQgoNd2F0Y2hfY29sbGVjdBgdIAEoCzIpLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5XYXRjaENvbGxlY3RIABJBCg91cGRhdGVfdmNsdXN0ZXIYISABKAsyJi5vcGVudmNsdXN0ZXIudjEuVXBkYXRlVkNsdXN0ZXJSZXF1ZXN0SAASQQoPbGlzdF9vcGVyYXRpb25zGCMgASgLMiYub3BlbnZjbHVzdGVyLnYxLkxpc3RPcGVyYXRpb25zUmVxdWVzdEgAEkYKFGxpc3Rfb3BlcmF0aW9uc19wYWdlGCQgASgLMiYub3BlbnZjbHVzdGVyLnYxLkxpc3RPcGVyYXRpb25zUmVxdWVzdEgAEjYKBGNhbGwYJSABKAsyJi5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuVW5hcnlDYWxsSABCCAoGYWN0aW9uSgQIChALSgQICxAMSgQIDhAWSgQIGBAZSgQIHhAhSgQIIhAjUg9jcmVhdGVfdmNsdXN0ZXJSDGdldF92Y2x1c3RlclIPZGVsZXRlX3ZjbHVzdGVyUg5zY2FsZV92Y2x1c3RlclIQc3VzcGVuZF92Y2x1c3RlclIPcmVzdW1lX3ZjbHVzdGVyUhFzbmFwc2hvdF92Y2x1c3RlclIQcmVzdG9yZV92Y2x1c3RlclIOZ2V0X2t1YmVjb25maWdSDGdldF9zbmFwc2hvdFIPZGVsZXRlX3NuYXBzaG90UhJnZXRfdmNsdXN0ZXJfdXNhZ2VSEWdldF9mbGVldF9zdW1tYXJ5Ug9nZXRfc2VydmVyX2luZm9SDWdldF9vcGVyYXRpb24iQgoJVW5hcnlDYWxsEg4KBm1ldGhvZBgBIAEoCRIlCgdyZXF1ZXN0GAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueSL4AQoLQ2FsbE9wdGlvbnMSEgoKdGltZW91dF9tcxgBIAEoAxJICghtZXRhZGF0YRgCIAMoCzI2Lm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5DYWxsT3B0aW9ucy5NZXRhZGF0YUVudHJ5EhQKDG1heF9hdHRlbXB0cxgDIAEoBRISCgV0b2tlbhgEIAEoCUgAiAEBEg8KB29mZmxpbmUYBSABKAgSFQoNbm9fc2RrX2NoZWNrcxgGIAEoCBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGX3Rva2VuIjAKA1JlZhINCgVmaWVsZBgBIAEoCRIMCgRzdGVwGAIgASgJEgwKBHBhdGgYAyABKAkicwoMV2FpdEZvclBoYXNlEhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEi4KBXBoYXNlGAMgASgOMh8ub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyLlBoYXNlEhIKCnRpbWVvdXRfbXMYBCABKAMiRgoPV2FpdEZvckRlbGV0aW9uEhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEhIKCnRpbWVvdXRfbXMYAyABKAMidgoPV2FpdEZvclNuYXBzaG90EhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJEi4KBXBoYXNlGAMgASgOMh8ub3BlbnZjbHVzdGVyLnYxLlNuYXBzaG90LlBoYXNlEhIKCnRpbWVvdXRfbXMYBCABKAMiTgoMV2F0Y2hDb2xsZWN0Eg0KBXdhdGNoGAEgASgJEg0KBWNvdW50GAIgASgFEhIKCnRpbWVvdXRfbXMYAyABKAMSDAoEc3RvcBgEIAEoCCLaBwoKU3RlcFJlc3VsdBIRCgljYXNlX25hbWUYASABKAkSEgoKc3RlcF9pbmRleBgCIAEoBRIRCglzdGVwX25hbWUYAyABKAkSLQoIdmNsdXN0ZXIYCiABKAsyGS5vcGVudmNsdXN0ZXIudjEuVkNsdXN0ZXJIABItCghzbmFwc2hvdBgLIAEoCzIZLm9wZW52Y2x1c3Rlci52MS5TbmFwc2hvdEgAEj4KCXZjbHVzdGVycxgMIAEoCzIpLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5WQ2x1c3Rlckxpc3RIABI/Cg12Y2x1c3Rlcl9wYWdlGA0gASgLMiYub3BlbnZjbHVzdGVyLnYxLkxpc3RWQ2x1c3RlcnNSZXNwb25zZUgAEj4KCXNuYXBzaG90cxgOIAEoCzIpLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5TbmFwc2hvdExpc3RIABI/Cg1zbmFwc2hvdF9wYWdlGA8gASgLMiYub3BlbnZjbHVzdGVyLnYxLkxpc3RTbmFwc2hvdHNSZXNwb25zZUgAEhQKCmt1YmVjb25maWcYECABKAlIABIxCgRkb25lGBEgASgLMiEub3BlbnZjbHVzdGVyLmNvbmZvcm1hbmNlLnYxLkRvbmVIABJACgx3YXRjaF9ldmVudHMYEiABKAsyKC5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuV2F0Y2hFdmVudHNIABIzCgVlcnJvchgTIAEoCzIiLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5FcnJvckgAEi8KBXVzYWdlGBQgASgLMh4ub3BlbnZjbHVzdGVyLnYxLlZDbHVzdGVyVXNhZ2VIABI2Cg1mbGVldF9zdW1tYXJ5GBUgASgLMh0ub3BlbnZjbHVzdGVyLnYxLkZsZWV0U3VtbWFyeUgAEjIKC3NlcnZlcl9pbmZvGBYgASgLMhsub3BlbnZjbHVzdGVyLnYxLlNlcnZlckluZm9IABIvCglvcGVyYXRpb24YFyABKAsyGi5vcGVudmNsdXN0ZXIudjEuT3BlcmF0aW9uSAASQAoKb3BlcmF0aW9ucxgYIAEoCzIqLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5PcGVyYXRpb25MaXN0SAASQQoOb3BlcmF0aW9uX3BhZ2UYGSABKAsyJy5vcGVudmNsdXN0ZXIudjEuTGlzdE9wZXJhdGlvbnNSZXNwb25zZUgAEhQKDG9wZXJhdGlvbl9pZBgEIAEoCUIJCgdvdXRjb21lIjgKDFZDbHVzdGVyTGlzdBIoCgVpdGVtcxgBIAMoCzIZLm9wZW52Y2x1c3Rlci52MS5WQ2x1c3RlciI4CgxTbmFwc2hvdExpc3QSKAoFaXRlbXMYASADKAsyGS5vcGVudmNsdXN0ZXIudjEuU25hcHNob3QiOgoNT3BlcmF0aW9uTGlzdBIpCgVpdGVtcxgBIAMoCzIaLm9wZW52Y2x1c3Rlci52MS5PcGVyYXRpb24iBgoERG9uZSKIAQoLV2F0Y2hFdmVudHMSNwoGZXZlbnRzGAEgAygLMicub3BlbnZjbHVzdGVyLnYxLldhdGNoVkNsdXN0ZXJzUmVzcG9uc2USMQoFZXJyb3IYAiABKAsyIi5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuRXJyb3ISDQoFZW5kZWQYAyABKAgizgQKBUVycm9yEjUKBGtpbmQYASABKA4yJy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuRXJyb3IuS2luZBIMCgRjb2RlGAIgASgJEg8KB21lc3NhZ2UYAyABKAkSDgoGcmVhc29uGAQgASgJEg4KBmRvbWFpbhgFIAEoCRJCCghtZXRhZGF0YRgGIAMoCzIwLm9wZW52Y2x1c3Rlci5jb25mb3JtYW5jZS52MS5FcnJvci5NZXRhZGF0YUVudHJ5EkUKEGZpZWxkX3Zpb2xhdGlvbnMYByADKAsyKy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuRmllbGRWaW9sYXRpb24SEQoJc2RrX2Vycm9yGAggASgJEkUKEHF1b3RhX3Zpb2xhdGlvbnMYCSADKAsyKy5vcGVudmNsdXN0ZXIuY29uZm9ybWFuY2UudjEuUXVvdGFWaW9sYXRpb24aLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIrgBCgRLaW5kEhQKEEtJTkRfVU5TUEVDSUZJRUQQABIPCgtLSU5EX1NUQVRVUxABEhUKEUtJTkRfV0FJVF9USU1FT1VUEAISGAoUS0lORF9WQ0xVU1RFUl9GQUlMRUQQAxIYChRLSU5EX1NOQVBTSE9UX0ZBSUxFRBAEEhQKEEtJTkRfVU5TVVBQT1JURUQQBRIXChNLSU5EX1VOUkVTT0xWRURfUkVGEAYSDwoLS0lORF9DTElFTlQQByI2Cg5RdW90YVZpb2xhdGlvbhIPCgdzdWJqZWN0GAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJIjQKDkZpZWxkVmlvbGF0aW9uEg0KBWZpZWxkGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJQldaVWdpdGh1Yi5jb20vdHVydGFjbi9vcGVuLXZjbHVzdGVyLWFwaS9zZGsvZ28vaW50ZXJuYWwvZ2VuL2NvbmZvcm1hbmNlL3YxO2NvbmZvcm1hbmNldjFiBnByb3RvMw", [file_google_protobuf_any, file_openvcluster_v1_monitor_service, file_openvcluster_v1_operation, file_openvcluster_v1_operation_service, file_openvcluster_v1_server_info_service, file_openvcluster_v1_snapshot, file_openvcluster_v1_snapshot_service, file_openvcluster_v1_vcluster, file_openvcluster_v1_vcluster_service]);
 
 /**
  * One case: where to connect and the steps to run in order.
@@ -188,22 +190,6 @@ export type Step = Message<"openvcluster.conformance.v1.Step"> & {
    */
   action: {
     /**
-     * CreateVCluster; result: vcluster.
-     *
-     * @generated from field: openvcluster.v1.CreateVClusterRequest create_vcluster = 10;
-     */
-    value: CreateVClusterRequest;
-    case: "createVcluster";
-  } | {
-    /**
-     * GetVCluster; result: vcluster.
-     *
-     * @generated from field: openvcluster.v1.GetVClusterRequest get_vcluster = 11;
-     */
-    value: GetVClusterRequest;
-    case: "getVcluster";
-  } | {
-    /**
      * Every vcluster of a listing through the SDK's automatic pagination
      * (page_size is the size of each page it fetches, page_token where it
      * starts); result: vclusters.
@@ -223,70 +209,6 @@ export type Step = Message<"openvcluster.conformance.v1.Step"> & {
     case: "listVclustersPage";
   } | {
     /**
-     * DeleteVCluster; result: vcluster (DELETING).
-     *
-     * @generated from field: openvcluster.v1.DeleteVClusterRequest delete_vcluster = 14;
-     */
-    value: DeleteVClusterRequest;
-    case: "deleteVcluster";
-  } | {
-    /**
-     * ScaleVCluster; result: vcluster.
-     *
-     * @generated from field: openvcluster.v1.ScaleVClusterRequest scale_vcluster = 15;
-     */
-    value: ScaleVClusterRequest;
-    case: "scaleVcluster";
-  } | {
-    /**
-     * SuspendVCluster; result: vcluster.
-     *
-     * @generated from field: openvcluster.v1.SuspendVClusterRequest suspend_vcluster = 16;
-     */
-    value: SuspendVClusterRequest;
-    case: "suspendVcluster";
-  } | {
-    /**
-     * ResumeVCluster; result: vcluster.
-     *
-     * @generated from field: openvcluster.v1.ResumeVClusterRequest resume_vcluster = 17;
-     */
-    value: ResumeVClusterRequest;
-    case: "resumeVcluster";
-  } | {
-    /**
-     * SnapshotVCluster; result: snapshot.
-     *
-     * @generated from field: openvcluster.v1.SnapshotVClusterRequest snapshot_vcluster = 18;
-     */
-    value: SnapshotVClusterRequest;
-    case: "snapshotVcluster";
-  } | {
-    /**
-     * RestoreVCluster; result: vcluster.
-     *
-     * @generated from field: openvcluster.v1.RestoreVClusterRequest restore_vcluster = 19;
-     */
-    value: RestoreVClusterRequest;
-    case: "restoreVcluster";
-  } | {
-    /**
-     * GetVClusterKubeconfig; result: kubeconfig.
-     *
-     * @generated from field: openvcluster.v1.GetVClusterKubeconfigRequest get_kubeconfig = 20;
-     */
-    value: GetVClusterKubeconfigRequest;
-    case: "getKubeconfig";
-  } | {
-    /**
-     * GetSnapshot; result: snapshot.
-     *
-     * @generated from field: openvcluster.v1.GetSnapshotRequest get_snapshot = 21;
-     */
-    value: GetSnapshotRequest;
-    case: "getSnapshot";
-  } | {
-    /**
      * Every snapshot of a listing through automatic pagination; result:
      * snapshots.
      *
@@ -302,14 +224,6 @@ export type Step = Message<"openvcluster.conformance.v1.Step"> & {
      */
     value: ListSnapshotsRequest;
     case: "listSnapshotsPage";
-  } | {
-    /**
-     * DeleteSnapshot; result: done.
-     *
-     * @generated from field: openvcluster.v1.DeleteSnapshotRequest delete_snapshot = 24;
-     */
-    value: DeleteSnapshotRequest;
-    case: "deleteSnapshot";
   } | {
     /**
      * The SDK's wait helper for a vcluster phase; result: vcluster.
@@ -353,30 +267,6 @@ export type Step = Message<"openvcluster.conformance.v1.Step"> & {
     case: "watchCollect";
   } | {
     /**
-     * MonitorService.GetVClusterUsage; result: usage.
-     *
-     * @generated from field: openvcluster.v1.GetVClusterUsageRequest get_vcluster_usage = 30;
-     */
-    value: GetVClusterUsageRequest;
-    case: "getVclusterUsage";
-  } | {
-    /**
-     * MonitorService.GetFleetSummary; result: fleet_summary.
-     *
-     * @generated from field: openvcluster.v1.GetFleetSummaryRequest get_fleet_summary = 31;
-     */
-    value: GetFleetSummaryRequest;
-    case: "getFleetSummary";
-  } | {
-    /**
-     * ServerInfoService.GetServerInfo; result: server_info.
-     *
-     * @generated from field: openvcluster.v1.GetServerInfoRequest get_server_info = 32;
-     */
-    value: GetServerInfoRequest;
-    case: "getServerInfo";
-  } | {
-    /**
      * UpdateVCluster; result: vcluster. The client calls its SDK's update
      * method with vcluster.namespace and vcluster.name, and for each path of
      * update_mask the SDK has an argument for (labels, kubernetes_version,
@@ -390,14 +280,6 @@ export type Step = Message<"openvcluster.conformance.v1.Step"> & {
      */
     value: UpdateVClusterRequest;
     case: "updateVcluster";
-  } | {
-    /**
-     * OperationService.GetOperation; result: operation.
-     *
-     * @generated from field: openvcluster.v1.GetOperationRequest get_operation = 34;
-     */
-    value: GetOperationRequest;
-    case: "getOperation";
   } | {
     /**
      * Every operation of a listing through automatic pagination; result:
@@ -415,6 +297,16 @@ export type Step = Message<"openvcluster.conformance.v1.Step"> & {
      */
     value: ListOperationsRequest;
     case: "listOperationsPage";
+  } | {
+    /**
+     * Any other unary RPC of the API (CreateVCluster, GetVCluster,
+     * DeleteSnapshot, GetServerInfo, ...), through the SDK's method for it:
+     * see UnaryCall.
+     *
+     * @generated from field: openvcluster.conformance.v1.UnaryCall call = 37;
+     */
+    value: UnaryCall;
+    case: "call";
   } | { case: undefined; value?: undefined };
 };
 
@@ -424,6 +316,55 @@ export type Step = Message<"openvcluster.conformance.v1.Step"> & {
  */
 export const StepSchema: GenMessage<Step> = /*@__PURE__*/
   messageDesc(file_openvcluster_conformance_v1_protocol, 3);
+
+/**
+ * A unary RPC of the API, made through the SDK's high-level method for it,
+ * so that one action serves every such RPC and a new one needs no client
+ * code.
+ *
+ * The SDK method is the RPC's name in the language's style
+ * (create_vcluster, createVCluster, CreateVCluster), except that
+ * GetVClusterKubeconfig is get_kubeconfig / getKubeconfig / GetKubeconfig
+ * (sdk/names.json). Its arguments come from the request: first the leading
+ * fields the method takes as positional arguments in that language
+ * (namespace and name; namespace and snapshot_name; id), in field order;
+ * then every other field that is set (a scalar other than its zero value, a
+ * message that is present, a non-empty map or list) as the argument or
+ * option of the same name in the language's style. Unset fields are not
+ * passed, so the SDK's defaults apply (an unset request_id is the SDK's to
+ * fill). A set field the method has no argument for is KIND_UNSUPPORTED. A
+ * mutation (its request has a request_id field) also gets the SDK's
+ * operation callback, which fills StepResult.operation_id.
+ *
+ * The result is the StepResult.outcome of the type the method returns
+ * (vcluster, snapshot, usage, fleet_summary, server_info, operation); the
+ * kubeconfig for a method that returns a string; done for one that returns
+ * nothing.
+ *
+ * @generated from message openvcluster.conformance.v1.UnaryCall
+ */
+export type UnaryCall = Message<"openvcluster.conformance.v1.UnaryCall"> & {
+  /**
+   * The RPC's name in its service, such as "CreateVCluster".
+   *
+   * @generated from field: string method = 1;
+   */
+  method: string;
+
+  /**
+   * The request, of the RPC's input type.
+   *
+   * @generated from field: google.protobuf.Any request = 2;
+   */
+  request?: Any | undefined;
+};
+
+/**
+ * Describes the message openvcluster.conformance.v1.UnaryCall.
+ * Use `create(UnaryCallSchema)` to create a new message.
+ */
+export const UnaryCallSchema: GenMessage<UnaryCall> = /*@__PURE__*/
+  messageDesc(file_openvcluster_conformance_v1_protocol, 4);
 
 /**
  * Per-call options; unset fields keep the SDK's defaults.
@@ -490,7 +431,7 @@ export type CallOptions = Message<"openvcluster.conformance.v1.CallOptions"> & {
  * Use `create(CallOptionsSchema)` to create a new message.
  */
 export const CallOptionsSchema: GenMessage<CallOptions> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 4);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 5);
 
 /**
  * Takes one request field from an earlier step's result.
@@ -500,7 +441,8 @@ export const CallOptionsSchema: GenMessage<CallOptions> = /*@__PURE__*/
 export type Ref = Message<"openvcluster.conformance.v1.Ref"> & {
   /**
    * The proto3 JSON name (lowerCamelCase) of a top-level string field of the
-   * step's request, such as "etag", "snapshotName" or "pageToken".
+   * step's request (for a call, of UnaryCall.request), such as "etag",
+   * "snapshotName" or "pageToken".
    *
    * @generated from field: string field = 1;
    */
@@ -529,7 +471,7 @@ export type Ref = Message<"openvcluster.conformance.v1.Ref"> & {
  * Use `create(RefSchema)` to create a new message.
  */
 export const RefSchema: GenMessage<Ref> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 5);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 6);
 
 /**
  * Arguments of the SDK's wait-for-phase helper.
@@ -571,7 +513,7 @@ export type WaitForPhase = Message<"openvcluster.conformance.v1.WaitForPhase"> &
  * Use `create(WaitForPhaseSchema)` to create a new message.
  */
 export const WaitForPhaseSchema: GenMessage<WaitForPhase> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 6);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 7);
 
 /**
  * Arguments of the SDK's wait-for-deletion helper.
@@ -606,7 +548,7 @@ export type WaitForDeletion = Message<"openvcluster.conformance.v1.WaitForDeleti
  * Use `create(WaitForDeletionSchema)` to create a new message.
  */
 export const WaitForDeletionSchema: GenMessage<WaitForDeletion> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 7);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 8);
 
 /**
  * Arguments of the SDK's wait-for-snapshot helper.
@@ -648,7 +590,7 @@ export type WaitForSnapshot = Message<"openvcluster.conformance.v1.WaitForSnapsh
  * Use `create(WaitForSnapshotSchema)` to create a new message.
  */
 export const WaitForSnapshotSchema: GenMessage<WaitForSnapshot> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 8);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 9);
 
 /**
  * Reads the next events of a watch started by a watch_start step.
@@ -692,7 +634,7 @@ export type WatchCollect = Message<"openvcluster.conformance.v1.WatchCollect"> &
  * Use `create(WatchCollectSchema)` to create a new message.
  */
 export const WatchCollectSchema: GenMessage<WatchCollect> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 9);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 10);
 
 /**
  * The result of one step.
@@ -870,7 +812,7 @@ export type StepResult = Message<"openvcluster.conformance.v1.StepResult"> & {
  * Use `create(StepResultSchema)` to create a new message.
  */
 export const StepResultSchema: GenMessage<StepResult> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 10);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 11);
 
 /**
  * Items of an automatic listing.
@@ -891,7 +833,7 @@ export type VClusterList = Message<"openvcluster.conformance.v1.VClusterList"> &
  * Use `create(VClusterListSchema)` to create a new message.
  */
 export const VClusterListSchema: GenMessage<VClusterList> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 11);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 12);
 
 /**
  * Items of an automatic snapshot listing.
@@ -912,7 +854,7 @@ export type SnapshotList = Message<"openvcluster.conformance.v1.SnapshotList"> &
  * Use `create(SnapshotListSchema)` to create a new message.
  */
 export const SnapshotListSchema: GenMessage<SnapshotList> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 12);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 13);
 
 /**
  * Items of an automatic operation listing.
@@ -933,7 +875,7 @@ export type OperationList = Message<"openvcluster.conformance.v1.OperationList">
  * Use `create(OperationListSchema)` to create a new message.
  */
 export const OperationListSchema: GenMessage<OperationList> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 13);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 14);
 
 /**
  * An empty success.
@@ -948,7 +890,7 @@ export type Done = Message<"openvcluster.conformance.v1.Done"> & {
  * Use `create(DoneSchema)` to create a new message.
  */
 export const DoneSchema: GenMessage<Done> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 14);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 15);
 
 /**
  * Events read by a watch_collect.
@@ -983,7 +925,7 @@ export type WatchEvents = Message<"openvcluster.conformance.v1.WatchEvents"> & {
  * Use `create(WatchEventsSchema)` to create a new message.
  */
 export const WatchEventsSchema: GenMessage<WatchEvents> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 15);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 16);
 
 /**
  * A failed step, as the SDK reported it.
@@ -1062,7 +1004,7 @@ export type Error = Message<"openvcluster.conformance.v1.Error"> & {
  * Use `create(ErrorSchema)` to create a new message.
  */
 export const ErrorSchema: GenMessage<Error> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 16);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 17);
 
 /**
  * What kind of failure this is.
@@ -1133,7 +1075,7 @@ export enum Error_Kind {
  * Describes the enum openvcluster.conformance.v1.Error.Kind.
  */
 export const Error_KindSchema: GenEnum<Error_Kind> = /*@__PURE__*/
-  enumDesc(file_openvcluster_conformance_v1_protocol, 16, 0);
+  enumDesc(file_openvcluster_conformance_v1_protocol, 17, 0);
 
 /**
  * One google.rpc.QuotaFailure violation.
@@ -1161,7 +1103,7 @@ export type QuotaViolation = Message<"openvcluster.conformance.v1.QuotaViolation
  * Use `create(QuotaViolationSchema)` to create a new message.
  */
 export const QuotaViolationSchema: GenMessage<QuotaViolation> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 17);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 18);
 
 /**
  * One google.rpc.BadRequest field violation.
@@ -1189,5 +1131,5 @@ export type FieldViolation = Message<"openvcluster.conformance.v1.FieldViolation
  * Use `create(FieldViolationSchema)` to create a new message.
  */
 export const FieldViolationSchema: GenMessage<FieldViolation> = /*@__PURE__*/
-  messageDesc(file_openvcluster_conformance_v1_protocol, 18);
+  messageDesc(file_openvcluster_conformance_v1_protocol, 19);
 
