@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 import contextlib
+import inspect
+import re
+import typing
 from collections.abc import AsyncGenerator
 from typing import Any
 
 import grpc
 
 from openvcluster.v1 import vcluster_service_pb2 as api
+from openvcluster_server.api_services import SERVICES
 from openvcluster_server.auth import Principal
 from openvcluster_server.backend import Backend
 from openvcluster_server.calls import StreamHandler, UnaryHandler
@@ -19,33 +23,21 @@ from openvcluster_server.watch import WatcherOverflowError, WatchHubClosedError
 
 
 class Handlers:
-    """The backend call behind every RPC, by method name (as in the proto)."""
+    """The backend call behind every RPC, by method name (as in the proto).
+
+    A unary RPC's call is the method of its name in snake_case on the part of
+    the Backend whose protocol declares it (backend.py), or on the server
+    info reader; the method takes the test hooks when it declares them (the
+    mutations). So a new RPC needs no entry here.
+    """
 
     def __init__(self, engine: Backend, info: ServerInfoReader) -> None:
         self._engine = engine
-        # Each entry looks the operation up when called: the Kubernetes
-        # backend makes its operations only when it starts.
-        e = engine
         self.unary: dict[str, UnaryHandler[Any, Any]] = {
-            "CreateVCluster": lambda p, r, h: e.vclusters.create_vcluster(p, r, h),
-            "GetVCluster": lambda p, r, _: e.reads.get_vcluster(p, r),
-            "ListVClusters": lambda p, r, _: e.reads.list_vclusters(p, r),
-            "UpdateVCluster": lambda p, r, h: e.vclusters.update_vcluster(p, r, h),
-            "DeleteVCluster": lambda p, r, h: e.vclusters.delete_vcluster(p, r, h),
-            "ScaleVCluster": lambda p, r, h: e.vclusters.scale_vcluster(p, r, h),
-            "SuspendVCluster": lambda p, r, h: e.vclusters.suspend_vcluster(p, r, h),
-            "ResumeVCluster": lambda p, r, h: e.vclusters.resume_vcluster(p, r, h),
-            "SnapshotVCluster": lambda p, r, h: e.snapshots.snapshot_vcluster(p, r, h),
-            "RestoreVCluster": lambda p, r, h: e.vclusters.restore_vcluster(p, r, h),
-            "GetVClusterKubeconfig": lambda p, r, _: e.vclusters.get_kubeconfig(p, r),
-            "GetSnapshot": lambda p, r, _: e.snapshots.get_snapshot(p, r),
-            "ListSnapshots": lambda p, r, _: e.snapshots.list_snapshots(p, r),
-            "DeleteSnapshot": lambda p, r, h: e.snapshots.delete_snapshot(p, r, h),
-            "GetVClusterUsage": lambda p, r, _: e.monitor.get_vcluster_usage(p, r),
-            "GetFleetSummary": lambda p, r, _: e.monitor.get_fleet_summary(p, r),
-            "GetServerInfo": lambda p, r, _: info.get_server_info(p, r),
-            "GetOperation": lambda p, r, _: e.operations.get_operation(p, r),
-            "ListOperations": lambda p, r, _: e.operations.list_operations(p, r),
+            method.name: _handler(engine, info, method.name)
+            for service in SERVICES
+            for method in service.methods
+            if not method.client_streaming and not method.server_streaming
         }
         self.streams: dict[str, StreamHandler[Any, Any]] = {
             "WatchVClusters": self.watch_vclusters,
@@ -68,3 +60,38 @@ class Handlers:
                 ) from None
             except WatchHubClosedError:
                 raise ApiError(grpc.StatusCode.UNAVAILABLE, "server shutting down") from None
+
+
+def _handler(engine: Backend, info: ServerInfoReader, rpc: str) -> UnaryHandler[Any, Any]:
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", rpc).lower()
+    if hasattr(info, name):
+        return lambda p, r, _: getattr(info, name)(p, r)
+    # An RPC's backend method takes the caller's principal (the store's
+    # methods of the same names do not).
+    found = [
+        (part, inspect.signature(getattr(protocol, name)).parameters)
+        for part, protocol in _PARTS.items()
+        if "principal" in inspect.signature(getattr(protocol, name, _none)).parameters
+    ]
+    if len(found) != 1:
+        raise TypeError(
+            f"{rpc} needs exactly one Backend protocol declaring {name}(principal, ...)"
+        )
+    part, parameters = found[0]
+    # Looked up at each call: the Kubernetes backend makes its parts only when
+    # it starts.
+    if "hooks" in parameters:
+        return lambda p, r, h: getattr(getattr(engine, part), name)(p, r, h)
+    return lambda p, r, _: getattr(getattr(engine, part), name)(p, r)
+
+
+def _none() -> None:
+    """Stands in for a method a protocol does not declare."""
+
+
+# Each part of a Backend and the protocol that declares its methods.
+_PARTS: dict[str, type] = {
+    name: typing.get_type_hints(member.fget)["return"]
+    for name, member in vars(Backend).items()
+    if isinstance(member, property) and member.fget is not None
+}

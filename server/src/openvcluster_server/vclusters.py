@@ -230,7 +230,7 @@ class VClusterOperations:
             principal, "RestoreVCluster", request, api.RestoreVClusterResponse, restore
         )
 
-    def get_kubeconfig(
+    def get_vcluster_kubeconfig(
         self, principal: Principal, request: api.GetVClusterKubeconfigRequest
     ) -> api.GetVClusterKubeconfigResponse:
         """GetVClusterKubeconfig: the vcluster with status.kubeconfig filled.

@@ -325,7 +325,7 @@ class KubeVClusterOperations:
         )
         return api.RestoreVClusterResponse(vcluster=created)
 
-    async def get_kubeconfig(
+    async def get_vcluster_kubeconfig(
         self, principal: Principal, request: api.GetVClusterKubeconfigRequest
     ) -> api.GetVClusterKubeconfigResponse:
         """GetVClusterKubeconfig: the kubeconfig vcluster wrote, pointed where it is reachable."""
