@@ -9,27 +9,9 @@ import click
 from click.shell_completion import get_completion_class
 
 from openvcluster._version import __version__
+from openvcluster.cli import contexts, info, monitor, operations, snapshots, vclusters, watch
 from openvcluster.cli.base import OvcGroup, global_options
-from openvcluster.cli.contexts import config
 from openvcluster.cli.errors import EXIT_CODES_HELP, ExitCode
-from openvcluster.cli.info import version, whoami
-from openvcluster.cli.monitor import summary, top
-from openvcluster.cli.operations import history, operation
-from openvcluster.cli.snapshots import restore, snapshot
-from openvcluster.cli.vclusters import (
-    create,
-    delete,
-    describe,
-    get,
-    kubeconfig,
-    list_vclusters,
-    resume,
-    scale,
-    suspend,
-    update,
-    upgrade,
-)
-from openvcluster.cli.watch import watch
 
 __all__ = ["cli", "run"]
 
@@ -92,30 +74,9 @@ def completion(shell: str) -> None:
     click.echo(cls(cli, {}, "ovc", "_OVC_COMPLETE").source())
 
 
-for command in (
-    create,
-    get,
-    describe,
-    list_vclusters,
-    update,
-    upgrade,
-    delete,
-    scale,
-    suspend,
-    resume,
-):
-    cli.add_command(command)
-cli.add_command(snapshot)
-cli.add_command(restore)
-cli.add_command(kubeconfig)
-cli.add_command(history)
-cli.add_command(operation)
-cli.add_command(watch)
-cli.add_command(top)
-cli.add_command(summary)
-cli.add_command(version)
-cli.add_command(whoami)
-cli.add_command(config)
+for module in (vclusters, snapshots, operations, watch, monitor, info, contexts):
+    for command in module.COMMANDS:
+        cli.add_command(command)
 
 
 def run() -> None:

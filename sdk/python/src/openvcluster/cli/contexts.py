@@ -185,3 +185,7 @@ def delete_context(name: str) -> None:
         cfg.current_context = None
     cfg.save()
     click.echo(f'Deleted context "{name}".')
+
+
+# The ovc commands of this module (cli/app.py adds every module's).
+COMMANDS: tuple[click.Command, ...] = (config,)

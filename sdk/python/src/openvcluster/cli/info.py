@@ -129,3 +129,7 @@ def whoami(output: str) -> None:
     click.echo("Quotas:")
     rows: list[tuple[str, ms.NamespaceQuota]] = quotas
     click.echo(render_table(_QUOTA_COLUMNS, rows), nl=False)
+
+
+# The ovc commands of this module (cli/app.py adds every module's).
+COMMANDS: tuple[click.Command, ...] = (version, whoami)

@@ -171,3 +171,7 @@ def summary(namespace: str | None, all_namespaces: bool, output: str) -> None:
         more = f", {shown} most recent shown" if shown < fleet.failed_count else ""
         columns = _mention_columns("FAILED FOR", message=True)
         _section(f"Failed ({fleet.failed_count}{more}):", columns, fleet.failed)
+
+
+# The ovc commands of this module (cli/app.py adds every module's).
+COMMANDS: tuple[click.Command, ...] = (top, summary)

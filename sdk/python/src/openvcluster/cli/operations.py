@@ -144,3 +144,7 @@ def _error_text(message: str, details: Iterable[any_pb2.Any]) -> str:
             reason = f"{info.reason}, {extra}" if extra else info.reason
             return f"{message} ({reason})" if message else reason
     return message
+
+
+# The ovc commands of this module (cli/app.py adds every module's).
+COMMANDS: tuple[click.Command, ...] = (history, operation)

@@ -186,3 +186,7 @@ def restore(
     else:
         columns = vcluster_columns(wide=output == "wide", all_namespaces=False)
         emit([vcluster], output, columns, single=True)
+
+
+# The ovc commands of this module (cli/app.py adds every module's).
+COMMANDS: tuple[click.Command, ...] = (snapshot, restore)

@@ -681,3 +681,19 @@ def write_private(path: Path, text: str) -> None:
     finally:
         if fd >= 0:
             os.close(fd)
+
+
+# The ovc commands of this module (cli/app.py adds every module's).
+COMMANDS: tuple[click.Command, ...] = (
+    create,
+    get,
+    describe,
+    list_vclusters,
+    update,
+    upgrade,
+    delete,
+    scale,
+    suspend,
+    resume,
+    kubeconfig,
+)

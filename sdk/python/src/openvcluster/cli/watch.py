@@ -126,3 +126,7 @@ def _print(event: WatchVClustersResponse, output: str, lines: _Lines) -> None:
         click.echo(kind_name(event.vcluster))
     else:
         click.echo(lines.row(event))
+
+
+# The ovc commands of this module (cli/app.py adds every module's).
+COMMANDS: tuple[click.Command, ...] = (watch,)
