@@ -29,15 +29,14 @@ from typing import Any
 
 import grpc
 import pytest
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.field_mask_pb2 import FieldMask
 from google.protobuf.message import DecodeError, Message
 from google.protobuf.timestamp_pb2 import Timestamp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openvcluster.v1 import monitor_service_pb2 as mon_api
 from openvcluster.v1 import operation_service_pb2 as op_api
-from openvcluster.v1 import server_info_service_pb2 as info_api
 from openvcluster.v1 import snapshot_service_pb2 as snap_api
 from openvcluster.v1 import vcluster_service_pb2 as api
 from openvcluster.v1.snapshot_pb2 import Snapshot
@@ -301,29 +300,29 @@ def requests_for(rpc: Rpc, target: FuzzTarget, pool: list[str]) -> st.SearchStra
         st.uuids().map(lambda value: value.hex),
         st.uuids().map(lambda value: f"{{{value}}}"),
     )
-    strategies: dict[str, st.SearchStrategy[Message]] = {
-        "CreateVCluster": _message(
-            api.CreateVClusterRequest,
-            namespace=namespace,
-            name=vcluster,
-            spec=spec,
-            labels=hostile.LABELS,
-            validate_only=st.booleans(),
-            request_id=request_id,
+    # A request field's values by its name, the same in every request; a
+    # field of another name is drawn by its type (_by_type).
+    by_name: dict[str, st.SearchStrategy[Any]] = {
+        "namespace": optional_namespace,
+        # SnapshotService's requests name a snapshot, the others a vcluster.
+        "name": st.one_of(
+            st.just(""), snapshot if rpc.service.endswith("SnapshotService") else vcluster
         ),
-        "GetVCluster": _message(api.GetVClusterRequest, namespace=namespace, name=vcluster),
-        "ListVClusters": st.one_of(
-            st.sampled_from(target.continuations["ListVClusters"]),
-            _message(
-                api.ListVClustersRequest,
-                namespace=optional_namespace,
-                page_size=hostile.INT32,
-                page_token=page_token,
-                label_selector=hostile.SELECTORS,
-                phase=hostile.INT32,
-            ),
-        ),
-        "UpdateVCluster": _message(
+        "vcluster": st.one_of(st.just(""), vcluster),
+        "snapshot_name": st.one_of(st.just(""), snapshot),
+        "target_name": st.one_of(st.just(""), vcluster),
+        "id": operation_id,
+        "spec": spec,
+        "resources": resources,
+        "labels": hostile.LABELS,
+        "description": hostile.DESCRIPTIONS,
+        "etag": etag,
+        "request_id": request_id,
+        "page_token": page_token,
+        "label_selector": hostile.SELECTORS,
+    }
+    if rpc.name == "UpdateVCluster":
+        return _message(
             api.UpdateVClusterRequest,
             vcluster=_message(VCluster, namespace=namespace, name=vcluster, labels=hostile.LABELS)
             | st.builds(
@@ -349,101 +348,29 @@ def requests_for(rpc: Rpc, target: FuzzTarget, pool: list[str]) -> st.SearchStra
             etag=etag,
             validate_only=st.booleans(),
             request_id=request_id,
-        ),
-        "DeleteVCluster": _message(
-            api.DeleteVClusterRequest,
-            namespace=namespace,
-            name=vcluster,
-            etag=etag,
-            delete_snapshots=st.booleans(),
-            request_id=request_id,
-        ),
-        "ScaleVCluster": _message(
-            api.ScaleVClusterRequest,
-            namespace=namespace,
-            name=vcluster,
-            resources=resources,
-            replicas=hostile.INT32,
-            enable_ha=st.booleans(),
-            etag=etag,
-            request_id=request_id,
-        ),
-        "SuspendVCluster": _message(
-            api.SuspendVClusterRequest,
-            namespace=namespace,
-            name=vcluster,
-            drain_workloads=st.booleans(),
-            etag=etag,
-            request_id=request_id,
-        ),
-        "ResumeVCluster": _message(
-            api.ResumeVClusterRequest,
-            namespace=namespace,
-            name=vcluster,
-            etag=etag,
-            request_id=request_id,
-        ),
-        "SnapshotVCluster": _message(
-            api.SnapshotVClusterRequest,
-            namespace=namespace,
-            name=vcluster,
-            snapshot_name=st.one_of(st.just(""), snapshot),
-            description=hostile.DESCRIPTIONS,
-            labels=hostile.LABELS,
-            request_id=request_id,
-        ),
-        "RestoreVCluster": _message(
-            api.RestoreVClusterRequest,
-            namespace=namespace,
-            snapshot_name=snapshot,
-            target_name=st.one_of(st.just(""), vcluster),
-            etag=etag,
-            request_id=request_id,
-        ),
-        "WatchVClusters": _message(
-            api.WatchVClustersRequest,
-            namespace=optional_namespace,
-            name=st.one_of(st.just(""), vcluster),
-            label_selector=hostile.SELECTORS,
-        ),
-        "GetVClusterKubeconfig": _message(
-            api.GetVClusterKubeconfigRequest, namespace=namespace, name=vcluster
-        ),
-        "GetSnapshot": _message(snap_api.GetSnapshotRequest, namespace=namespace, name=snapshot),
-        "ListSnapshots": st.one_of(
-            st.sampled_from(target.continuations["ListSnapshots"]),
-            _message(
-                snap_api.ListSnapshotsRequest,
-                namespace=optional_namespace,
-                vcluster=st.one_of(st.just(""), vcluster),
-                page_size=hostile.INT32,
-                page_token=page_token,
-            ),
-        ),
-        "DeleteSnapshot": _message(
-            snap_api.DeleteSnapshotRequest,
-            namespace=namespace,
-            name=snapshot,
-            request_id=request_id,
-        ),
-        "GetVClusterUsage": _message(
-            mon_api.GetVClusterUsageRequest, namespace=namespace, name=vcluster
-        ),
-        "GetFleetSummary": _message(mon_api.GetFleetSummaryRequest, namespace=optional_namespace),
-        "GetServerInfo": _message(info_api.GetServerInfoRequest),
-        "GetOperation": _message(op_api.GetOperationRequest, id=operation_id),
-        "ListOperations": st.one_of(
-            st.sampled_from(target.continuations["ListOperations"]),
-            _message(
-                op_api.ListOperationsRequest,
-                namespace=optional_namespace,
-                vcluster=st.one_of(st.just(""), vcluster),
-                page_size=hostile.INT32,
-                page_token=page_token,
-            ),
-        ),
+        )
+    fields = {
+        name: by_name[name] if name in by_name else _by_type(rpc, name)
+        for name in rpc.request.DESCRIPTOR.fields_by_name
     }
-    return strategies[rpc.name]
+    drawn = _message(rpc.request, **fields)
+    # A listing's continuations: its next pages, with their page tokens.
+    if rpc.name in target.continuations:
+        return st.one_of(st.sampled_from(target.continuations[rpc.name]), drawn)
+    return drawn
+
+
+def _by_type(rpc: Rpc, name: str) -> st.SearchStrategy[Any]:
+    """Hostile values of a request field no name in requests_for covers."""
+    field_ = rpc.request.DESCRIPTOR.fields_by_name[name]
+    if field_.is_repeated or field_.message_type is not None:
+        raise LookupError(f"{rpc.name}.{name}: give requests_for its hostile values")
+    if field_.type == FieldDescriptor.TYPE_BOOL:
+        return st.booleans()
+    if field_.type == FieldDescriptor.TYPE_STRING:
+        return hostile.text_field()
+    # Numbers and enums: any int32, out-of-range enum values included.
+    return hostile.INT32
 
 
 # --- what every answer must satisfy -------------------------------------------------------
