@@ -11,17 +11,28 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
 	openvcluster "github.com/turtacn/open-vcluster-api/sdk/go"
 )
 
 // namesFile is the name table of the three SDKs, rendered in sdk/README.md.
 const namesFile = "../names.json"
 
+// nameRow is a row of the table: a concept and its Go names.
+type nameRow struct {
+	Concept string   `json:"concept"`
+	Go      []string `json:"go"`
+	// RPCs, on the one row that stands for a row per RPC of these services.
+	RPCs []string `json:"rpcs"`
+}
+
 type nameTable struct {
-	Rows []struct {
-		Concept string   `json:"concept"`
-		Go      []string `json:"go"`
-	} `json:"rows"`
+	Rows     []nameRow `json:"rows"`
+	RPCNames map[string]struct {
+		Go []string `json:"go"`
+	} `json:"rpc_names"`
 	Deprecated []struct {
 		SDK string `json:"sdk"`
 		Old string `json:"old"`
@@ -39,7 +50,37 @@ func readNameTable(t *testing.T) nameTable {
 	if err := json.Unmarshal(data, &table); err != nil {
 		t.Fatalf("%s: %v", namesFile, err)
 	}
+	table.Rows = expandRPCs(t, table)
 	return table
+}
+
+// expandRPCs replaces the rpcs row with a row per RPC of its services: the
+// RPC's own name as a Client method, or the names rpc_names gives it.
+func expandRPCs(t *testing.T, table nameTable) []nameRow {
+	t.Helper()
+	var rows []nameRow
+	for _, row := range table.Rows {
+		if row.RPCs == nil {
+			rows = append(rows, row)
+			continue
+		}
+		for _, name := range row.RPCs {
+			d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(name))
+			service, ok := d.(protoreflect.ServiceDescriptor)
+			if err != nil || !ok {
+				t.Fatalf("%s: %s is no service of the API (%v)", namesFile, name, err)
+			}
+			for i := range service.Methods().Len() {
+				method := string(service.Methods().Get(i).Name())
+				names := []string{"Client." + method}
+				if given, found := table.RPCNames[method]; found {
+					names = given.Go
+				}
+				rows = append(rows, nameRow{Concept: method, Go: names})
+			}
+		}
+	}
+	return rows
 }
 
 // declarations maps every exported name of the package's sources (tests

@@ -2,7 +2,7 @@
 table in sdk/README.md is the one names.json gives.
 
 ``python sdk/python/tests/test_names.py`` rewrites the README's table from
-names.json.
+names.json and the proto's services; scripts/generate runs it.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from google.protobuf import descriptor_pool
 
 import openvcluster
 from openvcluster._base import ClientSettings
@@ -46,8 +47,31 @@ def load() -> dict[str, Any]:
     return data
 
 
+def rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The table's rows, each {"rpcs": [services]} row replaced by one row per
+    RPC of those services: its name in each language's style, or rpc_names'."""
+    expanded = []
+    for row in data["rows"]:
+        if "rpcs" not in row:
+            expanded.append(row)
+            continue
+        for service_name in row["rpcs"]:
+            service = descriptor_pool.Default().FindServiceByName(service_name)
+            for method in service.methods:
+                snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", method.name).lower()
+                camel = method.name[0].lower() + method.name[1:]
+                names = {
+                    "python": [f"Client.{snake}"],
+                    "typescript": [f"VClusterClient.{camel}"],
+                    "go": [f"Client.{method.name}"],
+                }
+                names.update(data["rpc_names"].get(method.name, {}))
+                expanded.append({"group": service.name, "concept": method.name, **names})
+    return expanded
+
+
 def python_names() -> list[str]:
-    return sorted({name for row in load()["rows"] for name in row["python"]})
+    return sorted({name for row in rows(load()) for name in row["python"]})
 
 
 # Resolving a name
@@ -163,8 +187,8 @@ def test_a_missing_name_is_found_missing() -> None:
 
 def test_every_row_names_something_or_says_what_stands_in() -> None:
     data = load()
-    assert set(data) == {"about", "rows", "deprecated"}
-    for row in data["rows"]:
+    assert set(data) == {"about", "rows", "rpc_names", "deprecated"}
+    for row in rows(data):
         assert set(row) <= {"group", "concept", *SDKS, *(f"{sdk}_note" for sdk in SDKS)}, row
         for sdk in SDKS:
             names = row[sdk]
@@ -175,17 +199,22 @@ def test_every_row_names_something_or_says_what_stands_in() -> None:
 
 
 def test_every_rpc_has_a_row() -> None:
-    concepts = {row["concept"] for row in load()["rows"]}
-    for module in (
-        vcluster_service_pb2,
-        snapshot_service_pb2,
-        monitor_service_pb2,
-        operation_service_pb2,
-        server_info_service_pb2,
-    ):
-        for service in module.DESCRIPTOR.services_by_name.values():
-            for method in service.methods:
-                assert method.name in concepts, f"{service.name}.{method.name} has no row"
+    """Every service of the API is in the rpcs row, so each of its RPCs is."""
+    (listed,) = [row["rpcs"] for row in load()["rows"] if "rpcs" in row]
+    services = [
+        service.full_name
+        for module in (
+            vcluster_service_pb2,
+            snapshot_service_pb2,
+            monitor_service_pb2,
+            operation_service_pb2,
+            server_info_service_pb2,
+        )
+        for service in module.DESCRIPTOR.services_by_name.values()
+    ]
+    assert sorted(listed) == sorted(services)
+    concepts = {row["concept"] for row in rows(load())}
+    assert set(load()["rpc_names"]) <= concepts, "rpc_names names an RPC no service has"
 
 
 def _cell(row: dict[str, Any], sdk: str) -> str:
@@ -203,7 +232,7 @@ def render(data: dict[str, Any]) -> str:
         "| --- | --- | --- | --- | --- |",
     ]
     group = None
-    for row in data["rows"]:
+    for row in rows(data):
         area = f"**{row['group']}**" if row["group"] != group else ""
         group = row["group"]
         cells = [area, row["concept"], *(_cell(row, sdk) for sdk in SDKS)]
@@ -230,7 +259,7 @@ def test_the_readme_table_is_names_json() -> None:
     if table != expected:
         pytest.fail(
             "sdk/README.md's table differs from sdk/names.json; run "
-            "`python sdk/python/tests/test_names.py` to rewrite it. Expected:\n\n" + expected,
+            "`.venv/bin/tox run -e generate` to rewrite it. Expected:\n\n" + expected,
             pytrace=False,
         )
 

@@ -11,6 +11,13 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
+import { createRegistry } from "@bufbuild/protobuf";
+
+import { file_openvcluster_v1_monitor_service } from "../src/gen/openvcluster/v1/monitor_service_pb.js";
+import { file_openvcluster_v1_operation_service } from "../src/gen/openvcluster/v1/operation_service_pb.js";
+import { file_openvcluster_v1_server_info_service } from "../src/gen/openvcluster/v1/server_info_service_pb.js";
+import { file_openvcluster_v1_snapshot_service } from "../src/gen/openvcluster/v1/snapshot_service_pb.js";
+import { file_openvcluster_v1_vcluster_service } from "../src/gen/openvcluster/v1/vcluster_service_pb.js";
 import * as sdk from "../src/index.js";
 import { runToEnd } from "./support/processes.js";
 
@@ -24,16 +31,48 @@ interface Row {
   typescript: string[];
 }
 
+/** A table row, or the row that stands for one row per RPC of its services. */
+type TableRow = Row | { rpcs: string[] };
+
+/** Every service of the API, to expand the rpcs row with. */
+const SERVICES = createRegistry(
+  file_openvcluster_v1_vcluster_service,
+  file_openvcluster_v1_snapshot_service,
+  file_openvcluster_v1_monitor_service,
+  file_openvcluster_v1_operation_service,
+  file_openvcluster_v1_server_info_service,
+);
+
+/** The rows, the rpcs row replaced by a row per RPC: its camelCase name, or the one rpc_names gives. */
+function expand(tableRows: TableRow[], rpcNames: Record<string, { typescript: string[] }>): Row[] {
+  return tableRows.flatMap((row) => {
+    if (!("rpcs" in row)) return [row];
+    return row.rpcs.flatMap((serviceName) => {
+      const service = SERVICES.getService(serviceName);
+      assert.ok(service !== undefined, `${serviceName} is no service of the API`);
+      return service.methods.map((method) => ({
+        concept: method.name,
+        typescript: rpcNames[method.name]?.typescript ?? [`VClusterClient.${method.localName}`],
+      }));
+    });
+  });
+}
+
 interface Deprecated {
   sdk: string;
   old: string;
   new: string;
 }
 
-const table = JSON.parse(readFileSync(NAMES, "utf8")) as { rows: Row[]; deprecated: Deprecated[] };
+const table = JSON.parse(readFileSync(NAMES, "utf8")) as {
+  rows: TableRow[];
+  rpc_names: Record<string, { typescript: string[] }>;
+  deprecated: Deprecated[];
+};
+const rows = expand(table.rows, table.rpc_names);
 const deprecated = table.deprecated.filter((entry) => entry.sdk === "typescript");
 const names = [
-  ...new Set([...table.rows.flatMap((row) => row.typescript), ...deprecated.flatMap((entry) => [entry.old, entry.new])]),
+  ...new Set([...rows.flatMap((row) => row.typescript), ...deprecated.flatMap((entry) => [entry.old, entry.new])]),
 ].sort();
 
 const NAME = /^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)?$/;
