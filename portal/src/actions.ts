@@ -1,7 +1,7 @@
 /**
  * Which actions a vcluster offers in which phase and to which role, from
- * the transition table of the contract (VCluster.Phase in
- * proto/openvcluster/v1/vcluster.proto). A refused action stays on screen,
+ * the transition table of the contract (on VClusterService in
+ * proto/openvcluster/v1/vcluster_service.proto). A refused action stays on screen,
  * disabled, with a sentence saying why, rather than failing on click with
  * FAILED_PRECONDITION; a viewer's token allows no change, so a viewer sees
  * none of them.

@@ -55,7 +55,7 @@ class VClusterServiceStub:
       current phase, named without its PHASE_ prefix, such as "SUSPENDING")
       and "allowed_phases" (the phases the call is allowed in, named the same
       way, comma-separated); when the refused phase is a snapshot's, metadata
-      "resource" is "snapshot". VCluster.Phase has the transition table.
+      "resource" is "snapshot". The transition table is below.
       RESOURCE_EXHAUSTED carries google.rpc.QuotaFailure. ABORTED means a stale
       etag. No input a client can send is answered with UNKNOWN or INTERNAL.
     * Mutations return the resource in its new, possibly intermediate, phase;
@@ -76,6 +76,25 @@ class VClusterServiceStub:
     * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
       take an optional `etag`; when it is set and differs from VCluster.etag,
       the call is ABORTED and changes nothing.
+
+    The transition table: the phases each call is allowed in, the
+    intermediate phase it puts the vcluster in, where that ends on its own,
+    and the answer in every other phase. Each FAILED_PRECONDITION here has
+    reason INVALID_PHASE and the ErrorInfo described above.
+
+    | call | allowed in | goes through | ends in | otherwise |
+    | --- | --- | --- | --- | --- |
+    | CreateVCluster | (no vcluster of that name) | PROVISIONING | RUNNING | ALREADY_EXISTS |
+    | ScaleVCluster | RUNNING, SUSPENDED | SCALING from RUNNING; none from SUSPENDED (the new spec is stored) | the phase it was called in | FAILED_PRECONDITION |
+    | SuspendVCluster | RUNNING | SUSPENDING | SUSPENDED | in SUSPENDING or SUSPENDED a successful no-op; else FAILED_PRECONDITION |
+    | ResumeVCluster | SUSPENDED | RESUMING | RUNNING | in RESUMING or RUNNING a successful no-op; else FAILED_PRECONDITION |
+    | SnapshotVCluster | RUNNING, SUSPENDED | none (the new snapshot: PENDING, IN_PROGRESS) | unchanged (the snapshot: READY) | FAILED_PRECONDITION |
+    | RestoreVCluster in place (empty target_name) | RUNNING, SUSPENDED; the snapshot READY | RESTORING | RUNNING, with the snapshot's spec | FAILED_PRECONDITION |
+    | RestoreVCluster to target_name | (no vcluster named target_name); the snapshot READY | PROVISIONING | RUNNING | ALREADY_EXISTS if target_name exists; FAILED_PRECONDITION if the snapshot is not READY |
+    | UpdateVCluster of labels or spec.deletion_protection only | RUNNING, SUSPENDED, FAILED | none | unchanged | FAILED_PRECONDITION |
+    | UpdateVCluster of spec.kubernetes_version (an upgrade) | RUNNING | UPGRADING | RUNNING, with the new version | FAILED_PRECONDITION |
+    | DeleteVCluster | every phase but DELETING (and not while spec.deletion_protection is set) | DELETING | gone (GetVCluster answers NOT_FOUND) | in DELETING a successful no-op |
+    | GetVClusterKubeconfig | every phase but PROVISIONING, DELETING and FAILED | none | unchanged | FAILED_PRECONDITION |
     """
 
     @_typing.overload
@@ -271,7 +290,7 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
       current phase, named without its PHASE_ prefix, such as "SUSPENDING")
       and "allowed_phases" (the phases the call is allowed in, named the same
       way, comma-separated); when the refused phase is a snapshot's, metadata
-      "resource" is "snapshot". VCluster.Phase has the transition table.
+      "resource" is "snapshot". The transition table is below.
       RESOURCE_EXHAUSTED carries google.rpc.QuotaFailure. ABORTED means a stale
       etag. No input a client can send is answered with UNKNOWN or INTERNAL.
     * Mutations return the resource in its new, possibly intermediate, phase;
@@ -292,6 +311,25 @@ class VClusterServiceAsyncStub(VClusterServiceStub):
     * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
       take an optional `etag`; when it is set and differs from VCluster.etag,
       the call is ABORTED and changes nothing.
+
+    The transition table: the phases each call is allowed in, the
+    intermediate phase it puts the vcluster in, where that ends on its own,
+    and the answer in every other phase. Each FAILED_PRECONDITION here has
+    reason INVALID_PHASE and the ErrorInfo described above.
+
+    | call | allowed in | goes through | ends in | otherwise |
+    | --- | --- | --- | --- | --- |
+    | CreateVCluster | (no vcluster of that name) | PROVISIONING | RUNNING | ALREADY_EXISTS |
+    | ScaleVCluster | RUNNING, SUSPENDED | SCALING from RUNNING; none from SUSPENDED (the new spec is stored) | the phase it was called in | FAILED_PRECONDITION |
+    | SuspendVCluster | RUNNING | SUSPENDING | SUSPENDED | in SUSPENDING or SUSPENDED a successful no-op; else FAILED_PRECONDITION |
+    | ResumeVCluster | SUSPENDED | RESUMING | RUNNING | in RESUMING or RUNNING a successful no-op; else FAILED_PRECONDITION |
+    | SnapshotVCluster | RUNNING, SUSPENDED | none (the new snapshot: PENDING, IN_PROGRESS) | unchanged (the snapshot: READY) | FAILED_PRECONDITION |
+    | RestoreVCluster in place (empty target_name) | RUNNING, SUSPENDED; the snapshot READY | RESTORING | RUNNING, with the snapshot's spec | FAILED_PRECONDITION |
+    | RestoreVCluster to target_name | (no vcluster named target_name); the snapshot READY | PROVISIONING | RUNNING | ALREADY_EXISTS if target_name exists; FAILED_PRECONDITION if the snapshot is not READY |
+    | UpdateVCluster of labels or spec.deletion_protection only | RUNNING, SUSPENDED, FAILED | none | unchanged | FAILED_PRECONDITION |
+    | UpdateVCluster of spec.kubernetes_version (an upgrade) | RUNNING | UPGRADING | RUNNING, with the new version | FAILED_PRECONDITION |
+    | DeleteVCluster | every phase but DELETING (and not while spec.deletion_protection is set) | DELETING | gone (GetVCluster answers NOT_FOUND) | in DELETING a successful no-op |
+    | GetVClusterKubeconfig | every phase but PROVISIONING, DELETING and FAILED | none | unchanged | FAILED_PRECONDITION |
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
@@ -483,7 +521,7 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
       current phase, named without its PHASE_ prefix, such as "SUSPENDING")
       and "allowed_phases" (the phases the call is allowed in, named the same
       way, comma-separated); when the refused phase is a snapshot's, metadata
-      "resource" is "snapshot". VCluster.Phase has the transition table.
+      "resource" is "snapshot". The transition table is below.
       RESOURCE_EXHAUSTED carries google.rpc.QuotaFailure. ABORTED means a stale
       etag. No input a client can send is answered with UNKNOWN or INTERNAL.
     * Mutations return the resource in its new, possibly intermediate, phase;
@@ -504,6 +542,25 @@ class VClusterServiceServicer(metaclass=_abc_1.ABCMeta):
     * Optimistic concurrency: Update, Scale, Suspend, Resume, Restore and Delete
       take an optional `etag`; when it is set and differs from VCluster.etag,
       the call is ABORTED and changes nothing.
+
+    The transition table: the phases each call is allowed in, the
+    intermediate phase it puts the vcluster in, where that ends on its own,
+    and the answer in every other phase. Each FAILED_PRECONDITION here has
+    reason INVALID_PHASE and the ErrorInfo described above.
+
+    | call | allowed in | goes through | ends in | otherwise |
+    | --- | --- | --- | --- | --- |
+    | CreateVCluster | (no vcluster of that name) | PROVISIONING | RUNNING | ALREADY_EXISTS |
+    | ScaleVCluster | RUNNING, SUSPENDED | SCALING from RUNNING; none from SUSPENDED (the new spec is stored) | the phase it was called in | FAILED_PRECONDITION |
+    | SuspendVCluster | RUNNING | SUSPENDING | SUSPENDED | in SUSPENDING or SUSPENDED a successful no-op; else FAILED_PRECONDITION |
+    | ResumeVCluster | SUSPENDED | RESUMING | RUNNING | in RESUMING or RUNNING a successful no-op; else FAILED_PRECONDITION |
+    | SnapshotVCluster | RUNNING, SUSPENDED | none (the new snapshot: PENDING, IN_PROGRESS) | unchanged (the snapshot: READY) | FAILED_PRECONDITION |
+    | RestoreVCluster in place (empty target_name) | RUNNING, SUSPENDED; the snapshot READY | RESTORING | RUNNING, with the snapshot's spec | FAILED_PRECONDITION |
+    | RestoreVCluster to target_name | (no vcluster named target_name); the snapshot READY | PROVISIONING | RUNNING | ALREADY_EXISTS if target_name exists; FAILED_PRECONDITION if the snapshot is not READY |
+    | UpdateVCluster of labels or spec.deletion_protection only | RUNNING, SUSPENDED, FAILED | none | unchanged | FAILED_PRECONDITION |
+    | UpdateVCluster of spec.kubernetes_version (an upgrade) | RUNNING | UPGRADING | RUNNING, with the new version | FAILED_PRECONDITION |
+    | DeleteVCluster | every phase but DELETING (and not while spec.deletion_protection is set) | DELETING | gone (GetVCluster answers NOT_FOUND) | in DELETING a successful no-op |
+    | GetVClusterKubeconfig | every phase but PROVISIONING, DELETING and FAILED | none | unchanged | FAILED_PRECONDITION |
     """
 
     @_abc_1.abstractmethod

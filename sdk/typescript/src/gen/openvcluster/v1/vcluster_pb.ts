@@ -111,29 +111,13 @@ export const VClusterSchema: GenMessage<VCluster> = /*@__PURE__*/
 /**
  * The lifecycle phase of a vcluster. Intermediate phases (PROVISIONING,
  * SCALING, SUSPENDING, RESUMING, RESTORING, UPGRADING, DELETING) end on
- * their own: the
- * server drives them to their final phase without another call. Clients
- * wait with WatchVClusters or by polling GetVCluster. A transition the
- * server cannot complete ends in FAILED instead, status.message saying why.
+ * their own: the server drives them to their final phase without another
+ * call. Clients wait with WatchVClusters or by polling GetVCluster. A
+ * transition the server cannot complete ends in FAILED instead,
+ * status.message saying why.
  *
- * The transition table: the phases each call is allowed in, the
- * intermediate phase it puts the vcluster in, where that ends on its own,
- * and the answer in every other phase. Each FAILED_PRECONDITION here has
- * reason INVALID_PHASE and the ErrorInfo described on VClusterService.
- *
- * | call | allowed in | goes through | ends in | otherwise |
- * | --- | --- | --- | --- | --- |
- * | CreateVCluster | (no vcluster of that name) | PROVISIONING | RUNNING | ALREADY_EXISTS |
- * | ScaleVCluster | RUNNING, SUSPENDED | SCALING from RUNNING; none from SUSPENDED (the new spec is stored) | the phase it was called in | FAILED_PRECONDITION |
- * | SuspendVCluster | RUNNING | SUSPENDING | SUSPENDED | in SUSPENDING or SUSPENDED a successful no-op; else FAILED_PRECONDITION |
- * | ResumeVCluster | SUSPENDED | RESUMING | RUNNING | in RESUMING or RUNNING a successful no-op; else FAILED_PRECONDITION |
- * | SnapshotVCluster | RUNNING, SUSPENDED | none (the new snapshot: PENDING, IN_PROGRESS) | unchanged (the snapshot: READY) | FAILED_PRECONDITION |
- * | RestoreVCluster in place (empty target_name) | RUNNING, SUSPENDED; the snapshot READY | RESTORING | RUNNING, with the snapshot's spec | FAILED_PRECONDITION |
- * | RestoreVCluster to target_name | (no vcluster named target_name); the snapshot READY | PROVISIONING | RUNNING | ALREADY_EXISTS if target_name exists; FAILED_PRECONDITION if the snapshot is not READY |
- * | UpdateVCluster of labels or spec.deletion_protection only | RUNNING, SUSPENDED, FAILED | none | unchanged | FAILED_PRECONDITION |
- * | UpdateVCluster of spec.kubernetes_version (an upgrade) | RUNNING | UPGRADING | RUNNING, with the new version | FAILED_PRECONDITION |
- * | DeleteVCluster | every phase but DELETING (and not while spec.deletion_protection is set) | DELETING | gone (GetVCluster answers NOT_FOUND) | in DELETING a successful no-op |
- * | GetVClusterKubeconfig | every phase but PROVISIONING, DELETING and FAILED | none | unchanged | FAILED_PRECONDITION |
+ * VClusterService has the transition table: the phases each call is
+ * allowed in and where it takes the vcluster.
  *
  * @generated from enum openvcluster.v1.VCluster.Phase
  */
