@@ -129,10 +129,13 @@ func (c *Client) outgoing(ctx context.Context) context.Context {
 }
 
 // invoke runs one logical unary call through a generated stub method: the
-// check of req against the field rules, the client's metadata, its settings
-// for the retry interceptor, typed errors.
+// request_id of a mutation (fillRequestID), the check of req against the
+// field rules, the client's metadata, its settings for the retry
+// interceptor, typed errors. The request_id is set on req in place, so after
+// invoke returns req holds the id every attempt was sent with.
 func invoke[Req proto.Message, Resp any](ctx context.Context, c *Client,
-	method func(context.Context, Req, ...grpc.CallOption) (Resp, error), req Req, requestID string) (Resp, error) {
+	method func(context.Context, Req, ...grpc.CallOption) (Resp, error), req Req) (Resp, error) {
+	requestID := fillRequestID(req)
 	if err := c.checkRequest(req, requestID); err != nil {
 		var none Resp
 		return none, err

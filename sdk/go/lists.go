@@ -65,7 +65,7 @@ func (c *Client) ListVClustersPage(ctx context.Context, namespace string, p *Lis
 		LabelSelector: p.LabelSelector,
 		Phase:         p.Phase,
 	}
-	resp, err := invoke(ctx, c, c.vclusters.ListVClusters, req, "")
+	resp, err := invoke(ctx, c, c.vclusters.ListVClusters, req)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,7 @@ func (c *Client) ListSnapshotsPage(ctx context.Context, namespace string, p *Lis
 		PageSize:  p.PageSize,
 		PageToken: p.PageToken,
 	}
-	resp, err := invoke(ctx, c, c.snapshots.ListSnapshots, req, "")
+	resp, err := invoke(ctx, c, c.snapshots.ListSnapshots, req)
 	if err != nil {
 		return nil, err
 	}

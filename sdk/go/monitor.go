@@ -17,7 +17,7 @@ import (
 // may not see.
 func (c *Client) GetVClusterUsage(ctx context.Context, namespace, name string) (*VClusterUsage, error) {
 	req := &openvclusterv1.GetVClusterUsageRequest{Namespace: namespace, Name: name}
-	resp, err := invoke(ctx, c, c.monitor.GetVClusterUsage, req, "")
+	resp, err := invoke(ctx, c, c.monitor.GetVClusterUsage, req)
 	return resp.GetUsage(), err
 }
 
@@ -31,6 +31,6 @@ func (c *Client) GetVClusterUsage(ctx context.Context, namespace, name string) (
 // Errors: INVALID_ARGUMENT for an invalid namespace.
 func (c *Client) GetFleetSummary(ctx context.Context, namespace string) (*FleetSummary, error) {
 	req := &openvclusterv1.GetFleetSummaryRequest{Namespace: namespace}
-	resp, err := invoke(ctx, c, c.monitor.GetFleetSummary, req, "")
+	resp, err := invoke(ctx, c, c.monitor.GetFleetSummary, req)
 	return resp.GetSummary(), err
 }

@@ -17,7 +17,7 @@ import (
 // the caller may not see.
 func (c *Client) GetOperation(ctx context.Context, id string) (*Operation, error) {
 	req := &openvclusterv1.GetOperationRequest{Id: id}
-	resp, err := invoke(ctx, c, c.operations.GetOperation, req, "")
+	resp, err := invoke(ctx, c, c.operations.GetOperation, req)
 	return resp.GetOperation(), err
 }
 
@@ -76,7 +76,7 @@ func (c *Client) ListOperationsPage(ctx context.Context, namespace string, p *Li
 		PageSize:  p.PageSize,
 		PageToken: p.PageToken,
 	}
-	resp, err := invoke(ctx, c, c.operations.ListOperations, req, "")
+	resp, err := invoke(ctx, c, c.operations.ListOperations, req)
 	if err != nil {
 		return nil, err
 	}

@@ -3,13 +3,19 @@ package openvcluster
 import (
 	"crypto/rand"
 	"fmt"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // NewRequestID returns a fresh idempotency key: a random (version 4) UUID in
-// canonical text form. Mutations fill their request_id with one when the
-// caller leaves it empty, once per logical call, so every retry of that call
+// canonical text form. The Client's methods all send their request through
+// one path, which fills the request_id of a request whose message has one
+// (the mutations) with a fresh key when the caller left it empty: once per
+// logical call, before the first attempt, so every retry of that call
 // carries the same key and the server applies the mutation once. Set one
-// yourself to make a mutation safe to repeat across processes.
+// yourself (the RequestID of the call's params) to make a mutation safe to
+// repeat across processes.
 func NewRequestID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
@@ -18,9 +24,20 @@ func NewRequestID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-func requestIDOr(id string) string {
-	if id != "" {
+// fillRequestID sets req's request_id, when its message has that string
+// field and it is empty, to NewRequestID(), and returns the request_id req
+// is sent with: the caller's unchanged, the new one, or "" for a message
+// without the field (the reads), which is left untouched.
+func fillRequestID(req proto.Message) string {
+	m := req.ProtoReflect()
+	f := m.Descriptor().Fields().ByName("request_id")
+	if f == nil || f.Kind() != protoreflect.StringKind || f.IsList() {
+		return ""
+	}
+	if id := m.Get(f).String(); id != "" {
 		return id
 	}
-	return NewRequestID()
+	id := NewRequestID()
+	m.Set(f, protoreflect.ValueOfString(id))
+	return id
 }

@@ -16,6 +16,6 @@ import (
 // Errors: UNAUTHENTICATED only, when the server has tokens and the call has
 // no valid one.
 func (c *Client) GetServerInfo(ctx context.Context) (*ServerInfo, error) {
-	resp, err := invoke(ctx, c, c.info.GetServerInfo, &openvclusterv1.GetServerInfoRequest{}, "")
+	resp, err := invoke(ctx, c, c.info.GetServerInfo, &openvclusterv1.GetServerInfoRequest{})
 	return resp.GetInfo(), err
 }

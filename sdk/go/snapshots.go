@@ -9,7 +9,7 @@ import (
 // GetSnapshot returns a snapshot. Errors: NOT_FOUND.
 func (c *Client) GetSnapshot(ctx context.Context, namespace, name string) (*Snapshot, error) {
 	req := &openvclusterv1.GetSnapshotRequest{Namespace: namespace, Name: name}
-	resp, err := invoke(ctx, c, c.snapshots.GetSnapshot, req, "")
+	resp, err := invoke(ctx, c, c.snapshots.GetSnapshot, req)
 	return resp.GetSnapshot(), err
 }
 
@@ -32,9 +32,9 @@ func (c *Client) DeleteSnapshot(ctx context.Context, namespace, name string, p *
 	req := &openvclusterv1.DeleteSnapshotRequest{
 		Namespace: namespace,
 		Name:      name,
-		RequestId: requestIDOr(p.RequestID),
+		RequestId: p.RequestID,
 	}
-	resp, err := invoke(ctx, c, c.snapshots.DeleteSnapshot, req, req.RequestId)
+	resp, err := invoke(ctx, c, c.snapshots.DeleteSnapshot, req)
 	if err != nil {
 		return err
 	}

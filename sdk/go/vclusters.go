@@ -108,9 +108,9 @@ func (c *Client) CreateVCluster(ctx context.Context, namespace, name string, p *
 		Spec:         spec,
 		Labels:       maps.Clone(p.Labels),
 		ValidateOnly: p.ValidateOnly,
-		RequestId:    requestIDOr(p.RequestID),
+		RequestId:    p.RequestID,
 	}
-	resp, err := invoke(ctx, c, c.vclusters.CreateVCluster, req, req.RequestId)
+	resp, err := invoke(ctx, c, c.vclusters.CreateVCluster, req)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +139,7 @@ func setLifetime(spec *VClusterSpec, p *CreateVClusterParams) {
 // GetKubeconfig). Errors: NOT_FOUND.
 func (c *Client) GetVCluster(ctx context.Context, namespace, name string) (*VCluster, error) {
 	req := &openvclusterv1.GetVClusterRequest{Namespace: namespace, Name: name}
-	resp, err := invoke(ctx, c, c.vclusters.GetVCluster, req, "")
+	resp, err := invoke(ctx, c, c.vclusters.GetVCluster, req)
 	return resp.GetVcluster(), err
 }
 
@@ -179,9 +179,9 @@ func (c *Client) DeleteVCluster(ctx context.Context, namespace, name string, p *
 		Etag:            p.Etag,
 		DeleteSnapshots: p.DeleteSnapshots,
 		KeepData:        p.KeepData,
-		RequestId:       requestIDOr(p.RequestID),
+		RequestId:       p.RequestID,
 	}
-	resp, err := invoke(ctx, c, c.vclusters.DeleteVCluster, req, req.RequestId)
+	resp, err := invoke(ctx, c, c.vclusters.DeleteVCluster, req)
 	if err != nil {
 		return nil, err
 	}
@@ -324,9 +324,9 @@ func (c *Client) UpdateVCluster(ctx context.Context, namespace, name string, p *
 		UpdateMask:   &fieldmaskpb.FieldMask{Paths: paths},
 		Etag:         p.Etag,
 		ValidateOnly: p.ValidateOnly,
-		RequestId:    requestIDOr(p.RequestID),
+		RequestId:    p.RequestID,
 	}
-	resp, err := invoke(ctx, c, c.vclusters.UpdateVCluster, req, req.RequestId)
+	resp, err := invoke(ctx, c, c.vclusters.UpdateVCluster, req)
 	if err != nil {
 		return nil, err
 	}
@@ -460,12 +460,12 @@ func (c *Client) ScaleVCluster(ctx context.Context, namespace, name string, p *S
 		Replicas:  p.Replicas,
 		EnableHa:  p.EnableHA,
 		Etag:      p.Etag,
-		RequestId: requestIDOr(p.RequestID),
+		RequestId: p.RequestID,
 	}
 	if p.Resources != nil || p.CPU != "" || p.Memory != "" || p.Storage != "" {
 		req.Resources = mergeResources(p.Resources, p.CPU, p.Memory, p.Storage)
 	}
-	resp, err := invoke(ctx, c, c.vclusters.ScaleVCluster, req, req.RequestId)
+	resp, err := invoke(ctx, c, c.vclusters.ScaleVCluster, req)
 	if err != nil {
 		return nil, err
 	}
@@ -507,9 +507,9 @@ func (c *Client) SuspendVCluster(ctx context.Context, namespace, name string, p 
 		Name:           name,
 		DrainWorkloads: p.DrainWorkloads,
 		Etag:           p.Etag,
-		RequestId:      requestIDOr(p.RequestID),
+		RequestId:      p.RequestID,
 	}
-	resp, err := invoke(ctx, c, c.vclusters.SuspendVCluster, req, req.RequestId)
+	resp, err := invoke(ctx, c, c.vclusters.SuspendVCluster, req)
 	if err != nil {
 		return nil, err
 	}
@@ -547,9 +547,9 @@ func (c *Client) ResumeVCluster(ctx context.Context, namespace, name string, p *
 		Namespace: namespace,
 		Name:      name,
 		Etag:      p.Etag,
-		RequestId: requestIDOr(p.RequestID),
+		RequestId: p.RequestID,
 	}
-	resp, err := invoke(ctx, c, c.vclusters.ResumeVCluster, req, req.RequestId)
+	resp, err := invoke(ctx, c, c.vclusters.ResumeVCluster, req)
 	if err != nil {
 		return nil, err
 	}
@@ -596,9 +596,9 @@ func (c *Client) SnapshotVCluster(ctx context.Context, namespace, name string, p
 		SnapshotName: p.SnapshotName,
 		Description:  p.Description,
 		Labels:       maps.Clone(p.Labels),
-		RequestId:    requestIDOr(p.RequestID),
+		RequestId:    p.RequestID,
 	}
-	resp, err := invoke(ctx, c, c.vclusters.SnapshotVCluster, req, req.RequestId)
+	resp, err := invoke(ctx, c, c.vclusters.SnapshotVCluster, req)
 	if err != nil {
 		return nil, err
 	}
@@ -644,9 +644,9 @@ func (c *Client) RestoreVCluster(ctx context.Context, namespace, snapshotName st
 		SnapshotName: snapshotName,
 		TargetName:   p.TargetName,
 		Etag:         p.Etag,
-		RequestId:    requestIDOr(p.RequestID),
+		RequestId:    p.RequestID,
 	}
-	resp, err := invoke(ctx, c, c.vclusters.RestoreVCluster, req, req.RequestId)
+	resp, err := invoke(ctx, c, c.vclusters.RestoreVCluster, req)
 	if err != nil {
 		return nil, err
 	}
@@ -665,7 +665,7 @@ func (c *Client) RestoreVCluster(ctx context.Context, namespace, snapshotName st
 // API server (PROVISIONING, DELETING, FAILED); PERMISSION_DENIED for a viewer.
 func (c *Client) GetKubeconfig(ctx context.Context, namespace, name string) (string, error) {
 	req := &openvclusterv1.GetVClusterKubeconfigRequest{Namespace: namespace, Name: name}
-	resp, err := invoke(ctx, c, c.vclusters.GetVClusterKubeconfig, req, "")
+	resp, err := invoke(ctx, c, c.vclusters.GetVClusterKubeconfig, req)
 	if err != nil {
 		return "", err
 	}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -420,7 +421,8 @@ def test_update_request_mask_derivation() -> None:
 
     def paths(**kwargs: Any) -> list[str]:
         request = update_request(**kwargs)
-        assert request.request_id and request.vcluster.name == "dev"
+        # request_id is the call's to fill (fill_request_id), not the builder's.
+        assert not request.request_id and request.vcluster.name == "dev"
         return list(request.update_mask.paths)
 
     assert paths() == []
@@ -435,3 +437,16 @@ def test_update_request_mask_derivation() -> None:
     assert paths(update_mask=FieldMask(paths=["labels"])) == ["labels"]
     with pytest.raises(TypeError):
         paths(update_mask="labels")
+
+
+def test_a_mutation_gets_a_request_id_unless_it_has_one_and_a_read_none() -> None:
+    from openvcluster._invoke import fill_request_id
+    from openvcluster.v1 import vcluster_service_pb2 as vs
+
+    empty = vs.SuspendVClusterRequest(namespace="ns", name="dev")
+    filled = fill_request_id(empty)
+    assert filled is not None and str(uuid.UUID(filled)) == filled == empty.request_id
+    assert fill_request_id(empty) == filled  # a retry of the same call keeps it
+    given = vs.SuspendVClusterRequest(request_id="0b6a4b1e-7f0c-4c55-9a57-2f2b1d6f3c11")
+    assert fill_request_id(given) == "0b6a4b1e-7f0c-4c55-9a57-2f2b1d6f3c11"
+    assert fill_request_id(vs.GetVClusterRequest(namespace="ns", name="dev")) is None

@@ -7,7 +7,15 @@
  * @module
  */
 
-import { create, type DescMessage, type DescMethodUnary, type MessageInitShape, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  type DescMethodUnary,
+  type Message,
+  type MessageInitShape,
+  type MessageShape,
+} from "@bufbuild/protobuf";
+import { reflect } from "@bufbuild/protobuf/reflect";
 import { createContextValues, type Transport } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
 
@@ -269,7 +277,7 @@ export class VClusterClientBase {
   async createVCluster(namespace: string, name: string, options: CreateVClusterOptions = {}): Promise<VCluster> {
     const request = build.createRequest(namespace, name, options);
     const settings = this.settings(options);
-    const response = await this.unary(VClusterService.method.createVCluster, request, settings, options.signal, request.requestId);
+    const response = await this.unary(VClusterService.method.createVCluster, request, settings, options.signal);
     reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait && !request.validateOnly) {
@@ -319,7 +327,7 @@ export class VClusterClientBase {
   async deleteVCluster(namespace: string, name: string, options: DeleteVClusterOptions = {}): Promise<VCluster> {
     const request = build.deleteRequest(namespace, name, options);
     const settings = this.settings(options);
-    const response = await this.unary(VClusterService.method.deleteVCluster, request, settings, options.signal, request.requestId);
+    const response = await this.unary(VClusterService.method.deleteVCluster, request, settings, options.signal);
     reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait) {
@@ -396,7 +404,7 @@ export class VClusterClientBase {
   async scaleVCluster(namespace: string, name: string, options: ScaleVClusterOptions = {}): Promise<VCluster> {
     const request = build.scaleRequest(namespace, name, options);
     const settings = this.settings(options);
-    const response = await this.unary(VClusterService.method.scaleVCluster, request, settings, options.signal, request.requestId);
+    const response = await this.unary(VClusterService.method.scaleVCluster, request, settings, options.signal);
     reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait) {
@@ -415,7 +423,7 @@ export class VClusterClientBase {
   async suspendVCluster(namespace: string, name: string, options: SuspendVClusterOptions = {}): Promise<VCluster> {
     const request = build.suspendRequest(namespace, name, options);
     const settings = this.settings(options);
-    const response = await this.unary(VClusterService.method.suspendVCluster, request, settings, options.signal, request.requestId);
+    const response = await this.unary(VClusterService.method.suspendVCluster, request, settings, options.signal);
     reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait) return waits.settle(this.waitRun(settings, options.signal), vcluster, VCluster_Phase.SUSPENDED);
@@ -431,7 +439,7 @@ export class VClusterClientBase {
   async resumeVCluster(namespace: string, name: string, options: ResumeVClusterOptions = {}): Promise<VCluster> {
     const request = build.resumeRequest(namespace, name, options);
     const settings = this.settings(options);
-    const response = await this.unary(VClusterService.method.resumeVCluster, request, settings, options.signal, request.requestId);
+    const response = await this.unary(VClusterService.method.resumeVCluster, request, settings, options.signal);
     reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait) return waits.settle(this.waitRun(settings, options.signal), vcluster, VCluster_Phase.RUNNING);
@@ -450,7 +458,7 @@ export class VClusterClientBase {
   async snapshotVCluster(namespace: string, name: string, options: SnapshotVClusterOptions = {}): Promise<Snapshot> {
     const request = build.snapshotRequest(namespace, name, options);
     const settings = this.settings(options);
-    const response = await this.unary(VClusterService.method.snapshotVCluster, request, settings, options.signal, request.requestId);
+    const response = await this.unary(VClusterService.method.snapshotVCluster, request, settings, options.signal);
     reportOperation(response.operationId, options.onOperation);
     const snapshot = required(response.snapshot, "snapshot");
     if (options.wait) {
@@ -471,7 +479,7 @@ export class VClusterClientBase {
   async restoreVCluster(namespace: string, snapshotName: string, options: RestoreVClusterOptions = {}): Promise<VCluster> {
     const request = build.restoreRequest(namespace, snapshotName, options);
     const settings = this.settings(options);
-    const response = await this.unary(VClusterService.method.restoreVCluster, request, settings, options.signal, request.requestId);
+    const response = await this.unary(VClusterService.method.restoreVCluster, request, settings, options.signal);
     reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait) return waits.settle(this.waitRun(settings, options.signal), vcluster, VCluster_Phase.RUNNING);
@@ -542,7 +550,7 @@ export class VClusterClientBase {
   async deleteSnapshot(namespace: string, name: string, options: DeleteSnapshotOptions = {}): Promise<void> {
     const request = build.deleteSnapshotRequest(namespace, name, options);
     const settings = this.settings(options);
-    const response = await this.unary(SnapshotService.method.deleteSnapshot, request, settings, options.signal, request.requestId);
+    const response = await this.unary(SnapshotService.method.deleteSnapshot, request, settings, options.signal);
     reportOperation(response.operationId, options.onOperation);
   }
 
@@ -731,16 +739,23 @@ export class VClusterClientBase {
     return headers;
   }
 
+  /**
+   * Makes one logical call of `method`: its attempts (retries included) all
+   * send the same message. A mutation (a request whose schema has a
+   * `request_id` field) left without a request id gets a fresh one here,
+   * before the first attempt, so every retry carries the same key and the
+   * server applies the call once; that id is the `requestId` of its errors.
+   */
   private async unary<I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
     request: MessageInitShape<I>,
     settings: CallSettings,
     signal: AbortSignal | undefined,
-    requestId?: string,
   ): Promise<MessageShape<O>> {
-    this.checkOpen(requestId);
     // The message exactly as it will be sent (`create` returns a message as is).
     const message = create(method.input, request);
+    const requestId = fillRequestId(method.input, message);
+    this.checkOpen(requestId);
     // A request that breaks a field rule fails here as the server would
     // answer it, before the retry interceptor sees it: no call, no retry.
     if (settings.validateRequests) fieldRules.check(method.input, message, requestId);
@@ -792,7 +807,7 @@ export class VClusterClientBase {
   /** Sends an update; with `wait`, waits for the phase its answer ends in (RUNNING after UPGRADING). */
   private async update(request: UpdateVClusterRequest, options: UpdateVClusterOptions | UpgradeVClusterOptions): Promise<VCluster> {
     const settings = this.settings(options);
-    const response = await this.unary(VClusterService.method.updateVCluster, request, settings, options.signal, request.requestId);
+    const response = await this.unary(VClusterService.method.updateVCluster, request, settings, options.signal);
     reportOperation(response.operationId, options.onOperation);
     const vcluster = required(response.vcluster, "vcluster");
     if (options.wait && !request.validateOnly) {
@@ -813,6 +828,24 @@ export class VClusterClientBase {
       required(r.snapshot, "snapshot"),
     );
   }
+}
+
+/**
+ * The idempotency key of `message`: when its schema has a `request_id` field
+ * (every mutation) left empty, a fresh {@link build.newRequestId} set on the
+ * message first; a request id the caller gave is kept as is. Undefined for
+ * requests without the field (reads).
+ */
+function fillRequestId(schema: DescMessage, message: Message): string | undefined {
+  const field = schema.fields.find((f) => f.name === "request_id");
+  if (field === undefined) return undefined;
+  const fields = reflect(schema, message);
+  const given = fields.get(field);
+  if (typeof given !== "string") return undefined;
+  if (given !== "") return given;
+  const made = build.newRequestId();
+  fields.set(field, made);
+  return made;
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * Request messages built from the client's friendly arguments.
  *
- * Mutations get a fresh `requestId` here, once per logical call, so every
- * retry of that call carries the same key and the server applies it once.
+ * A mutation's `requestId` is the caller's, or left empty: the client's one
+ * call path fills an empty one (any request whose schema has `request_id`),
+ * once per logical call, so every retry of that call carries the same key
+ * and the server applies it once.
  *
  * @module
  */
@@ -288,7 +290,8 @@ export interface GetFleetSummaryArgs {
 }
 
 /**
- * A fresh idempotency key: a random (version 4) UUID in canonical text form.
+ * A fresh idempotency key: a random (version 4) UUID in canonical text form,
+ * what the client sends as the `requestId` of a mutation given none.
  * Made from `crypto.getRandomValues`, which Node and every browser offer,
  * because `crypto.randomUUID` is missing from pages not served over HTTPS.
  */
@@ -350,7 +353,7 @@ export function createRequest(namespace: string, name: string, args: CreateVClus
     spec,
     labels: { ...args.labels },
     validateOnly: args.validateOnly ?? false,
-    requestId: args.requestId || newRequestId(),
+    requestId: args.requestId ?? "",
   });
 }
 
@@ -364,7 +367,7 @@ export function listVClustersRequest(namespace: string, args: ListVClustersArgs)
   });
 }
 
-/** A DeleteVClusterRequest with an idempotency key. */
+/** A DeleteVClusterRequest, with the caller's idempotency key if any. */
 export function deleteRequest(namespace: string, name: string, args: DeleteVClusterArgs): DeleteVClusterRequest {
   return create(DeleteVClusterRequestSchema, {
     namespace,
@@ -372,7 +375,7 @@ export function deleteRequest(namespace: string, name: string, args: DeleteVClus
     etag: args.etag ?? "",
     deleteSnapshots: args.deleteSnapshots ?? false,
     keepData: args.keepData ?? false,
-    requestId: args.requestId || newRequestId(),
+    requestId: args.requestId ?? "",
   });
 }
 
@@ -383,7 +386,7 @@ export function scaleRequest(namespace: string, name: string, args: ScaleVCluste
     name,
     replicas: args.replicas ?? 0,
     etag: args.etag ?? "",
-    requestId: args.requestId || newRequestId(),
+    requestId: args.requestId ?? "",
   });
   const { cpu, memory, storage } = args;
   if (args.resources !== undefined || cpu !== undefined || memory !== undefined || storage !== undefined) {
@@ -418,32 +421,32 @@ export function updateRequest(namespace: string, name: string, args: UpdateVClus
     updateMask: { paths: args.updateMask === undefined ? paths : [...args.updateMask] },
     etag: args.etag ?? "",
     validateOnly: args.validateOnly ?? false,
-    requestId: args.requestId || newRequestId(),
+    requestId: args.requestId ?? "",
   });
 }
 
-/** A SuspendVClusterRequest with an idempotency key. */
+/** A SuspendVClusterRequest, with the caller's idempotency key if any. */
 export function suspendRequest(namespace: string, name: string, args: SuspendVClusterArgs): SuspendVClusterRequest {
   return create(SuspendVClusterRequestSchema, {
     namespace,
     name,
     drainWorkloads: args.drainWorkloads ?? false,
     etag: args.etag ?? "",
-    requestId: args.requestId || newRequestId(),
+    requestId: args.requestId ?? "",
   });
 }
 
-/** A ResumeVClusterRequest with an idempotency key. */
+/** A ResumeVClusterRequest, with the caller's idempotency key if any. */
 export function resumeRequest(namespace: string, name: string, args: ResumeVClusterArgs): ResumeVClusterRequest {
   return create(ResumeVClusterRequestSchema, {
     namespace,
     name,
     etag: args.etag ?? "",
-    requestId: args.requestId || newRequestId(),
+    requestId: args.requestId ?? "",
   });
 }
 
-/** A SnapshotVClusterRequest with an idempotency key. */
+/** A SnapshotVClusterRequest, with the caller's idempotency key if any. */
 export function snapshotRequest(namespace: string, name: string, args: SnapshotVClusterArgs): SnapshotVClusterRequest {
   return create(SnapshotVClusterRequestSchema, {
     namespace,
@@ -451,11 +454,11 @@ export function snapshotRequest(namespace: string, name: string, args: SnapshotV
     snapshotName: args.snapshotName ?? "",
     description: args.description ?? "",
     labels: { ...args.labels },
-    requestId: args.requestId || newRequestId(),
+    requestId: args.requestId ?? "",
   });
 }
 
-/** A RestoreVClusterRequest with an idempotency key. */
+/** A RestoreVClusterRequest, with the caller's idempotency key if any. */
 export function restoreRequest(
   namespace: string,
   snapshotName: string,
@@ -466,7 +469,7 @@ export function restoreRequest(
     snapshotName,
     targetName: args.targetName ?? "",
     etag: args.etag ?? "",
-    requestId: args.requestId || newRequestId(),
+    requestId: args.requestId ?? "",
   });
 }
 
@@ -488,12 +491,12 @@ export function listSnapshotsRequest(namespace: string, args: ListSnapshotsArgs)
   });
 }
 
-/** A DeleteSnapshotRequest with an idempotency key. */
+/** A DeleteSnapshotRequest, with the caller's idempotency key if any. */
 export function deleteSnapshotRequest(namespace: string, name: string, args: DeleteSnapshotArgs): DeleteSnapshotRequest {
   return create(DeleteSnapshotRequestSchema, {
     namespace,
     name,
-    requestId: args.requestId || newRequestId(),
+    requestId: args.requestId ?? "",
   });
 }
 

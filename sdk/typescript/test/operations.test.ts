@@ -26,6 +26,7 @@ import {
   type ClientOptions,
   type Operation,
 } from "../src/index.js";
+import * as build from "../src/requests.js";
 import { startServer, uniqueNamespace, type RunningServer } from "./support/server.js";
 
 const OPERATION_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
@@ -150,6 +151,50 @@ describe("onOperation, with answers made up in the client", () => {
           { $typeName: undefined, namespace: "team-a", vcluster: "dev", pageSize: 7, pageToken: "t1" },
         ],
       );
+    } finally {
+      client.close();
+    }
+  });
+
+  test("every mutation's builder leaves requestId empty; the client fills it from the request's schema", async () => {
+    const built = [
+      build.createRequest("ns", "dev", {}),
+      build.updateRequest("ns", "dev", {}),
+      build.scaleRequest("ns", "dev", {}),
+      build.suspendRequest("ns", "dev", {}),
+      build.resumeRequest("ns", "dev", {}),
+      build.snapshotRequest("ns", "dev", {}),
+      build.restoreRequest("ns", "snap", {}),
+      build.deleteRequest("ns", "dev", {}),
+      build.deleteSnapshotRequest("ns", "snap", {}),
+    ];
+    assert.deepEqual(built.map((r) => r.requestId), built.map(() => ""));
+    assert.equal(build.deleteRequest("ns", "dev", { requestId: "mine" }).requestId, "mine");
+
+    const sent: { method: string; keyed: boolean; requestId: unknown }[] = [];
+    const record: Interceptor = (next) => (req) => {
+      const keyed = req.method.input.fields.some((f) => f.name === "request_id");
+      sent.push({ method: req.method.name, keyed, requestId: (req.message as { requestId?: unknown }).requestId });
+      return next(req);
+    };
+    const { client } = answeringClient("", { interceptors: [record] });
+    try {
+      const all = mutations(client, () => undefined);
+      for (const [, call] of all) await call();
+      assert.equal(sent.length, all.length);
+      for (const { method, keyed, requestId } of sent) {
+        assert.ok(keyed, `${method}: its request has a request_id field`);
+        assert.match(String(requestId), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, method);
+      }
+      assert.equal(new Set(sent.map((s) => s.requestId)).size, sent.length, "a fresh one per call");
+
+      sent.length = 0;
+      await client.deleteSnapshot("ns", "snap", { requestId: "6f9619ff-8b86-4011-b42d-00c04fc964ff" });
+      await client.getVCluster("ns", "dev");
+      assert.deepEqual(sent, [
+        { method: "DeleteSnapshot", keyed: true, requestId: "6f9619ff-8b86-4011-b42d-00c04fc964ff" },
+        { method: "GetVCluster", keyed: false, requestId: undefined },
+      ], "the caller's sent as given; a read is left alone");
     } finally {
       client.close();
     }

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 
 import {
   CancelledError,
@@ -65,6 +65,38 @@ describe("retries", () => {
     const first = await client.createVCluster(ns, "dev", { requestId });
     const again = await client.createVCluster(ns, "dev", { requestId });
     assert.equal(again.uid, first.uid);
+  });
+
+  test("a mutation without requestId sends a fresh one, the same on every attempt; reads send none", async () => {
+    // Each call's first attempt fails UNAVAILABLE before it leaves the
+    // process; the retry reaches the server.
+    const sent: { method: string; requestId: unknown }[] = [];
+    const loseFirst: Interceptor = (next) => async (req) => {
+      sent.push({ method: req.method.name, requestId: (req.message as { requestId?: unknown }).requestId });
+      if (sent.length % 2 === 1) throw new ConnectError("lost", Code.Unavailable);
+      return next(req);
+    };
+    const flaky = new VClusterClient({ endpoint: server.address, retry: fast, interceptors: [loseFirst], env: {} });
+    try {
+      const ns = uniqueNamespace();
+      await flaky.createVCluster(ns, "dev");
+      await flaky.createVCluster(ns, "other");
+      const given = "6f9619ff-8b86-4011-b42d-00c04fc964ff";
+      await flaky.suspendVCluster(ns, "dev", { requestId: given }).catch(() => undefined);
+      await flaky.getVCluster(ns, "dev");
+      assert.deepEqual(sent.map((s) => s.method), [
+        "CreateVCluster", "CreateVCluster", "CreateVCluster", "CreateVCluster",
+        "SuspendVCluster", "SuspendVCluster", "GetVCluster", "GetVCluster",
+      ]);
+      const ids = sent.map((s) => s.requestId);
+      assert.match(String(ids[0]), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, "a UUID");
+      assert.equal(ids[1], ids[0], "the retry sends the same request id");
+      assert.equal(ids[3], ids[2]);
+      assert.notEqual(ids[2], ids[0], "a fresh one per logical call");
+      assert.deepEqual(ids.slice(4), [given, given, undefined, undefined], "the caller's sent as given; reads have none");
+    } finally {
+      flaky.close();
+    }
   });
 
   test("retry: null makes one attempt", async () => {

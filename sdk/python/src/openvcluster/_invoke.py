@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import grpc
 from google.protobuf.message import Message
 
 from openvcluster import field_rules
 from openvcluster._options import CallSettings, WireMetadata
+from openvcluster._requests import new_request_id
 from openvcluster._retry import RetryState
 from openvcluster.errors import from_rpc_error
 
@@ -42,16 +43,31 @@ def _log_attempt(
         )
 
 
+def fill_request_id(request: Message) -> str | None:
+    """The request's idempotency key: a mutation's request_id, set to a new one
+    when the caller left it empty, before the first attempt so that every
+    retry of the call sends the same; None for a request without one (a read).
+    Every mutation of the API, and nothing else, has a request_id field, so a
+    new mutation gets this without code of its own."""
+    if "request_id" not in request.DESCRIPTOR.fields_by_name:
+        return None
+    mutation: Any = request  # a request with the field, which Message does not declare
+    if not mutation.request_id:
+        mutation.request_id = new_request_id()
+    return str(mutation.request_id)
+
+
 def invoke(
     method: str,
     callable_: grpc.UnaryUnaryMultiCallable[_Req, _Resp],
     request: _Req,
     options: CallSettings,
     metadata: WireMetadata,
-    request_id: str | None,
 ) -> _Resp:
     """Calls ``callable_`` under ``options``; raises an OpenVClusterError subclass
-    (InvalidArgumentError before any attempt when the request breaks a field rule)."""
+    (InvalidArgumentError before any attempt when the request breaks a field rule).
+    A mutation's empty request_id is filled first (:func:`fill_request_id`)."""
+    request_id = fill_request_id(request)
     if options.validate_requests:
         field_rules.check(request, request_id=request_id)
     state = RetryState(options.retry)
@@ -79,9 +95,9 @@ async def ainvoke(
     request: _Req,
     options: CallSettings,
     metadata: WireMetadata,
-    request_id: str | None,
 ) -> _Resp:
     """The ``grpc.aio`` twin of :func:`invoke`."""
+    request_id = fill_request_id(request)
     if options.validate_requests:
         field_rules.check(request, request_id=request_id)
     state = RetryState(options.retry)

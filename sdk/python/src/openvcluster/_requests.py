@@ -133,7 +133,7 @@ def create_request(
         spec=merged,
         labels=dict(labels or {}),
         validate_only=validate_only,
-        request_id=request_id or new_request_id(),
+        request_id=request_id or "",
     )
 
 
@@ -184,7 +184,7 @@ def delete_request(
         etag=etag,
         delete_snapshots=delete_snapshots,
         keep_data=keep_data,
-        request_id=request_id or new_request_id(),
+        request_id=request_id or "",
     )
 
 
@@ -207,7 +207,7 @@ def scale_request(
         name=name,
         replicas=replicas or 0,
         etag=etag,
-        request_id=request_id or new_request_id(),
+        request_id=request_id or "",
     )
     if resources is not None or cpu is not None or memory is not None or storage is not None:
         request.resources.CopyFrom(_resources(resources, cpu, memory, storage))
@@ -296,7 +296,7 @@ def update_request(
         update_mask=field_mask_pb2.FieldMask(paths=paths),
         etag=etag,
         validate_only=validate_only,
-        request_id=request_id or new_request_id(),
+        request_id=request_id or "",
     )
 
 
@@ -309,7 +309,7 @@ def suspend_request(
         name=name,
         drain_workloads=drain_workloads,
         etag=etag,
-        request_id=request_id or new_request_id(),
+        request_id=request_id or "",
     )
 
 
@@ -318,7 +318,7 @@ def resume_request(
 ) -> vs.ResumeVClusterRequest:
     """A ResumeVClusterRequest with an idempotency key."""
     return vs.ResumeVClusterRequest(
-        namespace=namespace, name=name, etag=etag, request_id=request_id or new_request_id()
+        namespace=namespace, name=name, etag=etag, request_id=request_id or ""
     )
 
 
@@ -338,7 +338,7 @@ def snapshot_request(
         snapshot_name=snapshot_name,
         description=description,
         labels=dict(labels or {}),
-        request_id=request_id or new_request_id(),
+        request_id=request_id or "",
     )
 
 
@@ -351,7 +351,7 @@ def restore_request(
         snapshot_name=snapshot_name,
         target_name=target_name,
         etag=etag,
-        request_id=request_id or new_request_id(),
+        request_id=request_id or "",
     )
 
 
@@ -371,9 +371,7 @@ def delete_snapshot_request(
     namespace: str, name: str, *, request_id: str | None
 ) -> ss.DeleteSnapshotRequest:
     """A DeleteSnapshotRequest with an idempotency key."""
-    return ss.DeleteSnapshotRequest(
-        namespace=namespace, name=name, request_id=request_id or new_request_id()
-    )
+    return ss.DeleteSnapshotRequest(namespace=namespace, name=name, request_id=request_id or "")
 
 
 def list_operations_request(

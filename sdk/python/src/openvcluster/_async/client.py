@@ -269,7 +269,7 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.CreateVCluster
-        response = await ainvoke("CreateVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke("CreateVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait and not validate_only:
@@ -320,7 +320,7 @@ class AsyncClient(ClientBase):
             request.CopyFrom(first)
             request.page_token = token
             stub = self._vclusters.ListVClusters
-            response = await ainvoke("ListVClusters", stub, request, options, wire, None)
+            response = await ainvoke("ListVClusters", stub, request, options, wire)
             return Page(list(response.vclusters), response.next_page_token)
 
         return AsyncPager(fetch, page_token)
@@ -406,7 +406,7 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.UpdateVCluster
-        response = await ainvoke("UpdateVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke("UpdateVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait and not validate_only:
@@ -509,7 +509,7 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.DeleteVCluster
-        response = await ainvoke("DeleteVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke("DeleteVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
@@ -564,7 +564,7 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.ScaleVCluster
-        response = await ainvoke("ScaleVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke("ScaleVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
@@ -602,9 +602,7 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.SuspendVCluster
-        response = await ainvoke(
-            "SuspendVCluster", stub, request, options, wire, request.request_id
-        )
+        response = await ainvoke("SuspendVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
@@ -639,7 +637,7 @@ class AsyncClient(ClientBase):
         request = build.resume_request(namespace, name, etag=etag, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.ResumeVCluster
-        response = await ainvoke("ResumeVCluster", stub, request, options, wire, request.request_id)
+        response = await ainvoke("ResumeVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
@@ -684,9 +682,7 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.SnapshotVCluster
-        response = await ainvoke(
-            "SnapshotVCluster", stub, request, options, wire, request.request_id
-        )
+        response = await ainvoke("SnapshotVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         if wait:
             snapshot = response.snapshot
@@ -727,9 +723,7 @@ class AsyncClient(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.RestoreVCluster
-        response = await ainvoke(
-            "RestoreVCluster", stub, request, options, wire, request.request_id
-        )
+        response = await ainvoke("RestoreVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
@@ -756,7 +750,7 @@ class AsyncClient(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = vs.GetVClusterKubeconfigRequest(namespace=namespace, name=name)
         stub = self._vclusters.GetVClusterKubeconfig
-        response = await ainvoke("GetVClusterKubeconfig", stub, request, options, wire, None)
+        response = await ainvoke("GetVClusterKubeconfig", stub, request, options, wire)
         return response.vcluster.status.kubeconfig
 
     def watch_vclusters(
@@ -824,7 +818,7 @@ class AsyncClient(ClientBase):
             request.CopyFrom(first)
             request.page_token = token
             stub = self._snapshots.ListSnapshots
-            response = await ainvoke("ListSnapshots", stub, request, options, wire, None)
+            response = await ainvoke("ListSnapshots", stub, request, options, wire)
             return Page(list(response.snapshots), response.next_page_token)
 
         return AsyncPager(fetch, page_token)
@@ -848,7 +842,7 @@ class AsyncClient(ClientBase):
         request = build.delete_snapshot_request(namespace, name, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata)
         stub = self._snapshots.DeleteSnapshot
-        response = await ainvoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
+        response = await ainvoke("DeleteSnapshot", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
 
     # MonitorService
@@ -873,7 +867,7 @@ class AsyncClient(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = ms.GetVClusterUsageRequest(namespace=namespace, name=name)
         stub = self._monitor.GetVClusterUsage
-        return (await ainvoke("GetVClusterUsage", stub, request, options, wire, None)).usage
+        return (await ainvoke("GetVClusterUsage", stub, request, options, wire)).usage
 
     async def get_fleet_summary(
         self,
@@ -893,7 +887,7 @@ class AsyncClient(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = ms.GetFleetSummaryRequest(namespace=namespace)
         stub = self._monitor.GetFleetSummary
-        return (await ainvoke("GetFleetSummary", stub, request, options, wire, None)).summary
+        return (await ainvoke("GetFleetSummary", stub, request, options, wire)).summary
 
     # OperationService
 
@@ -921,7 +915,7 @@ class AsyncClient(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = ops.GetOperationRequest(id=id)
         stub = self._operations.GetOperation
-        return (await ainvoke("GetOperation", stub, request, options, wire, None)).operation
+        return (await ainvoke("GetOperation", stub, request, options, wire)).operation
 
     def list_operations(
         self,
@@ -949,7 +943,7 @@ class AsyncClient(ClientBase):
             request.CopyFrom(first)
             request.page_token = token
             stub = self._operations.ListOperations
-            response = await ainvoke("ListOperations", stub, request, options, wire, None)
+            response = await ainvoke("ListOperations", stub, request, options, wire)
             return Page(list(response.operations), response.next_page_token)
 
         return AsyncPager(fetch, page_token)
@@ -975,7 +969,7 @@ class AsyncClient(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = si.GetServerInfoRequest()
         stub = self._server_info.GetServerInfo
-        return (await ainvoke("GetServerInfo", stub, request, options, wire, None)).info
+        return (await ainvoke("GetServerInfo", stub, request, options, wire)).info
 
     # Waiting
 
@@ -1065,11 +1059,11 @@ class AsyncClient(ClientBase):
     ) -> vcluster_pb2.VCluster:
         request = vs.GetVClusterRequest(namespace=namespace, name=name)
         stub = self._vclusters.GetVCluster
-        return (await ainvoke("GetVCluster", stub, request, options, wire, None)).vcluster
+        return (await ainvoke("GetVCluster", stub, request, options, wire)).vcluster
 
     async def _get_snapshot(
         self, namespace: str, name: str, options: CallSettings, wire: WireMetadata
     ) -> snapshot_pb2.Snapshot:
         request = ss.GetSnapshotRequest(namespace=namespace, name=name)
         stub = self._snapshots.GetSnapshot
-        return (await ainvoke("GetSnapshot", stub, request, options, wire, None)).snapshot
+        return (await ainvoke("GetSnapshot", stub, request, options, wire)).snapshot

@@ -91,9 +91,7 @@ async def for_snapshot(
             raise waiter.timeout_error()
         call_options = dataclasses.replace(options, timeout=waiter.call_timeout(options.timeout))
         try:
-            response = await ainvoke(
-                "GetSnapshot", stub.GetSnapshot, request, call_options, wire, None
-            )
+            response = await ainvoke("GetSnapshot", stub.GetSnapshot, request, call_options, wire)
         except DeadlineExceededError as exc:
             if waiter.read_timed_out(call_options.timeout, options.timeout):
                 raise waiter.timeout_error() from exc
@@ -152,9 +150,7 @@ async def _poll(
             raise waiter.timeout_error()
         call_options = dataclasses.replace(options, timeout=waiter.call_timeout(options.timeout))
         try:
-            response = await ainvoke(
-                "GetVCluster", stub.GetVCluster, request, call_options, wire, None
-            )
+            response = await ainvoke("GetVCluster", stub.GetVCluster, request, call_options, wire)
         except NotFoundError:
             if waiter.observe_gone():
                 return

@@ -267,7 +267,7 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.CreateVCluster
-        response = invoke("CreateVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("CreateVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait and not validate_only:
@@ -316,7 +316,7 @@ class Client(ClientBase):
             request.CopyFrom(first)
             request.page_token = token
             stub = self._vclusters.ListVClusters
-            response = invoke("ListVClusters", stub, request, options, wire, None)
+            response = invoke("ListVClusters", stub, request, options, wire)
             return Page(list(response.vclusters), response.next_page_token)
 
         return Pager(fetch, page_token)
@@ -402,7 +402,7 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.UpdateVCluster
-        response = invoke("UpdateVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("UpdateVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait and not validate_only:
@@ -505,7 +505,7 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.DeleteVCluster
-        response = invoke("DeleteVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("DeleteVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
@@ -560,7 +560,7 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.ScaleVCluster
-        response = invoke("ScaleVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("ScaleVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
@@ -598,7 +598,7 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.SuspendVCluster
-        response = invoke("SuspendVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("SuspendVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
@@ -631,7 +631,7 @@ class Client(ClientBase):
         request = build.resume_request(namespace, name, etag=etag, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.ResumeVCluster
-        response = invoke("ResumeVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("ResumeVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
@@ -674,7 +674,7 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.SnapshotVCluster
-        response = invoke("SnapshotVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("SnapshotVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         if wait:
             snapshot = response.snapshot
@@ -715,7 +715,7 @@ class Client(ClientBase):
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
         stub = self._vclusters.RestoreVCluster
-        response = invoke("RestoreVCluster", stub, request, options, wire, request.request_id)
+        response = invoke("RestoreVCluster", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
         vcluster = response.vcluster
         if wait:
@@ -740,7 +740,7 @@ class Client(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = vs.GetVClusterKubeconfigRequest(namespace=namespace, name=name)
         stub = self._vclusters.GetVClusterKubeconfig
-        response = invoke("GetVClusterKubeconfig", stub, request, options, wire, None)
+        response = invoke("GetVClusterKubeconfig", stub, request, options, wire)
         return response.vcluster.status.kubeconfig
 
     def watch_vclusters(
@@ -808,7 +808,7 @@ class Client(ClientBase):
             request.CopyFrom(first)
             request.page_token = token
             stub = self._snapshots.ListSnapshots
-            response = invoke("ListSnapshots", stub, request, options, wire, None)
+            response = invoke("ListSnapshots", stub, request, options, wire)
             return Page(list(response.snapshots), response.next_page_token)
 
         return Pager(fetch, page_token)
@@ -832,7 +832,7 @@ class Client(ClientBase):
         request = build.delete_snapshot_request(namespace, name, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata)
         stub = self._snapshots.DeleteSnapshot
-        response = invoke("DeleteSnapshot", stub, request, options, wire, request.request_id)
+        response = invoke("DeleteSnapshot", stub, request, options, wire)
         report_operation(on_operation, response.operation_id)
 
     # MonitorService
@@ -857,7 +857,7 @@ class Client(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = ms.GetVClusterUsageRequest(namespace=namespace, name=name)
         stub = self._monitor.GetVClusterUsage
-        return (invoke("GetVClusterUsage", stub, request, options, wire, None)).usage
+        return (invoke("GetVClusterUsage", stub, request, options, wire)).usage
 
     def get_fleet_summary(
         self,
@@ -877,7 +877,7 @@ class Client(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = ms.GetFleetSummaryRequest(namespace=namespace)
         stub = self._monitor.GetFleetSummary
-        return (invoke("GetFleetSummary", stub, request, options, wire, None)).summary
+        return (invoke("GetFleetSummary", stub, request, options, wire)).summary
 
     # OperationService
 
@@ -905,7 +905,7 @@ class Client(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = ops.GetOperationRequest(id=id)
         stub = self._operations.GetOperation
-        return (invoke("GetOperation", stub, request, options, wire, None)).operation
+        return (invoke("GetOperation", stub, request, options, wire)).operation
 
     def list_operations(
         self,
@@ -933,7 +933,7 @@ class Client(ClientBase):
             request.CopyFrom(first)
             request.page_token = token
             stub = self._operations.ListOperations
-            response = invoke("ListOperations", stub, request, options, wire, None)
+            response = invoke("ListOperations", stub, request, options, wire)
             return Page(list(response.operations), response.next_page_token)
 
         return Pager(fetch, page_token)
@@ -959,7 +959,7 @@ class Client(ClientBase):
         options, wire = self._prepare(timeout, retry, metadata)
         request = si.GetServerInfoRequest()
         stub = self._server_info.GetServerInfo
-        return (invoke("GetServerInfo", stub, request, options, wire, None)).info
+        return (invoke("GetServerInfo", stub, request, options, wire)).info
 
     # Waiting
 
@@ -1047,11 +1047,11 @@ class Client(ClientBase):
     ) -> vcluster_pb2.VCluster:
         request = vs.GetVClusterRequest(namespace=namespace, name=name)
         stub = self._vclusters.GetVCluster
-        return (invoke("GetVCluster", stub, request, options, wire, None)).vcluster
+        return (invoke("GetVCluster", stub, request, options, wire)).vcluster
 
     def _get_snapshot(
         self, namespace: str, name: str, options: CallSettings, wire: WireMetadata
     ) -> snapshot_pb2.Snapshot:
         request = ss.GetSnapshotRequest(namespace=namespace, name=name)
         stub = self._snapshots.GetSnapshot
-        return (invoke("GetSnapshot", stub, request, options, wire, None)).snapshot
+        return (invoke("GetSnapshot", stub, request, options, wire)).snapshot

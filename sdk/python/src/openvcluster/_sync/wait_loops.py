@@ -88,7 +88,7 @@ def for_snapshot(
             raise waiter.timeout_error()
         call_options = dataclasses.replace(options, timeout=waiter.call_timeout(options.timeout))
         try:
-            response = invoke("GetSnapshot", stub.GetSnapshot, request, call_options, wire, None)
+            response = invoke("GetSnapshot", stub.GetSnapshot, request, call_options, wire)
         except DeadlineExceededError as exc:
             if waiter.read_timed_out(call_options.timeout, options.timeout):
                 raise waiter.timeout_error() from exc
@@ -147,7 +147,7 @@ def _poll(
             raise waiter.timeout_error()
         call_options = dataclasses.replace(options, timeout=waiter.call_timeout(options.timeout))
         try:
-            response = invoke("GetVCluster", stub.GetVCluster, request, call_options, wire, None)
+            response = invoke("GetVCluster", stub.GetVCluster, request, call_options, wire)
         except NotFoundError:
             if waiter.observe_gone():
                 return
