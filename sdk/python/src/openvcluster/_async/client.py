@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Self, Unpack
 
 import grpc
 from google.protobuf import field_mask_pb2, timestamp_pb2
+from google.protobuf.message import Message
 
 from openvcluster import _requests as build
 from openvcluster import field_rules
@@ -190,6 +191,22 @@ class AsyncClient(ClientBase):
     ) -> None:
         await self.close()
 
+    async def _change(
+        self,
+        method: str,
+        request: Message,
+        options: CallSettings,
+        wire: WireMetadata,
+        on_operation: Callable[[str], None] | None,
+    ) -> vcluster_pb2.VCluster:
+        """Sends the VClusterService mutation ``method`` and tells ``on_operation``
+        the operation that records it; returns the vcluster it answered with."""
+        stub = getattr(self._vclusters, method)
+        response = await ainvoke(method, stub, request, options, wire)
+        report_operation(on_operation, response.operation_id)
+        vcluster: vcluster_pb2.VCluster = response.vcluster
+        return vcluster
+
     # VClusterService
 
     async def create_vcluster(
@@ -268,10 +285,7 @@ class AsyncClient(ClientBase):
             request_id=request_id,
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.CreateVCluster
-        response = await ainvoke("CreateVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = await self._change("CreateVCluster", request, options, wire, on_operation)
         if wait and not validate_only:
             return await waits.settle(
                 self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire
@@ -405,10 +419,7 @@ class AsyncClient(ClientBase):
             request_id=request_id,
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.UpdateVCluster
-        response = await ainvoke("UpdateVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = await self._change("UpdateVCluster", request, options, wire, on_operation)
         if wait and not validate_only:
             return await waits.settle(
                 self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
@@ -508,10 +519,7 @@ class AsyncClient(ClientBase):
             request_id=request_id,
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.DeleteVCluster
-        response = await ainvoke("DeleteVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = await self._change("DeleteVCluster", request, options, wire, on_operation)
         if wait:
             await waits.settle(self._vclusters, vcluster, None, options, wire)
         return vcluster
@@ -563,10 +571,7 @@ class AsyncClient(ClientBase):
             request_id=request_id,
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.ScaleVCluster
-        response = await ainvoke("ScaleVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = await self._change("ScaleVCluster", request, options, wire, on_operation)
         if wait:
             return await waits.settle(
                 self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
@@ -601,10 +606,7 @@ class AsyncClient(ClientBase):
             namespace, name, drain_workloads=drain_workloads, etag=etag, request_id=request_id
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.SuspendVCluster
-        response = await ainvoke("SuspendVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = await self._change("SuspendVCluster", request, options, wire, on_operation)
         if wait:
             return await waits.settle(
                 self._vclusters, vcluster, _Phase.PHASE_SUSPENDED, options, wire
@@ -636,10 +638,7 @@ class AsyncClient(ClientBase):
         """
         request = build.resume_request(namespace, name, etag=etag, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.ResumeVCluster
-        response = await ainvoke("ResumeVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = await self._change("ResumeVCluster", request, options, wire, on_operation)
         if wait:
             return await waits.settle(
                 self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire
@@ -722,10 +721,7 @@ class AsyncClient(ClientBase):
             namespace, snapshot_name, target_name=target_name, etag=etag, request_id=request_id
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.RestoreVCluster
-        response = await ainvoke("RestoreVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = await self._change("RestoreVCluster", request, options, wire, on_operation)
         if wait:
             return await waits.settle(
                 self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire

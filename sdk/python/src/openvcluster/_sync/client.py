@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Self, Unpack
 
 import grpc
 from google.protobuf import field_mask_pb2, timestamp_pb2
+from google.protobuf.message import Message
 
 from openvcluster import _requests as build
 from openvcluster import field_rules
@@ -188,6 +189,22 @@ class Client(ClientBase):
     ) -> None:
         self.close()
 
+    def _change(
+        self,
+        method: str,
+        request: Message,
+        options: CallSettings,
+        wire: WireMetadata,
+        on_operation: Callable[[str], None] | None,
+    ) -> vcluster_pb2.VCluster:
+        """Sends the VClusterService mutation ``method`` and tells ``on_operation``
+        the operation that records it; returns the vcluster it answered with."""
+        stub = getattr(self._vclusters, method)
+        response = invoke(method, stub, request, options, wire)
+        report_operation(on_operation, response.operation_id)
+        vcluster: vcluster_pb2.VCluster = response.vcluster
+        return vcluster
+
     # VClusterService
 
     def create_vcluster(
@@ -266,10 +283,7 @@ class Client(ClientBase):
             request_id=request_id,
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.CreateVCluster
-        response = invoke("CreateVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = self._change("CreateVCluster", request, options, wire, on_operation)
         if wait and not validate_only:
             return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
         return vcluster
@@ -401,10 +415,7 @@ class Client(ClientBase):
             request_id=request_id,
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.UpdateVCluster
-        response = invoke("UpdateVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = self._change("UpdateVCluster", request, options, wire, on_operation)
         if wait and not validate_only:
             return waits.settle(
                 self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
@@ -504,10 +515,7 @@ class Client(ClientBase):
             request_id=request_id,
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.DeleteVCluster
-        response = invoke("DeleteVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = self._change("DeleteVCluster", request, options, wire, on_operation)
         if wait:
             waits.settle(self._vclusters, vcluster, None, options, wire)
         return vcluster
@@ -559,10 +567,7 @@ class Client(ClientBase):
             request_id=request_id,
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.ScaleVCluster
-        response = invoke("ScaleVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = self._change("ScaleVCluster", request, options, wire, on_operation)
         if wait:
             return waits.settle(
                 self._vclusters, vcluster, resting_phase(vcluster.status.phase), options, wire
@@ -597,10 +602,7 @@ class Client(ClientBase):
             namespace, name, drain_workloads=drain_workloads, etag=etag, request_id=request_id
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.SuspendVCluster
-        response = invoke("SuspendVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = self._change("SuspendVCluster", request, options, wire, on_operation)
         if wait:
             return waits.settle(self._vclusters, vcluster, _Phase.PHASE_SUSPENDED, options, wire)
         return vcluster
@@ -630,10 +632,7 @@ class Client(ClientBase):
         """
         request = build.resume_request(namespace, name, etag=etag, request_id=request_id)
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.ResumeVCluster
-        response = invoke("ResumeVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = self._change("ResumeVCluster", request, options, wire, on_operation)
         if wait:
             return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
         return vcluster
@@ -714,10 +713,7 @@ class Client(ClientBase):
             namespace, snapshot_name, target_name=target_name, etag=etag, request_id=request_id
         )
         options, wire = self._prepare(timeout, retry, metadata, wait_timeout)
-        stub = self._vclusters.RestoreVCluster
-        response = invoke("RestoreVCluster", stub, request, options, wire)
-        report_operation(on_operation, response.operation_id)
-        vcluster = response.vcluster
+        vcluster = self._change("RestoreVCluster", request, options, wire, on_operation)
         if wait:
             return waits.settle(self._vclusters, vcluster, _Phase.PHASE_RUNNING, options, wire)
         return vcluster
